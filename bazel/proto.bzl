@@ -1,0 +1,35 @@
+"""Compiles .proto files with the system protoc (Debian's protobuf 3.21)."""
+
+load("@rules_cc//cc:defs.bzl", "cc_library")
+
+def nabla_cc_proto_library(name, srcs, deps = [], visibility = None):
+    """A cc_library holding the generated C++ code of `srcs`.
+
+    Args:
+      name: name of the cc_library.
+      srcs: .proto files in this package.
+      deps: other nabla_cc_proto_library targets the protos import.
+      visibility: visibility of the cc_library.
+    """
+    stems = [src[:-len(".proto")] for src in srcs]
+    headers = [stem + ".pb.h" for stem in stems]
+    sources = [stem + ".pb.cc" for stem in stems]
+    native.genrule(
+        name = name + "_genproto",
+        srcs = srcs + [dep + "_srcs" for dep in deps],
+        outs = headers + sources,
+        cmd = "protoc --proto_path=. --cpp_out=$(GENDIR) " +
+              " ".join(["$(location %s)" % src for src in srcs]),
+    )
+    native.filegroup(
+        name = name + "_srcs",
+        srcs = srcs,
+        visibility = visibility,
+    )
+    cc_library(
+        name = name,
+        srcs = sources,
+        hdrs = headers,
+        deps = deps + ["@system//:protobuf"],
+        visibility = visibility,
+    )
