@@ -1,0 +1,139 @@
+// Ops: what an op declares, and the registry that holds every op.
+//
+// An op is declared next to its kernels:
+//
+//   NABLA_REGISTER_OP("MatMul")
+//       .Input("a")
+//       .Input("b")
+//       .Output("product")
+//       .Attr("transpose_a", false)
+//       .Attr("transpose_b", false)
+//       .ShapeFn(MatMulShape)
+//       .Forward(MatMulForward)
+//       .Gradient(MatMulGradient);
+//
+// Every op must say how it differentiates: a Gradient() kernel, or
+// NoGradient() for an op that cannot be trained through. A declaration
+// that is incomplete, or whose name is taken, is refused by Register().
+#ifndef NABLA_CORE_OP_REGISTRY_H_
+#define NABLA_CORE_OP_REGISTRY_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "core/attrs.h"
+#include "core/kernel_context.h"
+#include "core/registry.h"
+
+namespace nabla {
+
+using ShapeFn = std::function<absl::Status(ShapeContext&)>;
+using ForwardFn = std::function<absl::Status(const KernelContext&)>;
+using GradientFn = std::function<absl::Status(const GradientContext&)>;
+using InitFn = std::function<absl::Status(const InitContext&)>;
+
+// How the planner treats a node of the op.
+enum class OpRole {
+  kCompute,      // runs its forward kernel every step
+  kPlaceholder,  // its output is fed from data
+  kConstant,     // runs its forward kernel once, when a plan is built
+  kVariable,     // its output is trained state, set by its initializer
+};
+
+struct InputDef {
+  std::string name;
+  // False for inputs such as integer labels: no gradient flows there.
+  bool differentiable = true;
+};
+
+class OpDef {
+ public:
+  explicit OpDef(std::string name) : name_(std::move(name)) {}
+
+  OpDef& Input(std::string name);
+  OpDef& NonDifferentiableInput(std::string name);
+  OpDef& Output(std::string name);
+  // An optional attribute and its default; the type follows the default.
+  OpDef& Attr(std::string name, AttrValue default_value, AttrType type);
+  OpDef& Attr(std::string name, bool default_value);
+  OpDef& Attr(std::string name, int64_t default_value);
+  OpDef& Attr(std::string name, int default_value);
+  OpDef& Attr(std::string name, double default_value);
+  OpDef& Attr(std::string name, const char* default_value);
+  // An attribute the node must set.
+  OpDef& RequiredAttr(std::string name, AttrType type);
+  OpDef& Role(OpRole role);
+  OpDef& ShapeFn(nabla::ShapeFn fn);
+  OpDef& Forward(ForwardFn fn);
+  OpDef& Gradient(GradientFn fn);
+  OpDef& NoGradient();
+  OpDef& Initializer(InitFn fn);
+  OpDef& Doc(std::string text);
+
+  const std::string& name() const { return name_; }
+  const std::vector<InputDef>& inputs() const { return inputs_; }
+  const std::vector<std::string>& outputs() const { return outputs_; }
+  const std::vector<AttrDef>& attrs() const { return attrs_; }
+  OpRole role() const { return role_; }
+  const nabla::ShapeFn& shape_fn() const { return shape_fn_; }
+  const ForwardFn& forward() const { return forward_; }
+  const GradientFn& gradient() const { return gradient_; }
+  bool has_gradient() const { return static_cast<bool>(gradient_); }
+  const InitFn& initializer() const { return initializer_; }
+  const std::string& doc() const { return doc_; }
+
+  // OK when the declaration is complete and consistent.
+  absl::Status Validate() const;
+
+ private:
+  std::string name_;
+  std::vector<InputDef> inputs_;
+  std::vector<std::string> outputs_;
+  std::vector<AttrDef> attrs_;
+  OpRole role_ = OpRole::kCompute;
+  nabla::ShapeFn shape_fn_;
+  ForwardFn forward_;
+  GradientFn gradient_;
+  bool no_gradient_ = false;
+  InitFn initializer_;
+  std::string doc_;
+};
+
+class OpRegistry {
+ public:
+  // The process-wide registry that built-in ops and plugins register into.
+  static OpRegistry& Global();
+
+  // Refuses an incomplete declaration (InvalidArgument) or a taken name
+  // (AlreadyExists).
+  absl::Status Register(OpDef def);
+  // NotFound with the closest registered names when `name` is unknown.
+  absl::StatusOr<const OpDef*> Find(absl::string_view name) const {
+    return ops_.Find(name);
+  }
+  std::vector<std::string> Names() const { return ops_.Names(); }
+
+ private:
+  Registry<OpDef> ops_{"op"};
+};
+
+// Registers at static initialisation. A refused built-in declaration is a
+// bug in nabla: it is printed and the process stops before main().
+class OpRegistrar {
+ public:
+  OpRegistrar(const OpDef& def);  // NOLINT: built from the macro's chain.
+};
+
+#define NABLA_REGISTER_OP(name) \
+  NABLA_REGISTER_OP_IMPL_(__COUNTER__, name)
+#define NABLA_REGISTER_OP_IMPL_(counter, name) \
+  NABLA_REGISTER_OP_IMPL2_(counter, name)
+#define NABLA_REGISTER_OP_IMPL2_(counter, name)                         \
+  [[maybe_unused]] static const ::nabla::OpRegistrar                    \
+      nabla_op_registrar_##counter = ::nabla::OpDef(name)
+
+}  // namespace nabla
+
+#endif  // NABLA_CORE_OP_REGISTRY_H_

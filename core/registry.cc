@@ -1,0 +1,57 @@
+#include "core/registry.h"
+
+#include <cctype>
+#include <utility>
+
+namespace nabla {
+namespace {
+
+int EditDistance(absl::string_view a, absl::string_view b) {
+  std::vector<int> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = static_cast<int>(j);
+  for (size_t i = 1; i <= a.size(); ++i) {
+    int diagonal = row[0];
+    row[0] = static_cast<int>(i);
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const int substitution =
+          diagonal + (std::tolower(a[i - 1]) == std::tolower(b[j - 1]) ? 0 : 1);
+      diagonal = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, substitution});
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+std::vector<std::string> ClosestNames(absl::string_view name,
+                                      const std::vector<std::string>& known,
+                                      int limit) {
+  // Plausible: at most a third of the longer name differs.
+  std::vector<std::pair<int, std::string>> scored;
+  for (const std::string& candidate : known) {
+    const int distance = EditDistance(name, candidate);
+    const int allowed =
+        std::max<int>(1, std::max(name.size(), candidate.size()) / 3);
+    if (distance <= allowed) scored.emplace_back(distance, candidate);
+  }
+  std::sort(scored.begin(), scored.end());
+  std::vector<std::string> out;
+  for (const auto& [distance, candidate] : scored) {
+    if (static_cast<int>(out.size()) == limit) break;
+    out.push_back(candidate);
+  }
+  return out;
+}
+
+std::string SuggestionText(absl::string_view name,
+                           const std::vector<std::string>& known) {
+  const std::vector<std::string> close = ClosestNames(name, known);
+  if (!close.empty()) {
+    return absl::StrCat("; did you mean ", absl::StrJoin(close, ", "), "?");
+  }
+  if (known.empty()) return "; nothing is registered";
+  return absl::StrCat("; registered: ", absl::StrJoin(known, ", "));
+}
+
+}  // namespace nabla

@@ -1,0 +1,91 @@
+// Registry<Def>: definitions by unique name. Shared by ops and optimizers.
+//
+// Thread-safe. Definitions are never removed, so pointers returned by Find()
+// stay valid for the life of the process.
+#ifndef NABLA_CORE_REGISTRY_H_
+#define NABLA_CORE_REGISTRY_H_
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
+
+namespace nabla {
+
+// Registered names closest to `name` by edit distance (case-insensitive),
+// best first, at most `limit` of them, only those plausibly meant.
+std::vector<std::string> ClosestNames(absl::string_view name,
+                                      const std::vector<std::string>& known,
+                                      int limit = 3);
+
+// "; did you mean Sigmoid, SiLU?" or, when nothing is close,
+// "; registered: A, B, C".
+std::string SuggestionText(absl::string_view name,
+                           const std::vector<std::string>& known);
+
+template <typename Def>
+class Registry {
+ public:
+  // `kind` names the definitions in messages: "op", "optimizer".
+  explicit Registry(std::string kind) : kind_(std::move(kind)) {}
+
+  // Adds `def` under def.name(). A name already registered is refused
+  // (AlreadyExists) and the registry is left unchanged.
+  absl::Status Register(Def def) {
+    absl::MutexLock lock(&mu_);
+    const std::string name = def.name();
+    if (name.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot register an ", kind_, " without a name"));
+    }
+    if (defs_.contains(name)) {
+      return absl::AlreadyExistsError(
+          absl::StrCat(kind_, " '", name, "' is already registered"));
+    }
+    defs_.emplace(name, std::make_unique<Def>(std::move(def)));
+    return absl::OkStatus();
+  }
+
+  // The definition named `name`, or NotFound listing close names.
+  absl::StatusOr<const Def*> Find(absl::string_view name) const {
+    absl::MutexLock lock(&mu_);
+    auto it = defs_.find(name);
+    if (it != defs_.end()) return it->second.get();
+    return absl::NotFoundError(absl::StrCat("unknown ", kind_, " '", name,
+                                            "'",
+                                            SuggestionText(name, NamesLocked())));
+  }
+
+  // Every registered name, sorted.
+  std::vector<std::string> Names() const {
+    absl::MutexLock lock(&mu_);
+    return NamesLocked();
+  }
+
+ private:
+  std::vector<std::string> NamesLocked() const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    std::vector<std::string> names;
+    names.reserve(defs_.size());
+    for (const auto& [name, def] : defs_) names.push_back(name);
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+  const std::string kind_;
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, std::unique_ptr<Def>> defs_
+      ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace nabla
+
+#endif  // NABLA_CORE_REGISTRY_H_

@@ -1,0 +1,138 @@
+// Tensor: a dense, row-major, 64-byte aligned array of float32 or float64.
+//
+// A Tensor owns its storage. Reset() keeps the storage when the new size
+// fits, so buffers planned once are reused without allocating. Copying a
+// Tensor copies its elements. Not thread-safe for concurrent writes.
+#ifndef NABLA_CORE_TENSOR_H_
+#define NABLA_CORE_TENSOR_H_
+
+#include <cassert>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/inlined_vector.h"
+#include "absl/types/span.h"
+
+namespace nabla {
+
+enum class DType { kFloat32, kFloat64 };
+
+// "float32" or "float64".
+const char* DTypeName(DType dtype);
+size_t DTypeSize(DType dtype);
+
+template <typename T>
+struct DTypeOf;
+template <>
+struct DTypeOf<float> {
+  static constexpr DType value = DType::kFloat32;
+};
+template <>
+struct DTypeOf<double> {
+  static constexpr DType value = DType::kFloat64;
+};
+
+// Calls `fn(T{})` with T = float or double as `dtype` says; kernels use it
+// to instantiate one template for both element types.
+template <typename Fn>
+decltype(auto) DispatchFloat(DType dtype, Fn&& fn) {
+  if (dtype == DType::kFloat64) return fn(double{});
+  return fn(float{});
+}
+
+// Dimensions, outermost first. A dimension of -1 is unknown (only during
+// shape inference, never in an allocated Tensor).
+class Shape {
+ public:
+  static constexpr int64_t kUnknown = -1;
+
+  Shape() = default;
+  Shape(std::initializer_list<int64_t> dims) : dims_(dims) {}
+  explicit Shape(absl::Span<const int64_t> dims)
+      : dims_(dims.begin(), dims.end()) {}
+
+  int rank() const { return static_cast<int>(dims_.size()); }
+  int64_t dim(int i) const { return dims_[i]; }
+  void set_dim(int i, int64_t size) { dims_[i] = size; }
+  absl::Span<const int64_t> dims() const { return dims_; }
+  void AddDim(int64_t size) { dims_.push_back(size); }
+
+  // True when no dimension is unknown.
+  bool IsFullyDefined() const;
+  // Product of the dimensions (1 for a scalar); -1 when any is unknown.
+  int64_t num_elements() const;
+  // "[2, 3]", "[?, 3]" or "[]".
+  std::string ToString() const;
+
+  bool operator==(const Shape& other) const { return dims_ == other.dims_; }
+  bool operator!=(const Shape& other) const { return dims_ != other.dims_; }
+
+ private:
+  absl::InlinedVector<int64_t, 4> dims_;
+};
+
+class Tensor {
+ public:
+  static constexpr size_t kAlignment = 64;
+
+  // An empty float32 scalar with no storage; Reset() gives it some.
+  Tensor() = default;
+  // Zero-filled. REQUIRES: shape.IsFullyDefined().
+  Tensor(DType dtype, const Shape& shape);
+  Tensor(const Tensor& other);
+  Tensor& operator=(const Tensor& other);
+  Tensor(Tensor&&) noexcept = default;
+  Tensor& operator=(Tensor&&) noexcept = default;
+
+  // A tensor of the given shape holding `values` (row-major), converted to
+  // `dtype`. REQUIRES: values.size() == shape.num_elements().
+  static Tensor FromValues(DType dtype, const Shape& shape,
+                           absl::Span<const double> values);
+
+  DType dtype() const { return dtype_; }
+  const Shape& shape() const { return shape_; }
+  int64_t num_elements() const { return num_elements_; }
+  size_t num_bytes() const { return num_elements_ * DTypeSize(dtype_); }
+
+  // Changes dtype and shape; contents become unspecified. Allocates only
+  // when the new size exceeds the capacity.
+  void Reset(DType dtype, const Shape& shape);
+  void SetZero();
+
+  template <typename T>
+  T* data() {
+    assert(DTypeOf<T>::value == dtype_);
+    return static_cast<T*>(storage_.get());
+  }
+  template <typename T>
+  const T* data() const {
+    assert(DTypeOf<T>::value == dtype_);
+    return static_cast<const T*>(storage_.get());
+  }
+  void* raw_data() { return storage_.get(); }
+  const void* raw_data() const { return storage_.get(); }
+
+  // Element `i` (flat index) widened to double; for tests and printing.
+  double ValueAt(int64_t i) const;
+  // All elements widened to double.
+  std::vector<double> ToDoubles() const;
+
+ private:
+  struct FreeDeleter {
+    void operator()(void* p) const;
+  };
+
+  DType dtype_ = DType::kFloat32;
+  Shape shape_;
+  int64_t num_elements_ = 0;
+  size_t capacity_bytes_ = 0;
+  std::unique_ptr<void, FreeDeleter> storage_;
+};
+
+}  // namespace nabla
+
+#endif  // NABLA_CORE_TENSOR_H_
