@@ -1,0 +1,73 @@
+// Executor: runs phases of steps on one TBB task_arena.
+//
+// A phase is a DAG of steps. With one thread the steps run in the phase's
+// listed order; with more, a step starts as soon as the steps it depends on
+// are done (dependency counting on a reused tbb::task_group). Kernels split
+// large loops with ParallelFor inside the same arena, so the thread setting
+// bounds all of nabla's threads: there is no other pool.
+#ifndef NABLA_CORE_EXECUTOR_H_
+#define NABLA_CORE_EXECUTOR_H_
+
+#include <atomic>
+#include "absl/functional/function_ref.h"
+#include <memory>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "tbb/task_arena.h"
+#include "tbb/task_group.h"
+
+namespace nabla {
+
+// A DAG of steps. Step i runs `run(i)` of the phase's owner.
+class Phase {
+ public:
+  // Appends a step after every step it depends on; returns its index.
+  int AddStep(const std::vector<int>& depends_on);
+  int num_steps() const { return static_cast<int>(successors_.size()); }
+
+ private:
+  friend class Executor;
+  std::vector<std::vector<int>> successors_;
+  std::vector<int> num_predecessors_;
+  std::vector<int> roots_;
+  // Scratch for a parallel run; sized once, reused every run.
+  std::unique_ptr<std::atomic<int>[]> pending_;
+  int pending_size_ = 0;
+};
+
+class Executor {
+ public:
+  // REQUIRES: threads >= 1.
+  explicit Executor(int threads);
+
+  int threads() const { return threads_; }
+
+  // Runs `fn` inside the arena. Everything a training step does happens
+  // inside one Enter() so the arena is entered once per step.
+  void Enter(absl::FunctionRef<void()> fn);
+
+  // Runs every step of `phase` with `run_step(i)`. Must be called inside
+  // Enter(). Returns the error of the lowest-numbered failing step, so the
+  // error does not depend on scheduling; steps after a failure still run.
+  absl::Status Run(Phase& phase,
+                   absl::FunctionRef<absl::Status(int)> run_step);
+
+ private:
+  void RunFrom(Phase& phase, int step,
+               absl::FunctionRef<absl::Status(int)> run_step);
+  void Record(int step, absl::Status status);
+
+  const int threads_;
+  tbb::task_arena arena_;
+  tbb::task_group group_;
+  absl::Mutex mu_;
+  int failed_step_ ABSL_GUARDED_BY(mu_) = -1;
+  absl::Status failure_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace nabla
+
+#endif  // NABLA_CORE_EXECUTOR_H_

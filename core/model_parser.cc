@@ -1,0 +1,123 @@
+#include "core/model_parser.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/io/tokenizer.h"
+#include "google/protobuf/text_format.h"
+
+namespace nabla {
+namespace {
+
+// Collects every syntax error with its position instead of printing them.
+class CollectingErrors : public google::protobuf::io::ErrorCollector {
+ public:
+  explicit CollectingErrors(absl::string_view source) : source_(source) {}
+
+  void AddError(int line, google::protobuf::io::ColumnNumber column,
+                const std::string& message) override {
+    errors_.push_back(
+        absl::StrCat(source_, ":", line + 1, ":", column + 1, ": ", message));
+  }
+  void AddWarning(int line, google::protobuf::io::ColumnNumber column,
+                  const std::string& message) override {
+    AddError(line, column, message);
+  }
+
+  const std::vector<std::string>& errors() const { return errors_; }
+
+ private:
+  std::string source_;
+  std::vector<std::string> errors_;
+};
+
+std::vector<int> NodeLines(const google::protobuf::TextFormat::ParseInfoTree& tree,
+                           const ModelDef& model) {
+  const auto* graph_field = ModelDef::descriptor()->FindFieldByName("graph");
+  const auto* node_field = GraphDef::descriptor()->FindFieldByName("node");
+  const auto* graph_tree = tree.GetTreeForNested(graph_field, -1);
+  std::vector<int> lines;
+  for (int i = 0; i < model.graph().node_size(); ++i) {
+    int line = 0;
+    if (graph_tree != nullptr) {
+      line = graph_tree->GetLocation(node_field, i).line + 1;
+    }
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+}  // namespace
+
+std::string SourceInfo::NodePrefix(int index) const {
+  if (index >= 0 && index < static_cast<int>(node_lines.size()) &&
+      node_lines[index] > 0) {
+    return absl::StrCat(name, ":", node_lines[index], ": ");
+  }
+  return absl::StrCat(name, ": ");
+}
+
+absl::StatusOr<ParsedModel> ParseModelText(absl::string_view text,
+                                           absl::string_view source_name) {
+  ParsedModel parsed;
+  parsed.source.name = std::string(source_name);
+  google::protobuf::TextFormat::Parser parser;
+  CollectingErrors errors(source_name);
+  google::protobuf::TextFormat::ParseInfoTree tree;
+  parser.RecordErrorsTo(&errors);
+  parser.WriteLocationsTo(&tree);
+  const std::string copy(text);
+  if (!parser.ParseFromString(copy, &parsed.model)) {
+    if (errors.errors().empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(source_name, ": not a valid model file"));
+    }
+    return absl::InvalidArgumentError(absl::StrJoin(errors.errors(), "\n"));
+  }
+  const int version = parsed.model.format_version();
+  if (version < 0 || version > kModelFormatVersion) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source_name, ": format_version ", version,
+        " is not supported (this nabla reads version ", kModelFormatVersion,
+        ")"));
+  }
+  parsed.source.node_lines = NodeLines(tree, parsed.model);
+  return parsed;
+}
+
+absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
+  struct stat info;
+  if (stat(path.c_str(), &info) != 0) {
+    return absl::NotFoundError(
+        absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
+  }
+  if (S_ISDIR(info.st_mode)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": is a directory, not a file"));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(
+        absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
+  }
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  if (in.bad()) {
+    return absl::DataLossError(absl::StrCat(path, ": read failed"));
+  }
+  return contents.str();
+}
+
+absl::StatusOr<ParsedModel> ReadModelFile(const std::string& path) {
+  auto text = ReadFileToString(path);
+  if (!text.ok()) return text.status();
+  return ParseModelText(*text, path);
+}
+
+}  // namespace nabla

@@ -1,0 +1,48 @@
+// Reads a .pbtxt model file into a ModelDef, remembering where each graph
+// node was written so later errors can point at file:line.
+#ifndef NABLA_CORE_MODEL_PARSER_H_
+#define NABLA_CORE_MODEL_PARSER_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "proto/model.pb.h"
+
+namespace nabla {
+
+// Where a graph's nodes came from, for messages.
+struct SourceInfo {
+  // A file name, or a description such as "<string>".
+  std::string name;
+  // 1-based line of each node in graph.node order; empty when unknown.
+  std::vector<int> node_lines;
+
+  // "model.pbtxt:12: " for node `index`, or "model.pbtxt: " without a line.
+  std::string NodePrefix(int index) const;
+};
+
+struct ParsedModel {
+  ModelDef model;
+  SourceInfo source;
+};
+
+// The format version this nabla reads and writes.
+inline constexpr int kModelFormatVersion = 1;
+
+// Parses protobuf text format. Syntax errors and unknown fields are
+// InvalidArgument "NAME:LINE:COLUMN: message" (1-based), every one found.
+// A format_version newer than kModelFormatVersion is refused.
+absl::StatusOr<ParsedModel> ParseModelText(absl::string_view text,
+                                           absl::string_view source_name);
+
+// Reads and parses `path`; NotFound when it cannot be read.
+absl::StatusOr<ParsedModel> ReadModelFile(const std::string& path);
+
+// Reads a whole file. NotFound / InvalidArgument naming the path on error.
+absl::StatusOr<std::string> ReadFileToString(const std::string& path);
+
+}  // namespace nabla
+
+#endif  // NABLA_CORE_MODEL_PARSER_H_

@@ -1,0 +1,99 @@
+// Plan: a graph made executable for one set of placeholder shapes.
+//
+// Building a plan infers concrete shapes, allocates every buffer the steps
+// will touch (values, gradients, per-consumer gradient buffers where a value
+// fans out), evaluates constants, and lays out the forward and backward
+// phases. Running a plan allocates nothing.
+#ifndef NABLA_CORE_PLAN_H_
+#define NABLA_CORE_PLAN_H_
+
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/executor.h"
+#include "core/graph.h"
+#include "core/kernel_context.h"
+#include "core/tensor.h"
+
+namespace nabla {
+
+// What a plan must compute.
+struct PlanRequest {
+  // Placeholders that will be fed, with the shapes they will be fed with.
+  std::vector<std::pair<int, Shape>> feeds;
+  // Nodes whose outputs are read after the forward phase.
+  std::vector<int> targets;
+  // For training: the scalar loss node, and per node whether it lies on a
+  // differentiable path from a trainable Variable to the loss. -1 / empty
+  // for a forward-only plan.
+  int loss = -1;
+  std::vector<bool> on_gradient_path;
+};
+
+class Plan {
+ public:
+  // `variables` holds each Variable node's value by node index; the plan
+  // binds to those tensors, which must outlive it and keep their shapes.
+  // Errors: a fed shape that contradicts its placeholder, a shape that
+  // stays unknown, or a shape function refusing the concrete shapes.
+  static absl::StatusOr<std::unique_ptr<Plan>> Build(
+      const Graph& graph, std::vector<Tensor>& variables,
+      const PlanRequest& request);
+
+  // True when this plan was built for feeds of exactly these shapes.
+  bool Serves(absl::Span<const std::pair<int, const Tensor*>> feeds) const;
+
+  // The buffer a placeholder's feed is copied into.
+  Tensor& feed_buffer(int node) { return values_[node][0]; }
+  const Tensor& value(Endpoint e) const { return *value_ptrs_[e.node][e.output]; }
+  // dL/d(output 0) of a Variable after RunBackward().
+  const Tensor& variable_gradient(int node) const { return grads_[node][0]; }
+
+  absl::Status RunForward(Executor& executor);
+  absl::Status RunBackward(Executor& executor);
+
+  // Bytes held by the plan's own buffers (not variables).
+  size_t num_bytes() const;
+
+ private:
+  enum class StepKind { kForward, kGradient, kSum };
+  struct StepInfo {
+    StepKind kind;
+    int node;
+    int output;  // kSum: which output's gradients are summed
+    int parts;   // kSum: index into sum_parts_
+  };
+
+  Plan(const Graph& graph) : graph_(graph) {}
+  absl::Status InferShapes(const PlanRequest& request,
+                           std::vector<Tensor>& variables);
+  void PlanForward(const PlanRequest& request);
+  void PlanBackward(const PlanRequest& request);
+  absl::Status RunStep(const StepInfo& step);
+  absl::Status SumGradients(int node, int output, int parts_index);
+
+  const Graph& graph_;
+  std::vector<std::pair<int, Shape>> feed_shapes_;
+  std::vector<std::vector<Shape>> shapes_;
+  std::vector<std::vector<Tensor>> values_;
+  std::vector<std::vector<Tensor*>> value_ptrs_;
+  // dL/d(output) per node and output, on the gradient path.
+  std::vector<std::vector<Tensor>> grads_;
+  // Per node and input: the buffer this consumer's gradient goes to when
+  // the producer's value has several consumers; summed in use order.
+  std::vector<std::vector<Tensor>> edge_grads_;
+  // For each sum step, the per-consumer buffers it adds, in use order.
+  std::vector<std::vector<const Tensor*>> sum_parts_;
+  std::vector<std::unique_ptr<KernelContext>> forward_contexts_;
+  std::vector<std::unique_ptr<GradientContext>> gradient_contexts_;
+  std::vector<StepInfo> forward_steps_;
+  std::vector<StepInfo> backward_steps_;
+  Phase forward_phase_;
+  Phase backward_phase_;
+};
+
+}  // namespace nabla
+
+#endif  // NABLA_CORE_PLAN_H_

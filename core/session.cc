@@ -1,0 +1,271 @@
+#include "core/session.h"
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/parallel.h"
+#include "core/random.h"
+#include "core/status_macros.h"
+
+namespace nabla {
+
+Session::Session(std::shared_ptr<const Graph> graph, int threads)
+    : graph_(std::move(graph)), executor_(threads) {}
+
+absl::StatusOr<std::unique_ptr<Session>> Session::Create(
+    std::shared_ptr<const Graph> graph, const SessionOptions& options) {
+  if (options.threads < 1 || options.threads > 1024) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "threads must be between 1 and 1024, got ", options.threads));
+  }
+  std::unique_ptr<Session> session(new Session(std::move(graph), options.threads));
+  NABLA_RETURN_IF_ERROR(session->InitializeVariables(options.seed));
+  return session;
+}
+
+absl::Status Session::InitializeVariables(uint64_t seed) {
+  const int n = graph_->num_nodes();
+  variables_.resize(n);
+  slots_.resize(n);
+  for (int i = 0; i < n; ++i) {
+    const Node& node = graph_->node(i);
+    if (node.op->role() != OpRole::kVariable) continue;
+    variable_nodes_.push_back(i);
+    const Shape& shape = node.output_shapes[0];
+    if (!shape.IsFullyDefined()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          graph_->Describe(i), ": variable shape ", shape.ToString(),
+          " must be fully defined"));
+    }
+    variables_[i] = Tensor(node.output_dtypes[0], shape);
+    std::mt19937_64 rng(DeriveSeed(seed, node.name));
+    InitContext ctx(&node.attrs, &variables_[i], &rng);
+    absl::Status s = node.op->initializer()(ctx);
+    if (!s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(graph_->Describe(i), ": ", s.message()));
+    }
+    if (node.attrs.GetBool("trainable")) trainable_nodes_.push_back(i);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Session::SetVariable(int node, const Tensor& value) {
+  Tensor& target = variables_[node];
+  if (value.dtype() != target.dtype() || value.shape() != target.shape()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        graph_->Describe(node), " is ", DTypeName(target.dtype()),
+        target.shape().ToString(), ", got ", DTypeName(value.dtype()),
+        value.shape().ToString()));
+  }
+  target = value;
+  return absl::OkStatus();
+}
+
+absl::Status Session::SetTraining(absl::string_view loss,
+                                  std::unique_ptr<Optimizer> optimizer) {
+  NABLA_ASSIGN_OR_RETURN(const int loss_node, graph_->FindNode(loss));
+  const Node& node = graph_->node(loss_node);
+  if (node.output_shapes[0].rank() != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the loss ", graph_->Describe(loss_node), " must be a scalar, its shape is ",
+        node.output_shapes[0].ToString()));
+  }
+  const int n = graph_->num_nodes();
+  std::vector<bool> from_variable(n, false), to_loss(n, false);
+  for (int v : trainable_nodes_) from_variable[v] = true;
+  for (int i = 0; i < n; ++i) {
+    const Node& consumer = graph_->node(i);
+    for (size_t k = 0; k < consumer.inputs.size(); ++k) {
+      if (consumer.op->inputs()[k].differentiable &&
+          from_variable[consumer.inputs[k].node]) {
+        from_variable[i] = true;
+      }
+    }
+  }
+  to_loss[loss_node] = true;
+  for (int i = loss_node; i >= 0; --i) {
+    if (!to_loss[i]) continue;
+    const Node& consumer = graph_->node(i);
+    for (size_t k = 0; k < consumer.inputs.size(); ++k) {
+      if (consumer.op->inputs()[k].differentiable) {
+        to_loss[consumer.inputs[k].node] = true;
+      }
+    }
+  }
+  std::vector<bool> on_path(n);
+  bool reaches_variable = false;
+  std::vector<std::string> no_gradient;
+  for (int i = 0; i < n; ++i) {
+    on_path[i] = from_variable[i] && to_loss[i];
+    const OpDef& op = *graph_->node(i).op;
+    if (!on_path[i]) continue;
+    if (op.role() == OpRole::kVariable) reaches_variable = true;
+    if (op.role() == OpRole::kCompute && !op.has_gradient()) {
+      no_gradient.push_back(graph_->Describe(i));
+    }
+  }
+  if (!reaches_variable) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the loss ", graph_->Describe(loss_node),
+        " does not depend on any trainable Variable: nothing to train"));
+  }
+  if (!no_gradient.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot train: these nodes between a Variable and the loss have no "
+        "gradient:\n",
+        absl::StrJoin(no_gradient, "\n")));
+  }
+  loss_ = loss_node;
+  on_gradient_path_ = std::move(on_path);
+  optimizer_ = std::move(optimizer);
+  const std::vector<std::string> slot_names = optimizer_->SlotNames();
+  slot_pointers_.assign(graph_->num_nodes(), {});
+  for (int v : variable_nodes_) {
+    slots_[v].clear();
+    for (size_t s = 0; s < slot_names.size(); ++s) {
+      slots_[v].emplace_back(variables_[v].dtype(), variables_[v].shape());
+    }
+    for (Tensor& slot : slots_[v]) slot_pointers_[v].push_back(&slot);
+  }
+  // Plans for training depend on the loss; drop any built before.
+  plans_.clear();
+  return absl::OkStatus();
+}
+
+absl::Status Session::ResolveFeeds(
+    absl::Span<const Feed> feeds,
+    std::vector<std::pair<int, const Tensor*>>* out) {
+  out->clear();
+  for (const Feed& feed : feeds) {
+    auto node = graph_->FindNode(feed.placeholder);
+    if (!node.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("feed: ", node.status().message()));
+    }
+    const Node& placeholder = graph_->node(*node);
+    if (placeholder.op->role() != OpRole::kPlaceholder) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "feed: ", graph_->Describe(*node), " is not a Placeholder"));
+    }
+    if (feed.tensor->dtype() != placeholder.output_dtypes[0]) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "feed: ", graph_->Describe(*node), " takes ",
+          DTypeName(placeholder.output_dtypes[0]), ", fed ",
+          DTypeName(feed.tensor->dtype())));
+    }
+    for (const auto& [seen, tensor] : *out) {
+      if (seen == *node) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "feed: ", graph_->Describe(*node), " is fed twice"));
+      }
+    }
+    out->emplace_back(*node, feed.tensor);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Plan*> Session::FindOrBuildPlan(
+    absl::Span<const std::pair<int, const Tensor*>> feeds,
+    const std::vector<int>& targets, bool training) {
+  for (CachedPlan& cached : plans_) {
+    if (cached.training == training && cached.targets == targets &&
+        cached.plan->Serves(feeds)) {
+      return cached.plan.get();
+    }
+  }
+  PlanRequest request;
+  for (const auto& [node, tensor] : feeds) {
+    request.feeds.emplace_back(node, tensor->shape());
+  }
+  request.targets = targets;
+  if (training) {
+    request.loss = loss_;
+    request.on_gradient_path = on_gradient_path_;
+  }
+  NABLA_ASSIGN_OR_RETURN(std::unique_ptr<Plan> plan,
+                         Plan::Build(*graph_, variables_, request));
+  plans_.push_back({training, targets, std::move(plan)});
+  return plans_.back().plan.get();
+}
+
+void Session::CopyFeeds(Plan& plan,
+                        absl::Span<const std::pair<int, const Tensor*>> feeds) {
+  for (const auto& [node, tensor] : feeds) {
+    Tensor& buffer = plan.feed_buffer(node);
+    std::memcpy(buffer.raw_data(), tensor->raw_data(), tensor->num_bytes());
+  }
+}
+
+void Session::ApplyUpdates(const Plan& plan) {
+  const int64_t step = step_;
+  ParallelFor(static_cast<int64_t>(trainable_nodes_.size()), 1,
+              [&](int64_t begin, int64_t end) {
+                for (int64_t i = begin; i < end; ++i) {
+                  const int v = trainable_nodes_[i];
+                  optimizer_->Apply(step, variables_[v],
+                                    plan.variable_gradient(v),
+                                    slot_pointers_[v]);
+                }
+              });
+}
+
+absl::StatusOr<double> Session::TrainStep(absl::Span<const Feed> feeds) {
+  if (optimizer_ == nullptr) {
+    return absl::FailedPreconditionError(
+        "TrainStep before SetTraining: no loss or optimizer chosen");
+  }
+  NABLA_RETURN_IF_ERROR(ResolveFeeds(feeds, &resolved_feeds_));
+  loss_target_.assign(1, loss_);
+  NABLA_ASSIGN_OR_RETURN(Plan * plan,
+                         FindOrBuildPlan(resolved_feeds_, loss_target_, true));
+  CopyFeeds(*plan, resolved_feeds_);
+  absl::Status status;
+  executor_.Enter([&] {
+    status = plan->RunForward(executor_);
+    if (!status.ok()) return;
+    status = plan->RunBackward(executor_);
+    if (!status.ok()) return;
+    ++step_;
+    ApplyUpdates(*plan);
+  });
+  NABLA_RETURN_IF_ERROR(status);
+  return plan->value({loss_, 0}).ValueAt(0);
+}
+
+absl::StatusOr<std::vector<Tensor>> Session::Run(
+    absl::Span<const Feed> feeds, absl::Span<const std::string> fetches) {
+  std::vector<Endpoint> endpoints;
+  std::vector<int> targets;
+  for (const std::string& fetch : fetches) {
+    std::string name;
+    int output = 0;
+    if (!ParseInputName(fetch, &name, &output)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "fetch '", fetch, "' is not \"node\" or \"node:k\""));
+    }
+    NABLA_ASSIGN_OR_RETURN(const int node, graph_->FindNode(name));
+    if (output >= static_cast<int>(graph_->node(node).output_shapes.size())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "fetch '", fetch, "': ", graph_->Describe(node), " has no output ",
+          output));
+    }
+    endpoints.push_back({node, output});
+    if (std::find(targets.begin(), targets.end(), node) == targets.end()) {
+      targets.push_back(node);
+    }
+  }
+  std::sort(targets.begin(), targets.end());
+  std::vector<std::pair<int, const Tensor*>> resolved;
+  NABLA_RETURN_IF_ERROR(ResolveFeeds(feeds, &resolved));
+  NABLA_ASSIGN_OR_RETURN(Plan * plan, FindOrBuildPlan(resolved, targets, false));
+  CopyFeeds(*plan, resolved);
+  absl::Status status;
+  executor_.Enter([&] { status = plan->RunForward(executor_); });
+  NABLA_RETURN_IF_ERROR(status);
+  std::vector<Tensor> outputs;
+  for (const Endpoint& e : endpoints) outputs.push_back(plan->value(e));
+  return outputs;
+}
+
+}  // namespace nabla

@@ -1,0 +1,122 @@
+// Session: a graph's variables, an executor and the plans that run them.
+//
+//   auto graph = std::make_shared<const Graph>(...);
+//   NABLA_ASSIGN_OR_RETURN(auto session, Session::Create(graph, {.threads = 2}));
+//   NABLA_RETURN_IF_ERROR(session->SetTraining("loss", std::move(sgd)));
+//   Feed feeds[] = {{"x", &x}, {"y", &y}};
+//   NABLA_ASSIGN_OR_RETURN(double loss, session->TrainStep(feeds));
+//
+// Variables are initialised at Create() from the seed. A plan is built the
+// first time a feed shape is seen and reused afterwards: in steady state a
+// step allocates nothing. A Session is not thread-safe: one call at a time.
+#ifndef NABLA_CORE_SESSION_H_
+#define NABLA_CORE_SESSION_H_
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "core/executor.h"
+#include "core/graph.h"
+#include "core/optimizer.h"
+#include "core/plan.h"
+#include "core/tensor.h"
+
+namespace nabla {
+
+struct SessionOptions {
+  // Size of the TBB arena that runs everything; >= 1.
+  int threads = 1;
+  // Seeds every variable initializer.
+  uint64_t seed = 0;
+};
+
+// A tensor fed to a placeholder by name.
+struct Feed {
+  absl::string_view placeholder;
+  const Tensor* tensor;
+};
+
+class Session {
+ public:
+  // InvalidArgument for a bad thread count or a variable initializer that
+  // fails.
+  static absl::StatusOr<std::unique_ptr<Session>> Create(
+      std::shared_ptr<const Graph> graph, const SessionOptions& options);
+
+  // Chooses the loss and the optimizer for TrainStep(). Checked before any
+  // kernel runs: the loss node exists and is a scalar, it depends on a
+  // trainable Variable, and every node between a trainable Variable and the
+  // loss has a gradient kernel (all offenders are listed).
+  absl::Status SetTraining(absl::string_view loss,
+                           std::unique_ptr<Optimizer> optimizer);
+
+  // Forward, backward and an update of every trainable variable. Returns the
+  // loss before the update.
+  absl::StatusOr<double> TrainStep(absl::Span<const Feed> feeds);
+
+  // Forward only: output of each fetch ("node" or "node:k"). Feeds only the
+  // placeholders the fetches need.
+  absl::StatusOr<std::vector<Tensor>> Run(
+      absl::Span<const Feed> feeds, absl::Span<const std::string> fetches);
+
+  const Graph& graph() const { return *graph_; }
+  // Variable nodes, in graph order.
+  const std::vector<int>& variable_nodes() const { return variable_nodes_; }
+  const Tensor& variable(int node) const { return variables_[node]; }
+  // Replaces a variable's value. InvalidArgument when dtype or shape differ.
+  absl::Status SetVariable(int node, const Tensor& value);
+  // The optimizer's slots of `node`, in the optimizer's SlotNames() order.
+  std::vector<Tensor>& slots(int node) { return slots_[node]; }
+  const Optimizer* optimizer() const { return optimizer_.get(); }
+  absl::string_view optimizer_name() const { return optimizer_name_; }
+  void set_optimizer_name(std::string name) { optimizer_name_ = std::move(name); }
+  int64_t step() const { return step_; }
+  void set_step(int64_t step) { step_ = step; }
+  int threads() const { return executor_.threads(); }
+
+ private:
+  Session(std::shared_ptr<const Graph> graph, int threads);
+  absl::Status InitializeVariables(uint64_t seed);
+  // Resolves feeds to placeholder nodes and checks their dtypes.
+  absl::Status ResolveFeeds(absl::Span<const Feed> feeds,
+                            std::vector<std::pair<int, const Tensor*>>* out);
+  absl::StatusOr<Plan*> FindOrBuildPlan(
+      absl::Span<const std::pair<int, const Tensor*>> feeds,
+      const std::vector<int>& targets, bool training);
+  void CopyFeeds(Plan& plan,
+                 absl::Span<const std::pair<int, const Tensor*>> feeds);
+  void ApplyUpdates(const Plan& plan);
+
+  struct CachedPlan {
+    bool training;
+    std::vector<int> targets;
+    std::unique_ptr<Plan> plan;
+  };
+
+  std::shared_ptr<const Graph> graph_;
+  Executor executor_;
+  // By node index; only Variable nodes have values and slots.
+  std::vector<Tensor> variables_;
+  std::vector<std::vector<Tensor>> slots_;
+  // slots_ as the pointers Optimizer::Apply takes.
+  std::vector<std::vector<Tensor*>> slot_pointers_;
+  std::vector<int> variable_nodes_;
+  std::vector<int> trainable_nodes_;
+  int loss_ = -1;
+  std::vector<bool> on_gradient_path_;
+  std::unique_ptr<Optimizer> optimizer_;
+  std::string optimizer_name_;
+  int64_t step_ = 0;
+  std::vector<CachedPlan> plans_;
+  // Reused by TrainStep so that resolving feeds does not allocate.
+  std::vector<std::pair<int, const Tensor*>> resolved_feeds_;
+  std::vector<int> loss_target_;
+};
+
+}  // namespace nabla
+
+#endif  // NABLA_CORE_SESSION_H_
