@@ -71,6 +71,7 @@ class Session {
   absl::Status SetVariable(int node, const Tensor& value);
   // The optimizer's slots of `node`, in the optimizer's SlotNames() order.
   std::vector<Tensor>& slots(int node) { return slots_[node]; }
+  const std::vector<Tensor>& slots(int node) const { return slots_[node]; }
   const Optimizer* optimizer() const { return optimizer_.get(); }
   absl::string_view optimizer_name() const { return optimizer_name_; }
   void set_optimizer_name(std::string name) { optimizer_name_ = std::move(name); }

@@ -1,0 +1,174 @@
+#include "core/checkpoint.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/model_parser.h"
+#include "core/status_macros.h"
+
+namespace nabla {
+namespace {
+
+absl::Status WriteAll(int fd, const std::string& bytes,
+                      const std::string& path) {
+  size_t written = 0;
+  while (written < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return absl::InternalError(
+          absl::StrCat(path, ": write failed: ", std::strerror(errno)));
+    }
+    written += static_cast<size_t>(n);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WriteFileAtomically(const std::string& path,
+                                 const std::string& bytes) {
+  const std::string temp = absl::StrCat(path, ".tmp.", ::getpid());
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        path, ": cannot write checkpoint: ", std::strerror(errno)));
+  }
+  absl::Status status = WriteAll(fd, bytes, temp);
+  if (status.ok() && ::fsync(fd) != 0) {
+    status = absl::InternalError(
+        absl::StrCat(temp, ": fsync failed: ", std::strerror(errno)));
+  }
+  ::close(fd);
+  if (status.ok() && std::rename(temp.c_str(), path.c_str()) != 0) {
+    status = absl::InternalError(absl::StrCat(
+        path, ": cannot rename checkpoint into place: ", std::strerror(errno)));
+  }
+  if (!status.ok()) std::remove(temp.c_str());
+  return status;
+}
+
+}  // namespace
+
+absl::Status SaveCheckpoint(const Session& session, const std::string& path) {
+  Checkpoint checkpoint;
+  checkpoint.set_format_version(kCheckpointFormatVersion);
+  checkpoint.set_step(session.step());
+  const Graph& graph = session.graph();
+  for (int v : session.variable_nodes()) {
+    VariableValue* value = checkpoint.add_variable();
+    value->set_name(graph.node(v).name);
+    TensorToProto(session.variable(v), value->mutable_value());
+  }
+  if (session.optimizer() != nullptr) {
+    checkpoint.set_optimizer(std::string(session.optimizer_name()));
+    const std::vector<std::string> names = session.optimizer()->SlotNames();
+    for (int v : session.variable_nodes()) {
+      const std::vector<Tensor>& slots = session.slots(v);
+      for (size_t s = 0; s < slots.size() && s < names.size(); ++s) {
+        SlotValue* slot = checkpoint.add_slot();
+        slot->set_variable(graph.node(v).name);
+        slot->set_slot(names[s]);
+        TensorToProto(slots[s], slot->mutable_value());
+      }
+    }
+  }
+  std::string bytes;
+  if (!checkpoint.SerializeToString(&bytes)) {
+    return absl::InternalError(absl::StrCat(path, ": cannot serialize"));
+  }
+  return WriteFileAtomically(path, bytes);
+}
+
+absl::StatusOr<Checkpoint> ReadCheckpoint(const std::string& path) {
+  NABLA_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(path));
+  Checkpoint checkpoint;
+  if (bytes.empty() || !checkpoint.ParseFromString(bytes)) {
+    return absl::DataLossError(absl::StrCat(
+        path, ": not a nabla checkpoint (", bytes.size(),
+        " bytes that do not parse as one)"));
+  }
+  if (checkpoint.format_version() != kCheckpointFormatVersion) {
+    return absl::DataLossError(absl::StrCat(
+        path, ": checkpoint format version ", checkpoint.format_version(),
+        " is not supported (this nabla reads version ",
+        kCheckpointFormatVersion, ")"));
+  }
+  if (checkpoint.step() < 0) {
+    return absl::DataLossError(
+        absl::StrCat(path, ": negative step ", checkpoint.step()));
+  }
+  return checkpoint;
+}
+
+absl::Status RestoreCheckpoint(const Checkpoint& checkpoint,
+                               const std::string& path, Session& session) {
+  const Graph& graph = session.graph();
+  std::vector<std::string> problems;
+  absl::flat_hash_map<std::string, Tensor> values;
+  absl::flat_hash_set<std::string> in_checkpoint;
+  for (const VariableValue& v : checkpoint.variable()) {
+    in_checkpoint.insert(v.name());
+    auto tensor = TensorFromProto(v.value(), absl::StrCat("variable '", v.name(), "'"));
+    if (!tensor.ok()) {
+      problems.push_back(std::string(tensor.status().message()));
+      continue;
+    }
+    auto node = graph.FindNode(v.name());
+    if (!node.ok() || graph.node(*node).op->role() != OpRole::kVariable) {
+      problems.push_back(absl::StrCat("variable '", v.name(),
+                                      "' is not a Variable of this model"));
+      continue;
+    }
+    const Tensor& current = session.variable(*node);
+    if (tensor->dtype() != current.dtype() || tensor->shape() != current.shape()) {
+      problems.push_back(absl::StrCat(
+          "variable '", v.name(), "' is ", DTypeName(tensor->dtype()),
+          tensor->shape().ToString(), " in the checkpoint but ",
+          DTypeName(current.dtype()), current.shape().ToString(),
+          " in the model"));
+      continue;
+    }
+    values.emplace(v.name(), *std::move(tensor));
+  }
+  for (int v : session.variable_nodes()) {
+    if (!in_checkpoint.contains(graph.node(v).name)) {
+      problems.push_back(absl::StrCat("variable '", graph.node(v).name,
+                                      "' of the model is missing"));
+    }
+  }
+  if (!problems.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": checkpoint does not match the model (from another model?):\n",
+        absl::StrJoin(problems, "\n")));
+  }
+  for (int v : session.variable_nodes()) {
+    NABLA_RETURN_IF_ERROR(session.SetVariable(v, values.at(graph.node(v).name)));
+  }
+  if (session.optimizer() != nullptr &&
+      checkpoint.optimizer() == session.optimizer_name()) {
+    const std::vector<std::string> names = session.optimizer()->SlotNames();
+    for (const SlotValue& slot : checkpoint.slot()) {
+      auto node = graph.FindNode(slot.variable());
+      auto it = std::find(names.begin(), names.end(), slot.slot());
+      if (!node.ok() || it == names.end()) continue;
+      auto tensor = TensorFromProto(slot.value(), slot.slot());
+      Tensor& target = session.slots(*node)[it - names.begin()];
+      if (tensor.ok() && tensor->shape() == target.shape() &&
+          tensor->dtype() == target.dtype()) {
+        target = *tensor;
+      }
+    }
+  }
+  session.set_step(checkpoint.step());
+  return absl::OkStatus();
+}
+
+}  // namespace nabla

@@ -1,0 +1,43 @@
+// Dataset: the samples a model trains on, one tensor per placeholder with
+// samples along axis 0, and the batches cut from them.
+#ifndef NABLA_CORE_DATASET_H_
+#define NABLA_CORE_DATASET_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "core/graph.h"
+#include "core/session.h"
+#include "proto/model.pb.h"
+
+namespace nabla {
+
+class Dataset {
+ public:
+  // Checks each feed against its placeholder: the node exists and is a
+  // Placeholder, the value count fits the shape, the per-sample shape equals
+  // the placeholder's, and every feed has the same number of samples.
+  // Values are converted to the placeholder's dtype. Errors name the source
+  // and the placeholder.
+  static absl::StatusOr<Dataset> FromConfig(const Graph& graph,
+                                            const DataConfig& config,
+                                            absl::string_view source);
+
+  int64_t num_samples() const { return num_samples_; }
+
+  // Copies the samples `rows` (in that order) into per-placeholder batch
+  // tensors, reusing their storage, and points `feeds` at them.
+  void FillBatch(absl::Span<const int64_t> rows, std::vector<Tensor>* batch,
+                 std::vector<Feed>* feeds) const;
+
+ private:
+  std::vector<std::string> placeholders_;
+  std::vector<Tensor> samples_;
+  int64_t num_samples_ = 0;
+};
+
+}  // namespace nabla
+
+#endif  // NABLA_CORE_DATASET_H_

@@ -1,0 +1,118 @@
+#include "tools/flags.h"
+
+#include <cmath>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "core/registry.h"
+
+namespace nabla {
+
+void FlagParser::AddInt(std::string name, std::optional<int64_t>* value,
+                        std::string help) {
+  flags_.push_back({std::move(name), value, std::move(help)});
+}
+void FlagParser::AddUint(std::string name, std::optional<uint64_t>* value,
+                         std::string help) {
+  flags_.push_back({std::move(name), value, std::move(help)});
+}
+void FlagParser::AddDouble(std::string name, std::optional<double>* value,
+                           std::string help) {
+  flags_.push_back({std::move(name), value, std::move(help)});
+}
+void FlagParser::AddString(std::string name, std::optional<std::string>* value,
+                           std::string help) {
+  flags_.push_back({std::move(name), value, std::move(help)});
+}
+void FlagParser::AddBool(std::string name, bool* value, std::string help) {
+  flags_.push_back({std::move(name), value, std::move(help)});
+}
+
+FlagParser::Flag* FlagParser::Find(const std::string& name) {
+  for (Flag& flag : flags_) {
+    if (flag.name == name) return &flag;
+  }
+  return nullptr;
+}
+
+absl::Status FlagParser::Set(Flag& flag, const std::string& text) {
+  auto bad = [&](absl::string_view expected) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--", flag.name, ": expected ", expected, ", got '", text, "'"));
+  };
+  if (auto* p = std::get_if<std::optional<int64_t>*>(&flag.target)) {
+    int64_t v;
+    if (!absl::SimpleAtoi(text, &v)) return bad("an integer");
+    **p = v;
+  } else if (auto* p = std::get_if<std::optional<uint64_t>*>(&flag.target)) {
+    uint64_t v;
+    if (!absl::SimpleAtoi(text, &v)) return bad("a non-negative integer");
+    **p = v;
+  } else if (auto* p = std::get_if<std::optional<double>*>(&flag.target)) {
+    double v;
+    if (!absl::SimpleAtod(text, &v) || !std::isfinite(v)) return bad("a number");
+    **p = v;
+  } else if (auto* p = std::get_if<std::optional<std::string>*>(&flag.target)) {
+    **p = text;
+  } else if (auto* p = std::get_if<bool*>(&flag.target)) {
+    if (text == "true" || text == "1") {
+      **p = true;
+    } else if (text == "false" || text == "0") {
+      **p = false;
+    } else {
+      return bad("true or false");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FlagParser::Parse(int argc, const char* const* argv,
+                               std::vector<std::string>* positional) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.size() < 3 || arg.compare(0, 2, "--") != 0) {
+      positional->push_back(arg);
+      continue;
+    }
+    const size_t eq = arg.find('=');
+    const std::string name = arg.substr(2, eq == std::string::npos ? eq : eq - 2);
+    Flag* flag = Find(name);
+    if (flag == nullptr) {
+      std::vector<std::string> names;
+      for (const Flag& f : flags_) names.push_back(f.name);
+      const std::vector<std::string> close = ClosestNames(name, names);
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unknown flag --", name,
+          close.empty() ? "" : absl::StrCat("; did you mean --", close[0], "?")));
+    }
+    if (flag->seen) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--", name, " is given more than once"));
+    }
+    flag->seen = true;
+    std::string text;
+    if (eq != std::string::npos) {
+      text = arg.substr(eq + 1);
+    } else if (std::holds_alternative<bool*>(flag->target)) {
+      text = "true";
+    } else if (i + 1 < argc) {
+      text = argv[++i];
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--", name, " needs a value"));
+    }
+    absl::Status s = Set(*flag, text);
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+std::string FlagParser::Help() const {
+  std::string out;
+  for (const Flag& flag : flags_) {
+    absl::StrAppend(&out, "  --", flag.name, "\n      ", flag.help, "\n");
+  }
+  return out;
+}
+
+}  // namespace nabla
