@@ -11,7 +11,14 @@ int Phase::AddStep(const std::vector<int>& depends_on) {
   return index;
 }
 
-Executor::Executor(int threads) : threads_(threads), arena_(threads) {}
+Executor::Executor(int threads)
+    : threads_(threads),
+      parallelism_(threads > tbb::this_task_arena::max_concurrency()
+                       ? std::make_unique<tbb::global_control>(
+                             tbb::global_control::max_allowed_parallelism,
+                             static_cast<size_t>(threads))
+                       : nullptr),
+      arena_(threads) {}
 
 void Executor::Enter(absl::FunctionRef<void()> fn) {
   arena_.execute([fn] { fn(); });

@@ -16,6 +16,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "tbb/global_control.h"
 #include "tbb/task_arena.h"
 #include "tbb/task_group.h"
 
@@ -61,6 +62,10 @@ class Executor {
   void Record(int step, absl::Status status);
 
   const int threads_;
+  // TBB caps its workers at the core count unless told otherwise; a thread
+  // setting above it is the user's choice, so it is raised while this
+  // executor lives. (TBB takes the smallest of such limits, so only raise.)
+  std::unique_ptr<tbb::global_control> parallelism_;
   tbb::task_arena arena_;
   tbb::task_group group_;
   absl::Mutex mu_;

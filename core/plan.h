@@ -45,8 +45,11 @@ class Plan {
   // True when this plan was built for feeds of exactly these shapes.
   bool Serves(absl::Span<const std::pair<int, const Tensor*>> feeds) const;
 
-  // The buffer a placeholder's feed is copied into.
-  Tensor& feed_buffer(int node) { return values_[node][0]; }
+  // The buffer a placeholder's feed is copied into; null when the plan does
+  // not need that placeholder.
+  Tensor* feed_buffer(int node) {
+    return values_[node].empty() ? nullptr : &values_[node][0];
+  }
   const Tensor& value(Endpoint e) const { return *value_ptrs_[e.node][e.output]; }
   // dL/d(output 0) of a Variable after RunBackward().
   const Tensor& variable_gradient(int node) const { return grads_[node][0]; }

@@ -130,6 +130,7 @@ absl::Status Session::SetTraining(absl::string_view loss,
   }
   // Plans for training depend on the loss; drop any built before.
   plans_.clear();
+  last_training_plan_ = nullptr;
   return absl::OkStatus();
 }
 
@@ -192,8 +193,9 @@ absl::StatusOr<Plan*> Session::FindOrBuildPlan(
 void Session::CopyFeeds(Plan& plan,
                         absl::Span<const std::pair<int, const Tensor*>> feeds) {
   for (const auto& [node, tensor] : feeds) {
-    Tensor& buffer = plan.feed_buffer(node);
-    std::memcpy(buffer.raw_data(), tensor->raw_data(), tensor->num_bytes());
+    Tensor* buffer = plan.feed_buffer(node);
+    if (buffer == nullptr) continue;  // fed but not needed
+    std::memcpy(buffer->raw_data(), tensor->raw_data(), tensor->num_bytes());
   }
 }
 
@@ -210,6 +212,15 @@ void Session::ApplyUpdates(const Plan& plan) {
               });
 }
 
+const Tensor* Session::last_gradient(int node) const {
+  if (last_training_plan_ == nullptr || node < 0 ||
+      node >= static_cast<int>(on_gradient_path_.size()) ||
+      !on_gradient_path_[node]) {
+    return nullptr;
+  }
+  return &last_training_plan_->variable_gradient(node);
+}
+
 absl::StatusOr<double> Session::TrainStep(absl::Span<const Feed> feeds) {
   if (optimizer_ == nullptr) {
     return absl::FailedPreconditionError(
@@ -220,6 +231,7 @@ absl::StatusOr<double> Session::TrainStep(absl::Span<const Feed> feeds) {
   NABLA_ASSIGN_OR_RETURN(Plan * plan,
                          FindOrBuildPlan(resolved_feeds_, loss_target_, true));
   CopyFeeds(*plan, resolved_feeds_);
+  last_training_plan_ = plan;
   absl::Status status;
   executor_.Enter([&] {
     status = plan->RunForward(executor_);

@@ -75,6 +75,9 @@ class Session {
   const Optimizer* optimizer() const { return optimizer_.get(); }
   absl::string_view optimizer_name() const { return optimizer_name_; }
   void set_optimizer_name(std::string name) { optimizer_name_ = std::move(name); }
+  // dL/d(variable) from the last TrainStep(), before its update; null
+  // before the first step or for a variable the loss does not depend on.
+  const Tensor* last_gradient(int node) const;
   int64_t step() const { return step_; }
   void set_step(int64_t step) { step_ = step; }
   int threads() const { return executor_.threads(); }
@@ -113,6 +116,7 @@ class Session {
   std::string optimizer_name_;
   int64_t step_ = 0;
   std::vector<CachedPlan> plans_;
+  const Plan* last_training_plan_ = nullptr;
   // Reused by TrainStep so that resolving feeds does not allocate.
   std::vector<std::pair<int, const Tensor*>> resolved_feeds_;
   std::vector<int> loss_target_;

@@ -1,0 +1,200 @@
+// Session behaviour that users rely on: bit-identical results for any
+// thread count, fan-out gradients summed, and no heap allocation in a
+// steady-state training step.
+#include <atomic>
+#include <cstdlib>
+#include <memory>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "core/graph.h"
+#include "core/model_parser.h"
+#include "core/optimizer.h"
+#include "core/session.h"
+#include "gtest/gtest.h"
+
+// Counts every malloc, calloc and realloc in the process (operator new, TBB
+// and Abseil all end up here). Interposed over glibc's.
+namespace {
+std::atomic<long> g_allocations{0};
+}  // namespace
+extern "C" {
+void* __libc_malloc(size_t);
+void* __libc_calloc(size_t, size_t);
+void* __libc_realloc(void*, size_t);
+void* malloc(size_t size) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  return __libc_malloc(size);
+}
+void* calloc(size_t n, size_t size) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  return __libc_calloc(n, size);
+}
+void* realloc(void* p, size_t size) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  return __libc_realloc(p, size);
+}
+}
+
+namespace nabla {
+namespace {
+
+// Two parallel branches that share the variable `shared` (fan-out), join,
+// and feed the loss; `x` also fans out to both branches. Sizes are large
+// enough that MatMul and the reductions split their work.
+constexpr char kBranchyModel[] = R"pb(
+  graph {
+    node { name: "x" op: "Placeholder" attr { key: "shape" value { shape { dim: -1 dim: 96 } } } }
+    node { name: "y" op: "Placeholder" attr { key: "shape" value { shape { dim: -1 dim: 8 } } } }
+    node { name: "shared" op: "Variable" attr { key: "shape" value { shape { dim: 96 dim: 200 } } } }
+    node { name: "left_w" op: "Variable" attr { key: "shape" value { shape { dim: 200 dim: 8 } } } }
+    node { name: "right_w" op: "Variable" attr { key: "shape" value { shape { dim: 200 dim: 8 } } } }
+    node { name: "bias" op: "Variable" attr { key: "shape" value { shape { dim: 200 } } } attr { key: "initializer" value { s: "normal" } } }
+    node { name: "h" op: "MatMul" input: "x" input: "shared" }
+    node { name: "hb" op: "BiasAdd" input: "h" input: "bias" }
+    node { name: "left" op: "Tanh" input: "hb" }
+    node { name: "right" op: "Sigmoid" input: "hb" }
+    node { name: "left_out" op: "MatMul" input: "left" input: "left_w" }
+    node { name: "right_out" op: "MatMul" input: "right" input: "right_w" }
+    node { name: "x_mean" op: "ReduceMean" input: "x" attr { key: "axes" value { list { i: 1 } } } attr { key: "keep_dims" value { b: true } } }
+    node { name: "joined" op: "Add" input: "left_out" input: "right_out" }
+    node { name: "shifted" op: "Add" input: "joined" input: "x_mean" }
+    node { name: "squared" op: "Mul" input: "shifted" input: "shifted" }
+    node { name: "penalty" op: "ReduceSum" input: "squared" }
+    node { name: "scale" op: "Const" attr { key: "value" value { tensor { shape { } value: 1e-4 } } } }
+    node { name: "scaled_penalty" op: "Mul" input: "penalty" input: "scale" }
+    node { name: "mse" op: "MeanSquaredError" input: "shifted" input: "y" }
+    node { name: "loss" op: "Add" input: "mse" input: "scaled_penalty" }
+  }
+)pb";
+
+std::unique_ptr<Session> MakeSession(int threads) {
+  auto parsed = ParseModelText(kBranchyModel, "branchy");
+  EXPECT_TRUE(parsed.ok()) << parsed.status();
+  auto graph = Graph::Build(parsed->model.graph(), parsed->source);
+  EXPECT_TRUE(graph.ok()) << graph.status();
+  SessionOptions options;
+  options.threads = threads;
+  options.seed = 42;
+  auto session =
+      Session::Create(std::make_shared<const Graph>(*std::move(graph)), options);
+  EXPECT_TRUE(session.ok()) << session.status();
+  OptimizerConfig sgd;
+  sgd.set_name("SGD");
+  (*sgd.mutable_attr())["learning_rate"].set_f(0.05);
+  auto optimizer = MakeOptimizer(sgd);
+  EXPECT_TRUE(optimizer.ok());
+  EXPECT_TRUE((*session)->SetTraining("loss", *std::move(optimizer)).ok());
+  return *std::move(session);
+}
+
+Tensor Filled(const Shape& shape, double scale) {
+  std::vector<double> values(shape.num_elements());
+  for (size_t i = 0; i < values.size(); ++i) {
+    values[i] = scale * std::sin(0.37 * static_cast<double>(i) + 0.1);
+  }
+  return Tensor::FromValues(DType::kFloat32, shape, values);
+}
+
+struct RunResult {
+  std::vector<double> losses;
+  std::vector<std::vector<float>> variables;
+};
+
+RunResult Train(int threads, int steps) {
+  std::unique_ptr<Session> session = MakeSession(threads);
+  const Tensor x = Filled({64, 96}, 1.0), y = Filled({64, 8}, 0.5);
+  const Feed feeds[] = {{"x", &x}, {"y", &y}};
+  RunResult result;
+  for (int s = 0; s < steps; ++s) {
+    auto loss = session->TrainStep(feeds);
+    EXPECT_TRUE(loss.ok()) << loss.status();
+    result.losses.push_back(*loss);
+  }
+  for (int v : session->variable_nodes()) {
+    const Tensor& t = session->variable(v);
+    result.variables.emplace_back(t.data<float>(),
+                                  t.data<float>() + t.num_elements());
+  }
+  return result;
+}
+
+TEST(SessionTest, BitIdenticalForAnyThreadCountAndAcrossRuns) {
+  const RunResult reference = Train(1, 5);
+  // Training does something: the loss goes down.
+  EXPECT_LT(reference.losses.back(), reference.losses.front());
+  for (int threads : {1, 2, 3, 8}) {
+    const RunResult other = Train(threads, 5);
+    ASSERT_EQ(other.losses.size(), reference.losses.size());
+    for (size_t s = 0; s < other.losses.size(); ++s) {
+      // Exact equality, not a tolerance: determinism is a feature.
+      EXPECT_EQ(other.losses[s], reference.losses[s])
+          << "threads " << threads << " step " << s;
+    }
+    EXPECT_EQ(other.variables, reference.variables) << "threads " << threads;
+  }
+}
+
+TEST(SessionTest, FanOutGradientsAreSummed) {
+  // loss = mean((w * w) - 0)^2 through Mul(w, w): d/dw of (w^2)^2 = 4 w^3.
+  auto parsed = ParseModelText(R"pb(
+    graph {
+      node { name: "w" op: "Variable"
+             attr { key: "dtype" value { s: "float64" } }
+             attr { key: "shape" value { shape { dim: 2 } } }
+             attr { key: "initializer" value { s: "values" } }
+             attr { key: "values" value { tensor { shape { dim: 2 } value: [0.5, -2] } } } }
+      node { name: "zero" op: "Const" attr { key: "value" value { tensor { dtype: DT_FLOAT64 shape { dim: 2 } value: 0 } } } }
+      node { name: "sq" op: "Mul" input: "w" input: "w" }
+      node { name: "loss" op: "MeanSquaredError" input: "sq" input: "zero" }
+    })pb", "fanout");
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  auto graph = Graph::Build(parsed->model.graph(), parsed->source);
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  auto session = Session::Create(std::make_shared<const Graph>(*std::move(graph)), {});
+  ASSERT_TRUE(session.ok());
+  OptimizerConfig sgd;
+  sgd.set_name("SGD");
+  ASSERT_TRUE((*session)->SetTraining("loss", *MakeOptimizer(sgd)).ok());
+  auto loss = (*session)->TrainStep({});
+  ASSERT_TRUE(loss.ok()) << loss.status();
+  // mean over 2 elements of w^4: (0.0625 + 16) / 2.
+  EXPECT_DOUBLE_EQ(*loss, (0.0625 + 16.0) / 2);
+  const Tensor* grad = (*session)->last_gradient(0);
+  ASSERT_NE(grad, nullptr);
+  // d/dw (w^4 / 2) = 2 w^3.
+  EXPECT_DOUBLE_EQ(grad->ValueAt(0), 2 * 0.125);
+  EXPECT_DOUBLE_EQ(grad->ValueAt(1), 2 * -8.0);
+}
+
+class SteadyStateTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(SteadyStateTest, TrainingStepsAllocateNothing) {
+  std::unique_ptr<Session> session = MakeSession(GetParam());
+  const Tensor x = Filled({64, 96}, 1.0), y = Filled({64, 8}, 0.5);
+  const Feed feeds[] = {{"x", &x}, {"y", &y}};
+  // The first steps build the plan and warm up TBB's task pools.
+  for (int s = 0; s < 3; ++s) ASSERT_TRUE(session->TrainStep(feeds).ok());
+  const long before = g_allocations.load();
+  bool all_ok = true;
+  for (int s = 0; s < 100; ++s) all_ok = all_ok && session->TrainStep(feeds).ok();
+  const long allocations = g_allocations.load() - before;
+  EXPECT_TRUE(all_ok);
+  EXPECT_EQ(allocations, 0) << "heap allocations in 100 steady-state steps";
+}
+
+TEST(SteadyStateCounterTest, CounterSeesAllocations) {
+  // Guards the test above against a counter that counts nothing.
+  const long before = g_allocations.load();
+  void* volatile p = std::malloc(1000);
+  std::free(p);
+  EXPECT_EQ(g_allocations.load() - before, 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Threads, SteadyStateTest, ::testing::Values(1, 2),
+                         [](const auto& info) {
+                           return absl::StrCat("threads", info.param);
+                         });
+
+}  // namespace
+}  // namespace nabla
