@@ -35,7 +35,7 @@ void Executor::Record(int step, absl::Status status) {
 absl::Status Executor::Run(Phase& phase,
                            absl::FunctionRef<absl::Status(int)> run_step) {
   const int n = phase.num_steps();
-  if (threads_ == 1) {
+  if (threads_ == 1 || phase.sequential_) {
     // Steps were added after their dependencies: list order is valid.
     absl::Status first;
     for (int i = 0; i < n; ++i) {

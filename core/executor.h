@@ -28,12 +28,17 @@ class Phase {
   // Appends a step after every step it depends on; returns its index.
   int AddStep(const std::vector<int>& depends_on);
   int num_steps() const { return static_cast<int>(successors_.size()); }
+  // Runs the steps in list order even with several threads: for phases too
+  // small for task scheduling to pay (the tutorial networks). Kernels may
+  // still split large loops.
+  void set_sequential(bool sequential) { sequential_ = sequential; }
 
  private:
   friend class Executor;
   std::vector<std::vector<int>> successors_;
   std::vector<int> num_predecessors_;
   std::vector<int> roots_;
+  bool sequential_ = false;
   // Scratch for a parallel run; sized once, reused every run.
   std::unique_ptr<std::atomic<int>[]> pending_;
   int pending_size_ = 0;

@@ -103,14 +103,22 @@ std::string DescribeOptimizer(const OptimizerConfig& config) {
   return absl::StrCat(config.name(), "(", absl::StrJoin(settings, ", "), ")");
 }
 
-absl::Status TrainModel(const ParsedModel& parsed, const Options& options,
-                        Session& session) {
-  const TrainingConfig& config = parsed.model.training();
-  OptimizerConfig optimizer_config = config.optimizer();
+// The model's optimizer settings with the flags' overrides.
+OptimizerConfig EffectiveOptimizer(const ParsedModel& parsed,
+                                   const Options& options) {
+  OptimizerConfig config = parsed.model.training().optimizer();
   if (options.learning_rate.has_value()) {
-    (*optimizer_config.mutable_attr())["learning_rate"].set_f(
-        *options.learning_rate);
+    (*config.mutable_attr())["learning_rate"].set_f(*options.learning_rate);
   }
+  return config;
+}
+
+// Chooses the loss and optimizer, so that training can run and so that a
+// restored checkpoint brings back the optimizer's slots.
+absl::Status SetUpTraining(const ParsedModel& parsed, const Options& options,
+                           Session& session) {
+  const TrainingConfig& config = parsed.model.training();
+  const OptimizerConfig optimizer_config = EffectiveOptimizer(parsed, options);
   NABLA_ASSIGN_OR_RETURN(std::unique_ptr<Optimizer> optimizer,
                          MakeOptimizer(optimizer_config));
   if (config.loss().empty()) {
@@ -119,6 +127,13 @@ absl::Status TrainModel(const ParsedModel& parsed, const Options& options,
   }
   NABLA_RETURN_IF_ERROR(session.SetTraining(config.loss(), std::move(optimizer)));
   session.set_optimizer_name(optimizer_config.name());
+  return absl::OkStatus();
+}
+
+absl::Status TrainModel(const ParsedModel& parsed, const Options& options,
+                        Session& session) {
+  const TrainingConfig& config = parsed.model.training();
+  const OptimizerConfig optimizer_config = EffectiveOptimizer(parsed, options);
   NABLA_ASSIGN_OR_RETURN(
       Dataset data, Dataset::FromConfig(session.graph(), parsed.model.data(),
                                         parsed.source.name));
@@ -221,7 +236,7 @@ absl::Status Predict(const ParsedModel& parsed, const Options& options,
   for (int64_t r = 0; r < n; ++r) {
     std::vector<std::string> in, out;
     for (int64_t j = 0; j < in_width; ++j) {
-      in.push_back(absl::StrFormat("%.9g", rows.ValueAt(r * in_width + j)));
+      in.push_back(absl::StrFormat("%g", rows.ValueAt(r * in_width + j)));
     }
     for (int64_t j = 0; j < out_width; ++j) {
       out.push_back(absl::StrFormat("%.9g", result.ValueAt(r * out_width + j)));
@@ -243,6 +258,10 @@ absl::Status Run(const Options& options) {
       std::unique_ptr<Session> session,
       Session::Create(std::make_shared<const Graph>(std::move(graph)),
                       session_options));
+  const bool has_training = !parsed.model.training().loss().empty();
+  if (has_training || !options.resume.has_value()) {
+    NABLA_RETURN_IF_ERROR(SetUpTraining(parsed, options, *session));
+  }
   if (options.resume.has_value()) {
     NABLA_ASSIGN_OR_RETURN(Checkpoint checkpoint, ReadCheckpoint(*options.resume));
     NABLA_RETURN_IF_ERROR(RestoreCheckpoint(checkpoint, *options.resume, *session));

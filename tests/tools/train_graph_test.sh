@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# End-to-end: train_graph and inspect_checkpoint on the example models.
+set -uo pipefail
+
+TRAIN="$TEST_SRCDIR/nabla/tools/train_graph"
+INSPECT="$TEST_SRCDIR/nabla/tools/inspect_checkpoint"
+EXAMPLES="$TEST_SRCDIR/nabla/examples"
+TMP="${TEST_TMPDIR:-$(mktemp -d)}"
+failures=0
+
+fail() {
+  echo "FAIL: $*" >&2
+  failures=$((failures + 1))
+}
+
+# expect_contains TEXT FRAGMENT WHAT
+expect_contains() {
+  if [[ "$1" != *"$2"* ]]; then fail "$3: expected '$2' in: $1"; fi
+}
+
+# First number inside "-> [ ]" of a prediction line.
+prediction_of() { sed -n 's/^predict .* -> \[\([^],]*\).*$/\1/p' <<<"$1" | head -1; }
+
+# --- test score: trains, predicts, checkpoints ---------------------------
+out=$("$TRAIN" "$EXAMPLES/test_score.pbtxt" --predict "4,8" --save "$TMP/score.ckpt") ||
+  fail "test_score training exited $?"
+expect_contains "$out" "predict [4, 8] -> [" "test_score prediction"
+score=$(prediction_of "$out")
+awk -v s="$score" 'BEGIN { exit !(s > 70 && s < 100) }' ||
+  fail "test_score: predicted score '$score' is not a plausible score in (70, 100)"
+first_loss=$(sed -n 's/^epoch 1\/[0-9]*  loss \([^ ]*\).*/\1/p' <<<"$out")
+last_loss=$(sed -n 's/^epoch 2000\/2000  loss \([^ ]*\).*/\1/p' <<<"$out")
+awk -v a="$first_loss" -v b="$last_loss" 'BEGIN { exit !(b < a / 10) }' ||
+  fail "test_score: loss did not fall tenfold ($first_loss -> $last_loss)"
+
+inspected=$("$INSPECT" "$TMP/score.ckpt") || fail "inspect_checkpoint exited $?"
+expect_contains "$inspected" "step 2000" "inspect step"
+expect_contains "$inspected" "variable w1 float32[2, 3]" "inspect w1"
+expect_contains "$inspected" "variable b2 float32[1]" "inspect b2"
+
+# Resuming gives the same prediction as right after training.
+resumed=$("$TRAIN" "$EXAMPLES/test_score.pbtxt" --resume "$TMP/score.ckpt" --predict "4,8") ||
+  fail "resume exited $?"
+[[ "$(grep '^predict' <<<"$out")" == "$(grep '^predict' <<<"$resumed")" ]] ||
+  fail "resumed prediction differs: $(grep '^predict' <<<"$resumed") vs $(grep '^predict' <<<"$out")"
+
+# A checkpoint read and written again holds the same values.
+"$TRAIN" "$EXAMPLES/test_score.pbtxt" --resume "$TMP/score.ckpt" --save "$TMP/again.ckpt" >/dev/null ||
+  fail "resume+save exited $?"
+[[ "$("$INSPECT" "$TMP/again.ckpt")" == "$inspected" ]] || fail "re-saved checkpoint differs"
+
+# --- XOR --------------------------------------------------------------------
+out=$("$TRAIN" "$EXAMPLES/xor.pbtxt" --predict "0,0; 0,1; 1,0; 1,1") || fail "xor exited $?"
+rounded=$(sed -n 's/^predict .* -> \[\(.*\)\]$/\1/p' <<<"$out" |
+  awk '{ printf "%d", ($1 >= 0.5) }')
+[[ "$rounded" == "0110" ]] || fail "xor outputs round to $rounded, want 0110: $out"
+
+# Threads change nothing in the results.
+out2=$("$TRAIN" "$EXAMPLES/xor.pbtxt" --threads 2 --predict "0,0; 0,1; 1,0; 1,1") ||
+  fail "xor --threads 2 exited $?"
+[[ "$(grep -E '^(epoch|predict)' <<<"$out" | sed 's/ (.*//')" == \
+   "$(grep -E '^(epoch|predict)' <<<"$out2" | sed 's/ (.*//')" ]] ||
+  fail "xor with 2 threads differs from 1 thread"
+
+# --- three inputs: predicts [0.2, 3.1, 1.7]; targets are (sum) / 10 --------
+out=$("$TRAIN" "$EXAMPLES/three_inputs.pbtxt" --predict "0.2,3.1,1.7") || fail "three_inputs exited $?"
+p=$(prediction_of "$out")
+awk -v p="$p" 'BEGIN { exit !(p > 0.45 && p < 0.55) }' ||
+  fail "three_inputs: prediction '$p' is not near 0.5"
+
+# --- errors: clear message, non-zero status --------------------------------
+err=$("$TRAIN" "$TMP/missing.pbtxt" 2>&1 >/dev/null); code=$?
+[[ $code -eq 1 ]] || fail "missing model: exit $code, want 1"
+expect_contains "$err" "$TMP/missing.pbtxt: cannot open" "missing model message"
+
+err=$("$TRAIN" "$EXAMPLES/xor.pbtxt" --epoch 3 2>&1 >/dev/null); code=$?
+[[ $code -eq 2 ]] || fail "unknown flag: exit $code, want 2"
+expect_contains "$err" "unknown flag --epoch; did you mean --epochs?" "unknown flag message"
+
+err=$("$TRAIN" "$EXAMPLES/xor.pbtxt" --batch_size 0 2>&1 >/dev/null); code=$?
+[[ $code -eq 2 ]] || fail "zero batch size: exit $code"
+expect_contains "$err" "--batch_size must be at least 1, got 0" "batch size message"
+
+err=$("$TRAIN" "$EXAMPLES/xor.pbtxt" --learning_rate -1 2>&1 >/dev/null); code=$?
+[[ $code -eq 2 ]] || fail "negative learning rate: exit $code"
+expect_contains "$err" "--learning_rate must be positive, got -1" "learning rate message"
+
+err=$("$TRAIN" "$EXAMPLES/xor.pbtxt" --epochs 1 --predict "1,2,3" 2>&1 >/dev/null); code=$?
+[[ $code -eq 1 ]] || fail "bad predict row: exit $code"
+expect_contains "$err" "--predict: row 1 has 3 values" "predict row message"
+
+err=$("$TRAIN" "$EXAMPLES/xor.pbtxt" --resume "$TMP/score.ckpt" 2>&1 >/dev/null); code=$?
+[[ $code -eq 1 ]] || fail "checkpoint of another model: exit $code"
+expect_contains "$err" "does not match the model" "foreign checkpoint message"
+
+printf 'graph { node { name: "a" op: "MatMull" } }\n' > "$TMP/typo.pbtxt"
+err=$("$TRAIN" "$TMP/typo.pbtxt" 2>&1 >/dev/null); code=$?
+[[ $code -eq 1 ]] || fail "unknown op: exit $code"
+expect_contains "$err" "typo.pbtxt:1: node 'a' (MatMull): unknown op 'MatMull'; did you mean MatMul" "unknown op message"
+
+printf 'graph {\n  node { name: "a" op: "Const" }\n  bogus: 1\n}\n' > "$TMP/field.pbtxt"
+err=$("$TRAIN" "$TMP/field.pbtxt" 2>&1 >/dev/null); code=$?
+[[ $code -eq 1 ]] || fail "unknown field: exit $code"
+expect_contains "$err" "field.pbtxt:3:" "unknown field position"
+expect_contains "$err" "bogus" "unknown field name"
+
+if [[ $failures -gt 0 ]]; then
+  echo "$failures failure(s)"
+  exit 1
+fi
+echo "all train_graph end-to-end checks passed"
