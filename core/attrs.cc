@@ -48,6 +48,7 @@ AttrValue MakeAttr(const std::string& value) {
 }
 AttrValue MakeAttr(const Shape& value) {
   AttrValue v;
+  v.mutable_shape();  // a scalar shape has no dims but is still a shape
   for (int64_t d : value.dims()) v.mutable_shape()->add_dim(d);
   return v;
 }
@@ -254,8 +255,11 @@ absl::StatusOr<DType> DTypeFromName(absl::string_view name) {
 }
 
 absl::StatusOr<Tensor> TensorFromProto(const TensorProto& proto,
-                                       absl::string_view what) {
-  auto dtype = DTypeFromProto(proto.dtype(), what);
+                                       absl::string_view what,
+                                       DType unset_dtype) {
+  auto dtype = proto.dtype() == DT_INVALID
+                   ? absl::StatusOr<DType>(unset_dtype)
+                   : DTypeFromProto(proto.dtype(), what);
   if (!dtype.ok()) return dtype.status();
   Shape shape;
   for (int64_t d : proto.shape().dim()) {

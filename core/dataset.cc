@@ -25,7 +25,9 @@ absl::StatusOr<Dataset> Dataset::FromConfig(const Graph& graph,
       return absl::InvalidArgumentError(absl::StrCat(
           where, ": ", graph.Describe(*node), " is not a Placeholder"));
     }
-    NABLA_ASSIGN_OR_RETURN(Tensor value, TensorFromProto(feed.tensor(), where));
+    const DType dtype = placeholder.output_dtypes[0];
+    NABLA_ASSIGN_OR_RETURN(Tensor value,
+                           TensorFromProto(feed.tensor(), where, dtype));
     const Shape& declared = placeholder.output_shapes[0];
     const Shape& shape = value.shape();
     bool fits = shape.rank() == declared.rank() && shape.rank() >= 1;
@@ -48,8 +50,7 @@ absl::StatusOr<Dataset> Dataset::FromConfig(const Graph& graph,
         return absl::InvalidArgumentError(absl::StrCat(where, ": fed twice"));
       }
     }
-    // Convert to the placeholder's element type once, here.
-    const DType dtype = placeholder.output_dtypes[0];
+    // A feed that names its own dtype is converted once, here.
     if (value.dtype() != dtype) {
       value = Tensor::FromValues(dtype, shape, value.ToDoubles());
     }

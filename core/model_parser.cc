@@ -37,18 +37,27 @@ class CollectingErrors : public google::protobuf::io::ErrorCollector {
   std::vector<std::string> errors_;
 };
 
+// The line of each node: where its `name` (or else `op`) is written, which
+// protobuf records for each node even in the `node: [{...}, {...}]` form,
+// where the node field itself gets one location for the whole list.
 std::vector<int> NodeLines(const google::protobuf::TextFormat::ParseInfoTree& tree,
                            const ModelDef& model) {
   const auto* graph_field = ModelDef::descriptor()->FindFieldByName("graph");
   const auto* node_field = GraphDef::descriptor()->FindFieldByName("node");
+  const auto* name_field = NodeDef::descriptor()->FindFieldByName("name");
+  const auto* op_field = NodeDef::descriptor()->FindFieldByName("op");
   const auto* graph_tree = tree.GetTreeForNested(graph_field, -1);
   std::vector<int> lines;
   for (int i = 0; i < model.graph().node_size(); ++i) {
-    int line = 0;
+    int line = -1;
     if (graph_tree != nullptr) {
-      line = graph_tree->GetLocation(node_field, i).line + 1;
+      if (const auto* node_tree = graph_tree->GetTreeForNested(node_field, i)) {
+        line = node_tree->GetLocation(name_field, -1).line;
+        if (line < 0) line = node_tree->GetLocation(op_field, -1).line;
+      }
+      if (line < 0) line = graph_tree->GetLocation(node_field, i).line;
     }
-    lines.push_back(line);
+    lines.push_back(line + 1);  // 0 when unknown
   }
   return lines;
 }

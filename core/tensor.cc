@@ -54,6 +54,15 @@ Tensor::Tensor(const Tensor& other) { *this = other; }
 
 Tensor& Tensor::operator=(const Tensor& other) {
   if (this == &other) return *this;
+  if (other.storage_ == nullptr) {
+    // A default-constructed tensor: copy its emptiness, not a scalar.
+    dtype_ = other.dtype_;
+    shape_ = other.shape_;
+    num_elements_ = 0;
+    capacity_bytes_ = 0;
+    storage_.reset();
+    return *this;
+  }
   Reset(other.dtype_, other.shape_);
   if (num_bytes() > 0) std::memcpy(raw_data(), other.raw_data(), num_bytes());
   return *this;

@@ -79,7 +79,7 @@ class Tensor {
  public:
   static constexpr size_t kAlignment = 64;
 
-  // An empty float32 scalar with no storage; Reset() gives it some.
+  // An empty tensor with no storage and no elements; Reset() gives it some.
   Tensor() = default;
   // Zero-filled. REQUIRES: shape.IsFullyDefined().
   Tensor(DType dtype, const Shape& shape);

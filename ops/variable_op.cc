@@ -1,0 +1,203 @@
+// Variable: trained state (weights, biases), set once by its initializer
+// and then updated by the optimizer.
+//
+//   value: tensor of `dtype` and `shape` (fully defined).
+//   initializer: how the first value is drawn (see kInitializers); the
+//   Keras conventions for fan-in and fan-out.
+#include <cmath>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/op_registry.h"
+#include "core/random.h"
+#include "core/status_macros.h"
+#include "ops/shape_util.h"
+
+namespace nabla {
+namespace {
+
+constexpr const char* kInitializers[] = {
+    "zeros",          "ones",          "constant",
+    "uniform",        "normal",        "truncated_normal",
+    "glorot_uniform", "glorot_normal", "he_uniform",
+    "he_normal",      "values"};
+
+bool IsInitializer(absl::string_view name) {
+  for (const char* known : kInitializers) {
+    if (name == known) return true;
+  }
+  return false;
+}
+
+absl::Status VariableShape(ShapeContext& ctx) {
+  const ResolvedAttrs& attrs = ctx.attrs();
+  NABLA_ASSIGN_OR_RETURN(const DType dtype,
+                         DTypeFromName(attrs.GetString("dtype")));
+  const Shape shape = attrs.GetShape("shape");
+  NABLA_RETURN_IF_ERROR(CheckMaxRank(shape, "shape"));
+  if (!shape.IsFullyDefined()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "shape ", shape.ToString(),
+        " must be fully defined: a variable's size cannot depend on data"));
+  }
+  const std::string& init = attrs.GetString("initializer");
+  if (!IsInitializer(init)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown initializer \"", init,
+                     "\"; valid: ", absl::StrJoin(kInitializers, ", ")));
+  }
+  if (init == "uniform" &&
+      !(attrs.GetFloat("minval") < attrs.GetFloat("maxval"))) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "uniform initializer needs minval < maxval, got minval ",
+        attrs.GetFloat("minval"), ", maxval ", attrs.GetFloat("maxval")));
+  }
+  if ((init == "normal" || init == "truncated_normal") &&
+      !(attrs.GetFloat("stddev") >= 0)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(init, " initializer needs stddev >= 0, got ",
+                     attrs.GetFloat("stddev")));
+  }
+  if (init == "values") {
+    const TensorProto& values = attrs.GetTensor("values");
+    if (values.value_size() == 0) {
+      return absl::InvalidArgumentError(
+          "initializer \"values\" needs the attribute 'values' (a tensor of "
+          "the variable's values)");
+    }
+    if (values.value_size() != shape.num_elements()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("attribute 'values' holds ", values.value_size(),
+                       " values but shape ", shape.ToString(), " needs ",
+                       shape.num_elements()));
+    }
+    for (double v : values.value()) {
+      if (!std::isfinite(v)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("attribute 'values' holds a non-finite value ", v));
+      }
+    }
+  }
+  ctx.SetOutput(0, dtype, shape);
+  return absl::OkStatus();
+}
+
+// Keras: the last two dimensions are (in, out); leading ones form the
+// receptive field of a convolution kernel.
+void FanInOut(const Shape& shape, double* fan_in, double* fan_out) {
+  const int r = shape.rank();
+  if (r == 0) {
+    *fan_in = *fan_out = 1;
+  } else if (r == 1) {
+    *fan_in = *fan_out = static_cast<double>(shape.dim(0));
+  } else {
+    double receptive = 1;
+    for (int d = 0; d < r - 2; ++d)
+      receptive *= static_cast<double>(shape.dim(d));
+    *fan_in = static_cast<double>(shape.dim(r - 2)) * receptive;
+    *fan_out = static_cast<double>(shape.dim(r - 1)) * receptive;
+  }
+}
+
+// A normal draw, resampled until it lies within two standard deviations.
+double TruncatedNormal(std::mt19937_64& rng, double mean, double stddev) {
+  double z;
+  do {
+    z = StandardNormal(rng);
+  } while (std::abs(z) > 2.0);
+  return mean + stddev * z;
+}
+
+// Draws every element with `draw()` in row-major order.
+template <typename Draw>
+void Fill(Tensor& value, const Draw& draw) {
+  DispatchFloat(value.dtype(), [&](auto zero) {
+    using T = decltype(zero);
+    T* p = value.data<T>();
+    for (int64_t i = 0; i < value.num_elements(); ++i) {
+      p[i] = static_cast<T>(draw(i));
+    }
+  });
+}
+
+absl::Status VariableInit(const InitContext& ctx) {
+  const ResolvedAttrs& attrs = ctx.attrs();
+  const std::string& init = attrs.GetString("initializer");
+  Tensor& value = ctx.value();
+  std::mt19937_64& rng = ctx.rng();
+  double fan_in;
+  double fan_out;
+  FanInOut(value.shape(), &fan_in, &fan_out);
+  // A zero-sized dimension gives fan 0; its tensor is empty, so any finite
+  // limit will do.
+  auto safe_div = [](double a, double b) { return b > 0 ? a / b : 0.0; };
+  if (init == "zeros" || init == "ones" || init == "constant") {
+    const double c = init == "zeros"  ? 0.0
+                     : init == "ones" ? 1.0
+                                      : attrs.GetFloat("init_value");
+    Fill(value, [c](int64_t) { return c; });
+  } else if (init == "uniform") {
+    const double lo = attrs.GetFloat("minval");
+    const double hi = attrs.GetFloat("maxval");
+    Fill(value, [&](int64_t) { return UniformDouble(rng, lo, hi); });
+  } else if (init == "normal") {
+    const double mean = attrs.GetFloat("mean");
+    const double stddev = attrs.GetFloat("stddev");
+    Fill(value, [&](int64_t) { return mean + stddev * StandardNormal(rng); });
+  } else if (init == "truncated_normal") {
+    const double mean = attrs.GetFloat("mean");
+    const double stddev = attrs.GetFloat("stddev");
+    Fill(value, [&](int64_t) { return TruncatedNormal(rng, mean, stddev); });
+  } else if (init == "glorot_uniform" || init == "he_uniform") {
+    const double limit = init == "glorot_uniform"
+                             ? std::sqrt(safe_div(6.0, fan_in + fan_out))
+                             : std::sqrt(safe_div(6.0, fan_in));
+    Fill(value, [&](int64_t) { return UniformDouble(rng, -limit, limit); });
+  } else if (init == "glorot_normal" || init == "he_normal") {
+    const double stddev = init == "glorot_normal"
+                              ? std::sqrt(safe_div(2.0, fan_in + fan_out))
+                              : std::sqrt(safe_div(2.0, fan_in));
+    Fill(value, [&](int64_t) { return TruncatedNormal(rng, 0.0, stddev); });
+  } else if (init == "values") {
+    const TensorProto& values = attrs.GetTensor("values");
+    if (values.value_size() != value.num_elements()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "attribute 'values' holds ", values.value_size(), " values but ",
+          value.shape().ToString(), " needs ", value.num_elements()));
+    }
+    Fill(value, [&](int64_t i) { return values.value(static_cast<int>(i)); });
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown initializer \"", init, "\""));
+  }
+  return absl::OkStatus();
+}
+
+NABLA_REGISTER_OP("Variable")
+    .Role(OpRole::kVariable)
+    .Output("value")
+    .Attr("dtype", "float32")
+    .RequiredAttr("shape", AttrType::kShape)
+    .Attr("initializer", "glorot_uniform")
+    .Attr("init_value", 0.0)
+    .Attr("minval", -0.05)
+    .Attr("maxval", 0.05)
+    .Attr("mean", 0.0)
+    .Attr("stddev", 0.05)
+    .Attr(
+        "values",
+        [] {
+          AttrValue empty;
+          empty.mutable_tensor();
+          return empty;
+        }(),
+        AttrType::kTensor)
+    .Attr("trainable", true)
+    .ShapeFn(VariableShape)
+    .Initializer(VariableInit)
+    .NoGradient()
+    .Doc("Trained state; its gradient is the gradient of its output.");
+
+}  // namespace
+}  // namespace nabla

@@ -1,0 +1,318 @@
+#include "tests/gradient_checker.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <random>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/attrs.h"
+#include "core/op_registry.h"
+#include "core/random.h"
+#include "core/status_macros.h"
+
+namespace nabla {
+namespace {
+
+// An op with its attributes resolved against its declaration.
+struct PreparedOp {
+  const OpDef* def = nullptr;
+  ResolvedAttrs attrs;
+};
+
+absl::StatusOr<PreparedOp> Prepare(absl::string_view op, const AttrMap& attrs) {
+  PreparedOp prepared;
+  NABLA_ASSIGN_OR_RETURN(prepared.def, OpRegistry::Global().Find(op));
+  google::protobuf::Map<std::string, AttrValue> given;
+  for (const auto& [name, value] : attrs) given[name] = value;
+  std::vector<std::string> errors;
+  prepared.attrs = ResolveAttrs(prepared.def->attrs(), given, &errors);
+  if (!errors.empty()) {
+    return absl::InvalidArgumentError(absl::StrJoin(errors, "; "));
+  }
+  return prepared;
+}
+
+struct OutputSpecs {
+  std::vector<DType> dtypes;
+  std::vector<Shape> shapes;
+};
+
+absl::StatusOr<OutputSpecs> InferOutputs(const PreparedOp& op,
+                                         std::vector<DType> dtypes,
+                                         std::vector<Shape> shapes) {
+  const int num_inputs = static_cast<int>(op.def->inputs().size());
+  if (static_cast<int>(shapes.size()) != num_inputs) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("op '", op.def->name(), "' takes ", num_inputs,
+                     " inputs, got ", shapes.size()));
+  }
+  if (dtypes.empty()) dtypes.assign(shapes.size(), DType::kFloat64);
+  ShapeContext ctx(std::move(dtypes), std::move(shapes), &op.attrs,
+                   static_cast<int>(op.def->outputs().size()));
+  NABLA_RETURN_IF_ERROR(op.def->shape_fn()(ctx));
+  return OutputSpecs{ctx.output_dtypes(), ctx.output_shapes()};
+}
+
+std::vector<const Tensor*> Pointers(const std::vector<Tensor>& tensors) {
+  std::vector<const Tensor*> pointers;
+  for (const Tensor& t : tensors) pointers.push_back(&t);
+  return pointers;
+}
+
+// Runs the shape function and forward kernel into `outputs`.
+absl::Status Forward(const PreparedOp& op, const std::vector<Tensor>& inputs,
+                     std::vector<Tensor>* outputs) {
+  if (!op.def->forward()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("op '", op.def->name(), "' has no forward kernel"));
+  }
+  std::vector<DType> dtypes;
+  std::vector<Shape> shapes;
+  for (const Tensor& t : inputs) {
+    dtypes.push_back(t.dtype());
+    shapes.push_back(t.shape());
+  }
+  NABLA_ASSIGN_OR_RETURN(OutputSpecs specs, InferOutputs(op, std::move(dtypes),
+                                                         std::move(shapes)));
+  outputs->resize(specs.shapes.size());
+  std::vector<Tensor*> out_pointers;
+  for (size_t k = 0; k < specs.shapes.size(); ++k) {
+    if (!specs.shapes[k].IsFullyDefined()) {
+      return absl::InternalError(
+          absl::StrCat("op '", op.def->name(), "' output ", k, " has shape ",
+                       specs.shapes[k].ToString(), " for known inputs"));
+    }
+    (*outputs)[k].Reset(specs.dtypes[k], specs.shapes[k]);
+    out_pointers.push_back(&(*outputs)[k]);
+  }
+  return op.def->forward()(
+      KernelContext(&op.attrs, Pointers(inputs), std::move(out_pointers)));
+}
+
+// Runs the gradient kernel; input_grads[i] is filled with NaN first (so an
+// element the kernel forgets shows up), or left empty when input i is not
+// differentiable.
+absl::Status Backward(const PreparedOp& op, const std::vector<Tensor>& inputs,
+                      const std::vector<Tensor>& outputs,
+                      const std::vector<Tensor>& output_grads,
+                      std::vector<Tensor>* input_grads) {
+  if (!op.def->has_gradient()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("op '", op.def->name(), "' has no gradient kernel"));
+  }
+  // resize, not assign: copying a default Tensor reads its null storage.
+  input_grads->clear();
+  input_grads->resize(inputs.size());
+  std::vector<Tensor*> grad_pointers;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (!op.def->inputs()[i].differentiable) {
+      grad_pointers.push_back(nullptr);
+      continue;
+    }
+    Tensor& g = (*input_grads)[i];
+    g.Reset(inputs[i].dtype(), inputs[i].shape());
+    DispatchFloat(g.dtype(), [&](auto zero) {
+      using T = decltype(zero);
+      std::fill(g.data<T>(), g.data<T>() + g.num_elements(),
+                std::numeric_limits<T>::quiet_NaN());
+    });
+    grad_pointers.push_back(&g);
+  }
+  return op.def->gradient()(
+      GradientContext(&op.attrs, Pointers(inputs), Pointers(outputs),
+                      Pointers(output_grads), std::move(grad_pointers)));
+}
+
+// L = sum_k sum(output_k ⊙ W_k), summed in index order.
+absl::StatusOr<double> Loss(const PreparedOp& op,
+                            const std::vector<Tensor>& inputs,
+                            const std::vector<Tensor>& weights,
+                            std::vector<Tensor>* scratch) {
+  NABLA_RETURN_IF_ERROR(Forward(op, inputs, scratch));
+  double loss = 0;
+  for (size_t k = 0; k < scratch->size(); ++k) {
+    const Tensor& out = (*scratch)[k];
+    for (int64_t e = 0; e < out.num_elements(); ++e) {
+      loss += out.ValueAt(e) * weights[k].ValueAt(e);
+    }
+  }
+  return loss;
+}
+
+void SetValue(Tensor* t, int64_t i, double v) { t->data<double>()[i] = v; }
+
+}  // namespace
+
+absl::StatusOr<std::vector<Shape>> RunOpShape(absl::string_view op,
+                                              const AttrMap& attrs,
+                                              const std::vector<Shape>& shapes,
+                                              std::vector<DType> dtypes) {
+  NABLA_ASSIGN_OR_RETURN(const PreparedOp prepared, Prepare(op, attrs));
+  NABLA_ASSIGN_OR_RETURN(OutputSpecs specs,
+                         InferOutputs(prepared, std::move(dtypes), shapes));
+  return specs.shapes;
+}
+
+absl::StatusOr<std::vector<Tensor>> RunOp(absl::string_view op,
+                                          const AttrMap& attrs,
+                                          const std::vector<Tensor>& inputs) {
+  NABLA_ASSIGN_OR_RETURN(const PreparedOp prepared, Prepare(op, attrs));
+  std::vector<Tensor> outputs;
+  NABLA_RETURN_IF_ERROR(Forward(prepared, inputs, &outputs));
+  return outputs;
+}
+
+absl::StatusOr<std::vector<Tensor>> RunOpGradient(
+    absl::string_view op, const AttrMap& attrs,
+    const std::vector<Tensor>& inputs,
+    const std::vector<Tensor>& output_grads) {
+  NABLA_ASSIGN_OR_RETURN(const PreparedOp prepared, Prepare(op, attrs));
+  std::vector<Tensor> outputs;
+  NABLA_RETURN_IF_ERROR(Forward(prepared, inputs, &outputs));
+  std::vector<Tensor> input_grads;
+  NABLA_RETURN_IF_ERROR(
+      Backward(prepared, inputs, outputs, output_grads, &input_grads));
+  return input_grads;
+}
+
+absl::StatusOr<Tensor> RunInitializer(absl::string_view op,
+                                      const AttrMap& attrs, uint64_t seed) {
+  NABLA_ASSIGN_OR_RETURN(const PreparedOp prepared, Prepare(op, attrs));
+  if (!prepared.def->initializer()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("op '", op, "' has no initializer"));
+  }
+  NABLA_ASSIGN_OR_RETURN(OutputSpecs specs, InferOutputs(prepared, {}, {}));
+  Tensor value(specs.dtypes[0], specs.shapes[0]);
+  std::mt19937_64 rng(seed);
+  NABLA_RETURN_IF_ERROR(
+      prepared.def->initializer()(InitContext(&prepared.attrs, &value, &rng)));
+  return value;
+}
+
+AttrValue ShapeAttr(const Shape& shape) {
+  AttrValue value;
+  ShapeProto* proto = value.mutable_shape();
+  for (int64_t d : shape.dims()) proto->add_dim(d);
+  return value;
+}
+
+Tensor RandomTensor(DType dtype, const Shape& shape, uint64_t seed, double lo,
+                    double hi) {
+  std::mt19937_64 rng(seed);
+  std::vector<double> values(shape.num_elements());
+  for (double& v : values) v = UniformDouble(rng, lo, hi);
+  return Tensor::FromValues(dtype, shape, values);
+}
+
+absl::Status CheckGradient(absl::string_view op, const AttrMap& attrs,
+                           const std::vector<Tensor>& inputs,
+                           const GradientCheckOptions& options) {
+  NABLA_ASSIGN_OR_RETURN(const PreparedOp prepared, Prepare(op, attrs));
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (inputs[i].dtype() != DType::kFloat64) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("the gradient checker needs float64 inputs; input ", i,
+                       " is ", DTypeName(inputs[i].dtype())));
+    }
+  }
+  std::vector<Tensor> outputs;
+  NABLA_RETURN_IF_ERROR(Forward(prepared, inputs, &outputs));
+  std::vector<Tensor> weights;
+  for (size_t k = 0; k < outputs.size(); ++k) {
+    weights.push_back(
+        RandomTensor(DType::kFloat64, outputs[k].shape(), options.seed + k));
+  }
+  std::vector<Tensor> analytic;
+  NABLA_RETURN_IF_ERROR(
+      Backward(prepared, inputs, outputs, weights, &analytic));
+
+  std::vector<Tensor> x = inputs;
+  std::vector<Tensor> scratch;
+  NABLA_ASSIGN_OR_RETURN(const double l0, Loss(prepared, x, weights, &scratch));
+  const double h = options.h;
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (!prepared.def->inputs()[i].differentiable) continue;
+    const std::string input_name = prepared.def->inputs()[i].name;
+    const int64_t n = x[i].num_elements();
+    int64_t skipped = 0;
+    for (int64_t e = 0; e < n; ++e) {
+      const double original = x[i].ValueAt(e);
+      SetValue(&x[i], e, original + h);
+      NABLA_ASSIGN_OR_RETURN(const double lp,
+                             Loss(prepared, x, weights, &scratch));
+      SetValue(&x[i], e, original - h);
+      NABLA_ASSIGN_OR_RETURN(const double lm,
+                             Loss(prepared, x, weights, &scratch));
+      SetValue(&x[i], e, original);
+      const double forward_diff = (lp - l0) / h;
+      const double backward_diff = (l0 - lm) / h;
+      if (std::abs(forward_diff - backward_diff) >
+          options.kink_threshold *
+              (1 + std::max(std::abs(forward_diff), std::abs(backward_diff)))) {
+        ++skipped;
+        continue;
+      }
+      const double numeric = (lp - lm) / (2 * h);
+      const double a = analytic[i].ValueAt(e);
+      const double tolerance =
+          options.atol +
+          options.rtol * std::max(std::abs(a), std::abs(numeric));
+      if (!(std::abs(a - numeric) <= tolerance)) {
+        return absl::InternalError(absl::StrCat(
+            "op '", op, "': gradient of input ", i, " (", input_name,
+            ", shape ", x[i].shape().ToString(), ") element ", e, ": analytic ",
+            a, " vs numeric ", numeric, " (difference ", std::abs(a - numeric),
+            " > tolerance ", tolerance, ")"));
+      }
+    }
+    if (2 * skipped > n) {
+      return absl::InternalError(absl::StrCat(
+          "op '", op, "': gradient of input ", i, " (", input_name,
+          "): ", skipped, " of ", n,
+          " elements are at kinks (one-sided differences disagree); move "
+          "the inputs away from them"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckFloat32MatchesFloat64(absl::string_view op,
+                                        const AttrMap& attrs,
+                                        const std::vector<Tensor>& inputs,
+                                        double rtol) {
+  std::vector<Tensor> in32;
+  std::vector<Tensor> in64;
+  for (const Tensor& t : inputs) {
+    in32.push_back(
+        Tensor::FromValues(DType::kFloat32, t.shape(), t.ToDoubles()));
+    in64.push_back(Tensor::FromValues(DType::kFloat64, t.shape(),
+                                      in32.back().ToDoubles()));
+  }
+  NABLA_ASSIGN_OR_RETURN(std::vector<Tensor> out32, RunOp(op, attrs, in32));
+  NABLA_ASSIGN_OR_RETURN(std::vector<Tensor> out64, RunOp(op, attrs, in64));
+  for (size_t k = 0; k < out32.size(); ++k) {
+    if (out32[k].dtype() != DType::kFloat32 ||
+        out64[k].dtype() != DType::kFloat64) {
+      return absl::InternalError(
+          absl::StrCat("op '", op, "' output ", k, " has dtype ",
+                       DTypeName(out32[k].dtype()), " for float32 inputs and ",
+                       DTypeName(out64[k].dtype()), " for float64 inputs"));
+    }
+    for (int64_t e = 0; e < out32[k].num_elements(); ++e) {
+      const double f = out32[k].ValueAt(e);
+      const double d = out64[k].ValueAt(e);
+      if (!(std::abs(f - d) <= rtol * std::max(1.0, std::abs(d)))) {
+        return absl::InternalError(absl::StrCat("op '", op, "' output ", k,
+                                                " element ", e, ": float32 ", f,
+                                                " vs float64 ", d));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace nabla

@@ -1,0 +1,88 @@
+#include "core/attrs.h"
+#include "gtest/gtest.h"
+#include "tests/gradient_checker.h"
+#include "tests/op_test_util.h"
+#include "tests/status_matchers.h"
+
+namespace nabla {
+namespace {
+
+Tensor T64(const Shape& shape, std::vector<double> values) {
+  return Tensor::FromValues(DType::kFloat64, shape, values);
+}
+
+TEST(DivOpTest, ForwardBroadcasting) {
+  // [[1, 2, 3], [4, 5, 6]] / [10, 20, 30]
+  ASSERT_OK_AND_ASSIGN(auto out, RunOp("Div", {},
+                                       {T64({2, 3}, {1, 2, 3, 4, 5, 6}),
+                                        T64({3}, {10, 20, 30})}));
+  ExpectTensorNear(out[0], {2, 3}, {0.1, 0.1, 0.1, 0.4, 0.25, 0.2});
+  // [[1], [2]] / [[10, 20, 30]]
+  ASSERT_OK_AND_ASSIGN(
+      out, RunOp("Div", {}, {T64({2, 1}, {1, 2}), T64({1, 3}, {10, 20, 30})}));
+  ExpectTensorNear(out[0], {2, 3}, {0.1, 0.05, 1.0 / 30, 0.2, 0.1, 1.0 / 15});
+  // 5 / [[1, 2], [4, 8]]
+  ASSERT_OK_AND_ASSIGN(
+      out, RunOp("Div", {}, {T64({}, {5}), T64({2, 2}, {1, 2, 4, 8})}));
+  ExpectTensorNear(out[0], {2, 2}, {5, 2.5, 1.25, 0.625});
+}
+
+TEST(DivOpTest, GradientBroadcasting) {
+  const std::vector<std::pair<Shape, Shape>> cases = {
+      {{2, 3}, {2, 3}},    {{2, 3}, {3}},         {{3}, {2, 3}},
+      {{2, 1}, {1, 3}},    {{}, {2, 2}},          {{2, 2}, {}},
+      {{2, 1, 3}, {4, 1}}, {{1, 4, 1}, {3, 1, 2}}};
+  uint64_t seed = 1;
+  for (const auto& [sa, sb] : cases) {
+    SCOPED_TRACE(sa.ToString() + " / " + sb.ToString());
+    const Tensor a = RandomTensor(DType::kFloat64, sa, seed++, -2, 2);
+    const Tensor b = RandomTensor(DType::kFloat64, sb, seed++, 0.5, 2);
+    EXPECT_OK(CheckGradient("Div", {}, {a, b}));
+  }
+}
+
+TEST(DivOpTest, Float32MatchesFloat64) {
+  const Tensor a = RandomTensor(DType::kFloat64, {4, 3}, 1, -2, 2);
+  const Tensor b = RandomTensor(DType::kFloat64, {3}, 2, 0.5, 2);
+  EXPECT_OK(CheckFloat32MatchesFloat64("Div", {}, {a, b}));
+}
+
+TEST(DivOpTest, ShapeFunction) {
+  ASSERT_OK_AND_ASSIGN(auto shapes, RunOpShape("Div", {}, {{-1, 3}, {3}}));
+  EXPECT_EQ(shapes[0], Shape({-1, 3}));
+  ASSERT_OK_AND_ASSIGN(shapes, RunOpShape("Div", {}, {{-1, 1}, {1, 4}}));
+  EXPECT_EQ(shapes[0], Shape({-1, 4}));
+  ASSERT_OK_AND_ASSIGN(shapes, RunOpShape("Div", {}, {{-1, 5}, {4, -1}}));
+  EXPECT_EQ(shapes[0], Shape({4, 5}));
+}
+
+TEST(DivOpTest, ShapeErrors) {
+  EXPECT_STATUS(RunOpShape("Div", {}, {{2, 3}, {4}}),
+                absl::StatusCode::kInvalidArgument, "a is [2, 3], b is [4]");
+  EXPECT_STATUS(
+      RunOpShape("Div", {}, {{2}, {2}}, {DType::kFloat64, DType::kFloat32}),
+      absl::StatusCode::kInvalidArgument, "a is float64, b is float32");
+  EXPECT_STATUS(
+      RunOpShape("Div", {}, {Shape({1, 1, 1, 1, 1, 1, 1, 1, 1}), {1}}),
+      absl::StatusCode::kInvalidArgument, "rank 9");
+}
+
+}  // namespace
+}  // namespace nabla
+
+namespace nabla {
+namespace {
+
+// z = a / b: dz/da = 1/b, dz/db = -a/b². a = [1, 2], b = 4 (scalar),
+// dz = [1, 1]: da = [0.25, 0.25], db = -(1 + 2) / 16.
+TEST(DivOpTest, GradientByHand) {
+  const Tensor a = Tensor::FromValues(DType::kFloat64, {2}, {1, 2});
+  const Tensor b = Tensor::FromValues(DType::kFloat64, {}, {4});
+  const Tensor dz = Tensor::FromValues(DType::kFloat64, {2}, {1, 1});
+  ASSERT_OK_AND_ASSIGN(auto grads, RunOpGradient("Div", {}, {a, b}, {dz}));
+  ExpectTensorNear(grads[0], {2}, {0.25, 0.25});
+  ExpectTensorNear(grads[1], {}, {-3.0 / 16});
+}
+
+}  // namespace
+}  // namespace nabla
