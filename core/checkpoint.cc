@@ -22,7 +22,8 @@ absl::Status WriteAll(int fd, const std::string& bytes,
                       const std::string& path) {
   size_t written = 0;
   while (written < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+    const ssize_t n =
+        ::write(fd, bytes.data() + written, bytes.size() - written);
     if (n < 0) {
       if (errno == EINTR) continue;
       return absl::InternalError(
@@ -38,8 +39,14 @@ absl::Status WriteFileAtomically(const std::string& path,
   const std::string temp = absl::StrCat(path, ".tmp.", ::getpid());
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd < 0) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        path, ": cannot write checkpoint: ", std::strerror(errno)));
+    const std::string message =
+        absl::StrCat(path, ": cannot write checkpoint: ", std::strerror(errno));
+    if (errno == ENOENT || errno == ENOTDIR)
+      return absl::NotFoundError(message);
+    if (errno == EACCES || errno == EPERM) {
+      return absl::PermissionDeniedError(message);
+    }
+    return absl::InternalError(message);
   }
   absl::Status status = WriteAll(fd, bytes, temp);
   if (status.ok() && ::fsync(fd) != 0) {
@@ -91,9 +98,9 @@ absl::StatusOr<Checkpoint> ReadCheckpoint(const std::string& path) {
   NABLA_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(path));
   Checkpoint checkpoint;
   if (bytes.empty() || !checkpoint.ParseFromString(bytes)) {
-    return absl::DataLossError(absl::StrCat(
-        path, ": not a nabla checkpoint (", bytes.size(),
-        " bytes that do not parse as one)"));
+    return absl::DataLossError(
+        absl::StrCat(path, ": not a nabla checkpoint (", bytes.size(),
+                     " bytes that do not parse as one)"));
   }
   if (checkpoint.format_version() != kCheckpointFormatVersion) {
     return absl::DataLossError(absl::StrCat(
@@ -116,7 +123,8 @@ absl::Status RestoreCheckpoint(const Checkpoint& checkpoint,
   absl::flat_hash_set<std::string> in_checkpoint;
   for (const VariableValue& v : checkpoint.variable()) {
     in_checkpoint.insert(v.name());
-    auto tensor = TensorFromProto(v.value(), absl::StrCat("variable '", v.name(), "'"));
+    auto tensor =
+        TensorFromProto(v.value(), absl::StrCat("variable '", v.name(), "'"));
     if (!tensor.ok()) {
       problems.push_back(std::string(tensor.status().message()));
       continue;
@@ -128,12 +136,13 @@ absl::Status RestoreCheckpoint(const Checkpoint& checkpoint,
       continue;
     }
     const Tensor& current = session.variable(*node);
-    if (tensor->dtype() != current.dtype() || tensor->shape() != current.shape()) {
-      problems.push_back(absl::StrCat(
-          "variable '", v.name(), "' is ", DTypeName(tensor->dtype()),
-          tensor->shape().ToString(), " in the checkpoint but ",
-          DTypeName(current.dtype()), current.shape().ToString(),
-          " in the model"));
+    if (tensor->dtype() != current.dtype() ||
+        tensor->shape() != current.shape()) {
+      problems.push_back(
+          absl::StrCat("variable '", v.name(), "' is ",
+                       DTypeName(tensor->dtype()), tensor->shape().ToString(),
+                       " in the checkpoint but ", DTypeName(current.dtype()),
+                       current.shape().ToString(), " in the model"));
       continue;
     }
     values.emplace(v.name(), *std::move(tensor));
@@ -150,7 +159,8 @@ absl::Status RestoreCheckpoint(const Checkpoint& checkpoint,
         absl::StrJoin(problems, "\n")));
   }
   for (int v : session.variable_nodes()) {
-    NABLA_RETURN_IF_ERROR(session.SetVariable(v, values.at(graph.node(v).name)));
+    NABLA_RETURN_IF_ERROR(
+        session.SetVariable(v, values.at(graph.node(v).name)));
   }
   if (session.optimizer() != nullptr &&
       checkpoint.optimizer() == session.optimizer_name()) {

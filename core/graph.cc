@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 
 namespace nabla {
 
@@ -36,7 +37,8 @@ class ErrorList {
   bool empty() const { return errors_.empty(); }
   absl::Status ToStatus() const {
     return absl::InvalidArgumentError(absl::StrCat(
-        errors_.size() == 1 ? "1 error" : absl::StrCat(errors_.size(), " errors"),
+        errors_.size() == 1 ? "1 error"
+                            : absl::StrCat(errors_.size(), " errors"),
         " in the graph:\n", absl::StrJoin(errors_, "\n")));
   }
 
@@ -100,9 +102,11 @@ absl::StatusOr<Graph> Graph::Build(const GraphDef& def,
       errors.Add(i, "", nd.op(), "node has no name");
       p.valid = false;
     } else if (!by_name.emplace(nd.name(), i).second) {
-      errors.Add(i, nd.name(), nd.op(),
-                 absl::StrCat("duplicate node name; first defined at ",
-                              source.NodePrefix(by_name[nd.name()])));
+      errors.Add(
+          i, nd.name(), nd.op(),
+          absl::StrCat(
+              "duplicate node name; first defined at ",
+              absl::StripSuffix(source.NodePrefix(by_name[nd.name()]), ": ")));
       p.valid = false;
     }
     auto op = OpRegistry::Global().Find(nd.op());
@@ -114,7 +118,8 @@ absl::StatusOr<Graph> Graph::Build(const GraphDef& def,
     p.op = *op;
     std::vector<std::string> attr_errors;
     p.attrs = ResolveAttrs(p.op->attrs(), nd.attr(), &attr_errors);
-    for (const std::string& e : attr_errors) errors.Add(i, nd.name(), nd.op(), e);
+    for (const std::string& e : attr_errors)
+      errors.Add(i, nd.name(), nd.op(), e);
     if (!attr_errors.empty()) p.valid = false;
   }
 
@@ -126,11 +131,11 @@ absl::StatusOr<Graph> Graph::Build(const GraphDef& def,
         nd.input_size() != static_cast<int>(p.op->inputs().size())) {
       std::vector<std::string> names;
       for (const InputDef& in : p.op->inputs()) names.push_back(in.name);
-      errors.Add(i, nd.name(), nd.op(),
-                 absl::StrCat("takes ", names.size(), " input",
-                              names.size() == 1 ? "" : "s", " (",
-                              absl::StrJoin(names, ", "), "), got ",
-                              nd.input_size()));
+      errors.Add(
+          i, nd.name(), nd.op(),
+          absl::StrCat("takes ", names.size(), " input",
+                       names.size() == 1 ? "" : "s", " (",
+                       absl::StrJoin(names, ", "), "), got ", nd.input_size()));
       p.valid = false;
     }
     for (const std::string& input : nd.input()) {
@@ -138,31 +143,34 @@ absl::StatusOr<Graph> Graph::Build(const GraphDef& def,
       int output = 0;
       Endpoint endpoint;
       if (!ParseInputName(input, &producer, &output)) {
-        errors.Add(i, nd.name(), nd.op(),
-                   absl::StrCat("input '", input,
-                                "' is not \"node\" or \"node:k\""));
+        errors.Add(
+            i, nd.name(), nd.op(),
+            absl::StrCat("input '", input, "' is not \"node\" or \"node:k\""));
         p.valid = false;
       } else if (auto it = by_name.find(producer); it == by_name.end()) {
         std::vector<std::string> names;
         for (const auto& [name, index] : by_name) names.push_back(name);
         std::sort(names.begin(), names.end());
         std::vector<std::string> close = ClosestNames(producer, names);
-        errors.Add(i, nd.name(), nd.op(),
-                   absl::StrCat("input '", input, "' names no node",
-                                close.empty() ? "" : absl::StrCat(
-                                    "; did you mean ",
-                                    absl::StrJoin(close, ", "), "?")));
+        errors.Add(
+            i, nd.name(), nd.op(),
+            absl::StrCat("input '", input, "' names no node",
+                         close.empty()
+                             ? ""
+                             : absl::StrCat("; did you mean ",
+                                            absl::StrJoin(close, ", "), "?")));
         p.valid = false;
       } else {
         endpoint = {it->second, output};
         const OpDef* producer_op = pending[it->second].op;
         if (producer_op != nullptr &&
             output >= static_cast<int>(producer_op->outputs().size())) {
-          errors.Add(i, nd.name(), nd.op(),
-                     absl::StrCat("input '", input, "': node '", producer,
-                                  "' (", producer_op->name(), ") has ",
-                                  producer_op->outputs().size(), " output",
-                                  producer_op->outputs().size() == 1 ? "" : "s"));
+          errors.Add(
+              i, nd.name(), nd.op(),
+              absl::StrCat("input '", input, "': node '", producer, "' (",
+                           producer_op->name(), ") has ",
+                           producer_op->outputs().size(), " output",
+                           producer_op->outputs().size() == 1 ? "" : "s"));
           p.valid = false;
           endpoint = {};
         }
@@ -212,18 +220,20 @@ absl::StatusOr<Graph> Graph::Build(const GraphDef& def,
     }
     std::vector<std::string> described_inputs;
     for (size_t k = 0; k < shapes.size(); ++k) {
-      described_inputs.push_back(absl::StrCat(
-          p.op->inputs()[k].name, " ", DTypeName(dtypes[k]), shapes[k].ToString()));
+      described_inputs.push_back(absl::StrCat(p.op->inputs()[k].name, " ",
+                                              DTypeName(dtypes[k]),
+                                              shapes[k].ToString()));
     }
     ShapeContext ctx(dtypes, shapes, &node.attrs,
                      static_cast<int>(p.op->outputs().size()));
     absl::Status shaped = p.op->shape_fn()(ctx);
     if (!shaped.ok()) {
-      errors.Add(def_index, node.name, p.op->name(),
-                 described_inputs.empty()
-                     ? std::string(shaped.message())
-                     : absl::StrCat(shaped.message(), " (inputs: ",
-                                    absl::StrJoin(described_inputs, ", "), ")"));
+      errors.Add(
+          def_index, node.name, p.op->name(),
+          described_inputs.empty()
+              ? std::string(shaped.message())
+              : absl::StrCat(shaped.message(), " (inputs: ",
+                             absl::StrJoin(described_inputs, ", "), ")"));
       continue;
     }
     node.output_dtypes = ctx.output_dtypes();
@@ -252,8 +262,8 @@ absl::StatusOr<int> Graph::FindNode(absl::string_view name) const {
   std::vector<std::string> names;
   for (const Node& node : nodes_) names.push_back(node.name);
   std::sort(names.begin(), names.end());
-  return absl::NotFoundError(absl::StrCat("no node named '", name, "'",
-                                          SuggestionText(name, names)));
+  return absl::NotFoundError(
+      absl::StrCat("no node named '", name, "'", SuggestionText(name, names)));
 }
 
 std::string Graph::Describe(int index) const {

@@ -31,8 +31,9 @@ struct ParsedModel {
 // The format version this nabla reads and writes.
 inline constexpr int kModelFormatVersion = 1;
 
-// Parses protobuf text format. Syntax errors and unknown fields are
-// InvalidArgument "NAME:LINE:COLUMN: message" (1-based), every one found.
+// Parses protobuf text format. A syntax error or unknown field is
+// InvalidArgument "NAME:LINE:COLUMN: message" (1-based); protobuf stops at
+// the first one.
 // A format_version newer than kModelFormatVersion is refused.
 absl::StatusOr<ParsedModel> ParseModelText(absl::string_view text,
                                            absl::string_view source_name);

@@ -34,46 +34,116 @@ constexpr char kModel[] = R"pb(
     node {
       name: "x"
       op: "Placeholder"
-      attr { key: "dtype" value { s: "float64" } }
-      attr { key: "shape" value { shape { dim: -1 dim: 2 } } }
+      attr {
+        key: "dtype"
+        value { s: "float64" }
+      }
+      attr {
+        key: "shape"
+        value { shape { dim: -1 dim: 2 } }
+      }
     }
     node {
       name: "t"
       op: "Placeholder"
-      attr { key: "dtype" value { s: "float64" } }
-      attr { key: "shape" value { shape { dim: -1 dim: 2 } } }
+      attr {
+        key: "dtype"
+        value { s: "float64" }
+      }
+      attr {
+        key: "shape"
+        value { shape { dim: -1 dim: 2 } }
+      }
     }
     node {
       name: "W1"
       op: "Variable"
-      attr { key: "dtype" value { s: "float64" } }
-      attr { key: "shape" value { shape { dim: 2 dim: 2 } } }
-      attr { key: "initializer" value { s: "values" } }
-      attr { key: "values" value { tensor { shape { dim: 2 dim: 2 } value: [0.15, 0.25, 0.20, 0.30] } } }
+      attr {
+        key: "dtype"
+        value { s: "float64" }
+      }
+      attr {
+        key: "shape"
+        value { shape { dim: 2 dim: 2 } }
+      }
+      attr {
+        key: "initializer"
+        value { s: "values" }
+      }
+      attr {
+        key: "values"
+        value {
+          tensor {
+            shape { dim: 2 dim: 2 }
+            value: [ 0.15, 0.25, 0.20, 0.30 ]
+          }
+        }
+      }
     }
     node {
       name: "b1"
       op: "Variable"
-      attr { key: "dtype" value { s: "float64" } }
-      attr { key: "shape" value { shape { dim: 2 } } }
-      attr { key: "initializer" value { s: "constant" } }
-      attr { key: "init_value" value { f: 0.35 } }
+      attr {
+        key: "dtype"
+        value { s: "float64" }
+      }
+      attr {
+        key: "shape"
+        value { shape { dim: 2 } }
+      }
+      attr {
+        key: "initializer"
+        value { s: "constant" }
+      }
+      attr {
+        key: "init_value"
+        value { f: 0.35 }
+      }
     }
     node {
       name: "W2"
       op: "Variable"
-      attr { key: "dtype" value { s: "float64" } }
-      attr { key: "shape" value { shape { dim: 2 dim: 2 } } }
-      attr { key: "initializer" value { s: "values" } }
-      attr { key: "values" value { tensor { shape { dim: 2 dim: 2 } value: [0.40, 0.50, 0.45, 0.55] } } }
+      attr {
+        key: "dtype"
+        value { s: "float64" }
+      }
+      attr {
+        key: "shape"
+        value { shape { dim: 2 dim: 2 } }
+      }
+      attr {
+        key: "initializer"
+        value { s: "values" }
+      }
+      attr {
+        key: "values"
+        value {
+          tensor {
+            shape { dim: 2 dim: 2 }
+            value: [ 0.40, 0.50, 0.45, 0.55 ]
+          }
+        }
+      }
     }
     node {
       name: "b2"
       op: "Variable"
-      attr { key: "dtype" value { s: "float64" } }
-      attr { key: "shape" value { shape { dim: 2 } } }
-      attr { key: "initializer" value { s: "constant" } }
-      attr { key: "init_value" value { f: 0.60 } }
+      attr {
+        key: "dtype"
+        value { s: "float64" }
+      }
+      attr {
+        key: "shape"
+        value { shape { dim: 2 } }
+      }
+      attr {
+        key: "initializer"
+        value { s: "constant" }
+      }
+      attr {
+        key: "init_value"
+        value { f: 0.60 }
+      }
     }
     node { name: "net_h" op: "MatMul" input: "x" input: "W1" }
     node { name: "net_hb" op: "BiasAdd" input: "net_h" input: "b1" }
@@ -94,7 +164,8 @@ class OracleTest : public ::testing::Test {
     ASSERT_TRUE(parsed.ok()) << parsed.status();
     auto graph = Graph::Build(parsed->model.graph(), parsed->source);
     ASSERT_TRUE(graph.ok()) << graph.status();
-    auto session = Session::Create(std::make_shared<const Graph>(*std::move(graph)), {});
+    auto session =
+        Session::Create(std::make_shared<const Graph>(*std::move(graph)), {});
     ASSERT_TRUE(session.ok()) << session.status();
     session_ = *std::move(session);
     OptimizerConfig sgd;
@@ -125,11 +196,14 @@ TEST_F(OracleTest, OneStepMatchesTheHandDerivation) {
   const double W2[2][2] = {{0.40, 0.50}, {0.45, 0.55}};
   const double b1 = 0.35, b2 = 0.60, rate = 0.5;
   double out_h[2], out_o[2], delta_o[2], delta_h[2];
-  for (int j = 0; j < 2; ++j) out_h[j] = Sigmoid(x[0] * W1[0][j] + x[1] * W1[1][j] + b1);
-  for (int k = 0; k < 2; ++k) out_o[k] = Sigmoid(out_h[0] * W2[0][k] + out_h[1] * W2[1][k] + b2);
+  for (int j = 0; j < 2; ++j)
+    out_h[j] = Sigmoid(x[0] * W1[0][j] + x[1] * W1[1][j] + b1);
+  for (int k = 0; k < 2; ++k)
+    out_o[k] = Sigmoid(out_h[0] * W2[0][k] + out_h[1] * W2[1][k] + b2);
   const double E = 0.5 * ((t[0] - out_o[0]) * (t[0] - out_o[0]) +
                           (t[1] - out_o[1]) * (t[1] - out_o[1]));
-  for (int k = 0; k < 2; ++k) delta_o[k] = (out_o[k] - t[k]) * out_o[k] * (1 - out_o[k]);
+  for (int k = 0; k < 2; ++k)
+    delta_o[k] = (out_o[k] - t[k]) * out_o[k] * (1 - out_o[k]);
   for (int j = 0; j < 2; ++j) {
     const double back = W2[j][0] * delta_o[0] + W2[j][1] * delta_o[1];
     delta_h[j] = back * out_h[j] * (1 - out_h[j]);
@@ -140,8 +214,10 @@ TEST_F(OracleTest, OneStepMatchesTheHandDerivation) {
   const std::string fetches[] = {"out_h", "out_o"};
   auto forward = session_->Run(feeds, fetches);
   ASSERT_TRUE(forward.ok()) << forward.status();
-  for (int j = 0; j < 2; ++j) EXPECT_NEAR((*forward)[0].ValueAt(j), out_h[j], 1e-15);
-  for (int k = 0; k < 2; ++k) EXPECT_NEAR((*forward)[1].ValueAt(k), out_o[k], 1e-15);
+  for (int j = 0; j < 2; ++j)
+    EXPECT_NEAR((*forward)[0].ValueAt(j), out_h[j], 1e-15);
+  for (int k = 0; k < 2; ++k)
+    EXPECT_NEAR((*forward)[1].ValueAt(k), out_o[k], 1e-15);
 
   auto loss = session_->TrainStep(feeds);
   ASSERT_TRUE(loss.ok()) << loss.status();
@@ -150,7 +226,8 @@ TEST_F(OracleTest, OneStepMatchesTheHandDerivation) {
   for (int i = 0; i < 2; ++i) {
     for (int j = 0; j < 2; ++j) {
       EXPECT_NEAR(Gradient("W1").ValueAt(i * 2 + j), x[i] * delta_h[j], 1e-15);
-      EXPECT_NEAR(Gradient("W2").ValueAt(i * 2 + j), out_h[i] * delta_o[j], 1e-15);
+      EXPECT_NEAR(Gradient("W2").ValueAt(i * 2 + j), out_h[i] * delta_o[j],
+                  1e-15);
       EXPECT_NEAR(Variable("W1").ValueAt(i * 2 + j),
                   W1[i][j] - rate * x[i] * delta_h[j], 1e-15);
       EXPECT_NEAR(Variable("W2").ValueAt(i * 2 + j),

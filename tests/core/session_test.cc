@@ -1,6 +1,8 @@
 // Session behaviour that users rely on: bit-identical results for any
 // thread count, fan-out gradients summed, and no heap allocation in a
 // steady-state training step.
+#include "core/session.h"
+
 #include <atomic>
 #include <cstdlib>
 #include <memory>
@@ -10,7 +12,6 @@
 #include "core/graph.h"
 #include "core/model_parser.h"
 #include "core/optimizer.h"
-#include "core/session.h"
 #include "gtest/gtest.h"
 
 // Counts every malloc, calloc and realloc in the process (operator new, TBB
@@ -44,24 +45,94 @@ namespace {
 // enough that MatMul and the reductions split their work.
 constexpr char kBranchyModel[] = R"pb(
   graph {
-    node { name: "x" op: "Placeholder" attr { key: "shape" value { shape { dim: -1 dim: 96 } } } }
-    node { name: "y" op: "Placeholder" attr { key: "shape" value { shape { dim: -1 dim: 8 } } } }
-    node { name: "shared" op: "Variable" attr { key: "shape" value { shape { dim: 96 dim: 200 } } } }
-    node { name: "left_w" op: "Variable" attr { key: "shape" value { shape { dim: 200 dim: 8 } } } }
-    node { name: "right_w" op: "Variable" attr { key: "shape" value { shape { dim: 200 dim: 8 } } } }
-    node { name: "bias" op: "Variable" attr { key: "shape" value { shape { dim: 200 } } } attr { key: "initializer" value { s: "normal" } } }
+    node {
+      name: "x"
+      op: "Placeholder"
+      attr {
+        key: "shape"
+        value { shape { dim: -1 dim: 96 } }
+      }
+    }
+    node {
+      name: "y"
+      op: "Placeholder"
+      attr {
+        key: "shape"
+        value { shape { dim: -1 dim: 8 } }
+      }
+    }
+    node {
+      name: "shared"
+      op: "Variable"
+      attr {
+        key: "shape"
+        value { shape { dim: 96 dim: 200 } }
+      }
+    }
+    node {
+      name: "left_w"
+      op: "Variable"
+      attr {
+        key: "shape"
+        value { shape { dim: 200 dim: 8 } }
+      }
+    }
+    node {
+      name: "right_w"
+      op: "Variable"
+      attr {
+        key: "shape"
+        value { shape { dim: 200 dim: 8 } }
+      }
+    }
+    node {
+      name: "bias"
+      op: "Variable"
+      attr {
+        key: "shape"
+        value { shape { dim: 200 } }
+      }
+      attr {
+        key: "initializer"
+        value { s: "normal" }
+      }
+    }
     node { name: "h" op: "MatMul" input: "x" input: "shared" }
     node { name: "hb" op: "BiasAdd" input: "h" input: "bias" }
     node { name: "left" op: "Tanh" input: "hb" }
     node { name: "right" op: "Sigmoid" input: "hb" }
     node { name: "left_out" op: "MatMul" input: "left" input: "left_w" }
     node { name: "right_out" op: "MatMul" input: "right" input: "right_w" }
-    node { name: "x_mean" op: "ReduceMean" input: "x" attr { key: "axes" value { list { i: 1 } } } attr { key: "keep_dims" value { b: true } } }
+    node {
+      name: "x_mean"
+      op: "ReduceMean"
+      input: "x"
+      attr {
+        key: "axes"
+        value { list { i: 1 } }
+      }
+      attr {
+        key: "keep_dims"
+        value { b: true }
+      }
+    }
     node { name: "joined" op: "Add" input: "left_out" input: "right_out" }
     node { name: "shifted" op: "Add" input: "joined" input: "x_mean" }
     node { name: "squared" op: "Mul" input: "shifted" input: "shifted" }
     node { name: "penalty" op: "ReduceSum" input: "squared" }
-    node { name: "scale" op: "Const" attr { key: "value" value { tensor { shape { } value: 1e-4 } } } }
+    node {
+      name: "scale"
+      op: "Const"
+      attr {
+        key: "value"
+        value {
+          tensor {
+            shape {}
+            value: 1e-4
+          }
+        }
+      }
+    }
     node { name: "scaled_penalty" op: "Mul" input: "penalty" input: "scale" }
     node { name: "mse" op: "MeanSquaredError" input: "shifted" input: "y" }
     node { name: "loss" op: "Add" input: "mse" input: "scaled_penalty" }
@@ -76,8 +147,8 @@ std::unique_ptr<Session> MakeSession(int threads) {
   SessionOptions options;
   options.threads = threads;
   options.seed = 42;
-  auto session =
-      Session::Create(std::make_shared<const Graph>(*std::move(graph)), options);
+  auto session = Session::Create(
+      std::make_shared<const Graph>(*std::move(graph)), options);
   EXPECT_TRUE(session.ok()) << session.status();
   OptimizerConfig sgd;
   sgd.set_name("SGD");
@@ -137,21 +208,57 @@ TEST(SessionTest, BitIdenticalForAnyThreadCountAndAcrossRuns) {
 
 TEST(SessionTest, FanOutGradientsAreSummed) {
   // loss = mean((w * w) - 0)^2 through Mul(w, w): d/dw of (w^2)^2 = 4 w^3.
-  auto parsed = ParseModelText(R"pb(
-    graph {
-      node { name: "w" op: "Variable"
-             attr { key: "dtype" value { s: "float64" } }
-             attr { key: "shape" value { shape { dim: 2 } } }
-             attr { key: "initializer" value { s: "values" } }
-             attr { key: "values" value { tensor { shape { dim: 2 } value: [0.5, -2] } } } }
-      node { name: "zero" op: "Const" attr { key: "value" value { tensor { dtype: DT_FLOAT64 shape { dim: 2 } value: 0 } } } }
-      node { name: "sq" op: "Mul" input: "w" input: "w" }
-      node { name: "loss" op: "MeanSquaredError" input: "sq" input: "zero" }
-    })pb", "fanout");
+  auto parsed = ParseModelText(
+      R"pb(
+        graph {
+          node {
+            name: "w"
+            op: "Variable"
+            attr {
+              key: "dtype"
+              value { s: "float64" }
+            }
+            attr {
+              key: "shape"
+              value { shape { dim: 2 } }
+            }
+            attr {
+              key: "initializer"
+              value { s: "values" }
+            }
+            attr {
+              key: "values"
+              value {
+                tensor {
+                  shape { dim: 2 }
+                  value: [ 0.5, -2 ]
+                }
+              }
+            }
+          }
+          node {
+            name: "zero"
+            op: "Const"
+            attr {
+              key: "value"
+              value {
+                tensor {
+                  dtype: DT_FLOAT64
+                  shape { dim: 2 }
+                  value: 0
+                }
+              }
+            }
+          }
+          node { name: "sq" op: "Mul" input: "w" input: "w" }
+          node { name: "loss" op: "MeanSquaredError" input: "sq" input: "zero" }
+        })pb",
+      "fanout");
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   auto graph = Graph::Build(parsed->model.graph(), parsed->source);
   ASSERT_TRUE(graph.ok()) << graph.status();
-  auto session = Session::Create(std::make_shared<const Graph>(*std::move(graph)), {});
+  auto session =
+      Session::Create(std::make_shared<const Graph>(*std::move(graph)), {});
   ASSERT_TRUE(session.ok());
   OptimizerConfig sgd;
   sgd.set_name("SGD");
@@ -177,7 +284,8 @@ TEST_P(SteadyStateTest, TrainingStepsAllocateNothing) {
   for (int s = 0; s < 3; ++s) ASSERT_TRUE(session->TrainStep(feeds).ok());
   const long before = g_allocations.load();
   bool all_ok = true;
-  for (int s = 0; s < 100; ++s) all_ok = all_ok && session->TrainStep(feeds).ok();
+  for (int s = 0; s < 100; ++s)
+    all_ok = all_ok && session->TrainStep(feeds).ok();
   const long allocations = g_allocations.load() - before;
   EXPECT_TRUE(all_ok);
   EXPECT_EQ(allocations, 0) << "heap allocations in 100 steady-state steps";

@@ -1,0 +1,364 @@
+// Tests for checkpoints: an exact round trip, refusing another model's
+// checkpoint without touching the session, damaged and missing files, and
+// atomic saves.
+#include "core/checkpoint.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "core/graph.h"
+#include "core/model_parser.h"
+#include "core/optimizer.h"
+#include "core/session.h"
+#include "core/tensor.h"
+#include "gtest/gtest.h"
+#include "proto/model.pb.h"
+#include "tests/status_matchers.h"
+
+namespace nabla {
+namespace {
+
+// A fresh, empty directory for one test.
+std::string MakeTestDir(const std::string& name) {
+  const char* root = std::getenv("TEST_TMPDIR");
+  const std::string dir =
+      absl::StrCat(root != nullptr ? root : "/tmp", "/checkpoint_test_", name,
+                   "_", ::getpid());
+  ::mkdir(dir.c_str(), 0755);
+  return dir;
+}
+
+std::vector<std::string> ListDir(const std::string& dir) {
+  std::vector<std::string> names;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return names;
+  while (dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    if (name != "." && name != "..") names.push_back(name);
+  }
+  ::closedir(d);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::string ReadBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+void WriteBytes(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << bytes;
+}
+
+std::string VariableNode(const std::string& name, const std::string& dims,
+                         const std::string& dtype = "float32") {
+  return absl::StrCat(
+      "  node { name: \"", name,
+      "\" op: \"Variable\" attr { key: \"shape\" value { shape { ", dims,
+      " } } } attr { key: \"dtype\" value { s: \"", dtype,
+      "\" } } attr { key: \"initializer\" value { s: \"normal\" } } attr { "
+      "key: \"stddev\" value { f: 1.0 } } }\n");
+}
+
+// A 2-3-1 network with Variables w1 [2, 3], b1 [3], w2 [3, 1].
+std::string TwoLayerBody() {
+  return absl::StrCat(
+      "  node { name: \"x\" op: \"Placeholder\" attr { key: \"shape\" value { "
+      "shape { dim: -1 dim: 2 } } } }\n"
+      "  node { name: \"y\" op: \"Placeholder\" attr { key: \"shape\" value { "
+      "shape { dim: -1 dim: 1 } } } }\n",
+      VariableNode("w1", "dim: 2 dim: 3"), VariableNode("b1", "dim: 3"),
+      VariableNode("w2", "dim: 3 dim: 1"),
+      "  node { name: \"z1\" op: \"MatMul\" input: \"x\" input: \"w1\" }\n"
+      "  node { name: \"z1b\" op: \"BiasAdd\" input: \"z1\" input: \"b1\" }\n"
+      "  node { name: \"a1\" op: \"Sigmoid\" input: \"z1b\" }\n"
+      "  node { name: \"p\" op: \"MatMul\" input: \"a1\" input: \"w2\" }\n"
+      "  node { name: \"loss\" op: \"MeanSquaredError\" input: \"p\" input: "
+      "\"y\" }\n");
+}
+
+std::unique_ptr<Session> MakeSession(const std::string& graph_body,
+                                     uint64_t seed) {
+  auto parsed =
+      ParseModelText(absl::StrCat("graph {\n", graph_body, "}\n"), "c.pbtxt");
+  EXPECT_TRUE(parsed.ok()) << parsed.status();
+  if (!parsed.ok()) return nullptr;
+  auto graph = Graph::Build(parsed->model.graph(), parsed->source);
+  EXPECT_TRUE(graph.ok()) << graph.status();
+  if (!graph.ok()) return nullptr;
+  auto session = Session::Create(
+      std::make_shared<const Graph>(*std::move(graph)), {.seed = seed});
+  EXPECT_TRUE(session.ok()) << session.status();
+  if (!session.ok()) return nullptr;
+  return *std::move(session);
+}
+
+std::unique_ptr<Optimizer> Sgd() {
+  OptimizerConfig config;
+  config.set_name("SGD");
+  auto sgd = MakeOptimizer(config);
+  EXPECT_TRUE(sgd.ok()) << sgd.status();
+  return sgd.ok() ? *std::move(sgd) : nullptr;
+}
+
+// Every variable's raw bytes, by name.
+std::vector<std::pair<std::string, std::string>> VariableBytes(
+    const Session& session) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (int v : session.variable_nodes()) {
+    const Tensor& t = session.variable(v);
+    out.emplace_back(
+        session.graph().node(v).name,
+        std::string(static_cast<const char*>(t.raw_data()), t.num_bytes()));
+  }
+  return out;
+}
+
+// Trains `session` a few steps so its variables are not the initial ones.
+void TrainSteps(Session& session, int steps) {
+  ASSERT_OK(session.SetTraining("loss", Sgd()));
+  session.set_optimizer_name("SGD");
+  const Tensor x = Tensor::FromValues(DType::kFloat32, Shape{3, 2},
+                                      {0.1, 0.9, 0.3, 0.5, 0.7, 0.6});
+  const Tensor y =
+      Tensor::FromValues(DType::kFloat32, Shape{3, 1}, {0.92, 0.86, 0.89});
+  const Feed feeds[] = {{"x", &x}, {"y", &y}};
+  for (int i = 0; i < steps; ++i) {
+    ASSERT_OK(session.TrainStep(feeds).status());
+  }
+}
+
+TEST(CheckpointTest, RoundTripRestoresVariablesBitExactlyAndStep) {
+  const std::string dir = MakeTestDir("roundtrip");
+  const std::string path = dir + "/model.ckpt";
+  auto trained = MakeSession(TwoLayerBody(), /*seed=*/7);
+  ASSERT_NE(trained, nullptr);
+  TrainSteps(*trained, 5);
+  ASSERT_EQ(trained->step(), 5);
+  ASSERT_OK(SaveCheckpoint(*trained, path));
+
+  auto fresh = MakeSession(TwoLayerBody(), /*seed=*/12345);
+  ASSERT_NE(fresh, nullptr);
+  // A different seed gives different starting values.
+  ASSERT_NE(VariableBytes(*fresh), VariableBytes(*trained));
+  ASSERT_OK_AND_ASSIGN(Checkpoint checkpoint, ReadCheckpoint(path));
+  EXPECT_EQ(checkpoint.format_version(), kCheckpointFormatVersion);
+  EXPECT_EQ(checkpoint.step(), 5);
+  EXPECT_EQ(checkpoint.variable_size(), 3);
+  ASSERT_OK(RestoreCheckpoint(checkpoint, path, *fresh));
+  EXPECT_EQ(VariableBytes(*fresh), VariableBytes(*trained));
+  EXPECT_EQ(fresh->step(), 5);
+}
+
+TEST(CheckpointTest, RoundTripOfFloat64VariablesIsBitExact) {
+  const std::string dir = MakeTestDir("float64");
+  const std::string path = dir + "/model.ckpt";
+  const std::string body = VariableNode("v", "dim: 4 dim: 5", "float64");
+  auto a = MakeSession(body, 1);
+  auto b = MakeSession(body, 2);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  a->set_step(42);
+  ASSERT_OK(SaveCheckpoint(*a, path));
+  ASSERT_NE(VariableBytes(*a), VariableBytes(*b));
+  ASSERT_OK_AND_ASSIGN(Checkpoint checkpoint, ReadCheckpoint(path));
+  ASSERT_OK(RestoreCheckpoint(checkpoint, path, *b));
+  EXPECT_EQ(VariableBytes(*b), VariableBytes(*a));
+  EXPECT_EQ(b->step(), 42);
+}
+
+TEST(CheckpointTest, AnotherModelIsRefusedNamingEveryDifference) {
+  const std::string dir = MakeTestDir("other_model");
+  const std::string path = dir + "/other.ckpt";
+  // w1 has another shape, b1 another dtype, w2 is missing and w3 is extra.
+  const std::string other = absl::StrCat(
+      VariableNode("w1", "dim: 2 dim: 4"),
+      VariableNode("b1", "dim: 3", "float64"), VariableNode("w3", "dim: 1"));
+  auto source = MakeSession(other, 1);
+  ASSERT_NE(source, nullptr);
+  source->set_step(9);
+  ASSERT_OK(SaveCheckpoint(*source, path));
+
+  auto session = MakeSession(TwoLayerBody(), 3);
+  ASSERT_NE(session, nullptr);
+  const auto before = VariableBytes(*session);
+  ASSERT_OK_AND_ASSIGN(Checkpoint checkpoint, ReadCheckpoint(path));
+  absl::Status status = RestoreCheckpoint(checkpoint, path, *session);
+  EXPECT_STATUS(status, absl::StatusCode::kInvalidArgument,
+                absl::StrCat(path, ": checkpoint does not match the model"));
+  EXPECT_STATUS(status, absl::StatusCode::kInvalidArgument,
+                "variable 'w1' is float32[2, 4] in the checkpoint but "
+                "float32[2, 3] in the model");
+  EXPECT_STATUS(status, absl::StatusCode::kInvalidArgument,
+                "variable 'b1' is float64[3] in the checkpoint but float32[3] "
+                "in the model");
+  EXPECT_STATUS(status, absl::StatusCode::kInvalidArgument,
+                "variable 'w3' is not a Variable of this model");
+  EXPECT_STATUS(status, absl::StatusCode::kInvalidArgument,
+                "variable 'w2' of the model is missing");
+  // Nothing changed.
+  EXPECT_EQ(VariableBytes(*session), before);
+  EXPECT_EQ(session->step(), 0);
+}
+
+TEST(CheckpointTest, CheckpointNamingANonVariableIsRefused) {
+  const std::string dir = MakeTestDir("non_variable");
+  const std::string path = dir + "/x.ckpt";
+  auto session = MakeSession(TwoLayerBody(), 3);
+  ASSERT_NE(session, nullptr);
+  const auto before = VariableBytes(*session);
+  ASSERT_OK(SaveCheckpoint(*session, path));
+  ASSERT_OK_AND_ASSIGN(Checkpoint checkpoint, ReadCheckpoint(path));
+  // Rename one entry to a Placeholder of the model.
+  checkpoint.mutable_variable(0)->set_name("x");
+  TrainSteps(*session, 1);
+  const auto trained = VariableBytes(*session);
+  absl::Status status = RestoreCheckpoint(checkpoint, path, *session);
+  EXPECT_STATUS(status, absl::StatusCode::kInvalidArgument,
+                "variable 'x' is not a Variable of this model");
+  EXPECT_STATUS(status, absl::StatusCode::kInvalidArgument,
+                "variable 'w1' of the model is missing");
+  EXPECT_EQ(VariableBytes(*session), trained);
+  EXPECT_EQ(session->step(), 1);
+}
+
+TEST(CheckpointTest, MissingFileIsNotFound) {
+  const std::string dir = MakeTestDir("missing");
+  const std::string path = dir + "/nothing.ckpt";
+  EXPECT_STATUS(ReadCheckpoint(path), absl::StatusCode::kNotFound, path);
+}
+
+TEST(CheckpointTest, TruncatedFileIsDataLossNamingThePath) {
+  const std::string dir = MakeTestDir("truncated");
+  const std::string path = dir + "/model.ckpt";
+  auto session = MakeSession(TwoLayerBody(), 1);
+  ASSERT_NE(session, nullptr);
+  ASSERT_OK(SaveCheckpoint(*session, path));
+  const std::string bytes = ReadBytes(path);
+  ASSERT_GT(bytes.size(), 20u);
+  const std::string cut = dir + "/cut.ckpt";
+  WriteBytes(cut, bytes.substr(0, bytes.size() - 3));
+  EXPECT_STATUS(ReadCheckpoint(cut), absl::StatusCode::kDataLoss,
+                absl::StrCat(cut, ": not a nabla checkpoint"));
+  WriteBytes(cut, bytes.substr(0, bytes.size() / 2));
+  EXPECT_STATUS(ReadCheckpoint(cut), absl::StatusCode::kDataLoss, cut);
+  WriteBytes(cut, "");
+  EXPECT_STATUS(ReadCheckpoint(cut), absl::StatusCode::kDataLoss,
+                absl::StrCat(cut, ": not a nabla checkpoint (0 bytes"));
+}
+
+TEST(CheckpointTest, NoTruncationRestoresSilently) {
+  // Whatever length the file is cut to, reading or restoring it fails: a
+  // torn checkpoint never half-restores a model.
+  const std::string dir = MakeTestDir("every_prefix");
+  const std::string path = dir + "/model.ckpt";
+  auto source = MakeSession(TwoLayerBody(), 1);
+  ASSERT_NE(source, nullptr);
+  ASSERT_OK(SaveCheckpoint(*source, path));
+  const std::string bytes = ReadBytes(path);
+  auto target = MakeSession(TwoLayerBody(), 2);
+  ASSERT_NE(target, nullptr);
+  const auto before = VariableBytes(*target);
+  const std::string cut = dir + "/cut.ckpt";
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    WriteBytes(cut, bytes.substr(0, n));
+    auto checkpoint = ReadCheckpoint(cut);
+    if (!checkpoint.ok()) {
+      EXPECT_EQ(checkpoint.status().code(), absl::StatusCode::kDataLoss)
+          << "cut to " << n << " bytes: " << checkpoint.status();
+      continue;
+    }
+    EXPECT_FALSE(RestoreCheckpoint(*checkpoint, cut, *target).ok())
+        << "cut to " << n << " of " << bytes.size() << " bytes restored";
+  }
+  EXPECT_EQ(VariableBytes(*target), before);
+}
+
+TEST(CheckpointTest, GarbageFileIsDataLossNamingThePath) {
+  const std::string dir = MakeTestDir("garbage");
+  const std::string path = dir + "/garbage.ckpt";
+  WriteBytes(path, "this is not a checkpoint at all\n");
+  EXPECT_STATUS(ReadCheckpoint(path), absl::StatusCode::kDataLoss,
+                absl::StrCat(path, ": "));
+  // Parses as a protobuf, but with another format version.
+  Checkpoint future;
+  future.set_format_version(7);
+  WriteBytes(path, future.SerializeAsString());
+  EXPECT_STATUS(ReadCheckpoint(path), absl::StatusCode::kDataLoss,
+                absl::StrCat(path,
+                             ": checkpoint format version 7 is not "
+                             "supported"));
+  Checkpoint negative;
+  negative.set_format_version(kCheckpointFormatVersion);
+  negative.set_step(-4);
+  WriteBytes(path, negative.SerializeAsString());
+  EXPECT_STATUS(ReadCheckpoint(path), absl::StatusCode::kDataLoss,
+                absl::StrCat(path, ": negative step -4"));
+}
+
+TEST(CheckpointTest, DirectoryIsNotACheckpoint) {
+  const std::string dir = MakeTestDir("dir");
+  EXPECT_STATUS(ReadCheckpoint(dir), absl::StatusCode::kInvalidArgument,
+                absl::StrCat(dir, ": is a directory"));
+}
+
+TEST(CheckpointTest, SavingOverAnExistingCheckpointLeavesNoTemporaryFiles) {
+  const std::string dir = MakeTestDir("overwrite");
+  const std::string path = dir + "/model.ckpt";
+  auto session = MakeSession(TwoLayerBody(), 1);
+  ASSERT_NE(session, nullptr);
+  ASSERT_OK(SaveCheckpoint(*session, path));
+  TrainSteps(*session, 2);
+  ASSERT_OK(SaveCheckpoint(*session, path));
+  EXPECT_EQ(ListDir(dir), std::vector<std::string>{"model.ckpt"});
+  ASSERT_OK_AND_ASSIGN(Checkpoint checkpoint, ReadCheckpoint(path));
+  EXPECT_EQ(checkpoint.step(), 2);
+  EXPECT_EQ(checkpoint.optimizer(), "SGD");
+}
+
+TEST(CheckpointTest, SaveIntoMissingDirectoryFails) {
+  const std::string dir = MakeTestDir("no_dir");
+  const std::string path = dir + "/does/not/exist/model.ckpt";
+  auto session = MakeSession(TwoLayerBody(), 1);
+  ASSERT_NE(session, nullptr);
+  absl::Status status = SaveCheckpoint(*session, path);
+  ASSERT_FALSE(status.ok());
+  EXPECT_TRUE(absl::StrContains(status.message(), path)) << status;
+  EXPECT_TRUE(absl::StrContains(status.message(), "No such file or directory"))
+      << status;
+  EXPECT_TRUE(ListDir(dir).empty());
+}
+
+TEST(CheckpointTest, FailedSaveKeepsTheOldCheckpointAndCleansUp) {
+  const std::string dir = MakeTestDir("rename_fails");
+  // The target is a non-empty directory: the temporary file is written, but
+  // cannot be renamed over it.
+  const std::string path = dir + "/model.ckpt";
+  ASSERT_EQ(::mkdir(path.c_str(), 0755), 0);
+  WriteBytes(path + "/keep", "x");
+  auto session = MakeSession(TwoLayerBody(), 1);
+  ASSERT_NE(session, nullptr);
+  absl::Status status = SaveCheckpoint(*session, path);
+  ASSERT_FALSE(status.ok());
+  EXPECT_TRUE(absl::StrContains(status.message(), path)) << status;
+  EXPECT_EQ(ListDir(dir), std::vector<std::string>{"model.ckpt"});
+  EXPECT_EQ(ListDir(path), std::vector<std::string>{"keep"});
+}
+
+}  // namespace
+}  // namespace nabla
