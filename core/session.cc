@@ -201,7 +201,13 @@ void Session::CopyFeeds(Plan& plan,
 
 void Session::ApplyUpdates(const Plan& plan) {
   const int64_t step = step_;
-  ParallelFor(static_cast<int64_t>(trainable_nodes_.size()), 1,
+  // One task per variable only when there is enough to update: waking a
+  // worker costs more than updating the tutorial networks' few weights.
+  int64_t parameters = 0;
+  for (int v : trainable_nodes_) parameters += variables_[v].num_elements();
+  const int64_t variables_per_task =
+      parameters < (1 << 14) ? static_cast<int64_t>(trainable_nodes_.size()) : 1;
+  ParallelFor(static_cast<int64_t>(trainable_nodes_.size()), variables_per_task,
               [&](int64_t begin, int64_t end) {
                 for (int64_t i = begin; i < end; ++i) {
                   const int v = trainable_nodes_[i];
