@@ -18,7 +18,8 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Create(
     return absl::InvalidArgumentError(absl::StrCat(
         "threads must be between 1 and 1024, got ", options.threads));
   }
-  std::unique_ptr<Session> session(new Session(std::move(graph), options.threads));
+  std::unique_ptr<Session> session(
+      new Session(std::move(graph), options.threads));
   NABLA_RETURN_IF_ERROR(session->InitializeVariables(options.seed));
   return session;
 }
@@ -33,9 +34,9 @@ absl::Status Session::InitializeVariables(uint64_t seed) {
     variable_nodes_.push_back(i);
     const Shape& shape = node.output_shapes[0];
     if (!shape.IsFullyDefined()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          graph_->Describe(i), ": variable shape ", shape.ToString(),
-          " must be fully defined"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(graph_->Describe(i), ": variable shape ",
+                       shape.ToString(), " must be fully defined"));
     }
     variables_[i] = Tensor(node.output_dtypes[0], shape);
     std::mt19937_64 rng(DeriveSeed(seed, node.name));
@@ -53,10 +54,10 @@ absl::Status Session::InitializeVariables(uint64_t seed) {
 absl::Status Session::SetVariable(int node, const Tensor& value) {
   Tensor& target = variables_[node];
   if (value.dtype() != target.dtype() || value.shape() != target.shape()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        graph_->Describe(node), " is ", DTypeName(target.dtype()),
-        target.shape().ToString(), ", got ", DTypeName(value.dtype()),
-        value.shape().ToString()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(graph_->Describe(node), " is ", DTypeName(target.dtype()),
+                     target.shape().ToString(), ", got ",
+                     DTypeName(value.dtype()), value.shape().ToString()));
   }
   target = value;
   return absl::OkStatus();
@@ -68,8 +69,8 @@ absl::Status Session::SetTraining(absl::string_view loss,
   const Node& node = graph_->node(loss_node);
   if (node.output_shapes[0].rank() != 0) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "the loss ", graph_->Describe(loss_node), " must be a scalar, its shape is ",
-        node.output_shapes[0].ToString()));
+        "the loss ", graph_->Describe(loss_node),
+        " must be a scalar, its shape is ", node.output_shapes[0].ToString()));
   }
   const int n = graph_->num_nodes();
   std::vector<bool> from_variable(n, false), to_loss(n, false);
@@ -120,6 +121,14 @@ absl::Status Session::SetTraining(absl::string_view loss,
   on_gradient_path_ = std::move(on_path);
   optimizer_ = std::move(optimizer);
   const std::vector<std::string> slot_names = optimizer_->SlotNames();
+  // One update task per variable only when there is enough to update:
+  // waking a worker costs more than updating the tutorial networks' few
+  // weights.
+  int64_t parameters = 0;
+  for (int v : trainable_nodes_) parameters += variables_[v].num_elements();
+  variables_per_update_task_ =
+      parameters < (1 << 14) ? std::max<int64_t>(1, trainable_nodes_.size())
+                             : 1;
   slot_pointers_.assign(graph_->num_nodes(), {});
   for (int v : variable_nodes_) {
     slots_[v].clear();
@@ -150,15 +159,15 @@ absl::Status Session::ResolveFeeds(
           "feed: ", graph_->Describe(*node), " is not a Placeholder"));
     }
     if (feed.tensor->dtype() != placeholder.output_dtypes[0]) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "feed: ", graph_->Describe(*node), " takes ",
-          DTypeName(placeholder.output_dtypes[0]), ", fed ",
-          DTypeName(feed.tensor->dtype())));
+      return absl::InvalidArgumentError(
+          absl::StrCat("feed: ", graph_->Describe(*node), " takes ",
+                       DTypeName(placeholder.output_dtypes[0]), ", fed ",
+                       DTypeName(feed.tensor->dtype())));
     }
     for (const auto& [seen, tensor] : *out) {
       if (seen == *node) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "feed: ", graph_->Describe(*node), " is fed twice"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("feed: ", graph_->Describe(*node), " is fed twice"));
       }
     }
     out->emplace_back(*node, feed.tensor);
@@ -201,14 +210,8 @@ void Session::CopyFeeds(Plan& plan,
 
 void Session::ApplyUpdates(const Plan& plan) {
   const int64_t step = step_;
-  // One task per variable only when there is enough to update: waking a
-  // worker costs more than updating the tutorial networks' few weights.
-  int64_t parameters = 0;
-  for (int v : trainable_nodes_) parameters += variables_[v].num_elements();
-  const int64_t variables_per_task =
-      parameters < (1 << 14) ? static_cast<int64_t>(trainable_nodes_.size()) : 1;
-  ParallelFor(static_cast<int64_t>(trainable_nodes_.size()), variables_per_task,
-              [&](int64_t begin, int64_t end) {
+  ParallelFor(static_cast<int64_t>(trainable_nodes_.size()),
+              variables_per_update_task_, [&](int64_t begin, int64_t end) {
                 for (int64_t i = begin; i < end; ++i) {
                   const int v = trainable_nodes_[i];
                   optimizer_->Apply(step, variables_[v],
@@ -259,14 +262,14 @@ absl::StatusOr<std::vector<Tensor>> Session::Run(
     std::string name;
     int output = 0;
     if (!ParseInputName(fetch, &name, &output)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "fetch '", fetch, "' is not \"node\" or \"node:k\""));
+      return absl::InvalidArgumentError(
+          absl::StrCat("fetch '", fetch, "' is not \"node\" or \"node:k\""));
     }
     NABLA_ASSIGN_OR_RETURN(const int node, graph_->FindNode(name));
     if (output >= static_cast<int>(graph_->node(node).output_shapes.size())) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "fetch '", fetch, "': ", graph_->Describe(node), " has no output ",
-          output));
+      return absl::InvalidArgumentError(
+          absl::StrCat("fetch '", fetch, "': ", graph_->Describe(node),
+                       " has no output ", output));
     }
     endpoints.push_back({node, output});
     if (std::find(targets.begin(), targets.end(), node) == targets.end()) {
@@ -276,7 +279,8 @@ absl::StatusOr<std::vector<Tensor>> Session::Run(
   std::sort(targets.begin(), targets.end());
   std::vector<std::pair<int, const Tensor*>> resolved;
   NABLA_RETURN_IF_ERROR(ResolveFeeds(feeds, &resolved));
-  NABLA_ASSIGN_OR_RETURN(Plan * plan, FindOrBuildPlan(resolved, targets, false));
+  NABLA_ASSIGN_OR_RETURN(Plan * plan,
+                         FindOrBuildPlan(resolved, targets, false));
   CopyFeeds(*plan, resolved);
   absl::Status status;
   executor_.Enter([&] { status = plan->RunForward(executor_); });

@@ -1,8 +1,8 @@
 // Session: a graph's variables, an executor and the plans that run them.
 //
 //   auto graph = std::make_shared<const Graph>(...);
-//   NABLA_ASSIGN_OR_RETURN(auto session, Session::Create(graph, {.threads = 2}));
-//   NABLA_RETURN_IF_ERROR(session->SetTraining("loss", std::move(sgd)));
+//   NABLA_ASSIGN_OR_RETURN(auto session, Session::Create(graph, {.threads =
+//   2})); NABLA_RETURN_IF_ERROR(session->SetTraining("loss", std::move(sgd)));
 //   Feed feeds[] = {{"x", &x}, {"y", &y}};
 //   NABLA_ASSIGN_OR_RETURN(double loss, session->TrainStep(feeds));
 //
@@ -74,7 +74,9 @@ class Session {
   const std::vector<Tensor>& slots(int node) const { return slots_[node]; }
   const Optimizer* optimizer() const { return optimizer_.get(); }
   absl::string_view optimizer_name() const { return optimizer_name_; }
-  void set_optimizer_name(std::string name) { optimizer_name_ = std::move(name); }
+  void set_optimizer_name(std::string name) {
+    optimizer_name_ = std::move(name);
+  }
   // dL/d(variable) from the last TrainStep(), before its update; null
   // before the first step or for a variable the loss does not depend on.
   const Tensor* last_gradient(int node) const;
@@ -110,6 +112,8 @@ class Session {
   std::vector<std::vector<Tensor*>> slot_pointers_;
   std::vector<int> variable_nodes_;
   std::vector<int> trainable_nodes_;
+  // Grain of the optimizer's update over variables; set by SetTraining().
+  int64_t variables_per_update_task_ = 1;
   int loss_ = -1;
   std::vector<bool> on_gradient_path_;
   std::unique_ptr<Optimizer> optimizer_;
