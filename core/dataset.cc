@@ -30,20 +30,16 @@ absl::StatusOr<Dataset> Dataset::FromConfig(const Graph& graph,
                            TensorFromProto(feed.tensor(), where, dtype));
     const Shape& declared = placeholder.output_shapes[0];
     const Shape& shape = value.shape();
-    bool fits = shape.rank() == declared.rank() && shape.rank() >= 1;
-    for (int d = 1; fits && d < shape.rank(); ++d) {
-      fits = declared.dim(d) < 0 || declared.dim(d) == shape.dim(d);
-    }
-    if (fits && declared.dim(0) >= 0) fits = declared.dim(0) == shape.dim(0);
-    if (!fits) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          where, ": shape ", shape.ToString(), " does not fit the placeholder's ",
-          declared.ToString(), " (axis 0 counts samples)"));
+    if (shape.rank() < 1 || !declared.IsCompatibleWith(shape)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": shape ", shape.ToString(),
+                       " does not fit the placeholder's ", declared.ToString(),
+                       " (axis 0 counts samples)"));
     }
     if (!data.placeholders_.empty() && shape.dim(0) != data.num_samples_) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          where, ": ", shape.dim(0), " samples, but '", data.placeholders_[0],
-          "' has ", data.num_samples_));
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": ", shape.dim(0), " samples, but '",
+                       data.placeholders_[0], "' has ", data.num_samples_));
     }
     for (const std::string& seen : data.placeholders_) {
       if (seen == feed.placeholder()) {
@@ -74,7 +70,8 @@ void Dataset::FillBatch(absl::Span<const int64_t> rows,
     if (out.shape() != shape || out.dtype() != all.dtype()) {
       out.Reset(all.dtype(), shape);
     }
-    const size_t row_bytes = all.num_bytes() / std::max<int64_t>(1, all.shape().dim(0));
+    const size_t row_bytes =
+        all.num_bytes() / std::max<int64_t>(1, all.shape().dim(0));
     const char* from = static_cast<const char*>(all.raw_data());
     char* to = static_cast<char*>(out.raw_data());
     for (size_t r = 0; r < rows.size(); ++r) {

@@ -21,15 +21,6 @@ std::vector<bool> NeededNodes(const Graph& graph, const PlanRequest& request) {
   return needed;
 }
 
-// A known dimension of the declared shape must match the fed one.
-bool Compatible(const Shape& declared, const Shape& fed) {
-  if (declared.rank() != fed.rank()) return false;
-  for (int d = 0; d < declared.rank(); ++d) {
-    if (declared.dim(d) >= 0 && declared.dim(d) != fed.dim(d)) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 // Below this many elements touched per phase, running steps as parallel
@@ -44,7 +35,8 @@ absl::StatusOr<std::unique_ptr<Plan>> Plan::Build(
   NABLA_RETURN_IF_ERROR(plan->InferShapes(request, variables));
   plan->PlanForward(request);
   if (request.loss >= 0) plan->PlanBackward(request);
-  const bool small = plan->num_bytes() / sizeof(float) < kParallelPhaseMinElements;
+  const bool small =
+      plan->num_bytes() / sizeof(float) < kParallelPhaseMinElements;
   plan->forward_phase_.set_sequential(small);
   plan->backward_phase_.set_sequential(small);
   return plan;
@@ -69,10 +61,10 @@ absl::Status Plan::InferShapes(const PlanRequest& request,
           if (index == i) fed = &shape;
         }
         if (fed == nullptr) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              graph_.Describe(i), " is needed but was not fed"));
+          return absl::InvalidArgumentError(
+              absl::StrCat(graph_.Describe(i), " is needed but was not fed"));
         }
-        if (!Compatible(node.output_shapes[0], *fed)) {
+        if (!node.output_shapes[0].IsCompatibleWith(*fed)) {
           return absl::InvalidArgumentError(absl::StrCat(
               graph_.Describe(i), " expects shape ",
               node.output_shapes[0].ToString(), ", fed ", fed->ToString()));
@@ -142,9 +134,8 @@ void Plan::PlanForward(const PlanRequest& request) {
     for (const Endpoint& e : node.inputs) {
       inputs.push_back(value_ptrs_[e.node][e.output]);
       const int producer_step = step_of[e.node];
-      if (producer_step >= 0 &&
-          std::find(depends_on.begin(), depends_on.end(), producer_step) ==
-              depends_on.end()) {
+      if (producer_step >= 0 && std::find(depends_on.begin(), depends_on.end(),
+                                          producer_step) == depends_on.end()) {
         depends_on.push_back(producer_step);
       }
     }
@@ -204,7 +195,8 @@ void Plan::PlanBackward(const PlanRequest& request) {
         // Consumers come later in topological order, so their gradient
         // buffers exist already.
         std::vector<const Tensor*> parts;
-        for (const Use& u : uses) parts.push_back(&edge_grads_[u.node][u.input]);
+        for (const Use& u : uses)
+          parts.push_back(&edge_grads_[u.node][u.input]);
         sum_parts_.push_back(std::move(parts));
         sum_step[i][o] = backward_phase_.AddStep(consumers);
         backward_steps_.push_back(
@@ -227,8 +219,9 @@ void Plan::PlanBackward(const PlanRequest& request) {
           target = &grads_[e.node][e.output];
         } else {
           if (edge_grads_[i].empty()) edge_grads_[i].resize(node.inputs.size());
-          edge_grads_[i][k] = Tensor(graph_.node(e.node).output_dtypes[e.output],
-                                     shapes_[e.node][e.output]);
+          edge_grads_[i][k] =
+              Tensor(graph_.node(e.node).output_dtypes[e.output],
+                     shapes_[e.node][e.output]);
           target = &edge_grads_[i][k];
         }
       }

@@ -24,6 +24,14 @@ bool Shape::IsFullyDefined() const {
   return true;
 }
 
+bool Shape::IsCompatibleWith(const Shape& other) const {
+  if (rank() != other.rank()) return false;
+  for (int i = 0; i < rank(); ++i) {
+    if (!DimsCompatible(dims_[i], other.dims_[i])) return false;
+  }
+  return true;
+}
+
 int64_t Shape::num_elements() const {
   int64_t n = 1;
   for (int64_t d : dims_) {
@@ -34,13 +42,13 @@ int64_t Shape::num_elements() const {
 }
 
 std::string Shape::ToString() const {
-  return absl::StrCat(
-      "[",
-      absl::StrJoin(dims_, ", ",
-                    [](std::string* out, int64_t d) {
-                      absl::StrAppend(out, d < 0 ? "?" : absl::StrCat(d));
-                    }),
-      "]");
+  return absl::StrCat("[",
+                      absl::StrJoin(dims_, ", ",
+                                    [](std::string* out, int64_t d) {
+                                      absl::StrAppend(
+                                          out, d < 0 ? "?" : absl::StrCat(d));
+                                    }),
+                      "]");
 }
 
 void Tensor::FreeDeleter::operator()(void* p) const { std::free(p); }
@@ -75,7 +83,8 @@ Tensor Tensor::FromValues(DType dtype, const Shape& shape,
   DispatchFloat(dtype, [&](auto zero) {
     using T = decltype(zero);
     T* out = t.data<T>();
-    for (size_t i = 0; i < values.size(); ++i) out[i] = static_cast<T>(values[i]);
+    for (size_t i = 0; i < values.size(); ++i)
+      out[i] = static_cast<T>(values[i]);
   });
   return t;
 }
@@ -88,8 +97,8 @@ void Tensor::Reset(DType dtype, const Shape& shape) {
   const size_t needed = num_bytes();
   if (needed <= capacity_bytes_ && storage_ != nullptr) return;
   // aligned_alloc wants a multiple of the alignment; never ask for 0 bytes.
-  const size_t rounded =
-      std::max<size_t>(kAlignment, (needed + kAlignment - 1) / kAlignment * kAlignment);
+  const size_t rounded = std::max<size_t>(
+      kAlignment, (needed + kAlignment - 1) / kAlignment * kAlignment);
   void* p = std::aligned_alloc(kAlignment, rounded);
   if (p == nullptr) throw std::bad_alloc();
   storage_.reset(p);

@@ -44,6 +44,11 @@ decltype(auto) DispatchFloat(DType dtype, Fn&& fn) {
   return fn(float{});
 }
 
+// Whether two dimensions can be equal (an unknown dimension fits any).
+inline bool DimsCompatible(int64_t a, int64_t b) {
+  return a < 0 || b < 0 || a == b;
+}
+
 // Dimensions, outermost first. A dimension of -1 is unknown (only during
 // shape inference, never in an allocated Tensor).
 class Shape {
@@ -63,6 +68,9 @@ class Shape {
 
   // True when no dimension is unknown.
   bool IsFullyDefined() const;
+  // True when both shapes could be equal: same rank, and every pair of
+  // dimensions equal or one of them unknown.
+  bool IsCompatibleWith(const Shape& other) const;
   // Product of the dimensions (1 for a scalar); -1 when any is unknown.
   int64_t num_elements() const;
   // "[2, 3]", "[?, 3]" or "[]".

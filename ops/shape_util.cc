@@ -32,14 +32,6 @@ absl::Status CheckSameDType(const ShapeContext& ctx,
       "inputs must have the same dtype: ", absl::StrJoin(parts, ", ")));
 }
 
-bool ShapesCompatible(const Shape& a, const Shape& b) {
-  if (a.rank() != b.rank()) return false;
-  for (int i = 0; i < a.rank(); ++i) {
-    if (!DimsCompatible(a.dim(i), b.dim(i))) return false;
-  }
-  return true;
-}
-
 void RowMajorStrides(const Shape& shape, DimArray* strides) {
   int64_t stride = 1;
   for (int i = shape.rank() - 1; i >= 0; --i) {

@@ -31,14 +31,6 @@ absl::Status CheckSameDType(const ShapeContext& ctx,
                             std::initializer_list<absl::string_view> names,
                             int first = 0);
 
-// Whether two dimensions can be equal (an unknown dimension fits any).
-inline bool DimsCompatible(int64_t a, int64_t b) {
-  return a < 0 || b < 0 || a == b;
-}
-
-// Whether two shapes can be equal: same rank and compatible dimensions.
-bool ShapesCompatible(const Shape& a, const Shape& b);
-
 // Row-major strides of `shape` into `strides` (the first rank() entries).
 void RowMajorStrides(const Shape& shape, DimArray* strides);
 

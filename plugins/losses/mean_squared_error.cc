@@ -16,7 +16,7 @@ absl::Status MeanSquaredErrorShape(ShapeContext& ctx) {
   const Shape& p = ctx.input_shape(0);
   const Shape& l = ctx.input_shape(1);
   NABLA_RETURN_IF_ERROR(CheckMaxRank(p, "predictions"));
-  if (!ShapesCompatible(p, l)) {
+  if (!p.IsCompatibleWith(l)) {
     return absl::InvalidArgumentError(
         absl::StrCat("predictions and labels must have the same shape: "
                      "predictions is ",
