@@ -25,6 +25,7 @@
 #include "core/tensor.h"
 #include "gtest/gtest.h"
 #include "proto/model.pb.h"
+#include "tests/model_test_util.h"
 #include "tests/status_matchers.h"
 
 namespace nabla {
@@ -94,26 +95,7 @@ std::string TwoLayerBody() {
 
 std::unique_ptr<Session> MakeSession(const std::string& graph_body,
                                      uint64_t seed) {
-  auto parsed =
-      ParseModelText(absl::StrCat("graph {\n", graph_body, "}\n"), "c.pbtxt");
-  EXPECT_TRUE(parsed.ok()) << parsed.status();
-  if (!parsed.ok()) return nullptr;
-  auto graph = Graph::Build(parsed->model.graph(), parsed->source);
-  EXPECT_TRUE(graph.ok()) << graph.status();
-  if (!graph.ok()) return nullptr;
-  auto session = Session::Create(
-      std::make_shared<const Graph>(*std::move(graph)), {.seed = seed});
-  EXPECT_TRUE(session.ok()) << session.status();
-  if (!session.ok()) return nullptr;
-  return *std::move(session);
-}
-
-std::unique_ptr<Optimizer> Sgd() {
-  OptimizerConfig config;
-  config.set_name("SGD");
-  auto sgd = MakeOptimizer(config);
-  EXPECT_TRUE(sgd.ok()) << sgd.status();
-  return sgd.ok() ? *std::move(sgd) : nullptr;
+  return SessionFromBody(graph_body, "c.pbtxt", {.seed = seed});
 }
 
 // Every variable's raw bytes, by name.

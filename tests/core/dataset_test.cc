@@ -15,6 +15,7 @@
 #include "core/tensor.h"
 #include "gtest/gtest.h"
 #include "proto/model.pb.h"
+#include "tests/model_test_util.h"
 #include "tests/status_matchers.h"
 
 namespace nabla {
@@ -42,9 +43,7 @@ constexpr char kModel[] =
 class DatasetTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(ParsedModel parsed, ParseModelText(kModel, "d.pbtxt"));
-    ASSERT_OK_AND_ASSIGN(Graph graph,
-                         Graph::Build(parsed.model.graph(), parsed.source));
+    ASSERT_OK_AND_ASSIGN(Graph graph, GraphFromModelText(kModel, "d.pbtxt"));
     graph_ = std::make_unique<Graph>(std::move(graph));
   }
 

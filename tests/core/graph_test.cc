@@ -10,21 +10,16 @@
 #include "absl/strings/str_cat.h"
 #include "core/model_parser.h"
 #include "gtest/gtest.h"
+#include "tests/model_test_util.h"
 #include "tests/status_matchers.h"
 
 namespace nabla {
 namespace {
 
-// Parses `graph_body` (the lines inside "graph { ... }", which is line 1)
-// as g.pbtxt and builds it. The first body line is line 2.
+// Builds `graph_body` (the lines inside "graph { ... }", which is line 1)
+// as g.pbtxt. The first body line is line 2.
 absl::StatusOr<Graph> BuildGraph(const std::string& graph_body) {
-  auto parsed =
-      ParseModelText(absl::StrCat("graph {\n", graph_body, "}\n"), "g.pbtxt");
-  if (!parsed.ok()) {
-    ADD_FAILURE() << "the test's model does not parse: " << parsed.status();
-    return parsed.status();
-  }
-  return Graph::Build(parsed->model.graph(), parsed->source);
+  return GraphFromBody(graph_body, "g.pbtxt");
 }
 
 // "x": a [?, 2] float32 placeholder on one line.

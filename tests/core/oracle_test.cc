@@ -25,6 +25,7 @@
 #include "core/optimizer.h"
 #include "core/session.h"
 #include "gtest/gtest.h"
+#include "tests/model_test_util.h"
 
 namespace nabla {
 namespace {
@@ -160,20 +161,9 @@ double Sigmoid(double z) { return 1.0 / (1.0 + std::exp(-z)); }
 class OracleTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto parsed = ParseModelText(kModel, "oracle");
-    ASSERT_TRUE(parsed.ok()) << parsed.status();
-    auto graph = Graph::Build(parsed->model.graph(), parsed->source);
-    ASSERT_TRUE(graph.ok()) << graph.status();
-    auto session =
-        Session::Create(std::make_shared<const Graph>(*std::move(graph)), {});
-    ASSERT_TRUE(session.ok()) << session.status();
-    session_ = *std::move(session);
-    OptimizerConfig sgd;
-    sgd.set_name("SGD");
-    (*sgd.mutable_attr())["learning_rate"].set_f(0.5);
-    auto optimizer = MakeOptimizer(sgd);
-    ASSERT_TRUE(optimizer.ok()) << optimizer.status();
-    ASSERT_TRUE(session_->SetTraining("E", *std::move(optimizer)).ok());
+    session_ = SessionFromModelText(kModel, {});
+    ASSERT_NE(session_, nullptr);
+    ASSERT_TRUE(session_->SetTraining("E", Sgd(0.5)).ok());
     x_ = Tensor::FromValues(DType::kFloat64, {1, 2}, {0.05, 0.10});
     t_ = Tensor::FromValues(DType::kFloat64, {1, 2}, {0.01, 0.99});
   }

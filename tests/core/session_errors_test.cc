@@ -16,6 +16,7 @@
 #include "core/tensor.h"
 #include "gtest/gtest.h"
 #include "proto/model.pb.h"
+#include "tests/model_test_util.h"
 #include "tests/status_matchers.h"
 
 namespace nabla {
@@ -44,35 +45,17 @@ void RegisterTestNoGradientOnce() {
   ASSERT_TRUE(registered);
 }
 
-// Builds a graph from `graph_body` (the text inside "graph { ... }", whose
-// first line is line 2 of s.pbtxt).
 std::shared_ptr<const Graph> BuildGraph(const std::string& graph_body) {
-  auto parsed =
-      ParseModelText(absl::StrCat("graph {\n", graph_body, "}\n"), "s.pbtxt");
-  EXPECT_TRUE(parsed.ok()) << parsed.status();
-  if (!parsed.ok()) return nullptr;
-  auto graph = Graph::Build(parsed->model.graph(), parsed->source);
+  auto graph = GraphFromBody(graph_body, "s.pbtxt");
   EXPECT_TRUE(graph.ok()) << graph.status();
-  if (!graph.ok()) return nullptr;
-  return std::make_shared<const Graph>(*std::move(graph));
+  return graph.ok() ? std::make_shared<const Graph>(*std::move(graph))
+                    : nullptr;
 }
 
 std::unique_ptr<Session> MakeSession(const std::string& graph_body,
                                      int threads = 1) {
-  std::shared_ptr<const Graph> graph = BuildGraph(graph_body);
-  if (graph == nullptr) return nullptr;
-  auto session = Session::Create(graph, {.threads = threads, .seed = 1});
-  EXPECT_TRUE(session.ok()) << session.status();
-  if (!session.ok()) return nullptr;
-  return *std::move(session);
-}
-
-std::unique_ptr<Optimizer> Sgd() {
-  OptimizerConfig config;
-  config.set_name("SGD");
-  auto sgd = MakeOptimizer(config);
-  EXPECT_TRUE(sgd.ok()) << sgd.status();
-  return sgd.ok() ? *std::move(sgd) : nullptr;
+  return SessionFromBody(graph_body, "s.pbtxt",
+                         {.threads = threads, .seed = 1});
 }
 
 // Linear regression: loss = MSE(x · w, y). One node a line, from line 2.

@@ -13,6 +13,7 @@
 #include "core/model_parser.h"
 #include "core/optimizer.h"
 #include "gtest/gtest.h"
+#include "tests/model_test_util.h"
 
 // Counts every malloc, calloc and realloc in the process (operator new, TBB
 // and Abseil all end up here). Interposed over glibc's.
@@ -140,23 +141,12 @@ constexpr char kBranchyModel[] = R"pb(
 )pb";
 
 std::unique_ptr<Session> MakeSession(int threads) {
-  auto parsed = ParseModelText(kBranchyModel, "branchy");
-  EXPECT_TRUE(parsed.ok()) << parsed.status();
-  auto graph = Graph::Build(parsed->model.graph(), parsed->source);
-  EXPECT_TRUE(graph.ok()) << graph.status();
-  SessionOptions options;
-  options.threads = threads;
-  options.seed = 42;
-  auto session = Session::Create(
-      std::make_shared<const Graph>(*std::move(graph)), options);
-  EXPECT_TRUE(session.ok()) << session.status();
-  OptimizerConfig sgd;
-  sgd.set_name("SGD");
-  (*sgd.mutable_attr())["learning_rate"].set_f(0.05);
-  auto optimizer = MakeOptimizer(sgd);
-  EXPECT_TRUE(optimizer.ok());
-  EXPECT_TRUE((*session)->SetTraining("loss", *std::move(optimizer)).ok());
-  return *std::move(session);
+  std::unique_ptr<Session> session =
+      SessionFromModelText(kBranchyModel, {.threads = threads, .seed = 42});
+  EXPECT_NE(session, nullptr);
+  if (session == nullptr) return nullptr;
+  EXPECT_TRUE(session->SetTraining("loss", Sgd(0.05)).ok());
+  return session;
 }
 
 Tensor Filled(const Shape& shape, double scale) {
@@ -208,7 +198,7 @@ TEST(SessionTest, BitIdenticalForAnyThreadCountAndAcrossRuns) {
 
 TEST(SessionTest, FanOutGradientsAreSummed) {
   // loss = mean((w * w) - 0)^2 through Mul(w, w): d/dw of (w^2)^2 = 4 w^3.
-  auto parsed = ParseModelText(
+  std::unique_ptr<Session> session = SessionFromModelText(
       R"pb(
         graph {
           node {
@@ -253,21 +243,14 @@ TEST(SessionTest, FanOutGradientsAreSummed) {
           node { name: "sq" op: "Mul" input: "w" input: "w" }
           node { name: "loss" op: "MeanSquaredError" input: "sq" input: "zero" }
         })pb",
-      "fanout");
-  ASSERT_TRUE(parsed.ok()) << parsed.status();
-  auto graph = Graph::Build(parsed->model.graph(), parsed->source);
-  ASSERT_TRUE(graph.ok()) << graph.status();
-  auto session =
-      Session::Create(std::make_shared<const Graph>(*std::move(graph)), {});
-  ASSERT_TRUE(session.ok());
-  OptimizerConfig sgd;
-  sgd.set_name("SGD");
-  ASSERT_TRUE((*session)->SetTraining("loss", *MakeOptimizer(sgd)).ok());
-  auto loss = (*session)->TrainStep({});
+      {});
+  ASSERT_NE(session, nullptr);
+  ASSERT_TRUE(session->SetTraining("loss", Sgd()).ok());
+  auto loss = session->TrainStep({});
   ASSERT_TRUE(loss.ok()) << loss.status();
   // mean over 2 elements of w^4: (0.0625 + 16) / 2.
   EXPECT_DOUBLE_EQ(*loss, (0.0625 + 16.0) / 2);
-  const Tensor* grad = (*session)->last_gradient(0);
+  const Tensor* grad = session->last_gradient(0);
   ASSERT_NE(grad, nullptr);
   // d/dw (w^4 / 2) = 2 w^3.
   EXPECT_DOUBLE_EQ(grad->ValueAt(0), 2 * 0.125);

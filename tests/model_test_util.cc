@@ -1,0 +1,58 @@
+#include "tests/model_test_util.h"
+
+#include "absl/strings/str_cat.h"
+#include "core/model_parser.h"
+#include "gtest/gtest.h"
+
+namespace nabla {
+namespace {
+
+std::unique_ptr<Session> SessionOn(absl::StatusOr<Graph> graph,
+                                   const SessionOptions& options) {
+  EXPECT_TRUE(graph.ok()) << graph.status();
+  if (!graph.ok()) return nullptr;
+  auto session = Session::Create(
+      std::make_shared<const Graph>(*std::move(graph)), options);
+  EXPECT_TRUE(session.ok()) << session.status();
+  return session.ok() ? *std::move(session) : nullptr;
+}
+
+}  // namespace
+
+absl::StatusOr<Graph> GraphFromModelText(absl::string_view model_text,
+                                         absl::string_view source) {
+  auto parsed = ParseModelText(model_text, source);
+  if (!parsed.ok()) {
+    ADD_FAILURE() << "the test's model does not parse: " << parsed.status();
+    return parsed.status();
+  }
+  return Graph::Build(parsed->model.graph(), parsed->source);
+}
+
+absl::StatusOr<Graph> GraphFromBody(absl::string_view graph_body,
+                                    absl::string_view source) {
+  return GraphFromModelText(absl::StrCat("graph {\n", graph_body, "}\n"),
+                            source);
+}
+
+std::unique_ptr<Session> SessionFromModelText(absl::string_view model_text,
+                                              const SessionOptions& options) {
+  return SessionOn(GraphFromModelText(model_text, "model.pbtxt"), options);
+}
+
+std::unique_ptr<Session> SessionFromBody(absl::string_view graph_body,
+                                         absl::string_view source,
+                                         const SessionOptions& options) {
+  return SessionOn(GraphFromBody(graph_body, source), options);
+}
+
+std::unique_ptr<Optimizer> Sgd(double learning_rate) {
+  OptimizerConfig config;
+  config.set_name("SGD");
+  (*config.mutable_attr())["learning_rate"].set_f(learning_rate);
+  auto sgd = MakeOptimizer(config);
+  EXPECT_TRUE(sgd.ok()) << sgd.status();
+  return sgd.ok() ? *std::move(sgd) : nullptr;
+}
+
+}  // namespace nabla
