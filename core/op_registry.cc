@@ -1,8 +1,5 @@
 #include "core/op_registry.h"
 
-#include <cstdio>
-#include <cstdlib>
-
 #include "absl/strings/str_cat.h"
 
 namespace nabla {
@@ -79,8 +76,7 @@ absl::Status OpDef::Validate() const {
   if (outputs_.empty()) return refuse("it declares no output");
   if (!shape_fn_) return refuse("it has no shape function");
   if (has_gradient() == no_gradient_) {
-    return refuse(
-        "declare exactly one of Gradient(kernel) and NoGradient()");
+    return refuse("declare exactly one of Gradient(kernel) and NoGradient()");
   }
   switch (role_) {
     case OpRole::kCompute:
@@ -98,8 +94,8 @@ absl::Status OpDef::Validate() const {
   for (size_t i = 0; i < attrs_.size(); ++i) {
     for (size_t j = 0; j < i; ++j) {
       if (attrs_[i].name == attrs_[j].name) {
-        return refuse(absl::StrCat("attribute '", attrs_[i].name,
-                                   "' is declared twice"));
+        return refuse(
+            absl::StrCat("attribute '", attrs_[i].name, "' is declared twice"));
       }
     }
   }
@@ -118,12 +114,7 @@ absl::Status OpRegistry::Register(OpDef def) {
 }
 
 OpRegistrar::OpRegistrar(const OpDef& def) {
-  absl::Status status = OpRegistry::Global().Register(def);
-  if (!status.ok()) {
-    std::fprintf(stderr, "nabla: built-in registration failed: %s\n",
-                 status.ToString().c_str());
-    std::abort();
-  }
+  CheckBuiltinRegistration(OpRegistry::Global().Register(def));
 }
 
 }  // namespace nabla

@@ -1,8 +1,5 @@
 #include "core/optimizer.h"
 
-#include <cstdio>
-#include <cstdlib>
-
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -10,7 +7,8 @@
 namespace nabla {
 
 OptimizerDef& OptimizerDef::Attr(std::string name, double default_value) {
-  attrs_.push_back({std::move(name), AttrType::kFloat, MakeAttr(default_value)});
+  attrs_.push_back(
+      {std::move(name), AttrType::kFloat, MakeAttr(default_value)});
   return *this;
 }
 OptimizerDef& OptimizerDef::Attr(std::string name, bool default_value) {
@@ -57,19 +55,14 @@ absl::StatusOr<std::unique_ptr<Optimizer>> MakeOptimizer(
   auto made = (*def)->factory()(attrs);
   if (!made.ok()) {
     return absl::Status(made.status().code(),
-                        absl::StrCat("optimizer '", config.name(), "': ",
-                                     made.status().message()));
+                        absl::StrCat("optimizer '", config.name(),
+                                     "': ", made.status().message()));
   }
   return made;
 }
 
 OptimizerRegistrar::OptimizerRegistrar(const OptimizerDef& def) {
-  absl::Status status = OptimizerRegistry::Global().Register(def);
-  if (!status.ok()) {
-    std::fprintf(stderr, "nabla: built-in registration failed: %s\n",
-                 status.ToString().c_str());
-    std::abort();
-  }
+  CheckBuiltinRegistration(OptimizerRegistry::Global().Register(def));
 }
 
 }  // namespace nabla

@@ -1,6 +1,8 @@
 #include "core/registry.h"
 
 #include <cctype>
+#include <cstdio>
+#include <cstdlib>
 #include <utility>
 
 namespace nabla {
@@ -42,6 +44,13 @@ std::vector<std::string> ClosestNames(absl::string_view name,
     out.push_back(candidate);
   }
   return out;
+}
+
+void CheckBuiltinRegistration(const absl::Status& status) {
+  if (status.ok()) return;
+  std::fprintf(stderr, "nabla: built-in registration failed: %s\n",
+               status.ToString().c_str());
+  std::abort();
 }
 
 std::string SuggestionText(absl::string_view name,

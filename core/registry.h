@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <memory>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -16,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 
 namespace nabla {
@@ -30,6 +30,10 @@ std::vector<std::string> ClosestNames(absl::string_view name,
 // "; registered: A, B, C".
 std::string SuggestionText(absl::string_view name,
                            const std::vector<std::string>& known);
+
+// For the static registrars of built-ins: a refused built-in declaration is
+// a bug in nabla, so it is printed and the process stops before main().
+void CheckBuiltinRegistration(const absl::Status& status);
 
 template <typename Def>
 class Registry {
@@ -59,9 +63,9 @@ class Registry {
     absl::MutexLock lock(&mu_);
     auto it = defs_.find(name);
     if (it != defs_.end()) return it->second.get();
-    return absl::NotFoundError(absl::StrCat("unknown ", kind_, " '", name,
-                                            "'",
-                                            SuggestionText(name, NamesLocked())));
+    return absl::NotFoundError(
+        absl::StrCat("unknown ", kind_, " '", name, "'",
+                     SuggestionText(name, NamesLocked())));
   }
 
   // Every registered name, sorted.
