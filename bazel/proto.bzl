@@ -3,7 +3,8 @@
 load("@rules_cc//cc:defs.bzl", "cc_library")
 
 def nabla_cc_proto_library(name, srcs, deps = [], visibility = None):
-    """A cc_library holding the generated C++ code of `srcs`.
+    """A cc_library holding the generated C++ code of `srcs`, and
+    `<name>_headers` holding only its headers.
 
     Args:
       name: name of the cc_library.
@@ -31,5 +32,14 @@ def nabla_cc_proto_library(name, srcs, deps = [], visibility = None):
         srcs = sources,
         hdrs = headers,
         deps = deps + ["@system//:protobuf"],
+        visibility = visibility,
+    )
+
+    # The headers alone, for plugins: a plugin uses the messages compiled
+    # into nabla, since a second copy would register the same .proto twice.
+    cc_library(
+        name = name + "_headers",
+        hdrs = headers,
+        deps = [dep + "_headers" for dep in deps] + ["@system//:protobuf"],
         visibility = visibility,
     )

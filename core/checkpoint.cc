@@ -74,9 +74,9 @@ absl::Status SaveCheckpoint(const Session& session, const std::string& path) {
     value->set_name(graph.node(v).name);
     TensorToProto(session.variable(v), value->mutable_value());
   }
-  if (session.optimizer() != nullptr) {
-    checkpoint.set_optimizer(std::string(session.optimizer_name()));
-    const std::vector<std::string> names = session.optimizer()->SlotNames();
+  if (const UpdateRule* rule = session.update_rule()) {
+    checkpoint.set_optimizer(rule->optimizer_name());
+    const std::vector<std::string> names = rule->optimizer().SlotNames();
     for (int v : session.variable_nodes()) {
       const std::vector<Tensor>& slots = session.slots(v);
       for (size_t s = 0; s < slots.size() && s < names.size(); ++s) {
@@ -162,9 +162,9 @@ absl::Status RestoreCheckpoint(const Checkpoint& checkpoint,
     NABLA_RETURN_IF_ERROR(
         session.SetVariable(v, values.at(graph.node(v).name)));
   }
-  if (session.optimizer() != nullptr &&
-      checkpoint.optimizer() == session.optimizer_name()) {
-    const std::vector<std::string> names = session.optimizer()->SlotNames();
+  const UpdateRule* rule = session.update_rule();
+  if (rule != nullptr && checkpoint.optimizer() == rule->optimizer_name()) {
+    const std::vector<std::string> names = rule->optimizer().SlotNames();
     for (const SlotValue& slot : checkpoint.slot()) {
       auto node = graph.FindNode(slot.variable());
       auto it = std::find(names.begin(), names.end(), slot.slot());

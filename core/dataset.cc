@@ -8,51 +8,86 @@
 
 namespace nabla {
 
+absl::Status Dataset::AddColumn(const Graph& graph,
+                                 const std::string& placeholder_name,
+                                 absl::string_view where, Tensor value) {
+  auto node = graph.FindNode(placeholder_name);
+  if (!node.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": ", node.status().message()));
+  }
+  const Node& placeholder = graph.node(*node);
+  if (placeholder.op->role() != OpRole::kPlaceholder) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        where, ": ", graph.Describe(*node), " is not a Placeholder"));
+  }
+  const Shape& declared = placeholder.output_shapes[0];
+  const Shape& shape = value.shape();
+  if (shape.rank() < 1 || !declared.IsCompatibleWith(shape)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": shape ", shape.ToString(),
+                     " does not fit the placeholder's ", declared.ToString(),
+                     " (axis 0 counts samples)"));
+  }
+  if (!placeholders_.empty() && shape.dim(0) != num_samples_) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": ", shape.dim(0), " samples, but '",
+                     placeholders_[0], "' has ", num_samples_));
+  }
+  for (const std::string& seen : placeholders_) {
+    if (seen == placeholder_name) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, ": '", placeholder_name, "' is already fed"));
+    }
+  }
+  // Samples that come in another dtype are converted once, here.
+  const DType dtype = placeholder.output_dtypes[0];
+  if (value.dtype() != dtype) {
+    value = Tensor::FromValues(dtype, shape, value.ToDoubles());
+  }
+  num_samples_ = shape.dim(0);
+  placeholders_.push_back(placeholder_name);
+  samples_.push_back(std::move(value));
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Dataset> Dataset::FromConfig(const Graph& graph,
                                             const DataConfig& config,
-                                            absl::string_view source) {
+                                            absl::string_view source,
+                                            const DataSourceContext& context) {
   Dataset data;
   for (const FeedDef& feed : config.feed()) {
     const std::string where =
         absl::StrCat(source, ": data feed for '", feed.placeholder(), "'");
     auto node = graph.FindNode(feed.placeholder());
-    if (!node.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, ": ", node.status().message()));
-    }
-    const Node& placeholder = graph.node(*node);
-    if (placeholder.op->role() != OpRole::kPlaceholder) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          where, ": ", graph.Describe(*node), " is not a Placeholder"));
-    }
-    const DType dtype = placeholder.output_dtypes[0];
+    // An unknown placeholder is reported by AddColumn; its dtype is needed
+    // only to read the feed.
+    const DType dtype =
+        node.ok() ? graph.node(*node).output_dtypes[0] : DType::kFloat32;
     NABLA_ASSIGN_OR_RETURN(Tensor value,
                            TensorFromProto(feed.tensor(), where, dtype));
-    const Shape& declared = placeholder.output_shapes[0];
-    const Shape& shape = value.shape();
-    if (shape.rank() < 1 || !declared.IsCompatibleWith(shape)) {
+    NABLA_RETURN_IF_ERROR(
+        data.AddColumn(graph, feed.placeholder(), where, std::move(value)));
+  }
+  for (int i = 0; i < config.source_size(); ++i) {
+    const DataSourceConfig& source_config = config.source(i);
+    const std::string where = absl::StrCat(source, ": data source ", i + 1,
+                                           " ('", source_config.name(), "')");
+    auto made = DataSourceRegistry::Global().Make(source_config.name(),
+                                                  source_config.attr());
+    if (!made.ok()) {
       return absl::InvalidArgumentError(
-          absl::StrCat(where, ": shape ", shape.ToString(),
-                       " does not fit the placeholder's ", declared.ToString(),
-                       " (axis 0 counts samples)"));
+          absl::StrCat(where, ": ", made.status().message()));
     }
-    if (!data.placeholders_.empty() && shape.dim(0) != data.num_samples_) {
+    auto columns = (*made)->Load(context);
+    if (!columns.ok()) {
       return absl::InvalidArgumentError(
-          absl::StrCat(where, ": ", shape.dim(0), " samples, but '",
-                       data.placeholders_[0], "' has ", data.num_samples_));
+          absl::StrCat(where, ": ", columns.status().message()));
     }
-    for (const std::string& seen : data.placeholders_) {
-      if (seen == feed.placeholder()) {
-        return absl::InvalidArgumentError(absl::StrCat(where, ": fed twice"));
-      }
+    for (DataColumn& column : *columns) {
+      NABLA_RETURN_IF_ERROR(data.AddColumn(graph, column.placeholder, where,
+                                           std::move(column.samples)));
     }
-    // A feed that names its own dtype is converted once, here.
-    if (value.dtype() != dtype) {
-      value = Tensor::FromValues(dtype, shape, value.ToDoubles());
-    }
-    data.num_samples_ = shape.dim(0);
-    data.placeholders_.push_back(feed.placeholder());
-    data.samples_.push_back(std::move(value));
   }
   return data;
 }

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "core/data_source.h"
 #include "core/graph.h"
 #include "core/session.h"
 #include "proto/model.pb.h"
@@ -16,14 +17,16 @@ namespace nabla {
 
 class Dataset {
  public:
-  // Checks each feed against its placeholder: the node exists and is a
-  // Placeholder, the value count fits the shape, the per-sample shape equals
-  // the placeholder's, and every feed has the same number of samples.
-  // Values are converted to the placeholder's dtype. Errors name the source
-  // and the placeholder.
-  static absl::StatusOr<Dataset> FromConfig(const Graph& graph,
-                                            const DataConfig& config,
-                                            absl::string_view source);
+  // Reads the inline feeds, then loads each data source, and checks every
+  // column against its placeholder: the node exists and is a Placeholder,
+  // the value count fits the shape, the per-sample shape equals the
+  // placeholder's, no placeholder is fed twice, and every column has the
+  // same number of samples. Values are converted to the placeholder's
+  // dtype. Errors name `source` (the model file) and the feed or data
+  // source.
+  static absl::StatusOr<Dataset> FromConfig(
+      const Graph& graph, const DataConfig& config, absl::string_view source,
+      const DataSourceContext& context = {});
 
   int64_t num_samples() const { return num_samples_; }
 
@@ -33,6 +36,10 @@ class Dataset {
                  std::vector<Feed>* feeds) const;
 
  private:
+  absl::Status AddColumn(const Graph& graph,
+                         const std::string& placeholder_name,
+                         absl::string_view where, Tensor value);
+
   std::vector<std::string> placeholders_;
   std::vector<Tensor> samples_;
   int64_t num_samples_ = 0;

@@ -123,6 +123,13 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
   return contents.str();
 }
 
+std::string DirectoryOf(absl::string_view path) {
+  const size_t slash = path.rfind('/');
+  if (slash == absl::string_view::npos) return ".";
+  if (slash == 0) return "/";
+  return std::string(path.substr(0, slash));
+}
+
 absl::StatusOr<ParsedModel> ReadModelFile(const std::string& path) {
   auto text = ReadFileToString(path);
   if (!text.ok()) return text.status();

@@ -44,6 +44,10 @@ absl::StatusOr<ParsedModel> ReadModelFile(const std::string& path);
 // Reads a whole file. NotFound / InvalidArgument naming the path on error.
 absl::StatusOr<std::string> ReadFileToString(const std::string& path);
 
+// The directory part of `path`, against which a model file's relative paths
+// are resolved: "examples/a.pbtxt" -> "examples", "a.pbtxt" -> ".".
+std::string DirectoryOf(absl::string_view path);
+
 }  // namespace nabla
 
 #endif  // NABLA_CORE_MODEL_PARSER_H_

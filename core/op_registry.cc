@@ -4,6 +4,18 @@
 
 namespace nabla {
 
+const char* OpCategoryName(OpCategory category) {
+  switch (category) {
+    case OpCategory::kOp:
+      return "op";
+    case OpCategory::kActivation:
+      return "activation";
+    case OpCategory::kLoss:
+      return "loss";
+  }
+  return "op";
+}
+
 OpDef& OpDef::Input(std::string name) {
   inputs_.push_back({std::move(name), true});
   return *this;
@@ -16,31 +28,12 @@ OpDef& OpDef::Output(std::string name) {
   outputs_.push_back(std::move(name));
   return *this;
 }
-OpDef& OpDef::Attr(std::string name, AttrValue default_value, AttrType type) {
-  attrs_.push_back({std::move(name), type, std::move(default_value)});
-  return *this;
-}
-OpDef& OpDef::Attr(std::string name, bool default_value) {
-  return Attr(std::move(name), MakeAttr(default_value), AttrType::kBool);
-}
-OpDef& OpDef::Attr(std::string name, int64_t default_value) {
-  return Attr(std::move(name), MakeAttr(default_value), AttrType::kInt);
-}
-OpDef& OpDef::Attr(std::string name, int default_value) {
-  return Attr(std::move(name), MakeAttr(default_value), AttrType::kInt);
-}
-OpDef& OpDef::Attr(std::string name, double default_value) {
-  return Attr(std::move(name), MakeAttr(default_value), AttrType::kFloat);
-}
-OpDef& OpDef::Attr(std::string name, const char* default_value) {
-  return Attr(std::move(name), MakeAttr(default_value), AttrType::kString);
-}
-OpDef& OpDef::RequiredAttr(std::string name, AttrType type) {
-  attrs_.push_back({std::move(name), type, std::nullopt});
-  return *this;
-}
 OpDef& OpDef::Role(OpRole role) {
   role_ = role;
+  return *this;
+}
+OpDef& OpDef::Category(OpCategory category) {
+  category_ = category;
   return *this;
 }
 OpDef& OpDef::ShapeFn(nabla::ShapeFn fn) {
@@ -91,13 +84,9 @@ absl::Status OpDef::Validate() const {
       if (!inputs_.empty()) return refuse("a placeholder op takes no inputs");
       break;
   }
-  for (size_t i = 0; i < attrs_.size(); ++i) {
-    for (size_t j = 0; j < i; ++j) {
-      if (attrs_[i].name == attrs_[j].name) {
-        return refuse(
-            absl::StrCat("attribute '", attrs_[i].name, "' is declared twice"));
-      }
-    }
+  if (const AttrDef* twice = FindDuplicateAttr()) {
+    return refuse(
+        absl::StrCat("attribute '", twice->name, "' is declared twice"));
   }
   return absl::OkStatus();
 }
@@ -107,10 +96,10 @@ OpRegistry& OpRegistry::Global() {
   return *registry;
 }
 
-absl::Status OpRegistry::Register(OpDef def) {
+absl::Status OpRegistry::Register(OpDef def, absl::string_view origin) {
   absl::Status valid = def.Validate();
   if (!valid.ok()) return valid;
-  return ops_.Register(std::move(def));
+  return ops_.Register(std::move(def), origin);
 }
 
 OpRegistrar::OpRegistrar(const OpDef& def) {

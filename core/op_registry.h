@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "core/attr_declarer.h"
 #include "core/attrs.h"
 #include "core/kernel_context.h"
 #include "core/registry.h"
@@ -42,29 +43,31 @@ enum class OpRole {
   kVariable,     // its output is trained state, set by its initializer
 };
 
+// What an op is for; `train_graph --list` groups ops by it.
+enum class OpCategory {
+  kOp,          // an operation: MatMul, Add, Reshape, ...
+  kActivation,  // an elementwise or per-row nonlinearity: Sigmoid, Softmax
+  kLoss,        // compares predictions with labels: MeanSquaredError
+};
+
+// "op", "activation", "loss".
+const char* OpCategoryName(OpCategory category);
+
 struct InputDef {
   std::string name;
   // False for inputs such as integer labels: no gradient flows there.
   bool differentiable = true;
 };
 
-class OpDef {
+class OpDef : public AttrDeclarer<OpDef> {
  public:
   explicit OpDef(std::string name) : name_(std::move(name)) {}
 
   OpDef& Input(std::string name);
   OpDef& NonDifferentiableInput(std::string name);
   OpDef& Output(std::string name);
-  // An optional attribute and its default; the type follows the default.
-  OpDef& Attr(std::string name, AttrValue default_value, AttrType type);
-  OpDef& Attr(std::string name, bool default_value);
-  OpDef& Attr(std::string name, int64_t default_value);
-  OpDef& Attr(std::string name, int default_value);
-  OpDef& Attr(std::string name, double default_value);
-  OpDef& Attr(std::string name, const char* default_value);
-  // An attribute the node must set.
-  OpDef& RequiredAttr(std::string name, AttrType type);
   OpDef& Role(OpRole role);
+  OpDef& Category(OpCategory category);
   OpDef& ShapeFn(nabla::ShapeFn fn);
   OpDef& Forward(ForwardFn fn);
   OpDef& Gradient(GradientFn fn);
@@ -75,8 +78,8 @@ class OpDef {
   const std::string& name() const { return name_; }
   const std::vector<InputDef>& inputs() const { return inputs_; }
   const std::vector<std::string>& outputs() const { return outputs_; }
-  const std::vector<AttrDef>& attrs() const { return attrs_; }
   OpRole role() const { return role_; }
+  OpCategory category() const { return category_; }
   const nabla::ShapeFn& shape_fn() const { return shape_fn_; }
   const ForwardFn& forward() const { return forward_; }
   const GradientFn& gradient() const { return gradient_; }
@@ -91,8 +94,8 @@ class OpDef {
   std::string name_;
   std::vector<InputDef> inputs_;
   std::vector<std::string> outputs_;
-  std::vector<AttrDef> attrs_;
   OpRole role_ = OpRole::kCompute;
+  OpCategory category_ = OpCategory::kOp;
   nabla::ShapeFn shape_fn_;
   ForwardFn forward_;
   GradientFn gradient_;
@@ -107,13 +110,20 @@ class OpRegistry {
   static OpRegistry& Global();
 
   // Refuses an incomplete declaration (InvalidArgument) or a taken name
-  // (AlreadyExists).
-  absl::Status Register(OpDef def);
+  // (AlreadyExists). `origin` is "built in" or the plugin's path.
+  absl::Status Register(OpDef def, absl::string_view origin = kBuiltIn);
   // NotFound with the closest registered names when `name` is unknown.
   absl::StatusOr<const OpDef*> Find(absl::string_view name) const {
     return ops_.Find(name);
   }
   std::vector<std::string> Names() const { return ops_.Names(); }
+  bool Contains(absl::string_view name) const { return ops_.Contains(name); }
+  std::string OriginOf(absl::string_view name) const {
+    return ops_.OriginOf(name);
+  }
+  std::vector<Registry<OpDef>::Entry> Entries() const {
+    return ops_.Entries();
+  }
 
  private:
   Registry<OpDef> ops_{"op"};

@@ -1,64 +1,51 @@
 #include "core/optimizer.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
 namespace nabla {
 
-OptimizerDef& OptimizerDef::Attr(std::string name, double default_value) {
-  attrs_.push_back(
-      {std::move(name), AttrType::kFloat, MakeAttr(default_value)});
-  return *this;
-}
-OptimizerDef& OptimizerDef::Attr(std::string name, bool default_value) {
-  attrs_.push_back({std::move(name), AttrType::kBool, MakeAttr(default_value)});
-  return *this;
-}
-OptimizerDef& OptimizerDef::Factory(OptimizerFactory factory) {
-  factory_ = std::move(factory);
-  return *this;
-}
-OptimizerDef& OptimizerDef::Doc(std::string text) {
-  doc_ = std::move(text);
-  return *this;
-}
-
 OptimizerRegistry& OptimizerRegistry::Global() {
   static OptimizerRegistry* registry = new OptimizerRegistry();
   return *registry;
 }
 
-absl::Status OptimizerRegistry::Register(OptimizerDef def) {
-  if (!def.factory()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "optimizer '", def.name(), "' cannot be registered: no factory"));
+absl::Status OptimizerRegistry::Check(const OptimizerDef& def) const {
+  const auto& attrs = def.attrs();
+  const bool has_rate =
+      std::any_of(attrs.begin(), attrs.end(), [](const AttrDef& attr) {
+        return attr.name == "learning_rate" && attr.type == AttrType::kFloat &&
+               attr.default_value.has_value();
+      });
+  if (!has_rate) {
+    return Refuse(def, "it declares no float learning_rate with a default");
   }
-  return optimizers_.Register(std::move(def));
+  return FactoryRegistry<Optimizer>::Check(def);
 }
 
-absl::StatusOr<std::unique_ptr<Optimizer>> MakeOptimizer(
-    const OptimizerConfig& config) {
+absl::StatusOr<MadeOptimizer> MakeOptimizer(const OptimizerConfig& config) {
+  const OptimizerRegistry& registry = OptimizerRegistry::Global();
   if (config.name().empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "training.optimizer.name is not set; registered optimizers: ",
-        absl::StrJoin(OptimizerRegistry::Global().Names(), ", ")));
+    return absl::InvalidArgumentError(
+        absl::StrCat("training.optimizer.name is not set; registered "
+                     "optimizers: ",
+                     absl::StrJoin(registry.Names(), ", ")));
   }
-  auto def = OptimizerRegistry::Global().Find(config.name());
-  if (!def.ok()) return def.status();
-  std::vector<std::string> errors;
-  ResolvedAttrs attrs = ResolveAttrs((*def)->attrs(), config.attr(), &errors);
-  if (!errors.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "optimizer '", config.name(), "': ", absl::StrJoin(errors, "; ")));
+  ResolvedAttrs attrs;
+  auto made = registry.Make(config.name(), config.attr(), &attrs);
+  if (!made.ok()) return made.status();
+  const double learning_rate = attrs.GetFloat("learning_rate");
+  if (!(learning_rate > 0) || !std::isfinite(learning_rate)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("optimizer '", config.name(),
+                     "': learning_rate must be a positive number, got ",
+                     learning_rate));
   }
-  auto made = (*def)->factory()(attrs);
-  if (!made.ok()) {
-    return absl::Status(made.status().code(),
-                        absl::StrCat("optimizer '", config.name(),
-                                     "': ", made.status().message()));
-  }
-  return made;
+  return MadeOptimizer{*std::move(made), learning_rate};
 }
 
 OptimizerRegistrar::OptimizerRegistrar(const OptimizerDef& def) {

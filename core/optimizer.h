@@ -5,28 +5,37 @@
 //
 //   NABLA_REGISTER_OPTIMIZER("SGD")
 //       .Attr("learning_rate", 0.01)
+//       .Attr("momentum", 0.0)
 //       .Factory(MakeSgd);
 //
-// The factory receives the resolved settings and refuses bad values
-// (InvalidArgument naming the setting). A made optimizer is used by one
-// session: Apply() is called for different variables at the same time, so
-// it must keep no per-call state outside the slots it is handed.
+// Every optimizer declares a float `learning_rate`: the session turns it
+// into each update's rate through the learning-rate schedule (see
+// core/update_rule.h) and hands that rate to Apply(). A made optimizer is
+// used by one session: Apply() is called for different variables at the
+// same time, so it must keep no per-call state outside the slots it is
+// handed.
 #ifndef NABLA_CORE_OPTIMIZER_H_
 #define NABLA_CORE_OPTIMIZER_H_
 
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
-#include "core/attrs.h"
-#include "core/registry.h"
+#include "core/factory_registry.h"
 #include "core/tensor.h"
 #include "proto/model.pb.h"
 
 namespace nabla {
+
+// What one update of every variable shares.
+struct UpdateContext {
+  // 1-based count of updates including this one (Adam's t).
+  int64_t step;
+  // This update's learning rate, after the schedule.
+  double learning_rate;
+};
 
 class Optimizer {
  public:
@@ -36,57 +45,35 @@ class Optimizer {
   // each shaped like the variable and zero at the start.
   virtual std::vector<std::string> SlotNames() const = 0;
 
-  // Updates `value` in place from `grad` (same dtype and shape). `step` is
-  // the 1-based count of updates including this one. `slots` follow
-  // SlotNames(). Must not allocate.
-  virtual void Apply(int64_t step, Tensor& value, const Tensor& grad,
+  // Updates `value` in place from `grad` (same dtype and shape). `slots`
+  // follow SlotNames(). Must not allocate.
+  virtual void Apply(const UpdateContext& update, Tensor& value,
+                     const Tensor& grad,
                      absl::Span<Tensor* const> slots) const = 0;
 };
 
-using OptimizerFactory = std::function<absl::StatusOr<std::unique_ptr<Optimizer>>(
-    const ResolvedAttrs&)>;
+using OptimizerDef = FactoryDef<Optimizer>;
 
-class OptimizerDef {
- public:
-  explicit OptimizerDef(std::string name) : name_(std::move(name)) {}
-
-  OptimizerDef& Attr(std::string name, double default_value);
-  OptimizerDef& Attr(std::string name, bool default_value);
-  OptimizerDef& Factory(OptimizerFactory factory);
-  OptimizerDef& Doc(std::string text);
-
-  const std::string& name() const { return name_; }
-  const std::vector<AttrDef>& attrs() const { return attrs_; }
-  const OptimizerFactory& factory() const { return factory_; }
-  const std::string& doc() const { return doc_; }
-
- private:
-  std::string name_;
-  std::vector<AttrDef> attrs_;
-  OptimizerFactory factory_;
-  std::string doc_;
-};
-
-class OptimizerRegistry {
+class OptimizerRegistry : public FactoryRegistry<Optimizer> {
  public:
   static OptimizerRegistry& Global();
 
-  // Refuses a declaration without a factory or under a taken name.
-  absl::Status Register(OptimizerDef def);
-  absl::StatusOr<const OptimizerDef*> Find(absl::string_view name) const {
-    return optimizers_.Find(name);
-  }
-  std::vector<std::string> Names() const { return optimizers_.Names(); }
+  OptimizerRegistry() : FactoryRegistry<Optimizer>("optimizer") {}
 
- private:
-  Registry<OptimizerDef> optimizers_{"optimizer"};
+  // Also refuses an optimizer without a float learning_rate default.
+  absl::Status Check(const OptimizerDef& def) const override;
+};
+
+struct MadeOptimizer {
+  std::unique_ptr<Optimizer> optimizer;
+  // The learning_rate setting, before any schedule.
+  double learning_rate;
 };
 
 // Makes the optimizer a model file asks for: looks up config.name(),
-// resolves its settings and calls the factory. Errors name the optimizer
-// and the setting.
-absl::StatusOr<std::unique_ptr<Optimizer>> MakeOptimizer(
-    const OptimizerConfig& config);
+// resolves its settings (learning_rate must be positive and finite) and
+// calls the factory. Errors name the optimizer and the setting.
+absl::StatusOr<MadeOptimizer> MakeOptimizer(const OptimizerConfig& config);
 
 class OptimizerRegistrar {
  public:

@@ -53,6 +53,8 @@ class Plan {
   const Tensor& value(Endpoint e) const { return *value_ptrs_[e.node][e.output]; }
   // dL/d(output 0) of a Variable after RunBackward().
   const Tensor& variable_gradient(int node) const { return grads_[node][0]; }
+  // The same, for clipping in place before the update.
+  Tensor& mutable_variable_gradient(int node) { return grads_[node][0]; }
 
   absl::Status RunForward(Executor& executor);
   absl::Status RunBackward(Executor& executor);

@@ -1,4 +1,6 @@
-// Registry<Def>: definitions by unique name. Shared by ops and optimizers.
+// Registry<Def>: definitions by unique name, each with where it came from
+// ("built in" or a plugin library's path). Shared by ops, optimizers,
+// schedules and data sources.
 //
 // Thread-safe. Definitions are never removed, so pointers returned by Find()
 // stay valid for the life of the process.
@@ -35,34 +37,58 @@ std::string SuggestionText(absl::string_view name,
 // a bug in nabla, so it is printed and the process stops before main().
 void CheckBuiltinRegistration(const absl::Status& status);
 
+// The origin of everything compiled into nabla.
+inline constexpr absl::string_view kBuiltIn = "built in";
+
 template <typename Def>
 class Registry {
  public:
+  struct Entry {
+    const Def* def;
+    std::string origin;
+  };
+
   // `kind` names the definitions in messages: "op", "optimizer".
   explicit Registry(std::string kind) : kind_(std::move(kind)) {}
 
   // Adds `def` under def.name(). A name already registered is refused
-  // (AlreadyExists) and the registry is left unchanged.
-  absl::Status Register(Def def) {
+  // (AlreadyExists, naming where the first came from) and the registry is
+  // left unchanged.
+  absl::Status Register(Def def, absl::string_view origin = kBuiltIn) {
     absl::MutexLock lock(&mu_);
     const std::string name = def.name();
     if (name.empty()) {
       return absl::InvalidArgumentError(
           absl::StrCat("cannot register an ", kind_, " without a name"));
     }
-    if (defs_.contains(name)) {
+    auto taken = defs_.find(name);
+    if (taken != defs_.end()) {
       return absl::AlreadyExistsError(
-          absl::StrCat(kind_, " '", name, "' is already registered"));
+          absl::StrCat(kind_, " '", name, "' is already registered (",
+                       taken->second.origin, ")"));
     }
-    defs_.emplace(name, std::make_unique<Def>(std::move(def)));
+    defs_.emplace(name, Stored{std::make_unique<Def>(std::move(def)),
+                               std::string(origin)});
     return absl::OkStatus();
+  }
+
+  bool Contains(absl::string_view name) const {
+    absl::MutexLock lock(&mu_);
+    return defs_.contains(name);
+  }
+
+  // Where `name` was registered from; empty when it is not registered.
+  std::string OriginOf(absl::string_view name) const {
+    absl::MutexLock lock(&mu_);
+    auto it = defs_.find(name);
+    return it == defs_.end() ? std::string() : it->second.origin;
   }
 
   // The definition named `name`, or NotFound listing close names.
   absl::StatusOr<const Def*> Find(absl::string_view name) const {
     absl::MutexLock lock(&mu_);
     auto it = defs_.find(name);
-    if (it != defs_.end()) return it->second.get();
+    if (it != defs_.end()) return it->second.def.get();
     return absl::NotFoundError(
         absl::StrCat("unknown ", kind_, " '", name, "'",
                      SuggestionText(name, NamesLocked())));
@@ -74,6 +100,19 @@ class Registry {
     return NamesLocked();
   }
 
+  // Every definition with its origin, sorted by name.
+  std::vector<Entry> Entries() const {
+    absl::MutexLock lock(&mu_);
+    std::vector<Entry> entries;
+    for (const std::string& name : NamesLocked()) {
+      const Stored& stored = defs_.find(name)->second;
+      entries.push_back({stored.def.get(), stored.origin});
+    }
+    return entries;
+  }
+
+  const std::string& kind() const { return kind_; }
+
  private:
   std::vector<std::string> NamesLocked() const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -84,10 +123,14 @@ class Registry {
     return names;
   }
 
+  struct Stored {
+    std::unique_ptr<Def> def;
+    std::string origin;
+  };
+
   const std::string kind_;
   mutable absl::Mutex mu_;
-  absl::flat_hash_map<std::string, std::unique_ptr<Def>> defs_
-      ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, Stored> defs_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace nabla

@@ -63,8 +63,7 @@ absl::Status Session::SetVariable(int node, const Tensor& value) {
   return absl::OkStatus();
 }
 
-absl::Status Session::SetTraining(absl::string_view loss,
-                                  std::unique_ptr<Optimizer> optimizer) {
+absl::Status Session::SetTraining(absl::string_view loss, UpdateRule rule) {
   NABLA_ASSIGN_OR_RETURN(const int loss_node, graph_->FindNode(loss));
   const Node& node = graph_->node(loss_node);
   if (node.output_shapes[0].rank() != 0) {
@@ -119,8 +118,9 @@ absl::Status Session::SetTraining(absl::string_view loss,
   }
   loss_ = loss_node;
   on_gradient_path_ = std::move(on_path);
-  optimizer_ = std::move(optimizer);
-  const std::vector<std::string> slot_names = optimizer_->SlotNames();
+  update_rule_ = std::make_unique<UpdateRule>(std::move(rule));
+  const std::vector<std::string> slot_names =
+      update_rule_->optimizer().SlotNames();
   // One update task per variable only when there is enough to update:
   // waking a worker costs more than updating the tutorial networks' few
   // weights.
@@ -129,6 +129,7 @@ absl::Status Session::SetTraining(absl::string_view loss,
   variables_per_update_task_ =
       parameters < (1 << 14) ? std::max<int64_t>(1, trainable_nodes_.size())
                              : 1;
+  clip_gradients_.reserve(trainable_nodes_.size());
   slot_pointers_.assign(graph_->num_nodes(), {});
   for (int v : variable_nodes_) {
     slots_[v].clear();
@@ -208,15 +209,25 @@ void Session::CopyFeeds(Plan& plan,
   }
 }
 
-void Session::ApplyUpdates(const Plan& plan) {
-  const int64_t step = step_;
+void Session::ApplyUpdates(Plan& plan) {
+  const GradientClipping& clipping = update_rule_->clipping();
+  if (clipping.value > 0 || clipping.norm > 0) {
+    clip_gradients_.clear();  // keeps its capacity: no allocation
+    for (int v : trainable_nodes_) {
+      if (on_gradient_path_[v]) {
+        clip_gradients_.push_back(&plan.mutable_variable_gradient(v));
+      }
+    }
+    update_rule_->ClipGradients(clip_gradients_);
+  }
+  const UpdateContext update{step_, update_rule_->LearningRate(step_ - 1)};
+  const Optimizer& optimizer = update_rule_->optimizer();
   ParallelFor(static_cast<int64_t>(trainable_nodes_.size()),
               variables_per_update_task_, [&](int64_t begin, int64_t end) {
                 for (int64_t i = begin; i < end; ++i) {
                   const int v = trainable_nodes_[i];
-                  optimizer_->Apply(step, variables_[v],
-                                    plan.variable_gradient(v),
-                                    slot_pointers_[v]);
+                  optimizer.Apply(update, variables_[v],
+                                  plan.variable_gradient(v), slot_pointers_[v]);
                 }
               });
 }
@@ -231,7 +242,7 @@ const Tensor* Session::last_gradient(int node) const {
 }
 
 absl::StatusOr<double> Session::TrainStep(absl::Span<const Feed> feeds) {
-  if (optimizer_ == nullptr) {
+  if (update_rule_ == nullptr) {
     return absl::FailedPreconditionError(
         "TrainStep before SetTraining: no loss or optimizer chosen");
   }

@@ -1,8 +1,9 @@
 // Session: a graph's variables, an executor and the plans that run them.
 //
 //   auto graph = std::make_shared<const Graph>(...);
-//   NABLA_ASSIGN_OR_RETURN(auto session, Session::Create(graph, {.threads =
-//   2})); NABLA_RETURN_IF_ERROR(session->SetTraining("loss", std::move(sgd)));
+//   NABLA_ASSIGN_OR_RETURN(auto session,
+//                          Session::Create(graph, {.threads = 2}));
+//   NABLA_RETURN_IF_ERROR(session->SetTraining("loss", std::move(rule)));
 //   Feed feeds[] = {{"x", &x}, {"y", &y}};
 //   NABLA_ASSIGN_OR_RETURN(double loss, session->TrainStep(feeds));
 //
@@ -23,6 +24,7 @@
 #include "core/graph.h"
 #include "core/optimizer.h"
 #include "core/plan.h"
+#include "core/update_rule.h"
 #include "core/tensor.h"
 
 namespace nabla {
@@ -47,12 +49,12 @@ class Session {
   static absl::StatusOr<std::unique_ptr<Session>> Create(
       std::shared_ptr<const Graph> graph, const SessionOptions& options);
 
-  // Chooses the loss and the optimizer for TrainStep(). Checked before any
-  // kernel runs: the loss node exists and is a scalar, it depends on a
-  // trainable Variable, and every node between a trainable Variable and the
-  // loss has a gradient kernel (all offenders are listed).
-  absl::Status SetTraining(absl::string_view loss,
-                           std::unique_ptr<Optimizer> optimizer);
+  // Chooses the loss and the update rule (optimizer, schedule, clipping)
+  // for TrainStep(). Checked before any kernel runs: the loss node exists
+  // and is a scalar, it depends on a trainable Variable, and every node
+  // between a trainable Variable and the loss has a gradient kernel (all
+  // offenders are listed). Slots start at zero.
+  absl::Status SetTraining(absl::string_view loss, UpdateRule rule);
 
   // Forward, backward and an update of every trainable variable. Returns the
   // loss before the update.
@@ -72,13 +74,11 @@ class Session {
   // The optimizer's slots of `node`, in the optimizer's SlotNames() order.
   std::vector<Tensor>& slots(int node) { return slots_[node]; }
   const std::vector<Tensor>& slots(int node) const { return slots_[node]; }
-  const Optimizer* optimizer() const { return optimizer_.get(); }
-  absl::string_view optimizer_name() const { return optimizer_name_; }
-  void set_optimizer_name(std::string name) {
-    optimizer_name_ = std::move(name);
-  }
-  // dL/d(variable) from the last TrainStep(), before its update; null
-  // before the first step or for a variable the loss does not depend on.
+  // The update rule from SetTraining(); null before it.
+  const UpdateRule* update_rule() const { return update_rule_.get(); }
+  // dL/d(variable) from the last TrainStep(), after clipping and before the
+  // update; null before the first step or for a variable the loss does not
+  // depend on.
   const Tensor* last_gradient(int node) const;
   int64_t step() const { return step_; }
   void set_step(int64_t step) { step_ = step; }
@@ -95,7 +95,7 @@ class Session {
       const std::vector<int>& targets, bool training);
   void CopyFeeds(Plan& plan,
                  absl::Span<const std::pair<int, const Tensor*>> feeds);
-  void ApplyUpdates(const Plan& plan);
+  void ApplyUpdates(Plan& plan);
 
   struct CachedPlan {
     bool training;
@@ -116,8 +116,9 @@ class Session {
   int64_t variables_per_update_task_ = 1;
   int loss_ = -1;
   std::vector<bool> on_gradient_path_;
-  std::unique_ptr<Optimizer> optimizer_;
-  std::string optimizer_name_;
+  std::unique_ptr<UpdateRule> update_rule_;
+  // Gradients of the trainable variables in the last plan, for clipping.
+  std::vector<Tensor*> clip_gradients_;
   int64_t step_ = 0;
   std::vector<CachedPlan> plans_;
   const Plan* last_training_plan_ = nullptr;

@@ -11,7 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "core/graph.h"
-#include "core/optimizer.h"
+#include "core/update_rule.h"
 #include "core/session.h"
 
 namespace nabla {
@@ -33,8 +33,8 @@ std::unique_ptr<Session> SessionFromBody(absl::string_view graph_body,
                                          absl::string_view source,
                                          const SessionOptions& options);
 
-// The registry's SGD with the given learning rate.
-std::unique_ptr<Optimizer> Sgd(double learning_rate = 0.01);
+// The registry's SGD with the given learning rate, constant.
+UpdateRule Sgd(double learning_rate = 0.01);
 
 }  // namespace nabla
 

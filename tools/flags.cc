@@ -27,6 +27,11 @@ void FlagParser::AddString(std::string name, std::optional<std::string>* value,
 void FlagParser::AddBool(std::string name, bool* value, std::string help) {
   flags_.push_back({std::move(name), value, std::move(help)});
 }
+void FlagParser::AddRepeatedString(std::string name,
+                                   std::vector<std::string>* values,
+                                   std::string help) {
+  flags_.push_back({std::move(name), values, std::move(help)});
+}
 
 FlagParser::Flag* FlagParser::Find(const std::string& name) {
   for (Flag& flag : flags_) {
@@ -54,6 +59,8 @@ absl::Status FlagParser::Set(Flag& flag, const std::string& text) {
     **p = v;
   } else if (auto* p = std::get_if<std::optional<std::string>*>(&flag.target)) {
     **p = text;
+  } else if (auto* p = std::get_if<std::vector<std::string>*>(&flag.target)) {
+    (*p)->push_back(text);
   } else if (auto* p = std::get_if<bool*>(&flag.target)) {
     if (text == "true" || text == "1") {
       **p = true;
@@ -85,7 +92,8 @@ absl::Status FlagParser::Parse(int argc, const char* const* argv,
           "unknown flag --", name,
           close.empty() ? "" : absl::StrCat("; did you mean --", close[0], "?")));
     }
-    if (flag->seen) {
+    if (flag->seen &&
+        !std::holds_alternative<std::vector<std::string>*>(flag->target)) {
       return absl::InvalidArgumentError(
           absl::StrCat("--", name, " is given more than once"));
     }

@@ -22,10 +22,14 @@ class FlagParser {
   void AddString(std::string name, std::optional<std::string>* value,
                  std::string help);
   void AddBool(std::string name, bool* value, std::string help);
+  // A flag that may be given several times; each value is appended.
+  void AddRepeatedString(std::string name, std::vector<std::string>* values,
+                         std::string help);
 
   // Fills the registered values from argv[1..]; arguments that are not
   // flags go to `positional`. A flag given twice, unknown (with close
-  // names), without its value or with a malformed value is InvalidArgument.
+  // names), without its value or with a malformed value is InvalidArgument;
+  // only repeated flags may be given twice.
   absl::Status Parse(int argc, const char* const* argv,
                      std::vector<std::string>* positional);
 
@@ -35,7 +39,8 @@ class FlagParser {
  private:
   using Target = std::variant<std::optional<int64_t>*, std::optional<uint64_t>*,
                               std::optional<double>*,
-                              std::optional<std::string>*, bool*>;
+                              std::optional<std::string>*, bool*,
+                              std::vector<std::string>*>;
   struct Flag {
     std::string name;
     Target target;

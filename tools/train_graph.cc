@@ -23,11 +23,14 @@
 #include "core/dataset.h"
 #include "core/graph.h"
 #include "core/model_parser.h"
-#include "core/optimizer.h"
+#include "core/plugin_loader.h"
+#include "core/update_rule.h"
 #include "core/session.h"
 #include "core/status_macros.h"
 #include "core/trainer.h"
 #include "tools/flags.h"
+#include "tools/model_gradcheck.h"
+#include "tools/registry_listing.h"
 
 namespace nabla {
 namespace {
@@ -38,13 +41,23 @@ struct Options {
   std::optional<uint64_t> seed;
   std::optional<double> learning_rate;
   std::optional<std::string> save, resume, predict, input, output;
+  std::vector<std::string> plugins;
+  bool list = false;
+  bool gradcheck = false;
   bool help = false;
 };
 
 constexpr char kUsage[] =
     "usage: train_graph MODEL.pbtxt [flags]\n"
+    "       train_graph --list [--plugin LIB.so ...]\n"
     "Trains the model as its training section says (flags override it),\n"
     "then saves a checkpoint and predicts if asked.\n";
+
+// Samples fed to --gradcheck: enough to exercise batch reductions, few
+// enough that finite differences stay quick.
+constexpr int64_t kGradcheckSamples = 4;
+// Elements compared per op input by --gradcheck.
+constexpr int64_t kGradcheckElements = 64;
 
 absl::Status ParseOptions(int argc, char** argv, Options* options,
                           std::string* help) {
@@ -64,11 +77,20 @@ absl::Status ParseOptions(int argc, char** argv, Options* options,
                   "rows to predict: values split by ',', rows by ';'");
   flags.AddString("input", &options->input, "placeholder the rows are fed to");
   flags.AddString("output", &options->output, "node whose values are printed");
+  flags.AddRepeatedString("plugin", &options->plugins,
+                           "load this plugin library first (repeatable)");
+  flags.AddBool("list", &options->list,
+                "print every registered op, activation, loss, optimizer, "
+                "schedule and data source, then exit");
+  flags.AddBool("gradcheck", &options->gradcheck,
+                "check every op's gradient in the model against finite "
+                "differences instead of training");
   flags.AddBool("help", &options->help, "print this help");
   *help = absl::StrCat(kUsage, flags.Help());
   std::vector<std::string> positional;
   NABLA_RETURN_IF_ERROR(flags.Parse(argc, argv, &positional));
   if (options->help) return absl::OkStatus();
+  if (options->list && positional.empty()) return absl::OkStatus();
   if (positional.size() != 1) {
     return absl::InvalidArgumentError(absl::StrCat(
         "expected one model file, got ", positional.size(), " arguments"));
@@ -119,14 +141,12 @@ absl::Status SetUpTraining(const ParsedModel& parsed, const Options& options,
                            Session& session) {
   const TrainingConfig& config = parsed.model.training();
   const OptimizerConfig optimizer_config = EffectiveOptimizer(parsed, options);
-  NABLA_ASSIGN_OR_RETURN(std::unique_ptr<Optimizer> optimizer,
-                         MakeOptimizer(optimizer_config));
+  NABLA_ASSIGN_OR_RETURN(UpdateRule rule, MakeUpdateRule(optimizer_config));
   if (config.loss().empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         parsed.source.name, ": training.loss is not set"));
   }
-  NABLA_RETURN_IF_ERROR(session.SetTraining(config.loss(), std::move(optimizer)));
-  session.set_optimizer_name(optimizer_config.name());
+  NABLA_RETURN_IF_ERROR(session.SetTraining(config.loss(), std::move(rule)));
   return absl::OkStatus();
 }
 
@@ -134,9 +154,11 @@ absl::Status TrainModel(const ParsedModel& parsed, const Options& options,
                         Session& session) {
   const TrainingConfig& config = parsed.model.training();
   const OptimizerConfig optimizer_config = EffectiveOptimizer(parsed, options);
+  DataSourceContext context;
+  context.base_dir = DirectoryOf(parsed.source.name);
   NABLA_ASSIGN_OR_RETURN(
       Dataset data, Dataset::FromConfig(session.graph(), parsed.model.data(),
-                                        parsed.source.name));
+                                        parsed.source.name, context));
   TrainingSettings settings;
   settings.epochs = options.epochs.value_or(std::max<int64_t>(1, config.epochs()));
   settings.batch_size = options.batch_size.value_or(config.batch_size());
@@ -247,7 +269,45 @@ absl::Status Predict(const ParsedModel& parsed, const Options& options,
   return absl::OkStatus();
 }
 
+// Runs the gradient checker on every op of the model, with the first
+// samples of its data; fails when any gradient is off.
+absl::Status Gradcheck(const ParsedModel& parsed, Session& session) {
+  DataSourceContext context;
+  context.base_dir = DirectoryOf(parsed.source.name);
+  NABLA_ASSIGN_OR_RETURN(
+      Dataset data, Dataset::FromConfig(session.graph(), parsed.model.data(),
+                                        parsed.source.name, context));
+  std::vector<int64_t> rows;
+  for (int64_t r = 0; r < std::min(data.num_samples(), kGradcheckSamples);
+       ++r) {
+    rows.push_back(r);
+  }
+  std::vector<Tensor> batch;
+  std::vector<Feed> feeds;
+  data.FillBatch(rows, &batch, &feeds);
+  GradientCheckOptions check;
+  check.max_elements = kGradcheckElements;
+  NABLA_ASSIGN_OR_RETURN(std::vector<NodeGradientReport> reports,
+                         GradcheckModel(session, feeds, check));
+  std::printf("gradcheck %s: %zu samples, float64 central differences "
+              "(h=%g), at most %lld elements per input\n%s",
+              parsed.source.name.c_str(), rows.size(), check.h,
+              static_cast<long long>(kGradcheckElements),
+              FormatGradcheck(reports).c_str());
+  if (!GradcheckPassed(reports)) {
+    return absl::InternalError("gradcheck failed: see the failures above");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Run(const Options& options) {
+  for (const std::string& plugin : options.plugins) {
+    NABLA_RETURN_IF_ERROR(LoadPlugin(plugin));
+  }
+  if (options.list) {
+    std::printf("%s", ListRegistries().c_str());
+    if (options.model_path.empty()) return absl::OkStatus();
+  }
   NABLA_ASSIGN_OR_RETURN(ParsedModel parsed, ReadModelFile(options.model_path));
   NABLA_ASSIGN_OR_RETURN(Graph graph,
                          Graph::Build(parsed.model.graph(), parsed.source));
@@ -267,7 +327,9 @@ absl::Status Run(const Options& options) {
     NABLA_RETURN_IF_ERROR(RestoreCheckpoint(checkpoint, *options.resume, *session));
     std::printf("restored %s (step %lld)\n", options.resume->c_str(),
                 static_cast<long long>(session->step()));
-  } else {
+  }
+  if (options.gradcheck) return Gradcheck(parsed, *session);
+  if (!options.resume.has_value()) {
     NABLA_RETURN_IF_ERROR(TrainModel(parsed, options, *session));
   }
   if (options.save.has_value()) {

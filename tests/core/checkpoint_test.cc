@@ -114,7 +114,6 @@ std::vector<std::pair<std::string, std::string>> VariableBytes(
 // Trains `session` a few steps so its variables are not the initial ones.
 void TrainSteps(Session& session, int steps) {
   ASSERT_OK(session.SetTraining("loss", Sgd()));
-  session.set_optimizer_name("SGD");
   const Tensor x = Tensor::FromValues(DType::kFloat32, Shape{3, 2},
                                       {0.1, 0.9, 0.3, 0.5, 0.7, 0.6});
   const Tensor y =

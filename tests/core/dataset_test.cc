@@ -147,7 +147,7 @@ TEST_F(DatasetTest, FeedingTwiceIsRefused) {
   AddFeed(config, "x", {3, 2}, {0, 1, 2, 3, 4, 5});
   AddFeed(config, "x", {3, 2}, {0, 1, 2, 3, 4, 5});
   EXPECT_STATUS(FromConfig(config), absl::StatusCode::kInvalidArgument,
-                "d.pbtxt: data feed for 'x': fed twice");
+                "d.pbtxt: data feed for 'x': 'x' is already fed");
 }
 
 TEST_F(DatasetTest, NonFiniteValueIsRefused) {

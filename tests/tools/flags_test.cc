@@ -22,6 +22,7 @@ class FlagParserTest : public ::testing::Test {
     parser_.AddDouble("learning_rate", &learning_rate_, "step size");
     parser_.AddString("predict", &predict_, "a row to predict");
     parser_.AddBool("verbose", &verbose_, "print more");
+    parser_.AddRepeatedString("plugin", &plugins_, "a plugin to load");
   }
 
   // Parses `args` (argv[0] is added).
@@ -38,6 +39,7 @@ class FlagParserTest : public ::testing::Test {
   std::optional<double> learning_rate_;
   std::optional<std::string> predict_;
   bool verbose_ = false;
+  std::vector<std::string> plugins_;
   std::vector<std::string> positional_;
 };
 
@@ -86,6 +88,17 @@ TEST_F(FlagParserTest, ValuesContainingEqualsAndEmptyStrings) {
   std::vector<std::string> positional;
   ASSERT_OK(parser.Parse(2, argv, &positional));
   EXPECT_EQ(s, "");
+}
+
+TEST_F(FlagParserTest, RepeatedFlagCollectsEveryValueInOrder) {
+  EXPECT_OK(Parse({"--plugin", "a.so", "m.pbtxt", "--plugin=b.so"}));
+  EXPECT_EQ(plugins_, (std::vector<std::string>{"a.so", "b.so"}));
+  EXPECT_EQ(positional_, std::vector<std::string>{"m.pbtxt"});
+}
+
+TEST_F(FlagParserTest, RepeatedFlagNeedsAValue) {
+  EXPECT_STATUS(Parse({"--plugin"}), absl::StatusCode::kInvalidArgument,
+                "--plugin needs a value");
 }
 
 TEST_F(FlagParserTest, BoolFlagAlone) {

@@ -9,7 +9,7 @@
 #include "core/dataset.h"
 #include "core/graph.h"
 #include "core/model_parser.h"
-#include "core/optimizer.h"
+#include "core/update_rule.h"
 #include "core/session.h"
 
 namespace nabla {
@@ -34,10 +34,10 @@ bool Load(const std::string& path, int threads, Example* example,
   auto session = Session::Create(std::make_shared<const Graph>(*std::move(graph)),
                                  options);
   if (!session.ok()) return *error = session.status().ToString(), false;
-  auto optimizer = MakeOptimizer(parsed->model.training().optimizer());
-  if (!optimizer.ok()) return *error = optimizer.status().ToString(), false;
+  auto rule = MakeUpdateRule(parsed->model.training().optimizer());
+  if (!rule.ok()) return *error = rule.status().ToString(), false;
   absl::Status s = (*session)->SetTraining(parsed->model.training().loss(),
-                                           *std::move(optimizer));
+                                           *std::move(rule));
   if (!s.ok()) return *error = s.ToString(), false;
   auto data = Dataset::FromConfig((*session)->graph(), parsed->model.data(), path);
   if (!data.ok()) return *error = data.status().ToString(), false;

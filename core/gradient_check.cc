@@ -1,4 +1,4 @@
-#include "tests/gradient_checker.h"
+#include "core/gradient_check.h"
 
 #include <algorithm>
 #include <cmath>
@@ -208,10 +208,14 @@ Tensor RandomTensor(DType dtype, const Shape& shape, uint64_t seed, double lo,
   return Tensor::FromValues(dtype, shape, values);
 }
 
-absl::Status CheckGradient(absl::string_view op, const AttrMap& attrs,
-                           const std::vector<Tensor>& inputs,
-                           const GradientCheckOptions& options) {
+absl::StatusOr<std::vector<InputGradientError>> MeasureGradient(
+    absl::string_view op, const AttrMap& attrs,
+    const std::vector<Tensor>& inputs, const GradientCheckOptions& options) {
   NABLA_ASSIGN_OR_RETURN(const PreparedOp prepared, Prepare(op, attrs));
+  if (!prepared.def->has_gradient()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("op '", op, "' declares no gradient"));
+  }
   for (size_t i = 0; i < inputs.size(); ++i) {
     if (inputs[i].dtype() != DType::kFloat64) {
       return absl::InvalidArgumentError(
@@ -234,12 +238,19 @@ absl::Status CheckGradient(absl::string_view op, const AttrMap& attrs,
   std::vector<Tensor> scratch;
   NABLA_ASSIGN_OR_RETURN(const double l0, Loss(prepared, x, weights, &scratch));
   const double h = options.h;
+  std::vector<InputGradientError> report;
   for (size_t i = 0; i < x.size(); ++i) {
     if (!prepared.def->inputs()[i].differentiable) continue;
-    const std::string input_name = prepared.def->inputs()[i].name;
-    const int64_t n = x[i].num_elements();
-    int64_t skipped = 0;
-    for (int64_t e = 0; e < n; ++e) {
+    InputGradientError error;
+    error.input = static_cast<int>(i);
+    error.name = prepared.def->inputs()[i].name;
+    error.elements = x[i].num_elements();
+    const int64_t stride =
+        options.max_elements > 0 && error.elements > options.max_elements
+            ? (error.elements + options.max_elements - 1) / options.max_elements
+            : 1;
+    for (int64_t e = 0; e < error.elements; e += stride) {
+      ++error.checked;
       const double original = x[i].ValueAt(e);
       SetValue(&x[i], e, original + h);
       NABLA_ASSIGN_OR_RETURN(const double lp,
@@ -253,28 +264,46 @@ absl::Status CheckGradient(absl::string_view op, const AttrMap& attrs,
       if (std::abs(forward_diff - backward_diff) >
           options.kink_threshold *
               (1 + std::max(std::abs(forward_diff), std::abs(backward_diff)))) {
-        ++skipped;
+        ++error.kinks;
         continue;
       }
       const double numeric = (lp - lm) / (2 * h);
       const double a = analytic[i].ValueAt(e);
-      const double tolerance =
-          options.atol +
-          options.rtol * std::max(std::abs(a), std::abs(numeric));
-      if (!(std::abs(a - numeric) <= tolerance)) {
-        return absl::InternalError(absl::StrCat(
-            "op '", op, "': gradient of input ", i, " (", input_name,
-            ", shape ", x[i].shape().ToString(), ") element ", e, ": analytic ",
-            a, " vs numeric ", numeric, " (difference ", std::abs(a - numeric),
-            " > tolerance ", tolerance, ")"));
+      const double difference = std::abs(a - numeric);
+      const double magnitude = std::max(std::abs(a), std::abs(numeric));
+      // NaN must not hide behind max(): it is the worst error there is.
+      if (!(difference <= error.max_abs_error)) error.max_abs_error = difference;
+      const double relative = magnitude > 0 ? difference / magnitude : 0.0;
+      if (!(relative <= error.max_rel_error)) error.max_rel_error = relative;
+      const double tolerance = options.atol + options.rtol * magnitude;
+      if (!(difference <= tolerance) && error.first_failure.empty()) {
+        error.first_failure = absl::StrCat(
+            "op '", op, "': gradient of input ", i, " (", error.name,
+            ", shape ", x[i].shape().ToString(), ") element ", e,
+            ": analytic ", a, " vs numeric ", numeric, " (difference ",
+            difference, " > tolerance ", tolerance, ")");
       }
     }
-    if (2 * skipped > n) {
-      return absl::InternalError(absl::StrCat(
-          "op '", op, "': gradient of input ", i, " (", input_name,
-          "): ", skipped, " of ", n,
+    if (2 * error.kinks > error.checked && error.first_failure.empty()) {
+      error.first_failure = absl::StrCat(
+          "op '", op, "': gradient of input ", i, " (", error.name, "): ",
+          error.kinks, " of ", error.checked,
           " elements are at kinks (one-sided differences disagree); move "
-          "the inputs away from them"));
+          "the inputs away from them");
+    }
+    report.push_back(std::move(error));
+  }
+  return report;
+}
+
+absl::Status CheckGradient(absl::string_view op, const AttrMap& attrs,
+                           const std::vector<Tensor>& inputs,
+                           const GradientCheckOptions& options) {
+  NABLA_ASSIGN_OR_RETURN(std::vector<InputGradientError> report,
+                         MeasureGradient(op, attrs, inputs, options));
+  for (const InputGradientError& error : report) {
+    if (!error.first_failure.empty()) {
+      return absl::InternalError(error.first_failure);
     }
   }
   return absl::OkStatus();

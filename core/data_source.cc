@@ -1,0 +1,14 @@
+#include "core/data_source.h"
+
+namespace nabla {
+
+DataSourceRegistry& DataSourceRegistry::Global() {
+  static DataSourceRegistry* registry = new DataSourceRegistry();
+  return *registry;
+}
+
+DataSourceRegistrar::DataSourceRegistrar(const DataSourceDef& def) {
+  CheckBuiltinRegistration(DataSourceRegistry::Global().Register(def));
+}
+
+}  // namespace nabla

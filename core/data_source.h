@@ -1,0 +1,71 @@
+// Data sources: where a model's training samples come from besides the
+// feeds written in the model file (CSV files, IDX files, generators), and
+// the registry that holds them.
+//
+//   NABLA_REGISTER_DATA_SOURCE("csv")
+//       .RequiredAttr("path", AttrType::kString)
+//       .Factory(MakeCsvSource);
+//
+// A model names a source in its data section:
+//
+//   data { source { name: "csv" attr { key: "path" value { s: "a.csv" } } } }
+//
+// Load() returns samples for one or more placeholders. The dataset checks
+// them against the placeholders exactly as it checks inline feeds.
+#ifndef NABLA_CORE_DATA_SOURCE_H_
+#define NABLA_CORE_DATA_SOURCE_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/factory_registry.h"
+#include "core/tensor.h"
+
+namespace nabla {
+
+// Samples for one placeholder, along axis 0.
+struct DataColumn {
+  std::string placeholder;
+  Tensor samples;
+};
+
+struct DataSourceContext {
+  // Directory of the model file: relative paths are resolved against it.
+  std::string base_dir;
+};
+
+class DataSource {
+ public:
+  virtual ~DataSource() = default;
+
+  // Reads every sample. Errors name the file (and line, where there is one).
+  virtual absl::StatusOr<std::vector<DataColumn>> Load(
+      const DataSourceContext& context) const = 0;
+};
+
+using DataSourceDef = FactoryDef<DataSource>;
+
+class DataSourceRegistry : public FactoryRegistry<DataSource> {
+ public:
+  static DataSourceRegistry& Global();
+
+  DataSourceRegistry() : FactoryRegistry<DataSource>("data source") {}
+};
+
+class DataSourceRegistrar {
+ public:
+  DataSourceRegistrar(const DataSourceDef& def);  // NOLINT: macro chain.
+};
+
+#define NABLA_REGISTER_DATA_SOURCE(name) \
+  NABLA_REGISTER_DATA_SOURCE_IMPL_(__COUNTER__, name)
+#define NABLA_REGISTER_DATA_SOURCE_IMPL_(counter, name) \
+  NABLA_REGISTER_DATA_SOURCE_IMPL2_(counter, name)
+#define NABLA_REGISTER_DATA_SOURCE_IMPL2_(counter, name)      \
+  [[maybe_unused]] static const ::nabla::DataSourceRegistrar \
+      nabla_data_source_registrar_##counter = ::nabla::DataSourceDef(name)
+
+}  // namespace nabla
+
+#endif  // NABLA_CORE_DATA_SOURCE_H_

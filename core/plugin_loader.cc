@@ -1,0 +1,210 @@
+#include "core/plugin_loader.h"
+
+#include <dlfcn.h>
+#include <stdlib.h>
+
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <memory>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "core/plugin_api.h"
+#include "core/status_macros.h"
+
+namespace nabla {
+namespace {
+
+struct LoadedPluginList {
+  absl::Mutex mu;
+  // Real paths, to recognise a library loaded under another name.
+  absl::flat_hash_set<std::string> real_paths ABSL_GUARDED_BY(mu);
+  std::vector<std::string> paths ABSL_GUARDED_BY(mu);
+};
+
+LoadedPluginList& Loaded() {
+  static LoadedPluginList* loaded = new LoadedPluginList();
+  return *loaded;
+}
+
+// Closes a library that failed to load, unless it is released.
+struct LibraryCloser {
+  void operator()(void* handle) const { dlclose(handle); }
+};
+using LibraryHandle = std::unique_ptr<void, LibraryCloser>;
+
+// Refuses a definition whose name is taken, by the registry or by an
+// earlier definition of the same plugin.
+template <typename Def, typename Registry>
+absl::Status CheckNames(const std::vector<Def>& defs, const Registry& registry,
+                        absl::string_view kind) {
+  absl::flat_hash_set<std::string> seen;
+  for (const Def& def : defs) {
+    if (registry.Contains(def.name())) {
+      return absl::AlreadyExistsError(
+          absl::StrCat(kind, " '", def.name(), "' is already registered (",
+                       registry.OriginOf(def.name()), ")"));
+    }
+    if (!seen.insert(def.name()).second) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          kind, " '", def.name(), "' is declared twice by this plugin"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Everything the plugin declares must be complete and under a free name
+// before anything is registered.
+absl::Status CheckDeclarations(PluginRegistrar& registrar) {
+  for (const OpDef& op : registrar.ops()) NABLA_RETURN_IF_ERROR(op.Validate());
+  for (const OptimizerDef& def : registrar.optimizers()) {
+    NABLA_RETURN_IF_ERROR(OptimizerRegistry::Global().Check(def));
+  }
+  for (const ScheduleDef& def : registrar.schedules()) {
+    NABLA_RETURN_IF_ERROR(ScheduleRegistry::Global().Check(def));
+  }
+  for (const DataSourceDef& def : registrar.data_sources()) {
+    NABLA_RETURN_IF_ERROR(DataSourceRegistry::Global().Check(def));
+  }
+  NABLA_RETURN_IF_ERROR(
+      CheckNames(registrar.ops(), OpRegistry::Global(), "op"));
+  NABLA_RETURN_IF_ERROR(CheckNames(registrar.optimizers(),
+                                   OptimizerRegistry::Global(), "optimizer"));
+  NABLA_RETURN_IF_ERROR(CheckNames(registrar.schedules(),
+                                   ScheduleRegistry::Global(), "schedule"));
+  NABLA_RETURN_IF_ERROR(CheckNames(registrar.data_sources(),
+                                   DataSourceRegistry::Global(),
+                                   "data source"));
+  return absl::OkStatus();
+}
+
+absl::Status RegisterDeclarations(PluginRegistrar& registrar,
+                                  absl::string_view origin) {
+  for (OpDef& def : registrar.ops()) {
+    NABLA_RETURN_IF_ERROR(OpRegistry::Global().Register(std::move(def), origin));
+  }
+  for (OptimizerDef& def : registrar.optimizers()) {
+    NABLA_RETURN_IF_ERROR(
+        OptimizerRegistry::Global().Register(std::move(def), origin));
+  }
+  for (ScheduleDef& def : registrar.schedules()) {
+    NABLA_RETURN_IF_ERROR(
+        ScheduleRegistry::Global().Register(std::move(def), origin));
+  }
+  for (DataSourceDef& def : registrar.data_sources()) {
+    NABLA_RETURN_IF_ERROR(
+        DataSourceRegistry::Global().Register(std::move(def), origin));
+  }
+  return absl::OkStatus();
+}
+
+// Runs the plugin's registration into `registrar`; the plugin catches what
+// its own code throws, and this catches what escapes anyway.
+absl::Status RunRegistration(const NablaPluginInfo& info,
+                             PluginRegistrar& registrar) {
+  if (info.register_plugin == nullptr) {
+    return absl::InvalidArgumentError("its plugin info has no registration");
+  }
+  const char* error = nullptr;
+  try {
+    error = info.register_plugin(&registrar);
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("its registration threw: ", e.what()));
+  } catch (...) {
+    return absl::InvalidArgumentError("its registration threw");
+  }
+  if (error != nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("its registration threw: ", error));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckHandshake(const NablaPluginInfo& info) {
+  if (static_cast<int>(info.api_version) != HostPluginApiVersion()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "it was built for plugin API version ", info.api_version,
+        ", this nabla expects version ", HostPluginApiVersion(),
+        "; rebuild the plugin against this nabla's headers"));
+  }
+  const char* abi = info.abi == nullptr ? "(none)" : info.abi;
+  if (std::strcmp(abi, HostPluginAbi()) != 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "it was built with ABI \"", abi, "\", this nabla expects \"",
+        HostPluginAbi(),
+        "\"; rebuild the plugin with the same compiler and libraries"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LoadLibrary(const std::string& path, const std::string& real_path)
+    ABSL_EXCLUSIVE_LOCKS_REQUIRED(Loaded().mu) {
+  dlerror();  // clear any earlier error
+  LibraryHandle library(dlopen(real_path.c_str(), RTLD_NOW | RTLD_LOCAL));
+  if (library == nullptr) {
+    const char* error = dlerror();
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot be loaded: ", error == nullptr ? "" : error));
+  }
+  void* entry = dlsym(library.get(), NABLA_PLUGIN_ENTRY_POINT);
+  if (entry == nullptr) {
+    return absl::InvalidArgumentError(
+        "it has no entry point " NABLA_PLUGIN_ENTRY_POINT
+        "(): it is not a nabla plugin (declare one with NABLA_PLUGIN, see "
+        "docs/plugins.md)");
+  }
+  const NablaPluginInfo* info = reinterpret_cast<NablaPluginEntryFn>(entry)();
+  if (info == nullptr) {
+    return absl::InvalidArgumentError(
+        "its entry point " NABLA_PLUGIN_ENTRY_POINT "() returned null");
+  }
+  NABLA_RETURN_IF_ERROR(CheckHandshake(*info));
+  {
+    // The declarations hold the plugin's code: they must be gone before the
+    // library is closed on failure.
+    PluginRegistrar registrar;
+    NABLA_RETURN_IF_ERROR(RunRegistration(*info, registrar));
+    NABLA_RETURN_IF_ERROR(CheckDeclarations(registrar));
+    NABLA_RETURN_IF_ERROR(RegisterDeclarations(registrar, path));
+  }
+  library.release();  // registered kernels run the library's code
+  LoadedPluginList& loaded = Loaded();
+  loaded.real_paths.insert(real_path);
+  loaded.paths.push_back(path);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int HostPluginApiVersion() { return NABLA_PLUGIN_API_VERSION; }
+
+const char* HostPluginAbi() { return NABLA_PLUGIN_ABI; }
+
+absl::Status LoadPlugin(const std::string& path) {
+  char* resolved = realpath(path.c_str(), nullptr);
+  if (resolved == nullptr) {
+    return absl::NotFoundError(absl::StrCat(
+        "plugin ", path, ": cannot be opened: ", std::strerror(errno)));
+  }
+  const std::string real_path = resolved;
+  free(resolved);
+  LoadedPluginList& loaded = Loaded();
+  absl::MutexLock lock(&loaded.mu);
+  if (loaded.real_paths.contains(real_path)) return absl::OkStatus();
+  absl::Status status = LoadLibrary(path, real_path);
+  if (status.ok()) return status;
+  return absl::Status(status.code(),
+                      absl::StrCat("plugin ", path, ": ", status.message()));
+}
+
+std::vector<std::string> LoadedPlugins() {
+  LoadedPluginList& loaded = Loaded();
+  absl::MutexLock lock(&loaded.mu);
+  return loaded.paths;
+}
+
+}  // namespace nabla

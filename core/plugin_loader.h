@@ -1,0 +1,37 @@
+// Loading plugin libraries (see core/plugin_api.h) into the registries.
+//
+//   NABLA_RETURN_IF_ERROR(LoadPlugin("bazel-bin/plugins/examples/libprelu.so"));
+//
+// The process that loads plugins must export nabla's symbols to them:
+// train_graph and the tests that load plugins are linked with -rdynamic.
+#ifndef NABLA_CORE_PLUGIN_LOADER_H_
+#define NABLA_CORE_PLUGIN_LOADER_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+
+namespace nabla {
+
+// The plugin API version and ABI of this build of nabla, which a plugin's
+// must equal.
+int HostPluginApiVersion();
+const char* HostPluginAbi();
+
+// Opens the library at `path`, checks its handshake and registers what it
+// declares, all or nothing. Each failure is an error that starts with
+// "plugin <path>: " and says what went wrong: the file cannot be opened, it
+// has no nabla_plugin_entry, its API version or ABI differ from this
+// nabla's (both are shown), its registration threw, or a definition is
+// refused (a taken name, an incomplete op). A library that fails is closed
+// again; one that loads stays loaded for the life of the process. Loading
+// the same file twice does nothing the second time.
+absl::Status LoadPlugin(const std::string& path);
+
+// Paths of the plugins loaded so far, in order.
+std::vector<std::string> LoadedPlugins();
+
+}  // namespace nabla
+
+#endif  // NABLA_CORE_PLUGIN_LOADER_H_

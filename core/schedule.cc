@@ -1,0 +1,14 @@
+#include "core/schedule.h"
+
+namespace nabla {
+
+ScheduleRegistry& ScheduleRegistry::Global() {
+  static ScheduleRegistry* registry = new ScheduleRegistry();
+  return *registry;
+}
+
+ScheduleRegistrar::ScheduleRegistrar(const ScheduleDef& def) {
+  CheckBuiltinRegistration(ScheduleRegistry::Global().Register(def));
+}
+
+}  // namespace nabla
