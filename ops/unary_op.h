@@ -1,5 +1,5 @@
 // Elementwise ops of one input: Neg, Square, Exp, Log and the activation
-// plugins (Sigmoid, Tanh, ReLU).
+// plugins (Sigmoid, Tanh, ReLU, LeakyReLU, GELU, ...).
 //
 // An op supplies a functor with its value and derivative; the derivative
 // gets both x and y = f(x), so it can use whichever is natural:
@@ -12,10 +12,33 @@
 //       .ShapeFn(UnaryShape)
 //       .Forward(UnaryForward<TanhFn>)
 //       .Gradient(UnaryGradient<TanhFn>);
+//
+// A functor with parameters reads them from the node's attributes: it has a
+// constructor from `const ResolvedAttrs&` and const member Value and
+// Derivative. The kernels build it once per call, before the loop. Kernels
+// cannot fail, so the op's shape function checks the attributes:
+//
+//   struct LeakyReluFn {
+//     explicit LeakyReluFn(const ResolvedAttrs& attrs)
+//         : alpha(attrs.GetFloat("alpha")) {}
+//     template <typename T>
+//     T Value(T x) const { return x > 0 ? x : T(alpha) * x; }
+//     template <typename T>
+//     T Derivative(T x, T) const { return x > 0 ? 1 : T(alpha); }
+//     double alpha;
+//   };
+//   absl::Status LeakyReluShape(ShapeContext& ctx) {
+//     NABLA_RETURN_IF_ERROR(CheckFiniteAttr(ctx.attrs(), "alpha"));
+//     return UnaryShape(ctx);
+//   }
 #ifndef NABLA_OPS_UNARY_OP_H_
 #define NABLA_OPS_UNARY_OP_H_
 
+#include <type_traits>
+
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "core/attrs.h"
 #include "core/kernel_context.h"
 #include "core/parallel.h"
 #include "core/tensor.h"
@@ -25,9 +48,27 @@ namespace nabla {
 // y has the dtype and shape of x (rank <= kMaxRank).
 absl::Status UnaryShape(ShapeContext& ctx);
 
+// OK when the float attribute `name` is finite; otherwise InvalidArgument
+// naming the attribute and its value. For shape functions of ops whose
+// functor reads a float attribute.
+absl::Status CheckFiniteAttr(const ResolvedAttrs& attrs,
+                             absl::string_view name);
+
+// The functor of a kernel call: built from the attributes when Fn has such a
+// constructor, default-constructed otherwise.
+template <typename Fn>
+Fn MakeUnaryFn(const ResolvedAttrs& attrs) {
+  if constexpr (std::is_constructible_v<Fn, const ResolvedAttrs&>) {
+    return Fn(attrs);
+  } else {
+    return Fn{};
+  }
+}
+
 // y = Fn::Value(x), elementwise.
 template <typename Fn>
 absl::Status UnaryForward(const KernelContext& ctx) {
+  const Fn fn = MakeUnaryFn<Fn>(ctx.attrs());
   const Tensor& x = ctx.input(0);
   Tensor& y = ctx.output(0);
   DispatchFloat(x.dtype(), [&](auto zero) {
@@ -35,7 +76,7 @@ absl::Status UnaryForward(const KernelContext& ctx) {
     const T* px = x.data<T>();
     T* py = y.data<T>();
     ParallelFor(x.num_elements(), GrainFor(4), [&](int64_t lo, int64_t hi) {
-      for (int64_t i = lo; i < hi; ++i) py[i] = Fn::Value(px[i]);
+      for (int64_t i = lo; i < hi; ++i) py[i] = fn.Value(px[i]);
     });
   });
   return absl::OkStatus();
@@ -46,6 +87,7 @@ template <typename Fn>
 absl::Status UnaryGradient(const GradientContext& ctx) {
   Tensor* dx = ctx.input_grad(0);
   if (dx == nullptr) return absl::OkStatus();
+  const Fn fn = MakeUnaryFn<Fn>(ctx.attrs());
   const Tensor& x = ctx.input(0);
   const Tensor& y = ctx.output(0);
   const Tensor& dy = ctx.output_grad(0);
@@ -57,7 +99,7 @@ absl::Status UnaryGradient(const GradientContext& ctx) {
     T* out = dx->data<T>();
     ParallelFor(x.num_elements(), GrainFor(4), [&](int64_t lo, int64_t hi) {
       for (int64_t i = lo; i < hi; ++i) {
-        out[i] = pg[i] * Fn::Derivative(px[i], py[i]);
+        out[i] = pg[i] * fn.Derivative(px[i], py[i]);
       }
     });
   });

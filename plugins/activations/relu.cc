@@ -23,6 +23,7 @@ struct ReluFn {
 NABLA_REGISTER_OP("ReLU")
     .Input("x")
     .Output("y")
+    .Category(OpCategory::kActivation)
     .ShapeFn(UnaryShape)
     .Forward(UnaryForward<ReluFn>)
     .Gradient(UnaryGradient<ReluFn>)

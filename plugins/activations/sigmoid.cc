@@ -28,6 +28,7 @@ struct SigmoidFn {
 NABLA_REGISTER_OP("Sigmoid")
     .Input("x")
     .Output("y")
+    .Category(OpCategory::kActivation)
     .ShapeFn(UnaryShape)
     .Forward(UnaryForward<SigmoidFn>)
     .Gradient(UnaryGradient<SigmoidFn>)

@@ -24,6 +24,7 @@ struct TanhFn {
 NABLA_REGISTER_OP("Tanh")
     .Input("x")
     .Output("y")
+    .Category(OpCategory::kActivation)
     .ShapeFn(UnaryShape)
     .Forward(UnaryForward<TanhFn>)
     .Gradient(UnaryGradient<TanhFn>)
