@@ -1,51 +1,99 @@
-// SGD: plain stochastic gradient descent, w <- w - learning_rate * g.
+// SGD: stochastic gradient descent with optional momentum, Nesterov momentum
+// and L2 weight decay, as PyTorch's torch.optim.SGD with dampening 0.
+//
+// With variable w, gradient g, learning rate lr, momentum mu, weight decay
+// wd and momentum buffer b:
+//
+//   g <- g + wd * w
+//   b <- mu * b + g                                  (only when mu > 0)
+//   d  = g + mu * b  (nesterov),  b  (mu > 0),  g  (mu = 0)
+//   w <- w - lr * d
+//
+// PyTorch starts the buffer at b = g on the first step, which is what
+// b = mu * 0 + g gives from the zero slot.
+//
+// Slot "momentum" holds b; it exists only when mu > 0.
 #include <memory>
+#include <string>
+#include <vector>
 
-#include "absl/status/status.h"
-#include "absl/strings/str_cat.h"
 #include "core/optimizer.h"
 #include "core/parallel.h"
+#include "core/status_macros.h"
+#include "plugins/optimizers/setting_checks.h"
 
 namespace nabla {
 namespace {
 
 class Sgd : public Optimizer {
  public:
-  explicit Sgd(double learning_rate) : learning_rate_(learning_rate) {}
+  Sgd(double momentum, bool nesterov, double weight_decay)
+      : momentum_(momentum), nesterov_(nesterov), weight_decay_(weight_decay) {}
 
-  std::vector<std::string> SlotNames() const override { return {}; }
+  std::vector<std::string> SlotNames() const override {
+    if (momentum_ > 0) return {"momentum"};
+    return {};
+  }
 
-  void Apply(int64_t /*step*/, Tensor& value, const Tensor& grad,
-             absl::Span<Tensor* const> /*slots*/) const override {
+  void Apply(const UpdateContext& update, Tensor& value, const Tensor& grad,
+             absl::Span<Tensor* const> slots) const override {
     DispatchFloat(value.dtype(), [&](auto zero) {
-      using T = decltype(zero);
-      T* w = value.data<T>();
-      const T* g = grad.data<T>();
-      const T rate = static_cast<T>(learning_rate_);
-      ParallelFor(value.num_elements(), GrainFor(1),
-                  [&](int64_t begin, int64_t end) {
-                    for (int64_t i = begin; i < end; ++i) w[i] -= rate * g[i];
-                  });
+      Update<decltype(zero)>(update.learning_rate, value, grad, slots);
     });
   }
 
  private:
-  const double learning_rate_;
+  template <typename T>
+  void Update(double learning_rate, Tensor& value, const Tensor& grad,
+              absl::Span<Tensor* const> slots) const {
+    T* w = value.data<T>();
+    const T* g = grad.data<T>();
+    T* b = momentum_ > 0 ? slots[0]->data<T>() : nullptr;
+    const T lr = static_cast<T>(learning_rate);
+    const T mu = static_cast<T>(momentum_);
+    const T wd = static_cast<T>(weight_decay_);
+    const bool decay = weight_decay_ != 0, nesterov = nesterov_;
+    ParallelFor(value.num_elements(), GrainFor(4),
+                [&](int64_t begin, int64_t end) {
+                  for (int64_t i = begin; i < end; ++i) {
+                    T d = decay ? g[i] + wd * w[i] : g[i];
+                    if (b != nullptr) {
+                      b[i] = mu * b[i] + d;
+                      d = nesterov ? d + mu * b[i] : b[i];
+                    }
+                    w[i] -= lr * d;
+                  }
+                });
+  }
+
+  double momentum_;
+  bool nesterov_;
+  double weight_decay_;
 };
 
 absl::StatusOr<std::unique_ptr<Optimizer>> MakeSgd(const ResolvedAttrs& attrs) {
-  const double learning_rate = attrs.GetFloat("learning_rate");
-  if (!(learning_rate > 0) || !std::isfinite(learning_rate)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "learning_rate must be a positive number, got ", learning_rate));
+  const double momentum = attrs.GetFloat("momentum");
+  const bool nesterov = attrs.GetBool("nesterov");
+  const double weight_decay = attrs.GetFloat("weight_decay");
+  NABLA_RETURN_IF_ERROR(CheckNonNegative("momentum", momentum));
+  NABLA_RETURN_IF_ERROR(CheckNonNegative("weight_decay", weight_decay));
+  if (nesterov && momentum == 0) {
+    return absl::InvalidArgumentError(
+        "nesterov needs momentum > 0, got momentum 0");
   }
-  return std::make_unique<Sgd>(learning_rate);
+  return std::make_unique<Sgd>(momentum, nesterov, weight_decay);
 }
 
 NABLA_REGISTER_OPTIMIZER("SGD")
     .Attr("learning_rate", 0.01)
+    .Attr("momentum", 0.0)
+    .Attr("nesterov", false)
+    .Attr("weight_decay", 0.0)
     .Factory(MakeSgd)
-    .Doc("Stochastic gradient descent: w <- w - learning_rate * grad.");
+    .Doc(
+        "Stochastic gradient descent with optional (Nesterov) momentum and "
+        "L2 weight decay, as torch.optim.SGD: b <- momentum * b + grad; "
+        "w <- w - learning_rate * b.");
 
 }  // namespace
 }  // namespace nabla
