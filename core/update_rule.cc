@@ -37,7 +37,9 @@ void UpdateRule::ClipGradients(absl::Span<Tensor* const> grads) const {
     for (Tensor* grad : grads) {
       DispatchFloat(grad->dtype(), [&](auto zero) {
         using T = decltype(zero);
-        const T limit = static_cast<T>(clipping_.value);
+        // The largest T not above the setting: float32 rounds 0.3 up.
+        T limit = static_cast<T>(clipping_.value);
+        if (limit > clipping_.value) limit = std::nextafter(limit, T{0});
         T* g = grad->data<T>();
         for (int64_t i = 0; i < grad->num_elements(); ++i) {
           g[i] = std::clamp(g[i], -limit, limit);

@@ -1,4 +1,4 @@
-#include "tests/gradient_checker.h"
+#include "core/gradient_check.h"
 
 #include "core/op_registry.h"
 #include "gtest/gtest.h"

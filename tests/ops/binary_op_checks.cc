@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "tests/gradient_checker.h"
+#include "core/gradient_check.h"
 #include "tests/status_matchers.h"
 
 namespace nabla {

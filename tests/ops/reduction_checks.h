@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
-#include "tests/gradient_checker.h"
+#include "core/gradient_check.h"
 
 namespace nabla {
 

@@ -3,7 +3,7 @@
 
 #include "core/attrs.h"
 #include "gtest/gtest.h"
-#include "tests/gradient_checker.h"
+#include "core/gradient_check.h"
 #include "tests/op_test_util.h"
 #include "tests/status_matchers.h"
 
