@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# End-to-end: train_graph with plugins. --plugin with the example PReLU
+# library (built by Bazel, and again by a plain g++ command line against
+# the plugin SDK headers), --list, --gradcheck, and the errors for bad
+# plugins.
+set -uo pipefail
+
+ROOT="$TEST_SRCDIR/nabla"
+TRAIN="$ROOT/tools/train_graph"
+PRELU="$ROOT/plugins/examples/libprelu.so"
+MODEL="$ROOT/examples/prelu_xor.pbtxt"
+TMP="${TEST_TMPDIR:-$(mktemp -d)}"
+failures=0
+
+fail() {
+  echo "FAIL: $*" >&2
+  failures=$((failures + 1))
+}
+
+expect_contains() {
+  if [[ "$1" != *"$2"* ]]; then fail "$3: expected '$2' in: $1"; fi
+}
+
+# Every output of "predict [..] -> [v]" within 0.05 of the XOR targets.
+expect_xor() {
+  local values
+  values=$(sed -n 's/^predict .* -> \[\(.*\)\]$/\1/p' <<<"$1" | tr '\n' ' ')
+  awk -v v="$values" 'BEGIN {
+    split(v, p, " "); split("0 1 1 0", t, " ");
+    for (i = 1; i <= 4; i++) if (p[i] - t[i] > 0.05 || t[i] - p[i] > 0.05) exit 1
+  }' || fail "$2: predictions '$values' are not XOR"
+}
+
+# --- training with the Bazel-built plugin ------------------------------
+out=$("$TRAIN" "$MODEL" --plugin "$PRELU" --predict "0,0; 0,1; 1,0; 1,1") ||
+  fail "training with --plugin exited $?"
+expect_xor "$out" "bazel-built plugin"
+
+# --- --list: built-ins of every kind and the plugin's op with its origin --
+out=$("$TRAIN" --list --plugin "$PRELU") || fail "--list exited $?"
+for section in "ops:" "activations:" "losses:" "optimizers:" "schedules:" "data sources:"; do
+  expect_contains "$out" "$section" "--list section"
+done
+expect_contains "$out" "  PReLU(x, alpha) -> (y)  [$PRELU]" "--list plugin op"
+expect_contains "$out" "  LeakyReLU(x) -> (y)  alpha=0.01  [built in]" "--list attribute default"
+expect_contains "$out" "SparseSoftmaxCrossEntropy(logits, labels (no gradient))" "--list loss"
+expect_contains "$out" "  Adam  learning_rate=0.001, beta1=0.9" "--list optimizer"
+expect_contains "$out" "  step  step_size: int (required), gamma=0.1  [built in]" "--list schedule"
+
+# --- --gradcheck over every op of the model, plugin op included ---------
+out=$("$TRAIN" "$MODEL" --plugin "$PRELU" --gradcheck) || fail "--gradcheck exited $?"
+expect_contains "$out" "PReLU (plugin)" "--gradcheck plugin op"
+if grep -q "FAIL" <<<"$out"; then fail "--gradcheck reported a failure: $out"; fi
+rows=$(grep -cE ' ok( |$)' <<<"$out")
+# MatMul a,b twice; BiasAdd x,bias twice; PReLU x,alpha; MSE both inputs.
+[[ $rows -eq 12 ]] || fail "--gradcheck: expected 12 checked inputs, got $rows: $out"
+
+# --- the same plugin built by g++ against the SDK headers ---------------
+mkdir -p "$TMP/sdk"
+tar -xf "$ROOT/core/nabla_plugin_sdk.tar" -C "$TMP/sdk" || fail "untar SDK"
+g++ -std=c++17 -O2 -fPIC -shared -I "$TMP/sdk/include" \
+  "$ROOT/plugins/examples/prelu.cc" -o "$TMP/libprelu_gxx.so" ||
+  fail "g++ could not build the example plugin against the SDK"
+out=$("$TRAIN" "$MODEL" --plugin "$TMP/libprelu_gxx.so" --predict "0,0; 0,1; 1,0; 1,1") ||
+  fail "training with the g++-built plugin exited $?"
+expect_xor "$out" "g++-built plugin"
+
+# --- errors -------------------------------------------------------------
+err=$("$TRAIN" "$MODEL" --plugin "$TMP/missing.so" 2>&1 >/dev/null); code=$?
+[[ $code -eq 1 ]] || fail "missing plugin: exit $code"
+expect_contains "$err" "plugin $TMP/missing.so: cannot be opened: No such file or directory" "missing plugin message"
+
+err=$("$TRAIN" "$MODEL" 2>&1 >/dev/null); code=$?
+[[ $code -eq 1 ]] || fail "model without its plugin: exit $code"
+expect_contains "$err" "unknown op 'PReLU'" "model without its plugin message"
+
+err=$("$TRAIN" "$MODEL" --plugin "$PRELU" --plugin "$TMP/libprelu_gxx.so" 2>&1 >/dev/null); code=$?
+[[ $code -eq 1 ]] || fail "the same op from two libraries: exit $code"
+expect_contains "$err" "op 'PReLU' is already registered ($PRELU)" "duplicate op message"
+
+if [[ $failures -gt 0 ]]; then
+  echo "$failures failure(s)"
+  exit 1
+fi
+echo "all train_graph plugin checks passed"
