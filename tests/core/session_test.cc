@@ -3,7 +3,6 @@
 // steady-state training step.
 #include "core/session.h"
 
-#include <atomic>
 #include <cstdlib>
 #include <memory>
 #include <vector>
@@ -13,30 +12,8 @@
 #include "core/model_parser.h"
 #include "core/optimizer.h"
 #include "gtest/gtest.h"
+#include "tests/allocation_counter.h"
 #include "tests/model_test_util.h"
-
-// Counts every malloc, calloc and realloc in the process (operator new, TBB
-// and Abseil all end up here). Interposed over glibc's.
-namespace {
-std::atomic<long> g_allocations{0};
-}  // namespace
-extern "C" {
-void* __libc_malloc(size_t);
-void* __libc_calloc(size_t, size_t);
-void* __libc_realloc(void*, size_t);
-void* malloc(size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return __libc_malloc(size);
-}
-void* calloc(size_t n, size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return __libc_calloc(n, size);
-}
-void* realloc(void* p, size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return __libc_realloc(p, size);
-}
-}
 
 namespace nabla {
 namespace {
@@ -265,21 +242,21 @@ TEST_P(SteadyStateTest, TrainingStepsAllocateNothing) {
   const Feed feeds[] = {{"x", &x}, {"y", &y}};
   // The first steps build the plan and warm up TBB's task pools.
   for (int s = 0; s < 3; ++s) ASSERT_TRUE(session->TrainStep(feeds).ok());
-  const long before = g_allocations.load();
+  const long before = AllocationCount();
   bool all_ok = true;
   for (int s = 0; s < 100; ++s)
     all_ok = all_ok && session->TrainStep(feeds).ok();
-  const long allocations = g_allocations.load() - before;
+  const long allocations = AllocationCount() - before;
   EXPECT_TRUE(all_ok);
   EXPECT_EQ(allocations, 0) << "heap allocations in 100 steady-state steps";
 }
 
 TEST(SteadyStateCounterTest, CounterSeesAllocations) {
   // Guards the test above against a counter that counts nothing.
-  const long before = g_allocations.load();
+  const long before = AllocationCount();
   void* volatile p = std::malloc(1000);
   std::free(p);
-  EXPECT_EQ(g_allocations.load() - before, 1);
+  EXPECT_EQ(AllocationCount() - before, 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Threads, SteadyStateTest, ::testing::Values(1, 2),

@@ -1,6 +1,5 @@
 // Every loss trains inside a session, for any thread count, without heap
 // allocation once the plan is built (kernels run every training step).
-#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <memory>
@@ -10,30 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "core/session.h"
 #include "gtest/gtest.h"
+#include "tests/allocation_counter.h"
 #include "tests/model_test_util.h"
-
-// Counts every malloc, calloc and realloc in the process, as
-// tests/core/session_test.cc does. Interposed over glibc's.
-namespace {
-std::atomic<long> g_allocations{0};
-}  // namespace
-extern "C" {
-void* __libc_malloc(size_t);
-void* __libc_calloc(size_t, size_t);
-void* __libc_realloc(void*, size_t);
-void* malloc(size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return __libc_malloc(size);
-}
-void* calloc(size_t n, size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return __libc_calloc(n, size);
-}
-void* realloc(void* p, size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return __libc_realloc(p, size);
-}
-}
 
 namespace nabla {
 namespace {
@@ -126,14 +103,14 @@ std::vector<double> Train(int threads, int steps, long* allocations) {
     EXPECT_TRUE(loss.ok()) << loss.status();
     if (!loss.ok()) return {};
   }
-  const long before = g_allocations.load();
+  const long before = AllocationCount();
   bool all_ok = true;
   for (int s = 0; s < steps; ++s) {
     auto loss = session->TrainStep(feeds);
     all_ok = all_ok && loss.ok();
     losses.push_back(loss.ok() ? *loss : 0);
   }
-  *allocations = g_allocations.load() - before;
+  *allocations = AllocationCount() - before;
   EXPECT_TRUE(all_ok);
   return losses;
 }
@@ -154,10 +131,10 @@ TEST(LossesSteadyStateTest, TrainWithoutAllocatingAndDeterministically) {
 }
 
 TEST(LossesSteadyStateTest, CounterSeesAllocations) {
-  const long before = g_allocations.load();
+  const long before = AllocationCount();
   void* volatile p = std::malloc(1000);
   std::free(p);
-  EXPECT_EQ(g_allocations.load() - before, 1);
+  EXPECT_EQ(AllocationCount() - before, 1);
 }
 
 }  // namespace

@@ -1,7 +1,6 @@
 // What every built-in optimizer owes the session: it is registered, its
 // update does not depend on how ParallelFor's chunks are scheduled, and
 // Apply() allocates nothing.
-#include <atomic>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -9,31 +8,9 @@
 
 #include "core/optimizer.h"
 #include "gtest/gtest.h"
+#include "tests/allocation_counter.h"
 #include "tbb/task_arena.h"
 #include "tests/plugins/optimizers/optimizer_test_util.h"
-
-// Counts every malloc, calloc and realloc in the process (operator new, TBB
-// and Abseil all end up here). Interposed over glibc's.
-namespace {
-std::atomic<long> g_allocations{0};
-}  // namespace
-extern "C" {
-void* __libc_malloc(size_t);
-void* __libc_calloc(size_t, size_t);
-void* __libc_realloc(void*, size_t);
-void* malloc(size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return __libc_malloc(size);
-}
-void* calloc(size_t n, size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return __libc_calloc(n, size);
-}
-void* realloc(void* p, size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return __libc_realloc(p, size);
-}
-}
 
 namespace nabla {
 namespace {
@@ -110,11 +87,11 @@ TEST_P(OptimizerTest, ApplyAllocatesNothing) {
       for (int64_t step = 1; step <= 3; ++step) {
         optimizer->Apply({step, 0.01}, value, grad, slot_pointers);
       }
-      const long before = g_allocations.load();
+      const long before = AllocationCount();
       for (int64_t step = 4; step <= 20; ++step) {
         optimizer->Apply({step, 0.01}, value, grad, slot_pointers);
       }
-      allocations = g_allocations.load() - before;
+      allocations = AllocationCount() - before;
     });
     EXPECT_EQ(allocations, 0) << DTypeName(dtype);
   }
