@@ -37,8 +37,7 @@ class AttrDeclarer {
     return Declare(std::move(name), AttrType::kFloat, MakeAttr(default_value));
   }
   Def& Attr(std::string name, const char* default_value) {
-    return Declare(std::move(name), AttrType::kString,
-                   MakeAttr(default_value));
+    return Declare(std::move(name), AttrType::kString, MakeAttr(default_value));
   }
   Def& IntListAttr(std::string name, std::vector<int64_t> default_value) {
     return Declare(std::move(name), AttrType::kIntList,

@@ -153,6 +153,58 @@ absl::Status RestoreCheckpoint(const Checkpoint& checkpoint,
                                       "' of the model is missing"));
     }
   }
+  // Slots come back only into the optimizer that wrote them; then every
+  // slot it keeps must be there, or training would resume from zeros.
+  struct RestoredSlot {
+    int node;
+    int index;
+    Tensor value;
+  };
+  std::vector<RestoredSlot> slots;
+  const UpdateRule* rule = session.update_rule();
+  if (rule != nullptr && checkpoint.optimizer() == rule->optimizer_name()) {
+    const std::vector<std::string> names = rule->optimizer().SlotNames();
+    absl::flat_hash_set<std::string> seen;
+    for (const SlotValue& slot : checkpoint.slot()) {
+      const std::string what = absl::StrCat(
+          "slot '", slot.slot(), "' of variable '", slot.variable(), "'");
+      auto it = std::find(names.begin(), names.end(), slot.slot());
+      // A slot these settings do not keep (momentum turned off) is dropped.
+      if (it == names.end()) continue;
+      auto node = graph.FindNode(slot.variable());
+      if (!node.ok() || session.slots(*node).size() != names.size()) {
+        problems.push_back(
+            absl::StrCat(what, ": not a trainable Variable of this model"));
+        continue;
+      }
+      auto tensor = TensorFromProto(slot.value(), what);
+      if (!tensor.ok()) {
+        problems.push_back(std::string(tensor.status().message()));
+        continue;
+      }
+      const int index = static_cast<int>(it - names.begin());
+      const Tensor& target = session.slots(*node)[index];
+      if (tensor->shape() != target.shape() ||
+          tensor->dtype() != target.dtype()) {
+        problems.push_back(
+            absl::StrCat(what, " is ", DTypeName(tensor->dtype()),
+                         tensor->shape().ToString(), " in the checkpoint but ",
+                         DTypeName(target.dtype()), target.shape().ToString(),
+                         " in the model"));
+        continue;
+      }
+      seen.insert(absl::StrCat(slot.variable(), "/", slot.slot()));
+      slots.push_back({*node, index, *std::move(tensor)});
+    }
+    for (int v : session.variable_nodes()) {
+      for (size_t i = 0; i < session.slots(v).size(); ++i) {
+        if (!seen.contains(absl::StrCat(graph.node(v).name, "/", names[i]))) {
+          problems.push_back(absl::StrCat("slot '", names[i], "' of variable '",
+                                          graph.node(v).name, "' is missing"));
+        }
+      }
+    }
+  }
   if (!problems.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         path, ": checkpoint does not match the model (from another model?):\n",
@@ -162,20 +214,8 @@ absl::Status RestoreCheckpoint(const Checkpoint& checkpoint,
     NABLA_RETURN_IF_ERROR(
         session.SetVariable(v, values.at(graph.node(v).name)));
   }
-  const UpdateRule* rule = session.update_rule();
-  if (rule != nullptr && checkpoint.optimizer() == rule->optimizer_name()) {
-    const std::vector<std::string> names = rule->optimizer().SlotNames();
-    for (const SlotValue& slot : checkpoint.slot()) {
-      auto node = graph.FindNode(slot.variable());
-      auto it = std::find(names.begin(), names.end(), slot.slot());
-      if (!node.ok() || it == names.end()) continue;
-      auto tensor = TensorFromProto(slot.value(), slot.slot());
-      Tensor& target = session.slots(*node)[it - names.begin()];
-      if (tensor.ok() && tensor->shape() == target.shape() &&
-          tensor->dtype() == target.dtype()) {
-        target = *tensor;
-      }
-    }
+  for (RestoredSlot& slot : slots) {
+    session.slots(slot.node)[slot.index] = std::move(slot.value);
   }
   session.set_step(checkpoint.step());
   return absl::OkStatus();

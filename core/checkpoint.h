@@ -21,11 +21,14 @@ absl::Status SaveCheckpoint(const Session& session, const std::string& path);
 // Reads and parses a checkpoint; errors name the path.
 absl::StatusOr<Checkpoint> ReadCheckpoint(const std::string& path);
 
-// Restores variables (and slots, when the session trains with the optimizer
-// that wrote them) and the step. Every variable of the graph must be in the
-// checkpoint with the same dtype and shape, and the checkpoint must hold no
-// other variables; otherwise nothing is changed and the error lists every
-// difference.
+// Restores variables, optimizer slots and the step. Every variable of the
+// graph must be in the checkpoint with the same dtype and shape, and the
+// checkpoint must hold no other variables. When the session trains with the
+// optimizer that wrote the checkpoint, every slot it keeps must be there
+// too; slots that it does not keep with its present settings, and slots of
+// another optimizer, are not restored.
+// Otherwise nothing is changed and the error lists every difference. Call
+// it after Session::SetTraining(), which starts slots at zero.
 absl::Status RestoreCheckpoint(const Checkpoint& checkpoint,
                                const std::string& path, Session& session);
 

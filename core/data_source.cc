@@ -8,6 +8,7 @@ DataSourceRegistry& DataSourceRegistry::Global() {
 }
 
 DataSourceRegistrar::DataSourceRegistrar(const DataSourceDef& def) {
+  if (!StaticRegistrationAllowed("data source", def.name())) return;
   CheckBuiltinRegistration(DataSourceRegistry::Global().Register(def));
 }
 

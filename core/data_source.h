@@ -62,7 +62,7 @@ class DataSourceRegistrar {
   NABLA_REGISTER_DATA_SOURCE_IMPL_(__COUNTER__, name)
 #define NABLA_REGISTER_DATA_SOURCE_IMPL_(counter, name) \
   NABLA_REGISTER_DATA_SOURCE_IMPL2_(counter, name)
-#define NABLA_REGISTER_DATA_SOURCE_IMPL2_(counter, name)      \
+#define NABLA_REGISTER_DATA_SOURCE_IMPL2_(counter, name)     \
   [[maybe_unused]] static const ::nabla::DataSourceRegistrar \
       nabla_data_source_registrar_##counter = ::nabla::DataSourceDef(name)
 

@@ -9,8 +9,8 @@
 namespace nabla {
 
 absl::Status Dataset::AddColumn(const Graph& graph,
-                                 const std::string& placeholder_name,
-                                 absl::string_view where, Tensor value) {
+                                const std::string& placeholder_name,
+                                absl::string_view where, Tensor value) {
   auto node = graph.FindNode(placeholder_name);
   if (!node.ok()) {
     return absl::InvalidArgumentError(
@@ -24,10 +24,9 @@ absl::Status Dataset::AddColumn(const Graph& graph,
   const Shape& declared = placeholder.output_shapes[0];
   const Shape& shape = value.shape();
   if (shape.rank() < 1 || !declared.IsCompatibleWith(shape)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(where, ": shape ", shape.ToString(),
-                     " does not fit the placeholder's ", declared.ToString(),
-                     " (axis 0 counts samples)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        where, ": shape ", shape.ToString(), " does not fit the placeholder's ",
+        declared.ToString(), " (axis 0 counts samples)"));
   }
   if (!placeholders_.empty() && shape.dim(0) != num_samples_) {
     return absl::InvalidArgumentError(
@@ -36,8 +35,8 @@ absl::Status Dataset::AddColumn(const Graph& graph,
   }
   for (const std::string& seen : placeholders_) {
     if (seen == placeholder_name) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          where, ": '", placeholder_name, "' is already fed"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": '", placeholder_name, "' is already fed"));
     }
   }
   // Samples that come in another dtype are converted once, here.

@@ -71,8 +71,8 @@ class FactoryRegistry {
   virtual absl::Status Check(const Def& def) const {
     if (!def.factory()) return Refuse(def, "no factory");
     if (const AttrDef* twice = def.FindDuplicateAttr()) {
-      return Refuse(def, absl::StrCat("attribute '", twice->name,
-                                      "' is declared twice"));
+      return Refuse(
+          def, absl::StrCat("attribute '", twice->name, "' is declared twice"));
     }
     return absl::OkStatus();
   }
@@ -110,14 +110,14 @@ class FactoryRegistry {
     std::vector<std::string> errors;
     ResolvedAttrs attrs = ResolveAttrs((*def)->attrs(), given, &errors);
     if (!errors.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          kind(), " '", name, "': ", absl::StrJoin(errors, "; ")));
+      return absl::InvalidArgumentError(
+          absl::StrCat(kind(), " '", name, "': ", absl::StrJoin(errors, "; ")));
     }
     auto made = (*def)->factory()(attrs);
     if (!made.ok()) {
-      return absl::Status(made.status().code(),
-                          absl::StrCat(kind(), " '", name,
-                                       "': ", made.status().message()));
+      return absl::Status(
+          made.status().code(),
+          absl::StrCat(kind(), " '", name, "': ", made.status().message()));
     }
     if (resolved != nullptr) *resolved = std::move(attrs);
     return made;

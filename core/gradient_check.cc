@@ -272,22 +272,23 @@ absl::StatusOr<std::vector<InputGradientError>> MeasureGradient(
       const double difference = std::abs(a - numeric);
       const double magnitude = std::max(std::abs(a), std::abs(numeric));
       // NaN must not hide behind max(): it is the worst error there is.
-      if (!(difference <= error.max_abs_error)) error.max_abs_error = difference;
+      if (!(difference <= error.max_abs_error))
+        error.max_abs_error = difference;
       const double relative = magnitude > 0 ? difference / magnitude : 0.0;
       if (!(relative <= error.max_rel_error)) error.max_rel_error = relative;
       const double tolerance = options.atol + options.rtol * magnitude;
       if (!(difference <= tolerance) && error.first_failure.empty()) {
         error.first_failure = absl::StrCat(
             "op '", op, "': gradient of input ", i, " (", error.name,
-            ", shape ", x[i].shape().ToString(), ") element ", e,
-            ": analytic ", a, " vs numeric ", numeric, " (difference ",
-            difference, " > tolerance ", tolerance, ")");
+            ", shape ", x[i].shape().ToString(), ") element ", e, ": analytic ",
+            a, " vs numeric ", numeric, " (difference ", difference,
+            " > tolerance ", tolerance, ")");
       }
     }
     if (2 * error.kinks > error.checked && error.first_failure.empty()) {
       error.first_failure = absl::StrCat(
-          "op '", op, "': gradient of input ", i, " (", error.name, "): ",
-          error.kinks, " of ", error.checked,
+          "op '", op, "': gradient of input ", i, " (", error.name,
+          "): ", error.kinks, " of ", error.checked,
           " elements are at kinks (one-sided differences disagree); move "
           "the inputs away from them");
     }

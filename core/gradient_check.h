@@ -105,7 +105,8 @@ struct InputGradientError {
 // back as a status: an unknown op, an op without gradient, a kernel error.
 absl::StatusOr<std::vector<InputGradientError>> MeasureGradient(
     absl::string_view op, const AttrMap& attrs,
-    const std::vector<Tensor>& inputs, const GradientCheckOptions& options = {});
+    const std::vector<Tensor>& inputs,
+    const GradientCheckOptions& options = {});
 
 // OK when the op's gradient kernel matches finite differences for float64
 // `inputs`; otherwise a message naming the op, input, element, analytic and

@@ -103,6 +103,7 @@ absl::Status OpRegistry::Register(OpDef def, absl::string_view origin) {
 }
 
 OpRegistrar::OpRegistrar(const OpDef& def) {
+  if (!StaticRegistrationAllowed("op", def.name())) return;
   CheckBuiltinRegistration(OpRegistry::Global().Register(def));
 }
 

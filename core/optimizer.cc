@@ -40,15 +40,15 @@ absl::StatusOr<MadeOptimizer> MakeOptimizer(const OptimizerConfig& config) {
   if (!made.ok()) return made.status();
   const double learning_rate = attrs.GetFloat("learning_rate");
   if (!(learning_rate > 0) || !std::isfinite(learning_rate)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("optimizer '", config.name(),
-                     "': learning_rate must be a positive number, got ",
-                     learning_rate));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "optimizer '", config.name(),
+        "': learning_rate must be a positive number, got ", learning_rate));
   }
   return MadeOptimizer{*std::move(made), learning_rate};
 }
 
 OptimizerRegistrar::OptimizerRegistrar(const OptimizerDef& def) {
+  if (!StaticRegistrationAllowed("optimizer", def.name())) return;
   CheckBuiltinRegistration(OptimizerRegistry::Global().Register(def));
 }
 

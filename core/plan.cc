@@ -253,15 +253,25 @@ bool Plan::Serves(absl::Span<const std::pair<int, const Tensor*>> feeds) const {
 
 absl::Status Plan::RunStep(const StepInfo& step) {
   const OpDef& op = *graph_.node(step.node).op;
+  absl::Status status;
   switch (step.kind) {
     case StepKind::kForward:
-      return op.forward()(*forward_contexts_[step.node]);
+      status = op.forward()(*forward_contexts_[step.node]);
+      break;
     case StepKind::kGradient:
-      return op.gradient()(*gradient_contexts_[step.node]);
+      status = op.gradient()(*gradient_contexts_[step.node]);
+      break;
     case StepKind::kSum:
       return SumGradients(step.node, step.output, step.parts);
   }
-  return absl::OkStatus();
+  if (status.ok()) return status;
+  // Kernels know their values, not their node: say which node failed.
+  return absl::Status(
+      status.code(),
+      absl::StrCat(graph_.Describe(step.node),
+                   step.kind == StepKind::kForward ? " forward: "
+                                                   : " gradient: ",
+                   status.message()));
 }
 
 absl::Status Plan::SumGradients(int node, int output, int parts_index) {

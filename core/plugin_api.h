@@ -40,6 +40,7 @@
 #include "core/optimizer.h"
 #include "core/parallel.h"
 #include "core/schedule.h"
+#include "core/setting_checks.h"
 #include "google/protobuf/stubs/common.h"
 
 // Raised whenever a header a plugin includes changes in a way that breaks
@@ -58,10 +59,9 @@
 #endif
 
 #if defined(_GLIBCXX_RELEASE)
-#define NABLA_PLUGIN_STDLIB_                                   \
-  "libstdc++ " NABLA_PLUGIN_STRINGIFY(_GLIBCXX_RELEASE)        \
-  ", _GLIBCXX_USE_CXX11_ABI=" NABLA_PLUGIN_STRINGIFY(          \
-      _GLIBCXX_USE_CXX11_ABI)
+#define NABLA_PLUGIN_STDLIB_           \
+  "libstdc++ " NABLA_PLUGIN_STRINGIFY( \
+      _GLIBCXX_RELEASE) ", _GLIBCXX_USE_CXX11_ABI=" NABLA_PLUGIN_STRINGIFY(_GLIBCXX_USE_CXX11_ABI)
 #elif defined(_LIBCPP_VERSION)
 #define NABLA_PLUGIN_STDLIB_ "libc++ " NABLA_PLUGIN_STRINGIFY(_LIBCPP_VERSION)
 #else
@@ -71,7 +71,7 @@
 // What a plugin must share with nabla to exchange C++ objects with it: the
 // C++ ABI, the standard library and its string ABI, and the versions of
 // protobuf and Abseil whose types cross the boundary.
-#define NABLA_PLUGIN_ABI                                                 \
+#define NABLA_PLUGIN_ABI \
   NABLA_PLUGIN_COMPILER_ " (C++ ABI " NABLA_PLUGIN_STRINGIFY(            \
       __GXX_ABI_VERSION) "), " NABLA_PLUGIN_STDLIB_                      \
       ", protobuf " NABLA_PLUGIN_STRINGIFY(GOOGLE_PROTOBUF_VERSION)      \
@@ -102,9 +102,7 @@ namespace nabla {
 class PluginRegistrar {
  public:
   void AddOp(OpDef def) { ops_.push_back(std::move(def)); }
-  void AddOptimizer(OptimizerDef def) {
-    optimizers_.push_back(std::move(def));
-  }
+  void AddOptimizer(OptimizerDef def) { optimizers_.push_back(std::move(def)); }
   void AddSchedule(ScheduleDef def) { schedules_.push_back(std::move(def)); }
   void AddDataSource(DataSourceDef def) {
     data_sources_.push_back(std::move(def));

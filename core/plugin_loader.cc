@@ -11,8 +11,10 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "core/plugin_api.h"
+#include "core/registry.h"
 #include "core/status_macros.h"
 
 namespace nabla {
@@ -75,16 +77,16 @@ absl::Status CheckDeclarations(PluginRegistrar& registrar) {
                                    OptimizerRegistry::Global(), "optimizer"));
   NABLA_RETURN_IF_ERROR(CheckNames(registrar.schedules(),
                                    ScheduleRegistry::Global(), "schedule"));
-  NABLA_RETURN_IF_ERROR(CheckNames(registrar.data_sources(),
-                                   DataSourceRegistry::Global(),
-                                   "data source"));
+  NABLA_RETURN_IF_ERROR(CheckNames(
+      registrar.data_sources(), DataSourceRegistry::Global(), "data source"));
   return absl::OkStatus();
 }
 
 absl::Status RegisterDeclarations(PluginRegistrar& registrar,
                                   absl::string_view origin) {
   for (OpDef& def : registrar.ops()) {
-    NABLA_RETURN_IF_ERROR(OpRegistry::Global().Register(std::move(def), origin));
+    NABLA_RETURN_IF_ERROR(
+        OpRegistry::Global().Register(std::move(def), origin));
   }
   for (OptimizerDef& def : registrar.optimizers()) {
     NABLA_RETURN_IF_ERROR(
@@ -126,10 +128,10 @@ absl::Status RunRegistration(const NablaPluginInfo& info,
 
 absl::Status CheckHandshake(const NablaPluginInfo& info) {
   if (static_cast<int>(info.api_version) != HostPluginApiVersion()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "it was built for plugin API version ", info.api_version,
-        ", this nabla expects version ", HostPluginApiVersion(),
-        "; rebuild the plugin against this nabla's headers"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("it was built for plugin API version ", info.api_version,
+                     ", this nabla expects version ", HostPluginApiVersion(),
+                     "; rebuild the plugin against this nabla's headers"));
   }
   const char* abi = info.abi == nullptr ? "(none)" : info.abi;
   if (std::strcmp(abi, HostPluginAbi()) != 0) {
@@ -144,11 +146,19 @@ absl::Status CheckHandshake(const NablaPluginInfo& info) {
 absl::Status LoadLibrary(const std::string& path, const std::string& real_path)
     ABSL_EXCLUSIVE_LOCKS_REQUIRED(Loaded().mu) {
   dlerror();  // clear any earlier error
+  BeginOpeningPlugin();
   LibraryHandle library(dlopen(real_path.c_str(), RTLD_NOW | RTLD_LOCAL));
+  const std::vector<std::string> static_registrations = EndOpeningPlugin();
   if (library == nullptr) {
     const char* error = dlerror();
     return absl::InvalidArgumentError(
         absl::StrCat("cannot be loaded: ", error == nullptr ? "" : error));
+  }
+  if (!static_registrations.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "it registers ", absl::StrJoin(static_registrations, ", "),
+        " with NABLA_REGISTER_* when it is opened, before its handshake; a "
+        "plugin registers through NABLA_PLUGIN (see docs/plugins.md)"));
   }
   void* entry = dlsym(library.get(), NABLA_PLUGIN_ENTRY_POINT);
   if (entry == nullptr) {

@@ -53,6 +53,31 @@ void CheckBuiltinRegistration(const absl::Status& status) {
   std::abort();
 }
 
+namespace {
+
+struct PluginOpening {
+  bool active = false;
+  std::vector<std::string> refused;
+};
+
+// dlopen() runs a library's static initialisers on the calling thread.
+thread_local PluginOpening plugin_opening;
+
+}  // namespace
+
+bool StaticRegistrationAllowed(absl::string_view kind, absl::string_view name) {
+  if (!plugin_opening.active) return true;
+  plugin_opening.refused.push_back(absl::StrCat(kind, " '", name, "'"));
+  return false;
+}
+
+void BeginOpeningPlugin() { plugin_opening = {true, {}}; }
+
+std::vector<std::string> EndOpeningPlugin() {
+  plugin_opening.active = false;
+  return std::move(plugin_opening.refused);
+}
+
 std::string SuggestionText(absl::string_view name,
                            const std::vector<std::string>& known) {
   const std::vector<std::string> close = ClosestNames(name, known);

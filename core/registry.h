@@ -37,6 +37,17 @@ std::string SuggestionText(absl::string_view name,
 // a bug in nabla, so it is printed and the process stops before main().
 void CheckBuiltinRegistration(const absl::Status& status);
 
+// Static registrars (the NABLA_REGISTER_* macros) ask this first. While a
+// plugin library is being opened on this thread, it records "<kind>
+// '<name>'" and returns false: a plugin registers through NABLA_PLUGIN,
+// after the loader has checked its handshake.
+bool StaticRegistrationAllowed(absl::string_view kind, absl::string_view name);
+
+// For the plugin loader, around opening a library: the registrations that
+// StaticRegistrationAllowed() refused in between.
+void BeginOpeningPlugin();
+std::vector<std::string> EndOpeningPlugin();
+
 // The origin of everything compiled into nabla.
 inline constexpr absl::string_view kBuiltIn = "built in";
 
@@ -63,9 +74,9 @@ class Registry {
     }
     auto taken = defs_.find(name);
     if (taken != defs_.end()) {
-      return absl::AlreadyExistsError(
-          absl::StrCat(kind_, " '", name, "' is already registered (",
-                       taken->second.origin, ")"));
+      return absl::AlreadyExistsError(absl::StrCat(kind_, " '", name,
+                                                   "' is already registered (",
+                                                   taken->second.origin, ")"));
     }
     defs_.emplace(name, Stored{std::make_unique<Def>(std::move(def)),
                                std::string(origin)});

@@ -8,6 +8,7 @@ ScheduleRegistry& ScheduleRegistry::Global() {
 }
 
 ScheduleRegistrar::ScheduleRegistrar(const ScheduleDef& def) {
+  if (!StaticRegistrationAllowed("schedule", def.name())) return;
   CheckBuiltinRegistration(ScheduleRegistry::Global().Register(def));
 }
 

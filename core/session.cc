@@ -131,8 +131,8 @@ absl::Status Session::SetTraining(absl::string_view loss, UpdateRule rule) {
                              : 1;
   clip_gradients_.reserve(trainable_nodes_.size());
   slot_pointers_.assign(graph_->num_nodes(), {});
-  for (int v : variable_nodes_) {
-    slots_[v].clear();
+  for (int v : variable_nodes_) slots_[v].clear();
+  for (int v : trainable_nodes_) {
     for (size_t s = 0; s < slot_names.size(); ++s) {
       slots_[v].emplace_back(variables_[v].dtype(), variables_[v].shape());
     }

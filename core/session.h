@@ -71,7 +71,8 @@ class Session {
   const Tensor& variable(int node) const { return variables_[node]; }
   // Replaces a variable's value. InvalidArgument when dtype or shape differ.
   absl::Status SetVariable(int node, const Tensor& value);
-  // The optimizer's slots of `node`, in the optimizer's SlotNames() order.
+  // The optimizer's slots of `node`, in the optimizer's SlotNames() order;
+  // only trainable variables have them.
   std::vector<Tensor>& slots(int node) { return slots_[node]; }
   const std::vector<Tensor>& slots(int node) const { return slots_[node]; }
   // The update rule from SetTraining(); null before it.

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "core/setting_checks.h"
 #include "core/status_macros.h"
 
 namespace nabla {
@@ -73,23 +74,12 @@ void UpdateRule::ClipGradients(absl::Span<Tensor* const> grads) const {
   }
 }
 
-namespace {
-
-absl::Status CheckClipSetting(absl::string_view name, double value) {
-  if (value < 0 || !std::isfinite(value)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "training.optimizer.", name,
-        " must be 0 (off) or a positive number, got ", value));
-  }
-  return absl::OkStatus();
-}
-
-}  // namespace
-
 absl::StatusOr<UpdateRule> MakeUpdateRule(const OptimizerConfig& config) {
   NABLA_ASSIGN_OR_RETURN(MadeOptimizer made, MakeOptimizer(config));
-  NABLA_RETURN_IF_ERROR(CheckClipSetting("clip_value", config.clip_value()));
-  NABLA_RETURN_IF_ERROR(CheckClipSetting("clip_norm", config.clip_norm()));
+  NABLA_RETURN_IF_ERROR(
+      CheckNonNegative("training.optimizer.clip_value", config.clip_value()));
+  NABLA_RETURN_IF_ERROR(
+      CheckNonNegative("training.optimizer.clip_norm", config.clip_norm()));
   const ScheduleConfig& schedule_config = config.schedule();
   if (schedule_config.warmup_steps() < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -98,9 +88,9 @@ absl::StatusOr<UpdateRule> MakeUpdateRule(const OptimizerConfig& config) {
   }
   std::unique_ptr<LearningRateSchedule> schedule;
   if (!schedule_config.name().empty()) {
-    NABLA_ASSIGN_OR_RETURN(schedule, ScheduleRegistry::Global().Make(
-                                         schedule_config.name(),
-                                         schedule_config.attr()));
+    NABLA_ASSIGN_OR_RETURN(
+        schedule, ScheduleRegistry::Global().Make(schedule_config.name(),
+                                                  schedule_config.attr()));
   }
   return UpdateRule(config.name(), std::move(made.optimizer),
                     made.learning_rate, std::move(schedule),

@@ -48,19 +48,19 @@ absl::StatusOr<std::vector<NodeGradientReport>> GradcheckModel(
     }
     auto values = session.Run(feeds, fetches);
     if (!values.ok()) {
-      return absl::Status(values.status().code(),
-                          absl::StrCat("computing the inputs of ",
-                                       graph.Describe(i), ": ",
-                                       values.status().message()));
+      return absl::Status(
+          values.status().code(),
+          absl::StrCat("computing the inputs of ", graph.Describe(i), ": ",
+                       values.status().message()));
     }
     std::vector<Tensor> inputs;
     for (const Tensor& value : *values) inputs.push_back(ToFloat64(value));
     auto measured =
         MeasureGradient(node.op->name(), AttrsOf(node), inputs, options);
     if (!measured.ok()) {
-      return absl::Status(measured.status().code(),
-                          absl::StrCat(graph.Describe(i), ": ",
-                                       measured.status().message()));
+      return absl::Status(
+          measured.status().code(),
+          absl::StrCat(graph.Describe(i), ": ", measured.status().message()));
     }
     report.inputs = *std::move(measured);
     reports.push_back(std::move(report));
@@ -74,10 +74,9 @@ std::string FormatGradcheck(const std::vector<NodeGradientReport>& reports) {
                                     "max abs err", "max rel err", "result");
   std::string failures;
   for (const NodeGradientReport& report : reports) {
-    const std::string op =
-        report.origin == kBuiltIn
-            ? report.op
-            : absl::StrCat(report.op, " (plugin)");
+    const std::string op = report.origin == kBuiltIn
+                               ? report.op
+                               : absl::StrCat(report.op, " (plugin)");
     if (!report.skipped.empty()) {
       absl::StrAppendFormat(&out, "%-16s %-24s %-12s %8s %12s %12s  %s\n",
                             report.node, op, "-", "-", "-", "-",

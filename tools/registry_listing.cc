@@ -19,8 +19,8 @@ std::string DescribeAttrs(const std::vector<AttrDef>& attrs) {
     parts.push_back(attr.default_value.has_value()
                         ? absl::StrCat(attr.name, "=",
                                        AttrValueToString(*attr.default_value))
-                        : absl::StrCat(attr.name, ": ",
-                                       AttrTypeName(attr.type), " (required)"));
+                        : absl::StrCat(attr.name, ": ", AttrTypeName(attr.type),
+                                       " (required)"));
   }
   return absl::StrJoin(parts, ", ");
 }

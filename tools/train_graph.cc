@@ -319,7 +319,9 @@ absl::Status Run(const Options& options) {
       Session::Create(std::make_shared<const Graph>(std::move(graph)),
                       session_options));
   const bool has_training = !parsed.model.training().loss().empty();
-  if (has_training || !options.resume.has_value()) {
+  // Restoring slots needs the update rule; --gradcheck and prediction from a
+  // checkpoint do not.
+  if (has_training || (!options.resume.has_value() && !options.gradcheck)) {
     NABLA_RETURN_IF_ERROR(SetUpTraining(parsed, options, *session));
   }
   if (options.resume.has_value()) {

@@ -35,13 +35,13 @@ absl::Status PReluShape(ShapeContext& ctx) {
         absl::StrCat("x must have rank >= 1, its shape is ", x.ToString()));
   }
   const int64_t channels = x.dim(x.rank() - 1);
-  const bool per_channel = alpha.rank() == 1 &&
-                           (alpha.dim(0) == channels || alpha.dim(0) < 0 ||
-                            channels < 0);
+  const bool per_channel =
+      alpha.rank() == 1 &&
+      (alpha.dim(0) == channels || alpha.dim(0) < 0 || channels < 0);
   if (alpha.rank() != 0 && !per_channel) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "alpha must be a scalar [] or hold one slope per channel [",
-        channels, "], its shape is ", alpha.ToString()));
+        "alpha must be a scalar [] or hold one slope per channel [", channels,
+        "], its shape is ", alpha.ToString()));
   }
   ctx.SetOutput(0, ctx.input_dtype(0), x);
   return absl::OkStatus();
@@ -64,8 +64,8 @@ absl::Status PReluForward(const KernelContext& ctx) {
     nabla::ParallelFor(
         x.num_elements(), nabla::GrainFor(2), [&](int64_t lo, int64_t hi) {
           for (int64_t i = lo; i < hi; ++i) {
-            py[i] = px[i] > 0 ? px[i]
-                              : pa[SlopeIndex(i, alpha, channels)] * px[i];
+            py[i] =
+                px[i] > 0 ? px[i] : pa[SlopeIndex(i, alpha, channels)] * px[i];
           }
         });
   });

@@ -20,7 +20,7 @@
 #include "core/optimizer.h"
 #include "core/parallel.h"
 #include "core/status_macros.h"
-#include "plugins/optimizers/setting_checks.h"
+#include "core/setting_checks.h"
 
 namespace nabla {
 namespace {

@@ -13,7 +13,7 @@
 #include "absl/types/span.h"
 #include "core/schedule.h"
 #include "core/status_macros.h"
-#include "plugins/optimizers/setting_checks.h"
+#include "core/setting_checks.h"
 
 namespace nabla {
 namespace {

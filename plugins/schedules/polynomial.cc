@@ -11,7 +11,7 @@
 
 #include "core/schedule.h"
 #include "core/status_macros.h"
-#include "plugins/optimizers/setting_checks.h"
+#include "core/setting_checks.h"
 
 namespace nabla {
 namespace {

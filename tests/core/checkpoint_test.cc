@@ -23,7 +23,9 @@
 #include "core/optimizer.h"
 #include "core/session.h"
 #include "core/tensor.h"
+#include "core/update_rule.h"
 #include "gtest/gtest.h"
+#include "tests/op_test_util.h"
 #include "proto/model.pb.h"
 #include "tests/model_test_util.h"
 #include "tests/status_matchers.h"
@@ -144,6 +146,69 @@ TEST(CheckpointTest, RoundTripRestoresVariablesBitExactlyAndStep) {
   ASSERT_OK(RestoreCheckpoint(checkpoint, path, *fresh));
   EXPECT_EQ(VariableBytes(*fresh), VariableBytes(*trained));
   EXPECT_EQ(fresh->step(), 5);
+}
+
+UpdateRule SgdWithMomentum(double momentum) {
+  OptimizerConfig config;
+  config.set_name("SGD");
+  (*config.mutable_attr())["momentum"].set_f(momentum);
+  return MakeUpdateRule(config).value();
+}
+
+// Trains with momentum, so the checkpoint holds a "momentum" slot per
+// trainable variable, and returns it.
+Checkpoint MomentumCheckpoint(const std::string& path) {
+  auto trained = MakeSession(TwoLayerBody(), /*seed=*/7);
+  EXPECT_NE(trained, nullptr);
+  EXPECT_OK(trained->SetTraining("loss", SgdWithMomentum(0.9)));
+  const Tensor x = Tensor::FromValues(DType::kFloat32, Shape{3, 2},
+                                      {0.1, 0.9, 0.3, 0.5, 0.7, 0.6});
+  const Tensor y =
+      Tensor::FromValues(DType::kFloat32, Shape{3, 1}, {0.92, 0.86, 0.89});
+  const Feed feeds[] = {{"x", &x}, {"y", &y}};
+  for (int i = 0; i < 3; ++i) EXPECT_OK(trained->TrainStep(feeds).status());
+  EXPECT_OK(SaveCheckpoint(*trained, path));
+  return ReadCheckpoint(path).value();
+}
+
+TEST(CheckpointTest, SlotsRoundTripBitExactly) {
+  const std::string path = MakeTestDir("slots") + "/model.ckpt";
+  const Checkpoint checkpoint = MomentumCheckpoint(path);
+  EXPECT_EQ(checkpoint.slot_size(), 3);
+  auto fresh = MakeSession(TwoLayerBody(), /*seed=*/1);
+  ASSERT_OK(fresh->SetTraining("loss", SgdWithMomentum(0.9)));
+  ASSERT_OK(RestoreCheckpoint(checkpoint, path, *fresh));
+  for (const SlotValue& slot : checkpoint.slot()) {
+    ASSERT_OK_AND_ASSIGN(const int node, fresh->graph().FindNode(slot.variable()));
+    ASSERT_OK_AND_ASSIGN(Tensor saved, TensorFromProto(slot.value(), "slot"));
+    ExpectBitIdentical(fresh->slots(node)[0], saved);
+  }
+}
+
+TEST(CheckpointTest, MissingSlotIsRefusedAndNothingChanges) {
+  const std::string path = MakeTestDir("missing_slot") + "/model.ckpt";
+  Checkpoint checkpoint = MomentumCheckpoint(path);
+  const std::string dropped =
+      checkpoint.slot(checkpoint.slot_size() - 1).variable();
+  checkpoint.mutable_slot()->RemoveLast();
+  auto fresh = MakeSession(TwoLayerBody(), /*seed=*/1);
+  ASSERT_OK(fresh->SetTraining("loss", SgdWithMomentum(0.9)));
+  const auto before = VariableBytes(*fresh);
+  EXPECT_STATUS(RestoreCheckpoint(checkpoint, path, *fresh),
+                absl::StatusCode::kInvalidArgument,
+                absl::StrCat("slot 'momentum' of variable '", dropped,
+                             "' is missing"));
+  EXPECT_EQ(VariableBytes(*fresh), before);
+  EXPECT_EQ(fresh->step(), 0);
+}
+
+TEST(CheckpointTest, SlotsTheSettingsDoNotKeepAreDropped) {
+  const std::string path = MakeTestDir("no_momentum") + "/model.ckpt";
+  const Checkpoint checkpoint = MomentumCheckpoint(path);
+  auto fresh = MakeSession(TwoLayerBody(), /*seed=*/1);
+  ASSERT_OK(fresh->SetTraining("loss", Sgd()));
+  ASSERT_OK(RestoreCheckpoint(checkpoint, path, *fresh));
+  EXPECT_EQ(fresh->step(), 3);
 }
 
 TEST(CheckpointTest, RoundTripOfFloat64VariablesIsBitExact) {

@@ -331,5 +331,26 @@ TEST(ZzSessionRunTest, FeedingAnUnneededPlaceholderIsHarmless) {
   EXPECT_EQ((*out)[0].shape(), (Shape{3, 1}));
 }
 
+// A kernel's error reaches the caller with the node that raised it.
+TEST(KernelErrorTest, NamesTheNodeAndTheStep) {
+  auto session = MakeSession(
+      R"pb(
+        node { name: "x" op: "Placeholder" attr { key: "shape" value { shape { dim: -1 dim: 2 } } } }
+        node { name: "label" op: "Placeholder" attr { key: "shape" value { shape { dim: -1 } } } }
+        node { name: "w" op: "Variable" attr { key: "shape" value { shape { dim: 2 dim: 3 } } } }
+        node { name: "logits" op: "MatMul" input: "x" input: "w" }
+        node { name: "loss" op: "SparseSoftmaxCrossEntropy" input: "logits" input: "label" }
+      )pb");
+  ASSERT_NE(session, nullptr);
+  ASSERT_OK(session->SetTraining("loss", Sgd()));
+  Tensor x = Filled(DType::kFloat32, Shape{2, 2}, 1);
+  Tensor label = Tensor::FromValues(DType::kFloat32, {2}, {0, 3});
+  const Feed feeds[] = {{"x", &x}, {"label", &label}};
+  EXPECT_STATUS(session->TrainStep(feeds), absl::StatusCode::kInvalidArgument,
+                "s.pbtxt:7: node 'loss' (SparseSoftmaxCrossEntropy) forward: "
+                "SparseSoftmaxCrossEntropy: label of sample 1 is 3");
+  EXPECT_EQ(session->step(), 0);
+}
+
 }  // namespace
 }  // namespace nabla

@@ -55,6 +55,24 @@ rows=$(grep -cE ' ok( |$)' <<<"$out")
 # MatMul a,b twice; BiasAdd x,bias twice; PReLU x,alpha; MSE both inputs.
 [[ $rows -eq 12 ]] || fail "--gradcheck: expected 12 checked inputs, got $rows: $out"
 
+# --- --gradcheck catches a plugin op with a wrong gradient --------------
+cat > "$TMP/cube.pbtxt" <<'MODEL'
+graph {
+  node { name: "x" op: "Placeholder" attr { key: "shape" value { shape { dim: -1 dim: 2 } } } }
+  node { name: "w" op: "Variable" attr { key: "shape" value { shape { dim: 2 dim: 2 } } } }
+  node { name: "h" op: "MatMul" input: "x" input: "w" }
+  node { name: "c" op: "Cube" input: "h" }
+  node { name: "loss" op: "ReduceSum" input: "c" }
+}
+data { feed { placeholder: "x" tensor { shape { dim: 2 dim: 2 } value: [1, 2, 3, 4] } } }
+MODEL
+out=$("$TRAIN" "$TMP/cube.pbtxt" --plugin "$ROOT/tests/plugins/loader/fixtures/libwrong_gradient.so" --gradcheck 2>&1); code=$?
+[[ $code -eq 1 ]] || fail "--gradcheck of a wrong gradient: exit $code"
+expect_contains "$out" "Cube (plugin)" "--gradcheck wrong gradient row"
+expect_contains "$out" "op 'Cube': gradient of input 0 (x" "--gradcheck failure description"
+expect_contains "$out" "gradcheck failed" "--gradcheck failure status"
+grep -qE '^h +MatMul +a +.* ok' <<<"$out" || fail "--gradcheck: MatMul should pass: $out"
+
 # --- the same plugin built by g++ against the SDK headers ---------------
 mkdir -p "$TMP/sdk"
 tar -xf "$ROOT/core/nabla_plugin_sdk.tar" -C "$TMP/sdk" || fail "untar SDK"

@@ -60,7 +60,8 @@ TEST(PluginLoaderTest, PReluForwardAndGradientByHand) {
   ASSERT_OK_AND_ASSIGN(auto y, RunOp("PReLU", {}, {x, alpha}));
   ExpectTensorNear(y[0], {2, 2}, {2, -1, -0.4, 3});
   const Tensor dy = Tensor::FromValues(DType::kFloat64, {2, 2}, {1, 2, 3, 4});
-  ASSERT_OK_AND_ASSIGN(auto grads, RunOpGradient("PReLU", {}, {x, alpha}, {dy}));
+  ASSERT_OK_AND_ASSIGN(auto grads,
+                       RunOpGradient("PReLU", {}, {x, alpha}, {dy}));
   // dx = dy where x > 0, alpha * dy elsewhere; dalpha_c = sum dy * x over
   // x <= 0 in channel c: channel 0 has -4 * 3, channel 1 has -2 * 2.
   ExpectTensorNear(grads[0], {2, 2}, {1, 1, 0.3, 4});
@@ -70,10 +71,10 @@ TEST(PluginLoaderTest, PReluForwardAndGradientByHand) {
 TEST(PluginLoaderTest, PReluGradientMatchesFiniteDifferences) {
   ASSERT_OK(LoadPlugin(kPrelu));
   const Tensor x = RandomTensor(DType::kFloat64, {5, 3}, 7, -2, 2);
-  EXPECT_OK(CheckGradient(
-      "PReLU", {}, {x, RandomTensor(DType::kFloat64, {3}, 8, 0, 0.5)}));
-  EXPECT_OK(CheckGradient(
-      "PReLU", {}, {x, RandomTensor(DType::kFloat64, {}, 9, 0, 0.5)}));
+  EXPECT_OK(CheckGradient("PReLU", {},
+                          {x, RandomTensor(DType::kFloat64, {3}, 8, 0, 0.5)}));
+  EXPECT_OK(CheckGradient("PReLU", {},
+                          {x, RandomTensor(DType::kFloat64, {}, 9, 0, 0.5)}));
 }
 
 TEST(PluginLoaderTest, PReluRefusesSlopesThatFitNoChannel) {
@@ -97,9 +98,9 @@ TEST(PluginLoaderTest, ModelWithThePluginOpTrainsToXor) {
   ASSERT_OK_AND_ASSIGN(UpdateRule rule,
                        MakeUpdateRule(parsed.model.training().optimizer()));
   ASSERT_OK(session->SetTraining("loss", std::move(rule)));
-  ASSERT_OK_AND_ASSIGN(Dataset data,
-                       Dataset::FromConfig(session->graph(),
-                                           parsed.model.data(), "xor"));
+  ASSERT_OK_AND_ASSIGN(
+      Dataset data,
+      Dataset::FromConfig(session->graph(), parsed.model.data(), "xor"));
   std::vector<Tensor> batch;
   std::vector<Feed> feeds;
   data.FillBatch({0, 1, 2, 3}, &batch, &feeds);
@@ -140,10 +141,46 @@ TEST(PluginLoaderTest, PluginOfEveryKindRegistersEach) {
 // optimizer and schedule: SignSGD moves each weight by exactly the rate.
 constexpr char kLineModel[] = R"pb(
   graph {
-    node { name: "x" op: "Placeholder" attr { key: "shape" value { shape { dim: -1 dim: 1 } } } }
-    node { name: "y" op: "Placeholder" attr { key: "shape" value { shape { dim: -1 dim: 1 } } } }
-    node { name: "w" op: "Variable" attr { key: "shape" value { shape { dim: 1 dim: 1 } } } attr { key: "initializer" value { s: "zeros" } } }
-    node { name: "b" op: "Variable" attr { key: "shape" value { shape { dim: 1 } } } attr { key: "initializer" value { s: "zeros" } } }
+    node {
+      name: "x"
+      op: "Placeholder"
+      attr {
+        key: "shape"
+        value { shape { dim: -1 dim: 1 } }
+      }
+    }
+    node {
+      name: "y"
+      op: "Placeholder"
+      attr {
+        key: "shape"
+        value { shape { dim: -1 dim: 1 } }
+      }
+    }
+    node {
+      name: "w"
+      op: "Variable"
+      attr {
+        key: "shape"
+        value { shape { dim: 1 dim: 1 } }
+      }
+      attr {
+        key: "initializer"
+        value { s: "zeros" }
+      }
+    }
+    node {
+      name: "b"
+      op: "Variable"
+      attr {
+        key: "shape"
+        value { shape { dim: 1 } }
+      }
+      attr {
+        key: "initializer"
+        value { s: "zeros" }
+      }
+    }
     node { name: "xw" op: "MatMul" input: "x" input: "w" }
     node { name: "p" op: "BiasAdd" input: "xw" input: "b" }
     node { name: "loss" op: "MeanSquaredError" input: "p" input: "y" }
@@ -152,11 +189,28 @@ constexpr char kLineModel[] = R"pb(
     loss: "loss"
     optimizer {
       name: "SignSGD"
-      attr { key: "learning_rate" value { f: 0.5 } }
-      schedule { name: "halving" attr { key: "every" value { i: 2 } } }
+      attr {
+        key: "learning_rate"
+        value { f: 0.5 }
+      }
+      schedule {
+        name: "halving"
+        attr {
+          key: "every"
+          value { i: 2 }
+        }
+      }
     }
   }
-  data { source { name: "line" attr { key: "count" value { i: 8 } } } }
+  data {
+    source {
+      name: "line"
+      attr {
+        key: "count"
+        value { i: 8 }
+      }
+    }
+  }
 )pb";
 
 TEST(PluginLoaderTest, PluginOptimizerScheduleAndDataSourceTrain) {
@@ -174,9 +228,9 @@ TEST(PluginLoaderTest, PluginOptimizerScheduleAndDataSourceTrain) {
   EXPECT_DOUBLE_EQ(rule.LearningRate(3), 0.25);
   EXPECT_DOUBLE_EQ(rule.LearningRate(4), 0.125);
   ASSERT_OK(session->SetTraining("loss", std::move(rule)));
-  ASSERT_OK_AND_ASSIGN(Dataset data, Dataset::FromConfig(session->graph(),
-                                                         parsed.model.data(),
-                                                         "line"));
+  ASSERT_OK_AND_ASSIGN(
+      Dataset data,
+      Dataset::FromConfig(session->graph(), parsed.model.data(), "line"));
   EXPECT_EQ(data.num_samples(), 8);
   std::vector<int64_t> rows = {0, 1, 2, 3, 4, 5, 6, 7};
   std::vector<Tensor> batch;
@@ -194,9 +248,17 @@ TEST(PluginLoaderTest, PluginOptimizerScheduleAndDataSourceTrain) {
 TEST(PluginLoaderTest, PluginOpWithoutGradientWorksForInference) {
   ASSERT_OK(LoadPlugin(Fixture("every_kind")));
   auto session = SessionFromBody(R"pb(
-    node { name: "x" op: "Placeholder" attr { key: "shape" value { shape { dim: 3 } } } }
-    node { name: "r" op: "Round" input: "x" }
-  )pb", "round.pbtxt", {});
+                                   node {
+                                     name: "x"
+                                     op: "Placeholder"
+                                     attr {
+                                       key: "shape"
+                                       value { shape { dim: 3 } }
+                                     }
+                                   }
+                                   node { name: "r" op: "Round" input: "x" }
+                                 )pb",
+                                 "round.pbtxt", {});
   ASSERT_NE(session, nullptr);
   const Tensor x = Tensor::FromValues(DType::kFloat32, {3}, {0.4, 1.6, -2.7});
   ASSERT_OK_AND_ASSIGN(auto out, session->Run({{"x", &x}}, {"r"}));
@@ -205,11 +267,20 @@ TEST(PluginLoaderTest, PluginOpWithoutGradientWorksForInference) {
 
 TEST(PluginLoaderTest, PluginOpWithoutGradientIsNamedWhenTrainingNeedsIt) {
   ASSERT_OK(LoadPlugin(Fixture("every_kind")));
-  auto session = SessionFromBody(R"pb(
-    node { name: "w" op: "Variable" attr { key: "shape" value { shape { dim: 2 } } } }
-    node { name: "r" op: "Round" input: "w" }
-    node { name: "loss" op: "ReduceSum" input: "r" }
-  )pb", "round.pbtxt", {});
+  auto session =
+      SessionFromBody(R"pb(
+                        node {
+                          name: "w"
+                          op: "Variable"
+                          attr {
+                            key: "shape"
+                            value { shape { dim: 2 } }
+                          }
+                        }
+                        node { name: "r" op: "Round" input: "w" }
+                        node { name: "loss" op: "ReduceSum" input: "r" }
+                      )pb",
+                      "round.pbtxt", {});
   ASSERT_NE(session, nullptr);
   EXPECT_STATUS(session->SetTraining("loss", Sgd()),
                 absl::StatusCode::kInvalidArgument,
@@ -276,6 +347,15 @@ TEST(PluginLoaderTest, TakenNameRegistersNothing) {
   // A failed library is not remembered as loaded: a retry fails the same.
   EXPECT_STATUS(LoadPlugin(path), absl::StatusCode::kAlreadyExists,
                 "op 'Sigmoid' is already registered");
+}
+
+TEST(PluginLoaderTest, StaticRegistrationBeforeTheHandshakeIsRefused) {
+  const std::string path = Fixture("static_registration");
+  EXPECT_STATUS(LoadPlugin(path), absl::StatusCode::kInvalidArgument,
+                absl::StrCat("plugin ", path,
+                             ": it registers op 'RegisteredTooEarly' with "
+                             "NABLA_REGISTER_* when it is opened"));
+  EXPECT_FALSE(OpRegistry::Global().Contains("RegisteredTooEarly"));
 }
 
 }  // namespace

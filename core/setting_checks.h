@@ -6,8 +6,8 @@
 //   // -> "beta1 must be in [0, 1), got 1.5"
 //
 // NaN and infinities are refused by every check.
-#ifndef NABLA_PLUGINS_OPTIMIZERS_SETTING_CHECKS_H_
-#define NABLA_PLUGINS_OPTIMIZERS_SETTING_CHECKS_H_
+#ifndef NABLA_CORE_SETTING_CHECKS_H_
+#define NABLA_CORE_SETTING_CHECKS_H_
 
 #include <cmath>
 #include <cstdint>
@@ -49,4 +49,4 @@ inline absl::Status CheckIntAtLeast(absl::string_view name, int64_t value,
 
 }  // namespace nabla
 
-#endif  // NABLA_PLUGINS_OPTIMIZERS_SETTING_CHECKS_H_
+#endif  // NABLA_CORE_SETTING_CHECKS_H_
