@@ -284,7 +284,7 @@ TEST(PluginLoaderTest, PluginOpWithoutGradientIsNamedWhenTrainingNeedsIt) {
   ASSERT_NE(session, nullptr);
   EXPECT_STATUS(session->SetTraining("loss", Sgd()),
                 absl::StatusCode::kInvalidArgument,
-                "have no gradient:\nround.pbtxt:4: node 'r' (Round)");
+                "have no gradient:\nround.pbtxt:11: node 'r' (Round)");
 }
 
 TEST(PluginLoaderTest, MissingFile) {
