@@ -45,7 +45,15 @@ struct Node {
   std::vector<Shape> output_shapes;
   // Consumers of each output, in node order then input order.
   std::vector<std::vector<Use>> uses;
+  // For a node a composite expanded into: the composite node's name and op
+  // as the model file writes them ("hidden", "Dense"). Empty otherwise.
+  std::string expanded_from;
+  std::string expanded_from_op;
 };
+
+namespace graph_internal {
+class Builder;
+}  // namespace graph_internal
 
 class Graph {
  public:
@@ -55,6 +63,12 @@ class Graph {
   // empty names, wrong input counts, dangling inputs, bad output indices,
   // missing, unknown or ill-typed attributes, cycles, and shape or dtype
   // errors from the shape functions.
+  //
+  // A node whose op is a composite (core/composite.h) is expanded, when its
+  // inputs' shapes are known, into the nodes it stands for; the one named
+  // like it produces its output. Errors in the expansion carry the
+  // composite's line: "m.pbtxt:12: node 'h/matmul' (MatMul, from Dense
+  // 'h'): ...".
   static absl::StatusOr<Graph> Build(const GraphDef& def,
                                      const SourceInfo& source);
 
@@ -67,10 +81,13 @@ class Graph {
   absl::StatusOr<int> FindNode(absl::string_view name) const;
   // Index in the GraphDef the node came from (for file:line).
   const SourceInfo& source() const { return source_; }
-  // "model.pbtxt:12: node 'w1' (Variable)": a node for messages.
+  // "model.pbtxt:12: node 'w1' (Variable)": a node for messages; for an
+  // expanded node "... node 'h/weights' (Variable, from Dense 'h')".
   std::string Describe(int index) const;
 
  private:
+  friend class graph_internal::Builder;
+
   std::vector<Node> nodes_;
   std::vector<int> def_index_;
   absl::flat_hash_map<std::string, int> index_by_name_;
