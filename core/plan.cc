@@ -39,6 +39,8 @@ absl::StatusOr<std::unique_ptr<Plan>> Plan::Build(
       plan->num_bytes() / sizeof(float) < kParallelPhaseMinElements;
   plan->forward_phase_.set_sequential(small);
   plan->backward_phase_.set_sequential(small);
+  plan->forward_times_.resize(plan->forward_steps_.size());
+  plan->backward_times_.resize(plan->backward_steps_.size());
   return plan;
 }
 
@@ -295,16 +297,93 @@ absl::Status Plan::SumGradients(int node, int output, int parts_index) {
   return absl::OkStatus();
 }
 
-absl::Status Plan::RunForward(Executor& executor) {
+absl::Status Plan::TimedStep(const StepInfo& step, StepTime& time) {
+  const int64_t start = ProfileNowNs();
+  absl::Status status = RunStep(step);
+  time.ns += ProfileNowNs() - start;
+  ++time.count;
+  return status;
+}
+
+// Timing is chosen once per phase, not per step: an untimed run pays one
+// branch for it.
+absl::Status Plan::RunForward(Executor& executor, bool timed) {
+  if (timed) {
+    return executor.Run(forward_phase_, [this](int step) {
+      return TimedStep(forward_steps_[step], forward_times_[step]);
+    });
+  }
   return executor.Run(forward_phase_, [this](int step) {
     return RunStep(forward_steps_[step]);
   });
 }
 
-absl::Status Plan::RunBackward(Executor& executor) {
+absl::Status Plan::RunBackward(Executor& executor, bool timed) {
+  if (timed) {
+    return executor.Run(backward_phase_, [this](int step) {
+      return TimedStep(backward_steps_[step], backward_times_[step]);
+    });
+  }
   return executor.Run(backward_phase_, [this](int step) {
     return RunStep(backward_steps_[step]);
   });
+}
+
+void Plan::AddStepTimes(absl::Span<NodeProfile> nodes) const {
+  for (size_t s = 0; s < forward_steps_.size(); ++s) {
+    NodeProfile& node = nodes[forward_steps_[s].node];
+    node.forward_ns += forward_times_[s].ns;
+    node.calls += forward_times_[s].count;
+  }
+  for (size_t s = 0; s < backward_steps_.size(); ++s) {
+    NodeProfile& node = nodes[backward_steps_[s].node];
+    if (backward_steps_[s].kind == StepKind::kSum) {
+      node.sum_ns += backward_times_[s].ns;
+    } else {
+      node.backward_ns += backward_times_[s].ns;
+    }
+  }
+}
+
+void Plan::ResetStepTimes() {
+  for (auto* times : {&forward_times_, &backward_times_}) {
+    for (StepTime& time : *times) time = StepTime();
+  }
+}
+
+MemoryPlan Plan::Memory() const {
+  const int n = graph_.num_nodes();
+  MemoryPlan memory;
+  memory.nodes.resize(n);
+  auto bytes = [](const std::vector<Tensor>& tensors) {
+    size_t total = 0;
+    for (const Tensor& t : tensors) total += t.num_bytes();
+    return total;
+  };
+  for (int i = 0; i < n; ++i) {
+    NodeMemory& node = memory.nodes[i];
+    node.name = graph_.node(i).name;
+    node.op = graph_.node(i).op->name();
+    if (!value_ptrs_[i].empty()) node.output_shapes = shapes_[i];
+    node.value_bytes = bytes(values_[i]);
+    if (i < static_cast<int>(grads_.size())) {
+      node.gradient_bytes = bytes(grads_[i]);
+    }
+  }
+  // A consumer's gradient buffer for a fanned-out value belongs to the
+  // value's producer: its sum step reads them.
+  for (size_t i = 0; i < edge_grads_.size(); ++i) {
+    for (size_t k = 0; k < edge_grads_[i].size(); ++k) {
+      const int producer = graph_.node(i).inputs[k].node;
+      memory.nodes[producer].sum_bytes += edge_grads_[i][k].num_bytes();
+    }
+  }
+  for (const NodeMemory& node : memory.nodes) {
+    memory.value_bytes += node.value_bytes;
+    memory.gradient_bytes += node.gradient_bytes;
+    memory.sum_bytes += node.sum_bytes;
+  }
+  return memory;
 }
 
 size_t Plan::num_bytes() const {

@@ -12,9 +12,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "core/executor.h"
 #include "core/graph.h"
 #include "core/kernel_context.h"
+#include "core/profile.h"
 #include "core/tensor.h"
 
 namespace nabla {
@@ -51,13 +53,35 @@ class Plan {
     return values_[node].empty() ? nullptr : &values_[node][0];
   }
   const Tensor& value(Endpoint e) const { return *value_ptrs_[e.node][e.output]; }
+  // The same, or null when this plan does not compute `e`.
+  const Tensor* computed_value(Endpoint e) const {
+    if (e.node < 0 || e.node >= static_cast<int>(value_ptrs_.size()) ||
+        e.output < 0 ||
+        e.output >= static_cast<int>(value_ptrs_[e.node].size())) {
+      return nullptr;
+    }
+    return value_ptrs_[e.node][e.output];
+  }
   // dL/d(output 0) of a Variable after RunBackward().
   const Tensor& variable_gradient(int node) const { return grads_[node][0]; }
   // The same, for clipping in place before the update.
   Tensor& mutable_variable_gradient(int node) { return grads_[node][0]; }
 
-  absl::Status RunForward(Executor& executor);
-  absl::Status RunBackward(Executor& executor);
+  // With `timed`, each step's time on the thread that runs it is added to
+  // the plan's step times; otherwise the steps run exactly as untimed.
+  absl::Status RunForward(Executor& executor, bool timed = false);
+  absl::Status RunBackward(Executor& executor, bool timed = false);
+
+  // Adds the step times of the timed runs into `nodes` (indexed by node):
+  // forward, gradient and sum kernels; each forward run counts as a call.
+  // REQUIRES: nodes.size() == number of graph nodes.
+  void AddStepTimes(absl::Span<NodeProfile> nodes) const;
+  void ResetStepTimes();
+
+  // Every node's buffers in this plan (names, ops, shapes, value, gradient
+  // and sum bytes) and their totals. Variables and slots are the
+  // session's: left at zero.
+  MemoryPlan Memory() const;
 
   // Bytes held by the plan's own buffers (not variables).
   size_t num_bytes() const;
@@ -77,6 +101,7 @@ class Plan {
   void PlanForward(const PlanRequest& request);
   void PlanBackward(const PlanRequest& request);
   absl::Status RunStep(const StepInfo& step);
+  absl::Status TimedStep(const StepInfo& step, StepTime& time);
   absl::Status SumGradients(int node, int output, int parts_index);
 
   const Graph& graph_;
@@ -95,6 +120,10 @@ class Plan {
   std::vector<std::unique_ptr<GradientContext>> gradient_contexts_;
   std::vector<StepInfo> forward_steps_;
   std::vector<StepInfo> backward_steps_;
+  // Per step of each phase, summed over timed runs; sized by Build() so
+  // that timing allocates nothing.
+  std::vector<StepTime> forward_times_;
+  std::vector<StepTime> backward_times_;
   Phase forward_phase_;
   Phase backward_phase_;
 };

@@ -141,6 +141,8 @@ absl::Status Session::SetTraining(absl::string_view loss, UpdateRule rule) {
   // Plans for training depend on the loss; drop any built before.
   plans_.clear();
   last_training_plan_ = nullptr;
+  update_times_.assign(graph_->num_nodes(), StepTime());
+  ResetProfile();
   return absl::OkStatus();
 }
 
@@ -222,14 +224,25 @@ void Session::ApplyUpdates(Plan& plan) {
   }
   const UpdateContext update{step_, update_rule_->LearningRate(step_ - 1)};
   const Optimizer& optimizer = update_rule_->optimizer();
+  const bool timed = profiling_;
   ParallelFor(static_cast<int64_t>(trainable_nodes_.size()),
               variables_per_update_task_, [&](int64_t begin, int64_t end) {
                 for (int64_t i = begin; i < end; ++i) {
                   const int v = trainable_nodes_[i];
+                  const int64_t start = timed ? ProfileNowNs() : 0;
                   optimizer.Apply(update, variables_[v],
                                   plan.variable_gradient(v), slot_pointers_[v]);
+                  if (timed) {
+                    update_times_[v].ns += ProfileNowNs() - start;
+                    ++update_times_[v].count;
+                  }
                 }
               });
+}
+
+const Tensor* Session::last_value(int node, int output) const {
+  if (last_training_plan_ == nullptr) return nullptr;
+  return last_training_plan_->computed_value({node, output});
 }
 
 const Tensor* Session::last_gradient(int node) const {
@@ -254,12 +267,17 @@ absl::StatusOr<double> Session::TrainStep(absl::Span<const Feed> feeds) {
   last_training_plan_ = plan;
   absl::Status status;
   executor_.Enter([&] {
-    status = plan->RunForward(executor_);
+    PhaseStopwatch stopwatch(profiling_);
+    status = plan->RunForward(executor_, profiling_);
+    stopwatch.Lap(&phase_times_.forward_ns);
     if (!status.ok()) return;
-    status = plan->RunBackward(executor_);
+    status = plan->RunBackward(executor_, profiling_);
+    stopwatch.Lap(&phase_times_.backward_ns);
     if (!status.ok()) return;
     ++step_;
     ApplyUpdates(*plan);
+    stopwatch.Lap(&phase_times_.update_ns);
+    if (profiling_) ++phase_times_.steps;
   });
   NABLA_RETURN_IF_ERROR(status);
   return plan->value({loss_, 0}).ValueAt(0);

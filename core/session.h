@@ -24,6 +24,7 @@
 #include "core/graph.h"
 #include "core/optimizer.h"
 #include "core/plan.h"
+#include "core/profile.h"
 #include "core/update_rule.h"
 #include "core/tensor.h"
 
@@ -81,9 +82,30 @@ class Session {
   // update; null before the first step or for a variable the loss does not
   // depend on.
   const Tensor* last_gradient(int node) const;
+  // Output `output` of `node` as the last TrainStep() computed it; null
+  // when that step did not compute it (it is not upstream of the loss).
+  const Tensor* last_value(int node, int output = 0) const;
   int64_t step() const { return step_; }
   void set_step(int64_t step) { step_ = step; }
   int threads() const { return executor_.threads(); }
+
+  // Profiling, as `caffe time` (core/profile.h). While on, TrainStep()
+  // times every step of its plan (forward kernels, gradient kernels,
+  // fan-out sums), each variable's update and the wall time of each phase,
+  // into totals sized in advance: a step still allocates nothing. Off by
+  // default; off, a step pays one branch per phase and per update. Run()
+  // is not profiled.
+  void set_profiling(bool on) { profiling_ = on; }
+  bool profiling() const { return profiling_; }
+  // Totals since creation, the last ResetProfile() or SetTraining() (which
+  // drops the plans and their times).
+  Profile profile() const;
+  void ResetProfile();
+  // The buffers of the training plan for feeds of these shapes (built now,
+  // without running, if no step has used them yet), with the variables and
+  // optimizer slots. FailedPrecondition before SetTraining(); feed errors
+  // as TrainStep().
+  absl::StatusOr<MemoryPlan> TrainingMemory(absl::Span<const Feed> feeds);
 
  private:
   Session(std::shared_ptr<const Graph> graph, int threads);
@@ -126,6 +148,20 @@ class Session {
   // Reused by TrainStep so that resolving feeds does not allocate.
   std::vector<std::pair<int, const Tensor*>> resolved_feeds_;
   std::vector<int> loss_target_;
+
+  // Profiling state; the step times of plan steps live in the plans.
+  // Defined in core/session_profile.cc, apart from the phase laps in
+  // TrainStep() and the update timing in ApplyUpdates().
+  struct PhaseTimes {
+    int64_t steps = 0;
+    int64_t forward_ns = 0;
+    int64_t backward_ns = 0;
+    int64_t update_ns = 0;
+  };
+  bool profiling_ = false;
+  PhaseTimes phase_times_;
+  // Each trainable variable's update time, by node; sized by SetTraining().
+  std::vector<StepTime> update_times_;
 };
 
 }  // namespace nabla
