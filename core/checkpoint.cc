@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "zlib.h"
 #include "core/model_parser.h"
 #include "core/status_macros.h"
 
@@ -62,9 +63,35 @@ absl::Status WriteFileAtomically(const std::string& path,
   return status;
 }
 
+constexpr char kMagic[] = "NABLACK2";
+constexpr size_t kMagicSize = 8;
+// Magic, payload size (8 bytes) and CRC-32 (4 bytes).
+constexpr size_t kHeaderSize = kMagicSize + 8 + 4;
+
+void AppendLittleEndian(uint64_t value, int bytes, std::string* out) {
+  for (int i = 0; i < bytes; ++i) {
+    out->push_back(static_cast<char>((value >> (8 * i)) & 0xff));
+  }
+}
+
+uint64_t ReadLittleEndian(const std::string& bytes, size_t at, int count) {
+  uint64_t value = 0;
+  for (int i = count - 1; i >= 0; --i) {
+    value = (value << 8) | static_cast<unsigned char>(bytes[at + i]);
+  }
+  return value;
+}
+
+uint32_t Crc32(absl::string_view bytes) {
+  return static_cast<uint32_t>(
+      crc32(crc32(0L, Z_NULL, 0),
+            reinterpret_cast<const Bytef*>(bytes.data()),
+            static_cast<uInt>(bytes.size())));
+}
+
 }  // namespace
 
-absl::Status SaveCheckpoint(const Session& session, const std::string& path) {
+Checkpoint CaptureCheckpoint(const Session& session) {
   Checkpoint checkpoint;
   checkpoint.set_format_version(kCheckpointFormatVersion);
   checkpoint.set_step(session.step());
@@ -87,20 +114,60 @@ absl::Status SaveCheckpoint(const Session& session, const std::string& path) {
       }
     }
   }
-  std::string bytes;
-  if (!checkpoint.SerializeToString(&bytes)) {
+  return checkpoint;
+}
+
+absl::Status WriteCheckpoint(const Checkpoint& checkpoint,
+                             const std::string& path) {
+  std::string payload;
+  if (!checkpoint.SerializeToString(&payload)) {
     return absl::InternalError(absl::StrCat(path, ": cannot serialize"));
   }
+  std::string bytes(kMagic, kMagicSize);
+  AppendLittleEndian(payload.size(), 8, &bytes);
+  AppendLittleEndian(Crc32(payload), 4, &bytes);
+  bytes += payload;
   return WriteFileAtomically(path, bytes);
+}
+
+absl::Status SaveCheckpoint(const Session& session, const std::string& path) {
+  return WriteCheckpoint(CaptureCheckpoint(session), path);
 }
 
 absl::StatusOr<Checkpoint> ReadCheckpoint(const std::string& path) {
   NABLA_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(path));
-  Checkpoint checkpoint;
-  if (bytes.empty() || !checkpoint.ParseFromString(bytes)) {
+  if (bytes.size() < kMagicSize ||
+      bytes.compare(0, kMagicSize, kMagic, kMagicSize) != 0) {
+    return absl::DataLossError(absl::StrCat(
+        path, ": not a nabla checkpoint (", bytes.size(),
+        " bytes that do not start with ", kMagic, ")"));
+  }
+  if (bytes.size() < kHeaderSize) {
     return absl::DataLossError(
-        absl::StrCat(path, ": not a nabla checkpoint (", bytes.size(),
-                     " bytes that do not parse as one)"));
+        absl::StrCat(path, ": truncated checkpoint: ", bytes.size(),
+                     " bytes, the header alone is ", kHeaderSize));
+  }
+  const uint64_t size = ReadLittleEndian(bytes, kMagicSize, 8);
+  const uint32_t stored_crc =
+      static_cast<uint32_t>(ReadLittleEndian(bytes, kMagicSize + 8, 4));
+  if (size != bytes.size() - kHeaderSize) {
+    return absl::DataLossError(absl::StrCat(
+        path, ": truncated or padded checkpoint: the header promises ", size,
+        " bytes of data, the file has ", bytes.size() - kHeaderSize));
+  }
+  const absl::string_view payload =
+      absl::string_view(bytes).substr(kHeaderSize);
+  const uint32_t crc = Crc32(payload);
+  if (crc != stored_crc) {
+    return absl::DataLossError(absl::StrCat(
+        path, ": checksum mismatch (stored ", absl::Hex(stored_crc),
+        ", computed ", absl::Hex(crc), "): the checkpoint is corrupted"));
+  }
+  Checkpoint checkpoint;
+  if (!checkpoint.ParseFromArray(payload.data(),
+                                 static_cast<int>(payload.size()))) {
+    return absl::DataLossError(
+        absl::StrCat(path, ": the checkpoint's data does not parse"));
   }
   if (checkpoint.format_version() != kCheckpointFormatVersion) {
     return absl::DataLossError(absl::StrCat(

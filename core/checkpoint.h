@@ -11,14 +11,25 @@
 
 namespace nabla {
 
-inline constexpr int kCheckpointFormatVersion = 1;
+inline constexpr int kCheckpointFormatVersion = 2;
 
-// Writes every variable, the optimizer's slots and the step. The file is
-// written to a temporary name, flushed to disk and renamed over `path`, so
-// a crash leaves either the old checkpoint or the new one, never a torn one.
+// Every variable, the optimizer's slots and the step. A training run adds
+// its normalisation statistics and position before writing it.
+Checkpoint CaptureCheckpoint(const Session& session);
+
+// Writes `checkpoint` with a CRC-32 of its contents (see
+// proto/checkpoint.proto). The file is written to a temporary name,
+// flushed to disk and renamed over `path`, so a crash leaves either the old
+// checkpoint or the new one, never a torn one.
+absl::Status WriteCheckpoint(const Checkpoint& checkpoint,
+                             const std::string& path);
+
+// CaptureCheckpoint() then WriteCheckpoint().
 absl::Status SaveCheckpoint(const Session& session, const std::string& path);
 
-// Reads and parses a checkpoint; errors name the path.
+// Reads a checkpoint and verifies its checksum. A file that is not a
+// checkpoint, is truncated, fails its checksum or does not parse is
+// DataLoss; every error names the path.
 absl::StatusOr<Checkpoint> ReadCheckpoint(const std::string& path);
 
 // Restores variables, optimizer slots and the step. Every variable of the

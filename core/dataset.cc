@@ -1,9 +1,15 @@
 #include "core/dataset.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <numeric>
+#include <random>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "core/random.h"
 #include "core/status_macros.h"
 
 namespace nabla {
@@ -50,12 +56,13 @@ absl::Status Dataset::AddColumn(const Graph& graph,
   return absl::OkStatus();
 }
 
-absl::StatusOr<Dataset> Dataset::FromConfig(const Graph& graph,
-                                            const DataConfig& config,
-                                            absl::string_view source,
-                                            const DataSourceContext& context) {
+absl::StatusOr<Dataset> Dataset::FromParts(
+    const Graph& graph,
+    const google::protobuf::RepeatedPtrField<FeedDef>& feeds,
+    const google::protobuf::RepeatedPtrField<DataSourceConfig>& sources,
+    absl::string_view source, const DataSourceContext& context) {
   Dataset data;
-  for (const FeedDef& feed : config.feed()) {
+  for (const FeedDef& feed : feeds) {
     const std::string where =
         absl::StrCat(source, ": data feed for '", feed.placeholder(), "'");
     auto node = graph.FindNode(feed.placeholder());
@@ -68,8 +75,8 @@ absl::StatusOr<Dataset> Dataset::FromConfig(const Graph& graph,
     NABLA_RETURN_IF_ERROR(
         data.AddColumn(graph, feed.placeholder(), where, std::move(value)));
   }
-  for (int i = 0; i < config.source_size(); ++i) {
-    const DataSourceConfig& source_config = config.source(i);
+  for (int i = 0; i < sources.size(); ++i) {
+    const DataSourceConfig& source_config = sources.Get(i);
     const std::string where = absl::StrCat(source, ": data source ", i + 1,
                                            " ('", source_config.name(), "')");
     auto made = DataSourceRegistry::Global().Make(source_config.name(),
@@ -89,6 +96,65 @@ absl::StatusOr<Dataset> Dataset::FromConfig(const Graph& graph,
     }
   }
   return data;
+}
+
+absl::StatusOr<Dataset> Dataset::FromConfig(const Graph& graph,
+                                            const DataConfig& config,
+                                            absl::string_view source,
+                                            const DataSourceContext& context) {
+  return FromParts(graph, config.feed(), config.source(), source, context);
+}
+
+absl::StatusOr<Dataset> Dataset::FromSplit(const Graph& graph,
+                                           const DataSplit& data,
+                                           absl::string_view source,
+                                           absl::string_view split,
+                                           const DataSourceContext& context) {
+  return FromParts(graph, data.feed(), data.source(),
+                   absl::StrCat(source, ": ", split), context);
+}
+
+const Tensor* Dataset::samples(absl::string_view placeholder) const {
+  for (size_t i = 0; i < placeholders_.size(); ++i) {
+    if (placeholders_[i] == placeholder) return &samples_[i];
+  }
+  return nullptr;
+}
+
+Tensor* Dataset::mutable_samples(absl::string_view placeholder) {
+  return const_cast<Tensor*>(std::as_const(*this).samples(placeholder));
+}
+
+Dataset Dataset::Rows(absl::Span<const int64_t> rows) const {
+  Dataset out;
+  out.placeholders_ = placeholders_;
+  std::vector<Feed> feeds;
+  FillBatch(rows, &out.samples_, &feeds);
+  out.num_samples_ = static_cast<int64_t>(rows.size());
+  return out;
+}
+
+absl::StatusOr<Dataset> Dataset::HoldOut(double fraction, uint64_t seed) {
+  const int64_t held = static_cast<int64_t>(
+      std::llround(fraction * static_cast<double>(num_samples_)));
+  if (!(fraction > 0 && fraction < 1) || held < 1 || held >= num_samples_) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "validation_fraction ", fraction, " of ", num_samples_,
+        " samples must leave at least one sample on each side"));
+  }
+  std::vector<int64_t> order(num_samples_);
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937_64 rng(DeriveSeed(seed, "holdout"));
+  for (int64_t i = num_samples_ - 1; i > 0; --i) {
+    std::swap(order[i], order[UniformIndex(rng, i + 1)]);
+  }
+  std::vector<int64_t> held_rows(order.begin(), order.begin() + held);
+  std::vector<int64_t> kept_rows(order.begin() + held, order.end());
+  std::sort(held_rows.begin(), held_rows.end());
+  std::sort(kept_rows.begin(), kept_rows.end());
+  Dataset validation = Rows(held_rows);
+  *this = Rows(kept_rows);
+  return validation;
 }
 
 void Dataset::FillBatch(absl::Span<const int64_t> rows,

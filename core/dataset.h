@@ -27,8 +27,30 @@ class Dataset {
   static absl::StatusOr<Dataset> FromConfig(
       const Graph& graph, const DataConfig& config, absl::string_view source,
       const DataSourceContext& context = {});
+  // The same for validation or test data; `split` names it in messages.
+  static absl::StatusOr<Dataset> FromSplit(const Graph& graph,
+                                           const DataSplit& data,
+                                           absl::string_view source,
+                                           absl::string_view split,
+                                           const DataSourceContext& context);
 
   int64_t num_samples() const { return num_samples_; }
+  bool empty() const { return num_samples_ == 0; }
+  const std::vector<std::string>& placeholders() const {
+    return placeholders_;
+  }
+  // All samples fed to `placeholder`, or null when it is not fed.
+  const Tensor* samples(absl::string_view placeholder) const;
+  Tensor* mutable_samples(absl::string_view placeholder);
+
+  // Moves round(fraction * num_samples()) samples, chosen by a generator
+  // seeded with `seed`, into the returned data set (for validation), and
+  // keeps the rest in their original order. InvalidArgument unless
+  // 0 < fraction < 1 and both parts keep at least one sample.
+  absl::StatusOr<Dataset> HoldOut(double fraction, uint64_t seed);
+
+  // The samples `rows`, in that order, as a new data set.
+  Dataset Rows(absl::Span<const int64_t> rows) const;
 
   // Copies the samples `rows` (in that order) into per-placeholder batch
   // tensors, reusing their storage, and points `feeds` at them.
@@ -36,6 +58,11 @@ class Dataset {
                  std::vector<Feed>* feeds) const;
 
  private:
+  static absl::StatusOr<Dataset> FromParts(
+      const Graph& graph,
+      const google::protobuf::RepeatedPtrField<FeedDef>& feeds,
+      const google::protobuf::RepeatedPtrField<DataSourceConfig>& sources,
+      absl::string_view where, const DataSourceContext& context);
   absl::Status AddColumn(const Graph& graph,
                          const std::string& placeholder_name,
                          absl::string_view where, Tensor value);

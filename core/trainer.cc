@@ -1,5 +1,6 @@
 #include "core/trainer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <numeric>
@@ -11,9 +12,22 @@
 
 namespace nabla {
 
+std::vector<int64_t> EpochOrder(int64_t n, int64_t epoch,
+                                const TrainingSettings& settings) {
+  std::vector<int64_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  if (!settings.shuffle) return order;
+  std::mt19937_64 rng(
+      DeriveSeed(settings.seed, absl::StrCat("data_order/", epoch)));
+  for (int64_t i = n - 1; i > 0; --i) {
+    std::swap(order[i], order[UniformIndex(rng, i + 1)]);
+  }
+  return order;
+}
+
 absl::Status Train(Session& session, const Dataset& data,
                    const TrainingSettings& settings,
-                   const std::function<void(const EpochReport&)>& on_epoch) {
+                   TrainingPosition& position, TrainingObserver& observer) {
   const int64_t n = data.num_samples();
   if (n == 0) {
     return absl::InvalidArgumentError("no training data: the data set is empty");
@@ -23,24 +37,25 @@ absl::Status Train(Session& session, const Dataset& data,
         "epochs must be >= 1 and batch_size >= 0, got ", settings.epochs,
         " and ", settings.batch_size));
   }
+  if (position.epoch < 0 || position.next_sample < 0 ||
+      position.next_sample >= n) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot resume at epoch ", position.epoch, ", sample ",
+        position.next_sample, " of a data set of ", n, " samples"));
+  }
   const int64_t batch_size =
       settings.batch_size == 0 ? n : std::min(settings.batch_size, n);
-  std::vector<int64_t> order(n);
-  std::iota(order.begin(), order.end(), 0);
-  std::mt19937_64 rng(DeriveSeed(settings.seed, "data_order"));
   std::vector<Tensor> batch;
   std::vector<Feed> feeds;
-  for (int64_t epoch = 1; epoch <= settings.epochs; ++epoch) {
+  while (position.epoch < settings.epochs) {
+    const int64_t epoch = position.epoch + 1;
     const auto start = std::chrono::steady_clock::now();
-    if (settings.shuffle) {
-      for (int64_t i = n - 1; i > 0; --i) {
-        std::swap(order[i], order[UniformIndex(rng, i + 1)]);
-      }
-    }
+    const std::vector<int64_t> order = EpochOrder(n, epoch, settings);
     EpochReport report;
     report.epoch = epoch;
     double loss_sum = 0;
-    for (int64_t begin = 0; begin < n; begin += batch_size) {
+    while (position.next_sample < n) {
+      const int64_t begin = position.next_sample;
       const int64_t size = std::min(batch_size, n - begin);
       data.FillBatch(absl::MakeConstSpan(order.data() + begin, size), &batch,
                      &feeds);
@@ -51,15 +66,23 @@ absl::Status Train(Session& session, const Dataset& data,
             "the loss became ", *loss, " at epoch ", epoch, ", step ",
             session.step(), ": lower the learning rate or check the data"));
       }
+      position.next_sample = begin + size;
       loss_sum += *loss * static_cast<double>(size);
       report.samples += size;
       ++report.steps;
+      observer.OnBatch({epoch, position.next_sample, n, *loss, feeds});
+      if (position.next_sample < n && observer.StopRequested()) {
+        return absl::OkStatus();
+      }
     }
+    position = {epoch, 0};
     report.loss = loss_sum / static_cast<double>(report.samples);
     report.seconds = std::chrono::duration<double>(
                          std::chrono::steady_clock::now() - start)
                          .count();
-    if (on_epoch) on_epoch(report);
+    absl::Status status = observer.OnEpoch(report);
+    if (!status.ok()) return status;
+    if (observer.StopRequested()) return absl::OkStatus();
   }
   return absl::OkStatus();
 }

@@ -1,18 +1,26 @@
 // Training runs: epochs of (optionally shuffled) minibatches through
-// Session::TrainStep, with a report after each epoch.
+// Session::TrainStep, reported to an observer after every batch and epoch.
+//
+// A run can stop between any two steps (a signal) and resume exactly: the
+// data order of epoch e depends only on the seed and e, and the position
+// (epochs finished, samples of the next epoch done) goes in the checkpoint
+// with the variables, slots and step.
 #ifndef NABLA_CORE_TRAINER_H_
 #define NABLA_CORE_TRAINER_H_
 
 #include <cstdint>
-#include <functional>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/types/span.h"
 #include "core/dataset.h"
 #include "core/session.h"
 
 namespace nabla {
 
 struct TrainingSettings {
+  // Epochs to have finished when the run ends (counting those before a
+  // resume).
   int64_t epochs = 1;
   // Samples per step; 1 is per-sample SGD; 0 means the whole data set. The
   // last batch of an epoch may be smaller.
@@ -22,21 +30,57 @@ struct TrainingSettings {
   uint64_t seed = 0;
 };
 
+struct TrainingPosition {
+  // Epochs finished.
+  int64_t epoch = 0;
+  // Samples of the next epoch already trained on.
+  int64_t next_sample = 0;
+};
+
+struct BatchReport {
+  int64_t epoch = 0;  // 1-based: the epoch running
+  // Samples of this epoch trained on, this batch included, and in all.
+  int64_t samples_done = 0;
+  int64_t samples_in_epoch = 0;
+  // The batch's loss, before its update.
+  double loss = 0;
+  // The batch as fed; the session's last_value() has what it computed.
+  absl::Span<const Feed> feeds;
+};
+
 struct EpochReport {
   int64_t epoch = 0;  // 1-based
   // Mean over the epoch's samples of the loss each batch had before its
-  // update (what Keras and PyTorch tutorials print).
+  // update (what Keras and PyTorch tutorials print). A resumed epoch counts
+  // only the samples of this run.
   double loss = 0;
   int64_t samples = 0;
   int64_t steps = 0;
   double seconds = 0;
 };
 
-// REQUIRES: session.SetTraining() succeeded. Stops with InvalidArgument
-// (naming the epoch and step) if the loss becomes NaN or infinite.
+class TrainingObserver {
+ public:
+  virtual ~TrainingObserver() = default;
+  virtual void OnBatch(const BatchReport&) {}
+  // Validation, logging and checkpoints; an error stops the run.
+  virtual absl::Status OnEpoch(const EpochReport&) { return absl::OkStatus(); }
+  // Asked after every step: true ends the run there, with `position` at
+  // the next batch.
+  virtual bool StopRequested() { return false; }
+};
+
+// The order in which epoch `epoch` (1-based) visits samples [0, n).
+std::vector<int64_t> EpochOrder(int64_t n, int64_t epoch,
+                                const TrainingSettings& settings);
+
+// Trains from `position` until settings.epochs epochs are finished or the
+// observer asks to stop; `position` follows along. REQUIRES:
+// session.SetTraining() succeeded. Stops with InvalidArgument (naming the
+// epoch and step) if the loss becomes NaN or infinite.
 absl::Status Train(Session& session, const Dataset& data,
                    const TrainingSettings& settings,
-                   const std::function<void(const EpochReport&)>& on_epoch);
+                   TrainingPosition& position, TrainingObserver& observer);
 
 }  // namespace nabla
 

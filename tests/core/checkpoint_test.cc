@@ -4,7 +4,9 @@
 #include "core/checkpoint.h"
 
 #include <dirent.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -300,7 +302,14 @@ TEST(CheckpointTest, TruncatedFileIsDataLossNamingThePath) {
   const std::string cut = dir + "/cut.ckpt";
   WriteBytes(cut, bytes.substr(0, bytes.size() - 3));
   EXPECT_STATUS(ReadCheckpoint(cut), absl::StatusCode::kDataLoss,
-                absl::StrCat(cut, ": not a nabla checkpoint"));
+                absl::StrCat(cut, ": truncated or padded checkpoint: the "
+                                  "header promises ",
+                             bytes.size() - 20, " bytes of data, the file has ",
+                             bytes.size() - 23));
+  WriteBytes(cut, bytes.substr(0, 12));
+  EXPECT_STATUS(ReadCheckpoint(cut), absl::StatusCode::kDataLoss,
+                absl::StrCat(cut, ": truncated checkpoint: 12 bytes, the "
+                                  "header alone is 20"));
   WriteBytes(cut, bytes.substr(0, bytes.size() / 2));
   EXPECT_STATUS(ReadCheckpoint(cut), absl::StatusCode::kDataLoss, cut);
   WriteBytes(cut, "");
@@ -344,7 +353,7 @@ TEST(CheckpointTest, GarbageFileIsDataLossNamingThePath) {
   // Parses as a protobuf, but with another format version.
   Checkpoint future;
   future.set_format_version(7);
-  WriteBytes(path, future.SerializeAsString());
+  ASSERT_OK(WriteCheckpoint(future, path));
   EXPECT_STATUS(ReadCheckpoint(path), absl::StatusCode::kDataLoss,
                 absl::StrCat(path,
                              ": checkpoint format version 7 is not "
@@ -352,9 +361,62 @@ TEST(CheckpointTest, GarbageFileIsDataLossNamingThePath) {
   Checkpoint negative;
   negative.set_format_version(kCheckpointFormatVersion);
   negative.set_step(-4);
-  WriteBytes(path, negative.SerializeAsString());
+  ASSERT_OK(WriteCheckpoint(negative, path));
   EXPECT_STATUS(ReadCheckpoint(path), absl::StatusCode::kDataLoss,
                 absl::StrCat(path, ": negative step -4"));
+}
+
+TEST(CheckpointTest, EveryFlippedByteIsCaught) {
+  const std::string dir = MakeTestDir("flipped");
+  const std::string path = dir + "/model.ckpt";
+  auto session = MakeSession(TwoLayerBody(), 1);
+  ASSERT_NE(session, nullptr);
+  ASSERT_OK(SaveCheckpoint(*session, path));
+  const std::string bytes = ReadBytes(path);
+  const std::string bad = dir + "/bad.ckpt";
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    std::string flipped = bytes;
+    flipped[i] = static_cast<char>(flipped[i] ^ 0x10);
+    WriteBytes(bad, flipped);
+    EXPECT_EQ(ReadCheckpoint(bad).status().code(), absl::StatusCode::kDataLoss)
+        << "byte " << i << " flipped";
+  }
+  // A flip in the data (after the 20-byte header) fails the checksum.
+  std::string flipped = bytes;
+  flipped[bytes.size() - 1] = static_cast<char>(flipped.back() ^ 1);
+  WriteBytes(bad, flipped);
+  EXPECT_STATUS(ReadCheckpoint(bad), absl::StatusCode::kDataLoss,
+                absl::StrCat(bad, ": checksum mismatch (stored "));
+  EXPECT_STATUS(ReadCheckpoint(bad), absl::StatusCode::kDataLoss,
+                "): the checkpoint is corrupted");
+}
+
+// A process killed while it writes a checkpoint leaves the previous one
+// intact: kill a child that saves over and over, at different moments.
+TEST(CheckpointTest, KillDuringSaveLeavesAValidCheckpoint) {
+  const std::string dir = MakeTestDir("killed");
+  const std::string path = dir + "/model.ckpt";
+  // A big model so that each save takes a while.
+  auto session = MakeSession(VariableNode("big", "dim: 512 dim: 512"), 1);
+  ASSERT_NE(session, nullptr);
+  ASSERT_OK(SaveCheckpoint(*session, path));
+  for (int delay_us : {200, 1000, 3000, 7000}) {
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      for (int64_t step = 1;; ++step) {
+        session->set_step(step);
+        if (!SaveCheckpoint(*session, path).ok()) ::_exit(1);
+      }
+    }
+    ::usleep(delay_us);
+    ::kill(child, SIGKILL);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "the child stopped by itself";
+    ASSERT_OK_AND_ASSIGN(Checkpoint checkpoint, ReadCheckpoint(path));
+    EXPECT_EQ(checkpoint.variable_size(), 1);
+  }
 }
 
 TEST(CheckpointTest, DirectoryIsNotACheckpoint) {
