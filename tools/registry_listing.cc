@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/composite.h"
 #include "core/data_source.h"
 #include "core/op_registry.h"
 #include "core/optimizer.h"
@@ -55,6 +56,17 @@ void AppendOps(std::string* out, OpCategory category, absl::string_view title) {
   }
 }
 
+void AppendComposites(std::string* out) {
+  absl::StrAppend(out, "layers (composites, expanded into ops):\n");
+  for (const auto& entry : CompositeRegistry::Global().Entries()) {
+    const CompositeDef& def = *entry.def;
+    AppendEntry(out,
+                absl::StrCat(def.name(), "(", absl::StrJoin(def.inputs(), ", "),
+                             ") -> (", absl::StrJoin(def.outputs(), ", "), ")"),
+                def.attrs(), entry.origin, def.doc());
+  }
+}
+
 template <typename Registry>
 void AppendFactories(std::string* out, const Registry& registry,
                      absl::string_view title) {
@@ -74,6 +86,7 @@ std::string ListRegistries() {
   AppendOps(&out, OpCategory::kOp, "ops");
   AppendOps(&out, OpCategory::kActivation, "activations");
   AppendOps(&out, OpCategory::kLoss, "losses");
+  AppendComposites(&out);
   AppendFactories(&out, OptimizerRegistry::Global(), "optimizers");
   AppendFactories(&out, ScheduleRegistry::Global(), "schedules");
   AppendFactories(&out, DataSourceRegistry::Global(), "data sources");

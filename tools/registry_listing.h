@@ -1,5 +1,5 @@
 // What `train_graph --list` prints: every registered op, activation, loss,
-// optimizer, learning-rate schedule and data source, with its inputs and
+// layer, optimizer, learning-rate schedule and data source, with its inputs and
 // outputs (ops), its attributes and defaults, and where it came from.
 #ifndef NABLA_TOOLS_REGISTRY_LISTING_H_
 #define NABLA_TOOLS_REGISTRY_LISTING_H_

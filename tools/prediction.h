@@ -1,0 +1,51 @@
+// Predictions from the command line: rows given with --predict "4,8; 1,5"
+// or read from a CSV file with --predict_file, normalised as in training,
+// run through the model and printed in the original units, with the class
+// and its probability for classifiers.
+#ifndef NABLA_TOOLS_PREDICTION_H_
+#define NABLA_TOOLS_PREDICTION_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/graph.h"
+#include "core/normalization.h"
+#include "core/session.h"
+#include "core/tensor.h"
+
+namespace nabla {
+
+struct PredictionSetup {
+  // The placeholder rows are fed to, and the node whose values are printed.
+  std::string input;
+  std::string output;
+  // Rescales the input rows; maps the output back when output_units_of
+  // names a normalised target placeholder. May be null.
+  const Normalizer* normalizer = nullptr;
+  std::string output_units_of;
+  // Print "class k (name)  p=..." per row.
+  bool classifier = false;
+  std::vector<std::string> class_names;
+};
+
+// "4,8; 1,5" -> a [2, 2] tensor for the placeholder `placeholder`. Errors
+// start with `what` ("--predict") and name the row.
+absl::StatusOr<Tensor> RowsFromText(absl::string_view text, const Graph& graph,
+                                    int placeholder, absl::string_view what);
+
+// One row per non-empty line of a CSV file; a first line that is not all
+// numbers is a header and skipped. Errors name the file and line.
+absl::StatusOr<Tensor> RowsFromCsvFile(const std::string& path,
+                                       const Graph& graph, int placeholder);
+
+// Runs `rows` (in the input's original units) through the model and prints
+// one line per row:
+//   predict [4, 8] -> [91.4]
+//   predict [0.1, ...] -> class 3 (dress)  p=0.912
+absl::Status PrintPredictions(Session& session, const PredictionSetup& setup,
+                              const Tensor& rows);
+
+}  // namespace nabla
+
+#endif  // NABLA_TOOLS_PREDICTION_H_

@@ -1,0 +1,115 @@
+#include "tools/train_options.h"
+
+#include "absl/strings/str_cat.h"
+#include "core/status_macros.h"
+#include "tools/flags.h"
+
+namespace nabla {
+namespace {
+
+constexpr char kUsage[] =
+    "usage: train_graph MODEL.pbtxt [flags]\n"
+    "       train_graph --list [--plugin LIB.so ...]\n"
+    "Trains the model as its training section says (flags override it),\n"
+    "evaluates it on its test data, saves a checkpoint and predicts if "
+    "asked.\n"
+    "With --resume, training continues from the checkpoint up to --epochs.\n";
+
+absl::Status CheckPositive(const char* name, const std::optional<int64_t>& v) {
+  if (v.has_value() && *v < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", name, " must be at least 1, got ", *v));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ParseTrainOptions(int argc, const char* const* argv,
+                               TrainOptions* options, std::string* help) {
+  FlagParser flags;
+  flags.AddInt("epochs", &options->epochs,
+               "epochs to have trained when the run ends");
+  flags.AddInt("batch_size", &options->batch_size,
+               "samples per step (1 is per-sample SGD)");
+  flags.AddDouble("learning_rate", &options->learning_rate,
+                  "the optimizer's learning_rate setting");
+  flags.AddUint("seed", &options->seed, "seeds initial weights and data order");
+  flags.AddInt("threads", &options->threads, "threads for the executor (>= 1)");
+  flags.AddInt("log_every", &options->log_every,
+               "print an epoch line every N epochs");
+  flags.AddString("save", &options->save,
+                  "write a checkpoint here at the end (and on SIGINT/SIGTERM)");
+  flags.AddInt("checkpoint_every", &options->checkpoint_every,
+               "also write the --save checkpoint every N epochs");
+  flags.AddString("resume", &options->resume,
+                  "restore this checkpoint, then train up to --epochs");
+  flags.AddBool("eval", &options->eval,
+                "evaluate on the test data (or validation data) without "
+                "training");
+  flags.AddString("metrics_out", &options->metrics_out,
+                  "write one JSON object per epoch to this file");
+  flags.AddString("plot", &options->plot,
+                  "draw the loss and accuracy curves into this .svg file");
+  flags.AddString("predict", &options->predict,
+                  "rows to predict: values split by ',', rows by ';'");
+  flags.AddString("predict_file", &options->predict_file,
+                  "rows to predict, one per line of this CSV file");
+  flags.AddString("input", &options->input, "placeholder the rows are fed to");
+  flags.AddString("output", &options->output, "node whose values are printed");
+  flags.AddBool("time", &options->time,
+                "time each op's forward and backward pass and show the "
+                "memory plan, instead of training");
+  flags.AddInt("time_iterations", &options->time_iterations,
+               "training steps that --time measures (default 50)");
+  flags.AddString("dot", &options->dot,
+                  "write the graph as Graphviz DOT (.dot, or rendered .svg / "
+                  ".png)");
+  flags.AddRepeatedString("plugin", &options->plugins,
+                          "load this plugin library first (repeatable)");
+  flags.AddBool("list", &options->list,
+                "print every registered op, activation, loss, optimizer, "
+                "schedule and data source, then exit");
+  flags.AddBool("gradcheck", &options->gradcheck,
+                "check every op's gradient in the model against finite "
+                "differences instead of training");
+  flags.AddBool("help", &options->help, "print this help");
+  *help = absl::StrCat(kUsage, flags.Help());
+  std::vector<std::string> positional;
+  NABLA_RETURN_IF_ERROR(flags.Parse(argc, argv, &positional));
+  if (options->help) return absl::OkStatus();
+  if (options->list && positional.empty()) return absl::OkStatus();
+  if (positional.size() != 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "expected one model file, got ", positional.size(), " arguments"));
+  }
+  options->model_path = positional[0];
+  NABLA_RETURN_IF_ERROR(CheckPositive("epochs", options->epochs));
+  NABLA_RETURN_IF_ERROR(CheckPositive("batch_size", options->batch_size));
+  NABLA_RETURN_IF_ERROR(CheckPositive("threads", options->threads));
+  NABLA_RETURN_IF_ERROR(CheckPositive("log_every", options->log_every));
+  NABLA_RETURN_IF_ERROR(
+      CheckPositive("checkpoint_every", options->checkpoint_every));
+  NABLA_RETURN_IF_ERROR(
+      CheckPositive("time_iterations", options->time_iterations));
+  if (options->learning_rate.has_value() && !(*options->learning_rate > 0)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--learning_rate must be positive, got ", *options->learning_rate));
+  }
+  if (options->checkpoint_every.has_value() && !options->save.has_value()) {
+    return absl::InvalidArgumentError(
+        "--checkpoint_every needs --save PATH to know where to write");
+  }
+  if (options->predict.has_value() && options->predict_file.has_value()) {
+    return absl::InvalidArgumentError(
+        "give rows with --predict or --predict_file, not both");
+  }
+  const int modes = options->eval + options->time + options->gradcheck;
+  if (modes > 1) {
+    return absl::InvalidArgumentError(
+        "--eval, --time and --gradcheck each replace training: choose one");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace nabla

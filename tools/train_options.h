@@ -1,0 +1,37 @@
+// train_graph's command line: every flag, its checks, and the usage text.
+#ifndef NABLA_TOOLS_TRAIN_OPTIONS_H_
+#define NABLA_TOOLS_TRAIN_OPTIONS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+
+namespace nabla {
+
+struct TrainOptions {
+  std::string model_path;
+  std::optional<int64_t> epochs, batch_size, threads, log_every;
+  std::optional<int64_t> checkpoint_every, time_iterations;
+  std::optional<uint64_t> seed;
+  std::optional<double> learning_rate;
+  std::optional<std::string> save, resume, predict, predict_file, input,
+      output, metrics_out, plot, dot;
+  std::vector<std::string> plugins;
+  bool list = false;
+  bool gradcheck = false;
+  bool eval = false;
+  bool time = false;
+  bool help = false;
+};
+
+// Fills `options` from argv. A usage error (unknown flag, bad value, flags
+// that do not go together) is InvalidArgument; `help` gets the usage text.
+absl::Status ParseTrainOptions(int argc, const char* const* argv,
+                               TrainOptions* options, std::string* help);
+
+}  // namespace nabla
+
+#endif  // NABLA_TOOLS_TRAIN_OPTIONS_H_
