@@ -8,6 +8,8 @@ PACKAGES=(
   protobuf-compiler libprotobuf-dev
   libabsl-dev libtbb-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  zlib1g-dev
+  graphviz
   g++ python3
 )
 

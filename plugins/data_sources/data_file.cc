@@ -1,0 +1,195 @@
+#include "plugins/data_sources/data_file.h"
+
+#include <sys/stat.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cassert>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace nabla {
+namespace data_file {
+namespace {
+
+// zlib counts bytes in 32-bit uInt: feed and drain it in pieces this large.
+constexpr size_t kZlibChunk = size_t{1} << 30;
+// Deflate cannot compress better than about 1032:1, so a gzip trailer that
+// promises more than this is not believed when reserving the output.
+constexpr size_t kMaxDeflateRatio = 1032;
+
+bool StartsWithGzipMagic(absl::string_view bytes) {
+  return bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0x1f &&
+         static_cast<unsigned char>(bytes[1]) == 0x8b;
+}
+
+absl::StatusOr<std::string> ReadRaw(const std::string& path) {
+  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"),
+                                             &std::fclose);
+  if (file == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
+  }
+  struct stat info;
+  if (fstat(fileno(file.get()), &info) != 0) {
+    return absl::NotFoundError(
+        absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
+  }
+  if (S_ISDIR(info.st_mode)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": is a directory, not a file"));
+  }
+  std::string bytes(static_cast<size_t>(info.st_size), '\0');
+  const size_t got = std::fread(bytes.data(), 1, bytes.size(), file.get());
+  if (got != bytes.size() || std::ferror(file.get())) {
+    return absl::DataLossError(absl::StrCat(path, ": read failed after ", got,
+                                            " of ", bytes.size(), " bytes"));
+  }
+  return bytes;
+}
+
+// The size of the last member's data, from the gzip trailer (modulo 2^32),
+// when it is believable: a hint for how much to reserve.
+size_t OutputSizeHint(absl::string_view compressed) {
+  const size_t fallback = compressed.size() * 4;
+  if (compressed.size() < 18) return fallback;
+  const auto* end = reinterpret_cast<const unsigned char*>(compressed.data()) +
+                    compressed.size();
+  const size_t isize = size_t{end[-4]} | size_t{end[-3]} << 8 |
+                       size_t{end[-2]} << 16 | size_t{end[-1]} << 24;
+  if (isize == 0 || isize > compressed.size() * kMaxDeflateRatio) {
+    return fallback;
+  }
+  return isize;
+}
+
+class Inflater {
+ public:
+  Inflater() { ok_ = inflateInit2(&stream_, 15 + 16) == Z_OK; }
+  ~Inflater() {
+    if (ok_) inflateEnd(&stream_);
+  }
+  Inflater(const Inflater&) = delete;
+  Inflater& operator=(const Inflater&) = delete;
+
+  bool ok() const { return ok_; }
+  z_stream& stream() { return stream_; }
+
+ private:
+  z_stream stream_{};
+  bool ok_ = false;
+};
+
+// Decompresses every gzip member of `compressed` (which starts with one).
+// Offsets in messages count compressed bytes from the start of the file.
+absl::StatusOr<std::string> Gunzip(const std::string& path,
+                                   absl::string_view compressed) {
+  Inflater inflater;
+  if (!inflater.ok()) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat(path, ": cannot start zlib"));
+  }
+  z_stream& zs = inflater.stream();
+  std::string out(std::max<size_t>(OutputSizeHint(compressed), 64), '\0');
+  size_t in_pos = 0, out_pos = 0;
+  for (;;) {
+    if (zs.avail_in == 0 && in_pos < compressed.size()) {
+      const size_t chunk = std::min(compressed.size() - in_pos, kZlibChunk);
+      zs.next_in = reinterpret_cast<Bytef*>(
+          const_cast<char*>(compressed.data() + in_pos));
+      zs.avail_in = static_cast<uInt>(chunk);
+      in_pos += chunk;
+    }
+    // Grow by half again (the size hint is usually exact, so rarely).
+    if (out_pos == out.size()) out.resize(out.size() + out.size() / 2);
+    const size_t room = std::min(out.size() - out_pos, kZlibChunk);
+    zs.next_out = reinterpret_cast<Bytef*>(out.data() + out_pos);
+    zs.avail_out = static_cast<uInt>(room);
+    const int rc = inflate(&zs, Z_NO_FLUSH);
+    out_pos += room - zs.avail_out;
+    const size_t consumed = in_pos - zs.avail_in;
+    if (rc == Z_OK) continue;
+    if (rc == Z_STREAM_END) {
+      if (consumed == compressed.size()) break;
+      if (!StartsWithGzipMagic(compressed.substr(consumed))) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            path, ": ", compressed.size() - consumed,
+            compressed.size() - consumed == 1 ? " byte" : " bytes",
+            " after the end of the gzip stream at compressed byte ", consumed));
+      }
+      inflateReset(&zs);  // another member follows, as `cat a.gz b.gz`
+      continue;
+    }
+    if (rc == Z_BUF_ERROR && zs.avail_in == 0 && in_pos == compressed.size()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": the gzip stream ends early, after ", compressed.size(),
+          " compressed bytes (the file is truncated)"));
+    }
+    if (rc == Z_BUF_ERROR) continue;  // the output was full: grow it
+    if (rc == Z_MEM_ERROR) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat(path, ": out of memory while decompressing"));
+    }
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": corrupt gzip stream at compressed byte ", consumed, ": ",
+        zs.msg != nullptr ? zs.msg : "unknown zlib error"));
+  }
+  out.resize(out_pos);
+  return out;
+}
+
+}  // namespace
+
+std::string ResolvePath(const DataSourceContext& context,
+                        const std::string& path) {
+  const std::string& dir = context.base_dir;
+  if (path.empty() || path[0] == '/' || dir.empty() || dir == ".") return path;
+  if (dir.back() == '/') return absl::StrCat(dir, path);
+  return absl::StrCat(dir, "/", path);
+}
+
+absl::StatusOr<Contents> Read(const std::string& path) {
+  auto raw = ReadRaw(path);
+  if (!raw.ok()) return raw.status();
+  Contents contents;
+  contents.gzipped = StartsWithGzipMagic(*raw);
+  if (!contents.gzipped) {
+    contents.bytes = std::move(*raw);
+    return contents;
+  }
+  auto plain = Gunzip(path, *raw);
+  if (!plain.ok()) return plain.status();
+  contents.bytes = std::move(*plain);
+  return contents;
+}
+
+std::vector<std::string> GetStringList(const ResolvedAttrs& attrs,
+                                       absl::string_view name) {
+  for (const auto& [declared, value] : attrs.values()) {
+    if (declared == name) {
+      return {value.list().s().begin(), value.list().s().end()};
+    }
+  }
+  assert(false && "attribute not declared");
+  return {};
+}
+
+AttrValue EmptyList() {
+  AttrValue value;
+  value.mutable_list();
+  return value;
+}
+
+std::string QuoteJoin(const std::vector<std::string>& names) {
+  if (names.empty()) return "";
+  return absl::StrCat("\"", absl::StrJoin(names, "\", \""), "\"");
+}
+
+}  // namespace data_file
+}  // namespace nabla

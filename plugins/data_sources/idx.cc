@@ -1,0 +1,437 @@
+// "idx": samples in the IDX format of MNIST and Fashion-MNIST, as
+// published (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz).
+//
+//   data { source { name: "idx"
+//     attr { key: "images" value { s: "train-images-idx3-ubyte.gz" } }
+//     attr { key: "labels" value { s: "train-labels-idx1-ubyte.gz" } }
+//     attr { key: "scale" value { f: 0.00392156862745098 } } } }  # 1/255
+//
+// Attributes:
+//   images (string, required): the IDX file of samples, along its first
+//       dimension. A relative path is resolved against the model file's
+//       directory; a gzip-compressed file (found by its magic bytes 1f 8b)
+//       is decompressed.
+//   labels (string, ""): an IDX file of one dimension, one label (a class
+//       index) per sample; empty: no labels are fed.
+//   images_placeholder (string, "x"): the placeholder fed the samples.
+//   labels_placeholder (string, "y"): the placeholder fed the labels, as
+//       [N] class indices.
+//   flatten (bool, true): samples as [N, rows * cols] rather than
+//       [N, rows, cols] (in general [N, d1 * d2 * ...] or [N, d1, d2, ...]).
+//   scale (float, 1.0): every sample value is multiplied by it (1/255 maps
+//       bytes to [0, 1]); labels are not scaled. Must be finite and not 0.
+//   limit (int, 0): only the first `limit` samples (and labels) are fed,
+//       for quick runs; 0 or more than the file holds: all of them. The
+//       files are still checked whole.
+//   dtype (string, "float32"): "float32" or "float64", of both columns.
+//
+// An IDX file is a header and the data, every number big-endian:
+//   bytes 0-1: 00 00; byte 2: the element type: 08 unsigned byte, 09 signed
+//   byte, 0b short (2 bytes), 0c int (4), 0d float (4), 0e double (8);
+//   byte 3: the number of dimensions D; then D sizes as 4-byte unsigned
+//   integers; then the elements, row-major, exactly as many as the sizes say.
+// Errors name the file and the byte where the problem is (counted in the
+// decompressed data for a gzip file) and what was expected:
+//
+//   images.idx: truncated at byte 1016: the header promises 47040000 bytes
+//   of data, the file has 1000
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/types/span.h"
+#include "core/attrs.h"
+#include "core/data_source.h"
+#include "core/status_macros.h"
+#include "plugins/data_sources/data_file.h"
+
+namespace nabla {
+namespace {
+
+struct ElementType {
+  uint8_t code;
+  int size;  // bytes
+};
+
+// Unsigned byte, signed byte, short, int, float, double.
+constexpr ElementType kElementTypes[] = {
+    {0x08, 1}, {0x09, 1}, {0x0B, 2}, {0x0C, 4}, {0x0D, 4}, {0x0E, 8},
+};
+
+// Sizes beyond this (4 exbibytes) are refused before they overflow.
+constexpr uint64_t kMaxDataBytes = uint64_t{1} << 62;
+
+uint32_t BigEndian32(const unsigned char* p) {
+  return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 |
+         uint32_t{p[3]};
+}
+
+uint64_t BigEndian64(const unsigned char* p) {
+  return uint64_t{BigEndian32(p)} << 32 | BigEndian32(p + 4);
+}
+
+// One IDX file, read and checked: its header describes exactly its data.
+struct IdxArray {
+  std::string file;
+  bool gzipped = false;
+  const ElementType* type = nullptr;
+  std::vector<int64_t> dims;
+  size_t header_bytes = 0;
+  std::string bytes;  // the whole (decompressed) file
+
+  int64_t count() const { return dims[0]; }
+  // Elements per sample: the product of every dimension but the first.
+  int64_t sample_elements() const {
+    int64_t n = 1;
+    for (size_t i = 1; i < dims.size(); ++i) n *= dims[i];
+    return n;
+  }
+  const unsigned char* data() const {
+    return reinterpret_cast<const unsigned char*>(bytes.data()) + header_bytes;
+  }
+
+  // "images.idx: byte 12: " or, in a gzip file, "... decompressed byte 12".
+  std::string At(uint64_t offset) const {
+    return absl::StrCat(file, ": ", Byte(offset), ": ");
+  }
+  std::string Byte(uint64_t offset) const {
+    return absl::StrCat(gzipped ? "decompressed byte " : "byte ", offset);
+  }
+  std::string DimsText() const {
+    return absl::StrCat("[", absl::StrJoin(dims, ", "), "]");
+  }
+};
+
+std::string Hex(absl::string_view bytes) {
+  std::vector<std::string> parts;
+  for (char c : bytes) {
+    parts.push_back(absl::StrFormat("%02x", static_cast<unsigned char>(c)));
+  }
+  return absl::StrJoin(parts, " ");
+}
+
+absl::Status Invalid(absl::string_view message) {
+  return absl::InvalidArgumentError(message);
+}
+
+// Bytes 0-3: 00 00, the element type, the number of dimensions.
+absl::Status ParseMagic(IdxArray* a) {
+  const absl::string_view bytes = a->bytes;
+  if (bytes.empty()) {
+    return Invalid(absl::StrCat(a->file, ": the file is empty",
+                                a->gzipped ? " (decompressed)" : ""));
+  }
+  if (bytes.size() < 4 || bytes[0] != 0 || bytes[1] != 0) {
+    return Invalid(absl::StrCat(
+        a->file, ": wrong magic number at ", a->Byte(0), ": found ",
+        Hex(bytes.substr(0, 4)),
+        "; an IDX file starts with 00 00, the element type (08, 09, 0b, 0c, "
+        "0d or 0e) and the number of dimensions"));
+  }
+  const auto code = static_cast<uint8_t>(bytes[2]);
+  for (const ElementType& type : kElementTypes) {
+    if (type.code == code) a->type = &type;
+  }
+  if (a->type == nullptr) {
+    return Invalid(absl::StrCat(
+        a->At(2), "unknown element type ", Hex(bytes.substr(2, 1)),
+        " (08 unsigned byte, 09 signed byte, 0b short, 0c int, 0d float or 0e "
+        "double)"));
+  }
+  if (bytes[3] == 0) {
+    return Invalid(absl::StrCat(a->At(3), "the number of dimensions is 0"));
+  }
+  return absl::OkStatus();
+}
+
+// The dimensions after the magic number, and the size of the data.
+absl::Status ParseDims(IdxArray* a) {
+  const size_t rank = static_cast<unsigned char>(a->bytes[3]);
+  a->header_bytes = 4 + 4 * rank;
+  if (a->bytes.size() < a->header_bytes) {
+    return Invalid(absl::StrCat(a->file, ": truncated at ",
+                                a->Byte(a->bytes.size()), ": the header of ",
+                                rank, " dimensions needs ", a->header_bytes,
+                                " bytes"));
+  }
+  const auto* p = reinterpret_cast<const unsigned char*>(a->bytes.data());
+  for (size_t i = 0; i < rank; ++i) {
+    a->dims.push_back(BigEndian32(p + 4 + 4 * i));
+  }
+  uint64_t elements = 1;
+  for (size_t i = 0; i < rank; ++i) {
+    const uint64_t dim = static_cast<uint64_t>(a->dims[i]);
+    if (dim == 0) {
+      return Invalid(absl::StrCat(a->At(4 + 4 * i), "dimension ", i + 1, " of ",
+                                  a->DimsText(), " is 0"));
+    }
+    if (elements > kMaxDataBytes / dim) {
+      return Invalid(absl::StrCat(a->At(4), "the dimensions ", a->DimsText(),
+                                  " describe more than 2^62 elements"));
+    }
+    elements *= dim;
+  }
+  if (elements > kMaxDataBytes / a->type->size) {
+    return Invalid(absl::StrCat(a->At(4), "the dimensions ", a->DimsText(),
+                                " describe more than 2^62 bytes"));
+  }
+  return absl::OkStatus();
+}
+
+// The data must be exactly as long as the header says.
+absl::Status CheckDataSize(const IdxArray& a) {
+  const uint64_t promised =
+      static_cast<uint64_t>(a.count()) * a.sample_elements() * a.type->size;
+  const uint64_t has = a.bytes.size() - a.header_bytes;
+  if (has < promised) {
+    return Invalid(absl::StrCat(a.file, ": truncated at ",
+                                a.Byte(a.bytes.size()),
+                                ": the header promises ", promised,
+                                " bytes of data, the file has ", has));
+  }
+  if (has > promised) {
+    const uint64_t extra = has - promised;
+    return Invalid(absl::StrCat(a.At(a.header_bytes + promised), extra,
+                                extra == 1 ? " byte" : " bytes",
+                                " after the end of the data (the header "
+                                "promises ",
+                                promised, " bytes of data)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<IdxArray> ReadIdx(std::string file) {
+  NABLA_ASSIGN_OR_RETURN(data_file::Contents contents, data_file::Read(file));
+  IdxArray a;
+  a.file = std::move(file);
+  a.gzipped = contents.gzipped;
+  a.bytes = std::move(contents.bytes);
+  NABLA_RETURN_IF_ERROR(ParseMagic(&a));
+  NABLA_RETURN_IF_ERROR(ParseDims(&a));
+  NABLA_RETURN_IF_ERROR(CheckDataSize(a));
+  return a;
+}
+
+// Element `i` of the data as a double. Reading through a type known at
+// compile time keeps the conversion loops free of branches.
+template <uint8_t kCode>
+double ElementAt(const unsigned char* data, size_t i) {
+  if constexpr (kCode == 0x08) {
+    return data[i];
+  } else if constexpr (kCode == 0x09) {
+    return static_cast<int8_t>(data[i]);
+  } else if constexpr (kCode == 0x0B) {
+    const unsigned char* p = data + 2 * i;
+    return static_cast<int16_t>(static_cast<uint16_t>(p[0] << 8 | p[1]));
+  } else if constexpr (kCode == 0x0C) {
+    return static_cast<int32_t>(BigEndian32(data + 4 * i));
+  } else if constexpr (kCode == 0x0D) {
+    const uint32_t bits = BigEndian32(data + 4 * i);
+    float value;
+    std::memcpy(&value, &bits, sizeof(value));
+    return value;
+  } else {
+    const uint64_t bits = BigEndian64(data + 8 * i);
+    double value;
+    std::memcpy(&value, &bits, sizeof(value));
+    return value;
+  }
+}
+
+// What to do with each element on the way into the tensor.
+struct Conversion {
+  double scale = 1;
+  bool labels = false;  // class indices: whole numbers >= 0, not scaled
+};
+
+template <uint8_t kCode, typename T>
+absl::Status Convert(const IdxArray& a, size_t n, const Conversion& how,
+                     T* out) {
+  const unsigned char* data = a.data();
+  for (size_t i = 0; i < n; ++i) {
+    const double raw = ElementAt<kCode>(data, i);
+    const T value = static_cast<T>(how.labels ? raw : raw * how.scale);
+    if (std::isfinite(value) &&
+        (!how.labels || (raw >= 0 && raw == std::floor(raw)))) {
+      out[i] = value;
+      continue;
+    }
+    const std::string where = a.At(a.header_bytes + i * a.type->size);
+    if (how.labels) {
+      return Invalid(absl::StrCat(where, "label ", raw,
+                                  " is not a class index (a whole number >= "
+                                  "0)"));
+    }
+    if (!std::isfinite(raw)) {
+      return Invalid(absl::StrCat(where, "value ", raw, " is not finite"));
+    }
+    return Invalid(absl::StrCat(where, "value ", raw, " times scale ",
+                                how.scale, " does not fit in ",
+                                DTypeName(DTypeOf<T>::value)));
+  }
+  return absl::OkStatus();
+}
+
+// The first `n` elements of `a`, converted into `out`.
+absl::Status ConvertInto(const IdxArray& a, size_t n, const Conversion& how,
+                         Tensor* out) {
+  return DispatchFloat(out->dtype(), [&](auto zero) {
+    using T = decltype(zero);
+    T* to = out->data<T>();
+    switch (a.type->code) {
+      case 0x08:
+        return Convert<0x08>(a, n, how, to);
+      case 0x09:
+        return Convert<0x09>(a, n, how, to);
+      case 0x0B:
+        return Convert<0x0B>(a, n, how, to);
+      case 0x0C:
+        return Convert<0x0C>(a, n, how, to);
+      case 0x0D:
+        return Convert<0x0D>(a, n, how, to);
+      default:
+        return Convert<0x0E>(a, n, how, to);
+    }
+  });
+}
+
+struct IdxOptions {
+  std::string images, labels;
+  std::string images_placeholder, labels_placeholder;
+  bool flatten = true;
+  double scale = 1;
+  int64_t limit = 0;
+  DType dtype = DType::kFloat32;
+};
+
+class IdxSource : public DataSource {
+ public:
+  explicit IdxSource(IdxOptions options) : options_(std::move(options)) {}
+
+  absl::StatusOr<std::vector<DataColumn>> Load(
+      const DataSourceContext& context) const override {
+    NABLA_ASSIGN_OR_RETURN(
+        const IdxArray images,
+        ReadIdx(data_file::ResolvePath(context, options_.images)));
+    // Both files are checked before either is converted.
+    IdxArray labels;
+    if (!options_.labels.empty()) {
+      NABLA_ASSIGN_OR_RETURN(
+          labels, ReadIdx(data_file::ResolvePath(context, options_.labels)));
+      NABLA_RETURN_IF_ERROR(CheckLabels(labels, images));
+    }
+    const int64_t n = options_.limit > 0
+                          ? std::min(options_.limit, images.count())
+                          : images.count();
+    std::vector<DataColumn> columns;
+    Tensor samples(options_.dtype, SampleShape(images, n));
+    NABLA_RETURN_IF_ERROR(ConvertInto(images, samples.num_elements(),
+                                      {options_.scale, false}, &samples));
+    columns.push_back({options_.images_placeholder, std::move(samples)});
+    if (options_.labels.empty()) return columns;
+    Tensor indices(options_.dtype, {n});
+    NABLA_RETURN_IF_ERROR(ConvertInto(labels, n, {1, true}, &indices));
+    columns.push_back({options_.labels_placeholder, std::move(indices)});
+    return columns;
+  }
+
+ private:
+  // [n, d1 * d2 * ...] flattened, else [n, d1, d2, ...].
+  Shape SampleShape(const IdxArray& images, int64_t n) const {
+    Shape shape{n};
+    if (options_.flatten) {
+      shape.AddDim(images.sample_elements());
+      return shape;
+    }
+    for (size_t i = 1; i < images.dims.size(); ++i) {
+      shape.AddDim(images.dims[i]);
+    }
+    return shape;
+  }
+
+  static absl::Status CheckLabels(const IdxArray& labels,
+                                  const IdxArray& images) {
+    if (labels.dims.size() != 1) {
+      return Invalid(absl::StrCat(labels.At(3),
+                                  "labels must have 1 dimension, the header "
+                                  "gives ",
+                                  labels.dims.size(), ": ", labels.DimsText()));
+    }
+    if (labels.count() != images.count()) {
+      return Invalid(absl::StrCat(labels.At(4), labels.count(), " labels, but ",
+                                  images.file, " has ", images.count(),
+                                  " images"));
+    }
+    return absl::OkStatus();
+  }
+
+  IdxOptions options_;
+};
+
+absl::Status CheckPlaceholders(const IdxOptions& options) {
+  if (options.images_placeholder.empty()) {
+    return Invalid("images_placeholder is empty");
+  }
+  if (options.labels_placeholder.empty()) {
+    return Invalid("labels_placeholder is empty");
+  }
+  if (!options.labels.empty() &&
+      options.images_placeholder == options.labels_placeholder) {
+    return Invalid(
+        absl::StrCat("images_placeholder and labels_placeholder are both \"",
+                     options.images_placeholder, "\""));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<DataSource>> MakeIdxSource(
+    const ResolvedAttrs& attrs) {
+  IdxOptions options;
+  options.images = attrs.GetString("images");
+  options.labels = attrs.GetString("labels");
+  options.images_placeholder = attrs.GetString("images_placeholder");
+  options.labels_placeholder = attrs.GetString("labels_placeholder");
+  options.flatten = attrs.GetBool("flatten");
+  options.scale = attrs.GetFloat("scale");
+  options.limit = attrs.GetInt("limit");
+  if (options.images.empty()) return Invalid("images is empty");
+  if (!std::isfinite(options.scale) || options.scale == 0) {
+    return Invalid(
+        absl::StrCat("scale must be finite and not 0, got ", options.scale));
+  }
+  if (options.limit < 0) {
+    return Invalid(absl::StrCat("limit must be >= 0 (0: all samples), got ",
+                                options.limit));
+  }
+  NABLA_RETURN_IF_ERROR(CheckPlaceholders(options));
+  NABLA_ASSIGN_OR_RETURN(options.dtype,
+                         DTypeFromName(attrs.GetString("dtype")));
+  return std::make_unique<IdxSource>(std::move(options));
+}
+
+NABLA_REGISTER_DATA_SOURCE("idx")
+    .RequiredAttr("images", AttrType::kString)
+    .Attr("labels", "")
+    .Attr("images_placeholder", "x")
+    .Attr("labels_placeholder", "y")
+    .Attr("flatten", true)
+    .Attr("scale", 1.0)
+    .Attr("limit", int64_t{0})
+    .Attr("dtype", "float32")
+    .Factory(MakeIdxSource)
+    .Doc(
+        "IDX files (MNIST, Fashion-MNIST), gzipped or not: images feed "
+        "images_placeholder, labels feed labels_placeholder as [N] class "
+        "indices.");
+
+}  // namespace
+}  // namespace nabla
