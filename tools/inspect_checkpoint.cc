@@ -52,6 +52,19 @@ int main(int argc, char** argv) {
   if (!checkpoint->optimizer().empty()) {
     std::printf("optimizer %s\n", checkpoint->optimizer().c_str());
   }
+  const nabla::DataPosition& position = checkpoint->position();
+  std::printf("position epoch %lld, sample %lld, data seed %llu\n",
+              static_cast<long long>(position.epoch()),
+              static_cast<long long>(position.next_sample()),
+              static_cast<unsigned long long>(position.data_seed()));
+  for (const auto& stats : checkpoint->normalization()) {
+    std::string offsets, scales;
+    for (double v : stats.offset()) offsets += absl::StrFormat(" %.17g", v);
+    for (double v : stats.scale()) scales += absl::StrFormat(" %.17g", v);
+    std::printf("normalization %s %s offset%s scale%s\n",
+                stats.placeholder().c_str(), stats.method().c_str(),
+                offsets.c_str(), scales.c_str());
+  }
   for (const auto& variable : checkpoint->variable()) {
     nabla::PrintTensor("variable " + variable.name(), variable.value());
   }
