@@ -10,6 +10,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   zlib1g-dev
   graphviz
+  dataset-fashion-mnist
   g++ python3
 )
 

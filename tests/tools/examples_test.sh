@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# End-to-end: the example models train to the results their comments
+# promise. Fashion-MNIST trains one epoch here (the full 10 epochs are in
+# the README's measurements), on Debian's dataset-fashion-mnist.
+set -uo pipefail
+
+ROOT="$TEST_SRCDIR/nabla"
+TRAIN="$ROOT/tools/train_graph"
+EXAMPLES="$ROOT/examples"
+failures=0
+
+fail() {
+  echo "FAIL: $*" >&2
+  failures=$((failures + 1))
+}
+
+expect_contains() {
+  if [[ "$1" != *"$2"* ]]; then fail "$3: expected '$2' in: $1"; fi
+}
+
+# Regression on a CSV file: the function's value at [1, 1, 1] is 2.02.
+out=$("$TRAIN" "$EXAMPLES/regression_csv.pbtxt" --predict "1,1,1") ||
+  fail "regression_csv exited $?"
+value=$(sed -n 's/^predict \[1, 1, 1\] -> \[\(.*\)\]$/\1/p' <<<"$out")
+awk -v v="$value" 'BEGIN { exit !(v > 1.8 && v < 2.3) }' ||
+  fail "regression_csv: predicted '$value' for [1, 1, 1], want about 2.02"
+expect_contains "$out" "val_mse" "regression validation metric"
+
+# Classification on CSV files with string labels.
+out=$("$TRAIN" "$EXAMPLES/classification_csv.pbtxt" --predict "0,2; 2,-1") ||
+  fail "classification_csv exited $?"
+accuracy=$(sed -n 's/^test: 90 samples  loss [^ ]*  accuracy \(.*\)$/\1/p' <<<"$out")
+awk -v a="$accuracy" 'BEGIN { exit !(a > 0.85) }' ||
+  fail "classification_csv: test accuracy '$accuracy', want > 0.85: $out"
+expect_contains "$out" "true\\pred  red  green  blue  recall" "confusion matrix"
+expect_contains "$out" "predict [0, 2] -> class 0 (red)  p=" "class name"
+expect_contains "$out" "predict [2, -1] -> class 2 (blue)  p=" "class name"
+
+# Fashion-MNIST, one epoch.
+out=$("$TRAIN" "$EXAMPLES/fashion_mnist_mlp.pbtxt" --epochs 1 --threads 2) ||
+  fail "fashion_mnist_mlp exited $?"
+expect_contains "$out" "55000 samples (5000 for validation)" "fashion split"
+accuracy=$(sed -n 's/^test: 10000 samples  loss [^ ]*  accuracy \(.*\)$/\1/p' <<<"$out")
+awk -v a="$accuracy" 'BEGIN { exit !(a > 0.8) }' ||
+  fail "fashion_mnist_mlp: test accuracy '$accuracy' after one epoch, want > 0.8"
+expect_contains "$out" "Ankle boot" "fashion class names"
+
+if [[ $failures -gt 0 ]]; then
+  echo "$failures failure(s)"
+  exit 1
+fi
+echo "all example checks passed"
