@@ -46,6 +46,12 @@ class AttrDeclarer {
   Def& RequiredAttr(std::string name, AttrType type) {
     return Declare(std::move(name), type, std::nullopt);
   }
+  // Declares a group of attributes shared by several definitions, e.g.
+  // .AttrGroup(InitializerAttrs<OpDef>) (core/initializer_attrs.h).
+  Def& AttrGroup(void (*declare)(Def&)) {
+    declare(static_cast<Def&>(*this));
+    return static_cast<Def&>(*this);
+  }
 
   const std::vector<AttrDef>& attrs() const { return attrs_; }
 

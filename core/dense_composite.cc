@@ -15,6 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/composite.h"
+#include "core/initializer_attrs.h"
 #include "core/op_registry.h"
 #include "core/status_macros.h"
 
@@ -133,20 +134,7 @@ NABLA_REGISTER_COMPOSITE("Dense")
     .Attr("activation", "")
     .Attr("use_bias", true)
     .Attr("dtype", "float32")
-    .Attr("initializer", "glorot_uniform")
-    .Attr("init_value", 0.0)
-    .Attr("minval", -0.05)
-    .Attr("maxval", 0.05)
-    .Attr("mean", 0.0)
-    .Attr("stddev", 0.05)
-    .Attr(
-        "values",
-        [] {
-          AttrValue empty;
-          empty.mutable_tensor();
-          return empty;
-        }(),
-        AttrType::kTensor)
+    .AttrGroup(InitializerAttrs<CompositeDef>)
     .Expand(ExpandDense)
     .Doc(
         "Fully connected layer: activation(x · weights + bias), expanded "

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/initializer_attrs.h"
 #include "core/op_registry.h"
 #include "core/random.h"
 #include "core/status_macros.h"
@@ -179,20 +180,7 @@ NABLA_REGISTER_OP("Variable")
     .Output("value")
     .Attr("dtype", "float32")
     .RequiredAttr("shape", AttrType::kShape)
-    .Attr("initializer", "glorot_uniform")
-    .Attr("init_value", 0.0)
-    .Attr("minval", -0.05)
-    .Attr("maxval", 0.05)
-    .Attr("mean", 0.0)
-    .Attr("stddev", 0.05)
-    .Attr(
-        "values",
-        [] {
-          AttrValue empty;
-          empty.mutable_tensor();
-          return empty;
-        }(),
-        AttrType::kTensor)
+    .AttrGroup(InitializerAttrs<OpDef>)
     .Attr("trainable", true)
     .ShapeFn(VariableShape)
     .Initializer(VariableInit)
