@@ -43,6 +43,13 @@ class AttrDeclarer {
     return Declare(std::move(name), AttrType::kIntList,
                    MakeIntListAttr(default_value));
   }
+  Def& StringListAttr(std::string name,
+                      const std::vector<std::string>& default_value) {
+    AttrValue value;
+    value.mutable_list();
+    for (const std::string& s : default_value) value.mutable_list()->add_s(s);
+    return Declare(std::move(name), AttrType::kStringList, std::move(value));
+  }
   Def& RequiredAttr(std::string name, AttrType type) {
     return Declare(std::move(name), type, std::nullopt);
   }

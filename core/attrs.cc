@@ -165,6 +165,12 @@ absl::Span<const int64_t> ResolvedAttrs::GetIntList(
   return absl::MakeConstSpan(list.data(), list.size());
 }
 
+std::vector<std::string> ResolvedAttrs::GetStringList(
+    absl::string_view name) const {
+  const auto& list = Get(name).list().s();
+  return {list.begin(), list.end()};
+}
+
 ResolvedAttrs ResolveAttrs(
     absl::Span<const AttrDef> declared,
     const google::protobuf::Map<std::string, AttrValue>& given,

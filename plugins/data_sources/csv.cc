@@ -576,7 +576,7 @@ absl::StatusOr<ColumnChoice> ReadChoice(const ResolvedAttrs& attrs,
                                         const std::string& role, bool header) {
   ColumnChoice choice;
   choice.role = role;
-  choice.names = data_file::GetStringList(attrs, choice.names_attr());
+  choice.names = attrs.GetStringList(choice.names_attr());
   const auto indices = attrs.GetIntList(choice.indices_attr());
   choice.indices.assign(indices.begin(), indices.end());
   if (!choice.names.empty() && !choice.indices.empty()) {
@@ -614,7 +614,7 @@ absl::Status ReadLabels(const ResolvedAttrs& attrs, CsvOptions* options) {
         "labels must be \"numbers\" or \"classes\", got \"", labels, "\""));
   }
   options->classes = labels == "classes";
-  options->class_order = data_file::GetStringList(attrs, "classes");
+  options->class_order = attrs.GetStringList("classes");
   if (!options->classes && !options->class_order.empty()) {
     return absl::InvalidArgumentError(
         "classes is set, but labels is \"numbers\": set labels: \"classes\"");
@@ -676,14 +676,14 @@ NABLA_REGISTER_DATA_SOURCE("csv")
     .RequiredAttr("path", AttrType::kString)
     .Attr("header", true)
     .Attr("delimiter", ",")
-    .Attr("feature_columns", data_file::EmptyList(), AttrType::kStringList)
+    .StringListAttr("feature_columns", {})
     .IntListAttr("feature_indices", {})
-    .Attr("target_columns", data_file::EmptyList(), AttrType::kStringList)
+    .StringListAttr("target_columns", {})
     .IntListAttr("target_indices", {})
     .Attr("features_placeholder", "x")
     .Attr("targets_placeholder", "y")
     .Attr("labels", "numbers")
-    .Attr("classes", data_file::EmptyList(), AttrType::kStringList)
+    .StringListAttr("classes", {})
     .Attr("dtype", "float32")
     .Factory(MakeCsvSource)
     .Doc(

@@ -169,23 +169,6 @@ absl::StatusOr<Contents> Read(const std::string& path) {
   return contents;
 }
 
-std::vector<std::string> GetStringList(const ResolvedAttrs& attrs,
-                                       absl::string_view name) {
-  for (const auto& [declared, value] : attrs.values()) {
-    if (declared == name) {
-      return {value.list().s().begin(), value.list().s().end()};
-    }
-  }
-  assert(false && "attribute not declared");
-  return {};
-}
-
-AttrValue EmptyList() {
-  AttrValue value;
-  value.mutable_list();
-  return value;
-}
-
 std::string QuoteJoin(const std::vector<std::string>& names) {
   if (names.empty()) return "";
   return absl::StrCat("\"", absl::StrJoin(names, "\", \""), "\"");

@@ -34,14 +34,6 @@ struct Contents {
 // a corrupt or truncated gzip stream, or bytes after the last member.
 absl::StatusOr<Contents> Read(const std::string& path);
 
-// The strings of a list(string) attribute (empty for an empty list).
-// REQUIRES: `name` was declared with AttrType::kStringList.
-std::vector<std::string> GetStringList(const ResolvedAttrs& attrs,
-                                       absl::string_view name);
-
-// An empty list value: the default of an optional list attribute.
-AttrValue EmptyList();
-
 // "\"a\", \"b\"": names for messages.
 std::string QuoteJoin(const std::vector<std::string>& names);
 
