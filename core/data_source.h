@@ -28,6 +28,8 @@ namespace nabla {
 struct DataColumn {
   std::string placeholder;
   Tensor samples;
+  // For class labels read as names: the name of each class index.
+  std::vector<std::string> class_names;
 };
 
 struct DataSourceContext {

@@ -16,7 +16,8 @@ namespace nabla {
 
 absl::Status Dataset::AddColumn(const Graph& graph,
                                 const std::string& placeholder_name,
-                                absl::string_view where, Tensor value) {
+                                absl::string_view where, Tensor value,
+                                std::vector<std::string> class_names) {
   auto node = graph.FindNode(placeholder_name);
   if (!node.ok()) {
     return absl::InvalidArgumentError(
@@ -53,6 +54,7 @@ absl::Status Dataset::AddColumn(const Graph& graph,
   num_samples_ = shape.dim(0);
   placeholders_.push_back(placeholder_name);
   samples_.push_back(std::move(value));
+  class_names_.push_back(std::move(class_names));
   return absl::OkStatus();
 }
 
@@ -92,7 +94,8 @@ absl::StatusOr<Dataset> Dataset::FromParts(
     }
     for (DataColumn& column : *columns) {
       NABLA_RETURN_IF_ERROR(data.AddColumn(graph, column.placeholder, where,
-                                           std::move(column.samples)));
+                                           std::move(column.samples),
+                                           std::move(column.class_names)));
     }
   }
   return data;
@@ -114,6 +117,14 @@ absl::StatusOr<Dataset> Dataset::FromSplit(const Graph& graph,
                    absl::StrCat(source, ": ", split), context);
 }
 
+std::vector<std::string> Dataset::class_names(
+    absl::string_view placeholder) const {
+  for (size_t i = 0; i < placeholders_.size(); ++i) {
+    if (placeholders_[i] == placeholder) return class_names_[i];
+  }
+  return {};
+}
+
 const Tensor* Dataset::samples(absl::string_view placeholder) const {
   for (size_t i = 0; i < placeholders_.size(); ++i) {
     if (placeholders_[i] == placeholder) return &samples_[i];
@@ -128,6 +139,7 @@ Tensor* Dataset::mutable_samples(absl::string_view placeholder) {
 Dataset Dataset::Rows(absl::Span<const int64_t> rows) const {
   Dataset out;
   out.placeholders_ = placeholders_;
+  out.class_names_ = class_names_;
   std::vector<Feed> feeds;
   FillBatch(rows, &out.samples_, &feeds);
   out.num_samples_ = static_cast<int64_t>(rows.size());

@@ -39,6 +39,10 @@ class Dataset {
   const std::vector<std::string>& placeholders() const {
     return placeholders_;
   }
+  // The class names a data source gave for `placeholder`'s labels; empty
+  // when it gave none.
+  std::vector<std::string> class_names(absl::string_view placeholder) const;
+
   // All samples fed to `placeholder`, or null when it is not fed.
   const Tensor* samples(absl::string_view placeholder) const;
   Tensor* mutable_samples(absl::string_view placeholder);
@@ -65,10 +69,13 @@ class Dataset {
       absl::string_view where, const DataSourceContext& context);
   absl::Status AddColumn(const Graph& graph,
                          const std::string& placeholder_name,
-                         absl::string_view where, Tensor value);
+                         absl::string_view where, Tensor value,
+                         std::vector<std::string> class_names = {});
 
   std::vector<std::string> placeholders_;
   std::vector<Tensor> samples_;
+  // By placeholder, as placeholders_.
+  std::vector<std::vector<std::string>> class_names_;
   int64_t num_samples_ = 0;
 };
 

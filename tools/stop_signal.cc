@@ -29,6 +29,11 @@ void InstallStopSignalHandlers() {
   ::sigaction(SIGTERM, &action, nullptr);
 }
 
+void RestoreDefaultSignalHandlers() {
+  ::signal(SIGINT, SIG_DFL);
+  ::signal(SIGTERM, SIG_DFL);
+}
+
 int StopSignalReceived() { return g_stop_signal.load(); }
 
 }  // namespace nabla

@@ -7,6 +7,8 @@
 namespace nabla {
 
 void InstallStopSignalHandlers();
+// Back to the default action (the process ends) for both signals.
+void RestoreDefaultSignalHandlers();
 
 // The first SIGINT or SIGTERM received since the handlers were installed,
 // or 0.

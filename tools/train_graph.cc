@@ -188,6 +188,15 @@ absl::Status Time(const Run& run, int64_t iterations) {
   return absl::OkStatus();
 }
 
+// The model's class names, or those its data source read, or none.
+std::vector<std::string> ClassNames(const Run& run) {
+  const auto& names = run.parsed.model.prediction().class_names();
+  if (!names.empty()) return {names.begin(), names.end()};
+  if (!run.targets.has_metrics) return {};
+  return run.data.training.class_names(
+      run.session->graph().node(run.targets.targets.node).name);
+}
+
 int64_t EvalBatchSize(const Run& run) {
   return std::max(kEvalBatchSize, run.settings.batch_size);
 }
@@ -209,10 +218,9 @@ absl::Status PrintEvaluation(const Run& run, absl::string_view split,
   std::printf("%s\n", line.c_str());
   if (evaluation.metrics != nullptr &&
       evaluation.metrics->kind() == MetricKind::kClassification) {
-    const auto& names = run.parsed.model.prediction().class_names();
-    const std::vector<std::string> class_names(names.begin(), names.end());
     std::printf("%s", FormatConfusionMatrix(
-                          evaluation.metrics->confusion_matrix(), class_names)
+                          evaluation.metrics->confusion_matrix(),
+                          ClassNames(run))
                           .c_str());
   }
   return absl::OkStatus();
@@ -262,35 +270,33 @@ absl::Status TrainModel(Run& run, const TrainOptions& options) {
   return absl::OkStatus();
 }
 
-absl::Status Predict(const Run& run, const TrainOptions& options) {
+// Checks the prediction flags and reads the rows, before any training, so
+// that a typo does not wait for the end of a long run.
+absl::StatusOr<Tensor> PredictionRows(const Run& run,
+                                      const TrainOptions& options,
+                                      PredictionSetup* setup) {
   const PredictionConfig& config = run.parsed.model.prediction();
-  PredictionSetup setup;
-  setup.input = options.input.value_or(config.input());
-  setup.output = options.output.value_or(config.output());
-  if (setup.input.empty() || setup.output.empty()) {
+  setup->input = options.input.value_or(config.input());
+  setup->output = options.output.value_or(config.output());
+  if (setup->input.empty() || setup->output.empty()) {
     return absl::InvalidArgumentError(
         "--predict needs an input placeholder and an output node: give "
         "--input and --output, or set prediction { input output } in the "
         "model");
   }
   const Graph& graph = run.session->graph();
-  NABLA_ASSIGN_OR_RETURN(const int placeholder, graph.FindNode(setup.input));
+  NABLA_ASSIGN_OR_RETURN(const int placeholder, graph.FindNode(setup->input));
   if (graph.node(placeholder).op->role() != OpRole::kPlaceholder) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--input: ", graph.Describe(placeholder), " is not a Placeholder"));
   }
-  setup.normalizer = &run.data.normalizer;
-  setup.output_units_of = config.output_units_of();
-  setup.classifier = run.targets.has_metrics &&
-                     run.targets.kind == MetricKind::kClassification;
-  setup.class_names.assign(config.class_names().begin(),
-                           config.class_names().end());
-  NABLA_ASSIGN_OR_RETURN(
-      Tensor rows,
-      options.predict.has_value()
-          ? RowsFromText(*options.predict, graph, placeholder, "--predict")
-          : RowsFromCsvFile(*options.predict_file, graph, placeholder));
-  return PrintPredictions(*run.session, setup, rows);
+  NABLA_RETURN_IF_ERROR(graph.FindNode(setup->output).status());
+  setup->output_units_of = config.output_units_of();
+  setup->classifier = run.targets.has_metrics &&
+                      run.targets.kind == MetricKind::kClassification;
+  return options.predict.has_value()
+             ? RowsFromText(*options.predict, graph, placeholder, "--predict")
+             : RowsFromCsvFile(*options.predict_file, graph, placeholder);
 }
 
 absl::Status RunTool(const TrainOptions& options) {
@@ -299,7 +305,7 @@ absl::Status RunTool(const TrainOptions& options) {
   }
   if (options.list) {
     std::printf("%s", ListRegistries().c_str());
-    if (options.model_path.empty()) return absl::OkStatus();
+    return absl::OkStatus();
   }
   Run run;
   NABLA_ASSIGN_OR_RETURN(run.parsed, ReadModelFile(options.model_path));
@@ -319,10 +325,19 @@ absl::Status RunTool(const TrainOptions& options) {
                       session_options));
   run.settings = SettingsFor(run.parsed, options);
   const bool has_training = !model.training().loss().empty();
-  // Restoring slots needs the update rule; --gradcheck and prediction from
-  // a checkpoint of a model without a training section do not.
-  if (has_training || (!options.resume.has_value() && !options.gradcheck)) {
+  if (has_training) {
     NABLA_RETURN_IF_ERROR(SetUpTraining(run, options));
+  } else if (!options.resume.has_value() && !options.gradcheck) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        run.parsed.source.name,
+        " has no training section (training { loss optimizer }): there is "
+        "nothing to train; give --resume CKPT to predict or evaluate with "
+        "trained variables"));
+  }
+  if ((options.eval || options.time) && !has_training) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        options.eval ? "--eval: " : "--time: ", run.parsed.source.name,
+        " has no training section naming the loss"));
   }
   Normalizer restored;
   if (options.resume.has_value()) {
@@ -341,17 +356,22 @@ absl::Status RunTool(const TrainOptions& options) {
   }
   if (options.gradcheck) return Gradcheck(run);
   if (options.time) {
-    if (!has_training) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--time: ", run.parsed.source.name, " has no training section"));
-    }
     return Time(run, options.time_iterations.value_or(kTimeSteps));
+  }
+  PredictionSetup prediction;
+  std::optional<Tensor> prediction_rows;
+  if (options.predict.has_value() || options.predict_file.has_value()) {
+    NABLA_ASSIGN_OR_RETURN(prediction_rows,
+                           PredictionRows(run, options, &prediction));
   }
   const bool train = has_training && !options.eval &&
                      run.position.epoch < run.settings.epochs;
   if (train) {
     InstallStopSignalHandlers();
-    NABLA_RETURN_IF_ERROR(TrainModel(run, options));
+    const absl::Status trained = TrainModel(run, options);
+    // Evaluation, saving and prediction stop on a signal as usual.
+    RestoreDefaultSignalHandlers();
+    NABLA_RETURN_IF_ERROR(trained);
     if (const int signal = StopSignalReceived()) {
       const std::string path =
           options.save.value_or(absl::StrCat(options.model_path, ".ckpt"));
@@ -382,8 +402,11 @@ absl::Status RunTool(const TrainOptions& options) {
     std::printf("saved %s (step %lld)\n", options.save->c_str(),
                 static_cast<long long>(run.session->step()));
   }
-  if (options.predict.has_value() || options.predict_file.has_value()) {
-    NABLA_RETURN_IF_ERROR(Predict(run, options));
+  if (prediction_rows.has_value()) {
+    prediction.normalizer = &run.data.normalizer;
+    prediction.class_names = ClassNames(run);
+    NABLA_RETURN_IF_ERROR(
+        PrintPredictions(*run.session, prediction, *prediction_rows));
   }
   return absl::OkStatus();
 }

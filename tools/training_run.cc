@@ -76,6 +76,13 @@ absl::Status TrainingRun::OnEpoch(const EpochReport& epoch) {
       record.val_metrics = validation.metrics->Results();
     }
   }
+  if (!data_.test.empty()) {
+    NABLA_ASSIGN_OR_RETURN(Evaluation test,
+                           Evaluate(session_, data_.test, targets_,
+                                    options_.eval_batch_size));
+    record.test_loss = test.loss;
+    if (test.metrics != nullptr) record.test_metrics = test.metrics->Results();
+  }
   if (const UpdateRule* rule = session_.update_rule()) {
     record.lr = rule->LearningRate(session_.step() - 1);
   }
@@ -86,7 +93,7 @@ absl::Status TrainingRun::OnEpoch(const EpochReport& epoch) {
       epoch.seconds > 0 ? static_cast<double>(epoch.samples) / epoch.seconds
                         : 0;
   records_.push_back(record);
-  const bool print = epoch.epoch == 1 || epoch.epoch == options_.epochs ||
+  const bool print = records_.size() == 1 || epoch.epoch == options_.epochs ||
                      epoch.epoch % options_.log_every == 0;
   // Epochs between log lines leave no line; on a terminal the next epoch's
   // bar is drawn over theirs.

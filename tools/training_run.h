@@ -1,5 +1,5 @@
 // One training run of train_graph, as a TrainingObserver: the progress bar
-// and epoch lines, training and validation metrics, the JSON Lines log,
+// and epoch lines, training, validation and test metrics, the JSON Lines log,
 // the SVG plot, periodic checkpoints and stopping on SIGINT/SIGTERM.
 #ifndef NABLA_TOOLS_TRAINING_RUN_H_
 #define NABLA_TOOLS_TRAINING_RUN_H_
@@ -25,7 +25,8 @@ namespace nabla {
 
 struct TrainingRunOptions {
   int64_t epochs = 1;
-  // Print an epoch line every this many epochs (and the first and last).
+  // Print an epoch line every this many epochs (and the run's first and
+  // the last).
   int64_t log_every = 1;
   // Batches for validation; 0 is the whole set at once.
   int64_t eval_batch_size = 0;

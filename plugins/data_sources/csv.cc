@@ -471,9 +471,12 @@ class CsvTable {
         {options_.features_placeholder,
          Tensor::FromValues(options_.dtype, {rows_, features}, features_)});
     if (options_.classes) {
+      std::vector<std::string> names;
+      const std::vector<double> indices = ClassIndices(&names);
       columns.push_back(
           {options_.targets_placeholder,
-           Tensor::FromValues(options_.dtype, {rows_}, ClassIndices())});
+           Tensor::FromValues(options_.dtype, {rows_}, indices),
+           std::move(names)});
     } else if (!target_cols_.empty()) {
       const int64_t targets = static_cast<int64_t>(target_cols_.size());
       columns.push_back(
@@ -483,8 +486,9 @@ class CsvTable {
     return columns;
   }
 
-  // Each row's label as its index in the classes, given or sorted.
-  std::vector<double> ClassIndices() {
+  // Each row's label as its index in the classes, given or sorted; the
+  // classes in index order go to `names`.
+  std::vector<double> ClassIndices(std::vector<std::string>* names) {
     if (options_.class_order.empty()) {
       std::vector<std::string> sorted = labels_;
       std::sort(sorted.begin(), sorted.end(), ClassLess);
@@ -492,6 +496,9 @@ class CsvTable {
       for (size_t i = 0; i < sorted.size(); ++i) {
         class_index_[sorted[i]] = static_cast<int>(i);
       }
+      *names = std::move(sorted);
+    } else {
+      *names = options_.class_order;
     }
     std::vector<double> indices;
     indices.reserve(labels_.size());

@@ -75,7 +75,7 @@ expect_contains "$straight" "val_loss" "validation loss on the epoch line"
 expect_contains "$straight" "test: 2 samples  loss " "test evaluation"
 [[ $(wc -l < "$TMP/metrics.jsonl") -eq 6 ]] || fail "metrics log: expected 6 lines"
 first=$(head -1 "$TMP/metrics.jsonl")
-for key in '"epoch":1' '"step":3' '"loss":' '"lr":0.02' '"samples_per_sec":' '"seconds":' '"val_loss":' '"mse":' '"val_mse":'; do
+for key in '"epoch":1' '"step":3' '"loss":' '"lr":0.02' '"samples_per_sec":' '"seconds":' '"val_loss":' '"mse":' '"val_mse":' '"test_loss":' '"test_mse":'; do
   expect_contains "$first" "$key" "metrics log key"
 done
 python3 -c "import json,sys; [json.loads(l) for l in open(sys.argv[1])]" "$TMP/metrics.jsonl" ||

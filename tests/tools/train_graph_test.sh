@@ -86,9 +86,19 @@ err=$("$TRAIN" "$EXAMPLES/xor.pbtxt" --learning_rate -1 2>&1 >/dev/null); code=$
 [[ $code -eq 2 ]] || fail "negative learning rate: exit $code"
 expect_contains "$err" "--learning_rate must be positive, got -1" "learning rate message"
 
-err=$("$TRAIN" "$EXAMPLES/xor.pbtxt" --epochs 1 --predict "1,2,3" 2>&1 >/dev/null); code=$?
+out=$("$TRAIN" "$EXAMPLES/xor.pbtxt" --predict "1,2,3" 2>"$TMP/err"); code=$?
+err=$(cat "$TMP/err")
 [[ $code -eq 1 ]] || fail "bad predict row: exit $code"
 expect_contains "$err" "--predict: row 1 has 3 values" "predict row message"
+[[ "$out" != *"epoch 1/"* ]] || fail "a bad --predict row is found only after training"
+
+out=$("$TRAIN" --list "$EXAMPLES/xor.pbtxt") || fail "--list with a model exited $?"
+[[ "$out" != *"training "* ]] || fail "--list with a model trained"
+
+printf 'graph { node { name: "x" op: "Placeholder" attr { key: "shape" value { shape { dim: 1 } } } } }\n' > "$TMP/untrained.pbtxt"
+err=$("$TRAIN" "$TMP/untrained.pbtxt" 2>&1 >/dev/null); code=$?
+[[ $code -eq 1 ]] || fail "model without training: exit $code"
+expect_contains "$err" "untrained.pbtxt has no training section" "no training message"
 
 err=$("$TRAIN" "$EXAMPLES/xor.pbtxt" --resume "$TMP/score.ckpt" 2>&1 >/dev/null); code=$?
 [[ $code -eq 1 ]] || fail "checkpoint of another model: exit $code"

@@ -216,6 +216,9 @@ TEST_F(CsvTest, ClassesSortedNumbersFirstThenText) {
                   {"labels", Str("classes")}})));
   // -1 -> 0, 10 -> 1, ant -> 2, cat -> 3, "dog, big" -> 4.
   ExpectColumn(columns[1], "y", DType::kFloat32, Shape{6}, {3, 1, 2, 4, 0, 3});
+  EXPECT_EQ(columns[1].class_names,
+            (std::vector<std::string>{"-1", "10", "ant", "cat", "dog, big"}));
+  EXPECT_TRUE(columns[0].class_names.empty());
 }
 
 TEST_F(CsvTest, ClassesInTheGivenOrder) {
@@ -230,6 +233,8 @@ TEST_F(CsvTest, ClassesInTheGivenOrder) {
   ExpectColumn(columns[0], "x", DType::kFloat64, Shape{4, 1},
                {1.4, 4.7, 6.0, 1.3});
   ExpectColumn(columns[1], "y", DType::kFloat64, Shape{4}, {1, 2, 0, 1});
+  EXPECT_EQ(columns[1].class_names,
+            (std::vector<std::string>{"virginica", "setosa", "versicolor"}));
 }
 
 // ----- the dialect --------------------------------------------------------
