@@ -5,8 +5,8 @@
 //
 // and, on a terminal or not, one summary line per finished epoch:
 //
-//   epoch 3/10  loss 0.412  accuracy 0.853  val_loss 0.45  val_accuracy 0.84 lr
-//   0.001  5312 samples/s  12.3 s
+//   epoch 3/10  loss 0.412  accuracy 0.853  val_loss 0.45  val_accuracy 0.84
+//   lr 0.001  5312 samples/s  12.3 s  (36.9 s elapsed)
 //
 //   ProgressOptions options;
 //   options.out = stdout;
@@ -31,9 +31,9 @@ namespace nabla {
 bool StdoutIsTerminal();
 
 // The summary line of a finished epoch, without a newline: loss and
-// metrics with 4 significant digits, lr with 6, samples/s rounded, and the
-// epoch's time ("12.3 s", or "45.2 ms" under a second). Absent splits and
-// an unknown lr are left out.
+// metrics with 4 significant digits, lr with 6, samples/s rounded, the
+// epoch's time ("12.3 s", or "45.2 ms" under a second) and the run's time
+// so far. Absent splits and an unknown lr are left out.
 std::string FormatEpochSummary(const EpochRecord& record, int64_t total_epochs);
 
 // The bar line, without '\r' or a newline. `samples_per_sec` <= 0 (or not

@@ -39,13 +39,15 @@ EpochRecord SummaryRecord() {
   r.lr = 0.001;
   r.samples_per_sec = 5312;
   r.epoch_seconds = 12.3;
+  r.seconds = 36.9;
   return r;
 }
 
 TEST(FormatEpochSummaryTest, ClassificationWithValidation) {
   EXPECT_EQ(FormatEpochSummary(SummaryRecord(), 10),
             "epoch 3/10  loss 0.412  accuracy 0.853  val_loss 0.45  "
-            "val_accuracy 0.84  lr 0.001  5312 samples/s  12.3 s");
+            "val_accuracy 0.84  lr 0.001  5312 samples/s  12.3 s  (36.9 s "
+            "elapsed)");
 }
 
 TEST(FormatEpochSummaryTest, RegressionWithTestNoLrUnderASecond) {
@@ -57,9 +59,10 @@ TEST(FormatEpochSummaryTest, RegressionWithTestNoLrUnderASecond) {
   r.test_metrics = {{"mse", 2}, {"mae", 1}};
   r.samples_per_sec = 123.4;
   r.epoch_seconds = 0.0452;
+  r.seconds = 0.0452;
   EXPECT_EQ(FormatEpochSummary(r, 1),
             "epoch 1/1  loss 1.235  mse 1.235  mae 0.9  test_loss 2  "
-            "test_mse 2  test_mae 1  123 samples/s  45.2 ms");
+            "test_mse 2  test_mae 1  123 samples/s  45.2 ms  (45.2 ms elapsed)");
 }
 
 TEST(FormatProgressBarTest, TheExampleLine) {
