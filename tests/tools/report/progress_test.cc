@@ -99,7 +99,8 @@ TEST(ProgressTest, NotATerminalWritesOnlySummaries) {
   progress.EndEpoch(SummaryRecord());
   EXPECT_EQ(out.text(),
             "epoch 3/10  loss 0.412  accuracy 0.853  val_loss 0.45  "
-            "val_accuracy 0.84  lr 0.001  5312 samples/s  12.3 s\n");
+            "val_accuracy 0.84  lr 0.001  5312 samples/s  12.3 s  (36.9 s "
+            "elapsed)\n");
 }
 
 TEST(ProgressTest, TerminalRedrawsInPlaceAtMostEveryTenthOfASecond) {
@@ -138,7 +139,7 @@ TEST(ProgressTest, TerminalRedrawsInPlaceAtMostEveryTenthOfASecond) {
   progress.EndEpoch(r);
   // The 68-character bar is blanked before the summary.
   expected += "\r" + std::string(68, ' ') + "\r" +
-              "epoch 1/2  loss 0.5  125 samples/s  800.0 ms\n";
+              "epoch 1/2  loss 0.5  125 samples/s  800.0 ms  (0.0 ms elapsed)\n";
   EXPECT_EQ(out.text(), expected);
 }
 
