@@ -277,13 +277,10 @@ absl::StatusOr<Tensor> TensorFromProto(const TensorProto& proto,
               .ToString(),
           " has a negative dimension"));
     }
-    // Refuse sizes whose element count would overflow before multiplying.
-    const int64_t so_far = shape.num_elements();
-    if (d > 0 && so_far > (int64_t{1} << 40) / d) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(what, ": tensor shape is too large"));
-    }
     shape.AddDim(d);
+    // Checked dimension by dimension, so the product never overflows.
+    absl::Status size = CheckTensorSize(shape, absl::StrCat(what, ": tensor"));
+    if (!size.ok()) return size;
   }
   const int64_t n = shape.num_elements();
   const int64_t given = proto.value_size();

@@ -402,6 +402,13 @@ void Builder::AddNode(int i, std::vector<Endpoint> inputs,
     Error(i, absl::StrCat(shaped.message(), inputs_text));
     return;
   }
+  for (const Shape& shape : ctx.output_shapes()) {
+    absl::Status size = CheckTensorSize(shape, "output");
+    if (!size.ok()) {
+      Error(i, absl::StrCat(size.message(), inputs_text));
+      return;
+    }
+  }
   node.output_dtypes = ctx.output_dtypes();
   node.output_shapes = ctx.output_shapes();
   node.uses.resize(node.output_shapes.size());

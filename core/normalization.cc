@@ -14,13 +14,16 @@ int64_t ColumnsOf(const Shape& shape) {
   return shape.rank() < 2 ? 1 : shape.dim(shape.rank() - 1);
 }
 
+// Welford's running mean and sum of squared deviations: E[x^2] - mean^2
+// would lose the variance of columns with a large mean (timestamps).
 struct Accumulator {
-  double count = 0, sum = 0, sum_squares = 0;
+  double count = 0, mean = 0, squared_deviations = 0;
   double min = INFINITY, max = -INFINITY, max_abs = 0;
   void Add(double x) {
     ++count;
-    sum += x;
-    sum_squares += x * x;
+    const double delta = x - mean;
+    mean += delta / count;
+    squared_deviations += delta * (x - mean);
     min = std::min(min, x);
     max = std::max(max, x);
     max_abs = std::max(max_abs, std::abs(x));
@@ -32,14 +35,10 @@ struct Accumulator {
 void StatsFor(NormalizationDef::Method method, const Accumulator& a,
               double* offset, double* scale) {
   switch (method) {
-    case NormalizationDef::STANDARDIZE: {
-      const double mean = a.sum / a.count;
-      const double variance =
-          std::max(0.0, a.sum_squares / a.count - mean * mean);
-      *offset = mean;
-      *scale = std::sqrt(variance);
+    case NormalizationDef::STANDARDIZE:
+      *offset = a.mean;
+      *scale = std::sqrt(a.squared_deviations / a.count);
       break;
-    }
     case NormalizationDef::MIN_MAX:
       *offset = a.min;
       *scale = a.max - a.min;

@@ -91,6 +91,10 @@ absl::Status Plan::InferShapes(const PlanRequest& request,
           return absl::InvalidArgumentError(
               absl::StrCat(graph_.Describe(i), ": ", s.message()));
         }
+        for (const Shape& shape : ctx.output_shapes()) {
+          NABLA_RETURN_IF_ERROR(CheckTensorSize(
+              shape, absl::StrCat(graph_.Describe(i), ": output")));
+        }
         shapes_[i] = ctx.output_shapes();
         break;
       }

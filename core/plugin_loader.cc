@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "core/composite.h"
 #include "core/plugin_api.h"
 #include "core/registry.h"
 #include "core/status_macros.h"
@@ -45,6 +46,10 @@ absl::Status CheckNames(const std::vector<Def>& defs, const Registry& registry,
                         absl::string_view kind) {
   absl::flat_hash_set<std::string> seen;
   for (const Def& def : defs) {
+    if (def.name().empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("it declares an ", kind, " without a name"));
+    }
     if (registry.Contains(def.name())) {
       return absl::AlreadyExistsError(
           absl::StrCat(kind, " '", def.name(), "' is already registered (",
@@ -73,6 +78,9 @@ absl::Status CheckDeclarations(PluginRegistrar& registrar) {
   }
   NABLA_RETURN_IF_ERROR(
       CheckNames(registrar.ops(), OpRegistry::Global(), "op"));
+  // Graphs resolve an op name before a layer name: an op may not hide one.
+  NABLA_RETURN_IF_ERROR(
+      CheckNames(registrar.ops(), CompositeRegistry::Global(), "layer"));
   NABLA_RETURN_IF_ERROR(CheckNames(registrar.optimizers(),
                                    OptimizerRegistry::Global(), "optimizer"));
   NABLA_RETURN_IF_ERROR(CheckNames(registrar.schedules(),
@@ -179,7 +187,13 @@ absl::Status LoadLibrary(const std::string& path, const std::string& real_path)
     PluginRegistrar registrar;
     NABLA_RETURN_IF_ERROR(RunRegistration(*info, registrar));
     NABLA_RETURN_IF_ERROR(CheckDeclarations(registrar));
-    NABLA_RETURN_IF_ERROR(RegisterDeclarations(registrar, path));
+    absl::Status registered = RegisterDeclarations(registrar, path);
+    if (!registered.ok()) {
+      // Checked above, so only a race with another registration gets here;
+      // what did register runs the library's code, so it stays open.
+      library.release();
+      return registered;
+    }
   }
   library.release();  // registered kernels run the library's code
   LoadedPluginList& loaded = Loaded();

@@ -229,6 +229,8 @@ void Session::ApplyUpdates(Plan& plan) {
               variables_per_update_task_, [&](int64_t begin, int64_t end) {
                 for (int64_t i = begin; i < end; ++i) {
                   const int v = trainable_nodes_[i];
+                  // A variable the loss does not use has no gradient.
+                  if (!on_gradient_path_[v]) continue;
                   const int64_t start = timed ? ProfileNowNs() : 0;
                   optimizer.Apply(update, variables_[v],
                                   plan.variable_gradient(v), slot_pointers_[v]);

@@ -121,4 +121,22 @@ std::vector<double> Tensor::ToDoubles() const {
   return out;
 }
 
+absl::Status CheckTensorSize(const Shape& shape, absl::string_view what) {
+  int64_t elements = 1;
+  for (int64_t d : shape.dims()) {
+    if (d < -1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          what, " shape ", shape.ToString(), " has a negative dimension"));
+    }
+    if (d < 0) continue;  // unknown until data is fed
+    if (d > 0 && elements > kMaxTensorElements / d) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          what, " shape ", shape.ToString(), " has more than ",
+          kMaxTensorElements, " elements"));
+    }
+    elements *= d;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace nabla

@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "absl/container/inlined_vector.h"
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 
 namespace nabla {
@@ -51,6 +53,18 @@ inline bool DimsCompatible(int64_t a, int64_t b) {
 
 // Dimensions, outermost first. A dimension of -1 is unknown (only during
 // shape inference, never in an allocated Tensor).
+// The most elements one tensor may have: 2^32, 16 GiB of float32. Larger
+// shapes in a model file or data file are refused with an error instead of
+// failing (or overflowing) when memory is allocated.
+inline constexpr int64_t kMaxTensorElements = int64_t{1} << 32;
+
+class Shape;
+
+// OK when the known dimensions of `shape` are >= 0 and multiply to at most
+// kMaxTensorElements (checked without overflowing); otherwise
+// InvalidArgument "<what> shape [...] ...".
+absl::Status CheckTensorSize(const Shape& shape, absl::string_view what);
+
 class Shape {
  public:
   static constexpr int64_t kUnknown = -1;

@@ -17,6 +17,8 @@ absl::StatusOr<MetricTargets> FindMetricTargets(const Graph& graph,
   targets.loss = loss_node;
   // Breadth-first up the graph from the loss node to the first loss op.
   std::vector<int> queue = {loss_node};
+  std::vector<bool> queued(graph.num_nodes(), false);
+  queued[loss_node] = true;
   for (size_t i = 0; i < queue.size(); ++i) {
     const Node& node = graph.node(queue[i]);
     if (node.op->category() == OpCategory::kLoss && node.inputs.size() >= 2) {
@@ -27,7 +29,12 @@ absl::StatusOr<MetricTargets> FindMetricTargets(const Graph& graph,
       targets.has_metrics = true;
       break;
     }
-    for (const Endpoint& input : node.inputs) queue.push_back(input.node);
+    for (const Endpoint& input : node.inputs) {
+      if (!queued[input.node]) {
+        queued[input.node] = true;
+        queue.push_back(input.node);
+      }
+    }
   }
   return targets;
 }

@@ -21,9 +21,13 @@ namespace {
 absl::StatusOr<int64_t> ValuesPerRow(const Graph& graph, int placeholder,
                                      absl::string_view what) {
   const Shape& declared = graph.node(placeholder).output_shapes[0];
+  bool known = declared.rank() >= 1;
   int64_t per_row = 1;
-  for (int d = 1; d < declared.rank(); ++d) per_row *= declared.dim(d);
-  if (declared.rank() < 1 || per_row < 0) {
+  for (int d = 1; d < declared.rank(); ++d) {
+    known = known && declared.dim(d) >= 0;
+    if (known) per_row *= declared.dim(d);  // bounded by kMaxTensorElements
+  }
+  if (!known) {
     return absl::InvalidArgumentError(absl::StrCat(
         what, ": ", graph.Describe(placeholder), " has shape ",
         declared.ToString(), "; rows need a known size per sample"));
@@ -63,10 +67,12 @@ absl::Status ParseFields(absl::string_view row, char delimiter,
   return absl::OkStatus();
 }
 
-bool AllNumbers(absl::string_view row) {
+// A header names columns: none of its fields is a number. (A data row
+// with a typo in one field is reported, not skipped as a header.)
+bool IsHeader(absl::string_view row) {
   for (absl::string_view field : absl::StrSplit(row, ',')) {
     double v;
-    if (!absl::SimpleAtod(absl::StripAsciiWhitespace(field), &v)) return false;
+    if (absl::SimpleAtod(absl::StripAsciiWhitespace(field), &v)) return false;
   }
   return true;
 }
@@ -127,7 +133,7 @@ absl::StatusOr<Tensor> RowsFromCsvFile(const std::string& path,
     ++line_number;
     line = absl::StripAsciiWhitespace(line);
     if (line.empty()) continue;
-    if (line_number == 1 && !AllNumbers(line)) continue;  // a header
+    if (line_number == 1 && IsHeader(line)) continue;
     ++rows;
     NABLA_RETURN_IF_ERROR(ParseFields(
         line, ',', per_row, absl::StrCat(path, ":", line_number),

@@ -34,8 +34,8 @@ struct PredictionSetup {
 absl::StatusOr<Tensor> RowsFromText(absl::string_view text, const Graph& graph,
                                     int placeholder, absl::string_view what);
 
-// One row per non-empty line of a CSV file; a first line that is not all
-// numbers is a header and skipped. Errors name the file and line.
+// One row per non-empty line of a CSV file; a first line without any
+// number is a header and skipped. Errors name the file and line.
 absl::StatusOr<Tensor> RowsFromCsvFile(const std::string& path,
                                        const Graph& graph, int placeholder);
 

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <memory>
+#include <new>
 #include <numeric>
 #include <optional>
 #include <string>
@@ -292,6 +293,13 @@ absl::StatusOr<Tensor> PredictionRows(const Run& run,
   }
   NABLA_RETURN_IF_ERROR(graph.FindNode(setup->output).status());
   setup->output_units_of = config.output_units_of();
+  if (!setup->output_units_of.empty() &&
+      !run.data.normalizer.Normalizes(setup->output_units_of)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        run.parsed.source.name, ": prediction.output_units_of names '",
+        setup->output_units_of,
+        "', which is not a normalised placeholder (data.normalize)"));
+  }
   setup->classifier = run.targets.has_metrics &&
                       run.targets.kind == MetricKind::kClassification;
   return options.predict.has_value()
@@ -427,7 +435,16 @@ int main(int argc, char** argv) {
     std::printf("%s", help.c_str());
     return 0;
   }
-  absl::Status status = nabla::RunTool(options);
+  absl::Status status;
+  try {
+    status = nabla::RunTool(options);
+  } catch (const std::bad_alloc&) {
+    // Sizes are checked against kMaxTensorElements, but a model can still
+    // need more memory than the machine has.
+    status = absl::ResourceExhaustedError(
+        "out of memory: the model or its data needs more memory than this "
+        "machine has");
+  }
   if (!status.ok()) {
     std::fprintf(stderr, "train_graph: %s\n",
                  std::string(status.message()).c_str());

@@ -15,6 +15,10 @@ constexpr char kUsage[] =
     "asked.\n"
     "With --resume, training continues from the checkpoint up to --epochs.\n";
 
+// Bounds that keep the values within int and sensible.
+constexpr int64_t kMaxThreads = 1024;
+constexpr int64_t kMaxTimeIterations = 1000000;
+
 absl::Status CheckPositive(const char* name, const std::optional<int64_t>& v) {
   if (v.has_value() && *v < 1) {
     return absl::InvalidArgumentError(
@@ -92,6 +96,15 @@ absl::Status ParseTrainOptions(int argc, const char* const* argv,
       CheckPositive("checkpoint_every", options->checkpoint_every));
   NABLA_RETURN_IF_ERROR(
       CheckPositive("time_iterations", options->time_iterations));
+  if (options->threads.value_or(1) > kMaxThreads) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--threads must be at most ", kMaxThreads, ", got ", *options->threads));
+  }
+  if (options->time_iterations.value_or(1) > kMaxTimeIterations) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--time_iterations must be at most ", kMaxTimeIterations,
+                     ", got ", *options->time_iterations));
+  }
   if (options->learning_rate.has_value() && !(*options->learning_rate > 0)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--learning_rate must be positive, got ", *options->learning_rate));

@@ -47,6 +47,21 @@ void ExpectError(const absl::Status& status, const std::string& fragment) {
       << status.message();
 }
 
+// Sizes that would not fit in memory (or overflow when multiplied) are
+// errors in the model file, not failed allocations.
+TEST(GraphBuildTest, TensorsLargerThanTheLimitAreRefused) {
+  ExpectError(BuildGraph(Variable("w", "dim: 1048576 dim: 1048576")).status(),
+              "g.pbtxt:2: node 'w' (Variable): output shape [1048576, "
+              "1048576] has more than 4294967296 elements");
+  ExpectError(
+      BuildGraph(absl::StrCat(
+                     Placeholder("x", "dim: -1 dim: 2"),
+                     "  node { name: \"h\" op: \"Dense\" input: \"x\" attr { "
+                     "key: \"units\" value { i: 4611686018427387904 } } }\n"))
+          .status(),
+      "has more than 4294967296 elements");
+}
+
 TEST(GraphBuildTest, UnknownOpSuggestsCloseName) {
   auto graph = BuildGraph(Placeholder("x", "dim: -1 dim: 2") +  // 2
                           Variable("w", "dim: 2 dim: 3") +      // 3

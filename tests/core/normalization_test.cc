@@ -65,6 +65,25 @@ TEST_F(NormalizationTest, StandardizePerColumn) {
                    1e-6);
 }
 
+// A column with a large mean keeps its small spread (timestamps).
+TEST(NormalizationStatsTest, StandardizeKeepsTheSpreadOfLargeValues) {
+  ASSERT_OK_AND_ASSIGN(ParsedModel parsed, ParseModelText(R"pb(
+    graph { node { name: "t" op: "Placeholder" attr { key: "dtype" value { s: "float64" } } attr { key: "shape" value { shape { dim: -1 } } } } }
+    data {
+      feed { placeholder: "t" tensor { dtype: DT_FLOAT64 shape { dim: 4 } value: [1700000000, 1700000001, 1700000002, 1700000003] } }
+      normalize { placeholder: "t" method: STANDARDIZE }
+    }
+  )pb", "t.pbtxt"));
+  ASSERT_OK_AND_ASSIGN(Graph graph,
+                       Graph::Build(parsed.model.graph(), parsed.source));
+  ASSERT_OK_AND_ASSIGN(ModelData data,
+                       LoadModelData(graph, parsed.model.data(), "t.pbtxt", {}));
+  // Mean 1700000001.5, standard deviation sqrt(1.25).
+  const double sd = std::sqrt(1.25);
+  ExpectTensorNear(*data.training.samples("t"), {4},
+                   {-1.5 / sd, -0.5 / sd, 0.5 / sd, 1.5 / sd}, 1e-9);
+}
+
 TEST_F(NormalizationTest, MinMaxIntoTheUnitInterval) {
   Normalize("x", NormalizationDef::MIN_MAX);
   ASSERT_OK_AND_ASSIGN(ModelData data, Load());

@@ -173,6 +173,36 @@ TEST(SessionTest, BitIdenticalForAnyThreadCountAndAcrossRuns) {
   }
 }
 
+// A trainable variable the loss does not use gets no update (and no
+// gradient to read), while the others train.
+TEST(SessionTest, VariableOutsideTheLossIsLeftAlone) {
+  std::unique_ptr<Session> session = SessionFromBody(
+      "  node { name: \"x\" op: \"Placeholder\" attr { key: \"shape\" "
+      "value { shape { dim: 2 dim: 2 } } } }\n"
+      "  node { name: \"w\" op: \"Variable\" attr { key: \"shape\" value { "
+      "shape { dim: 2 dim: 1 } } } }\n"
+      "  node { name: \"unused\" op: \"Variable\" attr { key: \"shape\" "
+      "value { shape { dim: 3 } } } }\n"
+      "  node { name: \"p\" op: \"MatMul\" input: \"x\" input: \"w\" }\n"
+      "  node { name: \"loss\" op: \"ReduceSum\" input: \"p\" }\n",
+      "u.pbtxt", {});
+  ASSERT_NE(session, nullptr);
+  ASSERT_TRUE(session->SetTraining("loss", Sgd(0.1)).ok());
+  const int w = session->graph().FindNode("w").value();
+  const int unused = session->graph().FindNode("unused").value();
+  const Tensor unused_before = session->variable(unused);
+  const Tensor w_before = session->variable(w);
+  const Tensor x = Tensor::FromValues(DType::kFloat32, {2, 2}, {1, 2, 3, 4});
+  const Feed feeds[] = {{"x", &x}};
+  ASSERT_TRUE(session->TrainStep(feeds).ok());
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(session->variable(unused).ValueAt(i), unused_before.ValueAt(i));
+  }
+  // dloss/dw = column sums of x: (4, 6).
+  EXPECT_NEAR(session->variable(w).ValueAt(0), w_before.ValueAt(0) - 0.4, 1e-6);
+  EXPECT_NEAR(session->variable(w).ValueAt(1), w_before.ValueAt(1) - 0.6, 1e-6);
+}
+
 TEST(SessionTest, FanOutGradientsAreSummed) {
   // loss = mean((w * w) - 0)^2 through Mul(w, w): d/dw of (w^2)^2 = 4 w^3.
   std::unique_ptr<Session> session = SessionFromModelText(

@@ -95,6 +95,21 @@ expect_contains "$err" "--predict: row 1 has 3 values" "predict row message"
 out=$("$TRAIN" --list "$EXAMPLES/xor.pbtxt") || fail "--list with a model exited $?"
 [[ "$out" != *"training "* ]] || fail "--list with a model trained"
 
+err=$("$TRAIN" "$EXAMPLES/xor.pbtxt" --threads 5000 2>&1 >/dev/null); code=$?
+[[ $code -eq 2 ]] || fail "too many threads: exit $code"
+expect_contains "$err" "--threads must be at most 1024, got 5000" "threads message"
+
+sed 's/output_units_of: "score"/output_units_of: "scor"/' "$EXAMPLES/test_score.pbtxt" > "$TMP/units.pbtxt"
+out=$("$TRAIN" "$TMP/units.pbtxt" --predict "4,8" 2>"$TMP/err"); code=$?
+[[ $code -eq 1 ]] || fail "output_units_of typo: exit $code"
+expect_contains "$(cat "$TMP/err")" "prediction.output_units_of names 'scor', which is not a normalised placeholder" "output_units_of message"
+[[ "$out" != *"epoch 1/"* ]] || fail "the output_units_of typo is found only after training"
+
+printf '1,2x\n3,4\n' > "$TMP/typo.csv"
+err=$("$TRAIN" "$EXAMPLES/xor.pbtxt" --epochs 1 --predict_file "$TMP/typo.csv" 2>&1 >/dev/null); code=$?
+[[ $code -eq 1 ]] || fail "typo in the first --predict_file row: exit $code"
+expect_contains "$err" "typo.csv:1: '2x' is not a number" "first row typo message"
+
 printf 'graph { node { name: "x" op: "Placeholder" attr { key: "shape" value { shape { dim: 1 } } } } }\n' > "$TMP/untrained.pbtxt"
 err=$("$TRAIN" "$TMP/untrained.pbtxt" 2>&1 >/dev/null); code=$?
 [[ $code -eq 1 ]] || fail "model without training: exit $code"

@@ -358,5 +358,16 @@ TEST(PluginLoaderTest, StaticRegistrationBeforeTheHandshakeIsRefused) {
   EXPECT_FALSE(OpRegistry::Global().Contains("RegisteredTooEarly"));
 }
 
+TEST(PluginLoaderTest, OpMayNotHideALayer) {
+  const std::string path = Fixture("hides_layer");
+  EXPECT_STATUS(LoadPlugin(path), absl::StatusCode::kAlreadyExists,
+                absl::StrCat("plugin ", path,
+                             ": layer 'Dense' is already registered (built "
+                             "in)"));
+  ASSERT_OK_AND_ASSIGN(const OpDef* matmul, OpRegistry::Global().Find("MatMul"));
+  EXPECT_NE(matmul, nullptr);
+  EXPECT_FALSE(OpRegistry::Global().Contains("Dense"));
+}
+
 }  // namespace
 }  // namespace nabla
