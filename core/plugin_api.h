@@ -1,6 +1,7 @@
 // The entry point of a plugin library and what a plugin registers through.
 // A plugin is a shared library that adds ops (activations and losses are
-// ops), optimizers, learning-rate schedules and data sources:
+// ops), layers (composites), optimizers, learning-rate schedules and data
+// sources:
 //
 //   #include "core/plugin_api.h"
 //
@@ -35,6 +36,7 @@
 #include <vector>
 
 #include "absl/base/config.h"
+#include "core/composite.h"
 #include "core/data_source.h"
 #include "core/op_registry.h"
 #include "core/optimizer.h"
@@ -102,6 +104,7 @@ namespace nabla {
 class PluginRegistrar {
  public:
   void AddOp(OpDef def) { ops_.push_back(std::move(def)); }
+  void AddComposite(CompositeDef def) { composites_.push_back(std::move(def)); }
   void AddOptimizer(OptimizerDef def) { optimizers_.push_back(std::move(def)); }
   void AddSchedule(ScheduleDef def) { schedules_.push_back(std::move(def)); }
   void AddDataSource(DataSourceDef def) {
@@ -109,12 +112,14 @@ class PluginRegistrar {
   }
 
   std::vector<OpDef>& ops() { return ops_; }
+  std::vector<CompositeDef>& composites() { return composites_; }
   std::vector<OptimizerDef>& optimizers() { return optimizers_; }
   std::vector<ScheduleDef>& schedules() { return schedules_; }
   std::vector<DataSourceDef>& data_sources() { return data_sources_; }
 
  private:
   std::vector<OpDef> ops_;
+  std::vector<CompositeDef> composites_;
   std::vector<OptimizerDef> optimizers_;
   std::vector<ScheduleDef> schedules_;
   std::vector<DataSourceDef> data_sources_;

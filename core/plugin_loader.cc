@@ -67,6 +67,10 @@ absl::Status CheckNames(const std::vector<Def>& defs, const Registry& registry,
 // before anything is registered.
 absl::Status CheckDeclarations(PluginRegistrar& registrar) {
   for (const OpDef& op : registrar.ops()) NABLA_RETURN_IF_ERROR(op.Validate());
+  // Check() also refuses a layer named like a registered op.
+  for (const CompositeDef& def : registrar.composites()) {
+    NABLA_RETURN_IF_ERROR(CompositeRegistry::Global().Check(def));
+  }
   for (const OptimizerDef& def : registrar.optimizers()) {
     NABLA_RETURN_IF_ERROR(OptimizerRegistry::Global().Check(def));
   }
@@ -81,6 +85,16 @@ absl::Status CheckDeclarations(PluginRegistrar& registrar) {
   // Graphs resolve an op name before a layer name: an op may not hide one.
   NABLA_RETURN_IF_ERROR(
       CheckNames(registrar.ops(), CompositeRegistry::Global(), "layer"));
+  NABLA_RETURN_IF_ERROR(CheckNames(registrar.composites(),
+                                   CompositeRegistry::Global(), "layer"));
+  for (const CompositeDef& layer : registrar.composites()) {
+    for (const OpDef& op : registrar.ops()) {
+      if (op.name() == layer.name()) {
+        return absl::AlreadyExistsError(absl::StrCat(
+            "it declares '", op.name(), "' as both an op and a layer"));
+      }
+    }
+  }
   NABLA_RETURN_IF_ERROR(CheckNames(registrar.optimizers(),
                                    OptimizerRegistry::Global(), "optimizer"));
   NABLA_RETURN_IF_ERROR(CheckNames(registrar.schedules(),
@@ -95,6 +109,10 @@ absl::Status RegisterDeclarations(PluginRegistrar& registrar,
   for (OpDef& def : registrar.ops()) {
     NABLA_RETURN_IF_ERROR(
         OpRegistry::Global().Register(std::move(def), origin));
+  }
+  for (CompositeDef& def : registrar.composites()) {
+    NABLA_RETURN_IF_ERROR(
+        CompositeRegistry::Global().Register(std::move(def), origin));
   }
   for (OptimizerDef& def : registrar.optimizers()) {
     NABLA_RETURN_IF_ERROR(

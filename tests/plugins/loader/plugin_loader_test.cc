@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "core/checkpoint.h"
+#include "core/composite.h"
 #include "core/dataset.h"
 #include "core/gradient_check.h"
 #include "core/model_parser.h"
@@ -128,6 +129,7 @@ TEST(PluginLoaderTest, PluginOfEveryKindRegistersEach) {
   EXPECT_EQ(OptimizerRegistry::Global().OriginOf("SignSGD"), path);
   EXPECT_EQ(ScheduleRegistry::Global().OriginOf("halving"), path);
   EXPECT_EQ(DataSourceRegistry::Global().OriginOf("line"), path);
+  EXPECT_EQ(CompositeRegistry::Global().OriginOf("Scale"), path);
   const std::string listing = ListRegistries();
   EXPECT_TRUE(absl::StrContains(
       listing, absl::StrCat("  SignSGD  learning_rate=0.001  [", path, "]")))
@@ -367,6 +369,22 @@ TEST(PluginLoaderTest, OpMayNotHideALayer) {
   ASSERT_OK_AND_ASSIGN(const OpDef* matmul, OpRegistry::Global().Find("MatMul"));
   EXPECT_NE(matmul, nullptr);
   EXPECT_FALSE(OpRegistry::Global().Contains("Dense"));
+}
+
+// The plugin's Scale layer expands like Dense does: a Variable of ones
+// named "<layer>/scale" and a Mul that keeps the layer's name.
+TEST(PluginLoaderTest, PluginLayerExpandsAndRuns) {
+  ASSERT_OK(LoadPlugin(Fixture("every_kind")));
+  auto session = SessionFromBody(R"pb(
+    node { name: "x" op: "Placeholder" attr { key: "shape" value { shape { dim: -1 dim: 3 } } } }
+    node { name: "s" op: "Scale" input: "x" }
+  )pb", "scale.pbtxt", {});
+  ASSERT_NE(session, nullptr);
+  ASSERT_OK_AND_ASSIGN(const int scale, session->graph().FindNode("s/scale"));
+  EXPECT_EQ(session->graph().node(scale).op->name(), "Variable");
+  const Tensor x = Tensor::FromValues(DType::kFloat32, {1, 3}, {1, 2, 3});
+  ASSERT_OK_AND_ASSIGN(auto out, session->Run({{"x", &x}}, {"s"}));
+  ExpectTensorNear(out[0], {1, 3}, {1, 2, 3});
 }
 
 }  // namespace
