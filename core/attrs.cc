@@ -2,6 +2,7 @@
 
 #include <cassert>
 #include <cmath>
+#include <limits>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -293,6 +294,11 @@ absl::StatusOr<Tensor> TensorFromProto(const TensorProto& proto,
     if (!std::isfinite(v)) {
       return absl::InvalidArgumentError(
           absl::StrCat(what, ": tensor holds a non-finite value ", v));
+    }
+    if (*dtype == DType::kFloat32 &&
+        std::abs(v) > std::numeric_limits<float>::max()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          what, ": value ", v, " does not fit in float32"));
     }
   }
   if (given == n) {

@@ -119,10 +119,15 @@ absl::Status SetUpTraining(Run& run, const TrainOptions& options) {
     return absl::InvalidArgumentError(
         absl::StrCat(run.parsed.source.name, ": training.loss is not set"));
   }
+  auto loss = run.session->graph().FindNode(config.loss());
+  if (!loss.ok()) {
+    return absl::Status(loss.status().code(),
+                        absl::StrCat(run.parsed.source.name, ": training.loss: ",
+                                     loss.status().message()));
+  }
   NABLA_RETURN_IF_ERROR(run.session->SetTraining(config.loss(), std::move(rule)));
-  NABLA_ASSIGN_OR_RETURN(const int loss, run.session->graph().FindNode(config.loss()));
   NABLA_ASSIGN_OR_RETURN(run.targets,
-                         FindMetricTargets(run.session->graph(), loss));
+                         FindMetricTargets(run.session->graph(), *loss));
   return absl::OkStatus();
 }
 
@@ -286,12 +291,21 @@ absl::StatusOr<Tensor> PredictionRows(const Run& run,
         "model");
   }
   const Graph& graph = run.session->graph();
-  NABLA_ASSIGN_OR_RETURN(const int placeholder, graph.FindNode(setup->input));
+  auto input = graph.FindNode(setup->input);
+  if (!input.ok()) {
+    return absl::Status(input.status().code(),
+                        absl::StrCat("--input: ", input.status().message()));
+  }
+  const int placeholder = *input;
   if (graph.node(placeholder).op->role() != OpRole::kPlaceholder) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--input: ", graph.Describe(placeholder), " is not a Placeholder"));
   }
-  NABLA_RETURN_IF_ERROR(graph.FindNode(setup->output).status());
+  auto output = graph.FindNode(setup->output);
+  if (!output.ok()) {
+    return absl::Status(output.status().code(),
+                        absl::StrCat("--output: ", output.status().message()));
+  }
   setup->output_units_of = config.output_units_of();
   if (!setup->output_units_of.empty() &&
       !run.data.normalizer.Normalizes(setup->output_units_of)) {
@@ -333,6 +347,12 @@ absl::Status RunTool(const TrainOptions& options) {
                       session_options));
   run.settings = SettingsFor(run.parsed, options);
   const bool has_training = !model.training().loss().empty();
+  if (model.has_training() && !has_training) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        run.parsed.source.name,
+        ": training.loss is not set: name the node whose scalar output is "
+        "minimised"));
+  }
   if (has_training) {
     NABLA_RETURN_IF_ERROR(SetUpTraining(run, options));
   } else if (!options.resume.has_value() && !options.gradcheck) {
