@@ -8,71 +8,42 @@
 #include <limits>
 
 #include "core/op_registry.h"
-#include "core/status_macros.h"
 #include "plugins/activations/softmax_rows.h"
 
 namespace nabla {
 namespace {
 
-// Log-sum-exp with the row maximum m taken out:
-//   ln sum_j e^(x_j) = m + ln sum_j e^(x_j - m),
-// whose exponentials are in (0, 1] and whose sum is at least 1, so the log
-// is finite. y = (x - m) - ln sum keeps x - m exact for the largest x.
-template <typename T>
-void LogSoftmaxRow(const T* x, T* y, int64_t n, int64_t stride) {
-  T m = -std::numeric_limits<T>::infinity();
-  for (int64_t k = 0; k < n; ++k) m = std::max(m, x[k * stride]);
-  T sum = 0;
-  for (int64_t k = 0; k < n; ++k) sum += std::exp(x[k * stride] - m);
-  const T log_sum = std::log(sum);
-  for (int64_t k = 0; k < n; ++k) y[k * stride] = (x[k * stride] - m) - log_sum;
-}
-
-absl::Status LogSoftmaxForward(const KernelContext& ctx) {
-  const Tensor& x = ctx.input(0);
-  NABLA_ASSIGN_OR_RETURN(const SoftmaxRows rows,
-                         MakeSoftmaxRows(ctx.attrs(), x.shape()));
-  DispatchFloat(x.dtype(), [&](auto zero) {
-    using T = decltype(zero);
-    const T* px = x.data<T>();
-    T* py = ctx.output(0).data<T>();
-    ForEachSoftmaxRow(rows, [&](int64_t start) {
-      LogSoftmaxRow(px + start, py + start, rows.n, rows.inner);
-    });
-  });
-  return absl::OkStatus();
-}
-
-// Along one row, y_i = x_i - lse(x) and d lse / dx_j = softmax_j = e^(y_j),
-// so dy_i/dx_j = δ_ij - e^(y_j) and
-//   dx_j = sum_i dy_i (δ_ij - e^(y_j)) = dy_j - e^(y_j) sum_i dy_i.
-template <typename T>
-void LogSoftmaxGradientRow(const T* y, const T* dy, T* dx, int64_t n,
-                           int64_t stride) {
-  T sum = 0;
-  for (int64_t k = 0; k < n; ++k) sum += dy[k * stride];
-  for (int64_t k = 0; k < n; ++k) {
-    dx[k * stride] = dy[k * stride] - std::exp(y[k * stride]) * sum;
+// The rows of LogSoftmax, for RowwiseForward / RowwiseGradient.
+struct LogSoftmaxKernels {
+  // Log-sum-exp with the row maximum m taken out:
+  //   ln sum_j e^(x_j) = m + ln sum_j e^(x_j - m),
+  // whose exponentials are in (0, 1] and whose sum is at least 1, so the log
+  // is finite. y = (x - m) - ln sum keeps x - m exact for the largest x.
+  template <typename T>
+  static void Forward(const T* x, T* y, int64_t n, int64_t stride) {
+    T m = -std::numeric_limits<T>::infinity();
+    for (int64_t k = 0; k < n; ++k) m = std::max(m, x[k * stride]);
+    T sum = 0;
+    for (int64_t k = 0; k < n; ++k) sum += std::exp(x[k * stride] - m);
+    const T log_sum = std::log(sum);
+    for (int64_t k = 0; k < n; ++k) {
+      y[k * stride] = (x[k * stride] - m) - log_sum;
+    }
   }
-}
 
-absl::Status LogSoftmaxGradient(const GradientContext& ctx) {
-  Tensor* dx = ctx.input_grad(0);
-  if (dx == nullptr) return absl::OkStatus();
-  NABLA_ASSIGN_OR_RETURN(const SoftmaxRows rows,
-                         MakeSoftmaxRows(ctx.attrs(), dx->shape()));
-  DispatchFloat(dx->dtype(), [&](auto zero) {
-    using T = decltype(zero);
-    const T* py = ctx.output(0).data<T>();
-    const T* pg = ctx.output_grad(0).data<T>();
-    T* out = dx->data<T>();
-    ForEachSoftmaxRow(rows, [&](int64_t start) {
-      LogSoftmaxGradientRow(py + start, pg + start, out + start, rows.n,
-                            rows.inner);
-    });
-  });
-  return absl::OkStatus();
-}
+  // Along one row, y_i = x_i - lse(x) and d lse / dx_j = softmax_j = e^(y_j),
+  // so dy_i/dx_j = δ_ij - e^(y_j) and
+  //   dx_j = sum_i dy_i (δ_ij - e^(y_j)) = dy_j - e^(y_j) sum_i dy_i.
+  template <typename T>
+  static void Gradient(const T* y, const T* dy, T* dx, int64_t n,
+                       int64_t stride) {
+    T sum = 0;
+    for (int64_t k = 0; k < n; ++k) sum += dy[k * stride];
+    for (int64_t k = 0; k < n; ++k) {
+      dx[k * stride] = dy[k * stride] - std::exp(y[k * stride]) * sum;
+    }
+  }
+};
 
 NABLA_REGISTER_OP("LogSoftmax")
     .Input("x")
@@ -80,8 +51,8 @@ NABLA_REGISTER_OP("LogSoftmax")
     .Attr("axis", -1)
     .Category(OpCategory::kActivation)
     .ShapeFn(SoftmaxShape)
-    .Forward(LogSoftmaxForward)
-    .Gradient(LogSoftmaxGradient)
+    .Forward(RowwiseForward<LogSoftmaxKernels>)
+    .Gradient(RowwiseGradient<LogSoftmaxKernels>)
     .Doc("Log of the softmax along axis (default -1), via log-sum-exp.");
 
 }  // namespace

@@ -1,5 +1,6 @@
 // What Softmax and LogSoftmax share: the `axis` attribute, the shape
-// function, and the split of x into independent rows along the axis.
+// function, the split of x into independent rows along the axis, and the
+// kernels that run a row function over every row.
 //
 // x of shape [d0, ..., d(r-1)] with axis a is viewed as [outer, n, inner]:
 // n = d(a), outer the product of the dimensions before a, inner of those
@@ -49,6 +50,47 @@ void ForEachSoftmaxRow(const SoftmaxRows& rows, const Fn& fn) {
                   fn(r / inner * row_span + r % inner);
                 }
               });
+}
+
+// The kernels of an op computed row by row. `Row` supplies
+//   template <typename T> static void Forward(const T* x, T* y, int64_t n,
+//                                             int64_t stride);
+//   template <typename T> static void Gradient(const T* y, const T* dy,
+//                                              T* dx, int64_t n,
+//                                              int64_t stride);
+// where element k of a row sits at k * stride.
+template <typename Row>
+absl::Status RowwiseForward(const KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  absl::StatusOr<SoftmaxRows> rows = MakeSoftmaxRows(ctx.attrs(), x.shape());
+  if (!rows.ok()) return rows.status();
+  DispatchFloat(x.dtype(), [&](auto zero) {
+    using T = decltype(zero);
+    const T* px = x.data<T>();
+    T* py = ctx.output(0).data<T>();
+    ForEachSoftmaxRow(*rows, [&](int64_t start) {
+      Row::Forward(px + start, py + start, rows->n, rows->inner);
+    });
+  });
+  return absl::OkStatus();
+}
+
+template <typename Row>
+absl::Status RowwiseGradient(const GradientContext& ctx) {
+  Tensor* dx = ctx.input_grad(0);
+  if (dx == nullptr) return absl::OkStatus();
+  absl::StatusOr<SoftmaxRows> rows = MakeSoftmaxRows(ctx.attrs(), dx->shape());
+  if (!rows.ok()) return rows.status();
+  DispatchFloat(dx->dtype(), [&](auto zero) {
+    using T = decltype(zero);
+    const T* py = ctx.output(0).data<T>();
+    const T* pg = ctx.output_grad(0).data<T>();
+    T* out = dx->data<T>();
+    ForEachSoftmaxRow(*rows, [&](int64_t start) {
+      Row::Gradient(py + start, pg + start, out + start, rows->n, rows->inner);
+    });
+  });
+  return absl::OkStatus();
 }
 
 }  // namespace nabla
