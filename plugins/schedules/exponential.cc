@@ -6,50 +6,20 @@
 // With staircase, t / decay_steps is rounded down, so the rate changes
 // every decay_steps updates.
 #include <cmath>
-#include <memory>
 
 #include "core/schedule.h"
-#include "core/status_macros.h"
-#include "core/setting_checks.h"
+#include "plugins/schedules/time_decay.h"
 
 namespace nabla {
 namespace {
 
-class ExponentialSchedule : public LearningRateSchedule {
- public:
-  ExponentialSchedule(double decay_rate, int64_t decay_steps, bool staircase)
-      : decay_rate_(decay_rate),
-        decay_steps_(decay_steps),
-        staircase_(staircase) {}
-
-  double Rate(int64_t t, double base) const override {
-    const double periods =
-        staircase_ ? static_cast<double>(t / decay_steps_)
-                   : static_cast<double>(t) / static_cast<double>(decay_steps_);
-    return base * std::pow(decay_rate_, periods);
-  }
-
- private:
-  double decay_rate_;
-  int64_t decay_steps_;
-  bool staircase_;
-};
-
-absl::StatusOr<std::unique_ptr<LearningRateSchedule>> MakeExponentialSchedule(
-    const ResolvedAttrs& attrs) {
-  const double decay_rate = attrs.GetFloat("decay_rate");
-  const int64_t decay_steps = attrs.GetInt("decay_steps");
-  NABLA_RETURN_IF_ERROR(CheckPositive("decay_rate", decay_rate));
-  NABLA_RETURN_IF_ERROR(CheckIntAtLeast("decay_steps", decay_steps, 1));
-  return std::make_unique<ExponentialSchedule>(decay_rate, decay_steps,
-                                               attrs.GetBool("staircase"));
+double Exponential(double base, double decay_rate, double periods) {
+  return base * std::pow(decay_rate, periods);
 }
 
 NABLA_REGISTER_SCHEDULE("exponential")
-    .RequiredAttr("decay_rate", AttrType::kFloat)
-    .Attr("decay_steps", 1)
-    .Attr("staircase", false)
-    .Factory(MakeExponentialSchedule)
+    .AttrGroup(TimeDecayAttrs)
+    .Factory(MakeTimeDecay<Exponential>)
     .Doc(
         "learning_rate * decay_rate^(t / decay_steps), the exponent rounded "
         "down with staircase; t counts updates from 0.");
