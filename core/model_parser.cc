@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/status_macros.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 
@@ -89,15 +90,21 @@ absl::StatusOr<ParsedModel> ParseModelText(absl::string_view text,
     }
     return absl::InvalidArgumentError(absl::StrJoin(errors.errors(), "\n"));
   }
-  const int version = parsed.model.format_version();
+  NABLA_RETURN_IF_ERROR(CheckFormatVersion(parsed.model, source_name));
+  parsed.source.node_lines = NodeLines(tree, parsed.model);
+  return parsed;
+}
+
+absl::Status CheckFormatVersion(const ModelDef& model,
+                                absl::string_view source_name) {
+  const int version = model.format_version();
   if (version < 0 || version > kModelFormatVersion) {
     return absl::InvalidArgumentError(absl::StrCat(
         source_name, ": format_version ", version,
         " is not supported (this nabla reads version ", kModelFormatVersion,
         ")"));
   }
-  parsed.source.node_lines = NodeLines(tree, parsed.model);
-  return parsed;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> ReadFileToString(const std::string& path) {

@@ -38,6 +38,11 @@ inline constexpr int kModelFormatVersion = 1;
 absl::StatusOr<ParsedModel> ParseModelText(absl::string_view text,
                                            absl::string_view source_name);
 
+// InvalidArgument naming `source_name` when the model's format_version is
+// newer than kModelFormatVersion (or negative).
+absl::Status CheckFormatVersion(const ModelDef& model,
+                                absl::string_view source_name);
+
 // Reads and parses `path`; NotFound when it cannot be read.
 absl::StatusOr<ParsedModel> ReadModelFile(const std::string& path);
 

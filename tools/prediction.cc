@@ -77,9 +77,16 @@ bool IsHeader(absl::string_view row) {
   return true;
 }
 
+std::string ClassLabel(int64_t index, const std::vector<std::string>& names) {
+  if (index < static_cast<int64_t>(names.size())) {
+    return absl::StrCat("class ", index, " (", names[index], ")");
+  }
+  return absl::StrCat("class ", index);
+}
+
 // Probabilities of the classes of one output row: the values themselves
 // after a Softmax, e^v after a LogSoftmax, else the softmax of the row.
-void ClassProbabilities(const std::string& output_op, const double* row,
+void ClassProbabilities(absl::string_view output_op, const double* row,
                         int64_t width, std::vector<double>* p) {
   p->assign(row, row + width);
   if (output_op == "Softmax") return;
@@ -93,14 +100,23 @@ void ClassProbabilities(const std::string& output_op, const double* row,
   for (double& v : *p) v /= sum;
 }
 
-std::string ClassLabel(int64_t index, const std::vector<std::string>& names) {
-  if (index < static_cast<int64_t>(names.size())) {
-    return absl::StrCat("class ", index, " (", names[index], ")");
-  }
-  return absl::StrCat("class ", index);
-}
-
 }  // namespace
+
+ClassChoice ChooseClass(absl::string_view output_op, const double* row,
+                        int64_t width) {
+  if (width == 1) {
+    // One column: a probability after a Sigmoid, else a logit.
+    const double p =
+        output_op == "Sigmoid" ? row[0] : 1 / (1 + std::exp(-row[0]));
+    return p > 0.5 ? ClassChoice{1, p} : ClassChoice{0, 1 - p};
+  }
+  std::vector<double> probabilities;
+  ClassProbabilities(output_op, row, width, &probabilities);
+  const int64_t best =
+      std::max_element(probabilities.begin(), probabilities.end()) -
+      probabilities.begin();
+  return {best, probabilities[best]};
+}
 
 absl::StatusOr<Tensor> RowsFromText(absl::string_view text, const Graph& graph,
                                     int placeholder, absl::string_view what) {
@@ -172,7 +188,6 @@ absl::Status PrintPredictions(Session& session, const PredictionSetup& setup,
   const int64_t in_width = rows.num_elements() / n;
   const int64_t out_width = result.num_elements() / n;
   const std::vector<double> outputs = result.ToDoubles();
-  std::vector<double> probabilities;
   for (int64_t r = 0; r < n; ++r) {
     std::vector<std::string> in;
     for (int64_t j = 0; j < in_width; ++j) {
@@ -180,20 +195,11 @@ absl::Status PrintPredictions(Session& session, const PredictionSetup& setup,
     }
     const double* row = outputs.data() + r * out_width;
     std::string shown;
-    if (setup.classifier && out_width >= 2) {
-      ClassProbabilities(output_op, row, out_width, &probabilities);
-      const int64_t best =
-          std::max_element(probabilities.begin(), probabilities.end()) -
-          probabilities.begin();
-      shown = absl::StrFormat("%s  p=%.3f", ClassLabel(best, setup.class_names),
-                              probabilities[best]);
-    } else if (setup.classifier && out_width == 1) {
-      // One column: a probability after a Sigmoid, else a logit.
-      const double p =
-          output_op == "Sigmoid" ? row[0] : 1 / (1 + std::exp(-row[0]));
-      const int64_t best = p > 0.5 ? 1 : 0;
-      shown = absl::StrFormat("%s  p=%.3f", ClassLabel(best, setup.class_names),
-                              best == 1 ? p : 1 - p);
+    if (setup.classifier) {
+      const ClassChoice choice = ChooseClass(output_op, row, out_width);
+      shown = absl::StrFormat("%s  p=%.3f",
+                              ClassLabel(choice.index, setup.class_names),
+                              choice.probability);
     } else {
       std::vector<std::string> out;
       for (int64_t j = 0; j < out_width; ++j) {

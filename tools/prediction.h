@@ -29,6 +29,17 @@ struct PredictionSetup {
   std::vector<std::string> class_names;
 };
 
+// The most probable class of one output row of a classifier, and its
+// probability. `width` >= 2: the row holds probabilities after a Softmax,
+// log-probabilities after a LogSoftmax, else logits (softmax taken).
+// `width` == 1: a probability after a Sigmoid, else a logit, of class 1.
+struct ClassChoice {
+  int64_t index = 0;
+  double probability = 0;
+};
+ClassChoice ChooseClass(absl::string_view output_op, const double* row,
+                        int64_t width);
+
 // "4,8; 1,5" -> a [2, 2] tensor for the placeholder `placeholder`. Errors
 // start with `what` ("--predict") and name the row.
 absl::StatusOr<Tensor> RowsFromText(absl::string_view text, const Graph& graph,

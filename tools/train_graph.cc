@@ -32,7 +32,8 @@
 #include "tools/graph_dot.h"
 #include "tools/model_gradcheck.h"
 #include "tools/prediction.h"
-#include "tools/registry_listing.h"
+#include "nabla/registry.h"
+#include "tools/run_setup.h"
 #include "tools/stop_signal.h"
 #include "tools/time_model.h"
 #include "tools/train_options.h"
@@ -49,8 +50,6 @@ constexpr int64_t kGradcheckElements = 64;
 // Training steps --time runs before it measures, and measures by default.
 constexpr int kTimeWarmupSteps = 5;
 constexpr int64_t kTimeSteps = 50;
-// Samples per batch when evaluating, unless the model's batch is larger.
-constexpr int64_t kEvalBatchSize = 1000;
 
 std::string DescribeOptimizer(const OptimizerConfig& config) {
   std::vector<std::string> settings;
@@ -64,26 +63,13 @@ std::string DescribeOptimizer(const OptimizerConfig& config) {
   return absl::StrCat(config.name(), "(", absl::StrJoin(settings, ", "), ")");
 }
 
-// The model's optimizer settings with the flags' overrides.
-OptimizerConfig EffectiveOptimizer(const ParsedModel& parsed,
-                                   const TrainOptions& options) {
-  OptimizerConfig config = parsed.model.training().optimizer();
-  if (options.learning_rate.has_value()) {
-    (*config.mutable_attr())["learning_rate"].set_f(*options.learning_rate);
-  }
-  return config;
-}
-
-TrainingSettings SettingsFor(const ParsedModel& parsed,
-                             const TrainOptions& options) {
-  const TrainingConfig& config = parsed.model.training();
-  TrainingSettings settings;
-  settings.epochs =
-      options.epochs.value_or(std::max<int64_t>(1, config.epochs()));
-  settings.batch_size = options.batch_size.value_or(config.batch_size());
-  settings.shuffle = config.shuffle();
-  settings.seed = options.seed.value_or(config.seed());
-  return settings;
+TrainingOverrides OverridesFrom(const TrainOptions& options) {
+  TrainingOverrides overrides;
+  overrides.epochs = options.epochs;
+  overrides.batch_size = options.batch_size;
+  overrides.seed = options.seed;
+  overrides.learning_rate = options.learning_rate;
+  return overrides;
 }
 
 bool HasData(const DataConfig& data) {
@@ -100,51 +86,23 @@ struct Run {
   MetricTargets targets;
 };
 
-// A checkpoint of everything the run needs to resume exactly.
 absl::Status SaveRun(const Run& run, const TrainingPosition& position,
                      const std::string& path) {
-  Checkpoint checkpoint = CaptureCheckpoint(*run.session);
-  run.data.normalizer.ToProto(checkpoint.mutable_normalization());
-  checkpoint.mutable_position()->set_epoch(position.epoch);
-  checkpoint.mutable_position()->set_next_sample(position.next_sample);
-  checkpoint.mutable_position()->set_data_seed(run.settings.seed);
-  return WriteCheckpoint(checkpoint, path);
-}
-
-absl::Status SetUpTraining(Run& run, const TrainOptions& options) {
-  const TrainingConfig& config = run.parsed.model.training();
-  NABLA_ASSIGN_OR_RETURN(UpdateRule rule,
-                         MakeUpdateRule(EffectiveOptimizer(run.parsed, options)));
-  if (config.loss().empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(run.parsed.source.name, ": training.loss is not set"));
-  }
-  auto loss = run.session->graph().FindNode(config.loss());
-  if (!loss.ok()) {
-    return absl::Status(loss.status().code(),
-                        absl::StrCat(run.parsed.source.name, ": training.loss: ",
-                                     loss.status().message()));
-  }
-  NABLA_RETURN_IF_ERROR(run.session->SetTraining(config.loss(), std::move(rule)));
-  NABLA_ASSIGN_OR_RETURN(run.targets,
-                         FindMetricTargets(run.session->graph(), *loss));
-  return absl::OkStatus();
+  return WriteCheckpoint(CaptureRun(*run.session, run.data.normalizer,
+                                    position, run.settings.seed),
+                         path);
 }
 
 // Restores a checkpoint; returns its normalisation statistics.
 absl::StatusOr<Normalizer> Resume(Run& run, const std::string& path) {
-  NABLA_ASSIGN_OR_RETURN(Checkpoint checkpoint, ReadCheckpoint(path));
-  NABLA_RETURN_IF_ERROR(RestoreCheckpoint(checkpoint, path, *run.session));
-  run.position = {checkpoint.position().epoch(),
-                  checkpoint.position().next_sample()};
-  // The data order continues as it was, whatever --seed says now.
-  if (checkpoint.position().epoch() + checkpoint.position().next_sample() > 0) {
-    run.settings.seed = checkpoint.position().data_seed();
-  }
+  NABLA_ASSIGN_OR_RETURN(RestoredRun restored,
+                         RestoreRun(path, *run.session));
+  run.position = restored.position;
+  if (restored.data_seed.has_value()) run.settings.seed = *restored.data_seed;
   std::printf("restored %s (step %lld, epoch %lld)\n", path.c_str(),
               static_cast<long long>(run.session->step()),
               static_cast<long long>(run.position.epoch));
-  return Normalizer::FromProto(checkpoint.normalization(), path);
+  return std::move(restored.normalizer);
 }
 
 // Runs the gradient checker on every op of the model, with the first
@@ -203,17 +161,13 @@ std::vector<std::string> ClassNames(const Run& run) {
       run.session->graph().node(run.targets.targets.node).name);
 }
 
-int64_t EvalBatchSize(const Run& run) {
-  return std::max(kEvalBatchSize, run.settings.batch_size);
-}
-
 // Prints the loss and metrics of `data`, and the confusion matrix of a
 // classifier.
 absl::Status PrintEvaluation(const Run& run, absl::string_view split,
                              const Dataset& data) {
   NABLA_ASSIGN_OR_RETURN(
       Evaluation evaluation,
-      Evaluate(*run.session, data, run.targets, EvalBatchSize(run)));
+      Evaluate(*run.session, data, run.targets, EvalBatchSize(run.settings)));
   std::string line = absl::StrCat(split, ": ", evaluation.samples,
                                   " samples  loss ", evaluation.loss);
   if (evaluation.metrics != nullptr) {
@@ -250,13 +204,14 @@ absl::Status TrainModel(Run& run, const TrainOptions& options) {
       static_cast<long long>(run.settings.batch_size == 0
                                  ? training.num_samples()
                                  : run.settings.batch_size),
-      DescribeOptimizer(EffectiveOptimizer(run.parsed, options)).c_str(),
+      DescribeOptimizer(
+          EffectiveOptimizer(config, OverridesFrom(options))).c_str(),
       run.session->threads(), run.session->threads() == 1 ? "" : "s");
   TrainingRunOptions run_options;
   run_options.epochs = run.settings.epochs;
   run_options.log_every =
       options.log_every.value_or(std::max<int64_t>(1, config.log_every()));
-  run_options.eval_batch_size = EvalBatchSize(run);
+  run_options.eval_batch_size = EvalBatchSize(run.settings);
   run_options.metrics_out = options.metrics_out;
   run_options.plot = options.plot;
   run_options.title = run.parsed.source.name;
@@ -326,7 +281,7 @@ absl::Status RunTool(const TrainOptions& options) {
     NABLA_RETURN_IF_ERROR(LoadPlugin(plugin));
   }
   if (options.list) {
-    std::printf("%s", ListRegistries().c_str());
+    std::printf("%s", DescribeRegistry().c_str());
     return absl::OkStatus();
   }
   Run run;
@@ -345,7 +300,7 @@ absl::Status RunTool(const TrainOptions& options) {
       run.session,
       Session::Create(std::make_shared<const Graph>(std::move(graph)),
                       session_options));
-  run.settings = SettingsFor(run.parsed, options);
+  run.settings = SettingsFor(model.training(), OverridesFrom(options));
   const bool has_training = !model.training().loss().empty();
   if (model.has_training() && !has_training) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -354,7 +309,12 @@ absl::Status RunTool(const TrainOptions& options) {
         "minimised"));
   }
   if (has_training) {
-    NABLA_RETURN_IF_ERROR(SetUpTraining(run, options));
+    NABLA_ASSIGN_OR_RETURN(
+        run.targets,
+        SetUpTraining(run.parsed,
+                      EffectiveOptimizer(model.training(),
+                                         OverridesFrom(options)),
+                      *run.session));
   } else if (!options.resume.has_value() && !options.gradcheck) {
     return absl::InvalidArgumentError(absl::StrCat(
         run.parsed.source.name,

@@ -10,10 +10,10 @@
 namespace nabla {
 namespace {
 
-ProgressOptions ConsoleProgress() {
+ProgressOptions ConsoleProgress(std::FILE* out) {
   ProgressOptions options;
-  options.out = stdout;
-  options.is_terminal = StdoutIsTerminal();
+  options.out = out;
+  options.is_terminal = out == stdout && StdoutIsTerminal();
   return options;
 }
 
@@ -26,7 +26,7 @@ TrainingRun::TrainingRun(Session& session, const ModelData& data,
       data_(data),
       targets_(targets),
       options_(std::move(options)),
-      progress_(ConsoleProgress(), options_.epochs) {}
+      progress_(ConsoleProgress(options_.out), options_.epochs) {}
 
 absl::StatusOr<std::unique_ptr<TrainingRun>> TrainingRun::Create(
     Session& session, const ModelData& data, const MetricTargets& targets,
@@ -112,10 +112,12 @@ absl::Status TrainingRun::OnEpoch(const EpochReport& epoch) {
       epoch.epoch < options_.epochs && options_.save_checkpoint) {
     NABLA_RETURN_IF_ERROR(options_.save_checkpoint({epoch.epoch, 0}));
   }
-  std::fflush(stdout);
   return absl::OkStatus();
 }
 
-bool TrainingRun::StopRequested() { return StopSignalReceived() != 0; }
+bool TrainingRun::StopRequested() {
+  return StopSignalReceived() != 0 ||
+         (options_.stop_requested && options_.stop_requested());
+}
 
 }  // namespace nabla

@@ -5,6 +5,7 @@
 #define NABLA_TOOLS_TRAINING_RUN_H_
 
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -39,6 +40,11 @@ struct TrainingRunOptions {
   std::function<absl::Status(const TrainingPosition& position)>
       save_checkpoint;
   std::string title;
+  // The progress bar (on a terminal) and epoch lines go here; null prints
+  // nothing. Not owned.
+  std::FILE* out = stdout;
+  // Asked after every step, besides SIGINT/SIGTERM: true stops the run.
+  std::function<bool()> stop_requested;
 };
 
 class TrainingRun : public TrainingObserver {

@@ -123,6 +123,7 @@ void Progress::EndEpoch(const EpochRecord& record) {
 }
 
 void Progress::Write(const std::string& text) {
+  if (options_.out == nullptr) return;
   std::fwrite(text.data(), 1, text.size(), options_.out);
   std::fflush(options_.out);
 }

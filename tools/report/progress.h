@@ -44,7 +44,7 @@ std::string FormatProgressBar(int64_t epoch, int64_t total_epochs, int64_t done,
                               int bar_width);
 
 struct ProgressOptions {
-  // Not owned; must outlive the Progress.
+  // Not owned; must outlive the Progress. Null writes nothing.
   std::FILE* out = stdout;
   // Draw the bar; otherwise only the summary lines are written.
   bool is_terminal = false;

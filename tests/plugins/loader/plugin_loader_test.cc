@@ -23,7 +23,7 @@
 #include "tests/model_test_util.h"
 #include "tests/op_test_util.h"
 #include "tests/status_matchers.h"
-#include "tools/registry_listing.h"
+#include "nabla/registry.h"
 
 namespace nabla {
 namespace {
@@ -130,7 +130,7 @@ TEST(PluginLoaderTest, PluginOfEveryKindRegistersEach) {
   EXPECT_EQ(ScheduleRegistry::Global().OriginOf("halving"), path);
   EXPECT_EQ(DataSourceRegistry::Global().OriginOf("line"), path);
   EXPECT_EQ(CompositeRegistry::Global().OriginOf("Scale"), path);
-  const std::string listing = ListRegistries();
+  const std::string listing = DescribeRegistry();
   EXPECT_TRUE(absl::StrContains(
       listing, absl::StrCat("  SignSGD  learning_rate=0.001  [", path, "]")))
       << listing;

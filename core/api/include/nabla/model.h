@@ -1,0 +1,207 @@
+// Model: a nabla model (a .pbtxt model file, its text, or its ModelDef
+// proto) with its variables: train it, predict, evaluate, save and restore
+// checkpoints.
+//
+//   #include <nabla/nabla.h>
+//
+//   absl::StatusOr<std::unique_ptr<nabla::Model>> model =
+//       nabla::Model::FromFile("examples/test_score.pbtxt");
+//   if (!model.ok()) return Fail(model.status());
+//   absl::Status restored = (*model)->Restore("score.ckpt");
+//   absl::StatusOr<nabla::Values> score =
+//       (*model)->Predict(nabla::Values({1, 2}, {4, 8}));   // [[89.7]]
+//
+// Errors. Every call returns absl::Status or absl::StatusOr, with a message
+// naming the file, line, node or flag at fault; none aborts or throws on a
+// bad model, data file, checkpoint or argument. A call that fails changes
+// nothing, except Train() and TrainStep(), whose finished steps stay
+// applied (a run that fails in epoch 3 keeps epochs 1 and 2).
+//
+// Thread-safety. Predict(), Classify() and Run() are const and may be
+// called from any number of threads at once, and return what sequential
+// calls return: each concurrent call runs on its own replica of the
+// variables, made on first need and kept for reuse. Every other call needs
+// the model to itself: no other call on the same Model may run meanwhile.
+// Two Models share nothing but the registry of ops and plugins.
+//
+// Units. Values given to and returned by a Model are in the data's own
+// units: inputs to placeholders that the model's `data { normalize }`
+// rescales are rescaled with the statistics fitted on the training data
+// (or restored from a checkpoint), and Predict() maps the output back when
+// `prediction { output_units_of }` says so.
+#ifndef NABLA_MODEL_H_
+#define NABLA_MODEL_H_
+
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "nabla/values.h"
+#include "proto/model.pb.h"
+
+namespace nabla {
+
+namespace internal {
+struct ModelState;  // core/api/model_state.h
+}  // namespace internal
+
+struct ModelOptions {
+  // Threads of the model's TBB arena (and of each Predict replica's); at
+  // least 1. Results are bit-identical for any count.
+  int threads = 1;
+  // Seeds the variables' initialisers and the data order; unset uses the
+  // model's training.seed (as train_graph --seed).
+  std::optional<uint64_t> seed;
+  // Read the data section (data files, splits, normalisation statistics)
+  // when the model is loaded, as train_graph does. False suits an app that
+  // only predicts with a restored checkpoint: Train(), Evaluate() and
+  // Data() then fail with FailedPrecondition.
+  bool load_data = true;
+  // Resolves the data section's relative paths. FromFile() uses the model
+  // file's directory when this is empty; the others use ".".
+  std::string base_dir;
+  // Names the model in messages. FromFile() uses the path when empty;
+  // the others "<string>" and "<proto>".
+  std::string source_name;
+};
+
+// The settings of a whole training run, as train_graph's flags; unset
+// fields keep the model's training section.
+struct TrainingOptions {
+  // Epochs finished when the run ends, counting those a restored
+  // checkpoint had finished.
+  std::optional<int64_t> epochs;
+  std::optional<int64_t> batch_size;
+  std::optional<double> learning_rate;
+  // An epoch line every N epochs (and the first and last).
+  std::optional<int64_t> log_every;
+  // Non-empty: a checkpoint of the run is written here at the end (and
+  // every `checkpoint_every` epochs when that is > 0).
+  std::string save;
+  int64_t checkpoint_every = 0;
+  // Non-empty: the metrics of every epoch as JSON Lines, and an SVG plot.
+  std::string metrics_out;
+  std::string plot;
+  // The progress bar (when this is stdout on a terminal) and epoch lines;
+  // null prints nothing. Not owned.
+  std::FILE* progress = nullptr;
+  // Asked after every step: true ends the run there, ready to continue
+  // with another Train() (or from a checkpoint saved now).
+  std::function<bool()> stop_requested;
+};
+
+// One epoch of a run. Metrics are "accuracy" for classifiers, "mse" and
+// "mae" for regression; val_ and test_ fields are empty without those
+// splits.
+struct EpochResult {
+  int64_t epoch = 0;  // 1-based
+  int64_t step = 0;   // optimizer steps taken so far
+  double loss = 0;    // mean training loss over the epoch's samples
+  std::map<std::string, double> metrics;
+  std::optional<double> val_loss;
+  std::map<std::string, double> val_metrics;
+  std::optional<double> test_loss;
+  std::map<std::string, double> test_metrics;
+  double seconds = 0;  // this epoch's time
+};
+
+struct TrainingResult {
+  std::vector<EpochResult> epochs;  // those this run finished
+  bool stopped = false;             // stop_requested ended the run
+};
+
+enum class Split { kTraining, kValidation, kTest };
+
+struct EvaluationResult {
+  int64_t samples = 0;
+  double loss = 0;  // mean over samples
+  std::map<std::string, double> metrics;
+  // Classifiers: confusion_matrix[true][predicted] counts; else empty.
+  std::vector<std::vector<int64_t>> confusion_matrix;
+};
+
+struct Classification {
+  int64_t label = 0;       // the most probable class
+  std::string name;        // its name, when the model or data gives one
+  double probability = 0;  // its probability
+};
+
+class Model {
+ public:
+  // Loads, validates (ops, attributes, shapes, training section) and
+  // initialises the variables from the seed; with options.load_data, also
+  // reads the data section. InvalidArgument / NotFound naming the file,
+  // line and node otherwise.
+  static absl::StatusOr<std::unique_ptr<Model>> FromFile(
+      const std::string& path, const ModelOptions& options = {});
+  static absl::StatusOr<std::unique_ptr<Model>> FromString(
+      absl::string_view text, const ModelOptions& options = {});
+  static absl::StatusOr<std::unique_ptr<Model>> FromProto(
+      const ModelDef& model, const ModelOptions& options = {});
+
+  ~Model();
+  Model(const Model&) = delete;
+  Model& operator=(const Model&) = delete;
+
+  // Trains on the model's data, as train_graph does: from the position a
+  // restored checkpoint holds (or the start) until `epochs` epochs are
+  // finished. REQUIRES: the model has a training section and its data.
+  absl::StatusOr<TrainingResult> Train(const TrainingOptions& options = {});
+
+  // One optimizer step on `feeds` (each a placeholder the loss needs and
+  // its [batch, ...] values); returns the loss before the update.
+  absl::StatusOr<double> TrainStep(const std::vector<NamedValues>& feeds);
+
+  // The output of prediction.output for `inputs` ([rows, ...]) fed to
+  // prediction.input; one output row per input row.
+  absl::StatusOr<Values> Predict(const Values& inputs) const;
+  // Predict(), then the most probable class of each row.
+  absl::StatusOr<std::vector<Classification>> Classify(
+      const Values& inputs) const;
+  // Any outputs ("node" or "node:k") from any feeds, in fetch order.
+  absl::StatusOr<std::vector<Values>> Run(
+      const std::vector<NamedValues>& feeds,
+      const std::vector<std::string>& fetches) const;
+
+  // Loss and metrics of a split of the model's data.
+  absl::StatusOr<EvaluationResult> Evaluate(Split split = Split::kTest);
+  // The samples of a split, per placeholder, in the data's own units.
+  absl::StatusOr<std::vector<NamedValues>> Data(Split split) const;
+
+  // Writes a checkpoint (atomically): variables, optimizer slots and step,
+  // normalisation statistics and the data position, as train_graph --save.
+  absl::Status Save(const std::string& path) const;
+  // Restores one written by Save() or train_graph for this model; a
+  // checkpoint of another model is refused and changes nothing.
+  absl::Status Restore(const std::string& path);
+
+  // A variable's value, or replaces it (same shape).
+  absl::StatusOr<Values> Variable(const std::string& name) const;
+  absl::Status SetVariable(const std::string& name, const Values& value);
+
+  // The model as loaded (composite layers not expanded), and as .pbtxt
+  // text that train_graph and FromString() read back.
+  const ModelDef& definition() const;
+  std::string ToText() const;
+  absl::Status Export(const std::string& path) const;
+
+  int64_t step() const;            // optimizer steps taken
+  int64_t epochs_finished() const;
+  int threads() const;
+
+ private:
+  explicit Model(std::unique_ptr<internal::ModelState> state);
+  std::unique_ptr<internal::ModelState> state_;
+};
+
+}  // namespace nabla
+
+#endif  // NABLA_MODEL_H_

@@ -1,0 +1,19 @@
+// nabla's public C++ API, all of it:
+//
+//   nabla/model.h          Model: load, train, predict, evaluate, checkpoints
+//   nabla/graph_builder.h  GraphBuilder: a model written in C++
+//   nabla/registry.h       LoadPlugin, and what the registry holds
+//   nabla/values.h         Values: the numbers going in and out
+//   proto/model.pb.h       ModelDef: the model file's schema
+//
+// Build an app with `g++ app.cc $(pkg-config --cflags --libs nabla)` after
+// `bazel run //core/api:install -- PREFIX` (docs/embedding.md).
+#ifndef NABLA_NABLA_H_
+#define NABLA_NABLA_H_
+
+#include "nabla/graph_builder.h"
+#include "nabla/model.h"
+#include "nabla/registry.h"
+#include "nabla/values.h"
+
+#endif  // NABLA_NABLA_H_

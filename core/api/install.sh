@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs nabla for builds outside Bazel:
+#
+#   bazel run //core/api:install -- PREFIX
+#   g++ -std=c++17 app.cc $(PKG_CONFIG_PATH=PREFIX/lib/pkgconfig \
+#       pkg-config --cflags --libs nabla)
+#
+# PREFIX/lib/libnabla.so, PREFIX/lib/pkgconfig/nabla.pc,
+# PREFIX/include/nabla/*.h (the API: <nabla/nabla.h>), and under
+# PREFIX/include/nabla/ the trees core/ and proto/ (the plugin headers and
+# the generated protos, which the API's headers include as "proto/...").
+set -euo pipefail
+
+if [ $# -ne 1 ]; then
+  echo "usage: install.sh PREFIX" >&2
+  exit 2
+fi
+prefix=$1
+# `bazel run` starts in the runfiles; a relative PREFIX means the caller's
+# directory.
+case "$prefix" in
+  /*) ;;
+  *) prefix="${BUILD_WORKING_DIRECTORY:-$PWD}/$prefix" ;;
+esac
+
+runfiles="${RUNFILES_DIR:-$0.runfiles}/nabla"
+[ -d "$runfiles" ] || runfiles=$PWD
+
+mkdir -p "$prefix/lib/pkgconfig" "$prefix/include/nabla"
+install -m 0755 "$runfiles/core/api/libnabla.so" "$prefix/lib/"
+install -m 0644 "$runfiles"/core/api/include/nabla/*.h "$prefix/include/nabla/"
+tar -xf "$runfiles/core/nabla_plugin_sdk.tar" -C "$prefix/include/nabla" \
+  --strip-components=1
+
+cat >"$prefix/lib/pkgconfig/nabla.pc" <<PC
+prefix=$prefix
+libdir=\${prefix}/lib
+includedir=\${prefix}/include
+
+Name: nabla
+Description: A C++ deep-learning framework built around a dataflow graph
+Version: 0.1.0
+Requires: protobuf absl_status absl_statusor absl_strings
+Cflags: -std=c++17 -I\${includedir} -I\${includedir}/nabla
+Libs: -L\${libdir} -Wl,-rpath,\${libdir} -lnabla
+PC
+echo "installed nabla in $prefix"
