@@ -12,6 +12,7 @@ PACKAGES=(
   graphviz
   dataset-fashion-mnist
   g++ python3
+  pkgconf
 )
 
 missing=()

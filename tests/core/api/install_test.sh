@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The install step and a build outside Bazel: `bazel run //core/api:install
+# -- PREFIX` puts libnabla.so, the headers and nabla.pc under PREFIX; then
+# plain g++ with pkg-config builds apps (and a plugin) that run.
+set -uo pipefail
+
+ROOT="$TEST_SRCDIR/nabla"
+TMP="$TEST_TMPDIR"
+PREFIX="$TMP/prefix"
+failures=0
+
+fail() {
+  echo "FAIL: $*" >&2
+  failures=$((failures + 1))
+}
+
+expect_contains() {
+  if [[ "$1" != *"$2"* ]]; then fail "$3: expected '$2' in: $1"; fi
+}
+
+"$ROOT/core/api/install" "$PREFIX" || { echo "install failed"; exit 1; }
+for f in lib/libnabla.so lib/pkgconfig/nabla.pc include/nabla/nabla.h \
+  include/nabla/model.h include/nabla/proto/model.pb.h \
+  include/nabla/core/plugin_api.h; do
+  [[ -f "$PREFIX/$f" ]] || fail "install did not write $f"
+done
+
+export PKG_CONFIG_PATH="$PREFIX/lib/pkgconfig"
+flags=$(pkg-config --cflags --libs nabla) || { echo "pkg-config failed"; exit 1; }
+build() {  # build SOURCE OUTPUT
+  g++ -O1 "$1" $flags -o "$2" 2>"$TMP/build.log" ||
+    fail "g++ $1 \$(pkg-config --cflags --libs nabla) failed: $(head -20 "$TMP/build.log")"
+}
+
+# The app and a plugin built against the installed headers.
+build "$ROOT/tests/core/api/installed_app.cc" "$TMP/installed_app"
+g++ -O1 -shared -fPIC "$ROOT/plugins/examples/prelu.cc" \
+  $(pkg-config --cflags nabla) -o "$TMP/libprelu.so" 2>"$TMP/plugin.log" ||
+  fail "building the plugin failed: $(head -20 "$TMP/plugin.log")"
+out=$("$TMP/installed_app" "$TMP/libprelu.so") || fail "installed_app exited $?"
+expect_contains "$out" "layer: " "the listing"
+expect_contains "$out" "plugin PReLU loaded" "plugin"
+value=$(sed -n 's/^fit(10) = \(.*\)$/\1/p' <<<"$out")
+awk -v v="$value" 'BEGIN { exit !(v > 20.9 && v < 21.1) }' ||
+  fail "installed_app: fit(10) = '$value', want about 21"
+
+# The examples, built the same way.
+build "$ROOT/examples/embed/predict_score.cc" "$TMP/predict_score"
+build "$ROOT/examples/embed/train_xor.cc" "$TMP/train_xor"
+out=$("$TMP/train_xor" "$TMP/xor.pbtxt" "$TMP/xor.ckpt") || fail "train_xor exited $?"
+expect_contains "$out" "saved the model to $TMP/xor.pbtxt" "train_xor"
+"$ROOT/tools/train_graph" "$ROOT/examples/test_score.pbtxt" \
+  --save "$TMP/score.ckpt" >/dev/null || fail "train_graph exited $?"
+out=$("$TMP/predict_score" "$ROOT/examples/test_score.pbtxt" "$TMP/score.ckpt") ||
+  fail "predict_score exited $?"
+expect_contains "$out" "predicted score 89.7" "predict_score outside Bazel"
+
+if [[ $failures -gt 0 ]]; then
+  echo "$failures failure(s)"
+  exit 1
+fi
+echo "install and out-of-Bazel build checks passed"
