@@ -8,7 +8,7 @@ PACKAGES=(
   protobuf-compiler libprotobuf-dev
   libabsl-dev libtbb-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  zlib1g-dev
+  zlib1g-dev libeigen3-dev
   graphviz
   dataset-fashion-mnist
   g++ python3

@@ -7,8 +7,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/op_registry.h"
-#include "core/parallel.h"
 #include "core/status_macros.h"
+#include "ops/gemm.h"
 #include "ops/shape_util.h"
 
 namespace nabla {
@@ -39,60 +39,29 @@ absl::Status MatMulShape(ShapeContext& ctx) {
   return absl::OkStatus();
 }
 
-// A strided matrix view: element (i, j) is at data[i * s0 + j * s1].
-template <typename T>
-struct View {
-  T* data;
-  int64_t s0;
-  int64_t s1;
-  T& operator()(int64_t i, int64_t j) const { return data[i * s0 + j * s1]; }
-};
-
-// out(i, j) = sum_p x(i, p) y(p, j) for out [rows, cols], p in [0, depth).
-// Parallel over rows; i-p-j order, each sum accumulated in index order, so
-// the result does not depend on the thread count.
-template <typename T>
-void Gemm(int64_t rows, int64_t cols, int64_t depth, View<const T> x,
-          View<const T> y, View<T> out) {
-  ParallelFor(rows, GrainFor(std::max<int64_t>(1, depth * cols)),
-              [&](int64_t begin, int64_t end) {
-                for (int64_t i = begin; i < end; ++i) {
-                  for (int64_t j = 0; j < cols; ++j) out(i, j) = 0;
-                  for (int64_t p = 0; p < depth; ++p) {
-                    const T xv = x(i, p);
-                    for (int64_t j = 0; j < cols; ++j)
-                      out(i, j) += xv * y(p, j);
-                  }
-                }
-              });
-}
-
-// Sizes and the strided views of op(a) [m, k] and op(b) [k, n].
+// op(a) [m, k] and op(b) [k, n] as views of the inputs' memory.
 template <typename T>
 struct Operands {
-  int64_t m, k, n;
-  View<const T> op_a;
-  View<const T> op_b;
+  MatrixView<const T> op_a;
+  MatrixView<const T> op_b;
 };
+
+// A row-major [rows, cols] matrix, read transposed when `transposed`.
+template <typename T>
+MatrixView<T> ViewOf(T* data, int64_t rows, int64_t cols, bool transposed) {
+  return transposed ? MatrixView<T>{data, cols, rows, 1, cols}
+                    : MatrixView<T>{data, rows, cols, cols, 1};
+}
 
 template <typename T>
 Operands<T> MakeOperands(const Tensor& a, const Tensor& b, bool ta, bool tb) {
-  const int64_t a0 = a.shape().dim(0), a1 = a.shape().dim(1);
-  const int64_t b0 = b.shape().dim(0), b1 = b.shape().dim(1);
-  Operands<T> o;
-  o.m = ta ? a1 : a0;
-  o.k = ta ? a0 : a1;
-  o.n = tb ? b0 : b1;
-  o.op_a = ta ? View<const T>{a.data<T>(), 1, a1}
-              : View<const T>{a.data<T>(), a1, 1};
-  o.op_b = tb ? View<const T>{b.data<T>(), 1, b1}
-              : View<const T>{b.data<T>(), b1, 1};
-  return o;
+  return {ViewOf(a.data<T>(), a.shape().dim(0), a.shape().dim(1), ta),
+          ViewOf(b.data<T>(), b.shape().dim(0), b.shape().dim(1), tb)};
 }
 
 template <typename T>
-View<const T> Transposed(View<const T> v) {
-  return {v.data, v.s1, v.s0};
+MatrixView<T> Transposed(const MatrixView<T>& v) {
+  return {v.data, v.cols, v.rows, v.col_stride, v.row_stride};
 }
 
 absl::Status MatMulForward(const KernelContext& ctx) {
@@ -102,7 +71,8 @@ absl::Status MatMulForward(const KernelContext& ctx) {
   DispatchFloat(out.dtype(), [&](auto zero) {
     using T = decltype(zero);
     const Operands<T> o = MakeOperands<T>(ctx.input(0), ctx.input(1), ta, tb);
-    Gemm<T>(o.m, o.n, o.k, o.op_a, o.op_b, View<T>{out.data<T>(), o.n, 1});
+    Gemm(o.op_a, o.op_b,
+         ViewOf(out.data<T>(), o.op_a.rows, o.op_b.cols, false));
   });
   return absl::OkStatus();
 }
@@ -120,16 +90,16 @@ absl::Status MatMulGradient(const GradientContext& ctx) {
   DispatchFloat(g.dtype(), [&](auto zero) {
     using T = decltype(zero);
     const Operands<T> o = MakeOperands<T>(ctx.input(0), ctx.input(1), ta, tb);
-    const View<const T> gv{g.data<T>(), o.n, 1};
+    const int64_t m = o.op_a.rows, k = o.op_a.cols, n = o.op_b.cols;
+    const MatrixView<const T> gv = ViewOf(g.data<T>(), m, n, false);
+    // dA has A's shape; d op(A) reads it as op reads A.
     if (Tensor* da = ctx.input_grad(0)) {
-      const View<T> d_op_a =
-          ta ? View<T>{da->data<T>(), 1, o.m} : View<T>{da->data<T>(), o.k, 1};
-      Gemm<T>(o.m, o.k, o.n, gv, Transposed(o.op_b), d_op_a);
+      Gemm(gv, Transposed(o.op_b),
+           ViewOf(da->data<T>(), ta ? k : m, ta ? m : k, ta));
     }
     if (Tensor* db = ctx.input_grad(1)) {
-      const View<T> d_op_b =
-          tb ? View<T>{db->data<T>(), 1, o.k} : View<T>{db->data<T>(), o.n, 1};
-      Gemm<T>(o.k, o.n, o.m, Transposed(o.op_a), gv, d_op_b);
+      Gemm(Transposed(o.op_a), gv,
+           ViewOf(db->data<T>(), tb ? n : k, tb ? k : n, tb));
     }
   });
   return absl::OkStatus();
