@@ -7,6 +7,8 @@
 #ifndef NABLA_CORE_PLAN_H_
 #define NABLA_CORE_PLAN_H_
 
+#include <cstddef>
+#include <functional>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -32,6 +34,10 @@ struct PlanRequest {
   // for a forward-only plan.
   int loss = -1;
   std::vector<bool> on_gradient_path;
+  // Called with the bytes of the plan's buffers once the shapes are known,
+  // before any buffer is allocated; an error stops the build (the memory
+  // limit). Null: no check.
+  std::function<absl::Status(size_t plan_bytes)> check_memory;
 };
 
 class Plan {
@@ -39,7 +45,8 @@ class Plan {
   // `variables` holds each Variable node's value by node index; the plan
   // binds to those tensors, which must outlive it and keep their shapes.
   // Errors: a fed shape that contradicts its placeholder, a shape that
-  // stays unknown, or a shape function refusing the concrete shapes.
+  // stays unknown, a shape function refusing the concrete shapes, or
+  // request.check_memory refusing the plan's bytes.
   static absl::StatusOr<std::unique_ptr<Plan>> Build(
       const Graph& graph, std::vector<Tensor>& variables,
       const PlanRequest& request);
@@ -96,8 +103,20 @@ class Plan {
   };
 
   Plan(const Graph& graph) : graph_(graph) {}
+  // Every needed node's output shapes, without allocating buffers.
   absl::Status InferShapes(const PlanRequest& request,
                            std::vector<Tensor>& variables);
+  // What num_bytes() will be once the buffers are allocated.
+  size_t PlannedBytes(const PlanRequest& request) const;
+  // The value buffers (variables are bound, not copied); evaluates the
+  // constants.
+  absl::Status AllocateValues(std::vector<Tensor>& variables);
+  // Whether `use` carries gradient: both ends on the gradient path and the
+  // input differentiable.
+  bool CarriesGradient(const PlanRequest& request, const Use& use) const;
+  // The uses of `output` of `node` that carry gradient.
+  std::vector<Use> GradientUses(const PlanRequest& request, int node,
+                                int output) const;
   void PlanForward(const PlanRequest& request);
   void PlanBackward(const PlanRequest& request);
   absl::Status RunStep(const StepInfo& step);

@@ -3,14 +3,18 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/memory_limit.h"
 #include "core/parallel.h"
 #include "core/random.h"
 #include "core/status_macros.h"
 
 namespace nabla {
 
-Session::Session(std::shared_ptr<const Graph> graph, int threads)
-    : graph_(std::move(graph)), executor_(threads) {}
+Session::Session(std::shared_ptr<const Graph> graph,
+                 const SessionOptions& options)
+    : graph_(std::move(graph)),
+      executor_(options.threads),
+      memory_limit_bytes_(options.memory_limit_bytes) {}
 
 absl::StatusOr<std::unique_ptr<Session>> Session::Create(
     std::shared_ptr<const Graph> graph, const SessionOptions& options) {
@@ -18,10 +22,40 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Create(
     return absl::InvalidArgumentError(absl::StrCat(
         "threads must be between 1 and 1024, got ", options.threads));
   }
-  std::unique_ptr<Session> session(
-      new Session(std::move(graph), options.threads));
+  std::unique_ptr<Session> session(new Session(std::move(graph), options));
+  NABLA_RETURN_IF_ERROR(session->CheckVariableMemory());
   NABLA_RETURN_IF_ERROR(session->InitializeVariables(options.seed));
   return session;
+}
+
+absl::Status Session::CheckVariableMemory() const {
+  size_t total = 0, largest_bytes = 0;
+  int largest = -1;
+  for (int i = 0; i < graph_->num_nodes(); ++i) {
+    const Node& node = graph_->node(i);
+    if (node.op->role() != OpRole::kVariable) continue;
+    const Shape& shape = node.output_shapes[0];
+    if (!shape.IsFullyDefined()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(graph_->Describe(i), ": variable shape ",
+                       shape.ToString(), " must be fully defined"));
+    }
+    const size_t bytes = static_cast<size_t>(shape.num_elements()) *
+                         DTypeSize(node.output_dtypes[0]);
+    total += bytes;
+    if (largest < 0 || bytes > largest_bytes) {
+      largest = i;
+      largest_bytes = bytes;
+    }
+  }
+  if (largest < 0) return absl::OkStatus();
+  const Node& node = graph_->node(largest);
+  return CheckMemoryLimit(
+      total, memory_limit_bytes_, "the variables need",
+      absl::StrCat("; the largest is ", graph_->Describe(largest), ", ",
+                   DTypeName(node.output_dtypes[0]),
+                   node.output_shapes[0].ToString(), ", ", largest_bytes,
+                   " bytes"));
 }
 
 absl::Status Session::InitializeVariables(uint64_t seed) {
@@ -32,13 +66,7 @@ absl::Status Session::InitializeVariables(uint64_t seed) {
     const Node& node = graph_->node(i);
     if (node.op->role() != OpRole::kVariable) continue;
     variable_nodes_.push_back(i);
-    const Shape& shape = node.output_shapes[0];
-    if (!shape.IsFullyDefined()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(graph_->Describe(i), ": variable shape ",
-                       shape.ToString(), " must be fully defined"));
-    }
-    variables_[i] = Tensor(node.output_dtypes[0], shape);
+    variables_[i] = Tensor(node.output_dtypes[0], node.output_shapes[0]);
     std::mt19937_64 rng(DeriveSeed(seed, node.name));
     InitContext ctx(&node.attrs, &variables_[i], &rng);
     absl::Status s = node.op->initializer()(ctx);
@@ -116,11 +144,20 @@ absl::Status Session::SetTraining(absl::string_view loss, UpdateRule rule) {
         "gradient:\n",
         absl::StrJoin(no_gradient, "\n")));
   }
+  const std::vector<std::string> slot_names = rule.optimizer().SlotNames();
+  size_t trainable_bytes = 0;
+  for (int v : trainable_nodes_) trainable_bytes += variables_[v].num_bytes();
+  const size_t slot_bytes = slot_names.size() * trainable_bytes;
+  NABLA_RETURN_IF_ERROR(CheckMemoryLimit(
+      VariableBytes() + slot_bytes, memory_limit_bytes_,
+      "the variables and the optimizer's slots need",
+      absl::StrCat(": variables ", VariableBytes(), " bytes, ",
+                   slot_names.size(), " slot(s) per trainable variable (",
+                   absl::StrJoin(slot_names, ", "), ") ", slot_bytes,
+                   " bytes")));
   loss_ = loss_node;
   on_gradient_path_ = std::move(on_path);
   update_rule_ = std::make_unique<UpdateRule>(std::move(rule));
-  const std::vector<std::string> slot_names =
-      update_rule_->optimizer().SlotNames();
   // One update task per variable only when there is enough to update:
   // waking a worker costs more than updating the tutorial networks' few
   // weights.
@@ -196,10 +233,52 @@ absl::StatusOr<Plan*> Session::FindOrBuildPlan(
     request.loss = loss_;
     request.on_gradient_path = on_gradient_path_;
   }
+  request.check_memory = [&](size_t plan_bytes) {
+    return CheckPlanMemory(plan_bytes, training, feeds);
+  };
   NABLA_ASSIGN_OR_RETURN(std::unique_ptr<Plan> plan,
                          Plan::Build(*graph_, variables_, request));
   plans_.push_back({training, targets, std::move(plan)});
   return plans_.back().plan.get();
+}
+
+size_t Session::VariableBytes() const {
+  size_t total = 0;
+  for (int v : variable_nodes_) total += variables_[v].num_bytes();
+  return total;
+}
+
+size_t Session::SlotBytes() const {
+  size_t total = 0;
+  for (int v : variable_nodes_) {
+    for (const Tensor& slot : slots_[v]) total += slot.num_bytes();
+  }
+  return total;
+}
+
+absl::Status Session::CheckPlanMemory(
+    size_t plan_bytes, bool training,
+    absl::Span<const std::pair<int, const Tensor*>> feeds) const {
+  if (memory_limit_bytes_ == 0) return absl::OkStatus();
+  // Cached plans stay allocated: they count against the limit too.
+  size_t other_plans = 0;
+  for (const CachedPlan& cached : plans_) {
+    other_plans += cached.plan->num_bytes();
+  }
+  const size_t variables = VariableBytes(), slots = SlotBytes();
+  std::vector<std::string> fed;
+  for (const auto& [node, tensor] : feeds) {
+    fed.push_back(
+        absl::StrCat(graph_->node(node).name, tensor->shape().ToString()));
+  }
+  return CheckMemoryLimit(
+      plan_bytes + variables + slots + other_plans, memory_limit_bytes_,
+      absl::StrCat("the ", training ? "training" : "forward", " plan",
+                   fed.empty() ? "" : " for ", absl::StrJoin(fed, ", "),
+                   " needs"),
+      absl::StrCat(": its buffers ", plan_bytes, " bytes, variables ",
+                   variables, ", optimizer slots ", slots, ", other plans ",
+                   other_plans));
 }
 
 void Session::CopyFeeds(Plan& plan,

@@ -13,6 +13,7 @@
 #ifndef NABLA_CORE_SESSION_H_
 #define NABLA_CORE_SESSION_H_
 
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <utility>
@@ -35,6 +36,11 @@ struct SessionOptions {
   int threads = 1;
   // Seeds every variable initializer.
   uint64_t seed = 0;
+  // The most bytes of tensors the session may hold at once: variables,
+  // optimizer slots and the buffers of every plan it keeps. Whatever would
+  // exceed it is refused with ResourceExhausted before it is allocated
+  // (core/memory_limit.h has the message). 0: no limit.
+  size_t memory_limit_bytes = 0;
 };
 
 // A tensor fed to a placeholder by name.
@@ -46,7 +52,8 @@ struct Feed {
 class Session {
  public:
   // InvalidArgument for a bad thread count or a variable initializer that
-  // fails.
+  // fails; ResourceExhausted, before any is allocated, when the variables
+  // exceed options.memory_limit_bytes.
   static absl::StatusOr<std::unique_ptr<Session>> Create(
       std::shared_ptr<const Graph> graph, const SessionOptions& options);
 
@@ -54,7 +61,9 @@ class Session {
   // for TrainStep(). Checked before any kernel runs: the loss node exists
   // and is a scalar, it depends on a trainable Variable, and every node
   // between a trainable Variable and the loss has a gradient kernel (all
-  // offenders are listed). Slots start at zero.
+  // offenders are listed). Slots start at zero. ResourceExhausted, before
+  // the slots are allocated, when variables and slots exceed the memory
+  // limit.
   absl::Status SetTraining(absl::string_view loss, UpdateRule rule);
 
   // Forward, backward and an update of every trainable variable. Returns the
@@ -63,6 +72,9 @@ class Session {
 
   // Forward only: output of each fetch ("node" or "node:k"). Feeds only the
   // placeholders the fetches need.
+  // Both calls build a plan for feeds of a new shape: ResourceExhausted,
+  // before its buffers are allocated, when it and what the session holds
+  // already exceed the memory limit.
   absl::StatusOr<std::vector<Tensor>> Run(
       absl::Span<const Feed> feeds, absl::Span<const std::string> fetches);
 
@@ -108,8 +120,16 @@ class Session {
   absl::StatusOr<MemoryPlan> TrainingMemory(absl::Span<const Feed> feeds);
 
  private:
-  Session(std::shared_ptr<const Graph> graph, int threads);
+  Session(std::shared_ptr<const Graph> graph, const SessionOptions& options);
+  // Refuses variables that exceed the memory limit, before allocating any.
+  absl::Status CheckVariableMemory() const;
   absl::Status InitializeVariables(uint64_t seed);
+  // The memory check of a new plan of `plan_bytes` for these feeds.
+  absl::Status CheckPlanMemory(
+      size_t plan_bytes, bool training,
+      absl::Span<const std::pair<int, const Tensor*>> feeds) const;
+  size_t VariableBytes() const;
+  size_t SlotBytes() const;
   // Resolves feeds to placeholder nodes and checks their dtypes.
   absl::Status ResolveFeeds(absl::Span<const Feed> feeds,
                             std::vector<std::pair<int, const Tensor*>>* out);
@@ -128,6 +148,7 @@ class Session {
 
   std::shared_ptr<const Graph> graph_;
   Executor executor_;
+  const size_t memory_limit_bytes_;
   // By node index; only Variable nodes have values and slots.
   std::vector<Tensor> variables_;
   std::vector<std::vector<Tensor>> slots_;
