@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -38,6 +39,22 @@ struct PlanRequest {
   // before any buffer is allocated; an error stops the build (the memory
   // limit). Null: no check.
   std::function<absl::Status(size_t plan_bytes)> check_memory;
+};
+
+// A NaN or an infinity in one of a plan's buffers.
+struct NonFinite {
+  enum class Kind {
+    kValue,           // output `index` of `node`
+    kGradient,        // what node's gradient kernel wrote for input `index`
+    kSummedGradient,  // dL/d(output `index`) of `node`, summed over uses
+  };
+  Kind kind = Kind::kValue;
+  int node = -1;
+  int index = 0;
+  // The first such element, flat (row-major), of a tensor of `shape`.
+  int64_t element = 0;
+  Shape shape;
+  double value = 0;
 };
 
 class Plan {
@@ -78,6 +95,12 @@ class Plan {
   // the plan's step times; otherwise the steps run exactly as untimed.
   absl::Status RunForward(Executor& executor, bool timed = false);
   absl::Status RunBackward(Executor& executor, bool timed = false);
+
+  // The first NaN or infinity of the last run: in every value (fed,
+  // variable, constant and computed) in graph order, which is the order of
+  // the forward steps; then in what the backward steps wrote, in their
+  // order. The same answer for any thread count. Allocates nothing.
+  std::optional<NonFinite> FindNonFinite() const;
 
   // Adds the step times of the timed runs into `nodes` (indexed by node):
   // forward, gradient and sum kernels; each forward run counts as a call.

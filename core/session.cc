@@ -1,5 +1,7 @@
 #include "core/session.h"
 
+#include <cmath>
+
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -14,7 +16,8 @@ Session::Session(std::shared_ptr<const Graph> graph,
                  const SessionOptions& options)
     : graph_(std::move(graph)),
       executor_(options.threads),
-      memory_limit_bytes_(options.memory_limit_bytes) {}
+      memory_limit_bytes_(options.memory_limit_bytes),
+      check_numerics_(options.check_numerics) {}
 
 absl::StatusOr<std::unique_ptr<Session>> Session::Create(
     std::shared_ptr<const Graph> graph, const SessionOptions& options) {
@@ -346,6 +349,7 @@ absl::StatusOr<double> Session::TrainStep(absl::Span<const Feed> feeds) {
                          FindOrBuildPlan(resolved_feeds_, loss_target_, true));
   CopyFeeds(*plan, resolved_feeds_);
   last_training_plan_ = plan;
+  fault_.reset();
   absl::Status status;
   executor_.Enter([&] {
     PhaseStopwatch stopwatch(profiling_);
@@ -355,6 +359,13 @@ absl::StatusOr<double> Session::TrainStep(absl::Span<const Feed> feeds) {
     status = plan->RunBackward(executor_, profiling_);
     stopwatch.Lap(&phase_times_.backward_ns);
     if (!status.ok()) return;
+    // Before the update, so that the variables the scan sees are the ones
+    // this step used. Off, this costs one test of the loss.
+    const double loss = plan->value({loss_, 0}).ValueAt(0);
+    if (check_numerics_ || !std::isfinite(loss)) {
+      status = ScanForNonFinite(*plan, loss);
+      if (!status.ok()) return;
+    }
     ++step_;
     ApplyUpdates(*plan);
     stopwatch.Lap(&phase_times_.update_ns);
@@ -362,6 +373,52 @@ absl::StatusOr<double> Session::TrainStep(absl::Span<const Feed> feeds) {
   });
   NABLA_RETURN_IF_ERROR(status);
   return plan->value({loss_, 0}).ValueAt(0);
+}
+
+absl::Status Session::ScanForNonFinite(const Plan& plan, double loss) {
+  const std::optional<NonFinite> found = plan.FindNonFinite();
+  if (!found.has_value()) return absl::OkStatus();
+  fault_ = NumericalFault{step_ + 1, loss, found->node,
+                          found->kind != NonFinite::Kind::kValue,
+                          DescribeNonFinite(*found)};
+  if (!check_numerics_) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "the first NaN or infinity at step ", fault_->step, ": ", fault_->where));
+}
+
+std::string Session::DescribeNonFinite(const NonFinite& found) const {
+  const Node& node = graph_->node(found.node);
+  std::string what;
+  switch (found.kind) {
+    case NonFinite::Kind::kValue:
+      what = node.output_shapes.size() == 1
+                 ? "its output value"
+                 : absl::StrCat("its output ", found.index, " value");
+      break;
+    case NonFinite::Kind::kGradient: {
+      const Endpoint& input = node.inputs[found.index];
+      what = absl::StrCat(
+          "its gradient for input ", found.index, " ('",
+          graph_->node(input.node).name,
+          input.output == 0 ? "" : absl::StrCat(":", input.output), "')");
+      break;
+    }
+    case NonFinite::Kind::kSummedGradient:
+      what = "its gradient summed over its uses";
+      break;
+  }
+  std::string where = absl::StrCat(graph_->Describe(found.node), ": ", what,
+                                   " holds ", found.value);
+  if (found.shape.rank() == 0) return where;
+  // The element as an index into the shape: [row, column] for a matrix.
+  std::vector<int64_t> index(found.shape.rank());
+  int64_t rest = found.element;
+  for (int d = found.shape.rank() - 1; d >= 0; --d) {
+    index[d] = rest % found.shape.dim(d);
+    rest /= found.shape.dim(d);
+  }
+  absl::StrAppend(&where, " at [", absl::StrJoin(index, ", "), "]");
+  return where;
 }
 
 absl::StatusOr<std::vector<Tensor>> Session::Run(

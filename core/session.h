@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -41,6 +42,24 @@ struct SessionOptions {
   // exceed it is refused with ResourceExhausted before it is allocated
   // (core/memory_limit.h has the message). 0: no limit.
   size_t memory_limit_bytes = 0;
+  // Scan every training step for NaN and infinities (see TrainStep()).
+  // Off, a step pays one check of its loss.
+  bool check_numerics = false;
+};
+
+// The first NaN or infinity of a training step, in the order of
+// Plan::FindNonFinite: the step's values in forward order, then its
+// gradients in backward order.
+struct NumericalFault {
+  // The step, counted as step() counts them (the first step is 1).
+  int64_t step = 0;
+  // The step's loss, which may itself be NaN or infinite.
+  double loss = 0;
+  // The node, and whether its output value or a gradient holds it.
+  int node = -1;
+  bool gradient = false;
+  // "m.pbtxt:7: node 'lg' (Log): its output value holds -inf at [2, 0]".
+  std::string where;
 };
 
 // A tensor fed to a placeholder by name.
@@ -68,6 +87,12 @@ class Session {
 
   // Forward, backward and an update of every trainable variable. Returns the
   // loss before the update.
+  // When the loss is NaN or infinite, or with options.check_numerics at
+  // every step, the step's values and gradients are scanned before the
+  // update and numerical_fault() says where the first NaN or infinity is.
+  // With check_numerics, a step that has one fails with InvalidArgument
+  // ("the first NaN or infinity at step S: <where>") and updates nothing:
+  // step() stays where it was. Without it, the step goes on as usual.
   absl::StatusOr<double> TrainStep(absl::Span<const Feed> feeds);
 
   // Forward only: output of each fetch ("node" or "node:k"). Feeds only the
@@ -97,6 +122,11 @@ class Session {
   // Output `output` of `node` as the last TrainStep() computed it; null
   // when that step did not compute it (it is not upstream of the loss).
   const Tensor* last_value(int node, int output = 0) const;
+  // The first NaN or infinity of the last TrainStep(), when it looked for
+  // one (see TrainStep()) and found it; null otherwise.
+  const NumericalFault* numerical_fault() const {
+    return fault_.has_value() ? &*fault_ : nullptr;
+  }
   int64_t step() const { return step_; }
   void set_step(int64_t step) { step_ = step; }
   int threads() const { return executor_.threads(); }
@@ -130,6 +160,10 @@ class Session {
       absl::Span<const std::pair<int, const Tensor*>> feeds) const;
   size_t VariableBytes() const;
   size_t SlotBytes() const;
+  // Scans `plan` after its backward run into fault_; with check_numerics,
+  // a fault is an error.
+  absl::Status ScanForNonFinite(const Plan& plan, double loss);
+  std::string DescribeNonFinite(const NonFinite& found) const;
   // Resolves feeds to placeholder nodes and checks their dtypes.
   absl::Status ResolveFeeds(absl::Span<const Feed> feeds,
                             std::vector<std::pair<int, const Tensor*>>* out);
@@ -149,6 +183,8 @@ class Session {
   std::shared_ptr<const Graph> graph_;
   Executor executor_;
   const size_t memory_limit_bytes_;
+  const bool check_numerics_;
+  std::optional<NumericalFault> fault_;
   // By node index; only Variable nodes have values and slots.
   std::vector<Tensor> variables_;
   std::vector<std::vector<Tensor>> slots_;
