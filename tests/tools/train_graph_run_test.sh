@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end: what a training run of train_graph leaves behind. Exact
-# resume from the command line, SIGINT saving a checkpoint, the JSON Lines
-# log, the SVG plot, --checkpoint_every, --eval and --predict_file.
+# resume from the command line, --check_numerics and --memory_limit on a
+# healthy run, SIGINT saving a checkpoint, the JSON Lines log, the SVG
+# plot, --checkpoint_every, --eval and --predict_file.
 set -uo pipefail
 
 ROOT="$TEST_SRCDIR/nabla"
@@ -67,6 +68,12 @@ expect_contains "$out" "epochs 4 to 6" "resume continues"
   fail "resumed run differs from the straight one"
 expect_contains "$("$INSPECT" "$TMP/resumed.ckpt")" "position epoch 6, sample 0" "position"
 expect_contains "$("$INSPECT" "$TMP/resumed.ckpt")" "normalization y DIVIDE_BY_MAX offset 0 scale 50" "statistics"
+
+# --- --check_numerics and --memory_limit leave a healthy run as it was --
+"$TRAIN" "$TMP/model.pbtxt" --check_numerics --memory_limit 64M \
+  --save "$TMP/checked.ckpt" > /dev/null || fail "--check_numerics exited $?"
+[[ "$("$INSPECT" "$TMP/straight.ckpt")" == "$("$INSPECT" "$TMP/checked.ckpt")" ]] ||
+  fail "--check_numerics changed the run"
 
 # --- what the straight run printed and wrote -----------------------------
 straight=$(cat "$TMP/straight.out")
