@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "core/graph.h"
 #include "core/optimizer.h"
 #include "core/session.h"
@@ -167,6 +168,46 @@ TEST(MemoryLimitTest, AForwardPlanOverTheLimitIsRefused) {
                 absl::StatusCode::kResourceExhausted,
                 "the forward plan for x[4, 2] needs 104 bytes, more than the "
                 "memory limit of 103 bytes: its buffers 80 bytes");
+}
+
+// Dense layers, a value used three times and class labels that carry no
+// gradient: the limit's count is still the one TrainingMemory() reports.
+constexpr char kLayered[] = R"model(
+  node { name: "x" op: "Placeholder" attr { key: "shape" value { shape { dim: -1 dim: 5 } } } }
+  node { name: "label" op: "Placeholder" attr { key: "shape" value { shape { dim: -1 } } } }
+  node { name: "h" op: "Dense" input: "x" attr { key: "units" value { i: 7 } } attr { key: "activation" value { s: "Tanh" } } }
+  node { name: "logits" op: "Dense" input: "h" attr { key: "units" value { i: 3 } } }
+  node { name: "ce" op: "SparseSoftmaxCrossEntropy" input: "logits" input: "label" }
+  node { name: "hh" op: "Mul" input: "h" input: "h" }
+  node { name: "hhh" op: "Mul" input: "hh" input: "h" }
+  node { name: "penalty" op: "ReduceMean" input: "hhh" }
+  node { name: "loss" op: "Add" input: "ce" input: "penalty" }
+)model";
+
+TEST(MemoryLimitTest, TheLimitCountsWhatTrainingMemoryReports) {
+  const Tensor x(DType::kFloat32, Shape{6, 5}),
+      label(DType::kFloat32, Shape{6});
+  const Feed feeds[] = {{"x", &x}, {"label", &label}};
+  auto unlimited = SessionFromBody(kLayered, "l.pbtxt", {});
+  ASSERT_NE(unlimited, nullptr);
+  ASSERT_OK(unlimited->SetTraining("loss", Sgd()));
+  ASSERT_OK_AND_ASSIGN(MemoryPlan memory, unlimited->TrainingMemory(feeds));
+  const size_t peak = memory.peak_bytes();
+  ASSERT_GT(memory.sum_bytes, 0u);
+
+  auto fits =
+      SessionFromBody(kLayered, "l.pbtxt", {.memory_limit_bytes = peak});
+  ASSERT_NE(fits, nullptr);
+  ASSERT_OK(fits->SetTraining("loss", Sgd()));
+  EXPECT_OK(fits->TrainStep(feeds).status());
+
+  auto over =
+      SessionFromBody(kLayered, "l.pbtxt", {.memory_limit_bytes = peak - 1});
+  ASSERT_NE(over, nullptr);
+  ASSERT_OK(over->SetTraining("loss", Sgd()));
+  EXPECT_STATUS(over->TrainStep(feeds), absl::StatusCode::kResourceExhausted,
+                absl::StrCat("the training plan for x[6, 5], label[6] needs ",
+                             peak, " bytes"));
 }
 
 TEST(MemoryLimitTest, NoLimitByDefault) {
