@@ -1,5 +1,7 @@
 #include "core/plan.h"
 
+#include <cassert>
+
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -33,10 +35,15 @@ absl::StatusOr<std::unique_ptr<Plan>> Plan::Build(
     const PlanRequest& request) {
   std::unique_ptr<Plan> plan(new Plan(graph));
   NABLA_RETURN_IF_ERROR(plan->InferShapes(request, variables));
+  // The shapes say what every buffer will cost: refuse a plan too big for
+  // the memory limit before allocating any of it.
+  const size_t bytes = plan->PlannedBytes(request);
+  if (request.check_memory) NABLA_RETURN_IF_ERROR(request.check_memory(bytes));
+  NABLA_RETURN_IF_ERROR(plan->AllocateValues(variables));
   plan->PlanForward(request);
   if (request.loss >= 0) plan->PlanBackward(request);
-  const bool small =
-      plan->num_bytes() / sizeof(float) < kParallelPhaseMinElements;
+  assert(plan->num_bytes() == bytes);
+  const bool small = bytes / sizeof(float) < kParallelPhaseMinElements;
   plan->forward_phase_.set_sequential(small);
   plan->backward_phase_.set_sequential(small);
   plan->forward_times_.resize(plan->forward_steps_.size());
@@ -50,8 +57,6 @@ absl::Status Plan::InferShapes(const PlanRequest& request,
   const std::vector<bool> needed = NeededNodes(graph_, request);
   feed_shapes_ = request.feeds;
   shapes_.resize(n);
-  values_.resize(n);
-  value_ptrs_.resize(n);
   for (int i = 0; i < n; ++i) {
     if (!needed[i]) continue;
     const Node& node = graph_.node(i);
@@ -106,6 +111,39 @@ absl::Status Plan::InferShapes(const PlanRequest& request,
             " is still unknown after feeding"));
       }
     }
+  }
+  return absl::OkStatus();
+}
+
+size_t Plan::PlannedBytes(const PlanRequest& request) const {
+  auto bytes = [&](int node, int output) {
+    return static_cast<size_t>(shapes_[node][output].num_elements()) *
+           DTypeSize(graph_.node(node).output_dtypes[output]);
+  };
+  size_t total = 0;
+  for (int i = 0; i < graph_.num_nodes(); ++i) {
+    const bool variable = graph_.node(i).op->role() == OpRole::kVariable;
+    const bool on_path = request.loss >= 0 && request.on_gradient_path[i];
+    for (int o = 0; o < static_cast<int>(shapes_[i].size()); ++o) {
+      if (!variable) total += bytes(i, o);  // the value
+      if (!on_path) continue;
+      total += bytes(i, o);  // dL/d(output)
+      // As PlanBackward: each consumer of a fanned-out value gets its own
+      // gradient buffer.
+      const size_t uses = GradientUses(request, i, o).size();
+      if (uses >= 2) total += uses * bytes(i, o);
+    }
+  }
+  return total;
+}
+
+absl::Status Plan::AllocateValues(std::vector<Tensor>& variables) {
+  const int n = graph_.num_nodes();
+  values_.resize(n);
+  value_ptrs_.resize(n);
+  for (int i = 0; i < n; ++i) {
+    const Node& node = graph_.node(i);
+    const int outputs = static_cast<int>(shapes_[i].size());
     values_[i].resize(outputs);
     value_ptrs_[i].resize(outputs);
     for (int o = 0; o < outputs; ++o) {
@@ -116,7 +154,7 @@ absl::Status Plan::InferShapes(const PlanRequest& request,
         value_ptrs_[i][o] = &values_[i][o];
       }
     }
-    if (node.op->role() == OpRole::kConstant) {
+    if (outputs > 0 && node.op->role() == OpRole::kConstant) {
       KernelContext ctx(&node.attrs, {}, {&values_[i][0]});
       absl::Status s = node.op->forward()(ctx);
       if (!s.ok()) {
@@ -153,22 +191,23 @@ void Plan::PlanForward(const PlanRequest& request) {
   }
 }
 
+bool Plan::CarriesGradient(const PlanRequest& request, const Use& use) const {
+  return request.on_gradient_path[use.node] &&
+         graph_.node(use.node).op->inputs()[use.input].differentiable;
+}
+
+std::vector<Use> Plan::GradientUses(const PlanRequest& request, int node,
+                                    int output) const {
+  std::vector<Use> uses;
+  for (const Use& u : graph_.node(node).uses[output]) {
+    if (CarriesGradient(request, u)) uses.push_back(u);
+  }
+  return uses;
+}
+
 void Plan::PlanBackward(const PlanRequest& request) {
   const int n = graph_.num_nodes();
   const std::vector<bool>& on_path = request.on_gradient_path;
-  // A use carries gradient when both ends are on the path and the input is
-  // differentiable.
-  auto carries = [&](const Use& use) {
-    return on_path[use.node] &&
-           graph_.node(use.node).op->inputs()[use.input].differentiable;
-  };
-  auto gradient_uses = [&](int node, int output) {
-    std::vector<Use> uses;
-    for (const Use& u : graph_.node(node).uses[output]) {
-      if (carries(u)) uses.push_back(u);
-    }
-    return uses;
-  };
 
   grads_.resize(n);
   edge_grads_.resize(n);
@@ -194,7 +233,7 @@ void Plan::PlanBackward(const PlanRequest& request) {
     std::vector<int> ready_after;
     sum_step[i].assign(node.uses.size(), -1);
     for (int o = 0; o < static_cast<int>(node.uses.size()); ++o) {
-      const std::vector<Use> uses = gradient_uses(i, o);
+      const std::vector<Use> uses = GradientUses(request, i, o);
       std::vector<int> consumers;
       for (const Use& u : uses) consumers.push_back(gradient_step[u.node]);
       if (uses.size() >= 2) {
@@ -220,8 +259,8 @@ void Plan::PlanBackward(const PlanRequest& request) {
       const Endpoint& e = node.inputs[k];
       inputs.push_back(value_ptrs_[e.node][e.output]);
       Tensor* target = nullptr;
-      if (on_path[e.node] && carries({i, k})) {
-        if (gradient_uses(e.node, e.output).size() == 1) {
+      if (on_path[e.node] && CarriesGradient(request, {i, k})) {
+        if (GradientUses(request, e.node, e.output).size() == 1) {
           target = &grads_[e.node][e.output];
         } else {
           if (edge_grads_[i].empty()) edge_grads_[i].resize(node.inputs.size());

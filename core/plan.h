@@ -7,7 +7,10 @@
 #ifndef NABLA_CORE_PLAN_H_
 #define NABLA_CORE_PLAN_H_
 
+#include <cstddef>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -32,6 +35,26 @@ struct PlanRequest {
   // for a forward-only plan.
   int loss = -1;
   std::vector<bool> on_gradient_path;
+  // Called with the bytes of the plan's buffers once the shapes are known,
+  // before any buffer is allocated; an error stops the build (the memory
+  // limit). Null: no check.
+  std::function<absl::Status(size_t plan_bytes)> check_memory;
+};
+
+// A NaN or an infinity in one of a plan's buffers.
+struct NonFinite {
+  enum class Kind {
+    kValue,           // output `index` of `node`
+    kGradient,        // what node's gradient kernel wrote for input `index`
+    kSummedGradient,  // dL/d(output `index`) of `node`, summed over uses
+  };
+  Kind kind = Kind::kValue;
+  int node = -1;
+  int index = 0;
+  // The first such element, flat (row-major), of a tensor of `shape`.
+  int64_t element = 0;
+  Shape shape;
+  double value = 0;
 };
 
 class Plan {
@@ -39,7 +62,8 @@ class Plan {
   // `variables` holds each Variable node's value by node index; the plan
   // binds to those tensors, which must outlive it and keep their shapes.
   // Errors: a fed shape that contradicts its placeholder, a shape that
-  // stays unknown, or a shape function refusing the concrete shapes.
+  // stays unknown, a shape function refusing the concrete shapes, or
+  // request.check_memory refusing the plan's bytes.
   static absl::StatusOr<std::unique_ptr<Plan>> Build(
       const Graph& graph, std::vector<Tensor>& variables,
       const PlanRequest& request);
@@ -72,6 +96,12 @@ class Plan {
   absl::Status RunForward(Executor& executor, bool timed = false);
   absl::Status RunBackward(Executor& executor, bool timed = false);
 
+  // The first NaN or infinity of the last run: in every value (fed,
+  // variable, constant and computed) in graph order, which is the order of
+  // the forward steps; then in what the backward steps wrote, in their
+  // order. The same answer for any thread count. Allocates nothing.
+  std::optional<NonFinite> FindNonFinite() const;
+
   // Adds the step times of the timed runs into `nodes` (indexed by node):
   // forward, gradient and sum kernels; each forward run counts as a call.
   // REQUIRES: nodes.size() == number of graph nodes.
@@ -96,8 +126,20 @@ class Plan {
   };
 
   Plan(const Graph& graph) : graph_(graph) {}
+  // Every needed node's output shapes, without allocating buffers.
   absl::Status InferShapes(const PlanRequest& request,
                            std::vector<Tensor>& variables);
+  // What num_bytes() will be once the buffers are allocated.
+  size_t PlannedBytes(const PlanRequest& request) const;
+  // The value buffers (variables are bound, not copied); evaluates the
+  // constants.
+  absl::Status AllocateValues(std::vector<Tensor>& variables);
+  // Whether `use` carries gradient: both ends on the gradient path and the
+  // input differentiable.
+  bool CarriesGradient(const PlanRequest& request, const Use& use) const;
+  // The uses of `output` of `node` that carry gradient.
+  std::vector<Use> GradientUses(const PlanRequest& request, int node,
+                                int output) const;
   void PlanForward(const PlanRequest& request);
   void PlanBackward(const PlanRequest& request);
   absl::Status RunStep(const StepInfo& step);

@@ -1,16 +1,23 @@
 #include "core/session.h"
 
+#include <cmath>
+
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/memory_limit.h"
 #include "core/parallel.h"
 #include "core/random.h"
 #include "core/status_macros.h"
 
 namespace nabla {
 
-Session::Session(std::shared_ptr<const Graph> graph, int threads)
-    : graph_(std::move(graph)), executor_(threads) {}
+Session::Session(std::shared_ptr<const Graph> graph,
+                 const SessionOptions& options)
+    : graph_(std::move(graph)),
+      executor_(options.threads),
+      memory_limit_bytes_(options.memory_limit_bytes),
+      check_numerics_(options.check_numerics) {}
 
 absl::StatusOr<std::unique_ptr<Session>> Session::Create(
     std::shared_ptr<const Graph> graph, const SessionOptions& options) {
@@ -18,10 +25,40 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Create(
     return absl::InvalidArgumentError(absl::StrCat(
         "threads must be between 1 and 1024, got ", options.threads));
   }
-  std::unique_ptr<Session> session(
-      new Session(std::move(graph), options.threads));
+  std::unique_ptr<Session> session(new Session(std::move(graph), options));
+  NABLA_RETURN_IF_ERROR(session->CheckVariableMemory());
   NABLA_RETURN_IF_ERROR(session->InitializeVariables(options.seed));
   return session;
+}
+
+absl::Status Session::CheckVariableMemory() const {
+  size_t total = 0, largest_bytes = 0;
+  int largest = -1;
+  for (int i = 0; i < graph_->num_nodes(); ++i) {
+    const Node& node = graph_->node(i);
+    if (node.op->role() != OpRole::kVariable) continue;
+    const Shape& shape = node.output_shapes[0];
+    if (!shape.IsFullyDefined()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(graph_->Describe(i), ": variable shape ",
+                       shape.ToString(), " must be fully defined"));
+    }
+    const size_t bytes = static_cast<size_t>(shape.num_elements()) *
+                         DTypeSize(node.output_dtypes[0]);
+    total += bytes;
+    if (largest < 0 || bytes > largest_bytes) {
+      largest = i;
+      largest_bytes = bytes;
+    }
+  }
+  if (largest < 0) return absl::OkStatus();
+  const Node& node = graph_->node(largest);
+  return CheckMemoryLimit(
+      total, memory_limit_bytes_, "the variables need",
+      absl::StrCat("; the largest is ", graph_->Describe(largest), ", ",
+                   DTypeName(node.output_dtypes[0]),
+                   node.output_shapes[0].ToString(), ", ", largest_bytes,
+                   " bytes"));
 }
 
 absl::Status Session::InitializeVariables(uint64_t seed) {
@@ -32,13 +69,7 @@ absl::Status Session::InitializeVariables(uint64_t seed) {
     const Node& node = graph_->node(i);
     if (node.op->role() != OpRole::kVariable) continue;
     variable_nodes_.push_back(i);
-    const Shape& shape = node.output_shapes[0];
-    if (!shape.IsFullyDefined()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(graph_->Describe(i), ": variable shape ",
-                       shape.ToString(), " must be fully defined"));
-    }
-    variables_[i] = Tensor(node.output_dtypes[0], shape);
+    variables_[i] = Tensor(node.output_dtypes[0], node.output_shapes[0]);
     std::mt19937_64 rng(DeriveSeed(seed, node.name));
     InitContext ctx(&node.attrs, &variables_[i], &rng);
     absl::Status s = node.op->initializer()(ctx);
@@ -116,11 +147,20 @@ absl::Status Session::SetTraining(absl::string_view loss, UpdateRule rule) {
         "gradient:\n",
         absl::StrJoin(no_gradient, "\n")));
   }
+  const std::vector<std::string> slot_names = rule.optimizer().SlotNames();
+  size_t trainable_bytes = 0;
+  for (int v : trainable_nodes_) trainable_bytes += variables_[v].num_bytes();
+  const size_t slot_bytes = slot_names.size() * trainable_bytes;
+  NABLA_RETURN_IF_ERROR(CheckMemoryLimit(
+      VariableBytes() + slot_bytes, memory_limit_bytes_,
+      "the variables and the optimizer's slots need",
+      absl::StrCat(": variables ", VariableBytes(), " bytes, ",
+                   slot_names.size(), " slot(s) per trainable variable (",
+                   absl::StrJoin(slot_names, ", "), ") ", slot_bytes,
+                   " bytes")));
   loss_ = loss_node;
   on_gradient_path_ = std::move(on_path);
   update_rule_ = std::make_unique<UpdateRule>(std::move(rule));
-  const std::vector<std::string> slot_names =
-      update_rule_->optimizer().SlotNames();
   // One update task per variable only when there is enough to update:
   // waking a worker costs more than updating the tutorial networks' few
   // weights.
@@ -196,10 +236,52 @@ absl::StatusOr<Plan*> Session::FindOrBuildPlan(
     request.loss = loss_;
     request.on_gradient_path = on_gradient_path_;
   }
+  request.check_memory = [&](size_t plan_bytes) {
+    return CheckPlanMemory(plan_bytes, training, feeds);
+  };
   NABLA_ASSIGN_OR_RETURN(std::unique_ptr<Plan> plan,
                          Plan::Build(*graph_, variables_, request));
   plans_.push_back({training, targets, std::move(plan)});
   return plans_.back().plan.get();
+}
+
+size_t Session::VariableBytes() const {
+  size_t total = 0;
+  for (int v : variable_nodes_) total += variables_[v].num_bytes();
+  return total;
+}
+
+size_t Session::SlotBytes() const {
+  size_t total = 0;
+  for (int v : variable_nodes_) {
+    for (const Tensor& slot : slots_[v]) total += slot.num_bytes();
+  }
+  return total;
+}
+
+absl::Status Session::CheckPlanMemory(
+    size_t plan_bytes, bool training,
+    absl::Span<const std::pair<int, const Tensor*>> feeds) const {
+  if (memory_limit_bytes_ == 0) return absl::OkStatus();
+  // Cached plans stay allocated: they count against the limit too.
+  size_t other_plans = 0;
+  for (const CachedPlan& cached : plans_) {
+    other_plans += cached.plan->num_bytes();
+  }
+  const size_t variables = VariableBytes(), slots = SlotBytes();
+  std::vector<std::string> fed;
+  for (const auto& [node, tensor] : feeds) {
+    fed.push_back(
+        absl::StrCat(graph_->node(node).name, tensor->shape().ToString()));
+  }
+  return CheckMemoryLimit(
+      plan_bytes + variables + slots + other_plans, memory_limit_bytes_,
+      absl::StrCat("the ", training ? "training" : "forward", " plan",
+                   fed.empty() ? "" : " for ", absl::StrJoin(fed, ", "),
+                   " needs"),
+      absl::StrCat(": its buffers ", plan_bytes, " bytes, variables ",
+                   variables, ", optimizer slots ", slots, ", other plans ",
+                   other_plans));
 }
 
 void Session::CopyFeeds(Plan& plan,
@@ -267,6 +349,7 @@ absl::StatusOr<double> Session::TrainStep(absl::Span<const Feed> feeds) {
                          FindOrBuildPlan(resolved_feeds_, loss_target_, true));
   CopyFeeds(*plan, resolved_feeds_);
   last_training_plan_ = plan;
+  fault_.reset();
   absl::Status status;
   executor_.Enter([&] {
     PhaseStopwatch stopwatch(profiling_);
@@ -276,6 +359,13 @@ absl::StatusOr<double> Session::TrainStep(absl::Span<const Feed> feeds) {
     status = plan->RunBackward(executor_, profiling_);
     stopwatch.Lap(&phase_times_.backward_ns);
     if (!status.ok()) return;
+    // Before the update, so that the variables the scan sees are the ones
+    // this step used. Off, this costs one test of the loss.
+    const double loss = plan->value({loss_, 0}).ValueAt(0);
+    if (check_numerics_ || !std::isfinite(loss)) {
+      status = ScanForNonFinite(*plan, loss);
+      if (!status.ok()) return;
+    }
     ++step_;
     ApplyUpdates(*plan);
     stopwatch.Lap(&phase_times_.update_ns);
@@ -283,6 +373,52 @@ absl::StatusOr<double> Session::TrainStep(absl::Span<const Feed> feeds) {
   });
   NABLA_RETURN_IF_ERROR(status);
   return plan->value({loss_, 0}).ValueAt(0);
+}
+
+absl::Status Session::ScanForNonFinite(const Plan& plan, double loss) {
+  const std::optional<NonFinite> found = plan.FindNonFinite();
+  if (!found.has_value()) return absl::OkStatus();
+  fault_ = NumericalFault{step_ + 1, loss, found->node,
+                          found->kind != NonFinite::Kind::kValue,
+                          DescribeNonFinite(*found)};
+  if (!check_numerics_) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "the first NaN or infinity at step ", fault_->step, ": ", fault_->where));
+}
+
+std::string Session::DescribeNonFinite(const NonFinite& found) const {
+  const Node& node = graph_->node(found.node);
+  std::string what;
+  switch (found.kind) {
+    case NonFinite::Kind::kValue:
+      what = node.output_shapes.size() == 1
+                 ? "its output value"
+                 : absl::StrCat("its output ", found.index, " value");
+      break;
+    case NonFinite::Kind::kGradient: {
+      const Endpoint& input = node.inputs[found.index];
+      what = absl::StrCat(
+          "its gradient for input ", found.index, " ('",
+          graph_->node(input.node).name,
+          input.output == 0 ? "" : absl::StrCat(":", input.output), "')");
+      break;
+    }
+    case NonFinite::Kind::kSummedGradient:
+      what = "its gradient summed over its uses";
+      break;
+  }
+  std::string where = absl::StrCat(graph_->Describe(found.node), ": ", what,
+                                   " holds ", found.value);
+  if (found.shape.rank() == 0) return where;
+  // The element as an index into the shape: [row, column] for a matrix.
+  std::vector<int64_t> index(found.shape.rank());
+  int64_t rest = found.element;
+  for (int d = found.shape.rank() - 1; d >= 0; --d) {
+    index[d] = rest % found.shape.dim(d);
+    rest /= found.shape.dim(d);
+  }
+  absl::StrAppend(&where, " at [", absl::StrJoin(index, ", "), "]");
+  return where;
 }
 
 absl::StatusOr<std::vector<Tensor>> Session::Run(

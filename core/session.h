@@ -13,7 +13,9 @@
 #ifndef NABLA_CORE_SESSION_H_
 #define NABLA_CORE_SESSION_H_
 
+#include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,6 +37,29 @@ struct SessionOptions {
   int threads = 1;
   // Seeds every variable initializer.
   uint64_t seed = 0;
+  // The most bytes of tensors the session may hold at once: variables,
+  // optimizer slots and the buffers of every plan it keeps. Whatever would
+  // exceed it is refused with ResourceExhausted before it is allocated
+  // (core/memory_limit.h has the message). 0: no limit.
+  size_t memory_limit_bytes = 0;
+  // Scan every training step for NaN and infinities (see TrainStep()).
+  // Off, a step pays one check of its loss.
+  bool check_numerics = false;
+};
+
+// The first NaN or infinity of a training step, in the order of
+// Plan::FindNonFinite: the step's values in forward order, then its
+// gradients in backward order.
+struct NumericalFault {
+  // The step, counted as step() counts them (the first step is 1).
+  int64_t step = 0;
+  // The step's loss, which may itself be NaN or infinite.
+  double loss = 0;
+  // The node, and whether its output value or a gradient holds it.
+  int node = -1;
+  bool gradient = false;
+  // "m.pbtxt:7: node 'lg' (Log): its output value holds -inf at [2, 0]".
+  std::string where;
 };
 
 // A tensor fed to a placeholder by name.
@@ -46,7 +71,8 @@ struct Feed {
 class Session {
  public:
   // InvalidArgument for a bad thread count or a variable initializer that
-  // fails.
+  // fails; ResourceExhausted, before any is allocated, when the variables
+  // exceed options.memory_limit_bytes.
   static absl::StatusOr<std::unique_ptr<Session>> Create(
       std::shared_ptr<const Graph> graph, const SessionOptions& options);
 
@@ -54,15 +80,26 @@ class Session {
   // for TrainStep(). Checked before any kernel runs: the loss node exists
   // and is a scalar, it depends on a trainable Variable, and every node
   // between a trainable Variable and the loss has a gradient kernel (all
-  // offenders are listed). Slots start at zero.
+  // offenders are listed). Slots start at zero. ResourceExhausted, before
+  // the slots are allocated, when variables and slots exceed the memory
+  // limit.
   absl::Status SetTraining(absl::string_view loss, UpdateRule rule);
 
   // Forward, backward and an update of every trainable variable. Returns the
   // loss before the update.
+  // When the loss is NaN or infinite, or with options.check_numerics at
+  // every step, the step's values and gradients are scanned before the
+  // update and numerical_fault() says where the first NaN or infinity is.
+  // With check_numerics, a step that has one fails with InvalidArgument
+  // ("the first NaN or infinity at step S: <where>") and updates nothing:
+  // step() stays where it was. Without it, the step goes on as usual.
   absl::StatusOr<double> TrainStep(absl::Span<const Feed> feeds);
 
   // Forward only: output of each fetch ("node" or "node:k"). Feeds only the
   // placeholders the fetches need.
+  // Both calls build a plan for feeds of a new shape: ResourceExhausted,
+  // before its buffers are allocated, when it and what the session holds
+  // already exceed the memory limit.
   absl::StatusOr<std::vector<Tensor>> Run(
       absl::Span<const Feed> feeds, absl::Span<const std::string> fetches);
 
@@ -85,6 +122,11 @@ class Session {
   // Output `output` of `node` as the last TrainStep() computed it; null
   // when that step did not compute it (it is not upstream of the loss).
   const Tensor* last_value(int node, int output = 0) const;
+  // The first NaN or infinity of the last TrainStep(), when it looked for
+  // one (see TrainStep()) and found it; null otherwise.
+  const NumericalFault* numerical_fault() const {
+    return fault_.has_value() ? &*fault_ : nullptr;
+  }
   int64_t step() const { return step_; }
   void set_step(int64_t step) { step_ = step; }
   int threads() const { return executor_.threads(); }
@@ -108,8 +150,20 @@ class Session {
   absl::StatusOr<MemoryPlan> TrainingMemory(absl::Span<const Feed> feeds);
 
  private:
-  Session(std::shared_ptr<const Graph> graph, int threads);
+  Session(std::shared_ptr<const Graph> graph, const SessionOptions& options);
+  // Refuses variables that exceed the memory limit, before allocating any.
+  absl::Status CheckVariableMemory() const;
   absl::Status InitializeVariables(uint64_t seed);
+  // The memory check of a new plan of `plan_bytes` for these feeds.
+  absl::Status CheckPlanMemory(
+      size_t plan_bytes, bool training,
+      absl::Span<const std::pair<int, const Tensor*>> feeds) const;
+  size_t VariableBytes() const;
+  size_t SlotBytes() const;
+  // Scans `plan` after its backward run into fault_; with check_numerics,
+  // a fault is an error.
+  absl::Status ScanForNonFinite(const Plan& plan, double loss);
+  std::string DescribeNonFinite(const NonFinite& found) const;
   // Resolves feeds to placeholder nodes and checks their dtypes.
   absl::Status ResolveFeeds(absl::Span<const Feed> feeds,
                             std::vector<std::pair<int, const Tensor*>>* out);
@@ -128,6 +182,9 @@ class Session {
 
   std::shared_ptr<const Graph> graph_;
   Executor executor_;
+  const size_t memory_limit_bytes_;
+  const bool check_numerics_;
+  std::optional<NumericalFault> fault_;
   // By node index; only Variable nodes have values and slots.
   std::vector<Tensor> variables_;
   std::vector<std::vector<Tensor>> slots_;

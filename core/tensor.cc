@@ -121,6 +121,20 @@ std::vector<double> Tensor::ToDoubles() const {
   return out;
 }
 
+namespace {
+
+// " (it has N)" for the known dimensions of `shape`, or "" when N does not
+// fit in 64 bits.
+std::string ElementCountText(const Shape& shape) {
+  int64_t elements = 1;
+  for (int64_t d : shape.dims()) {
+    if (d >= 0 && __builtin_mul_overflow(elements, d, &elements)) return "";
+  }
+  return absl::StrCat(" (it has ", elements, ")");
+}
+
+}  // namespace
+
 absl::Status CheckTensorSize(const Shape& shape, absl::string_view what) {
   int64_t elements = 1;
   for (int64_t d : shape.dims()) {
@@ -132,7 +146,7 @@ absl::Status CheckTensorSize(const Shape& shape, absl::string_view what) {
     if (d > 0 && elements > kMaxTensorElements / d) {
       return absl::InvalidArgumentError(absl::StrCat(
           what, " shape ", shape.ToString(), " has more than ",
-          kMaxTensorElements, " elements"));
+          kMaxTensorElements, " elements", ElementCountText(shape)));
     }
     elements *= d;
   }

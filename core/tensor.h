@@ -62,7 +62,8 @@ class Shape;
 
 // OK when the known dimensions of `shape` are >= 0 and multiply to at most
 // kMaxTensorElements (checked without overflowing); otherwise
-// InvalidArgument "<what> shape [...] ...".
+// InvalidArgument "<what> shape [...] ...", with the element count when it
+// fits in 64 bits.
 absl::Status CheckTensorSize(const Shape& shape, absl::string_view what);
 
 class Shape {

@@ -25,6 +25,26 @@ std::vector<int64_t> EpochOrder(int64_t n, int64_t epoch,
   return order;
 }
 
+namespace {
+
+// Names the epoch and the step, and where the first NaN or infinity of the
+// step appeared.
+absl::Status NumericalFaultError(const NumericalFault& fault, int64_t epoch) {
+  if (!std::isfinite(fault.loss)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the loss became ", fault.loss, " at epoch ", epoch, ", step ",
+        fault.step,
+        ": lower the learning rate or check the data; the first NaN or "
+        "infinity of the step: ",
+        fault.where));
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "the first NaN or infinity at epoch ", epoch, ", step ", fault.step,
+      " (the loss is still finite, ", fault.loss, "): ", fault.where));
+}
+
+}  // namespace
+
 absl::Status Train(Session& session, const Dataset& data,
                    const TrainingSettings& settings,
                    TrainingPosition& position, TrainingObserver& observer) {
@@ -60,12 +80,12 @@ absl::Status Train(Session& session, const Dataset& data,
       data.FillBatch(absl::MakeConstSpan(order.data() + begin, size), &batch,
                      &feeds);
       auto loss = session.TrainStep(feeds);
-      if (!loss.ok()) return loss.status();
-      if (!std::isfinite(*loss)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "the loss became ", *loss, " at epoch ", epoch, ", step ",
-            session.step(), ": lower the learning rate or check the data"));
+      // Set whenever the loss is not finite (and, with check_numerics, for
+      // any NaN or infinity, which also fails the step).
+      if (const NumericalFault* fault = session.numerical_fault()) {
+        return NumericalFaultError(*fault, epoch);
       }
+      if (!loss.ok()) return loss.status();
       position.next_sample = begin + size;
       loss_sum += *loss * static_cast<double>(size);
       report.samples += size;

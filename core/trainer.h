@@ -76,8 +76,12 @@ std::vector<int64_t> EpochOrder(int64_t n, int64_t epoch,
 
 // Trains from `position` until settings.epochs epochs are finished or the
 // observer asks to stop; `position` follows along. REQUIRES:
-// session.SetTraining() succeeded. Stops with InvalidArgument (naming the
-// epoch and step) if the loss becomes NaN or infinite.
+// session.SetTraining() succeeded. Stops with InvalidArgument if the loss
+// becomes NaN or infinite ("the loss became nan at epoch E, step S: ...")
+// or, when the session checks numerics, at the first step with a NaN or an
+// infinity anywhere ("the first NaN or infinity at epoch E, step S ...");
+// both name the first node whose value or gradient holds one
+// (NumericalFault::where).
 absl::Status Train(Session& session, const Dataset& data,
                    const TrainingSettings& settings,
                    TrainingPosition& position, TrainingObserver& observer);

@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
+#include "core/memory_limit.h"
 
 namespace nabla {
 namespace {
@@ -123,19 +124,6 @@ std::string MemoryTable(const MemoryPlan& memory) {
 }
 
 }  // namespace
-
-std::string HumanBytes(size_t bytes) {
-  static constexpr const char* kUnits[] = {"KiB", "MiB", "GiB", "TiB"};
-  if (bytes < 1024) return absl::StrCat(bytes, " B");
-  double value = static_cast<double>(bytes) / 1024;
-  int unit = 0;
-  while (value >= 1024 && unit + 1 < 4) {
-    value /= 1024;
-    ++unit;
-  }
-  const int decimals = value < 10 ? 2 : value < 100 ? 1 : 0;
-  return absl::StrFormat("%.*f %s", decimals, value, kUnits[unit]);
-}
 
 std::string FormatTimeReport(const Profile& profile, const MemoryPlan& memory) {
   std::string out;

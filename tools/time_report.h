@@ -26,10 +26,6 @@ namespace nabla {
 // does not compute shows "-".
 std::string FormatTimeReport(const Profile& profile, const MemoryPlan& memory);
 
-// "0 B", "512 B", "1.5 KiB", "3.25 MiB", "1.00 GiB": binary units, three
-// significant digits from KiB up.
-std::string HumanBytes(size_t bytes);
-
 }  // namespace nabla
 
 #endif  // NABLA_TOOLS_TIME_REPORT_H_

@@ -296,6 +296,8 @@ absl::Status RunTool(const TrainOptions& options) {
   SessionOptions session_options;
   session_options.threads = static_cast<int>(options.threads.value_or(1));
   session_options.seed = options.seed.value_or(model.training().seed());
+  session_options.memory_limit_bytes = options.memory_limit;
+  session_options.check_numerics = options.check_numerics;
   NABLA_ASSIGN_OR_RETURN(
       run.session,
       Session::Create(std::make_shared<const Graph>(std::move(graph)),
@@ -419,11 +421,12 @@ int main(int argc, char** argv) {
   try {
     status = nabla::RunTool(options);
   } catch (const std::bad_alloc&) {
-    // Sizes are checked against kMaxTensorElements, but a model can still
-    // need more memory than the machine has.
+    // The memory limit refuses a model before it allocates, but it does not
+    // count the data, and it can be raised or turned off.
     status = absl::ResourceExhaustedError(
         "out of memory: the model or its data needs more memory than this "
-        "machine has");
+        "machine has (--memory_limit counts the variables, optimizer slots "
+        "and plan buffers, not the data)");
   }
   if (!status.ok()) {
     std::fprintf(stderr, "train_graph: %s\n",

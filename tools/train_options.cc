@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
+#include "tools/byte_size.h"
 #include "tools/flags.h"
 
 namespace nabla {
@@ -42,6 +43,14 @@ absl::Status ParseTrainOptions(int argc, const char* const* argv,
   flags.AddInt("threads", &options->threads, "threads for the executor (>= 1)");
   flags.AddInt("log_every", &options->log_every,
                "print an epoch line every N epochs");
+  flags.AddBool("check_numerics", &options->check_numerics,
+                "stop at the first step with a NaN or an infinity in any "
+                "value or gradient, naming the node");
+  std::optional<std::string> memory_limit;
+  flags.AddString("memory_limit", &memory_limit,
+                  "refuse a model whose variables, optimizer slots and plan "
+                  "buffers need more bytes than this (e.g. 512M, 4G; 0: no "
+                  "limit); default: half of the machine's memory");
   flags.AddString("save", &options->save,
                   "write a checkpoint here at the end (and on SIGINT/SIGTERM)");
   flags.AddInt("checkpoint_every", &options->checkpoint_every,
@@ -82,6 +91,17 @@ absl::Status ParseTrainOptions(int argc, const char* const* argv,
   std::vector<std::string> positional;
   NABLA_RETURN_IF_ERROR(flags.Parse(argc, argv, &positional));
   if (options->help) return absl::OkStatus();
+  // Half of the memory leaves room for the data, which the limit does not
+  // count, and for the rest of the machine.
+  options->memory_limit = PhysicalMemoryBytes() / 2;
+  if (memory_limit.has_value()) {
+    auto bytes = ParseByteSize(*memory_limit);
+    if (!bytes.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--memory_limit: ", bytes.status().message()));
+    }
+    options->memory_limit = *bytes;
+  }
   if (options->list && positional.empty()) return absl::OkStatus();
   if (positional.size() != 1) {
     return absl::InvalidArgumentError(absl::StrCat(

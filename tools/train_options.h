@@ -20,6 +20,10 @@ struct TrainOptions {
   std::optional<std::string> save, resume, predict, predict_file, input,
       output, metrics_out, plot, dot;
   std::vector<std::string> plugins;
+  // Bytes the session may hold (SessionOptions::memory_limit_bytes): the
+  // --memory_limit flag, else half of the machine's memory; 0 is no limit.
+  uint64_t memory_limit = 0;
+  bool check_numerics = false;
   bool list = false;
   bool gradcheck = false;
   bool eval = false;

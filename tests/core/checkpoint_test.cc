@@ -9,10 +9,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <memory>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -391,32 +395,84 @@ TEST(CheckpointTest, EveryFlippedByteIsCaught) {
                 "): the checkpoint is corrupted");
 }
 
+// Kills per run of KillDuringSaveLeavesAValidCheckpoint, and the seed of
+// their delays (NABLA_KILL_SEED=N in the environment picks another).
+constexpr int kKills = 50;
+constexpr uint64_t kKillSeed = 20240607;
+
 // A process killed while it writes a checkpoint leaves the previous one
-// intact: kill a child that saves over and over, at different moments.
+// intact: a child saves over and over, each save with the next step and
+// that step in the variable's first element, and is killed after a random
+// delay spread uniformly over two saves' time. After each kill the
+// checkpoint reads, was written whole (its value matches its step), and is
+// no older than the one before.
 TEST(CheckpointTest, KillDuringSaveLeavesAValidCheckpoint) {
   const std::string dir = MakeTestDir("killed");
   const std::string path = dir + "/model.ckpt";
   // A big model so that each save takes a while.
   auto session = MakeSession(VariableNode("big", "dim: 512 dim: 512"), 1);
   ASSERT_NE(session, nullptr);
-  ASSERT_OK(SaveCheckpoint(*session, path));
-  for (int delay_us : {200, 1000, 3000, 7000}) {
+  const int big = session->variable_nodes()[0];
+  Tensor marked = session->variable(big);
+  auto save = [&](int64_t step) {
+    session->set_step(step);
+    marked.data<float>()[0] = static_cast<float>(step);
+    absl::Status status = session->SetVariable(big, marked);
+    return status.ok() ? SaveCheckpoint(*session, path) : status;
+  };
+  ASSERT_OK(save(0));
+  // How long one save takes here, so that the delays cover a save whatever
+  // the disk.
+  constexpr int kTimedSaves = 5;
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < kTimedSaves; ++i) ASSERT_OK(save(0));
+  const int64_t save_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                              std::chrono::steady_clock::now() - start)
+                              .count() /
+                          kTimedSaves;
+  const char* seed_text = std::getenv("NABLA_KILL_SEED");
+  const uint64_t seed =
+      seed_text != nullptr ? std::strtoull(seed_text, nullptr, 10) : kKillSeed;
+  std::cout << "one save takes " << save_us << " us; " << kKills
+            << " kills after 0 to " << 2 * save_us << " us, seed " << seed
+            << "\n";
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<int64_t> delay_us(0, 2 * save_us);
+  int64_t saved = 0;  // the step of the checkpoint on disk
+  int advanced = 0;   // kills after which a newer checkpoint was there
+  for (int kill = 0; kill < kKills; ++kill) {
+    const int64_t delay = delay_us(rng);
     const pid_t child = ::fork();
     ASSERT_GE(child, 0);
     if (child == 0) {
-      for (int64_t step = 1;; ++step) {
-        session->set_step(step);
-        if (!SaveCheckpoint(*session, path).ok()) ::_exit(1);
+      for (int64_t step = saved + 1;; ++step) {
+        if (!save(step).ok()) ::_exit(1);
       }
     }
-    ::usleep(delay_us);
+    ::usleep(static_cast<useconds_t>(delay));
     ::kill(child, SIGKILL);
     int status = 0;
     ::waitpid(child, &status, 0);
     ASSERT_TRUE(WIFSIGNALED(status)) << "the child stopped by itself";
-    ASSERT_OK_AND_ASSIGN(Checkpoint checkpoint, ReadCheckpoint(path));
-    EXPECT_EQ(checkpoint.variable_size(), 1);
+    // The kill may leave the child's temporary file.
+    std::remove(absl::StrCat(path, ".tmp.", child).c_str());
+    const std::string context =
+        absl::StrCat("kill ", kill, " after ", delay, " us, seed ", seed);
+    auto checkpoint = ReadCheckpoint(path);
+    ASSERT_TRUE(checkpoint.ok()) << context << ": " << checkpoint.status();
+    ASSERT_GE(checkpoint->step(), saved) << context;
+    ASSERT_EQ(checkpoint->variable_size(), 1) << context;
+    ASSERT_OK_AND_ASSIGN(
+        Tensor value, TensorFromProto(checkpoint->variable(0).value(), "big"));
+    ASSERT_EQ(value.ValueAt(0), static_cast<double>(checkpoint->step()))
+        << context << ": the variable is from another save than the step";
+    if (checkpoint->step() > saved) ++advanced;
+    saved = checkpoint->step();
   }
+  std::cout << advanced << " of " << kKills
+            << " kills found a newer checkpoint than the one before\n";
+  // Else no kill came after a whole save: the delays missed their range.
+  EXPECT_GT(advanced, 0) << "seed " << seed;
 }
 
 TEST(CheckpointTest, DirectoryIsNotACheckpoint) {

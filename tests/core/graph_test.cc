@@ -52,7 +52,8 @@ void ExpectError(const absl::Status& status, const std::string& fragment) {
 TEST(GraphBuildTest, TensorsLargerThanTheLimitAreRefused) {
   ExpectError(BuildGraph(Variable("w", "dim: 1048576 dim: 1048576")).status(),
               "g.pbtxt:2: node 'w' (Variable): output shape [1048576, "
-              "1048576] has more than 4294967296 elements");
+              "1048576] has more than 4294967296 elements (it has "
+              "1099511627776)");
   ExpectError(
       BuildGraph(absl::StrCat(
                      Placeholder("x", "dim: -1 dim: 2"),

@@ -197,6 +197,11 @@ TEST(TrainerTest, NanLossStopsNamingTheEpochAndStep) {
   Recorder recorder;
   EXPECT_STATUS(Train(*run.session, *run.data, Settings(1), position, recorder),
                 absl::StatusCode::kInvalidArgument, "the loss became nan at epoch 1");
+  // The NaN is found where it came in: in the fed batch.
+  EXPECT_STATUS(Train(*run.session, *run.data, Settings(1), position, recorder),
+                absl::StatusCode::kInvalidArgument,
+                "the first NaN or infinity of the step: t.pbtxt:3: node 'x' "
+                "(Placeholder): its output value holds nan at [");
 }
 
 TEST(TrainerTest, BadPositionIsRefused) {

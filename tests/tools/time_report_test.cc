@@ -159,15 +159,5 @@ TEST(TimeReportTest, WithoutStepsOnlyMemory) {
   EXPECT_TRUE(absl::StrContains(report, "peak"));
 }
 
-TEST(HumanBytesTest, BinaryUnits) {
-  EXPECT_EQ(HumanBytes(0), "0 B");
-  EXPECT_EQ(HumanBytes(1023), "1023 B");
-  EXPECT_EQ(HumanBytes(1024), "1.00 KiB");
-  EXPECT_EQ(HumanBytes(1536), "1.50 KiB");
-  EXPECT_EQ(HumanBytes(100 * 1024), "100 KiB");
-  EXPECT_EQ(HumanBytes(3 * 1024 * 1024 + 256 * 1024), "3.25 MiB");
-  EXPECT_EQ(HumanBytes(size_t{1} << 30), "1.00 GiB");
-}
-
 }  // namespace
 }  // namespace nabla

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end: what a training run of train_graph leaves behind. Exact
-# resume from the command line, SIGINT saving a checkpoint, the JSON Lines
-# log, the SVG plot, --checkpoint_every, --eval and --predict_file.
+# resume from the command line, --check_numerics and --memory_limit on a
+# healthy run, SIGINT saving a checkpoint, a second SIGINT or SIGTERM
+# ending the run at once with the previous checkpoint intact, the JSON
+# Lines log, the SVG plot, --checkpoint_every, --eval and --predict_file.
 set -uo pipefail
 
 ROOT="$TEST_SRCDIR/nabla"
@@ -68,6 +70,12 @@ expect_contains "$out" "epochs 4 to 6" "resume continues"
 expect_contains "$("$INSPECT" "$TMP/resumed.ckpt")" "position epoch 6, sample 0" "position"
 expect_contains "$("$INSPECT" "$TMP/resumed.ckpt")" "normalization y DIVIDE_BY_MAX offset 0 scale 50" "statistics"
 
+# --- --check_numerics and --memory_limit leave a healthy run as it was --
+"$TRAIN" "$TMP/model.pbtxt" --check_numerics --memory_limit 64M \
+  --save "$TMP/checked.ckpt" > /dev/null || fail "--check_numerics exited $?"
+[[ "$("$INSPECT" "$TMP/straight.ckpt")" == "$("$INSPECT" "$TMP/checked.ckpt")" ]] ||
+  fail "--check_numerics changed the run"
+
 # --- what the straight run printed and wrote -----------------------------
 straight=$(cat "$TMP/straight.out")
 expect_contains "$straight" "8 samples (2 for validation)" "holdout"
@@ -125,6 +133,50 @@ epoch=$("$INSPECT" "$TMP/sig.ckpt" | sed -n 's/^position epoch \([0-9]*\),.*/\1/
 out=$("$TRAIN" "$TMP/model.pbtxt" --resume "$TMP/sig.ckpt" --epochs $((epoch + 2))) ||
   fail "resume after SIGINT exited $?"
 expect_contains "$out" "epoch $((epoch + 2))/$((epoch + 2))" "resume after SIGINT trains on"
+
+# --- a second signal ends the run at once; the last checkpoint survives --
+# An unused 2000x2000 variable makes each save take a while (32 MB). The
+# second signal is sent once the first one's save has begun (its temporary
+# file exists): sent at once, two equal signals can merge into one while
+# the first is still pending. The run must die of the second signal
+# without finishing that save, and the checkpoint it was saving over must
+# still be the previous one, whole.
+awk 'done == 0 && /^}$/ { print "  node { name: \"ballast\" op: \"Variable\" attr { key: \"shape\" value { shape { dim: 2000 dim: 2000 } } } }"; done = 1 } { print }' \
+  "$TMP/model.pbtxt" > "$TMP/ballast.pbtxt"  # before the graph's closing "}"
+for signal in INT TERM; do
+  rm -f "$TMP/twice.ckpt"*
+  "$TRAIN" "$TMP/ballast.pbtxt" --epochs 1 --save "$TMP/twice.ckpt" > /dev/null ||
+    fail "SIG$signal twice: the first checkpoint exited $?"
+  "$TRAIN" "$TMP/ballast.pbtxt" --resume "$TMP/twice.ckpt" --epochs 100000000 \
+    --log_every 1000000 --save "$TMP/twice.ckpt" > "$TMP/twice.out" 2>&1 &
+  pid=$!
+  for _ in $(seq 100); do
+    grep -q "^training" "$TMP/twice.out" 2>/dev/null && break
+    sleep 0.1
+  done
+  sleep 0.3
+  kill "-$signal" "$pid"
+  for _ in $(seq 500); do
+    [[ -e "$TMP/twice.ckpt.tmp.$pid" ]] && break
+    sleep 0.01
+  done
+  [[ -e "$TMP/twice.ckpt.tmp.$pid" ]] || fail "SIG$signal twice: the first signal started no save"
+  start=$(date +%s%N)
+  kill "-$signal" "$pid"
+  wait "$pid"; code=$?
+  ms=$(( ($(date +%s%N) - start) / 1000000 ))
+  want=$(( 128 + $(kill -l "$signal") ))
+  [[ $code -eq $want ]] ||
+    fail "SIG$signal twice: exit $code, want $want (killed by the signal): $(cat "$TMP/twice.out")"
+  [[ $ms -lt 1000 ]] || fail "SIG$signal twice: the second signal took $ms ms to end the run"
+  grep -q "stopped by signal" "$TMP/twice.out" &&
+    fail "SIG$signal twice: the run finished its save as for one signal"
+  # It loads, and it is the previous one (one epoch of 3 steps).
+  out=$("$TRAIN" "$TMP/ballast.pbtxt" --resume "$TMP/twice.ckpt" --epochs 1) ||
+    fail "SIG$signal twice: resume exited $?"
+  expect_contains "$out" "restored $TMP/twice.ckpt (step 3, epoch 1)" \
+    "SIG$signal twice: the previous checkpoint"
+done
 
 # --- a corrupted checkpoint is refused ----------------------------------
 cp "$TMP/straight.ckpt" "$TMP/bad.ckpt"
