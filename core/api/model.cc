@@ -47,6 +47,8 @@ absl::StatusOr<std::unique_ptr<ModelState>> Open(ParsedModel parsed,
   SessionOptions session_options;
   session_options.threads = options.threads;
   session_options.seed = options.seed.value_or(model.training().seed());
+  session_options.memory_limit_bytes = options.memory_limit_bytes;
+  session_options.check_numerics = options.check_numerics;
   NABLA_ASSIGN_OR_RETURN(state->session,
                          Session::Create(state->graph, session_options));
   TrainingOverrides overrides;
@@ -63,7 +65,7 @@ absl::StatusOr<std::unique_ptr<ModelState>> Open(ParsedModel parsed,
     NABLA_RETURN_IF_ERROR(LoadData(*state, nullptr));
   }
   state->replicas =
-      std::make_unique<ReplicaPool>(state->graph, options.threads);
+      std::make_unique<ReplicaPool>(state->graph, session_options);
   return state;
 }
 

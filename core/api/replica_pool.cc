@@ -6,8 +6,9 @@
 
 namespace nabla {
 
-ReplicaPool::ReplicaPool(std::shared_ptr<const Graph> graph, int threads)
-    : graph_(std::move(graph)), threads_(threads) {}
+ReplicaPool::ReplicaPool(std::shared_ptr<const Graph> graph,
+                         SessionOptions options)
+    : graph_(std::move(graph)), options_(options) {}
 
 absl::StatusOr<ReplicaPool::Replica> ReplicaPool::Acquire() {
   {
@@ -18,10 +19,8 @@ absl::StatusOr<ReplicaPool::Replica> ReplicaPool::Acquire() {
       return replica;
     }
   }
-  SessionOptions options;
-  options.threads = threads_;
   Replica replica;
-  NABLA_ASSIGN_OR_RETURN(replica.session, Session::Create(graph_, options));
+  NABLA_ASSIGN_OR_RETURN(replica.session, Session::Create(graph_, options_));
   // Version numbers start at 1, so a new replica always copies.
   replica.version = 0;
   return replica;

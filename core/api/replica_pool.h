@@ -24,8 +24,8 @@ namespace nabla {
 
 class ReplicaPool {
  public:
-  // Replicas run on arenas of `threads` threads.
-  ReplicaPool(std::shared_ptr<const Graph> graph, int threads);
+  // Replicas are sessions made with `options` (threads, memory limit).
+  ReplicaPool(std::shared_ptr<const Graph> graph, SessionOptions options);
 
   // Session::Run on an idle replica whose variables are those of `source`
   // as of `version` (a number the owner changes whenever the variables
@@ -45,7 +45,7 @@ class ReplicaPool {
   void Release(Replica replica);
 
   std::shared_ptr<const Graph> graph_;
-  int threads_;
+  SessionOptions options_;
   absl::Mutex mutex_;
   std::vector<Replica> idle_ ABSL_GUARDED_BY(mutex_);
 };

@@ -70,8 +70,10 @@ absl::Status MakeFeeds(const Graph& graph, const Normalizer& normalizer,
     NABLA_RETURN_IF_ERROR(normalizer.Apply(feed.name, tensor));
     tensors->push_back(std::move(tensor));
   }
+  // Named by the graph's own strings: `feeds` may be a temporary.
   for (size_t i = 0; i < feeds.size(); ++i) {
-    out->push_back({feeds[i].name, &(*tensors)[i]});
+    out->push_back({graph.node(*graph.FindNode(feeds[i].name)).name,
+                    &(*tensors)[i]});
   }
   return absl::OkStatus();
 }

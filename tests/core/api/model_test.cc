@@ -361,6 +361,40 @@ TEST(ModelTest, BadInputIsAnErrorNamingIt) {
   EXPECT_EQ(model->step(), 0);
 }
 
+TEST(ModelTest, MemoryLimitAndNumericChecksReachTheSession) {
+  EXPECT_STATUS(Model::FromFile(kXor, {.memory_limit_bytes = 16}),
+                absl::StatusCode::kResourceExhausted,
+                "more than the memory limit of 16 bytes");
+  // Output weights near float32's largest overflow z2 to infinity while
+  // the loss stays finite (the sigmoid saturates): only the scan sees it.
+  auto model = Load(kXor, {.check_numerics = true});
+  ASSERT_NE(model, nullptr);
+  ASSERT_OK(model->SetVariable("w2", Values({4, 1}, {3e38, 3e38, 3e38, 3e38})));
+  absl::StatusOr<TrainingResult> trained = model->Train({.epochs = 1});
+  EXPECT_STATUS(trained, absl::StatusCode::kInvalidArgument,
+                "the first NaN or infinity at epoch 1, step 1");
+}
+
+// Odd but possible requests: no rows, a scalar, an empty shape, a huge
+// one. Each gets an answer or an error, never a crash.
+TEST(ModelTest, DegenerateValuesAreAnswered) {
+  auto model = Load(kXor);
+  ASSERT_NE(model, nullptr);
+  auto none = model->Predict(Values({0, 2}, {}));
+  if (none.ok()) {
+    EXPECT_EQ(none->shape, (std::vector<int64_t>{0, 1}));
+    EXPECT_TRUE(none->data.empty());
+  }
+  EXPECT_STATUS(model->Predict(Values({}, {1})),
+                absl::StatusCode::kInvalidArgument, "x");
+  EXPECT_STATUS(model->Predict(Values()), absl::StatusCode::kInvalidArgument,
+                "x");
+  EXPECT_STATUS(model->Predict(Values({int64_t{1} << 40, 2}, {})),
+                absl::StatusCode::kInvalidArgument, "feed 'x'");
+  EXPECT_STATUS(model->Classify(Values({1, 2, 1}, {0, 1})),
+                absl::StatusCode::kInvalidArgument, "x");
+}
+
 TEST(ModelTest, ModelWithoutTrainingPredictsButDoesNotTrain) {
   auto model = Model::FromString(R"(
     graph {

@@ -11,6 +11,10 @@
 //   absl::StatusOr<nabla::Values> score =
 //       (*model)->Predict(nabla::Values({1, 2}, {4, 8}));   // [[89.7]]
 //
+// Ownership. The caller owns the Model that FromFile(), FromString() and
+// FromProto() return; Values passed in are copied, Values returned are the
+// caller's.
+//
 // Errors. Every call returns absl::Status or absl::StatusOr, with a message
 // naming the file, line, node or flag at fault; none aborts or throws on a
 // bad model, data file, checkpoint or argument. A call that fails changes
@@ -60,6 +64,15 @@ struct ModelOptions {
   // Seeds the variables' initialisers and the data order; unset uses the
   // model's training.seed (as train_graph --seed).
   std::optional<uint64_t> seed;
+  // The most bytes of tensors the model may hold at once (variables,
+  // optimizer slots and the buffers it plans); more is refused with
+  // ResourceExhausted, naming the size, before it is allocated. 0: no
+  // limit. Each concurrent Predict replica counts on its own.
+  size_t memory_limit_bytes = 0;
+  // Scan every training step for NaN and infinities and stop at the
+  // first, naming its node and the step (as train_graph --check_numerics).
+  // Off, training still stops when the loss becomes NaN or infinite.
+  bool check_numerics = false;
   // Read the data section (data files, splits, normalisation statistics)
   // when the model is loaded, as train_graph does. False suits an app that
   // only predicts with a restored checkpoint: Train(), Evaluate() and
