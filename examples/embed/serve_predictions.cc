@@ -2,10 +2,11 @@
 // trained model, one image per request, as a server would; checks that
 // every answer equals the one a single thread computed.
 //
-//   bazel-bin/tools/train_graph examples/fashion_mnist_mlp.pbtxt \
+//   bazel-bin/tools/train_graph examples/fashion_mnist_mlp.pbtxt
 //       --save fashion.ckpt
-//   bazel-bin/examples/embed/serve_predictions \
+//   bazel-bin/examples/embed/serve_predictions
 //       examples/fashion_mnist_mlp.pbtxt fashion.ckpt 8
+// (each command on one line)
 #include <algorithm>
 #include <atomic>
 #include <chrono>

@@ -3,8 +3,9 @@
 // train_graph reads, and its checkpoint.
 //
 //   bazel-bin/examples/embed/train_xor xor_model.pbtxt xor.ckpt
-//   bazel-bin/tools/train_graph xor_model.pbtxt --resume xor.ckpt \
+//   bazel-bin/tools/train_graph xor_model.pbtxt --resume xor.ckpt
 //       --predict "0,1"
+// (the second command on one line)
 #include <cstdio>
 #include <string>
 

@@ -1,8 +1,11 @@
 // Time of one full training step (forward, backward, SGD update) of the
-// tutorial networks, with 1 and 2 threads:
+// tutorial networks (2-2-2, 2-3-1, XOR 2-4-1, 3-3-1) and of the
+// 784-256-128-10 ReLU MLP at batch 64 and 256, float32, with 1 and 2
+// threads:
 //
 //   bazel run --config=opt //tools/bench:step_benchmark
 #include <memory>
+#include <random>
 #include <string>
 
 #include "benchmark/benchmark.h"
@@ -11,6 +14,7 @@
 #include "core/model_parser.h"
 #include "core/update_rule.h"
 #include "core/session.h"
+#include "nabla/graph_builder.h"
 
 namespace nabla {
 namespace {
@@ -23,29 +27,79 @@ struct Example {
   std::vector<Feed> feeds;
 };
 
-bool Load(const std::string& path, int threads, Example* example,
+bool Load(const ParsedModel& parsed, int threads, Example* example,
           std::string* error) {
-  auto parsed = ReadModelFile(path);
-  if (!parsed.ok()) return *error = parsed.status().ToString(), false;
-  auto graph = Graph::Build(parsed->model.graph(), parsed->source);
+  auto graph = Graph::Build(parsed.model.graph(), parsed.source);
   if (!graph.ok()) return *error = graph.status().ToString(), false;
   SessionOptions options;
   options.threads = threads;
   auto session = Session::Create(std::make_shared<const Graph>(*std::move(graph)),
                                  options);
   if (!session.ok()) return *error = session.status().ToString(), false;
-  auto rule = MakeUpdateRule(parsed->model.training().optimizer());
+  auto rule = MakeUpdateRule(parsed.model.training().optimizer());
   if (!rule.ok()) return *error = rule.status().ToString(), false;
-  absl::Status s = (*session)->SetTraining(parsed->model.training().loss(),
+  absl::Status s = (*session)->SetTraining(parsed.model.training().loss(),
                                            *std::move(rule));
   if (!s.ok()) return *error = s.ToString(), false;
-  auto data = Dataset::FromConfig((*session)->graph(), parsed->model.data(), path);
+  auto data = Dataset::FromConfig((*session)->graph(), parsed.model.data(),
+                                  parsed.source.name);
   if (!data.ok()) return *error = data.status().ToString(), false;
   std::vector<int64_t> rows(data->num_samples());
   for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<int64_t>(i);
   data->FillBatch(rows, &example->batch, &example->feeds);
   example->session = *std::move(session);
   return true;
+}
+
+bool Load(const std::string& path, int threads, Example* example,
+          std::string* error) {
+  auto parsed = ReadModelFile(path);
+  if (!parsed.ok()) return *error = parsed.status().ToString(), false;
+  return Load(*parsed, threads, example, error);
+}
+
+// `rows` samples of `width` uniform values in [0, 1), seeded.
+Values RandomRows(int64_t rows, int64_t width, uint32_t seed) {
+  std::mt19937 random(seed);
+  std::uniform_real_distribution<double> uniform(0, 1);
+  std::vector<double> data(rows * width);
+  for (double& v : data) v = uniform(random);
+  return Values({rows, width}, std::move(data));
+}
+
+// The 2-2-2 tutorial network: two sigmoid layers, squared error, SGD, one
+// sample (as in the classic worked example).
+ParsedModel TwoTwoTwo() {
+  GraphBuilder b;
+  const std::string x = b.Placeholder("x", {-1, 2});
+  const std::string y = b.Placeholder("y", {-1, 2});
+  const std::string h = b.Dense("hidden", x, 2, "Sigmoid");
+  const std::string out = b.Dense("out", h, 2, "Sigmoid");
+  TrainingSpec spec;
+  spec.optimizer_attrs = {{"learning_rate", 0.5}};
+  b.Train(b.Op("MeanSquaredError", "loss", {out, y}), spec);
+  b.Feed(x, Values({1, 2}, {0.05, 0.10}));
+  b.Feed(y, Values({1, 2}, {0.01, 0.99}));
+  return {*b.Build(), SourceInfo{"2-2-2", {}}};
+}
+
+// The 784-256-128-10 ReLU MLP with sparse softmax cross-entropy and SGD,
+// on one batch of random images and labels.
+ParsedModel Mlp(int64_t batch) {
+  GraphBuilder b;
+  const std::string x = b.Placeholder("image", {-1, 784});
+  const std::string label = b.Placeholder("label", {-1});
+  const std::string h1 = b.Dense("hidden1", x, 256, "ReLU");
+  const std::string h2 = b.Dense("hidden2", h1, 128, "ReLU");
+  const std::string logits = b.Dense("logits", h2, 10);
+  TrainingSpec spec;
+  spec.optimizer_attrs = {{"learning_rate", 0.01}};
+  b.Train(b.Op("SparseSoftmaxCrossEntropy", "loss", {logits, label}), spec);
+  b.Feed(x, RandomRows(batch, 784, 1));
+  std::vector<double> labels(batch);
+  for (int64_t i = 0; i < batch; ++i) labels[i] = static_cast<double>(i % 10);
+  b.Feed(label, Values({batch}, labels));
+  return {*b.Build(), SourceInfo{"mlp", {}}};
 }
 
 void BM_TrainingStep(benchmark::State& state, const char* path) {
@@ -61,6 +115,41 @@ void BM_TrainingStep(benchmark::State& state, const char* path) {
   }
 }
 
+void BM_TwoTwoTwoStep(benchmark::State& state) {
+  Example example;
+  std::string error;
+  if (!Load(TwoTwoTwo(), static_cast<int>(state.range(0)), &example,
+            &error)) {
+    state.SkipWithError(error.c_str());
+    return;
+  }
+  for (auto _ : state) {
+    auto loss = example.session->TrainStep(example.feeds);
+    benchmark::DoNotOptimize(loss);
+  }
+}
+
+void BM_MlpStep(benchmark::State& state) {
+  const int64_t batch = state.range(0);
+  Example example;
+  std::string error;
+  if (!Load(Mlp(batch), static_cast<int>(state.range(1)), &example, &error)) {
+    state.SkipWithError(error.c_str());
+    return;
+  }
+  for (auto _ : state) {
+    auto loss = example.session->TrainStep(example.feeds);
+    benchmark::DoNotOptimize(loss);
+  }
+  state.counters["samples/s"] = benchmark::Counter(
+      static_cast<double>(batch), benchmark::Counter::kIsIterationInvariantRate);
+}
+
+BENCHMARK(BM_TwoTwoTwoStep)->Arg(1)->Arg(2)->ArgName("threads");
+BENCHMARK(BM_MlpStep)
+    ->ArgsProduct({{64, 256}, {1, 2}})
+    ->ArgNames({"batch", "threads"})
+    ->UseRealTime();
 BENCHMARK_CAPTURE(BM_TrainingStep, test_score_2_3_1, "examples/test_score.pbtxt")
     ->Arg(1)->Arg(2)->ArgName("threads");
 BENCHMARK_CAPTURE(BM_TrainingStep, xor_2_4_1, "examples/xor.pbtxt")
