@@ -730,8 +730,10 @@ def column_name(side, torch_envs):
     if side.program == "numpy":
         return "NumPy"
     name = f"PyTorch {side.threads}t"
-    return name + (" (OpenBLAS vars as set)" if side.env == "as set"
-                   and len(torch_envs) > 1 else "")
+    if len(torch_envs) == 1:
+        return name
+    return name + (" (OpenBLAS vars unset)" if side.env == "unset"
+                   else " (OpenBLAS vars as set)")
 
 
 def print_table(workloads, sides, results, problems, torch_envs):
@@ -817,8 +819,8 @@ def run_fashion_torch(args, settings, directory, env):
         json.dump(settings, f)
     cmd = [sys.executable, os.path.abspath(__file__), "--worker", "fashion",
            "--spec", spec, "--threads", str(args.fashion_threads)]
-    code, out, err, seconds, rss = run_process(
-        cmd, child_env(Side("torch", args.fashion_threads, env)))
+    side = Side("torch", args.fashion_threads, "unset" if env == "unset" else "as set")
+    code, out, err, seconds, rss = run_process(cmd, child_env(side))
     if code != 0:
         sys.exit(f"compare_pytorch: {' '.join(cmd)} failed ({code}):\n{err}")
     return {"records": read_records(out), "wall": seconds, "rss": rss}
@@ -857,13 +859,16 @@ def run_fashion(args, directory, env):
     print(f"\nFashion-MNIST, examples/fashion_mnist_mlp.pbtxt: {settings['epochs']} "
           f"epochs of batch {settings['batch_size']}, Adam and the exponential "
           f"schedule; medians of {args.fashion_repeats} run(s) each; PyTorch with "
-          f"the OpenBLAS variables {env}\n")
+          f"OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE {env}\n")
     print(f"| | nabla {t}t | PyTorch {t}t | PyTorch / nabla |")
     print("|---|---:|---:|---:|")
     for name in nabla:
-        ratio = torch[name] / nabla[name] if nabla[name] else float("nan")
-        print(f"| {name} | {nabla[name]:.4g} | {torch[name]:.4g} | {ratio:.2f} |")
+        # A ratio of losses or accuracies says nothing: their gap is below.
+        ratio = (f"{torch[name] / nabla[name]:.2f}"
+                 if "loss" not in name and "accuracy" not in name else "")
+        print(f"| {name} | {nabla[name]:.4g} | {torch[name]:.4g} | {ratio} |")
     gap = abs(nabla["test accuracy"] - torch["test accuracy"])
+    print(f"\ntest accuracy gap: {100 * gap:.2f} points (at most 0.5 expected)")
     problems = []
     if gap > 0.005:
         problems.append(f"fashion: test accuracy differs by {100 * gap:.2f} "
@@ -1001,9 +1006,9 @@ def main():
         print_table(workloads, sides, results, problems, torch_envs)
         dump["workloads"] = results
     if "fashion" in args.only:
-        env = torch_envs[0] if torch_envs[0] != "not set" else "as set"
-        dump["fashion"], problems["fashion"] = run_fashion(args, directory, env)
-    print(f"\nload average at the end: "
+        dump["fashion"], problems["fashion"] = run_fashion(args, directory,
+                                                           torch_envs[0])
+    print("\nload average at the end: "
           + " ".join(f"{v:.2f}" for v in os.getloadavg()))
     found = [p for ps in problems.values() for p in ps]
     for p in found:
