@@ -692,14 +692,14 @@ def check_losses(w, runs, rtol):
     reference_key = next(k for k in runs if k.startswith("nabla"))
     reference = runs[reference_key][0]["losses"]
     if w.name.startswith("2-2-2") and not close(reference[0], MAZUR_FIRST_LOSS, 1e-6):
-        problems.append(f"nabla's first loss {reference[0]:.9g} is not the "
+        problems.append(f"{w.name}: nabla's first loss {reference[0]:.9g} is not the "
                         f"walk-through's {MAZUR_FIRST_LOSS}")
     for key, results in runs.items():
         problem = next(filter(None, (
             loss_problem(key, r, result["losses"], reference_key, reference, rtol)
             for r, result in enumerate(results))), None)
         if problem:
-            problems.append(problem)
+            problems.append(f"{w.name}: {problem}")
     return problems
 
 
