@@ -74,8 +74,8 @@ absl::Status ParseOptions(int argc, char** argv, WorkloadOptions* options,
   parser.AddInt("steps", &steps, "timed steps per block (default 100)");
   parser.AddInt("repeats", &repeats, "timed blocks (default 5)");
   parser.AddBool("help", &options->help, "print this help");
-  *help = absl::StrCat(
-      "usage: train_workload MODEL.pbtxt [flags]\n", parser.Help());
+  *help = absl::StrCat("usage: train_workload MODEL.pbtxt [flags]\n",
+                       parser.Help());
   std::vector<std::string> positional;
   NABLA_RETURN_IF_ERROR(parser.Parse(argc, argv, &positional));
   if (options->help) return absl::OkStatus();
@@ -105,9 +105,9 @@ absl::StatusOr<std::vector<Batch>> CutBatches(const Dataset& data,
   const int64_t n = data.num_samples();
   if (batch_size == 0) batch_size = n;
   if (n == 0 || batch_size > n) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "need at least one batch of ", batch_size, " samples, the data has ",
-        n));
+    return absl::InvalidArgumentError(
+        absl::StrCat("need at least one batch of ", batch_size,
+                     " samples, the data has ", n));
   }
   std::vector<Batch> batches(n / batch_size);
   for (size_t b = 0; b < batches.size(); ++b) {
@@ -127,9 +127,9 @@ absl::Status RunSteps(Session& session, const std::vector<Batch>& batches,
     const Batch& batch = batches[*next % batches.size()];
     absl::StatusOr<double> loss = session.TrainStep(batch.feeds);
     if (!loss.ok()) {
-      return absl::Status(loss.status().code(),
-                          absl::StrCat("step ", *next + 1, ": ",
-                                       loss.status().message()));
+      return absl::Status(
+          loss.status().code(),
+          absl::StrCat("step ", *next + 1, ": ", loss.status().message()));
     }
     if (losses != nullptr) losses->push_back(*loss);
   }
@@ -144,13 +144,13 @@ double Median(std::vector<double> values) {
 
 // Doubles in JSON: 17 significant digits read back as the same double.
 std::string JsonList(const std::vector<double>& values) {
-  return absl::StrCat(
-      "[",
-      absl::StrJoin(values, ",",
-                    [](std::string* out, double v) {
-                      absl::StrAppend(out, absl::StrFormat("%.17g", v));
-                    }),
-      "]");
+  return absl::StrCat("[",
+                      absl::StrJoin(values, ",",
+                                    [](std::string* out, double v) {
+                                      absl::StrAppend(
+                                          out, absl::StrFormat("%.17g", v));
+                                    }),
+                      "]");
 }
 
 // A model path as a JSON string: quotes and backslashes escaped, control
@@ -162,6 +162,24 @@ std::string JsonString(absl::string_view text) {
     if (static_cast<unsigned char>(c) >= 0x20) out.push_back(c);
   }
   return out + "\"";
+}
+
+// The one line of JSON described at the top of this file.
+void PrintResult(const WorkloadOptions& options, int64_t samples,
+                 size_t batches, const std::vector<double>& losses,
+                 const std::vector<double>& block_seconds) {
+  const double median = Median(block_seconds);
+  std::printf(
+      "{\"model\":%s,\"threads\":%d,\"batch_size\":%lld,\"batches\":%zu,"
+      "\"losses\":%s,\"warmup\":%lld,\"steps\":%lld,\"repeats\":%lld,"
+      "\"block_seconds_per_step\":%s,\"seconds_per_step\":%.9g,"
+      "\"samples_per_sec\":%.9g}\n",
+      JsonString(options.model_path).c_str(), options.threads,
+      static_cast<long long>(samples), batches, JsonList(losses).c_str(),
+      static_cast<long long>(options.warmup),
+      static_cast<long long>(options.steps),
+      static_cast<long long>(options.repeats), JsonList(block_seconds).c_str(),
+      median, samples / median);
 }
 
 absl::Status RunWorkload(const WorkloadOptions& options) {
@@ -209,18 +227,7 @@ absl::Status RunWorkload(const WorkloadOptions& options) {
         std::chrono::steady_clock::now() - start;
     block_seconds.push_back(elapsed.count() / options.steps);
   }
-  const double median = Median(block_seconds);
-  std::printf(
-      "{\"model\":%s,\"threads\":%d,\"batch_size\":%lld,\"batches\":%zu,"
-      "\"losses\":%s,\"warmup\":%lld,\"steps\":%lld,\"repeats\":%lld,"
-      "\"block_seconds_per_step\":%s,\"seconds_per_step\":%.9g,"
-      "\"samples_per_sec\":%.9g}\n",
-      JsonString(options.model_path).c_str(), options.threads,
-      static_cast<long long>(samples), batches.size(),
-      JsonList(losses).c_str(), static_cast<long long>(options.warmup),
-      static_cast<long long>(options.steps),
-      static_cast<long long>(options.repeats), JsonList(block_seconds).c_str(),
-      median, samples / median);
+  PrintResult(options, samples, batches.size(), losses, block_seconds);
   return absl::OkStatus();
 }
 
