@@ -74,6 +74,8 @@ except ImportError:
 
 OPENBLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 MAZUR_FIRST_LOSS = 0.298371109  # E_total of the 2-2-2 walk-through, step 1
+# --omp-passive: OpenMP threads sleep instead of spinning between tasks.
+OMP_PASSIVE = False
 
 # ---------------------------------------------------------------------------
 # Workloads: data, initial weights, and the nabla model file.
@@ -622,6 +624,8 @@ def child_env(side):
             env.pop(var, None)
     # OpenBLAS's OpenMP build and PyTorch's OpenMP pool use this many.
     env["OMP_NUM_THREADS"] = env["OPENBLAS_NUM_THREADS"] = str(side.threads)
+    if OMP_PASSIVE:
+        env["OMP_WAIT_POLICY"] = "PASSIVE"
     return env
 
 
@@ -907,6 +911,11 @@ def parse_args():
                         help="run PyTorch without OPENBLAS_CORETYPE and "
                              "OPENBLAS_L2_SIZE, with them as set, or both "
                              "(default; the same when neither is set)")
+    parser.add_argument("--omp-passive", action="store_true",
+                        help="run PyTorch and NumPy with OMP_WAIT_POLICY=PASSIVE: "
+                             "on a host shared with other jobs, OpenMP threads "
+                             "that spin while waiting slow 2-thread PyTorch down "
+                             "many times")
     parser.add_argument("--rtol", type=float, default=1e-4,
                         help="relative tolerance of the first losses (default 1e-4)")
     parser.add_argument("--fashion-epochs", type=int, default=0,
@@ -967,13 +976,16 @@ def describe_environment(torch_envs):
           + (" and ".join({"unset": "with both unset",
                            "as set": "with them as set"}[e] for e in torch_envs)
              if torch_envs != ["not set"] else "with them not set (nothing to unset)")
-          + "; NumPy with both unset")
+          + "; NumPy with both unset"
+          + ("; OMP_WAIT_POLICY=PASSIVE for both" if OMP_PASSIVE else ""))
 
 
 def main():
     args = parse_args()
     if args.worker:
         return run_worker(args)
+    global OMP_PASSIVE
+    OMP_PASSIVE = args.omp_passive
     if not args.no_torch:
         import importlib.util
         if importlib.util.find_spec("torch") is None:
