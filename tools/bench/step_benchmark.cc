@@ -23,6 +23,8 @@ namespace {
 // samples.
 struct Example {
   std::unique_ptr<Session> session;
+  // The feeds name their placeholders with the data set's strings.
+  std::unique_ptr<Dataset> data;
   std::vector<Tensor> batch;
   std::vector<Feed> feeds;
 };
@@ -46,7 +48,8 @@ bool Load(const ParsedModel& parsed, int threads, Example* example,
   if (!data.ok()) return *error = data.status().ToString(), false;
   std::vector<int64_t> rows(data->num_samples());
   for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<int64_t>(i);
-  data->FillBatch(rows, &example->batch, &example->feeds);
+  example->data = std::make_unique<Dataset>(*std::move(data));
+  example->data->FillBatch(rows, &example->batch, &example->feeds);
   example->session = *std::move(session);
   return true;
 }
@@ -111,6 +114,10 @@ void BM_TrainingStep(benchmark::State& state, const char* path) {
   }
   for (auto _ : state) {
     auto loss = example.session->TrainStep(example.feeds);
+    if (!loss.ok()) {
+      state.SkipWithError(loss.status().ToString().c_str());
+      break;
+    }
     benchmark::DoNotOptimize(loss);
   }
 }
@@ -125,6 +132,10 @@ void BM_TwoTwoTwoStep(benchmark::State& state) {
   }
   for (auto _ : state) {
     auto loss = example.session->TrainStep(example.feeds);
+    if (!loss.ok()) {
+      state.SkipWithError(loss.status().ToString().c_str());
+      break;
+    }
     benchmark::DoNotOptimize(loss);
   }
 }
@@ -139,6 +150,10 @@ void BM_MlpStep(benchmark::State& state) {
   }
   for (auto _ : state) {
     auto loss = example.session->TrainStep(example.feeds);
+    if (!loss.ok()) {
+      state.SkipWithError(loss.status().ToString().c_str());
+      break;
+    }
     benchmark::DoNotOptimize(loss);
   }
   state.counters["samples/s"] = benchmark::Counter(
