@@ -3,9 +3,11 @@
 #include <atomic>
 #include <cstddef>
 
-// GCC defines __SANITIZE_ADDRESS__ / __SANITIZE_THREAD__; clang answers
-// __has_feature.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+// GCC defines __SANITIZE_ADDRESS__; clang answers __has_feature. For TSan
+// ask libstdc++ (_GLIBCXX_TSAN, from <atomic>): --config=tsan undefines
+// __SANITIZE_THREAD__ (see .bazelrc) and sets _GLIBCXX_TSAN itself.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || \
+    _GLIBCXX_TSAN
 #define NABLA_UNDER_SANITIZER 1
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
