@@ -13,6 +13,10 @@ PACKAGES=(
   dataset-fashion-mnist
   g++ python3
   pkgconf
+  # The fuzz targets (tests/fuzz): clang, and compiler-rt's libFuzzer and
+  # sanitizer runtimes, which clang only recommends. g++'s sanitizer
+  # runtimes come with g++.
+  clang libclang-rt-14-dev
 )
 
 missing=()

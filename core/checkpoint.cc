@@ -89,6 +89,23 @@ uint32_t Crc32(absl::string_view bytes) {
             static_cast<uInt>(bytes.size())));
 }
 
+// "WHAT is float32[3, 1] in the checkpoint but float32[2, 1] in the model",
+// or empty when `proto` declares `target`'s dtype and shape (or a dtype
+// TensorFromProto refuses itself). Compared before the values are read, so
+// that a checkpoint declaring a huge shape with one value to fill it is
+// refused without allocating it.
+std::string DeclaredMismatch(const TensorProto& proto, const Tensor& target,
+                             absl::string_view what) {
+  auto dtype = DTypeFromProto(proto.dtype(), what);
+  if (!dtype.ok()) return "";
+  const Shape shape(absl::MakeConstSpan(proto.shape().dim().data(),
+                                        proto.shape().dim_size()));
+  if (*dtype == target.dtype() && shape == target.shape()) return "";
+  return absl::StrCat(what, " is ", DTypeName(*dtype), shape.ToString(),
+                      " in the checkpoint but ", DTypeName(target.dtype()),
+                      target.shape().ToString(), " in the model");
+}
+
 }  // namespace
 
 Checkpoint CaptureCheckpoint(const Session& session) {
@@ -190,26 +207,22 @@ absl::Status RestoreCheckpoint(const Checkpoint& checkpoint,
   absl::flat_hash_set<std::string> in_checkpoint;
   for (const VariableValue& v : checkpoint.variable()) {
     in_checkpoint.insert(v.name());
-    auto tensor =
-        TensorFromProto(v.value(), absl::StrCat("variable '", v.name(), "'"));
-    if (!tensor.ok()) {
-      problems.push_back(std::string(tensor.status().message()));
-      continue;
-    }
+    const std::string what = absl::StrCat("variable '", v.name(), "'");
     auto node = graph.FindNode(v.name());
     if (!node.ok() || graph.node(*node).op->role() != OpRole::kVariable) {
-      problems.push_back(absl::StrCat("variable '", v.name(),
-                                      "' is not a Variable of this model"));
+      problems.push_back(
+          absl::StrCat(what, " is not a Variable of this model"));
       continue;
     }
     const Tensor& current = session.variable(*node);
-    if (tensor->dtype() != current.dtype() ||
-        tensor->shape() != current.shape()) {
-      problems.push_back(
-          absl::StrCat("variable '", v.name(), "' is ",
-                       DTypeName(tensor->dtype()), tensor->shape().ToString(),
-                       " in the checkpoint but ", DTypeName(current.dtype()),
-                       current.shape().ToString(), " in the model"));
+    if (std::string mismatch = DeclaredMismatch(v.value(), current, what);
+        !mismatch.empty()) {
+      problems.push_back(std::move(mismatch));
+      continue;
+    }
+    auto tensor = TensorFromProto(v.value(), what);
+    if (!tensor.ok()) {
+      problems.push_back(std::string(tensor.status().message()));
       continue;
     }
     values.emplace(v.name(), *std::move(tensor));
@@ -244,20 +257,16 @@ absl::Status RestoreCheckpoint(const Checkpoint& checkpoint,
             absl::StrCat(what, ": not a trainable Variable of this model"));
         continue;
       }
+      const int index = static_cast<int>(it - names.begin());
+      const Tensor& target = session.slots(*node)[index];
+      if (std::string mismatch = DeclaredMismatch(slot.value(), target, what);
+          !mismatch.empty()) {
+        problems.push_back(std::move(mismatch));
+        continue;
+      }
       auto tensor = TensorFromProto(slot.value(), what);
       if (!tensor.ok()) {
         problems.push_back(std::string(tensor.status().message()));
-        continue;
-      }
-      const int index = static_cast<int>(it - names.begin());
-      const Tensor& target = session.slots(*node)[index];
-      if (tensor->shape() != target.shape() ||
-          tensor->dtype() != target.dtype()) {
-        problems.push_back(
-            absl::StrCat(what, " is ", DTypeName(tensor->dtype()),
-                         tensor->shape().ToString(), " in the checkpoint but ",
-                         DTypeName(target.dtype()), target.shape().ToString(),
-                         " in the model"));
         continue;
       }
       seen.insert(absl::StrCat(slot.variable(), "/", slot.slot()));

@@ -62,6 +62,9 @@ class Executor {
                    absl::FunctionRef<absl::Status(int)> run_step);
 
  private:
+  // Runs RunFrom(phase, step, ...) as a task of the group.
+  void Spawn(Phase& phase, int step,
+             absl::FunctionRef<absl::Status(int)> run_step);
   void RunFrom(Phase& phase, int step,
                absl::FunctionRef<absl::Status(int)> run_step);
   void Record(int step, absl::Status status);

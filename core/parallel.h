@@ -17,6 +17,29 @@
 #include "tbb/task_arena.h"
 
 namespace nabla {
+namespace parallel_internal {
+
+// ThreadSanitizer cannot see the synchronization inside libtbb.so when TBB
+// is built without it, as Debian's is: that what a thread did before it
+// spawned a task happens before the task runs, and that a task happens
+// before the wait for it returns. These two calls tell it so, through the
+// address of an object the spawner and the task share; without TSan
+// (libstdc++ sets _GLIBCXX_TSAN under it) they are empty.
+#if _GLIBCXX_TSAN
+extern "C" void __tsan_acquire(void* addr);
+extern "C" void __tsan_release(void* addr);
+inline void HappensBefore(const void* token) {
+  __tsan_release(const_cast<void*>(token));
+}
+inline void HappensAfter(const void* token) {
+  __tsan_acquire(const_cast<void*>(token));
+}
+#else
+inline void HappensBefore(const void*) {}
+inline void HappensAfter(const void*) {}
+#endif
+
+}  // namespace parallel_internal
 
 // Calls fn(begin, end) for each chunk of [0, n). Chunks may run in any order
 // and at the same time.
@@ -31,14 +54,19 @@ void ParallelFor(int64_t n, int64_t grain, const Fn& fn) {
     }
     return;
   }
+  const char started = 0, finished = 0;
+  parallel_internal::HappensBefore(&started);
   tbb::parallel_for(
       tbb::blocked_range<int64_t>(0, chunks, 1),
       [&](const tbb::blocked_range<int64_t>& range) {
+        parallel_internal::HappensAfter(&started);
         for (int64_t c = range.begin(); c < range.end(); ++c) {
           fn(c * grain, std::min(n, (c + 1) * grain));
         }
+        parallel_internal::HappensBefore(&finished);
       },
       tbb::simple_partitioner());
+  parallel_internal::HappensAfter(&finished);
 }
 
 // A grain that gives each chunk about `work_per_chunk` units of work when

@@ -25,6 +25,10 @@ absl::Status ReshapeShape(ShapeContext& ctx) {
   };
   int infer = -1;
   int64_t known = 1;
+  // A new shape over kMaxTensorElements (whose count could overflow) is
+  // refused by the caller's size check of every output: "output shape
+  // [...] has more than ...".
+  bool too_large = false;
   for (int d = 0; d < target.rank(); ++d) {
     const int64_t dim = target.dim(d);
     if (dim == Shape::kUnknown) {
@@ -32,9 +36,15 @@ absl::Status ReshapeShape(ShapeContext& ctx) {
       infer = d;
     } else if (dim < 0) {
       return mismatch(absl::StrCat("dimension ", d, " is ", dim));
+    } else if (dim > 0 && known > kMaxTensorElements / dim) {
+      too_large = true;
     } else {
       known *= dim;
     }
+  }
+  if (too_large) {
+    ctx.SetOutput(0, ctx.input_dtype(0), std::move(target));
+    return absl::OkStatus();
   }
   const int64_t n = x.num_elements();  // -1 when x has an unknown dimension
   if (infer >= 0) {

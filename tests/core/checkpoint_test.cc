@@ -208,6 +208,34 @@ TEST(CheckpointTest, MissingSlotIsRefusedAndNothingChanges) {
   EXPECT_EQ(fresh->step(), 0);
 }
 
+// A corrupt or crafted checkpoint may declare a shape of 2^32 elements with
+// one value to fill it (found with tests/fuzz:checkpoint_fuzzer). It is
+// refused by comparing the declared shape with the model's before any
+// value is read: filling it first needed 32 GB for each such entry.
+TEST(CheckpointTest, HugeDeclaredShapesAreRefusedWithoutAllocating) {
+  const std::string path = MakeTestDir("huge_shape") + "/model.ckpt";
+  Checkpoint checkpoint = MomentumCheckpoint(path);
+  for (TensorProto* value : {checkpoint.mutable_variable(0)->mutable_value(),
+                             checkpoint.mutable_slot(0)->mutable_value()}) {
+    value->mutable_shape()->clear_dim();
+    value->mutable_shape()->add_dim(65536);
+    value->mutable_shape()->add_dim(65536);
+    value->clear_value();
+    value->add_value(1.0);
+  }
+  auto fresh = MakeSession(TwoLayerBody(), /*seed=*/1);
+  ASSERT_OK(fresh->SetTraining("loss", SgdWithMomentum(0.9)));
+  const absl::Status status = RestoreCheckpoint(checkpoint, path, *fresh);
+  EXPECT_STATUS(status, absl::StatusCode::kInvalidArgument,
+                absl::StrCat("variable '", checkpoint.variable(0).name(),
+                             "' is float32[65536, 65536] in the checkpoint"));
+  EXPECT_STATUS(status, absl::StatusCode::kInvalidArgument,
+                absl::StrCat("slot 'momentum' of variable '",
+                             checkpoint.slot(0).variable(),
+                             "' is float32[65536, 65536] in the checkpoint"));
+  EXPECT_EQ(fresh->step(), 0);
+}
+
 TEST(CheckpointTest, SlotsTheSettingsDoNotKeepAreDropped) {
   const std::string path = MakeTestDir("no_momentum") + "/model.ckpt";
   const Checkpoint checkpoint = MomentumCheckpoint(path);

@@ -41,6 +41,11 @@ TEST(ReshapeOpTest, ShapeFunction) {
   EXPECT_EQ(shapes[0], Shape({6}));
   ASSERT_OK_AND_ASSIGN(shapes, RunOpShape("Reshape", To({-1, 2}), {{4, 3}}));
   EXPECT_EQ(shapes[0], Shape({6, 2}));
+  // Over 2^32 elements: left, without overflowing, to the graph's size
+  // check of every output (tests/bad_inputs/cases/reshape_overflow.case).
+  const Shape huge = {-1, int64_t{1} << 32, int64_t{1} << 32};
+  ASSERT_OK_AND_ASSIGN(shapes, RunOpShape("Reshape", To(huge), {{-1, 2}}));
+  EXPECT_EQ(shapes[0], huge);
 }
 
 TEST(ReshapeOpTest, ShapeErrors) {
