@@ -27,6 +27,13 @@ done
 
 export PKG_CONFIG_PATH="$PREFIX/lib/pkgconfig"
 flags=$(pkg-config --cflags --libs nabla) || { echo "pkg-config failed"; exit 1; }
+# Under --config=asan the library is instrumented, and the sanitizer's
+# runtime must come first in an app that loads it: build the app alike.
+sanitize=""
+if ldd "$PREFIX/lib/libnabla.so" | grep -q libasan; then
+  sanitize="-fsanitize=address,undefined"
+fi
+flags="$sanitize $flags"
 build() {  # build SOURCE OUTPUT
   g++ -O1 "$1" $flags -o "$2" 2>"$TMP/build.log" ||
     fail "g++ $1 \$(pkg-config --cflags --libs nabla) failed: $(head -20 "$TMP/build.log")"
@@ -34,7 +41,7 @@ build() {  # build SOURCE OUTPUT
 
 # The app and a plugin built against the installed headers.
 build "$ROOT/tests/core/api/installed_app.cc" "$TMP/installed_app"
-g++ -O1 -shared -fPIC "$ROOT/plugins/examples/prelu.cc" \
+g++ -O1 -shared -fPIC $sanitize "$ROOT/plugins/examples/prelu.cc" \
   $(pkg-config --cflags nabla) -o "$TMP/libprelu.so" 2>"$TMP/plugin.log" ||
   fail "building the plugin failed: $(head -20 "$TMP/plugin.log")"
 out=$("$TMP/installed_app" "$TMP/libprelu.so") || fail "installed_app exited $?"
