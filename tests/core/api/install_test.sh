@@ -30,7 +30,8 @@ flags=$(pkg-config --cflags --libs nabla) || { echo "pkg-config failed"; exit 1;
 # Under --config=asan the library is instrumented, and the sanitizer's
 # runtime must come first in an app that loads it: build the app alike.
 sanitize=""
-if ldd "$PREFIX/lib/libnabla.so" | grep -q libasan; then
+# (Not `ldd | grep -q`: under pipefail, grep's early exit fails ldd.)
+if [[ "$(ldd "$PREFIX/lib/libnabla.so")" == *libasan* ]]; then
   sanitize="-fsanitize=address,undefined"
 fi
 flags="$sanitize $flags"
