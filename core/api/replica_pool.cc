@@ -12,7 +12,7 @@ ReplicaPool::ReplicaPool(std::shared_ptr<const Graph> graph,
 
 absl::StatusOr<ReplicaPool::Replica> ReplicaPool::Acquire() {
   {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     if (!idle_.empty()) {
       Replica replica = std::move(idle_.back());
       idle_.pop_back();
@@ -27,7 +27,7 @@ absl::StatusOr<ReplicaPool::Replica> ReplicaPool::Acquire() {
 }
 
 void ReplicaPool::Release(Replica replica) {
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   idle_.push_back(std::move(replica));
 }
 
