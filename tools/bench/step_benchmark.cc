@@ -54,13 +54,6 @@ bool Load(const ParsedModel& parsed, int threads, Example* example,
   return true;
 }
 
-bool Load(const std::string& path, int threads, Example* example,
-          std::string* error) {
-  auto parsed = ReadModelFile(path);
-  if (!parsed.ok()) return *error = parsed.status().ToString(), false;
-  return Load(*parsed, threads, example, error);
-}
-
 // `rows` samples of `width` uniform values in [0, 1), seeded.
 Values RandomRows(int64_t rows, int64_t width, uint32_t seed) {
   std::mt19937 random(seed);
@@ -105,10 +98,13 @@ ParsedModel Mlp(int64_t batch) {
   return {*b.Build(), SourceInfo{"mlp", {}}};
 }
 
-void BM_TrainingStep(benchmark::State& state, const char* path) {
+// Sets `model` up with `threads` and times TrainStep on all its data as one
+// batch; a model or step that fails stops the benchmark with its error.
+void TimeSteps(benchmark::State& state, const absl::StatusOr<ParsedModel>& model,
+               int threads) {
   Example example;
-  std::string error;
-  if (!Load(path, static_cast<int>(state.range(0)), &example, &error)) {
+  std::string error = model.status().ToString();
+  if (!model.ok() || !Load(*model, threads, &example, &error)) {
     state.SkipWithError(error.c_str());
     return;
   }
@@ -122,40 +118,17 @@ void BM_TrainingStep(benchmark::State& state, const char* path) {
   }
 }
 
+void BM_TrainingStep(benchmark::State& state, const char* path) {
+  TimeSteps(state, ReadModelFile(path), static_cast<int>(state.range(0)));
+}
+
 void BM_TwoTwoTwoStep(benchmark::State& state) {
-  Example example;
-  std::string error;
-  if (!Load(TwoTwoTwo(), static_cast<int>(state.range(0)), &example,
-            &error)) {
-    state.SkipWithError(error.c_str());
-    return;
-  }
-  for (auto _ : state) {
-    auto loss = example.session->TrainStep(example.feeds);
-    if (!loss.ok()) {
-      state.SkipWithError(loss.status().ToString().c_str());
-      break;
-    }
-    benchmark::DoNotOptimize(loss);
-  }
+  TimeSteps(state, TwoTwoTwo(), static_cast<int>(state.range(0)));
 }
 
 void BM_MlpStep(benchmark::State& state) {
   const int64_t batch = state.range(0);
-  Example example;
-  std::string error;
-  if (!Load(Mlp(batch), static_cast<int>(state.range(1)), &example, &error)) {
-    state.SkipWithError(error.c_str());
-    return;
-  }
-  for (auto _ : state) {
-    auto loss = example.session->TrainStep(example.feeds);
-    if (!loss.ok()) {
-      state.SkipWithError(loss.status().ToString().c_str());
-      break;
-    }
-    benchmark::DoNotOptimize(loss);
-  }
+  TimeSteps(state, Mlp(batch), static_cast<int>(state.range(1)));
   state.counters["samples/s"] = benchmark::Counter(
       static_cast<double>(batch), benchmark::Counter::kIsIterationInvariantRate);
 }
