@@ -2,12 +2,12 @@
 // matrix is a strided view, row-major or column-major (a transposed operand
 // is the same memory read the other way).
 //
-// The product is Eigen's (cache-blocked, vectorised) on a fixed grid of
-// output tiles: tile (r, c) is x's row block r times y's column block c,
-// one Eigen product computed by one task. The grid depends only on the
-// shapes, so every output element is summed in the same order whatever the
-// thread count: results are bit-identical for any thread setting, as the
-// executor promises. Tiles run on the caller's TBB arena.
+// Float products run the AVX-512 kernel of ops/gemm_avx512.h on CPUs that
+// have it, Eigen's products on a fixed tile grid (ops/gemm_eigen.h)
+// elsewhere and for double. Either way every output element is summed in
+// an order fixed by the shapes alone, so results are bit-identical for any
+// thread setting, as the executor promises. The work runs on the caller's
+// TBB arena.
 #ifndef NABLA_OPS_GEMM_H_
 #define NABLA_OPS_GEMM_H_
 
@@ -25,11 +25,6 @@ struct MatrixView {
   int64_t row_stride;
   int64_t col_stride;
 };
-
-// Output tiles: big enough that Eigen's packing is paid once per many
-// multiply-adds, small enough that the MLP's products split into tasks.
-inline constexpr int64_t kGemmTileRows = 64;
-inline constexpr int64_t kGemmTileCols = 256;
 
 // out = x · y. REQUIRES: x.cols == y.rows, out is x.rows x y.cols, and out
 // does not overlap x or y.

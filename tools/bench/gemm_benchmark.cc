@@ -1,6 +1,6 @@
-// MatMul's products (ops/gemm.h: Eigen on a fixed tile grid) against one
-// plain single-threaded Eigen product, at the shapes of the 784-256-128-10
-// MLP's training step, transposed operands of the backward pass included;
+// MatMul's products (ops/gemm.h: the AVX-512 kernel where the CPU has it)
+// against one plain single-threaded Eigen product, at the shapes of the
+// 784-256-128-10 MLP's training step, transposed operands of the backward pass included;
 // and all the products of one MLP step, to compare with the whole step
 // (tools/bench/step_benchmark).
 //
