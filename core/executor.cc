@@ -54,10 +54,19 @@ Executor::Executor(int threads)
                              tbb::global_control::max_allowed_parallelism,
                              static_cast<size_t>(threads))
                        : nullptr),
-      arena_(threads) {}
+      arena_(threads),
+      entered_threads_(threads) {
+  // Now rather than at the first step on one thread, which would then
+  // allocate in what should be a steady state.
+  if (threads > 1) single_thread_arena_.initialize();
+}
 
-void Executor::Enter(absl::FunctionRef<void()> fn) {
-  arena_.execute([fn] { fn(); });
+void Executor::Enter(absl::FunctionRef<void()> fn, ConcurrencyTuner* tuner) {
+  const bool all_threads =
+      threads_ == 1 || tuner == nullptr || tuner->BeginStep();
+  entered_threads_ = all_threads ? threads_ : 1;
+  (all_threads ? arena_ : single_thread_arena_).execute([fn] { fn(); });
+  if (threads_ > 1 && tuner != nullptr) tuner->EndStep();
 }
 
 void Executor::Record(int step, absl::Status status) {
@@ -71,7 +80,7 @@ void Executor::Record(int step, absl::Status status) {
 absl::Status Executor::Run(Phase& phase,
                            absl::FunctionRef<absl::Status(int)> run_step) {
   const int n = phase.num_steps();
-  if (threads_ == 1 || phase.sequential_) {
+  if (entered_threads_ == 1 || phase.sequential_) {
     // Steps were added after their dependencies: list order is valid.
     absl::Status first;
     for (int i = 0; i < n; ++i) {

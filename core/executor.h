@@ -4,7 +4,9 @@
 // listed order; with more, a step starts as soon as the steps it depends on
 // are done (dependency counting on a reused tbb::task_group). Kernels split
 // large loops with ParallelFor inside the same arena, so the thread setting
-// bounds all of nabla's threads: there is no other pool.
+// bounds all of nabla's threads: there is no other pool. A step entered with
+// a ConcurrencyTuner may run on the calling thread alone instead, when the
+// tuner has measured that to be faster; the results are the same bits.
 #ifndef NABLA_CORE_EXECUTOR_H_
 #define NABLA_CORE_EXECUTOR_H_
 
@@ -16,6 +18,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "core/concurrency_tuner.h"
 #include "tbb/global_control.h"
 #include "tbb/task_arena.h"
 #include "tbb/task_group.h"
@@ -52,8 +55,10 @@ class Executor {
   int threads() const { return threads_; }
 
   // Runs `fn` inside the arena. Everything a training step does happens
-  // inside one Enter() so the arena is entered once per step.
-  void Enter(absl::FunctionRef<void()> fn);
+  // inside one Enter() so the arena is entered once per step. With a
+  // tuner (and more than one thread), the tuner picks all threads or the
+  // calling thread alone for this step and times it.
+  void Enter(absl::FunctionRef<void()> fn, ConcurrencyTuner* tuner = nullptr);
 
   // Runs every step of `phase` with `run_step(i)`. Must be called inside
   // Enter(). Returns the error of the lowest-numbered failing step, so the
@@ -75,6 +80,10 @@ class Executor {
   // executor lives. (TBB takes the smallest of such limits, so only raise.)
   std::unique_ptr<tbb::global_control> parallelism_;
   tbb::task_arena arena_;
+  // For steps that a tuner runs on the calling thread alone.
+  tbb::task_arena single_thread_arena_{1};
+  // The threads of the step inside Enter(): threads_ or 1.
+  int entered_threads_;
   tbb::task_group group_;
   absl::Mutex mu_;
   int failed_step_ ABSL_GUARDED_BY(mu_) = -1;

@@ -17,7 +17,9 @@ Session::Session(std::shared_ptr<const Graph> graph,
     : graph_(std::move(graph)),
       executor_(options.threads),
       memory_limit_bytes_(options.memory_limit_bytes),
-      check_numerics_(options.check_numerics) {}
+      check_numerics_(options.check_numerics),
+      adapt_threads_(options.adapt_threads && options.threads > 1),
+      thread_tuning_(options.thread_tuning) {}
 
 absl::StatusOr<std::unique_ptr<Session>> Session::Create(
     std::shared_ptr<const Graph> graph, const SessionOptions& options) {
@@ -218,13 +220,13 @@ absl::Status Session::ResolveFeeds(
   return absl::OkStatus();
 }
 
-absl::StatusOr<Plan*> Session::FindOrBuildPlan(
+absl::StatusOr<Session::CachedPlan*> Session::FindOrBuildPlan(
     absl::Span<const std::pair<int, const Tensor*>> feeds,
     const std::vector<int>& targets, bool training) {
   for (CachedPlan& cached : plans_) {
     if (cached.training == training && cached.targets == targets &&
         cached.plan->Serves(feeds)) {
-      return cached.plan.get();
+      return &cached;
     }
   }
   PlanRequest request;
@@ -241,8 +243,9 @@ absl::StatusOr<Plan*> Session::FindOrBuildPlan(
   };
   NABLA_ASSIGN_OR_RETURN(std::unique_ptr<Plan> plan,
                          Plan::Build(*graph_, variables_, request));
-  plans_.push_back({training, targets, std::move(plan)});
-  return plans_.back().plan.get();
+  plans_.push_back({training, targets, std::move(plan),
+                    ConcurrencyTuner(thread_tuning_)});
+  return &plans_.back();
 }
 
 size_t Session::VariableBytes() const {
@@ -345,8 +348,9 @@ absl::StatusOr<double> Session::TrainStep(absl::Span<const Feed> feeds) {
   }
   NABLA_RETURN_IF_ERROR(ResolveFeeds(feeds, &resolved_feeds_));
   loss_target_.assign(1, loss_);
-  NABLA_ASSIGN_OR_RETURN(Plan * plan,
+  NABLA_ASSIGN_OR_RETURN(CachedPlan * cached,
                          FindOrBuildPlan(resolved_feeds_, loss_target_, true));
+  Plan* plan = cached->plan.get();
   CopyFeeds(*plan, resolved_feeds_);
   last_training_plan_ = plan;
   fault_.reset();
@@ -370,7 +374,7 @@ absl::StatusOr<double> Session::TrainStep(absl::Span<const Feed> feeds) {
     ApplyUpdates(*plan);
     stopwatch.Lap(&phase_times_.update_ns);
     if (profiling_) ++phase_times_.steps;
-  });
+  }, TunerFor(*cached));
   NABLA_RETURN_IF_ERROR(status);
   return plan->value({loss_, 0}).ValueAt(0);
 }
@@ -446,11 +450,13 @@ absl::StatusOr<std::vector<Tensor>> Session::Run(
   std::sort(targets.begin(), targets.end());
   std::vector<std::pair<int, const Tensor*>> resolved;
   NABLA_RETURN_IF_ERROR(ResolveFeeds(feeds, &resolved));
-  NABLA_ASSIGN_OR_RETURN(Plan * plan,
+  NABLA_ASSIGN_OR_RETURN(CachedPlan * cached,
                          FindOrBuildPlan(resolved, targets, false));
+  Plan* plan = cached->plan.get();
   CopyFeeds(*plan, resolved);
   absl::Status status;
-  executor_.Enter([&] { status = plan->RunForward(executor_); });
+  executor_.Enter([&] { status = plan->RunForward(executor_); },
+                  TunerFor(*cached));
   NABLA_RETURN_IF_ERROR(status);
   std::vector<Tensor> outputs;
   for (const Endpoint& e : endpoints) outputs.push_back(plan->value(e));

@@ -22,6 +22,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "core/concurrency_tuner.h"
 #include "core/executor.h"
 #include "core/graph.h"
 #include "core/optimizer.h"
@@ -45,6 +46,12 @@ struct SessionOptions {
   // Scan every training step for NaN and infinities (see TrainStep()).
   // Off, a step pays one check of its loss.
   bool check_numerics = false;
+  // With threads > 1, time each kind of step (each plan) on all threads and
+  // on the calling thread alone, and run it the faster way
+  // (core/concurrency_tuner.h). The results are the same bits either way.
+  // Off, every step uses all threads.
+  bool adapt_threads = true;
+  ConcurrencyTunerOptions thread_tuning;
 };
 
 // The first NaN or infinity of a training step, in the order of
@@ -167,7 +174,8 @@ class Session {
   // Resolves feeds to placeholder nodes and checks their dtypes.
   absl::Status ResolveFeeds(absl::Span<const Feed> feeds,
                             std::vector<std::pair<int, const Tensor*>>* out);
-  absl::StatusOr<Plan*> FindOrBuildPlan(
+  struct CachedPlan;
+  absl::StatusOr<CachedPlan*> FindOrBuildPlan(
       absl::Span<const std::pair<int, const Tensor*>> feeds,
       const std::vector<int>& targets, bool training);
   void CopyFeeds(Plan& plan,
@@ -178,12 +186,19 @@ class Session {
     bool training;
     std::vector<int> targets;
     std::unique_ptr<Plan> plan;
+    ConcurrencyTuner tuner;
   };
+  // The tuner for entering the executor with `cached`'s plan, or null.
+  ConcurrencyTuner* TunerFor(CachedPlan& cached) {
+    return adapt_threads_ ? &cached.tuner : nullptr;
+  }
 
   std::shared_ptr<const Graph> graph_;
   Executor executor_;
   const size_t memory_limit_bytes_;
   const bool check_numerics_;
+  const bool adapt_threads_;
+  const ConcurrencyTunerOptions thread_tuning_;
   std::optional<NumericalFault> fault_;
   // By node index; only Variable nodes have values and slots.
   std::vector<Tensor> variables_;

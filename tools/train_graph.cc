@@ -298,6 +298,7 @@ absl::Status RunTool(const TrainOptions& options) {
   session_options.seed = options.seed.value_or(model.training().seed());
   session_options.memory_limit_bytes = options.memory_limit;
   session_options.check_numerics = options.check_numerics;
+  session_options.adapt_threads = !options.fixed_threads;
   NABLA_ASSIGN_OR_RETURN(
       run.session,
       Session::Create(std::make_shared<const Graph>(std::move(graph)),

@@ -41,6 +41,10 @@ absl::Status ParseTrainOptions(int argc, const char* const* argv,
                   "the optimizer's learning_rate setting");
   flags.AddUint("seed", &options->seed, "seeds initial weights and data order");
   flags.AddInt("threads", &options->threads, "threads for the executor (>= 1)");
+  flags.AddBool("fixed_threads", &options->fixed_threads,
+                "run every step on all --threads threads, even when one "
+                "thread measures faster (the default times both and runs "
+                "the faster; results are the same)");
   flags.AddInt("log_every", &options->log_every,
                "print an epoch line every N epochs");
   flags.AddBool("check_numerics", &options->check_numerics,

@@ -49,6 +49,7 @@ absl::StatusOr<std::unique_ptr<ModelState>> Open(ParsedModel parsed,
   session_options.seed = options.seed.value_or(model.training().seed());
   session_options.memory_limit_bytes = options.memory_limit_bytes;
   session_options.check_numerics = options.check_numerics;
+  session_options.adapt_threads = options.adapt_threads;
   NABLA_ASSIGN_OR_RETURN(state->session,
                          Session::Create(state->graph, session_options));
   TrainingOverrides overrides;

@@ -117,9 +117,9 @@ constexpr char kBranchyModel[] = R"pb(
   }
 )pb";
 
-std::unique_ptr<Session> MakeSession(int threads) {
+std::unique_ptr<Session> MakeSession(const SessionOptions& options) {
   std::unique_ptr<Session> session =
-      SessionFromModelText(kBranchyModel, {.threads = threads, .seed = 42});
+      SessionFromModelText(kBranchyModel, options);
   EXPECT_NE(session, nullptr);
   if (session == nullptr) return nullptr;
   EXPECT_TRUE(session->SetTraining("loss", Sgd(0.05)).ok());
@@ -139,8 +139,8 @@ struct RunResult {
   std::vector<std::vector<float>> variables;
 };
 
-RunResult Train(int threads, int steps) {
-  std::unique_ptr<Session> session = MakeSession(threads);
+RunResult Train(const SessionOptions& options, int steps) {
+  std::unique_ptr<Session> session = MakeSession(options);
   const Tensor x = Filled({64, 96}, 1.0), y = Filled({64, 8}, 0.5);
   const Feed feeds[] = {{"x", &x}, {"y", &y}};
   RunResult result;
@@ -157,6 +157,10 @@ RunResult Train(int threads, int steps) {
   return result;
 }
 
+RunResult Train(int threads, int steps) {
+  return Train({.threads = threads, .seed = 42}, steps);
+}
+
 TEST(SessionTest, BitIdenticalForAnyThreadCountAndAcrossRuns) {
   const RunResult reference = Train(1, 5);
   // Training does something: the loss goes down.
@@ -171,6 +175,37 @@ TEST(SessionTest, BitIdenticalForAnyThreadCountAndAcrossRuns) {
     }
     EXPECT_EQ(other.variables, reference.variables) << "threads " << threads;
   }
+}
+
+// The concurrency tuner may run a step on one thread and the next on all:
+// the results must not change. Under this clock every block of steps takes
+// less time than the one before, so every probe wins and the training plan
+// changes mode every other step.
+TEST(SessionTest, BitIdenticalWhileTheTunerSwitchesThreads) {
+  struct ShrinkingBlocks {
+    int64_t now = 0;
+    int64_t block = int64_t{1} << 50;
+    bool in_block = false;
+  };
+  auto clock = std::make_shared<ShrinkingBlocks>();
+  SessionOptions options{.threads = 2, .seed = 42};
+  options.thread_tuning.block_steps = 1;
+  options.thread_tuning.first_probe_interval = 1;
+  options.thread_tuning.TEST_clock_ns = [clock] {
+    if (clock->in_block) {
+      clock->now += clock->block;
+      clock->block = clock->block * 9 / 10;
+    }
+    clock->in_block = !clock->in_block;
+    return clock->now;
+  };
+  const RunResult reference = Train(1, 40);
+  const RunResult switching = Train(options, 40);
+  EXPECT_EQ(switching.losses, reference.losses);
+  EXPECT_EQ(switching.variables, reference.variables);
+  // The clock was read at the start and end of every step.
+  EXPECT_FALSE(clock->in_block);
+  EXPECT_LT(clock->block, int64_t{1} << 50 >> 3);
 }
 
 // A trainable variable the loss does not use gets no update (and no
@@ -267,7 +302,7 @@ TEST(SessionTest, FanOutGradientsAreSummed) {
 class SteadyStateTest : public ::testing::TestWithParam<int> {};
 
 TEST_P(SteadyStateTest, TrainingStepsAllocateNothing) {
-  std::unique_ptr<Session> session = MakeSession(GetParam());
+  std::unique_ptr<Session> session = MakeSession({.threads = GetParam(), .seed = 42});
   const Tensor x = Filled({64, 96}, 1.0), y = Filled({64, 8}, 0.5);
   const Feed feeds[] = {{"x", &x}, {"y", &y}};
   // The first steps build the plan and warm up TBB's task pools.

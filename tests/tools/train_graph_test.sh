@@ -62,6 +62,13 @@ out2=$("$TRAIN" "$EXAMPLES/xor.pbtxt" --threads 2 --predict "0,0; 0,1; 1,0; 1,1"
 [[ "$(grep -E '^(epoch|predict)' <<<"$out" | sed -E 's/  [0-9.]+ samples.*//')" == \
    "$(grep -E '^(epoch|predict)' <<<"$out2" | sed -E 's/  [0-9.]+ samples.*//')" ]] ||
   fail "xor with 2 threads differs from 1 thread"
+# Nor does keeping both threads on every step (--fixed_threads), where the
+# default may run some steps on one thread.
+out3=$("$TRAIN" "$EXAMPLES/xor.pbtxt" --threads 2 --fixed_threads \
+  --predict "0,0; 0,1; 1,0; 1,1") || fail "xor --fixed_threads exited $?"
+[[ "$(grep -E '^(epoch|predict)' <<<"$out" | sed -E 's/  [0-9.]+ samples.*//')" == \
+   "$(grep -E '^(epoch|predict)' <<<"$out3" | sed -E 's/  [0-9.]+ samples.*//')" ]] ||
+  fail "xor with --fixed_threads differs from 1 thread"
 
 # --- three inputs: predicts [0.2, 3.1, 1.7]; targets are (sum) / 10 --------
 out=$("$TRAIN" "$EXAMPLES/three_inputs.pbtxt" --predict "0.2,3.1,1.7") || fail "three_inputs exited $?"

@@ -1,7 +1,10 @@
 // Time of one full training step (forward, backward, SGD update) of the
 // tutorial networks (2-2-2, 2-3-1, XOR 2-4-1, 3-3-1) and of the
 // 784-256-128-10 ReLU MLP at batch 64 and 256, float32, with 1 and 2
-// threads:
+// threads. The MLP runs with 2 threads twice: adapt:0 keeps both threads
+// on every step, adapt:1 (the default everywhere else) lets the session's
+// concurrency tuner run steps on one thread when that measures faster, as
+// it does when another process keeps a core busy:
 //
 //   bazel run --config=opt //tools/bench:step_benchmark
 #include <memory>
@@ -29,12 +32,13 @@ struct Example {
   std::vector<Feed> feeds;
 };
 
-bool Load(const ParsedModel& parsed, int threads, Example* example,
-          std::string* error) {
+bool Load(const ParsedModel& parsed, int threads, bool adapt_threads,
+          Example* example, std::string* error) {
   auto graph = Graph::Build(parsed.model.graph(), parsed.source);
   if (!graph.ok()) return *error = graph.status().ToString(), false;
   SessionOptions options;
   options.threads = threads;
+  options.adapt_threads = adapt_threads;
   auto session = Session::Create(std::make_shared<const Graph>(*std::move(graph)),
                                  options);
   if (!session.ok()) return *error = session.status().ToString(), false;
@@ -101,10 +105,11 @@ ParsedModel Mlp(int64_t batch) {
 // Sets `model` up with `threads` and times TrainStep on all its data as one
 // batch; a model or step that fails stops the benchmark with its error.
 void TimeSteps(benchmark::State& state, const absl::StatusOr<ParsedModel>& model,
-               int threads) {
+               int threads, bool adapt_threads = true) {
   Example example;
   std::string error = model.status().ToString();
-  if (!model.ok() || !Load(*model, threads, &example, &error)) {
+  if (!model.ok() ||
+      !Load(*model, threads, adapt_threads, &example, &error)) {
     state.SkipWithError(error.c_str());
     return;
   }
@@ -128,15 +133,17 @@ void BM_TwoTwoTwoStep(benchmark::State& state) {
 
 void BM_MlpStep(benchmark::State& state) {
   const int64_t batch = state.range(0);
-  TimeSteps(state, Mlp(batch), static_cast<int>(state.range(1)));
+  TimeSteps(state, Mlp(batch), static_cast<int>(state.range(1)),
+            state.range(2) != 0);
   state.counters["samples/s"] = benchmark::Counter(
       static_cast<double>(batch), benchmark::Counter::kIsIterationInvariantRate);
 }
 
 BENCHMARK(BM_TwoTwoTwoStep)->Arg(1)->Arg(2)->ArgName("threads");
 BENCHMARK(BM_MlpStep)
-    ->ArgsProduct({{64, 256}, {1, 2}})
-    ->ArgNames({"batch", "threads"})
+    ->Args({64, 1, 0})->Args({64, 2, 0})->Args({64, 2, 1})
+    ->Args({256, 1, 0})->Args({256, 2, 0})->Args({256, 2, 1})
+    ->ArgNames({"batch", "threads", "adapt"})
     ->UseRealTime();
 BENCHMARK_CAPTURE(BM_TrainingStep, test_score_2_3_1, "examples/test_score.pbtxt")
     ->Arg(1)->Arg(2)->ArgName("threads");

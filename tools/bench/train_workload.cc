@@ -53,6 +53,7 @@ struct WorkloadOptions {
   int64_t warmup = 20;
   int64_t steps = 100;
   int64_t repeats = 5;
+  bool fixed_threads = false;
   bool help = false;
 };
 
@@ -67,6 +68,9 @@ absl::Status ParseOptions(int argc, char** argv, WorkloadOptions* options,
   FlagParser parser;
   std::optional<int64_t> threads, batch_size, losses, warmup, steps, repeats;
   parser.AddInt("threads", &threads, "executor threads (default 1)");
+  parser.AddBool("fixed_threads", &options->fixed_threads,
+                 "all threads on every step (default: the session runs a "
+                 "step on one thread when that measures faster)");
   parser.AddInt("batch_size", &batch_size,
                 "samples per step (default: training.batch_size; 0: all)");
   parser.AddInt("losses", &losses, "steps whose loss is printed (default 10)");
@@ -193,6 +197,7 @@ absl::Status RunWorkload(const WorkloadOptions& options) {
                          Graph::Build(model.graph(), parsed.source));
   SessionOptions session_options;
   session_options.threads = options.threads;
+  session_options.adapt_threads = !options.fixed_threads;
   session_options.seed = model.training().seed();
   NABLA_ASSIGN_OR_RETURN(
       std::unique_ptr<Session> session,

@@ -61,6 +61,11 @@ struct ModelOptions {
   // Threads of the model's TBB arena (and of each Predict replica's); at
   // least 1. Results are bit-identical for any count.
   int threads = 1;
+  // With threads > 1, time each kind of step on all threads and on one,
+  // and run it the faster way: one thread wins for small models and when
+  // other processes keep the cores busy. False keeps all threads on every
+  // step (as train_graph --fixed_threads). Results are the same either way.
+  bool adapt_threads = true;
   // Seeds the variables' initialisers and the data order; unset uses the
   // model's training.seed (as train_graph --seed).
   std::optional<uint64_t> seed;
