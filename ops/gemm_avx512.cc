@@ -18,13 +18,17 @@ namespace nabla {
 namespace gemm_internal {
 namespace {
 
-// The register block: kRows rows of x times a stripe of kCols columns of y,
-// held in 2 * kRows vector accumulators (16 of the 32 registers): enough
-// independent chains to keep both FMA pipes busy through their latency.
+// The register block: kRows rows of x times a stripe of y one or two
+// vectors (kLanes floats each) wide, held in kRows x vectors accumulators
+// (16 of the 32 registers with two): enough independent chains to keep both
+// FMA pipes busy through their latency. Outputs at most one vector wide
+// (the 10 logits of a classifier) take the one-vector stripe, which pads
+// less.
 constexpr int kRows = 8;
-constexpr int kCols = 32;
+constexpr int kLanes = 16;
+constexpr int kMaxCols = 2 * kLanes;
 // The longest run over k between passes through out: a packed stripe of
-// kMaxDepth x kCols floats (32 KiB) stays in L1 while slivers of x stream
+// kMaxDepth x kMaxCols floats (32 KiB) stays in L1 while slivers of x stream
 // past it.
 constexpr int64_t kMaxDepth = 256;
 
@@ -38,7 +42,8 @@ constexpr int64_t kBlocksPerThread = 4;
 int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 int64_t RoundUp(int64_t a, int64_t b) { return CeilDiv(a, b) * b; }
 
-// Up to kRows x kCols elements of out, the target of one kernel call.
+// Up to kRows x kCols elements of out, the target of one kernel call
+// (kCols: the stripe's width).
 struct OutBlock {
   float* data;
   int64_t row_stride;
@@ -50,6 +55,7 @@ struct OutBlock {
 // Copies rows [k0, k0 + depth) x columns [c0, c0 + kCols) of y into
 // `stripe`, one row of kCols floats per k, zero past y's last column: the
 // kernel then reads each k's row with two aligned loads.
+template <int kCols>
 void PackStripe(const MatrixView<const float>& y, int64_t k0, int64_t depth,
                 int64_t c0, float* stripe) {
   const int cols = static_cast<int>(std::min<int64_t>(kCols, y.cols - c0));
@@ -77,29 +83,40 @@ void PackStripe(const MatrixView<const float>& y, int64_t k0, int64_t depth,
 
 // out block (+)= x sliver · stripe over `depth` steps of k. The sliver's
 // element (r, k) is x[r * x_stride + k] when kRowMajor, else
-// x[k * x_stride + r], for all kRows rows; only out.rows x out.cols of the
-// result are written. With `accumulate` the chains continue from out's
-// values (the previous pass over k), else they start at zero.
-template <bool kRowMajor>
+// x[k * x_stride + r], for all kRows rows; the stripe is kVectors vectors
+// wide; only out.rows x out.cols of the result are written. With
+// `accumulate` the chains continue from out's values (the previous pass
+// over k), else they start at zero.
+template <bool kRowMajor, int kVectors>
 NABLA_AVX512 void MultiplyBlock(const float* x, int64_t x_stride,
                                 const float* stripe, int64_t depth,
                                 bool accumulate, const OutBlock& out) {
-  // Whole rows of row-major out move straight between memory and the
-  // accumulators; any other block goes through `tile`.
-  const bool direct = out.col_stride == 1 && out.cols == kCols;
+  constexpr int kCols = kVectors * kLanes;
+  // Rows of row-major out move straight between memory and the
+  // accumulators, masked past its last column; column-major out goes
+  // through `tile`.
+  const bool direct = out.col_stride == 1;
+  __mmask16 mask[kVectors];
+  for (int v = 0; v < kVectors; ++v) {
+    const int lanes = std::clamp(out.cols - v * kLanes, 0, kLanes);
+    mask[v] = static_cast<__mmask16>((1u << lanes) - 1);
+  }
   alignas(64) float tile[kRows][kCols];
-  __m512 acc[kRows][2];
+  __m512 acc[kRows][kVectors];
 #pragma GCC unroll 8
   for (int r = 0; r < kRows; ++r) {
-    acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+#pragma GCC unroll 2
+    for (int v = 0; v < kVectors; ++v) acc[r][v] = _mm512_setzero_ps();
   }
   if (accumulate && direct) {
 #pragma GCC unroll 8
     for (int r = 0; r < kRows; ++r) {
       if (r >= out.rows) break;
       const float* row = out.data + r * out.row_stride;
-      acc[r][0] = _mm512_loadu_ps(row);
-      acc[r][1] = _mm512_loadu_ps(row + 16);
+#pragma GCC unroll 2
+      for (int v = 0; v < kVectors; ++v) {
+        acc[r][v] = _mm512_maskz_loadu_ps(mask[v], row + v * kLanes);
+      }
     }
   } else if (accumulate) {
     for (int r = 0; r < kRows; ++r) {
@@ -111,19 +128,26 @@ NABLA_AVX512 void MultiplyBlock(const float* x, int64_t x_stride,
     }
 #pragma GCC unroll 8
     for (int r = 0; r < kRows; ++r) {
-      acc[r][0] = _mm512_load_ps(tile[r]);
-      acc[r][1] = _mm512_load_ps(tile[r] + 16);
+#pragma GCC unroll 2
+      for (int v = 0; v < kVectors; ++v) {
+        acc[r][v] = _mm512_load_ps(tile[r] + v * kLanes);
+      }
     }
   }
   for (int64_t k = 0; k < depth; ++k) {
-    const __m512 y0 = _mm512_load_ps(stripe + k * kCols);
-    const __m512 y1 = _mm512_load_ps(stripe + k * kCols + 16);
+    __m512 yv[kVectors];
+#pragma GCC unroll 2
+    for (int v = 0; v < kVectors; ++v) {
+      yv[v] = _mm512_load_ps(stripe + k * kCols + v * kLanes);
+    }
 #pragma GCC unroll 8
     for (int r = 0; r < kRows; ++r) {
       const __m512 xv = _mm512_set1_ps(kRowMajor ? x[r * x_stride + k]
                                                  : x[k * x_stride + r]);
-      acc[r][0] = _mm512_fmadd_ps(xv, y0, acc[r][0]);
-      acc[r][1] = _mm512_fmadd_ps(xv, y1, acc[r][1]);
+#pragma GCC unroll 2
+      for (int v = 0; v < kVectors; ++v) {
+        acc[r][v] = _mm512_fmadd_ps(xv, yv[v], acc[r][v]);
+      }
     }
   }
   if (direct) {
@@ -131,15 +155,19 @@ NABLA_AVX512 void MultiplyBlock(const float* x, int64_t x_stride,
     for (int r = 0; r < kRows; ++r) {
       if (r >= out.rows) break;
       float* row = out.data + r * out.row_stride;
-      _mm512_storeu_ps(row, acc[r][0]);
-      _mm512_storeu_ps(row + 16, acc[r][1]);
+#pragma GCC unroll 2
+      for (int v = 0; v < kVectors; ++v) {
+        _mm512_mask_storeu_ps(row + v * kLanes, mask[v], acc[r][v]);
+      }
     }
     return;
   }
 #pragma GCC unroll 8
   for (int r = 0; r < kRows; ++r) {
-    _mm512_store_ps(tile[r], acc[r][0]);
-    _mm512_store_ps(tile[r] + 16, acc[r][1]);
+#pragma GCC unroll 2
+    for (int v = 0; v < kVectors; ++v) {
+      _mm512_store_ps(tile[r] + v * kLanes, acc[r][v]);
+    }
   }
   for (int r = 0; r < out.rows; ++r) {
     for (int j = 0; j < out.cols; ++j) {
@@ -151,6 +179,7 @@ NABLA_AVX512 void MultiplyBlock(const float* x, int64_t x_stride,
 // One kernel call for x's rows [r0, r0 + out.rows) and k in [k0, k0 +
 // depth). Fewer than kRows rows are first copied, zero-padded, into
 // `sliver`, so the kernel never reads past x.
+template <int kVectors>
 void MultiplySliver(const MatrixView<const float>& x, int64_t r0, int64_t k0,
                     int64_t depth, const float* stripe, float* sliver,
                     const OutBlock& out) {
@@ -164,39 +193,89 @@ void MultiplySliver(const MatrixView<const float>& x, int64_t r0, int64_t k0,
                 : 0.0f;
       }
     }
-    MultiplyBlock<false>(sliver, kRows, stripe, depth, accumulate, out);
+    MultiplyBlock<false, kVectors>(sliver, kRows, stripe, depth, accumulate, out);
   } else if (x.col_stride == 1) {
-    MultiplyBlock<true>(x.data + r0 * x.row_stride + k0, x.row_stride, stripe,
+    MultiplyBlock<true, kVectors>(x.data + r0 * x.row_stride + k0, x.row_stride, stripe,
                         depth, accumulate, out);
   } else {  // column-major x: row_stride == 1
-    MultiplyBlock<false>(x.data + r0 + k0 * x.col_stride, x.col_stride,
+    MultiplyBlock<false, kVectors>(x.data + r0 + k0 * x.col_stride, x.col_stride,
                          stripe, depth, accumulate, out);
   }
 }
 
 // out's rows [r_begin, r_end) x columns [c_begin, c_end): one task. For
 // each pass over k and each stripe of y, every sliver of x's rows.
+template <int kVectors>
 void MultiplyRange(const MatrixView<const float>& x,
                    const MatrixView<const float>& y,
                    const MatrixView<float>& out, int64_t r_begin,
                    int64_t r_end, int64_t c_begin, int64_t c_end,
                    int64_t depth) {
+  constexpr int kCols = kVectors * kLanes;
   alignas(64) float stripe[kMaxDepth * kCols];
   alignas(64) float sliver[kMaxDepth * kRows];
   for (int64_t k0 = 0; k0 < x.cols; k0 += depth) {
     const int64_t pass_depth = std::min(depth, x.cols - k0);
     for (int64_t c = c_begin; c < c_end; c += kCols) {
-      PackStripe(y, k0, pass_depth, c, stripe);
+      PackStripe<kCols>(y, k0, pass_depth, c, stripe);
       for (int64_t r = r_begin; r < r_end; r += kRows) {
         const OutBlock block{
             out.data + r * out.row_stride + c * out.col_stride,
             out.row_stride, out.col_stride,
             static_cast<int>(std::min<int64_t>(kRows, r_end - r)),
             static_cast<int>(std::min<int64_t>(kCols, c_end - c))};
-        MultiplySliver(x, r, k0, pass_depth, stripe, sliver, block);
+        MultiplySliver<kVectors>(x, r, k0, pass_depth, stripe, sliver, block);
       }
     }
   }
+}
+
+template <typename T>
+MatrixView<T> Transposed(const MatrixView<T>& v) {
+  return {v.data, v.cols, v.rows, v.col_stride, v.row_stride};
+}
+
+// Elements the kernel computes for an m x n out, padding included.
+int64_t PaddedSize(int64_t m, int64_t n) {
+  return RoundUp(m, kRows) * (n <= kLanes ? kLanes : RoundUp(n, kMaxCols));
+}
+
+// Cuts out into blocks, tasks of the caller's arena, and multiplies each
+// with stripes kVectors vectors wide. The passes over k are `depth` deep.
+template <int kVectors>
+void MultiplyBlocks(const MatrixView<const float>& x,
+                    const MatrixView<const float>& y,
+                    const MatrixView<float>& out, int64_t depth) {
+  constexpr int kCols = kVectors * kLanes;
+  const int64_t m = out.rows, n = out.cols;
+  int64_t block_rows = std::min(kMaxBlockRows, RoundUp(m, kRows));
+  int64_t block_cols = std::min(kMaxBlockCols, RoundUp(n, kCols));
+  const int64_t threads = tbb::this_task_arena::max_concurrency();
+  // Narrower blocks first: each packs only its own stripes of y, while
+  // every block of a column range packs them again.
+  while (threads > 1 &&
+         CeilDiv(m, block_rows) * CeilDiv(n, block_cols) <
+             kBlocksPerThread * threads) {
+    if (block_cols > kCols &&
+        (block_cols >= block_rows || block_rows == kRows)) {
+      block_cols = RoundUp(block_cols / 2, kCols);
+    } else if (block_rows > kRows) {
+      block_rows = RoundUp(block_rows / 2, kRows);
+    } else {
+      break;
+    }
+  }
+  const int64_t col_blocks = CeilDiv(n, block_cols);
+  ParallelFor(CeilDiv(m, block_rows) * col_blocks, 1,
+              [&](int64_t begin, int64_t end) {
+                for (int64_t b = begin; b < end; ++b) {
+                  const int64_t r = (b / col_blocks) * block_rows;
+                  const int64_t c = (b % col_blocks) * block_cols;
+                  MultiplyRange<kVectors>(x, y, out, r,
+                                          std::min(m, r + block_rows), c,
+                                          std::min(n, c + block_cols), depth);
+                }
+              });
 }
 
 }  // namespace
@@ -213,36 +292,24 @@ void GemmAvx512(const MatrixView<const float>& x,
                 const MatrixView<const float>& y,
                 const MatrixView<float>& out) {
   const int64_t m = out.rows, n = out.cols;
+  // The kernel pads out to whole blocks of 8 rows and 16 or 32 columns.
+  // When outᵀ = yᵀ · xᵀ pads less, that is computed instead; every element
+  // is still the same chain of fused multiply-adds (fma(a, b, c) is
+  // fma(b, a, c)), so the choice changes no bits. Only when x is
+  // column-major, though: xᵀ becomes the packed operand, and packing a
+  // column-major one (a transpose) costs more than the padding saves.
+  if (x.row_stride == 1 && PaddedSize(n, m) < PaddedSize(m, n)) {
+    GemmAvx512(Transposed(y), Transposed(x), Transposed(out));
+    return;
+  }
   // Passes of equal depth over k; how k is cut depends on k alone.
   const int64_t passes = CeilDiv(x.cols, kMaxDepth);
   const int64_t depth = CeilDiv(x.cols, passes);
-
-  int64_t block_rows = std::min(kMaxBlockRows, RoundUp(m, kRows));
-  int64_t block_cols = std::min(kMaxBlockCols, RoundUp(n, kCols));
-  const int64_t threads = tbb::this_task_arena::max_concurrency();
-  // Narrower blocks first: each packs only its own stripes of y, while
-  // every block of a column range packs them again.
-  while (threads > 1 &&
-         CeilDiv(m, block_rows) * CeilDiv(n, block_cols) <
-             kBlocksPerThread * threads) {
-    if (block_cols > kCols && (block_cols >= block_rows || block_rows == kRows)) {
-      block_cols = RoundUp(block_cols / 2, kCols);
-    } else if (block_rows > kRows) {
-      block_rows = RoundUp(block_rows / 2, kRows);
-    } else {
-      break;
-    }
+  if (n <= kLanes) {
+    MultiplyBlocks<1>(x, y, out, depth);
+  } else {
+    MultiplyBlocks<2>(x, y, out, depth);
   }
-  const int64_t col_blocks = CeilDiv(n, block_cols);
-  ParallelFor(CeilDiv(m, block_rows) * col_blocks, 1,
-              [&](int64_t begin, int64_t end) {
-                for (int64_t b = begin; b < end; ++b) {
-                  const int64_t r = (b / col_blocks) * block_rows;
-                  const int64_t c = (b % col_blocks) * block_cols;
-                  MultiplyRange(x, y, out, r, std::min(m, r + block_rows), c,
-                                std::min(n, c + block_cols), depth);
-                }
-              });
 }
 
 }  // namespace gemm_internal

@@ -180,6 +180,19 @@ TEST(GemmTest, ElementIndependentOfPositionAndLayout) {
     for (int64_t j = 0; j < 90; ++j) y_cm.At(p, j) = y.data[p * y.lead + j];
   }
   EXPECT_EQ(Product(x_cm, y_cm, 2), full);
+  // The last 5 columns alone, from a column-major x: a narrow product,
+  // which the AVX-512 kernel computes transposed.
+  MatrixView<const float> last_columns = y.View();
+  last_columns.data += 85;
+  last_columns.cols = 5;
+  Matrix<float> narrow(70, 5, false, 0);
+  Gemm(x_cm.View(), last_columns, narrow.Out());
+  for (int64_t i = 0; i < 70; ++i) {
+    for (int64_t j = 0; j < 5; ++j) {
+      ASSERT_EQ(narrow.At(i, j), full[i * (y.cols + 3) + 85 + j])
+          << "narrow product at (" << i << ", " << j << ")";
+    }
+  }
 }
 
 }  // namespace
