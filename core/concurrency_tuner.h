@@ -10,10 +10,12 @@
 // without changing any result.
 //
 // The tuner times blocks of steps in the mode it has chosen and, now and
-// then, a block in the other mode (a probe). A probe faster by a margin
-// than the chosen mode's recent blocks makes it the chosen mode. Probes come
-// more rarely while they keep losing, and at once when the chosen mode's
-// blocks suddenly slow down and stay slow (another process has started).
+// then, a block in the other mode (a probe). When the other mode's recent
+// probes are faster by a margin than the chosen mode's recent blocks
+// (medians of up to three), it becomes the chosen mode. Probes come
+// more rarely while they keep losing, soon again after one that was faster
+// within the margin, and at once when the chosen mode's blocks suddenly
+// slow down and stay slow (another process has started).
 //
 // Not thread-safe: one tuner per kind of step of one session (the session
 // keeps one per plan). Usage, around each step:
@@ -41,13 +43,28 @@ struct ConcurrencyTunerOptions {
   // After a probe that lost, the next waits until the time it lost is at
   // most this fraction of the time in between (or the longest interval).
   double probe_cost = 0.01;
-  // A probe must be this much faster (a fraction) to switch modes.
-  double switch_margin = 0.05;
+  // The other mode must be this much faster (a fraction) to be chosen.
+  double switch_margin = 0.03;
   // Two blocks in a row of the chosen mode this many times slower than its
   // recent ones bring the next probe forward.
   double slowdown_factor = 1.3;
   // Nanoseconds from a monotonic clock; std::chrono::steady_clock if empty.
   std::function<int64_t()> TEST_clock_ns;
+};
+
+// The per-step times of a mode's last few blocks.
+class BlockTimes {
+ public:
+  void Add(int64_t per_step);
+  void Clear() { count_ = 0; }
+  // The median of the last three, the slower of two, or -1 when empty.
+  int64_t Typical() const;
+
+ private:
+  static constexpr int kSize = 3;
+  std::array<int64_t, kSize> times_{};
+  int count_ = 0;
+  int next_ = 0;
 };
 
 class ConcurrencyTuner {
@@ -65,11 +82,6 @@ class ConcurrencyTuner {
  private:
   int64_t Now() const;
   void FinishBlock(int64_t nanoseconds_per_step);
-  // The median of the chosen mode's last (up to 3) blocks, or -1 before
-  // any.
-  int64_t TypicalOfChosen() const;
-  // Adds a block of the chosen mode, after dropping the older ones if asked.
-  void Remember(int64_t per_step, bool forget_older);
 
   const ConcurrencyTunerOptions options_;
   bool chosen_all_ = true;
@@ -82,11 +94,10 @@ class ConcurrencyTuner {
   int blocks_until_probe_;
   // The chosen mode's last block when it was slow, else 0.
   int64_t slow_block_ns_ = 0;
-  // Per-step times of the chosen mode's last blocks, the newest just before
-  // recent_next_.
-  std::array<int64_t, 3> recent_{};
-  int recent_count_ = 0;
-  int recent_next_ = 0;
+  // The chosen mode's recent blocks, and the other mode's probes since it
+  // was last chosen or the machine last changed.
+  BlockTimes chosen_;
+  BlockTimes probes_;
 };
 
 }  // namespace nabla
