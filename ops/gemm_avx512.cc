@@ -54,7 +54,7 @@ struct OutBlock {
 
 // Copies rows [k0, k0 + depth) x columns [c0, c0 + kCols) of y into
 // `stripe`, one row of kCols floats per k, zero past y's last column: the
-// kernel then reads each k's row with two aligned loads.
+// kernel then reads each k's row with one aligned load per vector.
 template <int kCols>
 void PackStripe(const MatrixView<const float>& y, int64_t k0, int64_t depth,
                 int64_t c0, float* stripe) {
