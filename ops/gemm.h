@@ -26,6 +26,12 @@ struct MatrixView {
   int64_t col_stride;
 };
 
+// The same memory read as the transposed matrix.
+template <typename T>
+MatrixView<T> Transposed(const MatrixView<T>& v) {
+  return {v.data, v.cols, v.rows, v.col_stride, v.row_stride};
+}
+
 // out = x · y. REQUIRES: x.cols == y.rows, out is x.rows x y.cols, and out
 // does not overlap x or y.
 void Gemm(const MatrixView<const float>& x, const MatrixView<const float>& y,

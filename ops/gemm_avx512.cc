@@ -230,11 +230,6 @@ void MultiplyRange(const MatrixView<const float>& x,
   }
 }
 
-template <typename T>
-MatrixView<T> Transposed(const MatrixView<T>& v) {
-  return {v.data, v.cols, v.rows, v.col_stride, v.row_stride};
-}
-
 // Elements the kernel computes for an m x n out, padding included.
 int64_t PaddedSize(int64_t m, int64_t n) {
   return RoundUp(m, kRows) * (n <= kLanes ? kLanes : RoundUp(n, kMaxCols));

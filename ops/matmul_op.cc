@@ -59,11 +59,6 @@ Operands<T> MakeOperands(const Tensor& a, const Tensor& b, bool ta, bool tb) {
           ViewOf(b.data<T>(), b.shape().dim(0), b.shape().dim(1), tb)};
 }
 
-template <typename T>
-MatrixView<T> Transposed(const MatrixView<T>& v) {
-  return {v.data, v.cols, v.rows, v.col_stride, v.row_stride};
-}
-
 absl::Status MatMulForward(const KernelContext& ctx) {
   const bool ta = ctx.attrs().GetBool("transpose_a");
   const bool tb = ctx.attrs().GetBool("transpose_b");
