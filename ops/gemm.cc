@@ -6,6 +6,8 @@
 namespace nabla {
 namespace {
 
+// An empty out, or a sum over no k (all zeros): what neither kernel
+// handles.
 template <typename T>
 bool Trivial(const MatrixView<const T>& x, const MatrixView<T>& out) {
   if (out.rows == 0 || out.cols == 0) return true;

@@ -35,14 +35,9 @@ void WithMap(const MatrixView<T>& view, const Fn& fn) {
 template <typename T>
 void TiledGemm(const MatrixView<const T>& x, const MatrixView<const T>& y,
                const MatrixView<T>& out) {
-  if (out.rows == 0 || out.cols == 0) return;
   WithMap(x, [&](const auto& xm) {
     WithMap(y, [&](const auto& ym) {
       WithMap(out, [&](auto om) {
-        if (x.cols == 0) {
-          om.setZero();
-          return;
-        }
         const int64_t row_tiles = (out.rows + kEigenTileRows - 1) / kEigenTileRows;
         const int64_t col_tiles = (out.cols + kEigenTileCols - 1) / kEigenTileCols;
         ParallelFor(row_tiles * col_tiles, 1, [&](int64_t begin, int64_t end) {

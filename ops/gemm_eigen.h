@@ -18,7 +18,8 @@ namespace gemm_internal {
 inline constexpr int64_t kEigenTileRows = 64;
 inline constexpr int64_t kEigenTileCols = 256;
 
-// out = x · y under the REQUIRES of Gemm, on the caller's TBB arena.
+// out = x · y under the REQUIRES of Gemm, with x.cols > 0 and out not
+// empty (Gemm handles those), on the caller's TBB arena.
 void GemmEigen(const MatrixView<const float>& x,
                const MatrixView<const float>& y, const MatrixView<float>& out);
 void GemmEigen(const MatrixView<const double>& x,
