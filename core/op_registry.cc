@@ -52,6 +52,18 @@ OpDef& OpDef::NoGradient() {
   no_gradient_ = true;
   return *this;
 }
+OpDef& OpDef::GradientReads(ForwardValues reads) {
+  gradient_reads_ = reads;
+  return *this;
+}
+OpDef& OpDef::InPlace() {
+  in_place_ = true;
+  return *this;
+}
+OpDef& OpDef::GradientInPlace() {
+  gradient_in_place_ = true;
+  return *this;
+}
 OpDef& OpDef::Initializer(InitFn fn) {
   initializer_ = std::move(fn);
   return *this;
@@ -70,6 +82,12 @@ absl::Status OpDef::Validate() const {
   if (!shape_fn_) return refuse("it has no shape function");
   if (has_gradient() == no_gradient_) {
     return refuse("declare exactly one of Gradient(kernel) and NoGradient()");
+  }
+  if ((in_place_ || gradient_in_place_) && inputs_.empty()) {
+    return refuse("an op without inputs cannot run in place");
+  }
+  if (gradient_in_place_ && !has_gradient()) {
+    return refuse("GradientInPlace() needs a gradient kernel");
   }
   switch (role_) {
     case OpRole::kCompute:

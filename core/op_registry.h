@@ -53,6 +53,18 @@ enum class OpCategory {
 // "op", "activation", "loss".
 const char* OpCategoryName(OpCategory category);
 
+// Which forward values an op's gradient kernel reads, besides dL/d(output).
+// The planner keeps those alive until the gradient has run and may reuse
+// the memory of the others as soon as the forward pass is done with them.
+// Shapes and dtypes stay readable either way. The gradient checker
+// (core/gradient_check.h) poisons what an op says it does not read.
+enum class ForwardValues {
+  kInputsAndOutputs,  // the default: everything
+  kInputs,
+  kOutputs,
+  kNone,  // only dL/d(output) and shapes: Add, BiasAdd, reductions
+};
+
 struct InputDef {
   std::string name;
   // False for inputs such as integer labels: no gradient flows there.
@@ -72,6 +84,16 @@ class OpDef : public AttrDeclarer<OpDef> {
   OpDef& Forward(ForwardFn fn);
   OpDef& Gradient(GradientFn fn);
   OpDef& NoGradient();
+  // What the gradient kernel reads of the forward pass (see ForwardValues).
+  OpDef& GradientReads(ForwardValues reads);
+  // The forward kernel stays correct when output 0 is written over input 0
+  // (same dtype and shape, the same memory): the planner may run it in
+  // place when nothing reads input 0 afterwards. Elementwise kernels that
+  // read element i before writing element i qualify.
+  OpDef& InPlace();
+  // The same for the gradient kernel: dL/d(input 0) may be written over
+  // dL/d(output 0).
+  OpDef& GradientInPlace();
   OpDef& Initializer(InitFn fn);
   OpDef& Doc(std::string text);
 
@@ -84,6 +106,9 @@ class OpDef : public AttrDeclarer<OpDef> {
   const ForwardFn& forward() const { return forward_; }
   const GradientFn& gradient() const { return gradient_; }
   bool has_gradient() const { return static_cast<bool>(gradient_); }
+  ForwardValues gradient_reads() const { return gradient_reads_; }
+  bool in_place() const { return in_place_; }
+  bool gradient_in_place() const { return gradient_in_place_; }
   const InitFn& initializer() const { return initializer_; }
   const std::string& doc() const { return doc_; }
 
@@ -100,6 +125,9 @@ class OpDef : public AttrDeclarer<OpDef> {
   ForwardFn forward_;
   GradientFn gradient_;
   bool no_gradient_ = false;
+  ForwardValues gradient_reads_ = ForwardValues::kInputsAndOutputs;
+  bool in_place_ = false;
+  bool gradient_in_place_ = false;
   InitFn initializer_;
   std::string doc_;
 };
