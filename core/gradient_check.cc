@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <utility>
@@ -35,14 +36,11 @@ absl::StatusOr<PreparedOp> Prepare(absl::string_view op, const AttrMap& attrs) {
   return prepared;
 }
 
-struct OutputSpecs {
-  std::vector<DType> dtypes;
-  std::vector<Shape> shapes;
-};
-
-absl::StatusOr<OutputSpecs> InferOutputs(const PreparedOp& op,
-                                         std::vector<DType> dtypes,
-                                         std::vector<Shape> shapes) {
+// The op's shape function as it is, without the size check graphs add
+// (InferOutputs): op tests look at what the function itself says.
+absl::StatusOr<OutputTypes> InferOpOutputs(const PreparedOp& op,
+                                           std::vector<DType> dtypes,
+                                           std::vector<Shape> shapes) {
   const int num_inputs = static_cast<int>(op.def->inputs().size());
   if (static_cast<int>(shapes.size()) != num_inputs) {
     return absl::InvalidArgumentError(
@@ -53,7 +51,34 @@ absl::StatusOr<OutputSpecs> InferOutputs(const PreparedOp& op,
   ShapeContext ctx(std::move(dtypes), std::move(shapes), &op.attrs,
                    static_cast<int>(op.def->outputs().size()));
   NABLA_RETURN_IF_ERROR(op.def->shape_fn()(ctx));
-  return OutputSpecs{ctx.output_dtypes(), ctx.output_shapes()};
+  return OutputTypes{ctx.output_dtypes(), ctx.output_shapes()};
+}
+
+// NaN in every element, so that an element a kernel forgets to write, or a
+// value it reads but said it would not, shows up.
+void FillNaN(Tensor& t) {
+  DispatchFloat(t.dtype(), [&](auto zero) {
+    using T = decltype(zero);
+    std::fill(t.data<T>(), t.data<T>() + t.num_elements(),
+              std::numeric_limits<T>::quiet_NaN());
+  });
+}
+
+Tensor NaNLike(const Tensor& t) {
+  Tensor poisoned(t.dtype(), t.shape());
+  FillNaN(poisoned);
+  return poisoned;
+}
+
+// The index of the first element whose bits differ, or -1.
+int64_t FirstDifference(const Tensor& a, const Tensor& b) {
+  const unsigned char* pa = static_cast<const unsigned char*>(a.raw_data());
+  const unsigned char* pb = static_cast<const unsigned char*>(b.raw_data());
+  const size_t size = DTypeSize(a.dtype());
+  for (int64_t e = 0; e < a.num_elements(); ++e) {
+    if (std::memcmp(pa + e * size, pb + e * size, size) != 0) return e;
+  }
+  return -1;
 }
 
 std::vector<const Tensor*> Pointers(const std::vector<Tensor>& tensors) {
@@ -75,7 +100,7 @@ absl::Status Forward(const PreparedOp& op, const std::vector<Tensor>& inputs,
     dtypes.push_back(t.dtype());
     shapes.push_back(t.shape());
   }
-  NABLA_ASSIGN_OR_RETURN(OutputSpecs specs, InferOutputs(op, std::move(dtypes),
+  NABLA_ASSIGN_OR_RETURN(OutputTypes specs, InferOpOutputs(op, std::move(dtypes),
                                                          std::move(shapes)));
   outputs->resize(specs.shapes.size());
   std::vector<Tensor*> out_pointers;
@@ -86,6 +111,7 @@ absl::Status Forward(const PreparedOp& op, const std::vector<Tensor>& inputs,
                        specs.shapes[k].ToString(), " for known inputs"));
     }
     (*outputs)[k].Reset(specs.dtypes[k], specs.shapes[k]);
+    FillNaN((*outputs)[k]);
     out_pointers.push_back(&(*outputs)[k]);
   }
   return op.def->forward()(
@@ -114,16 +140,137 @@ absl::Status Backward(const PreparedOp& op, const std::vector<Tensor>& inputs,
     }
     Tensor& g = (*input_grads)[i];
     g.Reset(inputs[i].dtype(), inputs[i].shape());
-    DispatchFloat(g.dtype(), [&](auto zero) {
-      using T = decltype(zero);
-      std::fill(g.data<T>(), g.data<T>() + g.num_elements(),
-                std::numeric_limits<T>::quiet_NaN());
-    });
+    FillNaN(g);
     grad_pointers.push_back(&g);
   }
   return op.def->gradient()(
       GradientContext(&op.attrs, Pointers(inputs), Pointers(outputs),
                       Pointers(output_grads), std::move(grad_pointers)));
+}
+
+const char* ForwardValuesName(ForwardValues reads) {
+  switch (reads) {
+    case ForwardValues::kInputsAndOutputs:
+      return "kInputsAndOutputs";
+    case ForwardValues::kInputs:
+      return "kInputs";
+    case ForwardValues::kOutputs:
+      return "kOutputs";
+    case ForwardValues::kNone:
+      return "kNone";
+  }
+  return "?";
+}
+
+// `got` must equal `want` bit for bit; otherwise an error naming the
+// declaration that does not hold.
+absl::Status SameBits(const PreparedOp& op, const Tensor& want,
+                      const Tensor& got, absl::string_view what,
+                      absl::string_view declaration) {
+  const int64_t e = FirstDifference(want, got);
+  if (e < 0) return absl::OkStatus();
+  return absl::InternalError(absl::StrCat(
+      "op '", op.def->name(), "' declares ", declaration, ", but ", what,
+      " element ", e, " is ", got.ValueAt(e), " instead of ", want.ValueAt(e)));
+}
+
+// GradientReads(): the gradient kernel gives the same bits when the
+// forward values it says it does not read are NaN.
+absl::Status CheckGradientReads(const PreparedOp& op,
+                                const std::vector<Tensor>& inputs,
+                                const std::vector<Tensor>& outputs,
+                                const std::vector<Tensor>& output_grads,
+                                const std::vector<Tensor>& analytic) {
+  const ForwardValues reads = op.def->gradient_reads();
+  if (reads == ForwardValues::kInputsAndOutputs) return absl::OkStatus();
+  const bool keep_inputs = reads == ForwardValues::kInputs;
+  const bool keep_outputs = reads == ForwardValues::kOutputs;
+  std::vector<Tensor> in, out;
+  for (const Tensor& t : inputs) in.push_back(keep_inputs ? t : NaNLike(t));
+  for (const Tensor& t : outputs) out.push_back(keep_outputs ? t : NaNLike(t));
+  std::vector<Tensor> got;
+  NABLA_RETURN_IF_ERROR(Backward(op, in, out, output_grads, &got));
+  const std::string declaration =
+      absl::StrCat("GradientReads(", ForwardValuesName(reads), ")");
+  for (size_t i = 0; i < analytic.size(); ++i) {
+    if (!op.def->inputs()[i].differentiable) continue;
+    NABLA_RETURN_IF_ERROR(SameBits(
+        op, analytic[i], got[i],
+        absl::StrCat("with the values it does not read set to NaN, the "
+                     "gradient of input ",
+                     i),
+        declaration));
+  }
+  return absl::OkStatus();
+}
+
+// InPlace(): the forward kernel gives the same bits when output 0 is
+// written over (a copy of) input 0.
+absl::Status CheckInPlace(const PreparedOp& op,
+                          const std::vector<Tensor>& inputs,
+                          const std::vector<Tensor>& outputs) {
+  if (!op.def->in_place() || inputs.empty() ||
+      inputs[0].dtype() != outputs[0].dtype() ||
+      inputs[0].num_elements() != outputs[0].num_elements()) {
+    return absl::OkStatus();
+  }
+  // One buffer, seen as input 0 and as output 0 (their shapes may differ
+  // by broadcasting's leading ones).
+  Tensor shared = outputs[0];
+  std::memcpy(shared.raw_data(), inputs[0].raw_data(), inputs[0].num_bytes());
+  std::vector<Tensor> in;
+  in.push_back(Tensor::View(inputs[0].dtype(), inputs[0].shape(),
+                            shared.raw_data()));
+  for (size_t i = 1; i < inputs.size(); ++i) in.push_back(inputs[i]);
+  std::vector<Tensor> others(outputs.size());
+  std::vector<Tensor*> out = {&shared};
+  for (size_t k = 1; k < outputs.size(); ++k) {
+    others[k] = NaNLike(outputs[k]);
+    out.push_back(&others[k]);
+  }
+  NABLA_RETURN_IF_ERROR(
+      op.def->forward()(KernelContext(&op.attrs, Pointers(in), out)));
+  return SameBits(op, outputs[0], shared,
+                  "run with output 0 over input 0, output 0", "InPlace()");
+}
+
+// GradientInPlace(): the gradient kernel gives the same bits when
+// dL/d(input 0) is written over (a copy of) dL/d(output 0).
+absl::Status CheckGradientInPlace(const PreparedOp& op,
+                                  const std::vector<Tensor>& inputs,
+                                  const std::vector<Tensor>& outputs,
+                                  const std::vector<Tensor>& output_grads,
+                                  const std::vector<Tensor>& analytic) {
+  if (!op.def->gradient_in_place() || !op.def->inputs()[0].differentiable ||
+      output_grads[0].dtype() != inputs[0].dtype() ||
+      output_grads[0].num_elements() != inputs[0].num_elements()) {
+    return absl::OkStatus();
+  }
+  Tensor shared = analytic[0];
+  std::memcpy(shared.raw_data(), output_grads[0].raw_data(),
+              output_grads[0].num_bytes());
+  std::vector<Tensor> grads_in;
+  grads_in.push_back(Tensor::View(output_grads[0].dtype(),
+                                  output_grads[0].shape(), shared.raw_data()));
+  for (size_t k = 1; k < output_grads.size(); ++k) {
+    grads_in.push_back(output_grads[k]);
+  }
+  std::vector<Tensor> others(inputs.size());
+  std::vector<Tensor*> grads_out = {&shared};
+  for (size_t i = 1; i < inputs.size(); ++i) {
+    if (!op.def->inputs()[i].differentiable) {
+      grads_out.push_back(nullptr);
+      continue;
+    }
+    others[i] = NaNLike(inputs[i]);
+    grads_out.push_back(&others[i]);
+  }
+  NABLA_RETURN_IF_ERROR(op.def->gradient()(
+      GradientContext(&op.attrs, Pointers(inputs), Pointers(outputs),
+                      Pointers(grads_in), std::move(grads_out))));
+  return SameBits(op, analytic[0], shared,
+                  "run with dL/d(input 0) over dL/d(output 0), the gradient",
+                  "GradientInPlace()");
 }
 
 // L = sum_k sum(output_k ⊙ W_k), summed in index order.
@@ -151,8 +298,8 @@ absl::StatusOr<std::vector<Shape>> RunOpShape(absl::string_view op,
                                               const std::vector<Shape>& shapes,
                                               std::vector<DType> dtypes) {
   NABLA_ASSIGN_OR_RETURN(const PreparedOp prepared, Prepare(op, attrs));
-  NABLA_ASSIGN_OR_RETURN(OutputSpecs specs,
-                         InferOutputs(prepared, std::move(dtypes), shapes));
+  NABLA_ASSIGN_OR_RETURN(OutputTypes specs,
+                         InferOpOutputs(prepared, std::move(dtypes), shapes));
   return specs.shapes;
 }
 
@@ -185,7 +332,7 @@ absl::StatusOr<Tensor> RunInitializer(absl::string_view op,
     return absl::FailedPreconditionError(
         absl::StrCat("op '", op, "' has no initializer"));
   }
-  NABLA_ASSIGN_OR_RETURN(OutputSpecs specs, InferOutputs(prepared, {}, {}));
+  NABLA_ASSIGN_OR_RETURN(OutputTypes specs, InferOpOutputs(prepared, {}, {}));
   Tensor value(specs.dtypes[0], specs.shapes[0]);
   std::mt19937_64 rng(seed);
   NABLA_RETURN_IF_ERROR(
@@ -233,6 +380,14 @@ absl::StatusOr<std::vector<InputGradientError>> MeasureGradient(
   std::vector<Tensor> analytic;
   NABLA_RETURN_IF_ERROR(
       Backward(prepared, inputs, outputs, weights, &analytic));
+  // The planner trusts what an op declares about its kernels; a wrong
+  // declaration would corrupt values silently, so it is checked here with
+  // every gradient check.
+  NABLA_RETURN_IF_ERROR(
+      CheckGradientReads(prepared, inputs, outputs, weights, analytic));
+  NABLA_RETURN_IF_ERROR(CheckInPlace(prepared, inputs, outputs));
+  NABLA_RETURN_IF_ERROR(
+      CheckGradientInPlace(prepared, inputs, outputs, weights, analytic));
 
   std::vector<Tensor> x = inputs;
   std::vector<Tensor> scratch;

@@ -395,22 +395,14 @@ void Builder::AddNode(int i, std::vector<Endpoint> inputs,
   node.inputs = std::move(inputs);
   node.expanded_from = p.origin.expanded_from;
   node.expanded_from_op = p.origin.expanded_from_op;
-  ShapeContext ctx(std::move(dtypes), std::move(shapes), &node.attrs,
-                   static_cast<int>(p.op->outputs().size()));
-  absl::Status shaped = p.op->shape_fn()(ctx);
-  if (!shaped.ok()) {
-    Error(i, absl::StrCat(shaped.message(), inputs_text));
+  absl::StatusOr<OutputTypes> outputs =
+      InferOutputs(*p.op, node.attrs, std::move(dtypes), std::move(shapes));
+  if (!outputs.ok()) {
+    Error(i, absl::StrCat(outputs.status().message(), inputs_text));
     return;
   }
-  for (const Shape& shape : ctx.output_shapes()) {
-    absl::Status size = CheckTensorSize(shape, "output");
-    if (!size.ok()) {
-      Error(i, absl::StrCat(size.message(), inputs_text));
-      return;
-    }
-  }
-  node.output_dtypes = ctx.output_dtypes();
-  node.output_shapes = ctx.output_shapes();
+  node.output_dtypes = std::move(outputs->dtypes);
+  node.output_shapes = std::move(outputs->shapes);
   node.uses.resize(node.output_shapes.size());
   position_[i] = graph_.num_nodes();
   graph_.def_index_.push_back(p.origin.def_index);

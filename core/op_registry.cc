@@ -109,6 +109,21 @@ absl::Status OpDef::Validate() const {
   return absl::OkStatus();
 }
 
+absl::StatusOr<OutputTypes> InferOutputs(const OpDef& op,
+                                         const ResolvedAttrs& attrs,
+                                         std::vector<DType> dtypes,
+                                         std::vector<Shape> shapes) {
+  ShapeContext ctx(std::move(dtypes), std::move(shapes), &attrs,
+                   static_cast<int>(op.outputs().size()));
+  absl::Status shaped = op.shape_fn()(ctx);
+  if (!shaped.ok()) return shaped;
+  for (const Shape& shape : ctx.output_shapes()) {
+    absl::Status size = CheckTensorSize(shape, "output");
+    if (!size.ok()) return size;
+  }
+  return OutputTypes{ctx.output_dtypes(), ctx.output_shapes()};
+}
+
 OpRegistry& OpRegistry::Global() {
   static OpRegistry* registry = new OpRegistry();
   return *registry;

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "core/attr_declarer.h"
 #include "core/attrs.h"
 #include "core/kernel_context.h"
@@ -131,6 +132,22 @@ class OpDef : public AttrDeclarer<OpDef> {
   InitFn initializer_;
   std::string doc_;
 };
+
+// What a shape function says of a node's outputs.
+struct OutputTypes {
+  std::vector<DType> dtypes;
+  std::vector<Shape> shapes;
+};
+
+// Runs `op`'s shape function for inputs of these dtypes and shapes (shapes
+// may hold unknown dimensions) and checks that each output fits in a
+// tensor (CheckTensorSize). Graph building, planning and the gradient
+// checker all infer shapes through it. An error is the shape function's
+// message, or "output shape ...", for the caller to prefix with the node.
+absl::StatusOr<OutputTypes> InferOutputs(const OpDef& op,
+                                         const ResolvedAttrs& attrs,
+                                         std::vector<DType> dtypes,
+                                         std::vector<Shape> shapes);
 
 class OpRegistry {
  public:

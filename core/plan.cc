@@ -1,10 +1,13 @@
 #include "core/plan.h"
 
-#include <cassert>
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <new>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
+#include "core/gradient_path.h"
 #include "core/parallel.h"
 #include "core/status_macros.h"
 
@@ -23,27 +26,49 @@ std::vector<bool> NeededNodes(const Graph& graph, const PlanRequest& request) {
   return needed;
 }
 
-}  // namespace
-
 // Below this many elements touched per phase, running steps as parallel
 // tasks costs more than it saves (measured: a 2-3-1 network's step takes
 // about 1 us in order and 3 us as tasks on two threads).
 constexpr int64_t kParallelPhaseMinElements = 1 << 14;
 
+void AddUnique(std::vector<int>& list, int value) {
+  if (std::find(list.begin(), list.end(), value) == list.end()) {
+    list.push_back(value);
+  }
+}
+
+}  // namespace
+
+void Plan::ArenaDeleter::operator()(void* p) const { std::free(p); }
+
 absl::StatusOr<std::unique_ptr<Plan>> Plan::Build(
     const Graph& graph, std::vector<Tensor>& variables,
     const PlanRequest& request) {
   std::unique_ptr<Plan> plan(new Plan(graph));
+  plan->reuse_buffers_ = request.reuse_buffers;
+  plan->loss_ = request.loss;
   NABLA_RETURN_IF_ERROR(plan->InferShapes(request, variables));
-  // The shapes say what every buffer will cost: refuse a plan too big for
+  std::vector<bool> on_path;
+  if (request.loss >= 0) {
+    NABLA_ASSIGN_OR_RETURN(
+        on_path, GradientPath(graph, request.loss, request.trainable));
+  }
+  PlanLayoutRequest layout_request;
+  layout_request.shapes = &plan->shapes_;
+  layout_request.on_path = request.loss >= 0 ? &on_path : nullptr;
+  layout_request.loss = request.loss;
+  layout_request.targets = &request.targets;
+  layout_request.reuse_buffers = request.reuse_buffers;
+  const PlanLayout layout = LayOutPlan(graph, layout_request);
+  // The layout says what the arena will cost: refuse a plan too big for
   // the memory limit before allocating any of it.
-  const size_t bytes = plan->PlannedBytes(request);
-  if (request.check_memory) NABLA_RETURN_IF_ERROR(request.check_memory(bytes));
-  NABLA_RETURN_IF_ERROR(plan->AllocateValues(variables));
-  plan->PlanForward(request);
-  if (request.loss >= 0) plan->PlanBackward(request);
-  assert(plan->num_bytes() == bytes);
-  const bool small = bytes / sizeof(float) < kParallelPhaseMinElements;
+  if (request.check_memory) {
+    NABLA_RETURN_IF_ERROR(request.check_memory(layout.placement.arena_bytes));
+  }
+  NABLA_RETURN_IF_ERROR(plan->Allocate(layout, variables));
+  plan->BuildPhases(layout);
+  const bool small =
+      layout.unshared_bytes / sizeof(float) < kParallelPhaseMinElements;
   plan->forward_phase_.set_sequential(small);
   plan->backward_phase_.set_sequential(small);
   plan->forward_times_.resize(plan->forward_steps_.size());
@@ -60,7 +85,6 @@ absl::Status Plan::InferShapes(const PlanRequest& request,
   for (int i = 0; i < n; ++i) {
     if (!needed[i]) continue;
     const Node& node = graph_.node(i);
-    const int outputs = static_cast<int>(node.output_shapes.size());
     switch (node.op->role()) {
       case OpRole::kPlaceholder: {
         const Shape* fed = nullptr;
@@ -90,197 +114,152 @@ absl::Status Plan::InferShapes(const PlanRequest& request,
           dtypes.push_back(graph_.node(e.node).output_dtypes[e.output]);
           shapes.push_back(shapes_[e.node][e.output]);
         }
-        ShapeContext ctx(dtypes, shapes, &node.attrs, outputs);
-        absl::Status s = node.op->shape_fn()(ctx);
-        if (!s.ok()) {
-          return absl::InvalidArgumentError(
-              absl::StrCat(graph_.Describe(i), ": ", s.message()));
+        absl::StatusOr<OutputTypes> outputs = InferOutputs(
+            *node.op, node.attrs, std::move(dtypes), std::move(shapes));
+        if (!outputs.ok()) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              graph_.Describe(i), ": ", outputs.status().message()));
         }
-        for (const Shape& shape : ctx.output_shapes()) {
-          NABLA_RETURN_IF_ERROR(CheckTensorSize(
-              shape, absl::StrCat(graph_.Describe(i), ": output")));
-        }
-        shapes_[i] = ctx.output_shapes();
+        shapes_[i] = std::move(outputs->shapes);
         break;
       }
     }
-    for (int o = 0; o < outputs; ++o) {
-      if (!shapes_[i][o].IsFullyDefined()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            graph_.Describe(i), ": output shape ", shapes_[i][o].ToString(),
-            " is still unknown after feeding"));
+    for (const Shape& shape : shapes_[i]) {
+      if (!shape.IsFullyDefined()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(graph_.Describe(i), ": output shape ",
+                         shape.ToString(), " is still unknown after feeding"));
       }
     }
   }
   return absl::OkStatus();
 }
 
-size_t Plan::PlannedBytes(const PlanRequest& request) const {
-  auto bytes = [&](int node, int output) {
-    return static_cast<size_t>(shapes_[node][output].num_elements()) *
-           DTypeSize(graph_.node(node).output_dtypes[output]);
+absl::Status Plan::Allocate(const PlanLayout& layout,
+                            std::vector<Tensor>& variables) {
+  arena_bytes_ = layout.placement.arena_bytes;
+  unshared_bytes_ = layout.unshared_bytes;
+  // Never empty, so that every view, even of no elements, has an aligned
+  // address. Zeroed, so that a dL/d(output) nothing writes reads 0.
+  const size_t bytes = std::max(arena_bytes_, kBufferAlignment);
+  void* arena = std::aligned_alloc(kBufferAlignment, bytes);
+  if (arena == nullptr) throw std::bad_alloc();
+  arena_.reset(arena);
+  std::memset(arena, 0, bytes);
+  char* base = static_cast<char*>(arena);
+  const int count = static_cast<int>(layout.tensors.size());
+  tensors_.clear();
+  tensors_.reserve(count);
+  for (int t = 0; t < count; ++t) {
+    const PlannedTensor& planned = layout.tensors[t];
+    tensors_.push_back(Tensor::View(planned.dtype, planned.shape,
+                                    base + layout.offset(t)));
+  }
+  const int n = graph_.num_nodes();
+  auto bind = [&](const std::vector<int>& ids) {
+    std::vector<Tensor*> bound;
+    for (int id : ids) bound.push_back(id < 0 ? nullptr : &tensors_[id]);
+    return bound;
   };
-  size_t total = 0;
-  for (int i = 0; i < graph_.num_nodes(); ++i) {
-    const bool variable = graph_.node(i).op->role() == OpRole::kVariable;
-    const bool on_path = request.loss >= 0 && request.on_gradient_path[i];
-    for (int o = 0; o < static_cast<int>(shapes_[i].size()); ++o) {
-      if (!variable) total += bytes(i, o);  // the value
-      if (!on_path) continue;
-      total += bytes(i, o);  // dL/d(output)
-      // As PlanBackward: each consumer of a fanned-out value gets its own
-      // gradient buffer.
-      const size_t uses = GradientUses(request, i, o).size();
-      if (uses >= 2) total += uses * bytes(i, o);
+  values_.assign(n, {});
+  kept_.assign(n, {});
+  grads_.assign(n, {});
+  edge_grads_.assign(n, {});
+  for (int i = 0; i < n; ++i) {
+    values_[i] = bind(layout.value_ids[i]);
+    grads_[i] = bind(layout.grad_ids[i]);
+    edge_grads_[i] = bind(layout.edge_ids[i]);
+    for (size_t o = 0; o < values_[i].size(); ++o) {
+      const int id = layout.value_ids[i][o];
+      if (id < 0) values_[i][o] = &variables[i];
+      kept_[i].push_back(!reuse_buffers_ || id < 0 ||
+                         layout.tensors[id].read_after_run() ||
+                         layout.tensors[id].fixed);
     }
   }
-  return total;
-}
-
-absl::Status Plan::AllocateValues(std::vector<Tensor>& variables) {
-  const int n = graph_.num_nodes();
-  values_.resize(n);
-  value_ptrs_.resize(n);
+  for (const std::vector<int>& parts : layout.sum_parts) {
+    std::vector<const Tensor*> bound;
+    for (int id : parts) bound.push_back(&tensors_[id]);
+    sum_parts_.push_back(std::move(bound));
+  }
   for (int i = 0; i < n; ++i) {
     const Node& node = graph_.node(i);
-    const int outputs = static_cast<int>(shapes_[i].size());
-    values_[i].resize(outputs);
-    value_ptrs_[i].resize(outputs);
-    for (int o = 0; o < outputs; ++o) {
-      if (node.op->role() == OpRole::kVariable) {
-        value_ptrs_[i][o] = &variables[i];
-      } else {
-        values_[i][o] = Tensor(node.output_dtypes[o], shapes_[i][o]);
-        value_ptrs_[i][o] = &values_[i][o];
-      }
-    }
-    if (outputs > 0 && node.op->role() == OpRole::kConstant) {
-      KernelContext ctx(&node.attrs, {}, {&values_[i][0]});
-      absl::Status s = node.op->forward()(ctx);
-      if (!s.ok()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(graph_.Describe(i), ": ", s.message()));
-      }
+    if (values_[i].empty() || node.op->role() != OpRole::kConstant) continue;
+    absl::Status s = node.op->forward()(
+        KernelContext(&node.attrs, {}, {values_[i].begin(), values_[i].end()}));
+    if (!s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(graph_.Describe(i), ": ", s.message()));
     }
   }
+  if (loss_ >= 0) {
+    // dL/dL = 1.
+    Tensor& seed = *grads_[loss_][0];
+    DispatchFloat(seed.dtype(), [&](auto zero) {
+      using T = decltype(zero);
+      seed.data<T>()[0] = T(1);
+    });
+  }
+  return absl::OkStatus();
+}
+
+void Plan::BuildPhases(const PlanLayout& layout) {
+  const int n = graph_.num_nodes();
   forward_contexts_.resize(n);
   gradient_contexts_.resize(n);
-  return absl::OkStatus();
-}
-
-void Plan::PlanForward(const PlanRequest& request) {
-  std::vector<int> step_of(graph_.num_nodes(), -1);
-  for (int i = 0; i < graph_.num_nodes(); ++i) {
-    const Node& node = graph_.node(i);
-    if (values_[i].empty() || node.op->role() != OpRole::kCompute) continue;
-    std::vector<const Tensor*> inputs;
+  for (int step = 0; step < static_cast<int>(layout.steps.size()); ++step) {
+    const PlanStep& s = layout.steps[step];
+    const Node& node = graph_.node(s.node);
+    const bool forward = layout.in_forward(step);
+    // Data first: the writers of what the step reads, in its phase (the
+    // earlier phase is done by then); then the earlier users of memory the
+    // step writes over.
     std::vector<int> depends_on;
-    for (const Endpoint& e : node.inputs) {
-      inputs.push_back(value_ptrs_[e.node][e.output]);
-      const int producer_step = step_of[e.node];
-      if (producer_step >= 0 && std::find(depends_on.begin(), depends_on.end(),
-                                          producer_step) == depends_on.end()) {
-        depends_on.push_back(producer_step);
+    for (int read : layout.reads[step]) {
+      const int writer = layout.tensors[read].writer;
+      if (writer != kBeforeRun && layout.in_forward(writer) == forward) {
+        AddUnique(depends_on, writer);
       }
     }
-    std::vector<Tensor*> outputs(value_ptrs_[i].begin(), value_ptrs_[i].end());
-    forward_contexts_[i] = std::make_unique<KernelContext>(
-        &node.attrs, std::move(inputs), std::move(outputs));
-    step_of[i] = forward_phase_.AddStep(depends_on);
-    forward_steps_.push_back({StepKind::kForward, i, 0, -1});
-  }
-}
-
-bool Plan::CarriesGradient(const PlanRequest& request, const Use& use) const {
-  return request.on_gradient_path[use.node] &&
-         graph_.node(use.node).op->inputs()[use.input].differentiable;
-}
-
-std::vector<Use> Plan::GradientUses(const PlanRequest& request, int node,
-                                    int output) const {
-  std::vector<Use> uses;
-  for (const Use& u : graph_.node(node).uses[output]) {
-    if (CarriesGradient(request, u)) uses.push_back(u);
-  }
-  return uses;
-}
-
-void Plan::PlanBackward(const PlanRequest& request) {
-  const int n = graph_.num_nodes();
-  const std::vector<bool>& on_path = request.on_gradient_path;
-
-  grads_.resize(n);
-  edge_grads_.resize(n);
-  for (int i = 0; i < n; ++i) {
-    if (!on_path[i]) continue;
-    for (size_t o = 0; o < shapes_[i].size(); ++o) {
-      grads_[i].emplace_back(graph_.node(i).output_dtypes[o], shapes_[i][o]);
+    for (int earlier : layout.reuse_deps[step]) AddUnique(depends_on, earlier);
+    if (!forward) {
+      for (int& d : depends_on) d -= layout.num_forward;
     }
-  }
-  // dL/dL = 1.
-  DispatchFloat(grads_[request.loss][0].dtype(), [&](auto zero) {
-    using T = decltype(zero);
-    grads_[request.loss][0].data<T>()[0] = T(1);
-  });
-
-  std::vector<int> gradient_step(n, -1);
-  std::vector<std::vector<int>> sum_step(n);
-  for (int i = n - 1; i >= 0; --i) {
-    if (!on_path[i]) continue;
-    const Node& node = graph_.node(i);
-    // Gradients of this node's outputs are complete once their consumers'
-    // gradient steps (and, for fan-out, the sum) have run.
-    std::vector<int> ready_after;
-    sum_step[i].assign(node.uses.size(), -1);
-    for (int o = 0; o < static_cast<int>(node.uses.size()); ++o) {
-      const std::vector<Use> uses = GradientUses(request, i, o);
-      std::vector<int> consumers;
-      for (const Use& u : uses) consumers.push_back(gradient_step[u.node]);
-      if (uses.size() >= 2) {
-        // Consumers come later in topological order, so their gradient
-        // buffers exist already.
-        std::vector<const Tensor*> parts;
-        for (const Use& u : uses)
-          parts.push_back(&edge_grads_[u.node][u.input]);
-        sum_parts_.push_back(std::move(parts));
-        sum_step[i][o] = backward_phase_.AddStep(consumers);
-        backward_steps_.push_back(
-            {StepKind::kSum, i, o, static_cast<int>(sum_parts_.size()) - 1});
-        ready_after.push_back(sum_step[i][o]);
-      } else if (uses.size() == 1) {
-        ready_after.push_back(consumers[0]);
+    std::sort(depends_on.begin(), depends_on.end());
+    if (forward) {
+      std::vector<const Tensor*> inputs;
+      for (const Endpoint& e : node.inputs) {
+        inputs.push_back(values_[e.node][e.output]);
       }
+      forward_contexts_[s.node] = std::make_unique<KernelContext>(
+          &node.attrs, std::move(inputs),
+          std::vector<Tensor*>(values_[s.node].begin(), values_[s.node].end()));
+      forward_phase_.AddStep(depends_on);
+      forward_steps_.push_back(s);
+      continue;
     }
-    if (node.op->role() != OpRole::kCompute) continue;
-
+    backward_phase_.AddStep(depends_on);
+    backward_steps_.push_back(s);
+    if (s.kind != PlanStepKind::kGradient) continue;
     std::vector<const Tensor*> inputs, outputs, output_grads;
     std::vector<Tensor*> input_grads;
     for (int k = 0; k < static_cast<int>(node.inputs.size()); ++k) {
       const Endpoint& e = node.inputs[k];
-      inputs.push_back(value_ptrs_[e.node][e.output]);
-      Tensor* target = nullptr;
-      if (on_path[e.node] && CarriesGradient(request, {i, k})) {
-        if (GradientUses(request, e.node, e.output).size() == 1) {
-          target = &grads_[e.node][e.output];
-        } else {
-          if (edge_grads_[i].empty()) edge_grads_[i].resize(node.inputs.size());
-          edge_grads_[i][k] =
-              Tensor(graph_.node(e.node).output_dtypes[e.output],
-                     shapes_[e.node][e.output]);
-          target = &edge_grads_[i][k];
-        }
+      inputs.push_back(values_[e.node][e.output]);
+      Tensor* target = edge_grads_[s.node][k];
+      if (target == nullptr && !grads_[e.node].empty() &&
+          node.op->inputs()[k].differentiable) {
+        target = grads_[e.node][e.output];
       }
       input_grads.push_back(target);
     }
-    for (size_t o = 0; o < node.uses.size(); ++o) {
-      outputs.push_back(value_ptrs_[i][o]);
-      output_grads.push_back(&grads_[i][o]);
+    for (size_t o = 0; o < values_[s.node].size(); ++o) {
+      outputs.push_back(values_[s.node][o]);
+      output_grads.push_back(grads_[s.node][o]);
     }
-    gradient_contexts_[i] = std::make_unique<GradientContext>(
+    gradient_contexts_[s.node] = std::make_unique<GradientContext>(
         &node.attrs, std::move(inputs), std::move(outputs),
         std::move(output_grads), std::move(input_grads));
-    gradient_step[i] = backward_phase_.AddStep(ready_after);
-    backward_steps_.push_back({StepKind::kGradient, i, 0, -1});
   }
 }
 
@@ -296,17 +275,42 @@ bool Plan::Serves(absl::Span<const std::pair<int, const Tensor*>> feeds) const {
   return true;
 }
 
-absl::Status Plan::RunStep(const StepInfo& step) {
+Tensor* Plan::feed_buffer(int node) {
+  return values_[node].empty() ? nullptr : values_[node][0];
+}
+
+const Tensor* Plan::value(Endpoint e) const {
+  if (e.node < 0 || e.node >= static_cast<int>(values_.size()) ||
+      e.output < 0 || e.output >= static_cast<int>(values_[e.node].size()) ||
+      !kept_[e.node][e.output]) {
+    return nullptr;
+  }
+  return values_[e.node][e.output];
+}
+
+Tensor* Plan::variable_gradient(int node) {
+  if (node < 0 || node >= static_cast<int>(grads_.size()) ||
+      grads_[node].empty()) {
+    return nullptr;
+  }
+  return grads_[node][0];
+}
+
+const Tensor* Plan::variable_gradient(int node) const {
+  return const_cast<Plan*>(this)->variable_gradient(node);
+}
+
+absl::Status Plan::RunStep(const PlanStep& step) {
   const OpDef& op = *graph_.node(step.node).op;
   absl::Status status;
   switch (step.kind) {
-    case StepKind::kForward:
+    case PlanStepKind::kForward:
       status = op.forward()(*forward_contexts_[step.node]);
       break;
-    case StepKind::kGradient:
+    case PlanStepKind::kGradient:
       status = op.gradient()(*gradient_contexts_[step.node]);
       break;
-    case StepKind::kSum:
+    case PlanStepKind::kSum:
       return SumGradients(step.node, step.output, step.parts);
   }
   if (status.ok()) return status;
@@ -314,13 +318,13 @@ absl::Status Plan::RunStep(const StepInfo& step) {
   return absl::Status(
       status.code(),
       absl::StrCat(graph_.Describe(step.node),
-                   step.kind == StepKind::kForward ? " forward: "
-                                                   : " gradient: ",
+                   step.kind == PlanStepKind::kForward ? " forward: "
+                                                       : " gradient: ",
                    status.message()));
 }
 
 absl::Status Plan::SumGradients(int node, int output, int parts_index) {
-  Tensor& total = grads_[node][output];
+  Tensor& total = *grads_[node][output];
   const std::vector<const Tensor*>& parts = sum_parts_[parts_index];
   const int num_parts = static_cast<int>(parts.size());
   DispatchFloat(total.dtype(), [&](auto zero) {
@@ -340,7 +344,7 @@ absl::Status Plan::SumGradients(int node, int output, int parts_index) {
   return absl::OkStatus();
 }
 
-absl::Status Plan::TimedStep(const StepInfo& step, StepTime& time) {
+absl::Status Plan::TimedStep(const PlanStep& step, StepTime& time) {
   const int64_t start = ProfileNowNs();
   absl::Status status = RunStep(step);
   time.ns += ProfileNowNs() - start;
@@ -380,7 +384,7 @@ void Plan::AddStepTimes(absl::Span<NodeProfile> nodes) const {
   }
   for (size_t s = 0; s < backward_steps_.size(); ++s) {
     NodeProfile& node = nodes[backward_steps_[s].node];
-    if (backward_steps_[s].kind == StepKind::kSum) {
+    if (backward_steps_[s].kind == PlanStepKind::kSum) {
       node.sum_ns += backward_times_[s].ns;
     } else {
       node.backward_ns += backward_times_[s].ns;
@@ -398,27 +402,29 @@ MemoryPlan Plan::Memory() const {
   const int n = graph_.num_nodes();
   MemoryPlan memory;
   memory.nodes.resize(n);
-  auto bytes = [](const std::vector<Tensor>& tensors) {
+  auto bytes = [](const std::vector<Tensor*>& tensors) {
     size_t total = 0;
-    for (const Tensor& t : tensors) total += t.num_bytes();
+    for (const Tensor* t : tensors) total += t == nullptr ? 0 : t->num_bytes();
     return total;
   };
   for (int i = 0; i < n; ++i) {
     NodeMemory& node = memory.nodes[i];
     node.name = graph_.node(i).name;
     node.op = graph_.node(i).op->name();
-    if (!value_ptrs_[i].empty()) node.output_shapes = shapes_[i];
-    node.value_bytes = bytes(values_[i]);
-    if (i < static_cast<int>(grads_.size())) {
-      node.gradient_bytes = bytes(grads_[i]);
+    if (values_[i].empty()) continue;
+    node.output_shapes = shapes_[i];
+    if (graph_.node(i).op->role() != OpRole::kVariable) {
+      node.value_bytes = bytes(values_[i]);
     }
+    node.gradient_bytes = bytes(grads_[i]);
   }
-  // A consumer's gradient buffer for a fanned-out value belongs to the
-  // value's producer: its sum step reads them.
-  for (size_t i = 0; i < edge_grads_.size(); ++i) {
+  // A consumer's part of a fanned-out gradient belongs to the value's
+  // producer: its sum step reads them.
+  for (int i = 0; i < n; ++i) {
     for (size_t k = 0; k < edge_grads_[i].size(); ++k) {
+      if (edge_grads_[i][k] == nullptr) continue;
       const int producer = graph_.node(i).inputs[k].node;
-      memory.nodes[producer].sum_bytes += edge_grads_[i][k].num_bytes();
+      memory.nodes[producer].sum_bytes += edge_grads_[i][k]->num_bytes();
     }
   }
   for (const NodeMemory& node : memory.nodes) {
@@ -426,17 +432,9 @@ MemoryPlan Plan::Memory() const {
     memory.gradient_bytes += node.gradient_bytes;
     memory.sum_bytes += node.sum_bytes;
   }
+  memory.arena_bytes = arena_bytes_;
+  memory.unshared_arena_bytes = unshared_bytes_;
   return memory;
-}
-
-size_t Plan::num_bytes() const {
-  size_t total = 0;
-  for (const auto* group : {&values_, &grads_, &edge_grads_}) {
-    for (const auto& tensors : *group) {
-      for (const Tensor& t : tensors) total += t.num_bytes();
-    }
-  }
-  return total;
 }
 
 }  // namespace nabla

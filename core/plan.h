@@ -1,9 +1,16 @@
 // Plan: a graph made executable for one set of placeholder shapes.
 //
-// Building a plan infers concrete shapes, allocates every buffer the steps
-// will touch (values, gradients, per-consumer gradient buffers where a value
-// fans out), evaluates constants, and lays out the forward and backward
-// phases. Running a plan allocates nothing.
+// Building a plan is the one place that decides everything a run needs:
+// the concrete shapes, which nodes lie on the gradient path
+// (core/gradient_path.h), the forward and backward steps (gradient kernels
+// in reverse order, and where a value feeds several consumers, one buffer
+// per consumer summed in a fixed order), the buffer layout and so the byte
+// count. Values whose lifetimes do not overlap share memory, and ops that
+// allow it (OpDef::InPlace, GradientInPlace) write over their input when
+// nothing reads it later; the steps that share a buffer are ordered so
+// that parallel runs stay correct. Running a plan allocates nothing, and
+// its results do not depend on the layout: they are bit-identical with and
+// without reuse, for any thread count.
 #ifndef NABLA_CORE_PLAN_H_
 #define NABLA_CORE_PLAN_H_
 
@@ -19,6 +26,7 @@
 #include "core/executor.h"
 #include "core/graph.h"
 #include "core/kernel_context.h"
+#include "core/plan_layout.h"
 #include "core/profile.h"
 #include "core/tensor.h"
 
@@ -28,15 +36,19 @@ namespace nabla {
 struct PlanRequest {
   // Placeholders that will be fed, with the shapes they will be fed with.
   std::vector<std::pair<int, Shape>> feeds;
-  // Nodes whose outputs are read after the forward phase.
+  // Nodes whose outputs are read after a run (fetches; for training the
+  // loss and what metrics read).
   std::vector<int> targets;
-  // For training: the scalar loss node, and per node whether it lies on a
-  // differentiable path from a trainable Variable to the loss. -1 / empty
-  // for a forward-only plan.
+  // For training: the scalar loss node and the trainable Variables, which
+  // get gradients. -1 / empty for a forward-only plan.
   int loss = -1;
-  std::vector<bool> on_gradient_path;
-  // Called with the bytes of the plan's buffers once the shapes are known,
-  // before any buffer is allocated; an error stops the build (the memory
+  std::vector<int> trainable;
+  // Let buffers whose lifetimes do not overlap share memory, and run ops in
+  // place. Off, every value and gradient keeps its own memory until the
+  // next run, for FindNonFinite().
+  bool reuse_buffers = true;
+  // Called with the bytes of the plan's arena once the layout is known,
+  // before anything is allocated; an error stops the build (the memory
   // limit). Null: no check.
   std::function<absl::Status(size_t plan_bytes)> check_memory;
 };
@@ -62,8 +74,9 @@ class Plan {
   // `variables` holds each Variable node's value by node index; the plan
   // binds to those tensors, which must outlive it and keep their shapes.
   // Errors: a fed shape that contradicts its placeholder, a shape that
-  // stays unknown, a shape function refusing the concrete shapes, or
-  // request.check_memory refusing the plan's bytes.
+  // stays unknown, a shape function refusing the concrete shapes, a loss
+  // that cannot be trained (GradientPath), or request.check_memory refusing
+  // the plan's bytes.
   static absl::StatusOr<std::unique_ptr<Plan>> Build(
       const Graph& graph, std::vector<Tensor>& variables,
       const PlanRequest& request);
@@ -71,25 +84,17 @@ class Plan {
   // True when this plan was built for feeds of exactly these shapes.
   bool Serves(absl::Span<const std::pair<int, const Tensor*>> feeds) const;
 
-  // The buffer a placeholder's feed is copied into; null when the plan does
-  // not need that placeholder.
-  Tensor* feed_buffer(int node) {
-    return values_[node].empty() ? nullptr : &values_[node][0];
-  }
-  const Tensor& value(Endpoint e) const { return *value_ptrs_[e.node][e.output]; }
-  // The same, or null when this plan does not compute `e`.
-  const Tensor* computed_value(Endpoint e) const {
-    if (e.node < 0 || e.node >= static_cast<int>(value_ptrs_.size()) ||
-        e.output < 0 ||
-        e.output >= static_cast<int>(value_ptrs_[e.node].size())) {
-      return nullptr;
-    }
-    return value_ptrs_[e.node][e.output];
-  }
-  // dL/d(output 0) of a Variable after RunBackward().
-  const Tensor& variable_gradient(int node) const { return grads_[node][0]; }
-  // The same, for clipping in place before the update.
-  Tensor& mutable_variable_gradient(int node) { return grads_[node][0]; }
+  // The buffer a placeholder's feed is copied into before a run; null when
+  // the plan does not need that placeholder.
+  Tensor* feed_buffer(int node);
+  // Output `e` after a run: a target's output, a Variable, or (without
+  // buffer reuse) any value the plan computes. Null otherwise.
+  const Tensor* value(Endpoint e) const;
+  // dL/d(output 0) of a trainable Variable after RunBackward(), which the
+  // caller may clip in place before the update; null for a Variable the
+  // loss does not depend on.
+  Tensor* variable_gradient(int node);
+  const Tensor* variable_gradient(int node) const;
 
   // With `timed`, each step's time on the thread that runs it is added to
   // the plan's step times; otherwise the steps run exactly as untimed.
@@ -100,7 +105,10 @@ class Plan {
   // variable, constant and computed) in graph order, which is the order of
   // the forward steps; then in what the backward steps wrote, in their
   // order. The same answer for any thread count. Allocates nothing.
+  // REQUIRES: built with reuse_buffers off (with reuse, later steps
+  // overwrite what earlier ones wrote).
   std::optional<NonFinite> FindNonFinite() const;
+  bool reuses_buffers() const { return reuse_buffers_; }
 
   // Adds the step times of the timed runs into `nodes` (indexed by node):
   // forward, gradient and sum kernels; each forward run counts as a call.
@@ -109,59 +117,57 @@ class Plan {
   void ResetStepTimes();
 
   // Every node's buffers in this plan (names, ops, shapes, value, gradient
-  // and sum bytes) and their totals. Variables and slots are the
-  // session's: left at zero.
+  // and sum bytes), their totals, and the arena with and without sharing.
+  // Variables and slots are the session's: left at zero.
   MemoryPlan Memory() const;
 
-  // Bytes held by the plan's own buffers (not variables).
-  size_t num_bytes() const;
+  // Bytes of the plan's arena: all its buffers, as laid out.
+  size_t num_bytes() const { return arena_bytes_; }
 
  private:
-  enum class StepKind { kForward, kGradient, kSum };
-  struct StepInfo {
-    StepKind kind;
-    int node;
-    int output;  // kSum: which output's gradients are summed
-    int parts;   // kSum: index into sum_parts_
-  };
-
-  Plan(const Graph& graph) : graph_(graph) {}
+  explicit Plan(const Graph& graph) : graph_(graph) {}
   // Every needed node's output shapes, without allocating buffers.
   absl::Status InferShapes(const PlanRequest& request,
                            std::vector<Tensor>& variables);
-  // What num_bytes() will be once the buffers are allocated.
-  size_t PlannedBytes(const PlanRequest& request) const;
-  // The value buffers (variables are bound, not copied); evaluates the
-  // constants.
-  absl::Status AllocateValues(std::vector<Tensor>& variables);
-  // Whether `use` carries gradient: both ends on the gradient path and the
-  // input differentiable.
-  bool CarriesGradient(const PlanRequest& request, const Use& use) const;
-  // The uses of `output` of `node` that carry gradient.
-  std::vector<Use> GradientUses(const PlanRequest& request, int node,
-                                int output) const;
-  void PlanForward(const PlanRequest& request);
-  void PlanBackward(const PlanRequest& request);
-  absl::Status RunStep(const StepInfo& step);
-  absl::Status TimedStep(const StepInfo& step, StepTime& time);
+  // Allocates the arena, binds every tensor to its place, evaluates the
+  // constants and seeds the gradients.
+  absl::Status Allocate(const PlanLayout& layout,
+                        std::vector<Tensor>& variables);
+  // Kernel contexts, and the phases' steps with their dependencies: on the
+  // data, and on the earlier users of memory a step reuses.
+  void BuildPhases(const PlanLayout& layout);
+  absl::Status RunStep(const PlanStep& step);
+  absl::Status TimedStep(const PlanStep& step, StepTime& time);
   absl::Status SumGradients(int node, int output, int parts_index);
 
   const Graph& graph_;
   std::vector<std::pair<int, Shape>> feed_shapes_;
   std::vector<std::vector<Shape>> shapes_;
-  std::vector<std::vector<Tensor>> values_;
-  std::vector<std::vector<Tensor*>> value_ptrs_;
-  // dL/d(output) per node and output, on the gradient path.
-  std::vector<std::vector<Tensor>> grads_;
-  // Per node and input: the buffer this consumer's gradient goes to when
-  // the producer's value has several consumers; summed in use order.
-  std::vector<std::vector<Tensor>> edge_grads_;
+  bool reuse_buffers_ = true;
+  int loss_ = -1;
+  // One allocation holds every tensor the plan owns.
+  struct ArenaDeleter {
+    void operator()(void* p) const;
+  };
+  std::unique_ptr<void, ArenaDeleter> arena_;
+  size_t arena_bytes_ = 0;
+  size_t unshared_bytes_ = 0;
+  // Views into the arena, by tensor id (PlanLayout::tensors).
+  std::vector<Tensor> tensors_;
+  // Per node and output: the value (a view, or the session's variable),
+  // and whether it is readable after a run; dL/d(output) on the gradient
+  // path (null elsewhere).
+  std::vector<std::vector<Tensor*>> values_;
+  std::vector<std::vector<bool>> kept_;
+  std::vector<std::vector<Tensor*>> grads_;
+  // Per node and input: this consumer's share of a fanned-out gradient.
+  std::vector<std::vector<Tensor*>> edge_grads_;
   // For each sum step, the per-consumer buffers it adds, in use order.
   std::vector<std::vector<const Tensor*>> sum_parts_;
   std::vector<std::unique_ptr<KernelContext>> forward_contexts_;
   std::vector<std::unique_ptr<GradientContext>> gradient_contexts_;
-  std::vector<StepInfo> forward_steps_;
-  std::vector<StepInfo> backward_steps_;
+  std::vector<PlanStep> forward_steps_;
+  std::vector<PlanStep> backward_steps_;
   // Per step of each phase, summed over timed runs; sized by Build() so
   // that timing allocates nothing.
   std::vector<StepTime> forward_times_;

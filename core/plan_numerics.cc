@@ -34,16 +34,16 @@ std::optional<NonFinite> Plan::FindNonFinite() const {
   std::optional<NonFinite> found;
   // Fed values and variables count too: a NaN fed in, or put in a variable
   // by an earlier update, is found where it enters, not at its first user.
-  for (int i = 0; i < static_cast<int>(value_ptrs_.size()); ++i) {
-    for (int o = 0; o < static_cast<int>(value_ptrs_[i].size()); ++o) {
-      if (Check(*value_ptrs_[i][o], NonFinite::Kind::kValue, i, o, found)) {
+  for (int i = 0; i < static_cast<int>(values_.size()); ++i) {
+    for (int o = 0; o < static_cast<int>(values_[i].size()); ++o) {
+      if (Check(*values_[i][o], NonFinite::Kind::kValue, i, o, found)) {
         return found;
       }
     }
   }
-  for (const StepInfo& step : backward_steps_) {
-    if (step.kind == StepKind::kSum) {
-      if (Check(grads_[step.node][step.output],
+  for (const PlanStep& step : backward_steps_) {
+    if (step.kind == PlanStepKind::kSum) {
+      if (Check(*grads_[step.node][step.output],
                 NonFinite::Kind::kSummedGradient, step.node, step.output,
                 found)) {
         return found;

@@ -82,20 +82,25 @@ struct NodeMemory {
 };
 
 // Every buffer of a training plan, and the session's variables and slots.
-// Buffers are not shared between values whose lifetimes do not overlap
-// (there is no liveness analysis yet), so the peak is the sum of them all.
+// Buffers whose lifetimes do not overlap share the plan's arena, and some
+// ops run in place, so the arena is smaller than the sum of its buffers.
 struct MemoryPlan {
   // Every node of the graph, in graph order.
   std::vector<NodeMemory> nodes;
-  // Sums over `nodes`.
+  // Sums over `nodes`: what the buffers would take without sharing.
   size_t value_bytes = 0;
   size_t gradient_bytes = 0;
   size_t sum_bytes = 0;
   size_t variable_bytes = 0;
   size_t slot_bytes = 0;
+  // The plan's arena as laid out (what it allocates), and as it would be
+  // if no buffers shared memory (each rounded up to the 64-byte boundary
+  // buffers start on).
+  size_t arena_bytes = 0;
+  size_t unshared_arena_bytes = 0;
 
-  // Bytes of the plan's own buffers: values, gradients and sum buffers.
-  size_t plan_bytes() const { return value_bytes + gradient_bytes + sum_bytes; }
+  // Bytes the plan allocates for its own buffers.
+  size_t plan_bytes() const { return arena_bytes; }
   // Bytes held while the plan runs.
   size_t peak_bytes() const {
     return plan_bytes() + variable_bytes + slot_bytes;

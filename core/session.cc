@@ -5,6 +5,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/gradient_path.h"
 #include "core/memory_limit.h"
 #include "core/parallel.h"
 #include "core/random.h"
@@ -19,6 +20,7 @@ Session::Session(std::shared_ptr<const Graph> graph,
       memory_limit_bytes_(options.memory_limit_bytes),
       check_numerics_(options.check_numerics),
       adapt_threads_(options.adapt_threads && options.threads > 1),
+      reuse_buffers_(options.reuse_buffers),
       thread_tuning_(options.thread_tuning) {}
 
 absl::StatusOr<std::unique_ptr<Session>> Session::Create(
@@ -96,72 +98,42 @@ absl::Status Session::SetVariable(int node, const Tensor& value) {
   return absl::OkStatus();
 }
 
-absl::Status Session::SetTraining(absl::string_view loss, UpdateRule rule) {
+absl::Status Session::SetTraining(absl::string_view loss, UpdateRule rule,
+                                 absl::Span<const Endpoint> keep) {
   NABLA_ASSIGN_OR_RETURN(const int loss_node, graph_->FindNode(loss));
-  const Node& node = graph_->node(loss_node);
-  if (node.output_shapes[0].rank() != 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the loss ", graph_->Describe(loss_node),
-        " must be a scalar, its shape is ", node.output_shapes[0].ToString()));
-  }
-  const int n = graph_->num_nodes();
-  std::vector<bool> from_variable(n, false), to_loss(n, false);
-  for (int v : trainable_nodes_) from_variable[v] = true;
-  for (int i = 0; i < n; ++i) {
-    const Node& consumer = graph_->node(i);
-    for (size_t k = 0; k < consumer.inputs.size(); ++k) {
-      if (consumer.op->inputs()[k].differentiable &&
-          from_variable[consumer.inputs[k].node]) {
-        from_variable[i] = true;
-      }
+  // The planner lays out the backward pass over the same path; asking now
+  // refuses a loss that cannot be trained before any plan is built.
+  NABLA_RETURN_IF_ERROR(
+      GradientPath(*graph_, loss_node, trainable_nodes_).status());
+  for (const Endpoint& e : keep) {
+    if (e.node < 0 || e.node >= graph_->num_nodes() || e.output < 0 ||
+        e.output >= static_cast<int>(graph_->node(e.node).output_shapes.size())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "SetTraining: no output ", e.output, " of node ", e.node, " to keep"));
     }
-  }
-  to_loss[loss_node] = true;
-  for (int i = loss_node; i >= 0; --i) {
-    if (!to_loss[i]) continue;
-    const Node& consumer = graph_->node(i);
-    for (size_t k = 0; k < consumer.inputs.size(); ++k) {
-      if (consumer.op->inputs()[k].differentiable) {
-        to_loss[consumer.inputs[k].node] = true;
-      }
-    }
-  }
-  std::vector<bool> on_path(n);
-  bool reaches_variable = false;
-  std::vector<std::string> no_gradient;
-  for (int i = 0; i < n; ++i) {
-    on_path[i] = from_variable[i] && to_loss[i];
-    const OpDef& op = *graph_->node(i).op;
-    if (!on_path[i]) continue;
-    if (op.role() == OpRole::kVariable) reaches_variable = true;
-    if (op.role() == OpRole::kCompute && !op.has_gradient()) {
-      no_gradient.push_back(graph_->Describe(i));
-    }
-  }
-  if (!reaches_variable) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the loss ", graph_->Describe(loss_node),
-        " does not depend on any trainable Variable: nothing to train"));
-  }
-  if (!no_gradient.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "cannot train: these nodes between a Variable and the loss have no "
-        "gradient:\n",
-        absl::StrJoin(no_gradient, "\n")));
   }
   const std::vector<std::string> slot_names = rule.optimizer().SlotNames();
   size_t trainable_bytes = 0;
   for (int v : trainable_nodes_) trainable_bytes += variables_[v].num_bytes();
   const size_t slot_bytes = slot_names.size() * trainable_bytes;
+  // The plans are dropped below, so the variables and the new slots are
+  // all the session will hold.
   NABLA_RETURN_IF_ERROR(CheckMemoryLimit(
-      VariableBytes() + slot_bytes, memory_limit_bytes_,
+      Held().variables + slot_bytes, memory_limit_bytes_,
       "the variables and the optimizer's slots need",
-      absl::StrCat(": variables ", VariableBytes(), " bytes, ",
+      absl::StrCat(": variables ", Held().variables, " bytes, ",
                    slot_names.size(), " slot(s) per trainable variable (",
                    absl::StrJoin(slot_names, ", "), ") ", slot_bytes,
                    " bytes")));
   loss_ = loss_node;
-  on_gradient_path_ = std::move(on_path);
+  training_targets_ = {loss_node};
+  for (const Endpoint& e : keep) {
+    if (std::find(training_targets_.begin(), training_targets_.end(),
+                  e.node) == training_targets_.end()) {
+      training_targets_.push_back(e.node);
+    }
+  }
+  std::sort(training_targets_.begin(), training_targets_.end());
   update_rule_ = std::make_unique<UpdateRule>(std::move(rule));
   // One update task per variable only when there is enough to update:
   // waking a worker costs more than updating the tutorial networks' few
@@ -172,20 +144,35 @@ absl::Status Session::SetTraining(absl::string_view loss, UpdateRule rule) {
       parameters < (1 << 14) ? std::max<int64_t>(1, trainable_nodes_.size())
                              : 1;
   clip_gradients_.reserve(trainable_nodes_.size());
-  slot_pointers_.assign(graph_->num_nodes(), {});
-  for (int v : variable_nodes_) slots_[v].clear();
-  for (int v : trainable_nodes_) {
-    for (size_t s = 0; s < slot_names.size(); ++s) {
-      slots_[v].emplace_back(variables_[v].dtype(), variables_[v].shape());
-    }
-    for (Tensor& slot : slots_[v]) slot_pointers_[v].push_back(&slot);
-  }
+  KeepSlots(slot_names);
   // Plans for training depend on the loss; drop any built before.
   plans_.clear();
   last_training_plan_ = nullptr;
   update_times_.assign(graph_->num_nodes(), StepTime());
   ResetProfile();
   return absl::OkStatus();
+}
+
+// Slots the new optimizer shares by name with the old one keep their
+// values (a run that changes its learning rate continues the same
+// optimizer state); the others start at zero.
+void Session::KeepSlots(const std::vector<std::string>& slot_names) {
+  slot_pointers_.assign(graph_->num_nodes(), {});
+  for (int v : trainable_nodes_) {
+    std::vector<Tensor> slots;
+    for (const std::string& name : slot_names) {
+      const auto old = std::find(slot_names_.begin(), slot_names_.end(), name);
+      if (old != slot_names_.end() &&
+          static_cast<size_t>(old - slot_names_.begin()) < slots_[v].size()) {
+        slots.push_back(std::move(slots_[v][old - slot_names_.begin()]));
+      } else {
+        slots.emplace_back(variables_[v].dtype(), variables_[v].shape());
+      }
+    }
+    slots_[v] = std::move(slots);
+    for (Tensor& slot : slots_[v]) slot_pointers_[v].push_back(&slot);
+  }
+  slot_names_ = slot_names;
 }
 
 absl::Status Session::ResolveFeeds(
@@ -220,6 +207,25 @@ absl::Status Session::ResolveFeeds(
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::unique_ptr<Plan>> Session::BuildPlan(
+    absl::Span<const std::pair<int, const Tensor*>> feeds,
+    const std::vector<int>& targets, bool training, bool reuse_buffers) {
+  PlanRequest request;
+  for (const auto& [node, tensor] : feeds) {
+    request.feeds.emplace_back(node, tensor->shape());
+  }
+  request.targets = targets;
+  if (training) {
+    request.loss = loss_;
+    request.trainable = trainable_nodes_;
+  }
+  request.reuse_buffers = reuse_buffers;
+  request.check_memory = [&](size_t plan_bytes) {
+    return CheckPlanMemory(plan_bytes, training, feeds);
+  };
+  return Plan::Build(*graph_, variables_, request);
+}
+
 absl::StatusOr<Session::CachedPlan*> Session::FindOrBuildPlan(
     absl::Span<const std::pair<int, const Tensor*>> feeds,
     const std::vector<int>& targets, bool training) {
@@ -229,37 +235,25 @@ absl::StatusOr<Session::CachedPlan*> Session::FindOrBuildPlan(
       return &cached;
     }
   }
-  PlanRequest request;
-  for (const auto& [node, tensor] : feeds) {
-    request.feeds.emplace_back(node, tensor->shape());
-  }
-  request.targets = targets;
-  if (training) {
-    request.loss = loss_;
-    request.on_gradient_path = on_gradient_path_;
-  }
-  request.check_memory = [&](size_t plan_bytes) {
-    return CheckPlanMemory(plan_bytes, training, feeds);
-  };
-  NABLA_ASSIGN_OR_RETURN(std::unique_ptr<Plan> plan,
-                         Plan::Build(*graph_, variables_, request));
+  // A scan for NaN reads every value and gradient after the step, so those
+  // plans keep them all.
+  NABLA_ASSIGN_OR_RETURN(
+      std::unique_ptr<Plan> plan,
+      BuildPlan(feeds, targets, training,
+                reuse_buffers_ && !(training && check_numerics_)));
   plans_.push_back({training, targets, std::move(plan),
                     ConcurrencyTuner(thread_tuning_)});
   return &plans_.back();
 }
 
-size_t Session::VariableBytes() const {
-  size_t total = 0;
-  for (int v : variable_nodes_) total += variables_[v].num_bytes();
-  return total;
-}
-
-size_t Session::SlotBytes() const {
-  size_t total = 0;
+Session::HeldBytes Session::Held() const {
+  HeldBytes held;
   for (int v : variable_nodes_) {
-    for (const Tensor& slot : slots_[v]) total += slot.num_bytes();
+    held.variables += variables_[v].num_bytes();
+    for (const Tensor& slot : slots_[v]) held.slots += slot.num_bytes();
   }
-  return total;
+  for (const CachedPlan& cached : plans_) held.plans += cached.plan->num_bytes();
+  return held;
 }
 
 absl::Status Session::CheckPlanMemory(
@@ -267,24 +261,20 @@ absl::Status Session::CheckPlanMemory(
     absl::Span<const std::pair<int, const Tensor*>> feeds) const {
   if (memory_limit_bytes_ == 0) return absl::OkStatus();
   // Cached plans stay allocated: they count against the limit too.
-  size_t other_plans = 0;
-  for (const CachedPlan& cached : plans_) {
-    other_plans += cached.plan->num_bytes();
-  }
-  const size_t variables = VariableBytes(), slots = SlotBytes();
+  const HeldBytes held = Held();
   std::vector<std::string> fed;
   for (const auto& [node, tensor] : feeds) {
     fed.push_back(
         absl::StrCat(graph_->node(node).name, tensor->shape().ToString()));
   }
   return CheckMemoryLimit(
-      plan_bytes + variables + slots + other_plans, memory_limit_bytes_,
+      plan_bytes + held.total(), memory_limit_bytes_,
       absl::StrCat("the ", training ? "training" : "forward", " plan",
                    fed.empty() ? "" : " for ", absl::StrJoin(fed, ", "),
                    " needs"),
       absl::StrCat(": its buffers ", plan_bytes, " bytes, variables ",
-                   variables, ", optimizer slots ", slots, ", other plans ",
-                   other_plans));
+                   held.variables, ", optimizer slots ", held.slots,
+                   ", other plans ", held.plans));
 }
 
 void Session::CopyFeeds(Plan& plan,
@@ -301,8 +291,8 @@ void Session::ApplyUpdates(Plan& plan) {
   if (clipping.value > 0 || clipping.norm > 0) {
     clip_gradients_.clear();  // keeps its capacity: no allocation
     for (int v : trainable_nodes_) {
-      if (on_gradient_path_[v]) {
-        clip_gradients_.push_back(&plan.mutable_variable_gradient(v));
+      if (Tensor* gradient = plan.variable_gradient(v)) {
+        clip_gradients_.push_back(gradient);
       }
     }
     update_rule_->ClipGradients(clip_gradients_);
@@ -315,10 +305,11 @@ void Session::ApplyUpdates(Plan& plan) {
                 for (int64_t i = begin; i < end; ++i) {
                   const int v = trainable_nodes_[i];
                   // A variable the loss does not use has no gradient.
-                  if (!on_gradient_path_[v]) continue;
+                  const Tensor* gradient = plan.variable_gradient(v);
+                  if (gradient == nullptr) continue;
                   const int64_t start = timed ? ProfileNowNs() : 0;
-                  optimizer.Apply(update, variables_[v],
-                                  plan.variable_gradient(v), slot_pointers_[v]);
+                  optimizer.Apply(update, variables_[v], *gradient,
+                                  slot_pointers_[v]);
                   if (timed) {
                     update_times_[v].ns += ProfileNowNs() - start;
                     ++update_times_[v].count;
@@ -329,16 +320,12 @@ void Session::ApplyUpdates(Plan& plan) {
 
 const Tensor* Session::last_value(int node, int output) const {
   if (last_training_plan_ == nullptr) return nullptr;
-  return last_training_plan_->computed_value({node, output});
+  return last_training_plan_->value({node, output});
 }
 
 const Tensor* Session::last_gradient(int node) const {
-  if (last_training_plan_ == nullptr || node < 0 ||
-      node >= static_cast<int>(on_gradient_path_.size()) ||
-      !on_gradient_path_[node]) {
-    return nullptr;
-  }
-  return &last_training_plan_->variable_gradient(node);
+  if (last_training_plan_ == nullptr) return nullptr;
+  return last_training_plan_->variable_gradient(node);
 }
 
 absl::StatusOr<double> Session::TrainStep(absl::Span<const Feed> feeds) {
@@ -347,9 +334,9 @@ absl::StatusOr<double> Session::TrainStep(absl::Span<const Feed> feeds) {
         "TrainStep before SetTraining: no loss or optimizer chosen");
   }
   NABLA_RETURN_IF_ERROR(ResolveFeeds(feeds, &resolved_feeds_));
-  loss_target_.assign(1, loss_);
-  NABLA_ASSIGN_OR_RETURN(CachedPlan * cached,
-                         FindOrBuildPlan(resolved_feeds_, loss_target_, true));
+  NABLA_ASSIGN_OR_RETURN(
+      CachedPlan * cached,
+      FindOrBuildPlan(resolved_feeds_, training_targets_, true));
   Plan* plan = cached->plan.get();
   CopyFeeds(*plan, resolved_feeds_);
   last_training_plan_ = plan;
@@ -365,7 +352,7 @@ absl::StatusOr<double> Session::TrainStep(absl::Span<const Feed> feeds) {
     if (!status.ok()) return;
     // Before the update, so that the variables the scan sees are the ones
     // this step used. Off, this costs one test of the loss.
-    const double loss = plan->value({loss_, 0}).ValueAt(0);
+    const double loss = plan->value({loss_, 0})->ValueAt(0);
     if (check_numerics_ || !std::isfinite(loss)) {
       status = ScanForNonFinite(*plan, loss);
       if (!status.ok()) return;
@@ -376,11 +363,13 @@ absl::StatusOr<double> Session::TrainStep(absl::Span<const Feed> feeds) {
     if (profiling_) ++phase_times_.steps;
   }, TunerFor(*cached));
   NABLA_RETURN_IF_ERROR(status);
-  return plan->value({loss_, 0}).ValueAt(0);
+  return plan->value({loss_, 0})->ValueAt(0);
 }
 
 absl::Status Session::ScanForNonFinite(const Plan& plan, double loss) {
-  const std::optional<NonFinite> found = plan.FindNonFinite();
+  const std::optional<NonFinite> found = plan.reuses_buffers()
+                                            ? RerunKeepingBuffers()
+                                            : plan.FindNonFinite();
   if (!found.has_value()) return absl::OkStatus();
   fault_ = NumericalFault{step_ + 1, loss, found->node,
                           found->kind != NonFinite::Kind::kValue,
@@ -388,6 +377,23 @@ absl::Status Session::ScanForNonFinite(const Plan& plan, double loss) {
   if (!check_numerics_) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrCat(
       "the first NaN or infinity at step ", fault_->step, ": ", fault_->where));
+}
+
+// Later steps of a plan that reuses memory wrote over what earlier ones
+// computed: the step runs again on a plan that keeps every buffer. The
+// variables have not changed, so it computes the same bits. It allocates,
+// but only on this rare path; if it cannot run, the fault stays unnamed.
+std::optional<NonFinite> Session::RerunKeepingBuffers() {
+  absl::StatusOr<std::unique_ptr<Plan>> keeping =
+      BuildPlan(resolved_feeds_, training_targets_, /*training=*/true,
+                /*reuse_buffers=*/false);
+  if (!keeping.ok()) return std::nullopt;
+  Plan& plan = **keeping;
+  CopyFeeds(plan, resolved_feeds_);
+  if (!plan.RunForward(executor_).ok() || !plan.RunBackward(executor_).ok()) {
+    return std::nullopt;
+  }
+  return plan.FindNonFinite();
 }
 
 std::string Session::DescribeNonFinite(const NonFinite& found) const {
@@ -459,7 +465,7 @@ absl::StatusOr<std::vector<Tensor>> Session::Run(
                   TunerFor(*cached));
   NABLA_RETURN_IF_ERROR(status);
   std::vector<Tensor> outputs;
-  for (const Endpoint& e : endpoints) outputs.push_back(plan->value(e));
+  for (const Endpoint& e : endpoints) outputs.push_back(*plan->value(e));
   return outputs;
 }
 

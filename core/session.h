@@ -52,6 +52,10 @@ struct SessionOptions {
   // Off, every step uses all threads.
   bool adapt_threads = true;
   ConcurrencyTunerOptions thread_tuning;
+  // Let a plan's buffers share memory where their lifetimes do not overlap,
+  // and run ops in place (core/plan.h). The results are the same bits
+  // either way. With check_numerics, training plans keep every buffer.
+  bool reuse_buffers = true;
 };
 
 // The first NaN or infinity of a training step, in the order of
@@ -84,13 +88,17 @@ class Session {
       std::shared_ptr<const Graph> graph, const SessionOptions& options);
 
   // Chooses the loss and the update rule (optimizer, schedule, clipping)
-  // for TrainStep(). Checked before any kernel runs: the loss node exists
-  // and is a scalar, it depends on a trainable Variable, and every node
-  // between a trainable Variable and the loss has a gradient kernel (all
-  // offenders are listed). Slots start at zero. ResourceExhausted, before
+  // for TrainStep(), and the outputs besides the loss that last_value()
+  // reads after a step (`keep`: what metrics measure). Checked before any
+  // kernel runs: the loss node exists and is a scalar, it depends on a
+  // trainable Variable, and every node between a trainable Variable and the
+  // loss has a gradient kernel (all offenders are listed;
+  // core/gradient_path.h). Slots the new optimizer names like the old one
+  // keep their values; new ones start at zero. ResourceExhausted, before
   // the slots are allocated, when variables and slots exceed the memory
   // limit.
-  absl::Status SetTraining(absl::string_view loss, UpdateRule rule);
+  absl::Status SetTraining(absl::string_view loss, UpdateRule rule,
+                           absl::Span<const Endpoint> keep = {});
 
   // Forward, backward and an update of every trainable variable. Returns the
   // loss before the update.
@@ -126,8 +134,9 @@ class Session {
   // update; null before the first step or for a variable the loss does not
   // depend on.
   const Tensor* last_gradient(int node) const;
-  // Output `output` of `node` as the last TrainStep() computed it; null
-  // when that step did not compute it (it is not upstream of the loss).
+  // Output `output` of `node` as the last TrainStep() computed it, for the
+  // loss, the Variables and what SetTraining() was asked to keep (and any
+  // value when the session does not reuse buffers); null otherwise.
   const Tensor* last_value(int node, int output = 0) const;
   // The first NaN or infinity of the last TrainStep(), when it looked for
   // one (see TrainStep()) and found it; null otherwise.
@@ -165,15 +174,27 @@ class Session {
   absl::Status CheckPlanMemory(
       size_t plan_bytes, bool training,
       absl::Span<const std::pair<int, const Tensor*>> feeds) const;
-  size_t VariableBytes() const;
-  size_t SlotBytes() const;
+  // What the session holds: its variables, slots and every cached plan's
+  // arena. Every memory check counts from it.
+  struct HeldBytes {
+    size_t variables = 0;
+    size_t slots = 0;
+    size_t plans = 0;
+    size_t total() const { return variables + slots + plans; }
+  };
+  HeldBytes Held() const;
+  void KeepSlots(const std::vector<std::string>& slot_names);
   // Scans `plan` after its backward run into fault_; with check_numerics,
   // a fault is an error.
   absl::Status ScanForNonFinite(const Plan& plan, double loss);
+  std::optional<NonFinite> RerunKeepingBuffers();
   std::string DescribeNonFinite(const NonFinite& found) const;
   // Resolves feeds to placeholder nodes and checks their dtypes.
   absl::Status ResolveFeeds(absl::Span<const Feed> feeds,
                             std::vector<std::pair<int, const Tensor*>>* out);
+  absl::StatusOr<std::unique_ptr<Plan>> BuildPlan(
+      absl::Span<const std::pair<int, const Tensor*>> feeds,
+      const std::vector<int>& targets, bool training, bool reuse_buffers);
   struct CachedPlan;
   absl::StatusOr<CachedPlan*> FindOrBuildPlan(
       absl::Span<const std::pair<int, const Tensor*>> feeds,
@@ -198,11 +219,14 @@ class Session {
   const size_t memory_limit_bytes_;
   const bool check_numerics_;
   const bool adapt_threads_;
+  const bool reuse_buffers_;
   const ConcurrencyTunerOptions thread_tuning_;
   std::optional<NumericalFault> fault_;
   // By node index; only Variable nodes have values and slots.
   std::vector<Tensor> variables_;
   std::vector<std::vector<Tensor>> slots_;
+  // The optimizer's SlotNames(), in slots_ order.
+  std::vector<std::string> slot_names_;
   // slots_ as the pointers Optimizer::Apply takes.
   std::vector<std::vector<Tensor*>> slot_pointers_;
   std::vector<int> variable_nodes_;
@@ -210,7 +234,8 @@ class Session {
   // Grain of the optimizer's update over variables; set by SetTraining().
   int64_t variables_per_update_task_ = 1;
   int loss_ = -1;
-  std::vector<bool> on_gradient_path_;
+  // What training plans keep after a step: the loss and SetTraining's keep.
+  std::vector<int> training_targets_;
   std::unique_ptr<UpdateRule> update_rule_;
   // Gradients of the trainable variables in the last plan, for clipping.
   std::vector<Tensor*> clip_gradients_;
@@ -219,7 +244,6 @@ class Session {
   const Plan* last_training_plan_ = nullptr;
   // Reused by TrainStep so that resolving feeds does not allocate.
   std::vector<std::pair<int, const Tensor*>> resolved_feeds_;
-  std::vector<int> loss_target_;
 
   // Profiling state; the step times of plan steps live in the plans.
   // Defined in core/session_profile.cc, apart from the phase laps in

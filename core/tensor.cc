@@ -51,7 +51,9 @@ std::string Shape::ToString() const {
                       "]");
 }
 
-void Tensor::FreeDeleter::operator()(void* p) const { std::free(p); }
+void tensor_internal::StorageDeleter::operator()(void* p) const {
+  if (owned) std::free(p);
+}
 
 Tensor::Tensor(DType dtype, const Shape& shape) {
   Reset(dtype, shape);
@@ -89,6 +91,17 @@ Tensor Tensor::FromValues(DType dtype, const Shape& shape,
   return t;
 }
 
+Tensor Tensor::View(DType dtype, const Shape& shape, void* data) {
+  assert(reinterpret_cast<uintptr_t>(data) % kAlignment == 0);
+  Tensor t;
+  t.dtype_ = dtype;
+  t.shape_ = shape;
+  t.num_elements_ = shape.num_elements();
+  t.capacity_bytes_ = t.num_bytes();
+  t.storage_ = std::unique_ptr<void, tensor_internal::StorageDeleter>(data, {/*owned=*/false});
+  return t;
+}
+
 void Tensor::Reset(DType dtype, const Shape& shape) {
   assert(shape.IsFullyDefined());
   dtype_ = dtype;
@@ -101,7 +114,7 @@ void Tensor::Reset(DType dtype, const Shape& shape) {
       kAlignment, (needed + kAlignment - 1) / kAlignment * kAlignment);
   void* p = std::aligned_alloc(kAlignment, rounded);
   if (p == nullptr) throw std::bad_alloc();
-  storage_.reset(p);
+  storage_ = std::unique_ptr<void, tensor_internal::StorageDeleter>(p, {/*owned=*/true});
   capacity_bytes_ = rounded;
 }
 

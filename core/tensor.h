@@ -1,8 +1,10 @@
 // Tensor: a dense, row-major, 64-byte aligned array of float32 or float64.
 //
-// A Tensor owns its storage. Reset() keeps the storage when the new size
-// fits, so buffers planned once are reused without allocating. Copying a
-// Tensor copies its elements. Not thread-safe for concurrent writes.
+// A Tensor owns its storage, or views memory someone else owns (the
+// planner's arena, Tensor::View). Reset() keeps the storage when the new
+// size fits, so buffers planned once are reused without allocating. Copying
+// a Tensor copies its elements into storage of its own. Not thread-safe for
+// concurrent writes.
 #ifndef NABLA_CORE_TENSOR_H_
 #define NABLA_CORE_TENSOR_H_
 
@@ -98,6 +100,14 @@ class Shape {
   absl::InlinedVector<int64_t, 4> dims_;
 };
 
+namespace tensor_internal {
+// Frees a tensor's own storage; leaves a view's memory to its owner.
+struct StorageDeleter {
+  bool owned = true;
+  void operator()(void* p) const;
+};
+}  // namespace tensor_internal
+
 class Tensor {
  public:
   static constexpr size_t kAlignment = 64;
@@ -115,6 +125,10 @@ class Tensor {
   // `dtype`. REQUIRES: values.size() == shape.num_elements().
   static Tensor FromValues(DType dtype, const Shape& shape,
                            absl::Span<const double> values);
+  // A tensor over `data`, which the caller owns and keeps alive while the
+  // view is used; its elements are left as they are. REQUIRES: `data` is
+  // kAlignment-aligned and holds num_elements() values of `dtype`.
+  static Tensor View(DType dtype, const Shape& shape, void* data);
 
   DType dtype() const { return dtype_; }
   const Shape& shape() const { return shape_; }
@@ -145,15 +159,12 @@ class Tensor {
   std::vector<double> ToDoubles() const;
 
  private:
-  struct FreeDeleter {
-    void operator()(void* p) const;
-  };
 
   DType dtype_ = DType::kFloat32;
   Shape shape_;
   int64_t num_elements_ = 0;
   size_t capacity_bytes_ = 0;
-  std::unique_ptr<void, FreeDeleter> storage_;
+  std::unique_ptr<void, tensor_internal::StorageDeleter> storage_;
 };
 
 }  // namespace nabla

@@ -30,6 +30,8 @@ NABLA_REGISTER_OP("Add")
     .ShapeFn(BinaryShape)
     .Forward(BinaryForward<AddFn>)
     .Gradient(BinaryGradient<AddFn>)
+    .GradientReads(ForwardValues::kNone)
+    .InPlace()
     .Doc("z = a + b, with broadcasting.");
 
 }  // namespace

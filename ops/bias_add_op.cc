@@ -86,6 +86,9 @@ NABLA_REGISTER_OP("BiasAdd")
     .ShapeFn(BiasAddShape)
     .Forward(BiasAddForward)
     .Gradient(BiasAddGradient)
+    .GradientReads(ForwardValues::kNone)
+    .InPlace()
+    .GradientInPlace()
     .Doc("value + bias along the last dimension.");
 
 }  // namespace

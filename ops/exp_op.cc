@@ -27,6 +27,9 @@ NABLA_REGISTER_OP("Exp")
     .ShapeFn(UnaryShape)
     .Forward(UnaryForward<ExpFn>)
     .Gradient(UnaryGradient<ExpFn>)
+    .GradientReads(ForwardValues::kOutputs)
+    .InPlace()
+    .GradientInPlace()
     .Doc("y = eˣ, elementwise.");
 
 }  // namespace

@@ -32,6 +32,7 @@ NABLA_REGISTER_OP("Identity")
     .ShapeFn(UnaryShape)
     .Forward(IdentityForward)
     .Gradient(IdentityGradient)
+    .GradientReads(ForwardValues::kNone)
     .Doc("y = x.");
 
 }  // namespace

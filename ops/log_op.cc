@@ -27,6 +27,8 @@ NABLA_REGISTER_OP("Log")
     .ShapeFn(UnaryShape)
     .Forward(UnaryForward<LogFn>)
     .Gradient(UnaryGradient<LogFn>)
+    .GradientReads(ForwardValues::kInputs)
+    .GradientInPlace()
     .Doc("y = ln x, elementwise.");
 
 }  // namespace

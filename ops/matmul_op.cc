@@ -109,6 +109,7 @@ NABLA_REGISTER_OP("MatMul")
     .ShapeFn(MatMulShape)
     .Forward(MatMulForward)
     .Gradient(MatMulGradient)
+    .GradientReads(ForwardValues::kInputs)
     .Doc("op(a) · op(b) for matrices; op transposes when asked.");
 
 }  // namespace

@@ -30,6 +30,8 @@ NABLA_REGISTER_OP("Mul")
     .ShapeFn(BinaryShape)
     .Forward(BinaryForward<MulFn>)
     .Gradient(BinaryGradient<MulFn>)
+    .GradientReads(ForwardValues::kInputs)
+    .InPlace()
     .Doc("z = a * b, with broadcasting.");
 
 }  // namespace

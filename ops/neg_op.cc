@@ -25,6 +25,9 @@ NABLA_REGISTER_OP("Neg")
     .ShapeFn(UnaryShape)
     .Forward(UnaryForward<NegFn>)
     .Gradient(UnaryGradient<NegFn>)
+    .GradientReads(ForwardValues::kNone)
+    .InPlace()
+    .GradientInPlace()
     .Doc("y = -x, elementwise.");
 
 }  // namespace

@@ -57,6 +57,7 @@ NABLA_REGISTER_OP("ReduceMean")
     .ShapeFn(ReductionShape)
     .Forward(ReduceMeanForward)
     .Gradient(ReduceMeanGradient)
+    .GradientReads(ForwardValues::kNone)
     .Doc("Mean over axes (all when empty).");
 
 }  // namespace

@@ -45,6 +45,7 @@ NABLA_REGISTER_OP("ReduceSum")
     .ShapeFn(ReductionShape)
     .Forward(ReduceSumForward)
     .Gradient(ReduceSumGradient)
+    .GradientReads(ForwardValues::kNone)
     .Doc("Sum over axes (all when empty).");
 
 }  // namespace

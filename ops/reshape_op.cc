@@ -87,6 +87,7 @@ NABLA_REGISTER_OP("Reshape")
     .ShapeFn(ReshapeShape)
     .Forward(ReshapeForward)
     .Gradient(ReshapeGradient)
+    .GradientReads(ForwardValues::kNone)
     .Doc("x's elements under a new shape; one dimension may be -1.");
 
 }  // namespace

@@ -27,6 +27,8 @@ NABLA_REGISTER_OP("Square")
     .ShapeFn(UnaryShape)
     .Forward(UnaryForward<SquareFn>)
     .Gradient(UnaryGradient<SquareFn>)
+    .GradientReads(ForwardValues::kInputs)
+    .GradientInPlace()
     .Doc("y = x², elementwise.");
 
 }  // namespace

@@ -30,6 +30,8 @@ NABLA_REGISTER_OP("Sub")
     .ShapeFn(BinaryShape)
     .Forward(BinaryForward<SubFn>)
     .Gradient(BinaryGradient<SubFn>)
+    .GradientReads(ForwardValues::kNone)
+    .InPlace()
     .Doc("z = a - b, with broadcasting.");
 
 }  // namespace

@@ -142,14 +142,16 @@ std::string FormatTimeReport(const Profile& profile, const MemoryPlan& memory) {
   }
   absl::StrAppend(
       &out,
-      "\nmemory of the training plan (no liveness sharing yet: every buffer "
-      "lives for the whole step)\n\n",
+      "\nmemory of the training plan (buffers whose lifetimes do not overlap "
+      "share memory; some ops run in place)\n\n",
       MemoryTable(memory), "\n",
       absl::StrFormat(
-          "plan buffers    %s (values %s, gradients %s, sum "
-          "buffers %s)\n",
-          HumanBytes(memory.plan_bytes()), HumanBytes(memory.value_bytes),
-          HumanBytes(memory.gradient_bytes), HumanBytes(memory.sum_bytes)),
+          "plan buffers    %s with reuse, %s without (values %s, gradients "
+          "%s, sum buffers %s)\n",
+          HumanBytes(memory.plan_bytes()),
+          HumanBytes(memory.unshared_arena_bytes),
+          HumanBytes(memory.value_bytes), HumanBytes(memory.gradient_bytes),
+          HumanBytes(memory.sum_bytes)),
       absl::StrFormat("session         %s (variables %s, optimizer slots %s)\n",
                       HumanBytes(memory.variable_bytes + memory.slot_bytes),
                       HumanBytes(memory.variable_bytes),

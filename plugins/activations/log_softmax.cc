@@ -53,6 +53,7 @@ NABLA_REGISTER_OP("LogSoftmax")
     .ShapeFn(SoftmaxShape)
     .Forward(RowwiseForward<LogSoftmaxKernels>)
     .Gradient(RowwiseGradient<LogSoftmaxKernels>)
+    .GradientReads(ForwardValues::kOutputs)
     .Doc("Log of the softmax along axis (default -1), via log-sum-exp.");
 
 }  // namespace

@@ -13,10 +13,11 @@ struct ReluFn {
     return x > 0 ? x : T{0};
   }
   // dy/dx = 1 for x > 0 and 0 for x < 0; at the kink x = 0 we take 0, as
-  // TensorFlow and PyTorch do.
+  // TensorFlow and PyTorch do. y > 0 exactly where x > 0, so the gradient
+  // reads y, and the forward pass may write y over x.
   template <typename T>
-  static T Derivative(T x, T) {
-    return x > 0 ? T{1} : T{0};
+  static T Derivative(T, T y) {
+    return y > 0 ? T{1} : T{0};
   }
 };
 
@@ -27,6 +28,9 @@ NABLA_REGISTER_OP("ReLU")
     .ShapeFn(UnaryShape)
     .Forward(UnaryForward<ReluFn>)
     .Gradient(UnaryGradient<ReluFn>)
+    .GradientReads(ForwardValues::kOutputs)
+    .InPlace()
+    .GradientInPlace()
     .Doc("Rectified linear unit max(x, 0), elementwise.");
 
 }  // namespace

@@ -32,6 +32,9 @@ NABLA_REGISTER_OP("Sigmoid")
     .ShapeFn(UnaryShape)
     .Forward(UnaryForward<SigmoidFn>)
     .Gradient(UnaryGradient<SigmoidFn>)
+    .GradientReads(ForwardValues::kOutputs)
+    .InPlace()
+    .GradientInPlace()
     .Doc("Logistic sigmoid 1 / (1 + e^-x), elementwise.");
 
 }  // namespace

@@ -51,6 +51,7 @@ NABLA_REGISTER_OP("Softmax")
     .ShapeFn(SoftmaxShape)
     .Forward(RowwiseForward<SoftmaxKernels>)
     .Gradient(RowwiseGradient<SoftmaxKernels>)
+    .GradientReads(ForwardValues::kOutputs)
     .Doc("Softmax e^x / sum(e^x) along axis (default -1, the last).");
 
 }  // namespace

@@ -28,6 +28,9 @@ NABLA_REGISTER_OP("Tanh")
     .ShapeFn(UnaryShape)
     .Forward(UnaryForward<TanhFn>)
     .Gradient(UnaryGradient<TanhFn>)
+    .GradientReads(ForwardValues::kOutputs)
+    .InPlace()
+    .GradientInPlace()
     .Doc("Hyperbolic tangent, elementwise.");
 
 }  // namespace

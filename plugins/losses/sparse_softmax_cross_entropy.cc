@@ -124,6 +124,7 @@ NABLA_REGISTER_OP("SparseSoftmaxCrossEntropy")
     .ShapeFn(SparseSoftmaxCrossEntropyShape)
     .Forward(SparseSoftmaxCrossEntropyForward)
     .Gradient(SparseSoftmaxCrossEntropyGradient)
+    .GradientReads(ForwardValues::kInputs)
     .Doc(
         "Cross-entropy -log_softmax(logits)[label] of logits [N, C] against "
         "integer class labels [N] (floats holding 0..C-1), computed stably; "

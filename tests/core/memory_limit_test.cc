@@ -57,13 +57,16 @@ constexpr char kModel[] = R"model(
   node { name: "loss" op: "ReduceSum" input: "s" }
 )model";
 
-// The bytes of the training plan for a batch of 4, by hand (4 bytes per
-// float32):
-//   values     x 4·2, z 4·3, s 4·3, loss 1        = 8+12+12+1 = 33 floats
-//   gradients  w 2·3, z 4·3, s 4·3, loss 1        = 6+12+12+1 = 31 floats
-//   sums       z is used twice: 2 buffers of 4·3  = 24 floats
-// 88 floats = 352 bytes; the variable w is 6 floats = 24 bytes more.
-constexpr size_t kPlanBytes = 352;
+// The bytes of the training plan for a batch of 4, by hand. Its buffers:
+//   values     x, z, s, loss
+//   gradients  w, z, s, loss
+//   sums       z is used twice: one part per use
+// ten buffers of at most 12 floats, each starting on a 64-byte boundary.
+// While Add's gradient writes z's two parts, six are alive (x, which
+// MatMul's gradient reads, loss, dL/dloss, dL/ds and both parts); the
+// others share their memory: 6 * 64 = 384 bytes (640 unshared). The
+// variable w is 6 floats = 24 bytes more.
+constexpr size_t kPlanBytes = 384;
 constexpr size_t kVariableBytes = 24;
 
 std::unique_ptr<Session> MakeSession(size_t limit) {
@@ -123,9 +126,9 @@ TEST(MemoryLimitTest, ATrainingPlanOverTheLimitIsRefused) {
   const Tensor x = Batch(4);
   const Feed feeds[] = {{"x", &x}};
   EXPECT_STATUS(session->TrainStep(feeds), absl::StatusCode::kResourceExhausted,
-                "out of memory: the training plan for x[4, 2] needs 376 "
-                "bytes, more than the memory limit of 375 bytes: its buffers "
-                "352 bytes, variables 24, optimizer slots 0, other plans 0");
+                "out of memory: the training plan for x[4, 2] needs 408 "
+                "bytes, more than the memory limit of 407 bytes: its buffers "
+                "384 bytes, variables 24, optimizer slots 0, other plans 0");
   EXPECT_EQ(session->step(), 0);
 }
 
@@ -149,25 +152,26 @@ TEST(MemoryLimitTest, PlansTheSessionKeepsCountAgainstTheLimit) {
   const Tensor x4 = Batch(4), x2 = Batch(2);
   const Feed feeds4[] = {{"x", &x4}}, feeds2[] = {{"x", &x2}};
   ASSERT_OK(session->TrainStep(feeds4).status());
-  // A batch of 2: values 4+6+6+1, gradients 6+6+6+1, sums 2·6 = 48 floats,
-  // 192 bytes, while the plan for 4 is still held.
+  // A batch of 2: the same ten buffers, each still within 64 bytes, the
+  // same six alive at once, while the plan for 4 is still held.
   EXPECT_STATUS(session->TrainStep(feeds2),
                 absl::StatusCode::kResourceExhausted,
-                "the training plan for x[2, 2] needs 568 bytes, more than the "
-                "memory limit of 376 bytes: its buffers 192 bytes, variables "
-                "24, optimizer slots 0, other plans 352");
+                "the training plan for x[2, 2] needs 792 bytes, more than the "
+                "memory limit of 408 bytes: its buffers 384 bytes, variables "
+                "24, optimizer slots 0, other plans 384");
 }
 
 TEST(MemoryLimitTest, AForwardPlanOverTheLimitIsRefused) {
-  // Fetching z needs x and z only: 8 + 12 floats = 80 bytes, and w.
-  auto session = MakeSession(80 + kVariableBytes - 1);
+  // Fetching z needs x and z only, both alive while MatMul runs: two
+  // 64-byte buffers, and w.
+  auto session = MakeSession(128 + kVariableBytes - 1);
   ASSERT_NE(session, nullptr);
   const Tensor x = Batch(4);
   const Feed feeds[] = {{"x", &x}};
   EXPECT_STATUS(session->Run(feeds, {"z"}),
                 absl::StatusCode::kResourceExhausted,
-                "the forward plan for x[4, 2] needs 104 bytes, more than the "
-                "memory limit of 103 bytes: its buffers 80 bytes");
+                "the forward plan for x[4, 2] needs 152 bytes, more than the "
+                "memory limit of 151 bytes: its buffers 128 bytes");
 }
 
 // Dense layers, a value used three times and class labels that carry no

@@ -237,10 +237,15 @@ TEST(MemoryPlanTest, BytesOfASmallGraphByHand) {
   EXPECT_EQ(memory.value_bytes, 48 + 32 + 12 + 48 + 32 + 32 + 4);
   EXPECT_EQ(memory.gradient_bytes, 24 + 32 + 32 + 4);
   EXPECT_EQ(memory.sum_bytes, 64);
-  EXPECT_EQ(memory.plan_bytes(), 208 + 92 + 64);
+  // 13 buffers (the values above but w's, the four gradients and y's two
+  // parts), each starting on a 64-byte boundary: 13 * 64 bytes unshared.
+  // Shared, the arena holds the most alive at once: 8, while Mul's
+  // gradient runs (c, dL/dloss, xn, y, loss, dL/dsq and y's two parts).
+  EXPECT_EQ(memory.unshared_arena_bytes, 13 * 64);
+  EXPECT_EQ(memory.plan_bytes(), 8 * 64);
   EXPECT_EQ(memory.variable_bytes, 24);
   EXPECT_EQ(memory.slot_bytes, 24);
-  EXPECT_EQ(memory.peak_bytes(), 364 + 24 + 24);
+  EXPECT_EQ(memory.peak_bytes(), 8 * 64 + 24 + 24);
   EXPECT_EQ(memory.nodes[kY].op, "MatMul");
 }
 
