@@ -24,8 +24,12 @@
 // registered only if all of it can be (no name is taken); otherwise nothing
 // from the library is.
 //
-// Plugins must not use the NABLA_REGISTER_* macros: those register when the
-// library is opened, before the handshake.
+// A plugin library does not use the NABLA_REGISTER_* macros, which register
+// when the library is opened, before the handshake; unless all of it is
+// compiled with -DNABLA_PLUGIN_BUILD and without NABLA_PLUGIN, together with
+// core/plugin_library.cc, which defines the entry point: then the macros
+// declare through it (core/plugin_build.h). That is how the built-in
+// activations and losses also build as plugins.
 #ifndef NABLA_CORE_PLUGIN_API_H_
 #define NABLA_CORE_PLUGIN_API_H_
 
