@@ -58,6 +58,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -128,7 +129,9 @@ namespace internal {
 
 template <typename T>
 constexpr DType DTypeOf() {
-  return sizeof(T) == sizeof(double) ? DType::kFloat64 : DType::kFloat32;
+  static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>,
+                "tensors hold float or double");
+  return std::is_same_v<T, double> ? DType::kFloat64 : DType::kFloat32;
 }
 
 inline const char* DTypeName(DType dtype) {

@@ -246,9 +246,13 @@ TEST(CPluginLoaderTest, TakenNameIsRefused) {
                 "op 'Sigmoid' is already registered (built in)");
 }
 
+// It declared its ops before it returned the error: none may register.
 TEST(CPluginLoaderTest, ErrorFromRegisterOpsIsRefused) {
   ExpectRefused("c_register_error", absl::StatusCode::kInvalidArgument,
                 "its registration failed: no license for these ops");
+  for (const auto& entry : OpRegistry::Global().Entries()) {
+    EXPECT_NE(entry.origin, Fixture("c_register_error")) << entry.def->name();
+  }
 }
 
 TEST(CPluginLoaderTest, NullInfoIsRefused) {
