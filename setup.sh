@@ -17,6 +17,8 @@ PACKAGES=(
   # sanitizer runtimes, which clang only recommends. g++'s sanitizer
   # runtimes come with g++.
   clang libclang-rt-14-dev
+  # The C-ABI plugin test builds a plugin with clang++ against libc++.
+  libc++-dev libc++abi-dev
 )
 
 exec "$(dirname "$0")/tools/install_packages.sh" setup "${PACKAGES[@]}"

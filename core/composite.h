@@ -37,6 +37,7 @@
 #include "absl/strings/string_view.h"
 #include "core/attr_declarer.h"
 #include "core/attrs.h"
+#include "core/plugin_build.h"
 #include "core/registry.h"
 #include "core/tensor.h"
 #include "proto/graph.pb.h"
@@ -145,9 +146,10 @@ class CompositeRegistrar {
   NABLA_REGISTER_COMPOSITE_IMPL_(__COUNTER__, name)
 #define NABLA_REGISTER_COMPOSITE_IMPL_(counter, name) \
   NABLA_REGISTER_COMPOSITE_IMPL2_(counter, name)
-#define NABLA_REGISTER_COMPOSITE_IMPL2_(counter, name)      \
-  [[maybe_unused]] static const ::nabla::CompositeRegistrar \
-      nabla_composite_registrar_##counter = ::nabla::CompositeDef(name)
+#define NABLA_REGISTER_COMPOSITE_IMPL2_(counter, name)                   \
+  [[maybe_unused]] static const NABLA_STATIC_REGISTRAR_(                 \
+      ::nabla::CompositeRegistrar) nabla_composite_registrar_##counter = \
+      ::nabla::CompositeDef(name)
 
 }  // namespace nabla
 

@@ -20,6 +20,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/factory_registry.h"
+#include "core/plugin_build.h"
 #include "core/tensor.h"
 
 namespace nabla {
@@ -64,9 +65,10 @@ class DataSourceRegistrar {
   NABLA_REGISTER_DATA_SOURCE_IMPL_(__COUNTER__, name)
 #define NABLA_REGISTER_DATA_SOURCE_IMPL_(counter, name) \
   NABLA_REGISTER_DATA_SOURCE_IMPL2_(counter, name)
-#define NABLA_REGISTER_DATA_SOURCE_IMPL2_(counter, name)     \
-  [[maybe_unused]] static const ::nabla::DataSourceRegistrar \
-      nabla_data_source_registrar_##counter = ::nabla::DataSourceDef(name)
+#define NABLA_REGISTER_DATA_SOURCE_IMPL2_(counter, name)                    \
+  [[maybe_unused]] static const NABLA_STATIC_REGISTRAR_(                    \
+      ::nabla::DataSourceRegistrar) nabla_data_source_registrar_##counter = \
+      ::nabla::DataSourceDef(name)
 
 }  // namespace nabla
 

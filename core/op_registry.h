@@ -27,6 +27,7 @@
 #include "core/attr_declarer.h"
 #include "core/attrs.h"
 #include "core/kernel_context.h"
+#include "core/plugin_build.h"
 #include "core/registry.h"
 
 namespace nabla {
@@ -166,9 +167,7 @@ class OpRegistry {
   std::string OriginOf(absl::string_view name) const {
     return ops_.OriginOf(name);
   }
-  std::vector<Registry<OpDef>::Entry> Entries() const {
-    return ops_.Entries();
-  }
+  std::vector<Registry<OpDef>::Entry> Entries() const { return ops_.Entries(); }
 
  private:
   Registry<OpDef> ops_{"op"};
@@ -181,12 +180,11 @@ class OpRegistrar {
   OpRegistrar(const OpDef& def);  // NOLINT: built from the macro's chain.
 };
 
-#define NABLA_REGISTER_OP(name) \
-  NABLA_REGISTER_OP_IMPL_(__COUNTER__, name)
+#define NABLA_REGISTER_OP(name) NABLA_REGISTER_OP_IMPL_(__COUNTER__, name)
 #define NABLA_REGISTER_OP_IMPL_(counter, name) \
   NABLA_REGISTER_OP_IMPL2_(counter, name)
-#define NABLA_REGISTER_OP_IMPL2_(counter, name)                         \
-  [[maybe_unused]] static const ::nabla::OpRegistrar                    \
+#define NABLA_REGISTER_OP_IMPL2_(counter, name)                               \
+  [[maybe_unused]] static const NABLA_STATIC_REGISTRAR_(::nabla::OpRegistrar) \
       nabla_op_registrar_##counter = ::nabla::OpDef(name)
 
 }  // namespace nabla

@@ -24,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "core/factory_registry.h"
+#include "core/plugin_build.h"
 #include "core/tensor.h"
 #include "proto/model.pb.h"
 
@@ -84,9 +85,10 @@ class OptimizerRegistrar {
   NABLA_REGISTER_OPTIMIZER_IMPL_(__COUNTER__, name)
 #define NABLA_REGISTER_OPTIMIZER_IMPL_(counter, name) \
   NABLA_REGISTER_OPTIMIZER_IMPL2_(counter, name)
-#define NABLA_REGISTER_OPTIMIZER_IMPL2_(counter, name)      \
-  [[maybe_unused]] static const ::nabla::OptimizerRegistrar \
-      nabla_optimizer_registrar_##counter = ::nabla::OptimizerDef(name)
+#define NABLA_REGISTER_OPTIMIZER_IMPL2_(counter, name)                   \
+  [[maybe_unused]] static const NABLA_STATIC_REGISTRAR_(                 \
+      ::nabla::OptimizerRegistrar) nabla_optimizer_registrar_##counter = \
+      ::nabla::OptimizerDef(name)
 
 }  // namespace nabla
 

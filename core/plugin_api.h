@@ -24,8 +24,17 @@
 // registered only if all of it can be (no name is taken); otherwise nothing
 // from the library is.
 //
-// Plugins must not use the NABLA_REGISTER_* macros: those register when the
-// library is opened, before the handshake.
+// A plugin library does not use the NABLA_REGISTER_* macros, which register
+// when the library is opened, before the handshake; unless all of it is
+// compiled with -DNABLA_PLUGIN_BUILD and without NABLA_PLUGIN, together with
+// core/plugin_library.cc, which defines the entry point: then the macros
+// declare through it (core/plugin_build.h). That is how the built-in
+// activations and losses also build as plugins.
+//
+// This API exchanges C++ objects, so a plugin must be built with the same
+// compiler, standard library, protobuf and Abseil as nabla (the ABI string
+// says which). Ops that must load into any nabla use the C ABI instead:
+// core/c_api/nabla_op_plugin.h.
 #ifndef NABLA_CORE_PLUGIN_API_H_
 #define NABLA_CORE_PLUGIN_API_H_
 

@@ -13,6 +13,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "core/c_api/nabla_op_plugin.h"
+#include "core/c_plugin_host.h"
 #include "core/composite.h"
 #include "core/plugin_api.h"
 #include "core/registry.h"
@@ -85,8 +87,8 @@ absl::Status CheckDeclarations(PluginRegistrar& registrar) {
   // Graphs resolve an op name before a layer name: an op may not hide one.
   NABLA_RETURN_IF_ERROR(
       CheckNames(registrar.ops(), CompositeRegistry::Global(), "layer"));
-  NABLA_RETURN_IF_ERROR(CheckNames(registrar.composites(),
-                                   CompositeRegistry::Global(), "layer"));
+  NABLA_RETURN_IF_ERROR(
+      CheckNames(registrar.composites(), CompositeRegistry::Global(), "layer"));
   for (const CompositeDef& layer : registrar.composites()) {
     for (const OpDef& op : registrar.ops()) {
       if (op.name() == layer.name()) {
@@ -169,6 +171,27 @@ absl::Status CheckHandshake(const NablaPluginInfo& info) {
   return absl::OkStatus();
 }
 
+// The C++ API's handshake and registration (core/plugin_api.h).
+absl::Status RegisterCppPlugin(void* entry, PluginRegistrar& registrar) {
+  const NablaPluginInfo* info = reinterpret_cast<NablaPluginEntryFn>(entry)();
+  if (info == nullptr) {
+    return absl::InvalidArgumentError(
+        "its entry point " NABLA_PLUGIN_ENTRY_POINT "() returned null");
+  }
+  NABLA_RETURN_IF_ERROR(CheckHandshake(*info));
+  return RunRegistration(*info, registrar);
+}
+
+// The C ABI's (core/c_api/nabla_op_plugin.h).
+absl::Status RegisterCAbiPlugin(void* entry, PluginRegistrar& registrar) {
+  const NablaCPluginInfo* info = reinterpret_cast<NablaCPluginEntryFn>(entry)();
+  if (info == nullptr) {
+    return absl::InvalidArgumentError(
+        "its entry point " NABLA_C_PLUGIN_ENTRY_POINT "() returned null");
+  }
+  return RegisterCPlugin(info, registrar);
+}
+
 absl::Status LoadLibrary(const std::string& path, const std::string& real_path)
     ABSL_EXCLUSIVE_LOCKS_REQUIRED(Loaded().mu) {
   dlerror();  // clear any earlier error
@@ -186,24 +209,28 @@ absl::Status LoadLibrary(const std::string& path, const std::string& real_path)
         " with NABLA_REGISTER_* when it is opened, before its handshake; a "
         "plugin registers through NABLA_PLUGIN (see docs/plugins.md)"));
   }
-  void* entry = dlsym(library.get(), NABLA_PLUGIN_ENTRY_POINT);
-  if (entry == nullptr) {
+  void* cpp_entry = dlsym(library.get(), NABLA_PLUGIN_ENTRY_POINT);
+  void* c_entry = dlsym(library.get(), NABLA_C_PLUGIN_ENTRY_POINT);
+  if (cpp_entry == nullptr && c_entry == nullptr) {
     return absl::InvalidArgumentError(
         "it has no entry point " NABLA_PLUGIN_ENTRY_POINT
-        "(): it is not a nabla plugin (declare one with NABLA_PLUGIN, see "
-        "docs/plugins.md)");
+        "() or " NABLA_C_PLUGIN_ENTRY_POINT
+        "(): it is not a nabla plugin (declare one with NABLA_PLUGIN or "
+        "NABLA_C_PLUGIN, see docs/plugins.md)");
   }
-  const NablaPluginInfo* info = reinterpret_cast<NablaPluginEntryFn>(entry)();
-  if (info == nullptr) {
+  if (cpp_entry != nullptr && c_entry != nullptr) {
     return absl::InvalidArgumentError(
-        "its entry point " NABLA_PLUGIN_ENTRY_POINT "() returned null");
+        "it has both entry points, " NABLA_PLUGIN_ENTRY_POINT
+        "() and " NABLA_C_PLUGIN_ENTRY_POINT
+        "(): a plugin uses the C++ API or the C ABI, not both");
   }
-  NABLA_RETURN_IF_ERROR(CheckHandshake(*info));
   {
     // The declarations hold the plugin's code: they must be gone before the
     // library is closed on failure.
     PluginRegistrar registrar;
-    NABLA_RETURN_IF_ERROR(RunRegistration(*info, registrar));
+    NABLA_RETURN_IF_ERROR(cpp_entry != nullptr
+                              ? RegisterCppPlugin(cpp_entry, registrar)
+                              : RegisterCAbiPlugin(c_entry, registrar));
     NABLA_RETURN_IF_ERROR(CheckDeclarations(registrar));
     absl::Status registered = RegisterDeclarations(registrar, path);
     if (!registered.ok()) {

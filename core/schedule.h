@@ -15,6 +15,7 @@
 #include <memory>
 
 #include "core/factory_registry.h"
+#include "core/plugin_build.h"
 
 namespace nabla {
 
@@ -44,9 +45,10 @@ class ScheduleRegistrar {
   NABLA_REGISTER_SCHEDULE_IMPL_(__COUNTER__, name)
 #define NABLA_REGISTER_SCHEDULE_IMPL_(counter, name) \
   NABLA_REGISTER_SCHEDULE_IMPL2_(counter, name)
-#define NABLA_REGISTER_SCHEDULE_IMPL2_(counter, name)      \
-  [[maybe_unused]] static const ::nabla::ScheduleRegistrar \
-      nabla_schedule_registrar_##counter = ::nabla::ScheduleDef(name)
+#define NABLA_REGISTER_SCHEDULE_IMPL2_(counter, name)                  \
+  [[maybe_unused]] static const NABLA_STATIC_REGISTRAR_(               \
+      ::nabla::ScheduleRegistrar) nabla_schedule_registrar_##counter = \
+      ::nabla::ScheduleDef(name)
 
 }  // namespace nabla
 

@@ -2,14 +2,22 @@
 //
 // Every function returns InvalidArgument with the offending shapes or
 // dtypes in the message; the caller (graph validation) adds the node and op.
+//
+// Part of the plugin SDK (core:plugin_sdk) and header-only, so that a plugin
+// library compiles in what it uses instead of needing the loading nabla to
+// have linked it.
 #ifndef NABLA_OPS_SHAPE_UTIL_H_
 #define NABLA_OPS_SHAPE_UTIL_H_
 
 #include <array>
 #include <cstdint>
 #include <initializer_list>
+#include <string>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "core/kernel_context.h"
 #include "core/tensor.h"
@@ -23,16 +31,41 @@ inline constexpr int kMaxRank = 8;
 using DimArray = std::array<int64_t, kMaxRank>;
 
 // OK when `shape` (named `what` in the message) has rank <= kMaxRank.
-absl::Status CheckMaxRank(const Shape& shape, absl::string_view what);
+inline absl::Status CheckMaxRank(const Shape& shape, absl::string_view what) {
+  if (shape.rank() <= kMaxRank) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(what, " is ", shape.ToString(), " of rank ", shape.rank(),
+                   "; ops support rank <= ", kMaxRank));
+}
 
 // OK when inputs `first`..`first + names.size() - 1` of `ctx` share one
 // dtype; the message names each input: "a is float32, b is float64".
-absl::Status CheckSameDType(const ShapeContext& ctx,
-                            std::initializer_list<absl::string_view> names,
-                            int first = 0);
+inline absl::Status CheckSameDType(
+    const ShapeContext& ctx, std::initializer_list<absl::string_view> names,
+    int first = 0) {
+  bool same = true;
+  for (int i = 1; i < static_cast<int>(names.size()); ++i) {
+    same = same && ctx.input_dtype(first + i) == ctx.input_dtype(first);
+  }
+  if (same) return absl::OkStatus();
+  std::vector<std::string> parts;
+  int i = first;
+  for (absl::string_view name : names) {
+    parts.push_back(
+        absl::StrCat(name, " is ", DTypeName(ctx.input_dtype(i++))));
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "inputs must have the same dtype: ", absl::StrJoin(parts, ", ")));
+}
 
 // Row-major strides of `shape` into `strides` (the first rank() entries).
-void RowMajorStrides(const Shape& shape, DimArray* strides);
+inline void RowMajorStrides(const Shape& shape, DimArray* strides) {
+  int64_t stride = 1;
+  for (int i = shape.rank() - 1; i >= 0; --i) {
+    (*strides)[i] = stride;
+    stride *= shape.dim(i);
+  }
+}
 
 }  // namespace nabla
 

@@ -31,28 +31,44 @@
 //     NABLA_RETURN_IF_ERROR(CheckFiniteAttr(ctx.attrs(), "alpha"));
 //     return UnaryShape(ctx);
 //   }
+//
+// Part of the plugin SDK, and header-only like shape_util.h: the activation
+// plugins are built on it.
 #ifndef NABLA_OPS_UNARY_OP_H_
 #define NABLA_OPS_UNARY_OP_H_
 
+#include <cmath>
 #include <type_traits>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "core/attrs.h"
 #include "core/kernel_context.h"
 #include "core/parallel.h"
+#include "core/status_macros.h"
 #include "core/tensor.h"
+#include "ops/shape_util.h"
 
 namespace nabla {
 
 // y has the dtype and shape of x (rank <= kMaxRank).
-absl::Status UnaryShape(ShapeContext& ctx);
+inline absl::Status UnaryShape(ShapeContext& ctx) {
+  NABLA_RETURN_IF_ERROR(CheckMaxRank(ctx.input_shape(0), "x"));
+  ctx.SetOutput(0, ctx.input_dtype(0), ctx.input_shape(0));
+  return absl::OkStatus();
+}
 
 // OK when the float attribute `name` is finite; otherwise InvalidArgument
 // naming the attribute and its value. For shape functions of ops whose
 // functor reads a float attribute.
-absl::Status CheckFiniteAttr(const ResolvedAttrs& attrs,
-                             absl::string_view name);
+inline absl::Status CheckFiniteAttr(const ResolvedAttrs& attrs,
+                                    absl::string_view name) {
+  const double value = attrs.GetFloat(name);
+  if (std::isfinite(value)) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "attribute '", name, "' must be a finite number, got ", value));
+}
 
 // The functor of a kernel call: built from the attributes when Fn has such a
 // constructor, default-constructed otherwise.

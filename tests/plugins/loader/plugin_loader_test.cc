@@ -305,8 +305,9 @@ TEST(PluginLoaderTest, LibraryWithoutEntryPoint) {
   const std::string path = Fixture("no_entry");
   EXPECT_STATUS(LoadPlugin(path), absl::StatusCode::kInvalidArgument,
                 absl::StrCat("plugin ", path,
-                             ": it has no entry point nabla_plugin_entry(): it "
-                             "is not a nabla plugin"));
+                             ": it has no entry point nabla_plugin_entry() or "
+                             "nabla_c_plugin_entry(): it is not a nabla "
+                             "plugin"));
 }
 
 TEST(PluginLoaderTest, OtherApiVersionIsRefusedWithBothVersions) {
