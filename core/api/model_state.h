@@ -1,5 +1,5 @@
-// What a public nabla::Model holds, private to core/api: the parsed model,
-// its session, its data and the replicas that serve concurrent
+// What a public nabla::Model holds, private to core/api: the run of its
+// model file (core/run/model_run.h) and the replicas that serve concurrent
 // predictions. Split out so that training (model.cc) and inference
 // (model_inference.cc) live in files of their own.
 #ifndef NABLA_CORE_API_MODEL_STATE_H_
@@ -8,39 +8,19 @@
 #include <cstdint>
 #include <memory>
 #include <new>
-#include <optional>
-#include <string>
-#include <vector>
 
 #include "absl/status/statusor.h"
 #include "core/api/replica_pool.h"
-#include "core/graph.h"
-#include "core/model_data.h"
-#include "core/model_parser.h"
-#include "core/session.h"
-#include "core/trainer.h"
+#include "core/run/model_run.h"
 #include "nabla/model.h"
-#include "tools/evaluation.h"
 
 namespace nabla {
 
 namespace internal {
 
 struct ModelState {
-  ParsedModel parsed;
   ModelOptions options;
-  std::shared_ptr<const Graph> graph;
-  std::unique_ptr<Session> session;
-  // Set when the model has a training section.
-  std::optional<MetricTargets> targets;
-  // The learning rate the session trains with now, when a run changed it.
-  std::optional<double> learning_rate;
-  TrainingSettings settings;
-  TrainingPosition position;
-  bool data_loaded = false;
-  // The splits when loaded; the normaliser in any case.
-  ModelData data;
-  std::vector<std::string> class_names;
+  std::unique_ptr<ModelRun> run;
   // Changes whenever the variables do, so replicas know to copy them.
   uint64_t version = 1;
   std::unique_ptr<ReplicaPool> replicas;
@@ -60,6 +40,10 @@ auto ReportingOutOfMemory(Fn fn) -> decltype(fn()) {
         "machine has");
   }
 }
+
+// Why `what` cannot use the model's data when it was loaded without it.
+absl::Status CheckDataLoaded(const internal::ModelState& state,
+                             absl::string_view what);
 
 }  // namespace nabla
 

@@ -34,13 +34,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "core/graph.h"
-#include "core/model_data.h"
 #include "core/model_parser.h"
+#include "core/run/model_run.h"
 #include "core/session.h"
 #include "core/status_macros.h"
 #include "tools/flags.h"
-#include "tools/run_setup.h"
 
 namespace nabla {
 namespace {
@@ -188,33 +186,23 @@ void PrintResult(const WorkloadOptions& options, int64_t samples,
 
 absl::Status RunWorkload(const WorkloadOptions& options) {
   NABLA_ASSIGN_OR_RETURN(ParsedModel parsed, ReadModelFile(options.model_path));
-  const ModelDef& model = parsed.model;
-  if (model.training().loss().empty()) {
+  if (parsed.model.training().loss().empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat(options.model_path, ": the model has no training.loss"));
   }
-  NABLA_ASSIGN_OR_RETURN(Graph graph,
-                         Graph::Build(model.graph(), parsed.source));
-  SessionOptions session_options;
-  session_options.threads = options.threads;
-  session_options.adapt_threads = !options.fixed_threads;
-  session_options.seed = model.training().seed();
-  NABLA_ASSIGN_OR_RETURN(
-      std::unique_ptr<Session> session,
-      Session::Create(std::make_shared<const Graph>(std::move(graph)),
-                      session_options));
-  NABLA_RETURN_IF_ERROR(
-      SetUpTraining(parsed, EffectiveOptimizer(model.training(), {}), *session)
-          .status());
-  DataSourceContext context;
-  context.base_dir = DirectoryOf(parsed.source.name);
-  NABLA_ASSIGN_OR_RETURN(ModelData data,
-                         LoadModelData(session->graph(), model.data(),
-                                       parsed.source.name, context));
+  const ModelDef model = parsed.model;
+  RunOptions run_options;
+  run_options.threads = options.threads;
+  run_options.adapt_threads = !options.fixed_threads;
+  NABLA_ASSIGN_OR_RETURN(std::unique_ptr<ModelRun> run,
+                         ModelRun::Open(std::move(parsed), run_options));
+  Session* session = &run->session();
+  NABLA_ASSIGN_OR_RETURN(const Dataset* training,
+                         run->Data(RunSplit::kTraining));
   const int64_t batch_size =
       options.batch_size.value_or(model.training().batch_size());
   NABLA_ASSIGN_OR_RETURN(std::vector<Batch> batches,
-                         CutBatches(data.training, batch_size));
+                         CutBatches(*training, batch_size));
   const int64_t samples = batches[0].tensors[0].shape().dim(0);
 
   int64_t next = 0;

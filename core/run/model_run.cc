@@ -1,0 +1,386 @@
+#include "core/run/model_run.h"
+
+#include <algorithm>
+#include <limits>
+#include <numeric>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/checkpoint.h"
+#include "core/run/run_checkpoint.h"
+#include "core/run/time_model.h"
+#include "core/run/training_reports.h"
+#include "core/status_macros.h"
+#include "core/update_rule.h"
+
+namespace nabla {
+namespace {
+
+// Samples per batch when evaluating: 1000, or the training batch when that
+// is larger (evaluation only runs forward, so larger batches are cheap).
+int64_t EvalBatchSize(const TrainingSettings& settings) {
+  constexpr int64_t kEvalBatchSize = 1000;
+  return std::max(kEvalBatchSize, settings.batch_size);
+}
+
+// The model's optimizer settings with the learning-rate override.
+OptimizerConfig EffectiveOptimizer(const TrainingConfig& config,
+                                   std::optional<double> learning_rate) {
+  OptimizerConfig optimizer = config.optimizer();
+  if (learning_rate.has_value()) {
+    (*optimizer.mutable_attr())["learning_rate"].set_f(*learning_rate);
+  }
+  return optimizer;
+}
+
+// "SGD(learning_rate=2, momentum=0.9)", settings by name.
+std::string DescribeOptimizer(const OptimizerConfig& config) {
+  std::vector<std::string> names;
+  for (const auto& [name, value] : config.attr()) names.push_back(name);
+  std::sort(names.begin(), names.end());
+  std::vector<std::string> settings;
+  for (const std::string& name : names) {
+    settings.push_back(
+        absl::StrCat(name, "=", AttrValueToString(config.attr().at(name))));
+  }
+  return absl::StrCat(config.name(), "(", absl::StrJoin(settings, ", "), ")");
+}
+
+const char* SplitName(RunSplit split) {
+  switch (split) {
+    case RunSplit::kTraining:
+      return "training";
+    case RunSplit::kValidation:
+      return "validation";
+    case RunSplit::kTest:
+      return "test";
+  }
+  return "training";
+}
+
+}  // namespace
+
+bool HasData(const DataConfig& data) {
+  return data.feed_size() + data.source_size() > 0;
+}
+
+absl::StatusOr<std::unique_ptr<ModelRun>> ModelRun::Open(
+    ParsedModel parsed, const RunOptions& options) {
+  std::unique_ptr<ModelRun> run(new ModelRun(std::move(parsed), options));
+  const ModelDef& model = run->parsed_.model;
+  NABLA_ASSIGN_OR_RETURN(Graph graph,
+                         Graph::Build(model.graph(), run->parsed_.source));
+  run->graph_ = std::make_shared<const Graph>(std::move(graph));
+  SessionOptions& session = run->session_options_;
+  session.threads = options.threads;
+  session.seed = options.seed.value_or(model.training().seed());
+  session.memory_limit_bytes = options.memory_limit_bytes;
+  session.check_numerics = options.check_numerics;
+  session.adapt_threads = options.adapt_threads;
+  NABLA_ASSIGN_OR_RETURN(run->session_, Session::Create(run->graph_, session));
+  const TrainingConfig& config = model.training();
+  run->settings_.epochs =
+      options.epochs.value_or(std::max<int64_t>(1, config.epochs()));
+  run->settings_.batch_size = options.batch_size.value_or(config.batch_size());
+  run->settings_.shuffle = config.shuffle();
+  run->settings_.seed = options.seed.value_or(config.seed());
+  if (model.has_training()) NABLA_RETURN_IF_ERROR(run->SetUpTraining());
+  Normalizer restored;
+  if (options.resume.has_value()) {
+    NABLA_ASSIGN_OR_RETURN(RestoredRun from,
+                           RestoreRun(*options.resume, *run->session_));
+    run->position_ = from.position;
+    if (from.data_seed.has_value()) run->settings_.seed = *from.data_seed;
+    restored = std::move(from.normalizer);
+  }
+  if (options.load_data && HasData(model.data())) {
+    NABLA_RETURN_IF_ERROR(
+        run->LoadData(options.resume.has_value() ? &restored : nullptr));
+  } else {
+    run->data_.normalizer = std::move(restored);
+  }
+  return run;
+}
+
+// Checks training.loss, makes the update rule and sets the session to
+// train, keeping what the metrics measure after each step.
+absl::Status ModelRun::SetUpTraining() {
+  const TrainingConfig& config = parsed_.model.training();
+  if (config.loss().empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source(),
+        ": training.loss is not set: name the node whose scalar output is "
+        "minimised"));
+  }
+  NABLA_ASSIGN_OR_RETURN(
+      UpdateRule rule,
+      MakeUpdateRule(EffectiveOptimizer(config, options_.learning_rate)));
+  auto loss = graph_->FindNode(config.loss());
+  if (!loss.ok()) {
+    return absl::Status(loss.status().code(),
+                        absl::StrCat(source(), ": training.loss: ",
+                                     loss.status().message()));
+  }
+  NABLA_ASSIGN_OR_RETURN(MetricTargets targets,
+                         FindMetricTargets(*graph_, *loss));
+  std::vector<Endpoint> keep;
+  if (targets.has_metrics) keep = {targets.predictions, targets.targets};
+  NABLA_RETURN_IF_ERROR(
+      session_->SetTraining(config.loss(), std::move(rule), keep));
+  targets_ = targets;
+  return absl::OkStatus();
+}
+
+absl::Status ModelRun::LoadData(const Normalizer* restored) {
+  DataSourceContext context;
+  context.base_dir = options_.base_dir.empty() ? DirectoryOf(source())
+                                               : options_.base_dir;
+  NABLA_ASSIGN_OR_RETURN(data_,
+                         LoadModelData(*graph_, parsed_.model.data(), source(),
+                                       context, restored));
+  data_loaded_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status ModelRun::SetOverrides(std::optional<int64_t> epochs,
+                                    std::optional<int64_t> batch_size,
+                                    std::optional<double> learning_rate) {
+  if (epochs.has_value() && *epochs < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("epochs is ", *epochs, "; give at least 1"));
+  }
+  if (batch_size.has_value() && *batch_size < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("batch size is ", *batch_size,
+                     "; give 0 (the whole data set) or more"));
+  }
+  if (learning_rate.has_value() && !(*learning_rate > 0)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "learning rate is ", *learning_rate, "; give a positive number"));
+  }
+  const TrainingConfig& config = parsed_.model.training();
+  settings_.epochs = epochs.value_or(std::max<int64_t>(1, config.epochs()));
+  settings_.batch_size = batch_size.value_or(config.batch_size());
+  if (learning_rate.has_value() && learning_rate != options_.learning_rate &&
+      has_training()) {
+    options_.learning_rate = learning_rate;
+    // The session keeps the optimizer's slots: the run continues the same
+    // optimizer state at the new rate.
+    NABLA_RETURN_IF_ERROR(SetUpTraining());
+  }
+  return absl::OkStatus();
+}
+
+std::string ModelRun::DescribeTraining() const {
+  const Dataset& training = data_.training;
+  const int threads = session_->threads();
+  return absl::StrCat(
+      "training ", source(), ": ", training.num_samples(), " samples",
+      data_.validation.empty()
+          ? ""
+          : absl::StrCat(" (", data_.validation.num_samples(),
+                         " for validation)"),
+      ", epochs ", position_.epoch + 1, " to ", settings_.epochs,
+      ", batch size ",
+      settings_.batch_size == 0 ? training.num_samples() : settings_.batch_size,
+      ", ",
+      DescribeOptimizer(EffectiveOptimizer(parsed_.model.training(),
+                                           options_.learning_rate)),
+      ", ", threads, " thread", threads == 1 ? "" : "s");
+}
+
+absl::Status ModelRun::CheckCanTrain(absl::string_view what) const {
+  if (!has_training()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(what, ": ", source(),
+                     " has no training section (training { loss "
+                     "optimizer })"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<TrainingOutcome> ModelRun::Train(const ReportOptions& reports) {
+  NABLA_RETURN_IF_ERROR(CheckCanTrain("Train"));
+  if (!options_.load_data && HasData(parsed_.model.data())) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "Train: ", source(), " was opened without its data (load_data)"));
+  }
+  // Empty training data is the trainer's to refuse, as a data set of no
+  // samples.
+  TrainingReportOptions options;
+  options.epochs = settings_.epochs;
+  options.log_every = reports.log_every.value_or(
+      std::max<int64_t>(1, parsed_.model.training().log_every()));
+  options.eval_batch_size = EvalBatchSize(settings_);
+  options.metrics_out = reports.metrics_out;
+  options.plot = reports.plot;
+  options.title = source();
+  options.out = reports.out;
+  options.stop_requested = reports.stop_requested;
+  if (reports.checkpoint.has_value()) {
+    options.checkpoint_every = reports.checkpoint_every;
+    options.save_checkpoint = [this, path = *reports.checkpoint](
+                                  const TrainingPosition& position) {
+      return WriteCheckpoint(
+          CaptureRun(*session_, data_.normalizer, position, settings_.seed),
+          path);
+    };
+  }
+  NABLA_ASSIGN_OR_RETURN(
+      std::unique_ptr<TrainingReports> observer,
+      TrainingReports::Create(*session_, data_, *targets_, position_,
+                              std::move(options)));
+  NABLA_RETURN_IF_ERROR(nabla::Train(*session_, data_.training, settings_,
+                                     position_, *observer));
+  NABLA_RETURN_IF_ERROR(observer->batch_error());
+  TrainingOutcome outcome;
+  outcome.epochs = observer->records();
+  outcome.stopped = position_.epoch < settings_.epochs;
+  return outcome;
+}
+
+absl::StatusOr<double> ModelRun::TrainStep(absl::Span<const Feed> feeds) {
+  NABLA_RETURN_IF_ERROR(CheckCanTrain("TrainStep"));
+  return session_->TrainStep(feeds);
+}
+
+absl::StatusOr<const Dataset*> ModelRun::Data(RunSplit split) const {
+  return SplitData(split, "Data");
+}
+
+absl::StatusOr<const Dataset*> ModelRun::SplitData(
+    RunSplit split, absl::string_view what) const {
+  const char* name = SplitName(split);
+  if (!data_loaded_) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        what, ": ", source(),
+        options_.load_data ? " has no data section (data { feed or source })"
+                           : " was opened without its data (load_data)"));
+  }
+  const Dataset* data = split == RunSplit::kTraining     ? &data_.training
+                        : split == RunSplit::kValidation ? &data_.validation
+                                                          : &data_.test;
+  if (data->empty()) {
+    return absl::NotFoundError(
+        absl::StrCat(what, ": ", source(), " has no ", name, " data"));
+  }
+  return data;
+}
+
+absl::StatusOr<Evaluation> ModelRun::Evaluate(RunSplit split) {
+  if (!has_training()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "Evaluate: ", source(), " has no training section naming the loss"));
+  }
+  NABLA_ASSIGN_OR_RETURN(const Dataset* data, SplitData(split, "Evaluate"));
+  return nabla::Evaluate(*session_, *data, *targets_,
+                         EvalBatchSize(settings_));
+}
+
+std::vector<std::string> ModelRun::ClassNames() const {
+  const auto& names = parsed_.model.prediction().class_names();
+  if (!names.empty()) return {names.begin(), names.end()};
+  if (!targets_.has_value() || !targets_->has_metrics) return {};
+  return data_.training.class_names(graph_->node(targets_->targets.node).name);
+}
+
+absl::StatusOr<PredictionSetup> ModelRun::Prediction(
+    std::optional<std::string> input,
+    std::optional<std::string> output) const {
+  const PredictionConfig& config = parsed_.model.prediction();
+  const std::string input_label =
+      input.has_value() ? "--input" : absl::StrCat(source(), ": prediction.input");
+  const std::string output_label =
+      output.has_value() ? "--output"
+                         : absl::StrCat(source(), ": prediction.output");
+  PredictionSetup setup;
+  setup.input = input.value_or(config.input());
+  setup.output = output.value_or(config.output());
+  setup.output_label = output_label;
+  if (setup.input.empty() || setup.output.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        source(), " has no prediction { input output } section"));
+  }
+  auto input_node = graph_->FindNode(setup.input);
+  if (!input_node.ok()) {
+    return absl::Status(
+        input_node.status().code(),
+        absl::StrCat(input_label, ": ", input_node.status().message()));
+  }
+  if (graph_->node(*input_node).op->role() != OpRole::kPlaceholder) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(input_label, ": ", graph_->Describe(*input_node),
+                     " is not a Placeholder"));
+  }
+  auto output_node = graph_->FindNode(setup.output);
+  if (!output_node.ok()) {
+    return absl::Status(
+        output_node.status().code(),
+        absl::StrCat(output_label, ": ", output_node.status().message()));
+  }
+  setup.output_op = graph_->node(*output_node).op->name();
+  setup.output_units_of = config.output_units_of();
+  if (!setup.output_units_of.empty() &&
+      !data_.normalizer.Normalizes(setup.output_units_of)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source(), ": prediction.output_units_of names '",
+        setup.output_units_of,
+        "', which is not a normalised placeholder (data.normalize)"));
+  }
+  setup.normalizer = &data_.normalizer;
+  setup.classifier = targets_.has_value() && targets_->has_metrics &&
+                     targets_->kind == MetricKind::kClassification;
+  setup.class_names = ClassNames();
+  return setup;
+}
+
+absl::Status ModelRun::FirstBatch(int64_t samples, std::vector<Tensor>* batch,
+                                  std::vector<Feed>* feeds) const {
+  NABLA_ASSIGN_OR_RETURN(const Dataset* data,
+                         SplitData(RunSplit::kTraining, "Data"));
+  std::vector<int64_t> rows(std::min(data->num_samples(), samples));
+  std::iota(rows.begin(), rows.end(), 0);
+  data->FillBatch(rows, batch, feeds);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<NodeGradientReport>> ModelRun::Gradcheck(
+    int64_t samples, const GradientCheckOptions& options) {
+  std::vector<Tensor> batch;
+  std::vector<Feed> feeds;
+  NABLA_RETURN_IF_ERROR(FirstBatch(samples, &batch, &feeds));
+  return GradcheckModel(*session_, feeds, options);
+}
+
+absl::StatusOr<std::string> ModelRun::Time(int iterations, int warmup) {
+  NABLA_RETURN_IF_ERROR(CheckCanTrain("Time"));
+  const int64_t size = settings_.batch_size > 0
+                           ? settings_.batch_size
+                           : std::numeric_limits<int64_t>::max();
+  std::vector<Tensor> batch;
+  std::vector<Feed> feeds;
+  NABLA_RETURN_IF_ERROR(FirstBatch(size, &batch, &feeds));
+  return TimeModel(*session_, feeds, iterations, warmup);
+}
+
+absl::Status ModelRun::Save(const std::string& path) const {
+  return WriteCheckpoint(
+      CaptureRun(*session_, data_.normalizer, position_, settings_.seed),
+      path);
+}
+
+absl::Status ModelRun::Restore(const std::string& path) {
+  NABLA_ASSIGN_OR_RETURN(RestoredRun restored, RestoreRun(path, *session_));
+  position_ = restored.position;
+  if (restored.data_seed.has_value()) settings_.seed = *restored.data_seed;
+  // Data normalised with freshly fitted statistics is normalised again
+  // with the checkpoint's.
+  if (data_loaded_ && parsed_.model.data().normalize_size() > 0) {
+    return LoadData(&restored.normalizer);
+  }
+  data_.normalizer = std::move(restored.normalizer);
+  return absl::OkStatus();
+}
+
+}  // namespace nabla

@@ -1,0 +1,198 @@
+// ModelRun: everything a run of a model file is, in one place that
+// train_graph and the embedding API (nabla::Model) both use: setting it up
+// (graph, session, training section, data, a restored checkpoint), the
+// training loop with its reports, evaluation, prediction, the diagnostics
+// (gradient check, timing), and checkpoints of the whole run.
+//
+//   NABLA_ASSIGN_OR_RETURN(ParsedModel parsed, ReadModelFile(path));
+//   NABLA_ASSIGN_OR_RETURN(std::unique_ptr<ModelRun> run,
+//                          ModelRun::Open(std::move(parsed), {}));
+//   NABLA_ASSIGN_OR_RETURN(TrainingOutcome outcome, run->Train({}));
+//   NABLA_ASSIGN_OR_RETURN(Evaluation test, run->Evaluate(RunSplit::kTest));
+//   NABLA_RETURN_IF_ERROR(run->Save("model.ckpt"));
+//
+// Errors name the model file (and the line, node or setting at fault).
+// Not thread-safe: one call at a time. Prediction from several threads at
+// once goes through sessions of the caller's (PredictionSetup() and
+// PredictRows() in core/run/prediction.h).
+#ifndef NABLA_CORE_RUN_MODEL_RUN_H_
+#define NABLA_CORE_RUN_MODEL_RUN_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/graph.h"
+#include "core/model_data.h"
+#include "core/model_parser.h"
+#include "core/run/epoch_record.h"
+#include "core/run/evaluation.h"
+#include "core/run/model_gradcheck.h"
+#include "core/run/prediction.h"
+#include "core/session.h"
+#include "core/trainer.h"
+
+namespace nabla {
+
+// How a run is set up. Unset overrides keep the model file's values.
+struct RunOptions {
+  // Threads of the session's TBB arena; >= 1. Results are bit-identical
+  // for any count.
+  int threads = 1;
+  // With threads > 1, run each kind of step on all threads or one,
+  // whichever is faster (SessionOptions::adapt_threads).
+  bool adapt_threads = true;
+  // Seeds the variables' initialisers and the data order.
+  std::optional<uint64_t> seed;
+  // SessionOptions::memory_limit_bytes; 0: no limit.
+  size_t memory_limit_bytes = 0;
+  bool check_numerics = false;
+  // Overrides of the training section.
+  std::optional<int64_t> epochs, batch_size;
+  std::optional<double> learning_rate;
+  // Restore this checkpoint of a run before the data is loaded (the data
+  // is then normalised with its statistics).
+  std::optional<std::string> resume;
+  // Read the data section. False: Train(), Evaluate() and the diagnostics
+  // fail with FailedPrecondition.
+  bool load_data = true;
+  // Resolves the data section's relative paths; empty: the model file's
+  // directory.
+  std::string base_dir;
+};
+
+enum class RunSplit { kTraining, kValidation, kTest };
+
+// What a training run reports besides its epochs.
+struct ReportOptions {
+  // An epoch line every N epochs (and the first and last); unset: the
+  // model's training.log_every.
+  std::optional<int64_t> log_every;
+  // The metrics of every epoch as JSON Lines, and an SVG plot.
+  std::optional<std::string> metrics_out, plot;
+  // A checkpoint of the run to `checkpoint` every `checkpoint_every`
+  // epochs (0: never) before the last.
+  std::optional<std::string> checkpoint;
+  int64_t checkpoint_every = 0;
+  // The progress bar (on a terminal) and epoch lines; null prints nothing.
+  // Not owned.
+  std::FILE* out = stdout;
+  // Asked after every step: true ends the run there, ready to continue.
+  std::function<bool()> stop_requested;
+};
+
+struct TrainingOutcome {
+  std::vector<EpochRecord> epochs;  // those this call finished
+  bool stopped = false;             // stop_requested ended it early
+};
+
+class ModelRun {
+ public:
+  // Validates the model (ops, attributes, shapes, training section),
+  // initialises the variables from the seed, sets up training when the
+  // model has a training section, restores options.resume and loads the
+  // data. The first error, naming the file, otherwise.
+  static absl::StatusOr<std::unique_ptr<ModelRun>> Open(
+      ParsedModel parsed, const RunOptions& options);
+
+  // --- training -----------------------------------------------------
+  bool has_training() const { return targets_.has_value(); }
+  // Changes the training overrides between runs. The optimizer's state
+  // carries over a new learning rate. InvalidArgument for epochs < 1,
+  // batch_size < 0 or a learning rate that is not positive.
+  absl::Status SetOverrides(std::optional<int64_t> epochs,
+                            std::optional<int64_t> batch_size,
+                            std::optional<double> learning_rate);
+  // "training m.pbtxt: 3 samples, epochs 1 to 2000, batch size 3,
+  // SGD(learning_rate=2), 1 thread".
+  std::string DescribeTraining() const;
+  // Trains from the position a restored checkpoint holds (or the start)
+  // until the epochs are finished or reports.stop_requested() says stop.
+  // REQUIRES: a training section and data (else FailedPrecondition).
+  absl::StatusOr<TrainingOutcome> Train(const ReportOptions& reports);
+  // One optimizer step on `feeds` (already normalised); the loss before
+  // the update.
+  absl::StatusOr<double> TrainStep(absl::Span<const Feed> feeds);
+
+  // --- evaluation, prediction, diagnostics ---------------------------
+  // Loss and metrics of a split. FailedPrecondition without a training
+  // section or data; NotFound when the split is empty.
+  absl::StatusOr<Evaluation> Evaluate(RunSplit split);
+  // The samples of a split (normalised), or why there are none.
+  absl::StatusOr<const Dataset*> Data(RunSplit split) const;
+  // The prediction section's input and output, or the overrides
+  // (train_graph --input, --output, named so in errors), checked against
+  // the graph, with how to read and show the outputs.
+  absl::StatusOr<PredictionSetup> Prediction(
+      std::optional<std::string> input = std::nullopt,
+      std::optional<std::string> output = std::nullopt) const;
+  // Every op's gradient kernel against finite differences on the first
+  // `samples` of the training data (train_graph --gradcheck).
+  absl::StatusOr<std::vector<NodeGradientReport>> Gradcheck(
+      int64_t samples, const GradientCheckOptions& options);
+  // Per-node times and the memory of `iterations` training steps on the
+  // first batch, after `warmup` (train_graph --time). The steps train.
+  absl::StatusOr<std::string> Time(int iterations, int warmup);
+
+  // --- checkpoints of the whole run ------------------------------------
+  // Variables, optimizer slots and step, normalisation statistics, the
+  // data position and seed; written atomically.
+  absl::Status Save(const std::string& path) const;
+  // Restores one written by Save(); a checkpoint of another model changes
+  // nothing. Loaded data is normalised again with its statistics.
+  absl::Status Restore(const std::string& path);
+
+  const ParsedModel& parsed() const { return parsed_; }
+  const std::string& source() const { return parsed_.source.name; }
+  const std::shared_ptr<const Graph>& graph() const { return graph_; }
+  Session& session() { return *session_; }
+  const Session& session() const { return *session_; }
+  const Normalizer& normalizer() const { return data_.normalizer; }
+  const TrainingPosition& position() const { return position_; }
+  const TrainingSettings& settings() const { return settings_; }
+  // The options the session was made with, for sessions made alike
+  // (replicas that serve predictions at the same time).
+  const SessionOptions& session_options() const { return session_options_; }
+  // The class names of a classifier: the prediction section's, or those
+  // its data source read; empty otherwise.
+  std::vector<std::string> ClassNames() const;
+
+ private:
+  ModelRun(ParsedModel parsed, const RunOptions& options)
+      : parsed_(std::move(parsed)), options_(options) {}
+  absl::Status SetUpTraining();
+  absl::Status LoadData(const Normalizer* restored);
+  absl::Status CheckCanTrain(absl::string_view what) const;
+  // The split's samples; errors start with `what` ("Train", "Evaluate").
+  absl::StatusOr<const Dataset*> SplitData(RunSplit split,
+                                           absl::string_view what) const;
+  // The rows of the first batch of the training data, as feeds.
+  absl::Status FirstBatch(int64_t samples, std::vector<Tensor>* batch,
+                          std::vector<Feed>* feeds) const;
+
+  ParsedModel parsed_;
+  RunOptions options_;
+  SessionOptions session_options_;
+  std::shared_ptr<const Graph> graph_;
+  std::unique_ptr<Session> session_;
+  // Set when the model has a training section.
+  std::optional<MetricTargets> targets_;
+  TrainingSettings settings_;
+  TrainingPosition position_;
+  bool data_loaded_ = false;
+  // The splits when loaded; the normaliser in any case.
+  ModelData data_;
+};
+
+// Whether the model's data section names any data.
+bool HasData(const DataConfig& data);
+
+}  // namespace nabla
+
+#endif  // NABLA_CORE_RUN_MODEL_RUN_H_

@@ -1,0 +1,131 @@
+#include "core/run/progress.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace nabla {
+namespace {
+
+void AppendSplit(std::string* out, const char* prefix,
+                 const std::optional<double>& loss,
+                 const std::vector<NamedMetric>& metrics) {
+  if (loss.has_value())
+    absl::StrAppendFormat(out, "  %sloss %.4g", prefix, *loss);
+  for (const NamedMetric& m : metrics) {
+    absl::StrAppendFormat(out, "  %s%s %.4g", prefix, m.name, m.value);
+  }
+}
+
+std::string FormatDuration(double seconds) {
+  if (seconds < 1) return absl::StrFormat("%.1f ms", seconds * 1e3);
+  return absl::StrFormat("%.1f s", seconds);
+}
+
+std::string FormatEta(double seconds) {
+  const int64_t s = static_cast<int64_t>(std::ceil(seconds));
+  if (s < 60) return absl::StrCat(s, "s");
+  if (s < 3600) return absl::StrFormat("%dm%02ds", s / 60, s % 60);
+  return absl::StrFormat("%dh%02dm", s / 3600, s % 3600 / 60);
+}
+
+}  // namespace
+
+bool StdoutIsTerminal() { return isatty(fileno(stdout)) != 0; }
+
+std::string FormatEpochSummary(const EpochRecord& record,
+                               int64_t total_epochs) {
+  std::string out = absl::StrCat("epoch ", record.epoch, "/", total_epochs);
+  AppendSplit(&out, "", record.loss, record.metrics);
+  AppendSplit(&out, "val_", record.val_loss, record.val_metrics);
+  AppendSplit(&out, "test_", record.test_loss, record.test_metrics);
+  if (record.lr.has_value()) absl::StrAppendFormat(&out, "  lr %g", *record.lr);
+  absl::StrAppendFormat(&out, "  %.0f samples/s  %s  (%s elapsed)",
+                        record.samples_per_sec,
+                        FormatDuration(record.epoch_seconds),
+                        FormatDuration(record.seconds));
+  return out;
+}
+
+std::string FormatProgressBar(int64_t epoch, int64_t total_epochs, int64_t done,
+                              int64_t total, double samples_per_sec,
+                              int bar_width) {
+  // Integer arithmetic, so 27000/60000 is 45% and not 44%.
+  const int64_t filled = total > 0 ? done * bar_width / total : bar_width;
+  const int64_t percent = total > 0 ? done * 100 / total : 100;
+  std::string bar(filled, '=');
+  if (filled < bar_width) bar += '>';
+  bar.resize(bar_width, ' ');
+  std::string out = absl::StrFormat("epoch %d/%d [%s] %d%% %d/%d", epoch,
+                                    total_epochs, bar, percent, done, total);
+  if (samples_per_sec > 0 && std::isfinite(samples_per_sec)) {
+    absl::StrAppendFormat(&out, "  %.0f samples/s  ETA %s", samples_per_sec,
+                          FormatEta((total - done) / samples_per_sec));
+  } else {
+    out += "  ? samples/s  ETA ?";
+  }
+  return out;
+}
+
+Progress::Progress(ProgressOptions options, int64_t total_epochs)
+    : options_(std::move(options)), total_epochs_(total_epochs) {}
+
+double Progress::Now() const {
+  if (options_.clock) return options_.clock();
+  return std::chrono::duration<double>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+void Progress::StartEpoch(int64_t epoch, int64_t total_samples, int64_t done) {
+  epoch_ = epoch;
+  total_samples_ = total_samples;
+  start_done_ = done;
+  epoch_start_ = Now();
+  if (options_.is_terminal) Draw(done, epoch_start_);
+}
+
+void Progress::Update(int64_t done) {
+  if (!options_.is_terminal) return;
+  const double now = Now();
+  if (now - last_draw_ < options_.min_redraw_seconds) return;
+  Draw(done, now);
+}
+
+void Progress::Draw(int64_t done, double now) {
+  const double elapsed = now - epoch_start_;
+  const double rate = elapsed > 0 ? (done - start_done_) / elapsed : 0;
+  const std::string line = FormatProgressBar(
+      epoch_, total_epochs_, std::clamp<int64_t>(done, 0, total_samples_),
+      total_samples_, rate, options_.bar_width);
+  // Blanks over the rest of a longer earlier bar.
+  const size_t pad =
+      drawn_width_ > line.size() ? drawn_width_ - line.size() : 0;
+  Write(absl::StrCat("\r", line, std::string(pad, ' ')));
+  drawn_width_ = line.size();
+  last_draw_ = now;
+}
+
+void Progress::EndEpoch(const EpochRecord& record) {
+  std::string text;
+  if (options_.is_terminal && drawn_width_ > 0) {
+    text = absl::StrCat("\r", std::string(drawn_width_, ' '), "\r");
+    drawn_width_ = 0;
+  }
+  absl::StrAppend(&text, FormatEpochSummary(record, total_epochs_), "\n");
+  Write(text);
+}
+
+void Progress::Write(const std::string& text) {
+  if (options_.out == nullptr) return;
+  std::fwrite(text.data(), 1, text.size(), options_.out);
+  std::fflush(options_.out);
+}
+
+}  // namespace nabla

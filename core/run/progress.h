@@ -1,0 +1,92 @@
+// Console progress of a training run: on a terminal, a bar for the current
+// epoch redrawn in place with '\r',
+//
+//   epoch 3/10 [=========>          ] 45% 27000/60000  12345 samples/s  ETA 3s
+//
+// and, on a terminal or not, one summary line per finished epoch:
+//
+//   epoch 3/10  loss 0.412  accuracy 0.853  val_loss 0.45  val_accuracy 0.84
+//   lr 0.001  5312 samples/s  12.3 s  (36.9 s elapsed)
+//
+//   ProgressOptions options;
+//   options.out = stdout;
+//   options.is_terminal = StdoutIsTerminal();
+//   Progress progress(options, /*total_epochs=*/10);
+//   progress.StartEpoch(3, data.num_samples());
+//   ... after each batch: progress.Update(samples_done_this_epoch);
+//   progress.EndEpoch(record);
+#ifndef NABLA_CORE_RUN_PROGRESS_H_
+#define NABLA_CORE_RUN_PROGRESS_H_
+
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <string>
+
+#include "core/run/epoch_record.h"
+
+namespace nabla {
+
+// Whether stdout is a terminal (isatty).
+bool StdoutIsTerminal();
+
+// The summary line of a finished epoch, without a newline: loss and
+// metrics with 4 significant digits, lr with 6, samples/s rounded, the
+// epoch's time ("12.3 s", or "45.2 ms" under a second) and the run's time
+// so far. Absent splits and an unknown lr are left out.
+std::string FormatEpochSummary(const EpochRecord& record, int64_t total_epochs);
+
+// The bar line, without '\r' or a newline. `samples_per_sec` <= 0 (or not
+// finite) means the rate is not known yet: "? samples/s  ETA ?". The ETA is
+// "3s", "2m05s" or "1h02m". REQUIRES: 0 <= done <= total, bar_width >= 1.
+std::string FormatProgressBar(int64_t epoch, int64_t total_epochs, int64_t done,
+                              int64_t total, double samples_per_sec,
+                              int bar_width);
+
+struct ProgressOptions {
+  // Not owned; must outlive the Progress. Null writes nothing.
+  std::FILE* out = stdout;
+  // Draw the bar; otherwise only the summary lines are written.
+  bool is_terminal = false;
+  // Seconds on a monotonic clock; empty means std::chrono::steady_clock.
+  std::function<double()> clock;
+  // Redraw the bar at most this often.
+  double min_redraw_seconds = 0.1;
+  int bar_width = 20;
+};
+
+// Writes progress to options.out, flushing after each write. Not
+// thread-safe.
+class Progress {
+ public:
+  Progress(ProgressOptions options, int64_t total_epochs);
+
+  // Starts timing an epoch of `total_samples`, of which `done` are already
+  // trained on (a resumed run; the rate counts only the rest); on a
+  // terminal, draws the bar.
+  void StartEpoch(int64_t epoch, int64_t total_samples, int64_t done = 0);
+  // `done` samples of the epoch are finished. On a terminal, redraws the
+  // bar unless the last draw was under min_redraw_seconds ago.
+  void Update(int64_t done);
+  // On a terminal, erases the bar; then writes the summary line and '\n'.
+  void EndEpoch(const EpochRecord& record);
+
+ private:
+  double Now() const;
+  void Draw(int64_t done, double now);
+  void Write(const std::string& text);
+
+  ProgressOptions options_;
+  int64_t total_epochs_;
+  int64_t epoch_ = 0;
+  int64_t total_samples_ = 0;
+  double epoch_start_ = 0;
+  int64_t start_done_ = 0;
+  double last_draw_ = 0;
+  // Characters of the bar on screen, to erase a longer earlier one.
+  size_t drawn_width_ = 0;
+};
+
+}  // namespace nabla
+
+#endif  // NABLA_CORE_RUN_PROGRESS_H_

@@ -1,0 +1,35 @@
+#include "core/run/run_checkpoint.h"
+
+#include "core/checkpoint.h"
+#include "core/status_macros.h"
+
+namespace nabla {
+
+Checkpoint CaptureRun(const Session& session, const Normalizer& normalizer,
+                      const TrainingPosition& position, uint64_t data_seed) {
+  Checkpoint checkpoint = CaptureCheckpoint(session);
+  normalizer.ToProto(checkpoint.mutable_normalization());
+  checkpoint.mutable_position()->set_epoch(position.epoch);
+  checkpoint.mutable_position()->set_next_sample(position.next_sample);
+  checkpoint.mutable_position()->set_data_seed(data_seed);
+  return checkpoint;
+}
+
+absl::StatusOr<RestoredRun> RestoreRun(const std::string& path,
+                                       Session& session) {
+  NABLA_ASSIGN_OR_RETURN(Checkpoint checkpoint, ReadCheckpoint(path));
+  RestoredRun restored;
+  NABLA_ASSIGN_OR_RETURN(
+      restored.normalizer,
+      Normalizer::FromProto(checkpoint.normalization(), path));
+  NABLA_RETURN_IF_ERROR(RestoreCheckpoint(checkpoint, path, session));
+  restored.position = {checkpoint.position().epoch(),
+                       checkpoint.position().next_sample()};
+  // Once training has started, its data order continues as it was.
+  if (restored.position.epoch + restored.position.next_sample > 0) {
+    restored.data_seed = checkpoint.position().data_seed();
+  }
+  return restored;
+}
+
+}  // namespace nabla

@@ -1,0 +1,121 @@
+#include "core/run/training_reports.h"
+
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "core/status_macros.h"
+#include "core/run/svg_plot.h"
+
+namespace nabla {
+namespace {
+
+ProgressOptions ConsoleProgress(std::FILE* out) {
+  ProgressOptions options;
+  options.out = out;
+  options.is_terminal = out == stdout && StdoutIsTerminal();
+  return options;
+}
+
+}  // namespace
+
+TrainingReports::TrainingReports(Session& session, const ModelData& data,
+                         const MetricTargets& targets,
+                         TrainingReportOptions options)
+    : session_(session),
+      data_(data),
+      targets_(targets),
+      options_(std::move(options)),
+      progress_(ConsoleProgress(options_.out), options_.epochs) {}
+
+absl::StatusOr<std::unique_ptr<TrainingReports>> TrainingReports::Create(
+    Session& session, const ModelData& data, const MetricTargets& targets,
+    const TrainingPosition& position, TrainingReportOptions options) {
+  std::unique_ptr<TrainingReports> run(
+      new TrainingReports(session, data, targets, std::move(options)));
+  if (targets.has_metrics) {
+    run->metrics_ =
+        std::make_unique<EpochMetrics>(targets.kind, targets.binary_threshold);
+  }
+  if (run->options_.metrics_out.has_value()) {
+    NABLA_ASSIGN_OR_RETURN(run->log_,
+                           MetricsLog::Open(*run->options_.metrics_out));
+  }
+  run->progress_.StartEpoch(position.epoch + 1, data.training.num_samples(),
+                            position.next_sample);
+  return run;
+}
+
+void TrainingReports::OnBatch(const BatchReport& batch) {
+  progress_.Update(batch.samples_done);
+  if (metrics_ == nullptr || !batch_error_.ok()) return;
+  const Tensor* predictions = session_.last_value(
+      targets_.predictions.node, targets_.predictions.output);
+  const Tensor* labels =
+      session_.last_value(targets_.targets.node, targets_.targets.output);
+  if (predictions == nullptr || labels == nullptr) return;
+  batch_error_ = metrics_->Add(*predictions, *labels);
+}
+
+absl::Status TrainingReports::OnEpoch(const EpochReport& epoch) {
+  NABLA_RETURN_IF_ERROR(batch_error_);
+  EpochRecord record;
+  record.epoch = epoch.epoch;
+  record.step = session_.step();
+  record.loss = epoch.loss;
+  if (metrics_ != nullptr) {
+    record.metrics = metrics_->Results();
+    metrics_->Reset();
+  }
+  if (!data_.validation.empty()) {
+    NABLA_ASSIGN_OR_RETURN(Evaluation validation,
+                           Evaluate(session_, data_.validation, targets_,
+                                    options_.eval_batch_size));
+    record.val_loss = validation.loss;
+    if (validation.metrics != nullptr) {
+      record.val_metrics = validation.metrics->Results();
+    }
+  }
+  if (!data_.test.empty()) {
+    NABLA_ASSIGN_OR_RETURN(Evaluation test,
+                           Evaluate(session_, data_.test, targets_,
+                                    options_.eval_batch_size));
+    record.test_loss = test.loss;
+    if (test.metrics != nullptr) record.test_metrics = test.metrics->Results();
+  }
+  if (const UpdateRule* rule = session_.update_rule()) {
+    record.lr = rule->LearningRate(session_.step() - 1);
+  }
+  record.epoch_seconds = epoch.seconds;
+  seconds_before_ += epoch.seconds;
+  record.seconds = seconds_before_;
+  record.samples_per_sec =
+      epoch.seconds > 0 ? static_cast<double>(epoch.samples) / epoch.seconds
+                        : 0;
+  records_.push_back(record);
+  const bool print = records_.size() == 1 || epoch.epoch == options_.epochs ||
+                     epoch.epoch % options_.log_every == 0;
+  // Epochs between log lines leave no line; on a terminal the next epoch's
+  // bar is drawn over theirs.
+  if (print) progress_.EndEpoch(record);
+  if (epoch.epoch < options_.epochs) {
+    progress_.StartEpoch(epoch.epoch + 1, data_.training.num_samples());
+  }
+  if (log_ != nullptr) NABLA_RETURN_IF_ERROR(log_->Append(record));
+  if (options_.plot.has_value()) {
+    PlotOptions plot;
+    plot.title = options_.title;
+    NABLA_RETURN_IF_ERROR(WriteSvgPlot(*options_.plot, records_, plot));
+  }
+  if (options_.checkpoint_every > 0 &&
+      epoch.epoch % options_.checkpoint_every == 0 &&
+      epoch.epoch < options_.epochs && options_.save_checkpoint) {
+    NABLA_RETURN_IF_ERROR(options_.save_checkpoint({epoch.epoch, 0}));
+  }
+  return absl::OkStatus();
+}
+
+bool TrainingReports::StopRequested() {
+  return options_.stop_requested && options_.stop_requested();
+}
+
+}  // namespace nabla

@@ -1,0 +1,86 @@
+// What a training run reports, as a TrainingObserver: the progress bar and
+// epoch lines, training, validation and test metrics, the JSON Lines log,
+// the SVG plot, periodic checkpoints, and stopping when asked.
+#ifndef NABLA_CORE_RUN_TRAINING_REPORTS_H_
+#define NABLA_CORE_RUN_TRAINING_REPORTS_H_
+
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "core/model_data.h"
+#include "core/session.h"
+#include "core/trainer.h"
+#include "core/run/evaluation.h"
+#include "core/run/epoch_record.h"
+#include "core/run/metrics.h"
+#include "core/run/metrics_log.h"
+#include "core/run/progress.h"
+
+namespace nabla {
+
+struct TrainingReportOptions {
+  int64_t epochs = 1;
+  // Print an epoch line every this many epochs (and the run's first and
+  // the last).
+  int64_t log_every = 1;
+  // Batches for validation; 0 is the whole set at once.
+  int64_t eval_batch_size = 0;
+  std::optional<std::string> metrics_out;
+  std::optional<std::string> plot;
+  // Save a checkpoint with `save_checkpoint` every this many epochs; 0 is
+  // never.
+  int64_t checkpoint_every = 0;
+  // Writes a checkpoint of the run at `position`.
+  std::function<absl::Status(const TrainingPosition& position)>
+      save_checkpoint;
+  std::string title;
+  // The progress bar (on a terminal) and epoch lines go here; null prints
+  // nothing. Not owned.
+  std::FILE* out = stdout;
+  // Asked after every step: true stops the run (train_graph asks whether
+  // SIGINT or SIGTERM arrived).
+  std::function<bool()> stop_requested;
+};
+
+class TrainingReports : public TrainingObserver {
+ public:
+  // `position` is where the run starts (a resume); it must outlive the run,
+  // since the trainer advances it.
+  static absl::StatusOr<std::unique_ptr<TrainingReports>> Create(
+      Session& session, const ModelData& data, const MetricTargets& targets,
+      const TrainingPosition& position, TrainingReportOptions options);
+
+  void OnBatch(const BatchReport& batch) override;
+  absl::Status OnEpoch(const EpochReport& epoch) override;
+  bool StopRequested() override;
+
+  const std::vector<EpochRecord>& records() const { return records_; }
+  // The first error met while measuring a batch, if any (OnBatch cannot
+  // return one); Train()'s caller reports it.
+  const absl::Status& batch_error() const { return batch_error_; }
+
+ private:
+  TrainingReports(Session& session, const ModelData& data,
+              const MetricTargets& targets, TrainingReportOptions options);
+
+  Session& session_;
+  const ModelData& data_;
+  MetricTargets targets_;
+  TrainingReportOptions options_;
+  std::unique_ptr<EpochMetrics> metrics_;
+  std::unique_ptr<MetricsLog> log_;
+  Progress progress_;
+  std::vector<EpochRecord> records_;
+  double seconds_before_ = 0;
+  absl::Status batch_error_;
+};
+
+}  // namespace nabla
+
+#endif  // NABLA_CORE_RUN_TRAINING_REPORTS_H_
