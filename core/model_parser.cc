@@ -143,4 +143,10 @@ absl::StatusOr<ParsedModel> ReadModelFile(const std::string& path) {
   return ParseModelText(*text, path);
 }
 
+std::string ModelToText(const ModelDef& model) {
+  std::string text;
+  google::protobuf::TextFormat::PrintToString(model, &text);
+  return text;
+}
+
 }  // namespace nabla

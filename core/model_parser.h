@@ -49,6 +49,9 @@ absl::StatusOr<ParsedModel> ReadModelFile(const std::string& path);
 // Reads a whole file. NotFound / InvalidArgument naming the path on error.
 absl::StatusOr<std::string> ReadFileToString(const std::string& path);
 
+// The text of a model file, as ReadModelFile() reads it back.
+std::string ModelToText(const ModelDef& model);
+
 // The directory part of `path`, against which a model file's relative paths
 // are resolved: "examples/a.pbtxt" -> "examples", "a.pbtxt" -> ".".
 std::string DirectoryOf(absl::string_view path);

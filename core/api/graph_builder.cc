@@ -5,7 +5,6 @@
 #include "core/graph.h"
 #include "core/model_parser.h"
 #include "core/status_macros.h"
-#include "google/protobuf/text_format.h"
 
 namespace nabla {
 namespace {
@@ -24,55 +23,110 @@ absl::Status FillTensor(const Values& values, DType dtype,
   return absl::OkStatus();
 }
 
+AttrValue ToAttrValue(const Attr& attr) {
+  AttrValue value;
+  switch (attr.kind()) {
+    case Attr::Kind::kInt:
+      value.set_i(attr.ints()[0]);
+      break;
+    case Attr::Kind::kFloat:
+      value.set_f(attr.floats()[0]);
+      break;
+    case Attr::Kind::kBool:
+      value.set_b(attr.ints()[0] != 0);
+      break;
+    case Attr::Kind::kString:
+      value.set_s(attr.strings()[0]);
+      break;
+    case Attr::Kind::kShape:
+      SetShape(attr.ints(), value.mutable_shape());
+      break;
+    case Attr::Kind::kInts:
+      for (int64_t v : attr.ints()) value.mutable_list()->add_i(v);
+      break;
+    case Attr::Kind::kFloats:
+      for (double v : attr.floats()) value.mutable_list()->add_f(v);
+      break;
+    case Attr::Kind::kStrings:
+      for (const std::string& v : attr.strings()) {
+        value.mutable_list()->add_s(v);
+      }
+      break;
+  }
+  return value;
+}
+
 void AddAttrs(const Attrs& attrs,
               google::protobuf::Map<std::string, AttrValue>* out) {
-  for (const auto& [name, value] : attrs) (*out)[name] = value.proto();
+  for (const auto& [name, value] : attrs) (*out)[name] = ToAttrValue(value);
 }
 
 }  // namespace
 
 Attr Attr::Shape(const std::vector<int64_t>& dims) {
-  Attr attr;
-  SetShape(dims, attr.value_.mutable_shape());
+  Attr attr(Kind::kShape);
+  attr.ints_ = dims;
   return attr;
 }
 
 Attr Attr::Ints(const std::vector<int64_t>& values) {
-  Attr attr;
-  for (int64_t v : values) attr.value_.mutable_list()->add_i(v);
+  Attr attr(Kind::kInts);
+  attr.ints_ = values;
   return attr;
 }
 
 Attr Attr::Floats(const std::vector<double>& values) {
-  Attr attr;
-  for (double v : values) attr.value_.mutable_list()->add_f(v);
+  Attr attr(Kind::kFloats);
+  attr.floats_ = values;
   return attr;
 }
 
 Attr Attr::Strings(const std::vector<std::string>& values) {
-  Attr attr;
-  for (const std::string& v : values) attr.value_.mutable_list()->add_s(v);
+  Attr attr(Kind::kStrings);
+  attr.strings_ = values;
   return attr;
 }
 
-GraphBuilder::GraphBuilder() { model_.set_format_version(kModelFormatVersion); }
+struct GraphBuilder::Definition {
+  ModelDef model;
+};
+
+GraphBuilder::GraphBuilder() : definition_(std::make_unique<Definition>()) {
+  definition_->model.set_format_version(kModelFormatVersion);
+}
+
+GraphBuilder::~GraphBuilder() = default;
+
+GraphBuilder::GraphBuilder(const GraphBuilder& other)
+    : definition_(std::make_unique<Definition>(*other.definition_)),
+      first_error_(other.first_error_) {}
+
+GraphBuilder& GraphBuilder::operator=(const GraphBuilder& other) {
+  *definition_ = *other.definition_;
+  first_error_ = other.first_error_;
+  return *this;
+}
 
 void GraphBuilder::Fail(absl::Status status) {
   if (first_error_.ok()) first_error_ = std::move(status);
 }
 
-NodeDef* GraphBuilder::AddNode(const std::string& op,
-                               const std::string& name) {
-  NodeDef* node = model_.mutable_graph()->add_node();
+namespace {
+
+NodeDef* AddNode(ModelDef& model, const std::string& op,
+                 const std::string& name) {
+  NodeDef* node = model.mutable_graph()->add_node();
   node->set_op(op);
   node->set_name(name);
   return node;
 }
 
+}  // namespace
+
 std::string GraphBuilder::Placeholder(const std::string& name,
                                       const std::vector<int64_t>& shape,
                                       const std::string& dtype) {
-  NodeDef* node = AddNode("Placeholder", name);
+  NodeDef* node = AddNode(definition_->model, "Placeholder", name);
   AddAttrs({{"shape", Attr::Shape(shape)}, {"dtype", dtype}},
            node->mutable_attr());
   return name;
@@ -81,7 +135,7 @@ std::string GraphBuilder::Placeholder(const std::string& name,
 std::string GraphBuilder::Variable(const std::string& name,
                                    const std::vector<int64_t>& shape,
                                    const Attrs& attrs) {
-  NodeDef* node = AddNode("Variable", name);
+  NodeDef* node = AddNode(definition_->model, "Variable", name);
   AddAttrs({{"shape", Attr::Shape(shape)}}, node->mutable_attr());
   AddAttrs(attrs, node->mutable_attr());
   return name;
@@ -89,7 +143,7 @@ std::string GraphBuilder::Variable(const std::string& name,
 
 std::string GraphBuilder::Const(const std::string& name,
                                 const Values& value) {
-  NodeDef* node = AddNode("Const", name);
+  NodeDef* node = AddNode(definition_->model, "Const", name);
   TensorProto* tensor = (*node->mutable_attr())["value"].mutable_tensor();
   Fail(FillTensor(value, DType::kFloat32,
                   absl::StrCat("Const '", name, "'"), tensor));
@@ -99,7 +153,7 @@ std::string GraphBuilder::Const(const std::string& name,
 std::string GraphBuilder::Op(const std::string& op, const std::string& name,
                              const std::vector<std::string>& inputs,
                              const Attrs& attrs) {
-  NodeDef* node = AddNode(op, name);
+  NodeDef* node = AddNode(definition_->model, op, name);
   for (const std::string& input : inputs) node->add_input(input);
   AddAttrs(attrs, node->mutable_attr());
   return name;
@@ -116,7 +170,7 @@ std::string GraphBuilder::Dense(const std::string& name,
 }
 
 void GraphBuilder::Train(const std::string& loss, const TrainingSpec& spec) {
-  TrainingConfig* training = model_.mutable_training();
+  TrainingConfig* training = definition_->model.mutable_training();
   training->set_loss(loss);
   training->mutable_optimizer()->set_name(spec.optimizer);
   AddAttrs(spec.optimizer_attrs, training->mutable_optimizer()->mutable_attr());
@@ -128,7 +182,7 @@ void GraphBuilder::Train(const std::string& loss, const TrainingSpec& spec) {
 
 void GraphBuilder::Feed(const std::string& placeholder,
                         const Values& samples) {
-  FeedDef* feed = model_.mutable_data()->add_feed();
+  FeedDef* feed = definition_->model.mutable_data()->add_feed();
   feed->set_placeholder(placeholder);
   // Stored as float64 so no value is rounded; the data set converts it to
   // the placeholder's dtype.
@@ -139,22 +193,28 @@ void GraphBuilder::Feed(const std::string& placeholder,
 
 void GraphBuilder::Predict(const std::string& input,
                            const std::string& output) {
-  model_.mutable_prediction()->set_input(input);
-  model_.mutable_prediction()->set_output(output);
+  definition_->model.mutable_prediction()->set_input(input);
+  definition_->model.mutable_prediction()->set_output(output);
 }
 
-absl::StatusOr<ModelDef> GraphBuilder::Build() const {
+void GraphBuilder::AddText(absl::string_view model_text) {
+  absl::StatusOr<ParsedModel> parsed =
+      ParseModelText(model_text, "GraphBuilder::AddText");
+  if (!parsed.ok()) {
+    Fail(parsed.status());
+    return;
+  }
+  parsed->model.clear_format_version();
+  definition_->model.MergeFrom(parsed->model);
+}
+
+absl::StatusOr<std::string> GraphBuilder::Build() const {
   NABLA_RETURN_IF_ERROR(first_error_);
   SourceInfo source;
   source.name = "<GraphBuilder>";
-  NABLA_RETURN_IF_ERROR(Graph::Build(model_.graph(), source).status());
-  return model_;
-}
-
-std::string ModelToText(const ModelDef& model) {
-  std::string text;
-  google::protobuf::TextFormat::PrintToString(model, &text);
-  return text;
+  NABLA_RETURN_IF_ERROR(
+      Graph::Build(definition_->model.graph(), source).status());
+  return ModelToText(definition_->model);
 }
 
 }  // namespace nabla

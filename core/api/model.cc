@@ -166,20 +166,6 @@ absl::StatusOr<std::unique_ptr<Model>> Model::FromString(
       });
 }
 
-absl::StatusOr<std::unique_ptr<Model>> Model::FromProto(
-    const ModelDef& model, const ModelOptions& options) {
-  return ReportingOutOfMemory(
-      [&]() -> absl::StatusOr<std::unique_ptr<Model>> {
-        ParsedModel parsed;
-        parsed.model = model;
-        parsed.source.name =
-            options.source_name.empty() ? "<proto>" : options.source_name;
-        NABLA_RETURN_IF_ERROR(CheckFormatVersion(model, parsed.source.name));
-        NABLA_ASSIGN_OR_RETURN(auto state, Open(std::move(parsed), options));
-        return std::unique_ptr<Model>(new Model(std::move(state)));
-      });
-}
-
 absl::StatusOr<TrainingResult> Model::Train(const TrainingOptions& options) {
   return ReportingOutOfMemory([&] { return TrainRun(*state_, options); });
 }
@@ -226,8 +212,21 @@ absl::Status Model::SetVariable(const std::string& name,
   return absl::OkStatus();
 }
 
-const ModelDef& Model::definition() const {
-  return state_->run->parsed().model;
+std::string Model::prediction_input() const {
+  return state_->run->parsed().model.prediction().input();
+}
+
+std::string Model::prediction_output() const {
+  return state_->run->parsed().model.prediction().output();
+}
+
+std::vector<std::string> Model::VariableNames() const {
+  const Graph& graph = *state_->run->graph();
+  std::vector<std::string> names;
+  for (int node : state_->run->session().variable_nodes()) {
+    names.push_back(graph.node(node).name);
+  }
+  return names;
 }
 
 std::string Model::ToText() const {

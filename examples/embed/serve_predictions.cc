@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
   absl::StatusOr<std::vector<nabla::NamedValues>> test =
       model.Data(nabla::Split::kTest);
   if (!test.ok()) return Fail(test.status());
-  const std::string& input = model.definition().prediction().input();
+  const std::string input = model.prediction_input();
   const nabla::Values* images = nullptr;
   const nabla::Values* truth = nullptr;
   for (const nabla::NamedValues& column : *test) {

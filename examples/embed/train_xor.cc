@@ -21,7 +21,8 @@ int Fail(const absl::Status& status) {
 
 // 2 inputs, 4 sigmoid hidden units, 1 sigmoid output, squared error, plain
 // SGD on the four cases at once.
-absl::StatusOr<nabla::ModelDef> XorModel() {
+// The model file's text, validated.
+absl::StatusOr<std::string> XorModel() {
   nabla::GraphBuilder b;
   const std::string x = b.Placeholder("x", {-1, 2});
   const std::string target = b.Placeholder("target", {-1, 1});
@@ -49,10 +50,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: train_xor OUT_MODEL.pbtxt OUT_CHECKPOINT\n");
     return 2;
   }
-  absl::StatusOr<nabla::ModelDef> definition = XorModel();
+  absl::StatusOr<std::string> definition = XorModel();
   if (!definition.ok()) return Fail(definition.status());
   absl::StatusOr<std::unique_ptr<nabla::Model>> model =
-      nabla::Model::FromProto(*definition);
+      nabla::Model::FromString(*definition);
   if (!model.ok()) return Fail(model.status());
 
   nabla::TrainingOptions options;

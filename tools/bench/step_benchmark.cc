@@ -80,7 +80,7 @@ ParsedModel TwoTwoTwo() {
   b.Train(b.Op("MeanSquaredError", "loss", {out, y}), spec);
   b.Feed(x, Values({1, 2}, {0.05, 0.10}));
   b.Feed(y, Values({1, 2}, {0.01, 0.99}));
-  return {*b.Build(), SourceInfo{"2-2-2", {}}};
+  return *ParseModelText(*b.Build(), "2-2-2");
 }
 
 // The 784-256-128-10 ReLU MLP with sparse softmax cross-entropy and SGD,
@@ -99,7 +99,7 @@ ParsedModel Mlp(int64_t batch) {
   std::vector<double> labels(batch);
   for (int64_t i = 0; i < batch; ++i) labels[i] = static_cast<double>(i % 10);
   b.Feed(label, Values({batch}, labels));
-  return {*b.Build(), SourceInfo{"mlp", {}}};
+  return *ParseModelText(*b.Build(), "mlp");
 }
 
 // Sets `model` up with `threads` and times TrainStep on all its data as one

@@ -19,7 +19,8 @@ expect_contains() {
 }
 
 "$ROOT/core/api/install" "$PREFIX" || { echo "install failed"; exit 1; }
-for f in lib/libnabla.so lib/pkgconfig/nabla.pc include/nabla/nabla.h \
+for f in lib/libnabla.so lib/pkgconfig/nabla.pc lib/pkgconfig/nabla-plugin.pc \
+  include/nabla/nabla.h \
   include/nabla/model.h include/nabla/proto/model.pb.h \
   include/nabla/core/plugin_api.h; do
   [[ -f "$PREFIX/$f" ]] || fail "install did not write $f"
@@ -35,6 +36,18 @@ if [[ "$(ldd "$PREFIX/lib/libnabla.so")" == *libasan* ]]; then
   sanitize="-fsanitize=address,undefined"
 fi
 flags="$sanitize $flags"
+
+# The public headers bring the standard library and Abseil only: an app
+# compiles without protobuf, which nabla.pc does not ask for.
+expect_contains "$(pkg-config --print-requires nabla)" "absl_status" "nabla.pc requires"
+[[ "$(pkg-config --print-requires nabla)" != *protobuf* ]] ||
+  fail "nabla.pc requires protobuf"
+included=$(echo '#include <nabla/nabla.h>' |
+  g++ -std=c++17 -x c++ -E -H - $(pkg-config --cflags nabla) 2>&1 >/dev/null)
+[[ "$included" == *nabla/model.h* ]] || fail "nabla.h was not preprocessed: $included"
+[[ "$included" != *google/protobuf* ]] ||
+  fail "nabla/nabla.h includes protobuf: $(grep protobuf <<<"$included" | head -3)"
+[[ "$included" != *proto/* ]] || fail "nabla/nabla.h includes a generated proto"
 build() {  # build SOURCE OUTPUT
   g++ -O1 "$1" $flags -o "$2" 2>"$TMP/build.log" ||
     fail "g++ $1 \$(pkg-config --cflags --libs nabla) failed: $(head -20 "$TMP/build.log")"
@@ -43,7 +56,7 @@ build() {  # build SOURCE OUTPUT
 # The app and a plugin built against the installed headers.
 build "$ROOT/tests/core/api/installed_app.cc" "$TMP/installed_app"
 g++ -O1 -shared -fPIC $sanitize "$ROOT/plugins/examples/prelu.cc" \
-  $(pkg-config --cflags nabla) -o "$TMP/libprelu.so" 2>"$TMP/plugin.log" ||
+  $(pkg-config --cflags nabla-plugin) -o "$TMP/libprelu.so" 2>"$TMP/plugin.log" ||
   fail "building the plugin failed: $(head -20 "$TMP/plugin.log")"
 out=$("$TMP/installed_app" "$TMP/libprelu.so") || fail "installed_app exited $?"
 expect_contains "$out" "layer: " "the listing"

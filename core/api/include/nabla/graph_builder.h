@@ -1,7 +1,6 @@
-// GraphBuilder: a model written in C++ instead of a .pbtxt file. It fills
-// the same ModelDef the file format describes, so Model::FromProto() trains
-// it and Model::ToText() (or ModelToText()) writes a .pbtxt that
-// train_graph reads.
+// GraphBuilder: a model written in C++ instead of a .pbtxt file. Build()
+// returns the model file's text, validated as a file is: Model::FromString()
+// trains it, and written to disk it is a .pbtxt that train_graph reads.
 //
 //   nabla::GraphBuilder b;
 //   std::string x = b.Placeholder("x", {-1, 2});
@@ -14,7 +13,8 @@
 //   b.Feed("x", nabla::Values({4, 2}, {0, 0, 0, 1, 1, 0, 1, 1}));
 //   b.Feed("y", nabla::Values({4, 1}, {0, 1, 1, 0}));
 //   b.Predict(x, out);
-//   absl::StatusOr<nabla::ModelDef> model = b.Build();
+//   absl::StatusOr<std::string> model = b.Build();
+//   auto trained = nabla::Model::FromString(*model);
 //
 // Each node method returns the node's name, to use as another node's
 // input ("name", or "name:k" for output k). Mistakes (a Values whose
@@ -26,14 +26,15 @@
 #define NABLA_GRAPH_BUILDER_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "nabla/values.h"
-#include "proto/model.pb.h"
 
 namespace nabla {
 
@@ -41,22 +42,35 @@ namespace nabla {
 // constructors) a shape or a list.
 class Attr {
  public:
-  Attr(int value) { value_.set_i(value); }
-  Attr(int64_t value) { value_.set_i(value); }
-  Attr(double value) { value_.set_f(value); }
-  Attr(bool value) { value_.set_b(value); }
-  Attr(const char* value) { value_.set_s(value); }
-  Attr(std::string value) { value_.set_s(std::move(value)); }
+  enum class Kind { kInt, kFloat, kBool, kString, kShape, kInts, kFloats,
+                    kStrings };
+
+  Attr(int value) : Attr(Kind::kInt) { ints_ = {value}; }
+  Attr(int64_t value) : Attr(Kind::kInt) { ints_ = {value}; }
+  Attr(double value) : Attr(Kind::kFloat) { floats_ = {value}; }
+  Attr(bool value) : Attr(Kind::kBool) { ints_ = {value ? 1 : 0}; }
+  Attr(const char* value) : Attr(Kind::kString) { strings_ = {value}; }
+  Attr(std::string value) : Attr(Kind::kString) {
+    strings_ = {std::move(value)};
+  }
   static Attr Shape(const std::vector<int64_t>& dims);
   static Attr Ints(const std::vector<int64_t>& values);
   static Attr Floats(const std::vector<double>& values);
   static Attr Strings(const std::vector<std::string>& values);
 
-  const AttrValue& proto() const { return value_; }
+  // What it holds: one value (kInt, kFloat, kBool as 0 or 1, kString) or a
+  // list (kShape's dimensions and the lists) in the matching vector.
+  Kind kind() const { return kind_; }
+  const std::vector<int64_t>& ints() const { return ints_; }
+  const std::vector<double>& floats() const { return floats_; }
+  const std::vector<std::string>& strings() const { return strings_; }
 
  private:
-  Attr() = default;
-  AttrValue value_;
+  explicit Attr(Kind kind) : kind_(kind) {}
+  Kind kind_;
+  std::vector<int64_t> ints_;
+  std::vector<double> floats_;
+  std::vector<std::string> strings_;
 };
 
 using Attrs = std::vector<std::pair<std::string, Attr>>;
@@ -74,6 +88,9 @@ struct TrainingSpec {
 class GraphBuilder {
  public:
   GraphBuilder();
+  ~GraphBuilder();
+  GraphBuilder(const GraphBuilder& other);
+  GraphBuilder& operator=(const GraphBuilder& other);
 
   // A value fed from data; -1 dimensions (the batch) are known then.
   // dtype "float32" or "float64".
@@ -105,24 +122,28 @@ class GraphBuilder {
   void Predict(const std::string& input, const std::string& output);
 
   // Everything else a model file can say (validation data, normalisation,
-  // data sources, a schedule, ...), written directly.
-  ModelDef& model() { return model_; }
+  // data sources, a schedule, ...), written as model-file text and merged
+  // into the model:
+  //   b.AddText("data { validation_fraction: 0.25 }");
+  // Fields merge as the text format merges them: a repeated field adds to
+  // what is there, a single value replaces it.
+  // Text that does not parse is a mistake Build() reports.
+  void AddText(absl::string_view model_text);
 
-  // The model, validated; the first mistake or every graph error
-  // (InvalidArgument, NotFound for an unknown op) otherwise.
-  absl::StatusOr<ModelDef> Build() const;
+  // The model file's text, validated; the first mistake or every graph
+  // error (InvalidArgument, NotFound for an unknown op) otherwise.
+  absl::StatusOr<std::string> Build() const;
 
  private:
-  NodeDef* AddNode(const std::string& op, const std::string& name);
+  // The model as the file format's message (private: no protobuf type
+  // reaches an app).
+  struct Definition;
   // Records the first mistake for Build().
   void Fail(absl::Status status);
 
-  ModelDef model_;
+  std::unique_ptr<Definition> definition_;
   absl::Status first_error_;
 };
-
-// The .pbtxt text of a model, as train_graph reads it.
-std::string ModelToText(const ModelDef& model);
 
 }  // namespace nabla
 

@@ -1,5 +1,5 @@
-// Model: a nabla model (a .pbtxt model file, its text, or its ModelDef
-// proto) with its variables: train it, predict, evaluate, save and restore
+// Model: a nabla model (a .pbtxt model file, or its text) with its
+// variables: train it, predict, evaluate, save and restore
 // checkpoints.
 //
 //   #include <nabla/nabla.h>
@@ -11,8 +11,8 @@
 //   absl::StatusOr<nabla::Values> score =
 //       (*model)->Predict(nabla::Values({1, 2}, {4, 8}));   // [[89.7]]
 //
-// Ownership. The caller owns the Model that FromFile(), FromString() and
-// FromProto() return; Values passed in are copied, Values returned are the
+// Ownership. The caller owns the Model that FromFile() and FromString()
+// return; Values passed in are copied, Values returned are the
 // caller's.
 //
 // Errors. Every call returns absl::Status or absl::StatusOr, with a message
@@ -49,7 +49,6 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "nabla/values.h"
-#include "proto/model.pb.h"
 
 namespace nabla {
 
@@ -84,10 +83,10 @@ struct ModelOptions {
   // Data() then fail with FailedPrecondition.
   bool load_data = true;
   // Resolves the data section's relative paths. FromFile() uses the model
-  // file's directory when this is empty; the others use ".".
+  // file's directory when this is empty; FromString() uses ".".
   std::string base_dir;
   // Names the model in messages. FromFile() uses the path when empty;
-  // the others "<string>" and "<proto>".
+  // FromString() "<string>".
   std::string source_name;
 };
 
@@ -160,10 +159,9 @@ class Model {
   // line and node otherwise.
   static absl::StatusOr<std::unique_ptr<Model>> FromFile(
       const std::string& path, const ModelOptions& options = {});
+  // The text of a model file, as GraphBuilder::Build() returns it.
   static absl::StatusOr<std::unique_ptr<Model>> FromString(
       absl::string_view text, const ModelOptions& options = {});
-  static absl::StatusOr<std::unique_ptr<Model>> FromProto(
-      const ModelDef& model, const ModelOptions& options = {});
 
   ~Model();
   Model(const Model&) = delete;
@@ -201,13 +199,19 @@ class Model {
   // checkpoint of another model is refused and changes nothing.
   absl::Status Restore(const std::string& path);
 
+  // What Predict() feeds and returns: the prediction section's input
+  // placeholder and output node; empty when the model has none.
+  std::string prediction_input() const;
+  std::string prediction_output() const;
+
+  // The Variable nodes, in graph order (a layer's as "hidden/weights").
+  std::vector<std::string> VariableNames() const;
   // A variable's value, or replaces it (same shape).
   absl::StatusOr<Values> Variable(const std::string& name) const;
   absl::Status SetVariable(const std::string& name, const Values& value);
 
-  // The model as loaded (composite layers not expanded), and as .pbtxt
-  // text that train_graph and FromString() read back.
-  const ModelDef& definition() const;
+  // The model as loaded (composite layers not expanded), as .pbtxt text
+  // that train_graph and FromString() read back.
   std::string ToText() const;
   absl::Status Export(const std::string& path) const;
 

@@ -4,7 +4,9 @@
 //   nabla/graph_builder.h  GraphBuilder: a model written in C++
 //   nabla/registry.h       LoadPlugin, and what the registry holds
 //   nabla/values.h         Values: the numbers going in and out
-//   proto/model.pb.h       ModelDef: the model file's schema
+//
+// They include the C++ standard library and Abseil's Status and StatusOr,
+// nothing else: no protobuf type reaches an app.
 //
 // Build an app with `g++ app.cc $(pkg-config --cflags --libs nabla)` after
 // `bazel run //core/api:install -- PREFIX` (docs/embedding.md).
