@@ -243,7 +243,7 @@ std::string AttrValueToString(const AttrValue& value) {
   return "?";
 }
 
-absl::StatusOr<DType> DTypeFromProto(DataType dtype, absl::string_view what) {
+[[nodiscard]] absl::StatusOr<DType> DTypeFromProto(DataType dtype, absl::string_view what) {
   switch (dtype) {
     case DT_INVALID:
     case DT_FLOAT32: return DType::kFloat32;
@@ -254,14 +254,14 @@ absl::StatusOr<DType> DTypeFromProto(DataType dtype, absl::string_view what) {
   }
 }
 
-absl::StatusOr<DType> DTypeFromName(absl::string_view name) {
+[[nodiscard]] absl::StatusOr<DType> DTypeFromName(absl::string_view name) {
   if (name == "float32") return DType::kFloat32;
   if (name == "float64") return DType::kFloat64;
   return absl::InvalidArgumentError(absl::StrCat(
       "dtype must be \"float32\" or \"float64\", got \"", name, "\""));
 }
 
-absl::StatusOr<Tensor> TensorFromProto(const TensorProto& proto,
+[[nodiscard]] absl::StatusOr<Tensor> TensorFromProto(const TensorProto& proto,
                                        absl::string_view what,
                                        DType unset_dtype) {
   auto dtype = proto.dtype() == DT_INVALID

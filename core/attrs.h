@@ -91,13 +91,13 @@ std::string AttrValueToString(const AttrValue& value);
 // Converts a TensorProto (from a model file or checkpoint) to a Tensor,
 // checking the element count. `what` names it in messages. A proto without
 // a dtype gets `unset_dtype`, read straight from the file's doubles.
-absl::StatusOr<Tensor> TensorFromProto(const TensorProto& proto,
+[[nodiscard]] absl::StatusOr<Tensor> TensorFromProto(const TensorProto& proto,
                                        absl::string_view what,
                                        DType unset_dtype = DType::kFloat32);
 void TensorToProto(const Tensor& tensor, TensorProto* proto);
-absl::StatusOr<DType> DTypeFromProto(DataType dtype, absl::string_view what);
+[[nodiscard]] absl::StatusOr<DType> DTypeFromProto(DataType dtype, absl::string_view what);
 // "float32" / "float64" (the dtype attribute of Placeholder, Variable, ...).
-absl::StatusOr<DType> DTypeFromName(absl::string_view name);
+[[nodiscard]] absl::StatusOr<DType> DTypeFromName(absl::string_view name);
 
 }  // namespace nabla
 

@@ -309,7 +309,7 @@ int32_t RunAddOp(NablaOpRegistrar* handle, const NablaOpDesc* desc) {
 
 }  // namespace
 
-absl::Status TakeStatus(NablaStatus* status) {
+[[nodiscard]] absl::Status TakeStatus(NablaStatus* status) {
   if (status == nullptr) return absl::OkStatus();
   absl::Status error = absl::InvalidArgumentError(status->message);
   if (status != &out_of_memory) delete status;

@@ -46,11 +46,11 @@ struct Registration {
 
 // The error a plugin's callback returned (made by make_error), as
 // InvalidArgument with its message; frees it. OK for null.
-absl::Status TakeStatus(NablaStatus* status);
+[[nodiscard]] absl::Status TakeStatus(NablaStatus* status);
 
 // Adds the op `desc` declares to `registration`'s registrar, or says why
 // not (defined in c_plugin_host.cc).
-absl::Status AddOp(Registration& registration, const NablaOpDesc* desc);
+[[nodiscard]] absl::Status AddOp(Registration& registration, const NablaOpDesc* desc);
 
 const NablaHostApi& HostApi();
 

@@ -36,7 +36,7 @@ Struct ReadPrefix(const Struct* from) {
 // them; an exception that escapes anyway (it may not) is caught, if it can
 // be, rather than unwinding through nabla.
 template <typename Call>
-absl::Status CallPlugin(absl::string_view what, const Call& call) {
+[[nodiscard]] absl::Status CallPlugin(absl::string_view what, const Call& call) {
   try {
     return c_host::TakeStatus(call());
   } catch (...) {
@@ -92,7 +92,7 @@ void SetFlags(uint32_t flags, OpDef& def) {
                                     : ForwardValues::kInputsAndOutputs);
 }
 
-absl::StatusOr<OpCategory> CategoryOf(int32_t category) {
+[[nodiscard]] absl::StatusOr<OpCategory> CategoryOf(int32_t category) {
   switch (category) {
     case NABLA_OP_CATEGORY_OP:
       return OpCategory::kOp;
@@ -105,7 +105,7 @@ absl::StatusOr<OpCategory> CategoryOf(int32_t category) {
       absl::StrCat("its category ", category, " is not a NABLA_OP_CATEGORY_*"));
 }
 
-absl::Status DeclareAttr(const NablaAttrDesc& attr, OpDef& def) {
+[[nodiscard]] absl::Status DeclareAttr(const NablaAttrDesc& attr, OpDef& def) {
   if (attr.name == nullptr) {
     return absl::InvalidArgumentError("an attribute has no name");
   }
@@ -156,7 +156,7 @@ absl::Status DeclareAttr(const NablaAttrDesc& attr, OpDef& def) {
 }
 
 // The inputs, outputs and attributes of `desc`, checked for NULLs.
-absl::Status DeclareSignature(const NablaOpDesc& desc, OpDef& def) {
+[[nodiscard]] absl::Status DeclareSignature(const NablaOpDesc& desc, OpDef& def) {
   if (desc.num_inputs < 0 || desc.num_outputs < 0 || desc.num_attrs < 0) {
     return absl::InvalidArgumentError("it has a negative count");
   }
@@ -194,7 +194,7 @@ absl::Status DeclareSignature(const NablaOpDesc& desc, OpDef& def) {
 // The OpDef of the plugin's op number `index` (counting from 0). What
 // OpDef::Validate() checks (no output, no shape function, no forward
 // kernel) is left to the loader, which validates every definition.
-absl::StatusOr<OpDef> OpDefFromC(const NablaOpDesc* plugin_desc, int index) {
+[[nodiscard]] absl::StatusOr<OpDef> OpDefFromC(const NablaOpDesc* plugin_desc, int index) {
   if (plugin_desc == nullptr) {
     return absl::InvalidArgumentError(
         absl::StrCat("its op #", index, " is a NULL NablaOpDesc"));
@@ -229,7 +229,7 @@ absl::StatusOr<OpDef> OpDefFromC(const NablaOpDesc* plugin_desc, int index) {
 
 namespace c_host {
 
-absl::Status AddOp(Registration& registration, const NablaOpDesc* desc) {
+[[nodiscard]] absl::Status AddOp(Registration& registration, const NablaOpDesc* desc) {
   NABLA_ASSIGN_OR_RETURN(OpDef def, OpDefFromC(desc, registration.ops_seen++));
   registration.registrar->AddOp(std::move(def));
   return absl::OkStatus();
@@ -239,7 +239,7 @@ absl::Status AddOp(Registration& registration, const NablaOpDesc* desc) {
 
 const NablaHostApi& CPluginHostApi() { return c_host::HostApi(); }
 
-absl::Status RegisterCPlugin(const NablaCPluginInfo* plugin_info,
+[[nodiscard]] absl::Status RegisterCPlugin(const NablaCPluginInfo* plugin_info,
                              PluginRegistrar& registrar) {
   if (plugin_info->size < kInfoV1Size) {
     return absl::InvalidArgumentError(absl::StrCat(

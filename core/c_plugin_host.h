@@ -27,7 +27,7 @@ const NablaHostApi& CPluginHostApi();
 // register_ops, an op description the host refuses, and an error returned
 // by register_ops. What `registrar` holds afterwards calls the plugin's
 // code: the library must stay loaded while it lives.
-absl::Status RegisterCPlugin(const NablaCPluginInfo* info,
+[[nodiscard]] absl::Status RegisterCPlugin(const NablaCPluginInfo* info,
                              PluginRegistrar& registrar);
 
 }  // namespace nabla

@@ -19,7 +19,7 @@
 namespace nabla {
 namespace {
 
-absl::Status WriteAll(int fd, const std::string& bytes,
+[[nodiscard]] absl::Status WriteAll(int fd, const std::string& bytes,
                       const std::string& path) {
   size_t written = 0;
   while (written < bytes.size()) {
@@ -35,7 +35,7 @@ absl::Status WriteAll(int fd, const std::string& bytes,
   return absl::OkStatus();
 }
 
-absl::Status WriteFileAtomically(const std::string& path,
+[[nodiscard]] absl::Status WriteFileAtomically(const std::string& path,
                                  const std::string& bytes) {
   const std::string temp = absl::StrCat(path, ".tmp.", ::getpid());
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -134,7 +134,7 @@ Checkpoint CaptureCheckpoint(const Session& session) {
   return checkpoint;
 }
 
-absl::Status WriteCheckpoint(const Checkpoint& checkpoint,
+[[nodiscard]] absl::Status WriteCheckpoint(const Checkpoint& checkpoint,
                              const std::string& path) {
   std::string payload;
   if (!checkpoint.SerializeToString(&payload)) {
@@ -147,11 +147,11 @@ absl::Status WriteCheckpoint(const Checkpoint& checkpoint,
   return WriteFileAtomically(path, bytes);
 }
 
-absl::Status SaveCheckpoint(const Session& session, const std::string& path) {
+[[nodiscard]] absl::Status SaveCheckpoint(const Session& session, const std::string& path) {
   return WriteCheckpoint(CaptureCheckpoint(session), path);
 }
 
-absl::StatusOr<Checkpoint> ReadCheckpoint(const std::string& path) {
+[[nodiscard]] absl::StatusOr<Checkpoint> ReadCheckpoint(const std::string& path) {
   NABLA_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(path));
   if (bytes.size() < kMagicSize ||
       bytes.compare(0, kMagicSize, kMagic, kMagicSize) != 0) {
@@ -199,7 +199,7 @@ absl::StatusOr<Checkpoint> ReadCheckpoint(const std::string& path) {
   return checkpoint;
 }
 
-absl::Status RestoreCheckpoint(const Checkpoint& checkpoint,
+[[nodiscard]] absl::Status RestoreCheckpoint(const Checkpoint& checkpoint,
                                const std::string& path, Session& session) {
   const Graph& graph = session.graph();
   std::vector<std::string> problems;

@@ -43,7 +43,7 @@ class DataSource {
   virtual ~DataSource() = default;
 
   // Reads every sample. Errors name the file (and line, where there is one).
-  virtual absl::StatusOr<std::vector<DataColumn>> Load(
+  [[nodiscard]] virtual absl::StatusOr<std::vector<DataColumn>> Load(
       const DataSourceContext& context) const = 0;
 };
 

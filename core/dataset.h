@@ -24,11 +24,11 @@ class Dataset {
   // same number of samples. Values are converted to the placeholder's
   // dtype. Errors name `source` (the model file) and the feed or data
   // source.
-  static absl::StatusOr<Dataset> FromConfig(
+  [[nodiscard]] static absl::StatusOr<Dataset> FromConfig(
       const Graph& graph, const DataConfig& config, absl::string_view source,
       const DataSourceContext& context = {});
   // The same for validation or test data; `split` names it in messages.
-  static absl::StatusOr<Dataset> FromSplit(const Graph& graph,
+  [[nodiscard]] static absl::StatusOr<Dataset> FromSplit(const Graph& graph,
                                            const DataSplit& data,
                                            absl::string_view source,
                                            absl::string_view split,
@@ -51,7 +51,7 @@ class Dataset {
   // seeded with `seed`, into the returned data set (for validation), and
   // keeps the rest in their original order. InvalidArgument unless
   // 0 < fraction < 1 and both parts keep at least one sample.
-  absl::StatusOr<Dataset> HoldOut(double fraction, uint64_t seed);
+  [[nodiscard]] absl::StatusOr<Dataset> HoldOut(double fraction, uint64_t seed);
 
   // The samples `rows`, in that order, as a new data set.
   Dataset Rows(absl::Span<const int64_t> rows) const;
@@ -62,12 +62,12 @@ class Dataset {
                  std::vector<Feed>* feeds) const;
 
  private:
-  static absl::StatusOr<Dataset> FromParts(
+  [[nodiscard]] static absl::StatusOr<Dataset> FromParts(
       const Graph& graph,
       const google::protobuf::RepeatedPtrField<FeedDef>& feeds,
       const google::protobuf::RepeatedPtrField<DataSourceConfig>& sources,
       absl::string_view where, const DataSourceContext& context);
-  absl::Status AddColumn(const Graph& graph,
+  [[nodiscard]] absl::Status AddColumn(const Graph& graph,
                          const std::string& placeholder_name,
                          absl::string_view where, Tensor value,
                          std::vector<std::string> class_names = {});

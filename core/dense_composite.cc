@@ -28,7 +28,7 @@ constexpr const char* kInitializerSettings[] = {
     "init_value", "minval", "maxval", "mean", "stddev", "values"};
 
 // The op that `activation` names, or "" for none ("" or "linear").
-absl::StatusOr<std::string> ActivationOp(const std::string& activation) {
+[[nodiscard]] absl::StatusOr<std::string> ActivationOp(const std::string& activation) {
   if (activation.empty() || activation == "linear") return std::string();
   std::vector<std::string> activations;
   for (const auto& entry : OpRegistry::Global().Entries()) {
@@ -51,7 +51,7 @@ absl::StatusOr<std::string> ActivationOp(const std::string& activation) {
 }
 
 // `in`, the size of the input's last dimension, after checking the input.
-absl::StatusOr<int64_t> InputFeatures(const ExpandContext& ctx) {
+[[nodiscard]] absl::StatusOr<int64_t> InputFeatures(const ExpandContext& ctx) {
   const Shape& x = ctx.input_shape(0);
   if (x.rank() != 2) {
     return absl::InvalidArgumentError(
@@ -97,7 +97,7 @@ NodeDef Bias(const ExpandContext& ctx, int64_t units) {
   return bias;
 }
 
-absl::StatusOr<std::vector<NodeDef>> ExpandDense(const ExpandContext& ctx) {
+[[nodiscard]] absl::StatusOr<std::vector<NodeDef>> ExpandDense(const ExpandContext& ctx) {
   const ResolvedAttrs& attrs = ctx.attrs();
   const int64_t units = attrs.GetInt("units");
   if (units <= 0) {

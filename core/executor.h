@@ -63,7 +63,7 @@ class Executor {
   // Runs every step of `phase` with `run_step(i)`. Must be called inside
   // Enter(). Returns the error of the lowest-numbered failing step, so the
   // error does not depend on scheduling; steps after a failure still run.
-  absl::Status Run(Phase& phase,
+  [[nodiscard]] absl::Status Run(Phase& phase,
                    absl::FunctionRef<absl::Status(int)> run_step);
 
  private:

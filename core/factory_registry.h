@@ -68,7 +68,7 @@ class FactoryRegistry {
 
   // OK when `def` is complete: it has a factory and no attribute declared
   // twice. Kinds with more rules (optimizers) add them.
-  virtual absl::Status Check(const Def& def) const {
+  [[nodiscard]] virtual absl::Status Check(const Def& def) const {
     if (!def.factory()) return Refuse(def, "no factory");
     if (const AttrDef* twice = def.FindDuplicateAttr()) {
       return Refuse(
@@ -79,13 +79,13 @@ class FactoryRegistry {
 
   // Refuses a declaration that fails Check() or whose name is taken.
   // `origin` is "built in" or a plugin's path.
-  absl::Status Register(Def def, absl::string_view origin = kBuiltIn) {
+  [[nodiscard]] absl::Status Register(Def def, absl::string_view origin = kBuiltIn) {
     absl::Status complete = Check(def);
     if (!complete.ok()) return complete;
     return defs_.Register(std::move(def), origin);
   }
 
-  absl::StatusOr<const Def*> Find(absl::string_view name) const {
+  [[nodiscard]] absl::StatusOr<const Def*> Find(absl::string_view name) const {
     return defs_.Find(name);
   }
   std::vector<std::string> Names() const { return defs_.Names(); }
@@ -101,7 +101,7 @@ class FactoryRegistry {
   // Finds `name`, resolves `given` against its attributes and calls its
   // factory. Errors start with "<kind> '<name>': ". The resolved settings
   // are stored in `resolved` when it is not null.
-  absl::StatusOr<std::unique_ptr<Product>> Make(
+  [[nodiscard]] absl::StatusOr<std::unique_ptr<Product>> Make(
       absl::string_view name,
       const google::protobuf::Map<std::string, AttrValue>& given,
       ResolvedAttrs* resolved = nullptr) const {
@@ -123,7 +123,7 @@ class FactoryRegistry {
     return made;
   }
 
-  absl::Status Refuse(const Def& def, absl::string_view why) const {
+  [[nodiscard]] absl::Status Refuse(const Def& def, absl::string_view why) const {
     return absl::InvalidArgumentError(absl::StrCat(
         kind(), " '", def.name(), "' cannot be registered: ", why));
   }

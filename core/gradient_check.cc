@@ -23,7 +23,7 @@ struct PreparedOp {
   ResolvedAttrs attrs;
 };
 
-absl::StatusOr<PreparedOp> Prepare(absl::string_view op, const AttrMap& attrs) {
+[[nodiscard]] absl::StatusOr<PreparedOp> Prepare(absl::string_view op, const AttrMap& attrs) {
   PreparedOp prepared;
   NABLA_ASSIGN_OR_RETURN(prepared.def, OpRegistry::Global().Find(op));
   google::protobuf::Map<std::string, AttrValue> given;
@@ -38,7 +38,7 @@ absl::StatusOr<PreparedOp> Prepare(absl::string_view op, const AttrMap& attrs) {
 
 // The op's shape function as it is, without the size check graphs add
 // (InferOutputs): op tests look at what the function itself says.
-absl::StatusOr<OutputTypes> InferOpOutputs(const PreparedOp& op,
+[[nodiscard]] absl::StatusOr<OutputTypes> InferOpOutputs(const PreparedOp& op,
                                            std::vector<DType> dtypes,
                                            std::vector<Shape> shapes) {
   const int num_inputs = static_cast<int>(op.def->inputs().size());
@@ -88,7 +88,7 @@ std::vector<const Tensor*> Pointers(const std::vector<Tensor>& tensors) {
 }
 
 // Runs the shape function and forward kernel into `outputs`.
-absl::Status Forward(const PreparedOp& op, const std::vector<Tensor>& inputs,
+[[nodiscard]] absl::Status Forward(const PreparedOp& op, const std::vector<Tensor>& inputs,
                      std::vector<Tensor>* outputs) {
   if (!op.def->forward()) {
     return absl::FailedPreconditionError(
@@ -121,7 +121,7 @@ absl::Status Forward(const PreparedOp& op, const std::vector<Tensor>& inputs,
 // Runs the gradient kernel; input_grads[i] is filled with NaN first (so an
 // element the kernel forgets shows up), or left empty when input i is not
 // differentiable.
-absl::Status Backward(const PreparedOp& op, const std::vector<Tensor>& inputs,
+[[nodiscard]] absl::Status Backward(const PreparedOp& op, const std::vector<Tensor>& inputs,
                       const std::vector<Tensor>& outputs,
                       const std::vector<Tensor>& output_grads,
                       std::vector<Tensor>* input_grads) {
@@ -164,7 +164,7 @@ const char* ForwardValuesName(ForwardValues reads) {
 
 // `got` must equal `want` bit for bit; otherwise an error naming the
 // declaration that does not hold.
-absl::Status SameBits(const PreparedOp& op, const Tensor& want,
+[[nodiscard]] absl::Status SameBits(const PreparedOp& op, const Tensor& want,
                       const Tensor& got, absl::string_view what,
                       absl::string_view declaration) {
   const int64_t e = FirstDifference(want, got);
@@ -176,7 +176,7 @@ absl::Status SameBits(const PreparedOp& op, const Tensor& want,
 
 // GradientReads(): the gradient kernel gives the same bits when the
 // forward values it says it does not read are NaN.
-absl::Status CheckGradientReads(const PreparedOp& op,
+[[nodiscard]] absl::Status CheckGradientReads(const PreparedOp& op,
                                 const std::vector<Tensor>& inputs,
                                 const std::vector<Tensor>& outputs,
                                 const std::vector<Tensor>& output_grads,
@@ -206,7 +206,7 @@ absl::Status CheckGradientReads(const PreparedOp& op,
 
 // InPlace(): the forward kernel gives the same bits when output 0 is
 // written over (a copy of) input 0.
-absl::Status CheckInPlace(const PreparedOp& op,
+[[nodiscard]] absl::Status CheckInPlace(const PreparedOp& op,
                           const std::vector<Tensor>& inputs,
                           const std::vector<Tensor>& outputs) {
   if (!op.def->in_place() || inputs.empty() ||
@@ -236,7 +236,7 @@ absl::Status CheckInPlace(const PreparedOp& op,
 
 // GradientInPlace(): the gradient kernel gives the same bits when
 // dL/d(input 0) is written over (a copy of) dL/d(output 0).
-absl::Status CheckGradientInPlace(const PreparedOp& op,
+[[nodiscard]] absl::Status CheckGradientInPlace(const PreparedOp& op,
                                   const std::vector<Tensor>& inputs,
                                   const std::vector<Tensor>& outputs,
                                   const std::vector<Tensor>& output_grads,
@@ -274,7 +274,7 @@ absl::Status CheckGradientInPlace(const PreparedOp& op,
 }
 
 // L = sum_k sum(output_k ⊙ W_k), summed in index order.
-absl::StatusOr<double> Loss(const PreparedOp& op,
+[[nodiscard]] absl::StatusOr<double> Loss(const PreparedOp& op,
                             const std::vector<Tensor>& inputs,
                             const std::vector<Tensor>& weights,
                             std::vector<Tensor>* scratch) {
@@ -293,7 +293,7 @@ void SetValue(Tensor* t, int64_t i, double v) { t->data<double>()[i] = v; }
 
 }  // namespace
 
-absl::StatusOr<std::vector<Shape>> RunOpShape(absl::string_view op,
+[[nodiscard]] absl::StatusOr<std::vector<Shape>> RunOpShape(absl::string_view op,
                                               const AttrMap& attrs,
                                               const std::vector<Shape>& shapes,
                                               std::vector<DType> dtypes) {
@@ -303,7 +303,7 @@ absl::StatusOr<std::vector<Shape>> RunOpShape(absl::string_view op,
   return specs.shapes;
 }
 
-absl::StatusOr<std::vector<Tensor>> RunOp(absl::string_view op,
+[[nodiscard]] absl::StatusOr<std::vector<Tensor>> RunOp(absl::string_view op,
                                           const AttrMap& attrs,
                                           const std::vector<Tensor>& inputs) {
   NABLA_ASSIGN_OR_RETURN(const PreparedOp prepared, Prepare(op, attrs));
@@ -312,7 +312,7 @@ absl::StatusOr<std::vector<Tensor>> RunOp(absl::string_view op,
   return outputs;
 }
 
-absl::StatusOr<std::vector<Tensor>> RunOpGradient(
+[[nodiscard]] absl::StatusOr<std::vector<Tensor>> RunOpGradient(
     absl::string_view op, const AttrMap& attrs,
     const std::vector<Tensor>& inputs,
     const std::vector<Tensor>& output_grads) {
@@ -325,7 +325,7 @@ absl::StatusOr<std::vector<Tensor>> RunOpGradient(
   return input_grads;
 }
 
-absl::StatusOr<Tensor> RunInitializer(absl::string_view op,
+[[nodiscard]] absl::StatusOr<Tensor> RunInitializer(absl::string_view op,
                                       const AttrMap& attrs, uint64_t seed) {
   NABLA_ASSIGN_OR_RETURN(const PreparedOp prepared, Prepare(op, attrs));
   if (!prepared.def->initializer()) {
@@ -355,7 +355,7 @@ Tensor RandomTensor(DType dtype, const Shape& shape, uint64_t seed, double lo,
   return Tensor::FromValues(dtype, shape, values);
 }
 
-absl::StatusOr<std::vector<InputGradientError>> MeasureGradient(
+[[nodiscard]] absl::StatusOr<std::vector<InputGradientError>> MeasureGradient(
     absl::string_view op, const AttrMap& attrs,
     const std::vector<Tensor>& inputs, const GradientCheckOptions& options) {
   NABLA_ASSIGN_OR_RETURN(const PreparedOp prepared, Prepare(op, attrs));
@@ -452,7 +452,7 @@ absl::StatusOr<std::vector<InputGradientError>> MeasureGradient(
   return report;
 }
 
-absl::Status CheckGradient(absl::string_view op, const AttrMap& attrs,
+[[nodiscard]] absl::Status CheckGradient(absl::string_view op, const AttrMap& attrs,
                            const std::vector<Tensor>& inputs,
                            const GradientCheckOptions& options) {
   NABLA_ASSIGN_OR_RETURN(std::vector<InputGradientError> report,
@@ -465,7 +465,7 @@ absl::Status CheckGradient(absl::string_view op, const AttrMap& attrs,
   return absl::OkStatus();
 }
 
-absl::Status CheckFloat32MatchesFloat64(absl::string_view op,
+[[nodiscard]] absl::Status CheckFloat32MatchesFloat64(absl::string_view op,
                                         const AttrMap& attrs,
                                         const std::vector<Tensor>& inputs,
                                         double rtol) {

@@ -35,26 +35,26 @@ using AttrMap = std::map<std::string, AttrValue>;
 // Output shapes from the op's shape function for inputs of `shapes` (may
 // hold unknown dimensions) and `dtypes` (float64 for every input when
 // empty). Attribute errors come back as InvalidArgument.
-absl::StatusOr<std::vector<Shape>> RunOpShape(absl::string_view op,
+[[nodiscard]] absl::StatusOr<std::vector<Shape>> RunOpShape(absl::string_view op,
                                               const AttrMap& attrs,
                                               const std::vector<Shape>& shapes,
                                               std::vector<DType> dtypes = {});
 
 // The op's outputs for `inputs`, by its shape function and forward kernel.
-absl::StatusOr<std::vector<Tensor>> RunOp(absl::string_view op,
+[[nodiscard]] absl::StatusOr<std::vector<Tensor>> RunOp(absl::string_view op,
                                           const AttrMap& attrs,
                                           const std::vector<Tensor>& inputs);
 
 // dL/d input for each input, from the op's gradient kernel given
 // dL/d output_k = output_grads[k]. Inputs that are not differentiable get
 // an empty Tensor.
-absl::StatusOr<std::vector<Tensor>> RunOpGradient(
+[[nodiscard]] absl::StatusOr<std::vector<Tensor>> RunOpGradient(
     absl::string_view op, const AttrMap& attrs,
     const std::vector<Tensor>& inputs, const std::vector<Tensor>& output_grads);
 
 // The value a variable op's initializer gives, with its generator seeded
 // with `seed`.
-absl::StatusOr<Tensor> RunInitializer(absl::string_view op,
+[[nodiscard]] absl::StatusOr<Tensor> RunInitializer(absl::string_view op,
                                       const AttrMap& attrs, uint64_t seed);
 
 // A shape attribute. Unlike MakeAttr(const Shape&) in core/attrs.h, it also
@@ -103,7 +103,7 @@ struct InputGradientError {
 // Compares the op's gradient kernel with finite differences for float64
 // `inputs`, for every differentiable input. Errors (not mismatches) come
 // back as a status: an unknown op, an op without gradient, a kernel error.
-absl::StatusOr<std::vector<InputGradientError>> MeasureGradient(
+[[nodiscard]] absl::StatusOr<std::vector<InputGradientError>> MeasureGradient(
     absl::string_view op, const AttrMap& attrs,
     const std::vector<Tensor>& inputs,
     const GradientCheckOptions& options = {});
@@ -111,14 +111,14 @@ absl::StatusOr<std::vector<InputGradientError>> MeasureGradient(
 // OK when the op's gradient kernel matches finite differences for float64
 // `inputs`; otherwise a message naming the op, input, element, analytic and
 // numeric values.
-absl::Status CheckGradient(absl::string_view op, const AttrMap& attrs,
+[[nodiscard]] absl::Status CheckGradient(absl::string_view op, const AttrMap& attrs,
                            const std::vector<Tensor>& inputs,
                            const GradientCheckOptions& options = {});
 
 // Runs the op on float64 `inputs` rounded to float32, once in float32 and
 // once in float64, and checks every output element:
 // |f32 - f64| <= rtol * max(1, |f64|).
-absl::Status CheckFloat32MatchesFloat64(absl::string_view op,
+[[nodiscard]] absl::Status CheckFloat32MatchesFloat64(absl::string_view op,
                                         const AttrMap& attrs,
                                         const std::vector<Tensor>& inputs,
                                         double rtol = 1e-6);

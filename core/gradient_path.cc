@@ -45,7 +45,7 @@ std::vector<bool> ReachingLoss(const Graph& graph, int loss) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<bool>> GradientPath(
+[[nodiscard]] absl::StatusOr<std::vector<bool>> GradientPath(
     const Graph& graph, int loss, absl::Span<const int> trainable) {
   const Shape& loss_shape = graph.node(loss).output_shapes[0];
   if (loss_shape.rank() != 0) {

@@ -47,7 +47,7 @@ class ErrorList {
                                    node, "' (", op, "): ", message));
   }
   bool empty() const { return errors_.empty(); }
-  absl::Status ToStatus() const {
+  [[nodiscard]] absl::Status ToStatus() const {
     return absl::InvalidArgumentError(absl::StrCat(
         errors_.size() == 1 ? "1 error"
                             : absl::StrCat(errors_.size(), " errors"),
@@ -112,7 +112,7 @@ class Builder {
     graph_.source_ = source;
   }
 
-  absl::StatusOr<Graph> Build(const GraphDef& def);
+  [[nodiscard]] absl::StatusOr<Graph> Build(const GraphDef& def);
 
  private:
   // Appends a pending node; returns its index.

@@ -69,7 +69,7 @@ class Graph {
   // like it produces its output. Errors in the expansion carry the
   // composite's line: "m.pbtxt:12: node 'h/matmul' (MatMul, from Dense
   // 'h'): ...".
-  static absl::StatusOr<Graph> Build(const GraphDef& def,
+  [[nodiscard]] static absl::StatusOr<Graph> Build(const GraphDef& def,
                                      const SourceInfo& source);
 
   // Nodes in topological order: every node after its inputs.
@@ -78,7 +78,7 @@ class Graph {
   int num_nodes() const { return static_cast<int>(nodes_.size()); }
 
   // Index of the node named `name`, or NotFound with close names.
-  absl::StatusOr<int> FindNode(absl::string_view name) const;
+  [[nodiscard]] absl::StatusOr<int> FindNode(absl::string_view name) const;
   // Index in the GraphDef the node came from (for file:line).
   const SourceInfo& source() const { return source_; }
   // "model.pbtxt:12: node 'w1' (Variable)": a node for messages; for an

@@ -28,7 +28,7 @@ std::string HumanBytes(size_t bytes) {
   return absl::StrFormat("%.*f %s", decimals, value, kUnits[unit]);
 }
 
-absl::Status CheckMemoryLimit(size_t needed, size_t limit,
+[[nodiscard]] absl::Status CheckMemoryLimit(size_t needed, size_t limit,
                               absl::string_view what,
                               absl::string_view detail) {
   if (limit == 0 || needed <= limit) return absl::OkStatus();

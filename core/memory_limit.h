@@ -24,7 +24,7 @@ std::string HumanBytes(size_t bytes);
 // where `what` ends with its verb ("the variables need") and `detail`
 // starts with its own punctuation. The human units are left out below
 // 1 KiB.
-absl::Status CheckMemoryLimit(size_t needed, size_t limit,
+[[nodiscard]] absl::Status CheckMemoryLimit(size_t needed, size_t limit,
                               absl::string_view what,
                               absl::string_view detail = "");
 

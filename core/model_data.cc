@@ -5,7 +5,7 @@
 
 namespace nabla {
 
-absl::StatusOr<ModelData> LoadModelData(const Graph& graph,
+[[nodiscard]] absl::StatusOr<ModelData> LoadModelData(const Graph& graph,
                                         const DataConfig& config,
                                         absl::string_view source,
                                         const DataSourceContext& context,

@@ -28,7 +28,7 @@ struct ModelData {
 // set unless `restored` holds statistics from a checkpoint, and applies it
 // to every split. `source` (the model file) and `context` are as in
 // Dataset::FromConfig.
-absl::StatusOr<ModelData> LoadModelData(const Graph& graph,
+[[nodiscard]] absl::StatusOr<ModelData> LoadModelData(const Graph& graph,
                                         const DataConfig& config,
                                         absl::string_view source,
                                         const DataSourceContext& context,

@@ -73,7 +73,7 @@ std::string SourceInfo::NodePrefix(int index) const {
   return absl::StrCat(name, ": ");
 }
 
-absl::StatusOr<ParsedModel> ParseModelText(absl::string_view text,
+[[nodiscard]] absl::StatusOr<ParsedModel> ParseModelText(absl::string_view text,
                                            absl::string_view source_name) {
   ParsedModel parsed;
   parsed.source.name = std::string(source_name);
@@ -95,7 +95,7 @@ absl::StatusOr<ParsedModel> ParseModelText(absl::string_view text,
   return parsed;
 }
 
-absl::Status CheckFormatVersion(const ModelDef& model,
+[[nodiscard]] absl::Status CheckFormatVersion(const ModelDef& model,
                                 absl::string_view source_name) {
   const int version = model.format_version();
   if (version < 0 || version > kModelFormatVersion) {
@@ -107,7 +107,7 @@ absl::Status CheckFormatVersion(const ModelDef& model,
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
+[[nodiscard]] absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
   struct stat info;
   if (stat(path.c_str(), &info) != 0) {
     return absl::NotFoundError(
@@ -137,7 +137,7 @@ std::string DirectoryOf(absl::string_view path) {
   return std::string(path.substr(0, slash));
 }
 
-absl::StatusOr<ParsedModel> ReadModelFile(const std::string& path) {
+[[nodiscard]] absl::StatusOr<ParsedModel> ReadModelFile(const std::string& path) {
   auto text = ReadFileToString(path);
   if (!text.ok()) return text.status();
   return ParseModelText(*text, path);

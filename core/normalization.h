@@ -31,12 +31,12 @@ class Normalizer {
   // statistic per column (the last axis) unless all_values. A column with
   // no spread (standard deviation, range or maximum 0) is left unscaled.
   // Errors name `source`, the placeholder and the problem.
-  static absl::StatusOr<Normalizer> Fit(
+  [[nodiscard]] static absl::StatusOr<Normalizer> Fit(
       const google::protobuf::RepeatedPtrField<NormalizationDef>& defs,
       const Dataset& training, absl::string_view source);
 
   // The statistics a checkpoint holds; errors name `what`.
-  static absl::StatusOr<Normalizer> FromProto(
+  [[nodiscard]] static absl::StatusOr<Normalizer> FromProto(
       const google::protobuf::RepeatedPtrField<NormalizationStats>& stats,
       absl::string_view what);
   void ToProto(
@@ -50,11 +50,11 @@ class Normalizer {
   // x <- (x - offset) / scale, in place, for the samples (or prediction
   // rows) of `placeholder`; nothing when it is not normalised.
   // InvalidArgument when the column count differs from the fitted one.
-  absl::Status Apply(absl::string_view placeholder, Tensor& values) const;
+  [[nodiscard]] absl::Status Apply(absl::string_view placeholder, Tensor& values) const;
   // x <- x * scale + offset: back to the original units.
-  absl::Status Invert(absl::string_view placeholder, Tensor& values) const;
+  [[nodiscard]] absl::Status Invert(absl::string_view placeholder, Tensor& values) const;
   // Apply() to every normalised placeholder the data set feeds.
-  absl::Status ApplyTo(Dataset& data) const;
+  [[nodiscard]] absl::Status ApplyTo(Dataset& data) const;
 
  private:
   struct Stats {
@@ -65,7 +65,7 @@ class Normalizer {
     std::vector<double> scale;
   };
   const Stats* Find(absl::string_view placeholder) const;
-  absl::Status Transform(absl::string_view placeholder, Tensor& values,
+  [[nodiscard]] absl::Status Transform(absl::string_view placeholder, Tensor& values,
                          bool invert) const;
 
   std::vector<Stats> stats_;

@@ -109,7 +109,7 @@ absl::Status OpDef::Validate() const {
   return absl::OkStatus();
 }
 
-absl::StatusOr<OutputTypes> InferOutputs(const OpDef& op,
+[[nodiscard]] absl::StatusOr<OutputTypes> InferOutputs(const OpDef& op,
                                          const ResolvedAttrs& attrs,
                                          std::vector<DType> dtypes,
                                          std::vector<Shape> shapes) {

@@ -115,7 +115,7 @@ class OpDef : public AttrDeclarer<OpDef> {
   const std::string& doc() const { return doc_; }
 
   // OK when the declaration is complete and consistent.
-  absl::Status Validate() const;
+  [[nodiscard]] absl::Status Validate() const;
 
  private:
   std::string name_;
@@ -145,7 +145,7 @@ struct OutputTypes {
 // tensor (CheckTensorSize). Graph building, planning and the gradient
 // checker all infer shapes through it. An error is the shape function's
 // message, or "output shape ...", for the caller to prefix with the node.
-absl::StatusOr<OutputTypes> InferOutputs(const OpDef& op,
+[[nodiscard]] absl::StatusOr<OutputTypes> InferOutputs(const OpDef& op,
                                          const ResolvedAttrs& attrs,
                                          std::vector<DType> dtypes,
                                          std::vector<Shape> shapes);
@@ -157,9 +157,9 @@ class OpRegistry {
 
   // Refuses an incomplete declaration (InvalidArgument) or a taken name
   // (AlreadyExists). `origin` is "built in" or the plugin's path.
-  absl::Status Register(OpDef def, absl::string_view origin = kBuiltIn);
+  [[nodiscard]] absl::Status Register(OpDef def, absl::string_view origin = kBuiltIn);
   // NotFound with the closest registered names when `name` is unknown.
-  absl::StatusOr<const OpDef*> Find(absl::string_view name) const {
+  [[nodiscard]] absl::StatusOr<const OpDef*> Find(absl::string_view name) const {
     return ops_.Find(name);
   }
   std::vector<std::string> Names() const { return ops_.Names(); }

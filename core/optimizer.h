@@ -62,7 +62,7 @@ class OptimizerRegistry : public FactoryRegistry<Optimizer> {
   OptimizerRegistry() : FactoryRegistry<Optimizer>("optimizer") {}
 
   // Also refuses an optimizer without a float learning_rate default.
-  absl::Status Check(const OptimizerDef& def) const override;
+  [[nodiscard]] absl::Status Check(const OptimizerDef& def) const override;
 };
 
 struct MadeOptimizer {
@@ -74,7 +74,7 @@ struct MadeOptimizer {
 // Makes the optimizer a model file asks for: looks up config.name(),
 // resolves its settings (learning_rate must be positive and finite) and
 // calls the factory. Errors name the optimizer and the setting.
-absl::StatusOr<MadeOptimizer> MakeOptimizer(const OptimizerConfig& config);
+[[nodiscard]] absl::StatusOr<MadeOptimizer> MakeOptimizer(const OptimizerConfig& config);
 
 class OptimizerRegistrar {
  public:

@@ -44,7 +44,7 @@ using LibraryHandle = std::unique_ptr<void, LibraryCloser>;
 // Refuses a definition whose name is taken, by the registry or by an
 // earlier definition of the same plugin.
 template <typename Def, typename Registry>
-absl::Status CheckNames(const std::vector<Def>& defs, const Registry& registry,
+[[nodiscard]] absl::Status CheckNames(const std::vector<Def>& defs, const Registry& registry,
                         absl::string_view kind) {
   absl::flat_hash_set<std::string> seen;
   for (const Def& def : defs) {
@@ -67,7 +67,7 @@ absl::Status CheckNames(const std::vector<Def>& defs, const Registry& registry,
 
 // Everything the plugin declares must be complete and under a free name
 // before anything is registered.
-absl::Status CheckDeclarations(PluginRegistrar& registrar) {
+[[nodiscard]] absl::Status CheckDeclarations(PluginRegistrar& registrar) {
   for (const OpDef& op : registrar.ops()) NABLA_RETURN_IF_ERROR(op.Validate());
   // Check() also refuses a layer named like a registered op.
   for (const CompositeDef& def : registrar.composites()) {
@@ -106,7 +106,7 @@ absl::Status CheckDeclarations(PluginRegistrar& registrar) {
   return absl::OkStatus();
 }
 
-absl::Status RegisterDeclarations(PluginRegistrar& registrar,
+[[nodiscard]] absl::Status RegisterDeclarations(PluginRegistrar& registrar,
                                   absl::string_view origin) {
   for (OpDef& def : registrar.ops()) {
     NABLA_RETURN_IF_ERROR(
@@ -133,7 +133,7 @@ absl::Status RegisterDeclarations(PluginRegistrar& registrar,
 
 // Runs the plugin's registration into `registrar`; the plugin catches what
 // its own code throws, and this catches what escapes anyway.
-absl::Status RunRegistration(const NablaPluginInfo& info,
+[[nodiscard]] absl::Status RunRegistration(const NablaPluginInfo& info,
                              PluginRegistrar& registrar) {
   if (info.register_plugin == nullptr) {
     return absl::InvalidArgumentError("its plugin info has no registration");
@@ -154,7 +154,7 @@ absl::Status RunRegistration(const NablaPluginInfo& info,
   return absl::OkStatus();
 }
 
-absl::Status CheckHandshake(const NablaPluginInfo& info) {
+[[nodiscard]] absl::Status CheckHandshake(const NablaPluginInfo& info) {
   if (static_cast<int>(info.api_version) != HostPluginApiVersion()) {
     return absl::FailedPreconditionError(
         absl::StrCat("it was built for plugin API version ", info.api_version,
@@ -172,7 +172,7 @@ absl::Status CheckHandshake(const NablaPluginInfo& info) {
 }
 
 // The C++ API's handshake and registration (core/plugin_api.h).
-absl::Status RegisterCppPlugin(void* entry, PluginRegistrar& registrar) {
+[[nodiscard]] absl::Status RegisterCppPlugin(void* entry, PluginRegistrar& registrar) {
   const NablaPluginInfo* info = reinterpret_cast<NablaPluginEntryFn>(entry)();
   if (info == nullptr) {
     return absl::InvalidArgumentError(
@@ -183,7 +183,7 @@ absl::Status RegisterCppPlugin(void* entry, PluginRegistrar& registrar) {
 }
 
 // The C ABI's (core/c_api/nabla_op_plugin.h).
-absl::Status RegisterCAbiPlugin(void* entry, PluginRegistrar& registrar) {
+[[nodiscard]] absl::Status RegisterCAbiPlugin(void* entry, PluginRegistrar& registrar) {
   const NablaCPluginInfo* info = reinterpret_cast<NablaCPluginEntryFn>(entry)();
   if (info == nullptr) {
     return absl::InvalidArgumentError(
@@ -192,7 +192,7 @@ absl::Status RegisterCAbiPlugin(void* entry, PluginRegistrar& registrar) {
   return RegisterCPlugin(info, registrar);
 }
 
-absl::Status LoadLibrary(const std::string& path, const std::string& real_path)
+[[nodiscard]] absl::Status LoadLibrary(const std::string& path, const std::string& real_path)
     ABSL_EXCLUSIVE_LOCKS_REQUIRED(Loaded().mu) {
   dlerror();  // clear any earlier error
   BeginOpeningPlugin();
@@ -253,7 +253,7 @@ int HostPluginApiVersion() { return NABLA_PLUGIN_API_VERSION; }
 
 const char* HostPluginAbi() { return NABLA_PLUGIN_ABI; }
 
-absl::Status LoadPlugin(const std::string& path) {
+[[nodiscard]] absl::Status LoadPlugin(const std::string& path) {
   char* resolved = realpath(path.c_str(), nullptr);
   if (resolved == nullptr) {
     return absl::NotFoundError(absl::StrCat(

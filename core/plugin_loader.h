@@ -30,7 +30,7 @@ const char* HostPluginAbi();
 // definition is refused (a taken name, an incomplete op). A library that
 // fails is closed again; one that loads stays loaded for the life of the
 // process. Loading the same file twice does nothing the second time.
-absl::Status LoadPlugin(const std::string& path);
+[[nodiscard]] absl::Status LoadPlugin(const std::string& path);
 
 // Paths of the plugins loaded so far, in order.
 std::vector<std::string> LoadedPlugins();

@@ -65,7 +65,7 @@ class Registry {
   // Adds `def` under def.name(). A name already registered is refused
   // (AlreadyExists, naming where the first came from) and the registry is
   // left unchanged.
-  absl::Status Register(Def def, absl::string_view origin = kBuiltIn) {
+  [[nodiscard]] absl::Status Register(Def def, absl::string_view origin = kBuiltIn) {
     absl::MutexLock lock(&mu_);
     const std::string name = def.name();
     if (name.empty()) {
@@ -96,7 +96,7 @@ class Registry {
   }
 
   // The definition named `name`, or NotFound listing close names.
-  absl::StatusOr<const Def*> Find(absl::string_view name) const {
+  [[nodiscard]] absl::StatusOr<const Def*> Find(absl::string_view name) const {
     absl::MutexLock lock(&mu_);
     auto it = defs_.find(name);
     if (it != defs_.end()) return it->second.def.get();

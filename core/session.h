@@ -84,7 +84,7 @@ class Session {
   // InvalidArgument for a bad thread count or a variable initializer that
   // fails; ResourceExhausted, before any is allocated, when the variables
   // exceed options.memory_limit_bytes.
-  static absl::StatusOr<std::unique_ptr<Session>> Create(
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Session>> Create(
       std::shared_ptr<const Graph> graph, const SessionOptions& options);
 
   // Chooses the loss and the update rule (optimizer, schedule, clipping)
@@ -97,7 +97,7 @@ class Session {
   // keep their values; new ones start at zero. ResourceExhausted, before
   // the slots are allocated, when variables and slots exceed the memory
   // limit.
-  absl::Status SetTraining(absl::string_view loss, UpdateRule rule,
+  [[nodiscard]] absl::Status SetTraining(absl::string_view loss, UpdateRule rule,
                            absl::Span<const Endpoint> keep = {});
 
   // Forward, backward and an update of every trainable variable. Returns the
@@ -108,14 +108,14 @@ class Session {
   // With check_numerics, a step that has one fails with InvalidArgument
   // ("the first NaN or infinity at step S: <where>") and updates nothing:
   // step() stays where it was. Without it, the step goes on as usual.
-  absl::StatusOr<double> TrainStep(absl::Span<const Feed> feeds);
+  [[nodiscard]] absl::StatusOr<double> TrainStep(absl::Span<const Feed> feeds);
 
   // Forward only: output of each fetch ("node" or "node:k"). Feeds only the
   // placeholders the fetches need.
   // Both calls build a plan for feeds of a new shape: ResourceExhausted,
   // before its buffers are allocated, when it and what the session holds
   // already exceed the memory limit.
-  absl::StatusOr<std::vector<Tensor>> Run(
+  [[nodiscard]] absl::StatusOr<std::vector<Tensor>> Run(
       absl::Span<const Feed> feeds, absl::Span<const std::string> fetches);
 
   const Graph& graph() const { return *graph_; }
@@ -123,7 +123,7 @@ class Session {
   const std::vector<int>& variable_nodes() const { return variable_nodes_; }
   const Tensor& variable(int node) const { return variables_[node]; }
   // Replaces a variable's value. InvalidArgument when dtype or shape differ.
-  absl::Status SetVariable(int node, const Tensor& value);
+  [[nodiscard]] absl::Status SetVariable(int node, const Tensor& value);
   // The optimizer's slots of `node`, in the optimizer's SlotNames() order;
   // only trainable variables have them.
   std::vector<Tensor>& slots(int node) { return slots_[node]; }
@@ -163,15 +163,15 @@ class Session {
   // without running, if no step has used them yet), with the variables and
   // optimizer slots. FailedPrecondition before SetTraining(); feed errors
   // as TrainStep().
-  absl::StatusOr<MemoryPlan> TrainingMemory(absl::Span<const Feed> feeds);
+  [[nodiscard]] absl::StatusOr<MemoryPlan> TrainingMemory(absl::Span<const Feed> feeds);
 
  private:
   Session(std::shared_ptr<const Graph> graph, const SessionOptions& options);
   // Refuses variables that exceed the memory limit, before allocating any.
-  absl::Status CheckVariableMemory() const;
-  absl::Status InitializeVariables(uint64_t seed);
+  [[nodiscard]] absl::Status CheckVariableMemory() const;
+  [[nodiscard]] absl::Status InitializeVariables(uint64_t seed);
   // The memory check of a new plan of `plan_bytes` for these feeds.
-  absl::Status CheckPlanMemory(
+  [[nodiscard]] absl::Status CheckPlanMemory(
       size_t plan_bytes, bool training,
       absl::Span<const std::pair<int, const Tensor*>> feeds) const;
   // What the session holds: its variables, slots and every cached plan's
@@ -186,17 +186,17 @@ class Session {
   void KeepSlots(const std::vector<std::string>& slot_names);
   // Scans `plan` after its backward run into fault_; with check_numerics,
   // a fault is an error.
-  absl::Status ScanForNonFinite(const Plan& plan, double loss);
+  [[nodiscard]] absl::Status ScanForNonFinite(const Plan& plan, double loss);
   std::optional<NonFinite> RerunKeepingBuffers();
   std::string DescribeNonFinite(const NonFinite& found) const;
   // Resolves feeds to placeholder nodes and checks their dtypes.
-  absl::Status ResolveFeeds(absl::Span<const Feed> feeds,
+  [[nodiscard]] absl::Status ResolveFeeds(absl::Span<const Feed> feeds,
                             std::vector<std::pair<int, const Tensor*>>* out);
-  absl::StatusOr<std::unique_ptr<Plan>> BuildPlan(
+  [[nodiscard]] absl::StatusOr<std::unique_ptr<Plan>> BuildPlan(
       absl::Span<const std::pair<int, const Tensor*>> feeds,
       const std::vector<int>& targets, bool training, bool reuse_buffers);
   struct CachedPlan;
-  absl::StatusOr<CachedPlan*> FindOrBuildPlan(
+  [[nodiscard]] absl::StatusOr<CachedPlan*> FindOrBuildPlan(
       absl::Span<const std::pair<int, const Tensor*>> feeds,
       const std::vector<int>& targets, bool training);
   void CopyFeeds(Plan& plan,

@@ -148,7 +148,7 @@ std::string ElementCountText(const Shape& shape) {
 
 }  // namespace
 
-absl::Status CheckTensorSize(const Shape& shape, absl::string_view what) {
+[[nodiscard]] absl::Status CheckTensorSize(const Shape& shape, absl::string_view what) {
   int64_t elements = 1;
   for (int64_t d : shape.dims()) {
     if (d < -1) {

@@ -66,7 +66,7 @@ class Shape;
 // kMaxTensorElements (checked without overflowing); otherwise
 // InvalidArgument "<what> shape [...] ...", with the element count when it
 // fits in 64 bits.
-absl::Status CheckTensorSize(const Shape& shape, absl::string_view what);
+[[nodiscard]] absl::Status CheckTensorSize(const Shape& shape, absl::string_view what);
 
 class Shape {
  public:

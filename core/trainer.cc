@@ -29,7 +29,7 @@ namespace {
 
 // Names the epoch and the step, and where the first NaN or infinity of the
 // step appeared.
-absl::Status NumericalFaultError(const NumericalFault& fault, int64_t epoch) {
+[[nodiscard]] absl::Status NumericalFaultError(const NumericalFault& fault, int64_t epoch) {
   if (!std::isfinite(fault.loss)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "the loss became ", fault.loss, " at epoch ", epoch, ", step ",
@@ -45,7 +45,7 @@ absl::Status NumericalFaultError(const NumericalFault& fault, int64_t epoch) {
 
 }  // namespace
 
-absl::Status Train(Session& session, const Dataset& data,
+[[nodiscard]] absl::Status Train(Session& session, const Dataset& data,
                    const TrainingSettings& settings,
                    TrainingPosition& position, TrainingObserver& observer) {
   const int64_t n = data.num_samples();

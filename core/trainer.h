@@ -64,7 +64,7 @@ class TrainingObserver {
   virtual ~TrainingObserver() = default;
   virtual void OnBatch(const BatchReport&) {}
   // Validation, logging and checkpoints; an error stops the run.
-  virtual absl::Status OnEpoch(const EpochReport&) { return absl::OkStatus(); }
+  [[nodiscard]] virtual absl::Status OnEpoch(const EpochReport&) { return absl::OkStatus(); }
   // Asked after every step: true ends the run there, with `position` at
   // the next batch.
   virtual bool StopRequested() { return false; }
@@ -82,7 +82,7 @@ std::vector<int64_t> EpochOrder(int64_t n, int64_t epoch,
 // infinity anywhere ("the first NaN or infinity at epoch E, step S ...");
 // both name the first node whose value or gradient holds one
 // (NumericalFault::where).
-absl::Status Train(Session& session, const Dataset& data,
+[[nodiscard]] absl::Status Train(Session& session, const Dataset& data,
                    const TrainingSettings& settings,
                    TrainingPosition& position, TrainingObserver& observer);
 

@@ -10,7 +10,7 @@
 namespace nabla {
 namespace {
 
-absl::Status BiasAddShape(ShapeContext& ctx) {
+[[nodiscard]] absl::Status BiasAddShape(ShapeContext& ctx) {
   NABLA_RETURN_IF_ERROR(CheckSameDType(ctx, {"value", "bias"}));
   const Shape& value = ctx.input_shape(0);
   const Shape& bias = ctx.input_shape(1);
@@ -27,7 +27,7 @@ absl::Status BiasAddShape(ShapeContext& ctx) {
   return absl::OkStatus();
 }
 
-absl::Status BiasAddForward(const KernelContext& ctx) {
+[[nodiscard]] absl::Status BiasAddForward(const KernelContext& ctx) {
   const Tensor& value = ctx.input(0);
   const Tensor& bias = ctx.input(1);
   Tensor& out = ctx.output(0);
@@ -53,7 +53,7 @@ absl::Status BiasAddForward(const KernelContext& ctx) {
 // d output / d value = I, so d value = dy.
 // d output[r, c] / d bias[c'] = [c == c'], so d bias[c] = sum_r dy[r, c],
 // summed over the leading rows in index order (parallel over channels).
-absl::Status BiasAddGradient(const GradientContext& ctx) {
+[[nodiscard]] absl::Status BiasAddGradient(const GradientContext& ctx) {
   const Tensor& dy = ctx.output_grad(0);
   const int64_t channels = ctx.input(1).num_elements();
   const int64_t rows = channels == 0 ? 0 : dy.num_elements() / channels;

@@ -5,7 +5,7 @@
 
 namespace nabla {
 
-absl::Status BinaryShape(ShapeContext& ctx) {
+[[nodiscard]] absl::Status BinaryShape(ShapeContext& ctx) {
   NABLA_RETURN_IF_ERROR(CheckSameDType(ctx, {"a", "b"}));
   NABLA_RETURN_IF_ERROR(CheckMaxRank(ctx.input_shape(0), "a"));
   NABLA_RETURN_IF_ERROR(CheckMaxRank(ctx.input_shape(1), "b"));

@@ -26,11 +26,11 @@ namespace nabla {
 
 // Inputs a and b of one dtype whose shapes broadcast; z has the broadcast
 // shape.
-absl::Status BinaryShape(ShapeContext& ctx);
+[[nodiscard]] absl::Status BinaryShape(ShapeContext& ctx);
 
 // z = Fn::Value(a, b), elementwise with broadcasting.
 template <typename Fn>
-absl::Status BinaryForward(const KernelContext& ctx) {
+[[nodiscard]] absl::Status BinaryForward(const KernelContext& ctx) {
   const Tensor& a = ctx.input(0);
   const Tensor& b = ctx.input(1);
   Tensor& z = ctx.output(0);
@@ -102,7 +102,7 @@ void InputGradient(const Tensor& x, const Tensor& other, const Tensor& z,
 
 // da = sum over broadcast dims of dz * Fn::DzDa; db likewise with DzDb.
 template <typename Fn>
-absl::Status BinaryGradient(const GradientContext& ctx) {
+[[nodiscard]] absl::Status BinaryGradient(const GradientContext& ctx) {
   const Tensor& a = ctx.input(0);
   const Tensor& b = ctx.input(1);
   const Tensor& z = ctx.output(0);

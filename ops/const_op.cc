@@ -10,7 +10,7 @@
 namespace nabla {
 namespace {
 
-absl::Status ConstShape(ShapeContext& ctx) {
+[[nodiscard]] absl::Status ConstShape(ShapeContext& ctx) {
   NABLA_ASSIGN_OR_RETURN(
       const Tensor value,
       TensorFromProto(ctx.attrs().GetTensor("value"), "attribute 'value'"));
@@ -21,7 +21,7 @@ absl::Status ConstShape(ShapeContext& ctx) {
 
 // Writes the literal straight from the proto (one value fills the whole
 // tensor, as TensorProto allows), converting to the output's dtype.
-absl::Status ConstForward(const KernelContext& ctx) {
+[[nodiscard]] absl::Status ConstForward(const KernelContext& ctx) {
   const TensorProto& proto = ctx.attrs().GetTensor("value");
   Tensor& out = ctx.output(0);
   DispatchFloat(out.dtype(), [&](auto zero) {

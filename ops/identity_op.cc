@@ -9,7 +9,7 @@
 namespace nabla {
 namespace {
 
-absl::Status IdentityForward(const KernelContext& ctx) {
+[[nodiscard]] absl::Status IdentityForward(const KernelContext& ctx) {
   if (ctx.input(0).num_bytes() > 0) {
     std::memcpy(ctx.output(0).raw_data(), ctx.input(0).raw_data(),
                 ctx.input(0).num_bytes());
@@ -18,7 +18,7 @@ absl::Status IdentityForward(const KernelContext& ctx) {
 }
 
 // dy/dx = I, so dx = dy.
-absl::Status IdentityGradient(const GradientContext& ctx) {
+[[nodiscard]] absl::Status IdentityGradient(const GradientContext& ctx) {
   Tensor* dx = ctx.input_grad(0);
   if (dx != nullptr && dx->num_bytes() > 0) {
     std::memcpy(dx->raw_data(), ctx.output_grad(0).raw_data(), dx->num_bytes());

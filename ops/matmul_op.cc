@@ -14,7 +14,7 @@
 namespace nabla {
 namespace {
 
-absl::Status MatMulShape(ShapeContext& ctx) {
+[[nodiscard]] absl::Status MatMulShape(ShapeContext& ctx) {
   NABLA_RETURN_IF_ERROR(CheckSameDType(ctx, {"a", "b"}));
   const Shape& a = ctx.input_shape(0);
   const Shape& b = ctx.input_shape(1);
@@ -59,7 +59,7 @@ Operands<T> MakeOperands(const Tensor& a, const Tensor& b, bool ta, bool tb) {
           ViewOf(b.data<T>(), b.shape().dim(0), b.shape().dim(1), tb)};
 }
 
-absl::Status MatMulForward(const KernelContext& ctx) {
+[[nodiscard]] absl::Status MatMulForward(const KernelContext& ctx) {
   const bool ta = ctx.attrs().GetBool("transpose_a");
   const bool tb = ctx.attrs().GetBool("transpose_b");
   Tensor& out = ctx.output(0);
@@ -78,7 +78,7 @@ absl::Status MatMulForward(const KernelContext& ctx) {
 // and dL/dA is dL/d op(A), transposed back when transpose_a (likewise B).
 // The four transpose cases differ only in strides: writing d op(A) through
 // a transposed view of dA gives dA = (G · op(B)ᵀ)ᵀ = op(B) · Gᵀ directly.
-absl::Status MatMulGradient(const GradientContext& ctx) {
+[[nodiscard]] absl::Status MatMulGradient(const GradientContext& ctx) {
   const bool ta = ctx.attrs().GetBool("transpose_a");
   const bool tb = ctx.attrs().GetBool("transpose_b");
   const Tensor& g = ctx.output_grad(0);

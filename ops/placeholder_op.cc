@@ -11,7 +11,7 @@
 namespace nabla {
 namespace {
 
-absl::Status PlaceholderShape(ShapeContext& ctx) {
+[[nodiscard]] absl::Status PlaceholderShape(ShapeContext& ctx) {
   NABLA_ASSIGN_OR_RETURN(const DType dtype,
                          DTypeFromName(ctx.attrs().GetString("dtype")));
   const Shape shape = ctx.attrs().GetShape("shape");

@@ -19,7 +19,7 @@ int64_t ReducedCount(const Shape& x, const AxisMask& mask) {
   return count;
 }
 
-absl::Status ReduceMeanForward(const KernelContext& ctx) {
+[[nodiscard]] absl::Status ReduceMeanForward(const KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   NABLA_ASSIGN_OR_RETURN(
       const AxisMask mask,
@@ -34,7 +34,7 @@ absl::Status ReduceMeanForward(const KernelContext& ctx) {
 
 // y[j] = (1/N) sum_{i -> j} x[i] with N the count per output, so
 // dx[i] = dy[j(i)] / N.
-absl::Status ReduceMeanGradient(const GradientContext& ctx) {
+[[nodiscard]] absl::Status ReduceMeanGradient(const GradientContext& ctx) {
   Tensor* dx = ctx.input_grad(0);
   if (dx == nullptr) return absl::OkStatus();
   const Shape& x = ctx.input(0).shape();

@@ -10,7 +10,7 @@
 namespace nabla {
 namespace {
 
-absl::Status ReduceSumForward(const KernelContext& ctx) {
+[[nodiscard]] absl::Status ReduceSumForward(const KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   NABLA_ASSIGN_OR_RETURN(
       const AxisMask mask,
@@ -24,7 +24,7 @@ absl::Status ReduceSumForward(const KernelContext& ctx) {
 
 // y[j] = sum_{i -> j} x[i], so dx[i] = dy[j(i)]: dy broadcast back over the
 // reduced dimensions.
-absl::Status ReduceSumGradient(const GradientContext& ctx) {
+[[nodiscard]] absl::Status ReduceSumGradient(const GradientContext& ctx) {
   Tensor* dx = ctx.input_grad(0);
   if (dx == nullptr) return absl::OkStatus();
   NABLA_ASSIGN_OR_RETURN(

@@ -29,7 +29,7 @@ ReductionLayout MakeReductionLayout(int rank, const DimArray& sizes,
   return l;
 }
 
-absl::StatusOr<AxisMask> ResolveAxes(absl::Span<const int64_t> axes,
+[[nodiscard]] absl::StatusOr<AxisMask> ResolveAxes(absl::Span<const int64_t> axes,
                                      const Shape& shape) {
   AxisMask mask{};
   const int rank = shape.rank();
@@ -66,7 +66,7 @@ Shape ReducedShape(const Shape& shape, const AxisMask& mask, bool keep_dims) {
   return out;
 }
 
-absl::Status ReductionShape(ShapeContext& ctx) {
+[[nodiscard]] absl::Status ReductionShape(ShapeContext& ctx) {
   const Shape& x = ctx.input_shape(0);
   NABLA_RETURN_IF_ERROR(CheckMaxRank(x, "x"));
   NABLA_ASSIGN_OR_RETURN(const AxisMask mask,

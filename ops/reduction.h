@@ -100,7 +100,7 @@ void ForEachReduced(const ReductionLayout& l, int64_t j, Fn&& fn) {
 // The reduced dimensions of a tensor of `shape` given the `axes` attribute:
 // an empty list reduces every dimension, negative axes count from the end.
 // InvalidArgument, with the shape, for out-of-range or repeated axes.
-absl::StatusOr<AxisMask> ResolveAxes(absl::Span<const int64_t> axes,
+[[nodiscard]] absl::StatusOr<AxisMask> ResolveAxes(absl::Span<const int64_t> axes,
                                      const Shape& shape);
 
 // `shape` without the reduced dimensions, or with them set to 1 when
@@ -109,7 +109,7 @@ Shape ReducedShape(const Shape& shape, const AxisMask& mask, bool keep_dims);
 
 // Shape function of ReduceSum and ReduceMean: input x, attributes axes and
 // keep_dims.
-absl::Status ReductionShape(ShapeContext& ctx);
+[[nodiscard]] absl::Status ReductionShape(ShapeContext& ctx);
 
 // y[j] = (sum of the x elements reducing into j) / divisor, for ReduceSum
 // (divisor 1) and ReduceMean (divisor = count). Parallel over outputs; every

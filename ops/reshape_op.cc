@@ -13,7 +13,7 @@
 namespace nabla {
 namespace {
 
-absl::Status ReshapeShape(ShapeContext& ctx) {
+[[nodiscard]] absl::Status ReshapeShape(ShapeContext& ctx) {
   const Shape& x = ctx.input_shape(0);
   Shape target = ctx.attrs().GetShape("shape");
   NABLA_RETURN_IF_ERROR(CheckMaxRank(x, "x"));
@@ -63,7 +63,7 @@ absl::Status ReshapeShape(ShapeContext& ctx) {
   return absl::OkStatus();
 }
 
-absl::Status ReshapeForward(const KernelContext& ctx) {
+[[nodiscard]] absl::Status ReshapeForward(const KernelContext& ctx) {
   if (ctx.input(0).num_bytes() > 0) {
     std::memcpy(ctx.output(0).raw_data(), ctx.input(0).raw_data(),
                 ctx.input(0).num_bytes());
@@ -72,7 +72,7 @@ absl::Status ReshapeForward(const KernelContext& ctx) {
 }
 
 // Reshape only relabels the elements, so dx is dy read in x's shape.
-absl::Status ReshapeGradient(const GradientContext& ctx) {
+[[nodiscard]] absl::Status ReshapeGradient(const GradientContext& ctx) {
   Tensor* dx = ctx.input_grad(0);
   if (dx != nullptr && dx->num_bytes() > 0) {
     std::memcpy(dx->raw_data(), ctx.output_grad(0).raw_data(), dx->num_bytes());

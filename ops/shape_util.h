@@ -31,7 +31,7 @@ inline constexpr int kMaxRank = 8;
 using DimArray = std::array<int64_t, kMaxRank>;
 
 // OK when `shape` (named `what` in the message) has rank <= kMaxRank.
-inline absl::Status CheckMaxRank(const Shape& shape, absl::string_view what) {
+[[nodiscard]] inline absl::Status CheckMaxRank(const Shape& shape, absl::string_view what) {
   if (shape.rank() <= kMaxRank) return absl::OkStatus();
   return absl::InvalidArgumentError(
       absl::StrCat(what, " is ", shape.ToString(), " of rank ", shape.rank(),
@@ -40,7 +40,7 @@ inline absl::Status CheckMaxRank(const Shape& shape, absl::string_view what) {
 
 // OK when inputs `first`..`first + names.size() - 1` of `ctx` share one
 // dtype; the message names each input: "a is float32, b is float64".
-inline absl::Status CheckSameDType(
+[[nodiscard]] inline absl::Status CheckSameDType(
     const ShapeContext& ctx, std::initializer_list<absl::string_view> names,
     int first = 0) {
   bool same = true;

@@ -53,7 +53,7 @@
 namespace nabla {
 
 // y has the dtype and shape of x (rank <= kMaxRank).
-inline absl::Status UnaryShape(ShapeContext& ctx) {
+[[nodiscard]] inline absl::Status UnaryShape(ShapeContext& ctx) {
   NABLA_RETURN_IF_ERROR(CheckMaxRank(ctx.input_shape(0), "x"));
   ctx.SetOutput(0, ctx.input_dtype(0), ctx.input_shape(0));
   return absl::OkStatus();
@@ -62,7 +62,7 @@ inline absl::Status UnaryShape(ShapeContext& ctx) {
 // OK when the float attribute `name` is finite; otherwise InvalidArgument
 // naming the attribute and its value. For shape functions of ops whose
 // functor reads a float attribute.
-inline absl::Status CheckFiniteAttr(const ResolvedAttrs& attrs,
+[[nodiscard]] inline absl::Status CheckFiniteAttr(const ResolvedAttrs& attrs,
                                     absl::string_view name) {
   const double value = attrs.GetFloat(name);
   if (std::isfinite(value)) return absl::OkStatus();
@@ -83,7 +83,7 @@ Fn MakeUnaryFn(const ResolvedAttrs& attrs) {
 
 // y = Fn::Value(x), elementwise.
 template <typename Fn>
-absl::Status UnaryForward(const KernelContext& ctx) {
+[[nodiscard]] absl::Status UnaryForward(const KernelContext& ctx) {
   const Fn fn = MakeUnaryFn<Fn>(ctx.attrs());
   const Tensor& x = ctx.input(0);
   Tensor& y = ctx.output(0);
@@ -100,7 +100,7 @@ absl::Status UnaryForward(const KernelContext& ctx) {
 
 // dx = dy * Fn::Derivative(x, y), elementwise.
 template <typename Fn>
-absl::Status UnaryGradient(const GradientContext& ctx) {
+[[nodiscard]] absl::Status UnaryGradient(const GradientContext& ctx) {
   Tensor* dx = ctx.input_grad(0);
   if (dx == nullptr) return absl::OkStatus();
   const Fn fn = MakeUnaryFn<Fn>(ctx.attrs());

@@ -31,7 +31,7 @@ bool IsInitializer(absl::string_view name) {
   return false;
 }
 
-absl::Status VariableShape(ShapeContext& ctx) {
+[[nodiscard]] absl::Status VariableShape(ShapeContext& ctx) {
   const ResolvedAttrs& attrs = ctx.attrs();
   NABLA_ASSIGN_OR_RETURN(const DType dtype,
                          DTypeFromName(attrs.GetString("dtype")));
@@ -122,7 +122,7 @@ void Fill(Tensor& value, const Draw& draw) {
   });
 }
 
-absl::Status VariableInit(const InitContext& ctx) {
+[[nodiscard]] absl::Status VariableInit(const InitContext& ctx) {
   const ResolvedAttrs& attrs = ctx.attrs();
   const std::string& init = attrs.GetString("initializer");
   Tensor& value = ctx.value();

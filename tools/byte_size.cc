@@ -11,7 +11,7 @@
 
 namespace nabla {
 
-absl::StatusOr<uint64_t> ParseByteSize(absl::string_view text) {
+[[nodiscard]] absl::StatusOr<uint64_t> ParseByteSize(absl::string_view text) {
   auto bad = [&](absl::string_view why) {
     return absl::InvalidArgumentError(absl::StrCat(
         "expected bytes, or a number with K, M, G or T (powers of 1024) as "

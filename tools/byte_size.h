@@ -14,7 +14,7 @@ namespace nabla {
 // 1024, 1024², 1024³ or 1024⁴, and the number before it may have a
 // fraction: "512M", "1.5G". Rounded down to whole bytes. InvalidArgument,
 // saying what is expected, for anything else or more than 2^63 bytes.
-absl::StatusOr<uint64_t> ParseByteSize(absl::string_view text);
+[[nodiscard]] absl::StatusOr<uint64_t> ParseByteSize(absl::string_view text);
 
 // The machine's physical memory, from sysconf; 0 when it cannot tell.
 uint64_t PhysicalMemoryBytes();

@@ -30,7 +30,7 @@ class FlagParser {
   // flags go to `positional`. A flag given twice, unknown (with close
   // names), without its value or with a malformed value is InvalidArgument;
   // only repeated flags may be given twice.
-  absl::Status Parse(int argc, const char* const* argv,
+  [[nodiscard]] absl::Status Parse(int argc, const char* const* argv,
                      std::vector<std::string>* positional);
 
   // One line per flag: "  --epochs N   passes over the data".
@@ -47,7 +47,7 @@ class FlagParser {
     std::string help;
     bool seen = false;
   };
-  absl::Status Set(Flag& flag, const std::string& text);
+  [[nodiscard]] absl::Status Set(Flag& flag, const std::string& text);
   Flag* Find(const std::string& name);
 
   std::vector<Flag> flags_;

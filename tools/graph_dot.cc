@@ -94,7 +94,7 @@ std::string EdgeLabel(const Graph& graph, const Endpoint& from) {
   return label;
 }
 
-absl::Status WriteFile(const std::string& path, const std::string& text) {
+[[nodiscard]] absl::Status WriteFile(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) {
     const int error = errno;
@@ -125,7 +125,7 @@ std::string ReadAll(int fd) {
 
 // Runs `dot -T<format> -o <out> <dot_path>` without a shell, its standard
 // error captured for the message.
-absl::Status RunDot(const std::string& format, const std::string& dot_path,
+[[nodiscard]] absl::Status RunDot(const std::string& format, const std::string& dot_path,
                     const std::string& out) {
   std::vector<std::string> args = {"dot", "-T" + format, "-o", out, dot_path};
   std::vector<char*> argv;
@@ -197,7 +197,7 @@ std::string GraphToDot(const Graph& graph) {
   return absl::StrCat(out, "}\n");
 }
 
-absl::Status WriteDot(const Graph& graph, const std::string& path) {
+[[nodiscard]] absl::Status WriteDot(const Graph& graph, const std::string& path) {
   std::string format;
   if (absl::EndsWith(path, ".svg")) format = "svg";
   if (absl::EndsWith(path, ".png")) format = "png";

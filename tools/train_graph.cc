@@ -53,7 +53,7 @@ RunOptions RunOptionsFrom(const TrainOptions& options) {
   return run;
 }
 
-absl::Status Gradcheck(ModelRun& run) {
+[[nodiscard]] absl::Status Gradcheck(ModelRun& run) {
   GradientCheckOptions check;
   check.max_elements = kGradcheckElements;
   NABLA_ASSIGN_OR_RETURN(std::vector<NodeGradientReport> reports,
@@ -75,7 +75,7 @@ absl::Status Gradcheck(ModelRun& run) {
 
 // Prints the loss and metrics of a split, and a classifier's confusion
 // matrix.
-absl::Status PrintEvaluation(ModelRun& run, RunSplit split,
+[[nodiscard]] absl::Status PrintEvaluation(ModelRun& run, RunSplit split,
                              absl::string_view name) {
   NABLA_ASSIGN_OR_RETURN(Evaluation evaluation, run.Evaluate(split));
   std::string line = absl::StrCat(name, ": ", evaluation.samples,
@@ -98,7 +98,7 @@ absl::Status PrintEvaluation(ModelRun& run, RunSplit split,
 
 // Trains, stopping cleanly on SIGINT/SIGTERM with a checkpoint to resume
 // from.
-absl::Status Train(ModelRun& run, const TrainOptions& options) {
+[[nodiscard]] absl::Status Train(ModelRun& run, const TrainOptions& options) {
   std::printf("%s\n", run.DescribeTraining().c_str());
   ReportOptions reports;
   reports.log_every = options.log_every;
@@ -130,7 +130,7 @@ absl::Status Train(ModelRun& run, const TrainOptions& options) {
 
 // Checks the prediction flags and reads the rows, before any training, so
 // that a typo does not wait for the end of a long run.
-absl::StatusOr<Tensor> PredictionRows(const ModelRun& run,
+[[nodiscard]] absl::StatusOr<Tensor> PredictionRows(const ModelRun& run,
                                       const TrainOptions& options,
                                       PredictionSetup* setup) {
   const PredictionConfig& config = run.parsed().model.prediction();
@@ -151,7 +151,7 @@ absl::StatusOr<Tensor> PredictionRows(const ModelRun& run,
              : RowsFromCsvFile(*options.predict_file, graph, placeholder);
 }
 
-absl::Status RunTool(const TrainOptions& options) {
+[[nodiscard]] absl::Status RunTool(const TrainOptions& options) {
   for (const std::string& plugin : options.plugins) {
     NABLA_RETURN_IF_ERROR(LoadPlugin(plugin));
   }

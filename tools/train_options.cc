@@ -20,7 +20,7 @@ constexpr char kUsage[] =
 constexpr int64_t kMaxThreads = 1024;
 constexpr int64_t kMaxTimeIterations = 1000000;
 
-absl::Status CheckPositive(const char* name, const std::optional<int64_t>& v) {
+[[nodiscard]] absl::Status CheckPositive(const char* name, const std::optional<int64_t>& v) {
   if (v.has_value() && *v < 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("--", name, " must be at least 1, got ", *v));
@@ -30,7 +30,7 @@ absl::Status CheckPositive(const char* name, const std::optional<int64_t>& v) {
 
 }  // namespace
 
-absl::Status ParseTrainOptions(int argc, const char* const* argv,
+[[nodiscard]] absl::Status ParseTrainOptions(int argc, const char* const* argv,
                                TrainOptions* options, std::string* help) {
   FlagParser flags;
   flags.AddInt("epochs", &options->epochs,

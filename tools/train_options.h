@@ -35,7 +35,7 @@ struct TrainOptions {
 
 // Fills `options` from argv. A usage error (unknown flag, bad value, flags
 // that do not go together) is InvalidArgument; `help` gets the usage text.
-absl::Status ParseTrainOptions(int argc, const char* const* argv,
+[[nodiscard]] absl::Status ParseTrainOptions(int argc, const char* const* argv,
                                TrainOptions* options, std::string* help);
 
 }  // namespace nabla

@@ -14,7 +14,7 @@ void SetShape(const std::vector<int64_t>& dims, ShapeProto* shape) {
 }
 
 // `values` as a TensorProto of `dtype`, after the checks a feed gets.
-absl::Status FillTensor(const Values& values, DType dtype,
+[[nodiscard]] absl::Status FillTensor(const Values& values, DType dtype,
                         absl::string_view what, TensorProto* tensor) {
   NABLA_RETURN_IF_ERROR(ToTensor(values, dtype, what).status());
   tensor->set_dtype(dtype == DType::kFloat64 ? DT_FLOAT64 : DT_FLOAT32);

@@ -17,7 +17,7 @@ namespace {
 
 using internal::ModelState;
 
-absl::StatusOr<std::unique_ptr<ModelState>> Open(ParsedModel parsed,
+[[nodiscard]] absl::StatusOr<std::unique_ptr<ModelState>> Open(ParsedModel parsed,
                                                   const ModelOptions& options) {
   auto state = std::make_unique<ModelState>();
   state->options = options;
@@ -35,7 +35,7 @@ absl::StatusOr<std::unique_ptr<ModelState>> Open(ParsedModel parsed,
   return state;
 }
 
-absl::Status CheckTrainingOptions(const TrainingOptions& options) {
+[[nodiscard]] absl::Status CheckTrainingOptions(const TrainingOptions& options) {
   if (options.epochs.has_value() && *options.epochs < 1) {
     return absl::InvalidArgumentError(absl::StrCat(
         "TrainingOptions.epochs is ", *options.epochs, "; give at least 1"));
@@ -84,7 +84,7 @@ EpochResult ToEpochResult(const EpochRecord& record) {
   return result;
 }
 
-absl::StatusOr<TrainingResult> TrainRun(ModelState& state,
+[[nodiscard]] absl::StatusOr<TrainingResult> TrainRun(ModelState& state,
                                         const TrainingOptions& options) {
   ModelRun& run = *state.run;
   if (run.has_training()) NABLA_RETURN_IF_ERROR(CheckDataLoaded(state, "Train"));
@@ -113,7 +113,7 @@ absl::StatusOr<TrainingResult> TrainRun(ModelState& state,
   return result;
 }
 
-absl::StatusOr<int> FindVariable(const Graph& graph, const std::string& name) {
+[[nodiscard]] absl::StatusOr<int> FindVariable(const Graph& graph, const std::string& name) {
   NABLA_ASSIGN_OR_RETURN(const int node, graph.FindNode(name));
   if (graph.node(node).op->role() != OpRole::kVariable) {
     return absl::InvalidArgumentError(
@@ -124,7 +124,7 @@ absl::StatusOr<int> FindVariable(const Graph& graph, const std::string& name) {
 
 }  // namespace
 
-absl::Status CheckDataLoaded(const ModelState& state, absl::string_view what) {
+[[nodiscard]] absl::Status CheckDataLoaded(const ModelState& state, absl::string_view what) {
   if (state.options.load_data ||
       !HasData(state.run->parsed().model.data())) {
     return absl::OkStatus();

@@ -24,7 +24,7 @@ ForwardRunner OnReplicas(const ModelState& state) {
 }
 
 // The prediction section's setup, or why there is none.
-absl::StatusOr<PredictionSetup> PredictionFor(const ModelState& state) {
+[[nodiscard]] absl::StatusOr<PredictionSetup> PredictionFor(const ModelState& state) {
   absl::StatusOr<PredictionSetup> setup = state.run->Prediction();
   if (absl::IsFailedPrecondition(setup.status())) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -34,7 +34,7 @@ absl::StatusOr<PredictionSetup> PredictionFor(const ModelState& state) {
 }
 
 // prediction.output for `inputs`, in the output's units.
-absl::StatusOr<Tensor> PredictTensor(const ModelState& state,
+[[nodiscard]] absl::StatusOr<Tensor> PredictTensor(const ModelState& state,
                                      const PredictionSetup& setup,
                                      const Values& inputs) {
   const Graph& graph = *state.run->graph();

@@ -30,7 +30,7 @@ class ReplicaPool {
   // Session::Run on an idle replica whose variables are those of `source`
   // as of `version` (a number the owner changes whenever the variables
   // do). Thread-safe; REQUIRES: `source` does not change during the call.
-  absl::StatusOr<std::vector<Tensor>> Run(
+  [[nodiscard]] absl::StatusOr<std::vector<Tensor>> Run(
       const Session& source, uint64_t version, absl::Span<const Feed> feeds,
       absl::Span<const std::string> fetches);
 
@@ -41,7 +41,7 @@ class ReplicaPool {
   };
 
   // An idle replica, or a new one; its variables are not refreshed yet.
-  absl::StatusOr<Replica> Acquire();
+  [[nodiscard]] absl::StatusOr<Replica> Acquire();
   void Release(Replica replica);
 
   std::shared_ptr<const Graph> graph_;

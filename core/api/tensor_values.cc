@@ -16,7 +16,7 @@ Values ToValues(const Tensor& tensor) {
   return Values(std::move(dims), tensor.ToDoubles());
 }
 
-absl::StatusOr<Tensor> ToTensor(const Values& values, DType dtype,
+[[nodiscard]] absl::StatusOr<Tensor> ToTensor(const Values& values, DType dtype,
                                 absl::string_view what) {
   for (int64_t dim : values.shape) {
     if (dim < 0) {
@@ -47,7 +47,7 @@ absl::StatusOr<Tensor> ToTensor(const Values& values, DType dtype,
   return Tensor::FromValues(dtype, shape, values.data);
 }
 
-absl::Status MakeFeeds(const Graph& graph, const Normalizer& normalizer,
+[[nodiscard]] absl::Status MakeFeeds(const Graph& graph, const Normalizer& normalizer,
                        const std::vector<NamedValues>& feeds,
                        std::vector<Tensor>* tensors, std::vector<Feed>* out) {
   tensors->clear();

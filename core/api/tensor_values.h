@@ -21,13 +21,13 @@ Values ToValues(const Tensor& tensor);
 // `values` as a tensor of `dtype`. InvalidArgument naming `what` when a
 // dimension is negative, the size is too large, the number of values does
 // not match the shape, or a value does not fit in float32.
-absl::StatusOr<Tensor> ToTensor(const Values& values, DType dtype,
+[[nodiscard]] absl::StatusOr<Tensor> ToTensor(const Values& values, DType dtype,
                                 absl::string_view what);
 
 // Tensors for `feeds` (each naming a Placeholder of `graph`), normalised
 // as `normalizer` says, and the Feeds that point at them; `tensors` must
 // outlive `out`.
-absl::Status MakeFeeds(const Graph& graph, const Normalizer& normalizer,
+[[nodiscard]] absl::Status MakeFeeds(const Graph& graph, const Normalizer& normalizer,
                        const std::vector<NamedValues>& feeds,
                        std::vector<Tensor>* tensors, std::vector<Feed>* out);
 

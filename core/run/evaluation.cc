@@ -11,7 +11,7 @@
 
 namespace nabla {
 
-absl::StatusOr<MetricTargets> FindMetricTargets(const Graph& graph,
+[[nodiscard]] absl::StatusOr<MetricTargets> FindMetricTargets(const Graph& graph,
                                                 int loss_node) {
   MetricTargets targets;
   targets.loss = loss_node;
@@ -39,7 +39,7 @@ absl::StatusOr<MetricTargets> FindMetricTargets(const Graph& graph,
   return targets;
 }
 
-absl::StatusOr<Evaluation> Evaluate(Session& session, const Dataset& data,
+[[nodiscard]] absl::StatusOr<Evaluation> Evaluate(Session& session, const Dataset& data,
                                     const MetricTargets& targets,
                                     int64_t batch_size) {
   const Graph& graph = session.graph();

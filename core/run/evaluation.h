@@ -28,7 +28,7 @@ struct MetricTargets {
   bool has_metrics = false;
 };
 
-absl::StatusOr<MetricTargets> FindMetricTargets(const Graph& graph,
+[[nodiscard]] absl::StatusOr<MetricTargets> FindMetricTargets(const Graph& graph,
                                                 int loss_node);
 
 struct Evaluation {
@@ -40,7 +40,7 @@ struct Evaluation {
 
 // Runs the model forward over `data` in batches of `batch_size` (0: all at
 // once) and averages the loss over samples.
-absl::StatusOr<Evaluation> Evaluate(Session& session, const Dataset& data,
+[[nodiscard]] absl::StatusOr<Evaluation> Evaluate(Session& session, const Dataset& data,
                                     const MetricTargets& targets,
                                     int64_t batch_size);
 

@@ -73,7 +73,7 @@ class EpochMetrics {
   // On error (InvalidArgument: sizes that do not match, a class index
   // outside [0, C) or not an integer, a class count that changed since the
   // first batch) nothing is accumulated.
-  absl::Status Add(const Tensor& outputs, const Tensor& targets);
+  [[nodiscard]] absl::Status Add(const Tensor& outputs, const Tensor& targets);
 
   // Starts a new epoch: zeroes every sum and count, keeps the class count.
   void Reset();
@@ -96,10 +96,10 @@ class EpochMetrics {
 
  private:
   template <typename O, typename T>
-  absl::Status AddClassification(const Tensor& outputs, const Tensor& targets);
+  [[nodiscard]] absl::Status AddClassification(const Tensor& outputs, const Tensor& targets);
   template <typename O, typename T>
-  absl::Status AddRegression(const Tensor& outputs, const Tensor& targets);
-  absl::Status SetClassCount(int64_t num_classes);
+  [[nodiscard]] absl::Status AddRegression(const Tensor& outputs, const Tensor& targets);
+  [[nodiscard]] absl::Status SetClassCount(int64_t num_classes);
 
   MetricKind kind_;
   double binary_threshold_;

@@ -47,7 +47,7 @@ void AppendSplit(std::string* out, absl::string_view prefix,
   }
 }
 
-absl::Status FileError(int error, absl::string_view what,
+[[nodiscard]] absl::Status FileError(int error, absl::string_view what,
                        const std::string& path) {
   return absl::ErrnoToStatus(error,
                              absl::StrCat("--metrics_out: ", what, " ", path));

@@ -41,7 +41,7 @@ class MetricsLog {
  public:
   // Creates or truncates `path`. On error, a status from errno (NotFound,
   // PermissionDenied, ...) whose message names the path.
-  static absl::StatusOr<std::unique_ptr<MetricsLog>> Open(
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<MetricsLog>> Open(
       const std::string& path);
 
   ~MetricsLog();
@@ -50,11 +50,11 @@ class MetricsLog {
 
   // Writes one line and flushes it, so a killed run keeps every finished
   // epoch. A write error names the path.
-  absl::Status Append(const EpochRecord& record);
+  [[nodiscard]] absl::Status Append(const EpochRecord& record);
 
   // Flushes and closes; reports an error the close found. Later Append()
   // calls fail with FailedPrecondition.
-  absl::Status Close();
+  [[nodiscard]] absl::Status Close();
 
   const std::string& path() const { return path_; }
 

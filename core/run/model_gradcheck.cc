@@ -24,7 +24,7 @@ AttrMap AttrsOf(const Node& node) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<NodeGradientReport>> GradcheckModel(
+[[nodiscard]] absl::StatusOr<std::vector<NodeGradientReport>> GradcheckModel(
     Session& session, absl::Span<const Feed> feeds,
     const GradientCheckOptions& options) {
   const Graph& graph = session.graph();

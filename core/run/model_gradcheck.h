@@ -29,7 +29,7 @@ struct NodeGradientReport {
 // Computes each compute node's inputs by running the model forward on
 // `feeds`, converts them to float64 and measures the node's gradient.
 // Errors are for a model that cannot run on `feeds`.
-absl::StatusOr<std::vector<NodeGradientReport>> GradcheckModel(
+[[nodiscard]] absl::StatusOr<std::vector<NodeGradientReport>> GradcheckModel(
     Session& session, absl::Span<const Feed> feeds,
     const GradientCheckOptions& options);
 

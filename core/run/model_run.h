@@ -98,7 +98,7 @@ class ModelRun {
   // initialises the variables from the seed, sets up training when the
   // model has a training section, restores options.resume and loads the
   // data. The first error, naming the file, otherwise.
-  static absl::StatusOr<std::unique_ptr<ModelRun>> Open(
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<ModelRun>> Open(
       ParsedModel parsed, const RunOptions& options);
 
   // --- training -----------------------------------------------------
@@ -106,7 +106,7 @@ class ModelRun {
   // Changes the training overrides between runs. The optimizer's state
   // carries over a new learning rate. InvalidArgument for epochs < 1,
   // batch_size < 0 or a learning rate that is not positive.
-  absl::Status SetOverrides(std::optional<int64_t> epochs,
+  [[nodiscard]] absl::Status SetOverrides(std::optional<int64_t> epochs,
                             std::optional<int64_t> batch_size,
                             std::optional<double> learning_rate);
   // "training m.pbtxt: 3 samples, epochs 1 to 2000, batch size 3,
@@ -115,38 +115,38 @@ class ModelRun {
   // Trains from the position a restored checkpoint holds (or the start)
   // until the epochs are finished or reports.stop_requested() says stop.
   // REQUIRES: a training section and data (else FailedPrecondition).
-  absl::StatusOr<TrainingOutcome> Train(const ReportOptions& reports);
+  [[nodiscard]] absl::StatusOr<TrainingOutcome> Train(const ReportOptions& reports);
   // One optimizer step on `feeds` (already normalised); the loss before
   // the update.
-  absl::StatusOr<double> TrainStep(absl::Span<const Feed> feeds);
+  [[nodiscard]] absl::StatusOr<double> TrainStep(absl::Span<const Feed> feeds);
 
   // --- evaluation, prediction, diagnostics ---------------------------
   // Loss and metrics of a split. FailedPrecondition without a training
   // section or data; NotFound when the split is empty.
-  absl::StatusOr<Evaluation> Evaluate(RunSplit split);
+  [[nodiscard]] absl::StatusOr<Evaluation> Evaluate(RunSplit split);
   // The samples of a split (normalised), or why there are none.
-  absl::StatusOr<const Dataset*> Data(RunSplit split) const;
+  [[nodiscard]] absl::StatusOr<const Dataset*> Data(RunSplit split) const;
   // The prediction section's input and output, or the overrides
   // (train_graph --input, --output, named so in errors), checked against
   // the graph, with how to read and show the outputs.
-  absl::StatusOr<PredictionSetup> Prediction(
+  [[nodiscard]] absl::StatusOr<PredictionSetup> Prediction(
       std::optional<std::string> input = std::nullopt,
       std::optional<std::string> output = std::nullopt) const;
   // Every op's gradient kernel against finite differences on the first
   // `samples` of the training data (train_graph --gradcheck).
-  absl::StatusOr<std::vector<NodeGradientReport>> Gradcheck(
+  [[nodiscard]] absl::StatusOr<std::vector<NodeGradientReport>> Gradcheck(
       int64_t samples, const GradientCheckOptions& options);
   // Per-node times and the memory of `iterations` training steps on the
   // first batch, after `warmup` (train_graph --time). The steps train.
-  absl::StatusOr<std::string> Time(int iterations, int warmup);
+  [[nodiscard]] absl::StatusOr<std::string> Time(int iterations, int warmup);
 
   // --- checkpoints of the whole run ------------------------------------
   // Variables, optimizer slots and step, normalisation statistics, the
   // data position and seed; written atomically.
-  absl::Status Save(const std::string& path) const;
+  [[nodiscard]] absl::Status Save(const std::string& path) const;
   // Restores one written by Save(); a checkpoint of another model changes
   // nothing. Loaded data is normalised again with its statistics.
-  absl::Status Restore(const std::string& path);
+  [[nodiscard]] absl::Status Restore(const std::string& path);
 
   const ParsedModel& parsed() const { return parsed_; }
   const std::string& source() const { return parsed_.source.name; }
@@ -166,14 +166,14 @@ class ModelRun {
  private:
   ModelRun(ParsedModel parsed, const RunOptions& options)
       : parsed_(std::move(parsed)), options_(options) {}
-  absl::Status SetUpTraining();
-  absl::Status LoadData(const Normalizer* restored);
-  absl::Status CheckCanTrain(absl::string_view what) const;
+  [[nodiscard]] absl::Status SetUpTraining();
+  [[nodiscard]] absl::Status LoadData(const Normalizer* restored);
+  [[nodiscard]] absl::Status CheckCanTrain(absl::string_view what) const;
   // The split's samples; errors start with `what` ("Train", "Evaluate").
-  absl::StatusOr<const Dataset*> SplitData(RunSplit split,
+  [[nodiscard]] absl::StatusOr<const Dataset*> SplitData(RunSplit split,
                                            absl::string_view what) const;
   // The rows of the first batch of the training data, as feeds.
-  absl::Status FirstBatch(int64_t samples, std::vector<Tensor>* batch,
+  [[nodiscard]] absl::Status FirstBatch(int64_t samples, std::vector<Tensor>* batch,
                           std::vector<Feed>* feeds) const;
 
   ParsedModel parsed_;

@@ -18,7 +18,7 @@ namespace nabla {
 namespace {
 
 // Values per sample of the placeholder, or an error when they are unknown.
-absl::StatusOr<int64_t> ValuesPerRow(const Graph& graph, int placeholder,
+[[nodiscard]] absl::StatusOr<int64_t> ValuesPerRow(const Graph& graph, int placeholder,
                                      absl::string_view what) {
   const Shape& declared = graph.node(placeholder).output_shapes[0];
   bool known = declared.rank() >= 1;
@@ -44,7 +44,7 @@ Tensor RowsTensor(const Graph& graph, int placeholder, int64_t rows,
 }
 
 // Parses one row's fields; `where` prefixes errors.
-absl::Status ParseFields(absl::string_view row, char delimiter,
+[[nodiscard]] absl::Status ParseFields(absl::string_view row, char delimiter,
                          int64_t per_row, const std::string& where,
                          absl::string_view takes,
                          std::vector<double>* values) {
@@ -118,7 +118,7 @@ ClassChoice ChooseClass(absl::string_view output_op, const double* row,
   return {best, probabilities[best]};
 }
 
-absl::StatusOr<Tensor> RowsFromText(absl::string_view text, const Graph& graph,
+[[nodiscard]] absl::StatusOr<Tensor> RowsFromText(absl::string_view text, const Graph& graph,
                                     int placeholder, absl::string_view what) {
   NABLA_ASSIGN_OR_RETURN(const int64_t per_row,
                          ValuesPerRow(graph, placeholder, what));
@@ -137,7 +137,7 @@ absl::StatusOr<Tensor> RowsFromText(absl::string_view text, const Graph& graph,
   return RowsTensor(graph, placeholder, rows, values);
 }
 
-absl::StatusOr<Tensor> RowsFromCsvFile(const std::string& path,
+[[nodiscard]] absl::StatusOr<Tensor> RowsFromCsvFile(const std::string& path,
                                        const Graph& graph, int placeholder) {
   NABLA_ASSIGN_OR_RETURN(const int64_t per_row,
                          ValuesPerRow(graph, placeholder, "--predict_file"));
@@ -161,7 +161,7 @@ absl::StatusOr<Tensor> RowsFromCsvFile(const std::string& path,
   return RowsTensor(graph, placeholder, rows, values);
 }
 
-absl::StatusOr<Tensor> PredictRows(const ForwardRunner& run,
+[[nodiscard]] absl::StatusOr<Tensor> PredictRows(const ForwardRunner& run,
                                    const PredictionSetup& setup,
                                    const Tensor& rows) {
   Tensor normalized = rows;

@@ -54,17 +54,17 @@ ClassChoice ChooseClass(absl::string_view output_op, const double* row,
 
 // "4,8; 1,5" -> a [2, 2] tensor for the placeholder `placeholder`. Errors
 // start with `what` ("--predict") and name the row.
-absl::StatusOr<Tensor> RowsFromText(absl::string_view text, const Graph& graph,
+[[nodiscard]] absl::StatusOr<Tensor> RowsFromText(absl::string_view text, const Graph& graph,
                                     int placeholder, absl::string_view what);
 
 // One row per non-empty line of a CSV file; a first line without any
 // number is a header and skipped. Errors name the file and line.
-absl::StatusOr<Tensor> RowsFromCsvFile(const std::string& path,
+[[nodiscard]] absl::StatusOr<Tensor> RowsFromCsvFile(const std::string& path,
                                        const Graph& graph, int placeholder);
 
 // The output for `rows` (in the input's original units), one output row
 // per input row, mapped back to the units of output_units_of.
-absl::StatusOr<Tensor> PredictRows(const ForwardRunner& run,
+[[nodiscard]] absl::StatusOr<Tensor> PredictRows(const ForwardRunner& run,
                                    const PredictionSetup& setup,
                                    const Tensor& rows);
 

@@ -15,7 +15,7 @@ Checkpoint CaptureRun(const Session& session, const Normalizer& normalizer,
   return checkpoint;
 }
 
-absl::StatusOr<RestoredRun> RestoreRun(const std::string& path,
+[[nodiscard]] absl::StatusOr<RestoredRun> RestoreRun(const std::string& path,
                                        Session& session) {
   NABLA_ASSIGN_OR_RETURN(Checkpoint checkpoint, ReadCheckpoint(path));
   RestoredRun restored;

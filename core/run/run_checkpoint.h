@@ -30,7 +30,7 @@ struct RestoredRun {
 
 // Reads `path` and restores it into `session`; everything is checked
 // before the session changes. Errors name the path.
-absl::StatusOr<RestoredRun> RestoreRun(const std::string& path,
+[[nodiscard]] absl::StatusOr<RestoredRun> RestoreRun(const std::string& path,
                                        Session& session);
 
 }  // namespace nabla

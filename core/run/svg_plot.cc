@@ -419,7 +419,7 @@ std::string RenderSvgPlot(absl::Span<const EpochRecord> records,
   return svg;
 }
 
-absl::Status WriteSvgPlot(const std::string& path,
+[[nodiscard]] absl::Status WriteSvgPlot(const std::string& path,
                           absl::Span<const EpochRecord> records,
                           const PlotOptions& options) {
   const std::string svg = RenderSvgPlot(records, options);

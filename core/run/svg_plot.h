@@ -43,7 +43,7 @@ std::string RenderSvgPlot(absl::Span<const EpochRecord> records,
 
 // Writes RenderSvgPlot() to `path`, replacing it. On error, a status from
 // errno whose message names the path.
-absl::Status WriteSvgPlot(const std::string& path,
+[[nodiscard]] absl::Status WriteSvgPlot(const std::string& path,
                           absl::Span<const EpochRecord> records,
                           const PlotOptions& options);
 

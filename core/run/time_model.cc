@@ -16,7 +16,7 @@ namespace nabla {
 namespace {
 
 // Runs `count` training steps; errors name the phase and the step.
-absl::Status RunSteps(Session& session, absl::Span<const Feed> feeds, int count,
+[[nodiscard]] absl::Status RunSteps(Session& session, absl::Span<const Feed> feeds, int count,
                       absl::string_view phase) {
   for (int i = 0; i < count; ++i) {
     absl::StatusOr<double> loss = session.TrainStep(feeds);
@@ -66,7 +66,7 @@ std::string DescribeFeeds(absl::Span<const Feed> feeds) {
 
 }  // namespace
 
-absl::StatusOr<std::string> TimeModel(Session& session,
+[[nodiscard]] absl::StatusOr<std::string> TimeModel(Session& session,
                                       absl::Span<const Feed> feeds,
                                       int iterations, int warmup) {
   if (iterations < 1) {

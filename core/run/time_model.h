@@ -28,7 +28,7 @@ namespace nabla {
 //   NABLA_ASSIGN_OR_RETURN(std::string report,
 //                          TimeModel(*session, feeds, 50, 5));
 //   std::printf("%s", report.c_str());
-absl::StatusOr<std::string> TimeModel(Session& session,
+[[nodiscard]] absl::StatusOr<std::string> TimeModel(Session& session,
                                       absl::Span<const Feed> feeds,
                                       int iterations, int warmup);
 

@@ -52,12 +52,12 @@ class TrainingReports : public TrainingObserver {
  public:
   // `position` is where the run starts (a resume); it must outlive the run,
   // since the trainer advances it.
-  static absl::StatusOr<std::unique_ptr<TrainingReports>> Create(
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<TrainingReports>> Create(
       Session& session, const ModelData& data, const MetricTargets& targets,
       const TrainingPosition& position, TrainingReportOptions options);
 
   void OnBatch(const BatchReport& batch) override;
-  absl::Status OnEpoch(const EpochReport& epoch) override;
+  [[nodiscard]] absl::Status OnEpoch(const EpochReport& epoch) override;
   bool StopRequested() override;
 
   const std::vector<EpochRecord>& records() const { return records_; }

@@ -29,7 +29,7 @@ struct EluFn {
   double alpha;
 };
 
-absl::Status EluShape(ShapeContext& ctx) {
+[[nodiscard]] absl::Status EluShape(ShapeContext& ctx) {
   NABLA_RETURN_IF_ERROR(CheckFiniteAttr(ctx.attrs(), "alpha"));
   return UnaryShape(ctx);
 }

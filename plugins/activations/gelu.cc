@@ -71,7 +71,7 @@ struct GeluFn {
   bool tanh_form;
 };
 
-absl::Status GeluShape(ShapeContext& ctx) {
+[[nodiscard]] absl::Status GeluShape(ShapeContext& ctx) {
   const std::string& approximate = ctx.attrs().GetString("approximate");
   if (approximate != "none" && approximate != "tanh") {
     return absl::InvalidArgumentError(

@@ -27,7 +27,7 @@ struct LeakyReluFn {
   double alpha;
 };
 
-absl::Status LeakyReluShape(ShapeContext& ctx) {
+[[nodiscard]] absl::Status LeakyReluShape(ShapeContext& ctx) {
   NABLA_RETURN_IF_ERROR(CheckFiniteAttr(ctx.attrs(), "alpha"));
   return UnaryShape(ctx);
 }

@@ -6,7 +6,7 @@
 
 namespace nabla {
 
-absl::StatusOr<int> ResolveSoftmaxAxis(int64_t axis, const Shape& shape) {
+[[nodiscard]] absl::StatusOr<int> ResolveSoftmaxAxis(int64_t axis, const Shape& shape) {
   const int64_t rank = shape.rank();
   if (axis < -rank || axis >= rank) {
     const std::string valid =
@@ -19,7 +19,7 @@ absl::StatusOr<int> ResolveSoftmaxAxis(int64_t axis, const Shape& shape) {
   return static_cast<int>(axis < 0 ? axis + rank : axis);
 }
 
-absl::StatusOr<SoftmaxRows> MakeSoftmaxRows(const ResolvedAttrs& attrs,
+[[nodiscard]] absl::StatusOr<SoftmaxRows> MakeSoftmaxRows(const ResolvedAttrs& attrs,
                                             const Shape& shape) {
   NABLA_ASSIGN_OR_RETURN(const int axis,
                          ResolveSoftmaxAxis(attrs.GetInt("axis"), shape));
@@ -30,7 +30,7 @@ absl::StatusOr<SoftmaxRows> MakeSoftmaxRows(const ResolvedAttrs& attrs,
   return rows;
 }
 
-absl::Status SoftmaxShape(ShapeContext& ctx) {
+[[nodiscard]] absl::Status SoftmaxShape(ShapeContext& ctx) {
   const Shape& x = ctx.input_shape(0);
   NABLA_RETURN_IF_ERROR(CheckMaxRank(x, "x"));
   NABLA_RETURN_IF_ERROR(

@@ -28,14 +28,14 @@ struct SoftmaxRows {
 // The dimension that attribute `axis` (negative counts from the end) names
 // in x of `shape`; InvalidArgument naming the attribute, its value and the
 // shape when it is out of range.
-absl::StatusOr<int> ResolveSoftmaxAxis(int64_t axis, const Shape& shape);
+[[nodiscard]] absl::StatusOr<int> ResolveSoftmaxAxis(int64_t axis, const Shape& shape);
 
 // The rows of x (fully defined `shape`) along attribute `axis` of `attrs`.
-absl::StatusOr<SoftmaxRows> MakeSoftmaxRows(const ResolvedAttrs& attrs,
+[[nodiscard]] absl::StatusOr<SoftmaxRows> MakeSoftmaxRows(const ResolvedAttrs& attrs,
                                             const Shape& shape);
 
 // y has the dtype and shape of x; checks the rank and the axis attribute.
-absl::Status SoftmaxShape(ShapeContext& ctx);
+[[nodiscard]] absl::Status SoftmaxShape(ShapeContext& ctx);
 
 // Calls fn(start) for every row, whose elements sit at start + k * inner
 // for k < n. Rows run in parallel with a fixed partition; each row is
@@ -60,7 +60,7 @@ void ForEachSoftmaxRow(const SoftmaxRows& rows, const Fn& fn) {
 //                                              int64_t stride);
 // where element k of a row sits at k * stride.
 template <typename Row>
-absl::Status RowwiseForward(const KernelContext& ctx) {
+[[nodiscard]] absl::Status RowwiseForward(const KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   absl::StatusOr<SoftmaxRows> rows = MakeSoftmaxRows(ctx.attrs(), x.shape());
   if (!rows.ok()) return rows.status();
@@ -76,7 +76,7 @@ absl::Status RowwiseForward(const KernelContext& ctx) {
 }
 
 template <typename Row>
-absl::Status RowwiseGradient(const GradientContext& ctx) {
+[[nodiscard]] absl::Status RowwiseGradient(const GradientContext& ctx) {
   Tensor* dx = ctx.input_grad(0);
   if (dx == nullptr) return absl::OkStatus();
   absl::StatusOr<SoftmaxRows> rows = MakeSoftmaxRows(ctx.attrs(), dx->shape());

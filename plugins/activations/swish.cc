@@ -49,7 +49,7 @@ struct SiluFn : SwishFn {
   SiluFn() : SwishFn(1.0) {}
 };
 
-absl::Status SwishShape(ShapeContext& ctx) {
+[[nodiscard]] absl::Status SwishShape(ShapeContext& ctx) {
   NABLA_RETURN_IF_ERROR(CheckFiniteAttr(ctx.attrs(), "beta"));
   return UnaryShape(ctx);
 }

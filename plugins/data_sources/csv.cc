@@ -163,7 +163,7 @@ class CsvReader {
       : text_(text), delimiter_(delimiter), file_(file) {}
 
   // Reads the next record into `record`; false at the end of the text.
-  absl::StatusOr<bool> Next(Record* record) {
+  [[nodiscard]] absl::StatusOr<bool> Next(Record* record) {
     if (AtEnd()) return false;
     record->line = line_;
     record->fields.clear();
@@ -222,7 +222,7 @@ class CsvReader {
 
   // A quoted field, from the opening quote at pos_ through the closing one
   // and the blanks after it.
-  absl::StatusOr<absl::string_view> ReadQuoted(int column) {
+  [[nodiscard]] absl::StatusOr<absl::string_view> ReadQuoted(int column) {
     const int open_line = line_;
     const size_t start = ++pos_;
     bool escaped = false;
@@ -289,7 +289,7 @@ class CsvTable {
   CsvTable(const CsvOptions& options, std::string file)
       : options_(options), file_(std::move(file)) {}
 
-  absl::StatusOr<std::vector<DataColumn>> Load(absl::string_view text) {
+  [[nodiscard]] absl::StatusOr<std::vector<DataColumn>> Load(absl::string_view text) {
     if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
     CsvReader reader(text, options_.delimiter, file_);
     Record record;
@@ -324,7 +324,7 @@ class CsvTable {
  private:
   // The first record: the header or the first row of data. It fixes the
   // number of columns and, with the attributes, which are chosen.
-  absl::Status Begin(const Record& record) {
+  [[nodiscard]] absl::Status Begin(const Record& record) {
     width_ = static_cast<int>(record.fields.size());
     first_line_ = record.line;
     if (options_.header) {
@@ -336,7 +336,7 @@ class CsvTable {
     return Choose();
   }
 
-  absl::Status Choose() {
+  [[nodiscard]] absl::Status Choose() {
     NABLA_ASSIGN_OR_RETURN(feature_cols_, Resolve(options_.features));
     NABLA_ASSIGN_OR_RETURN(target_cols_, Resolve(options_.targets));
     for (int column : feature_cols_) {
@@ -364,7 +364,7 @@ class CsvTable {
 
   // The 0-based columns `choice` names, in its order (empty when it names
   // none).
-  absl::StatusOr<std::vector<int>> Resolve(const ColumnChoice& choice) const {
+  [[nodiscard]] absl::StatusOr<std::vector<int>> Resolve(const ColumnChoice& choice) const {
     std::vector<int> columns;
     for (const std::string& name : choice.names) {
       NABLA_ASSIGN_OR_RETURN(const int column,
@@ -383,7 +383,7 @@ class CsvTable {
     return columns;
   }
 
-  absl::StatusOr<int> FindName(const std::string& attr,
+  [[nodiscard]] absl::StatusOr<int> FindName(const std::string& attr,
                                const std::string& name) const {
     std::vector<int> found;
     for (int i = 0; i < width_; ++i) {
@@ -411,7 +411,7 @@ class CsvTable {
     return others;
   }
 
-  absl::Status AddRow(const Record& row) {
+  [[nodiscard]] absl::Status AddRow(const Record& row) {
     const int width = static_cast<int>(row.fields.size());
     if (width != width_) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -432,7 +432,7 @@ class CsvTable {
     return absl::OkStatus();
   }
 
-  absl::Status AddNumber(const Record& row, int column,
+  [[nodiscard]] absl::Status AddNumber(const Record& row, int column,
                          std::vector<double>* out) const {
     const absl::string_view cell = row.fields[column];
     const std::optional<double> value = ParseNumber(cell);
@@ -450,7 +450,7 @@ class CsvTable {
     return absl::OkStatus();
   }
 
-  absl::Status AddClass(const Record& row, int column) {
+  [[nodiscard]] absl::Status AddClass(const Record& row, int column) {
     const absl::string_view cell = row.fields[column];
     if (!options_.class_order.empty() &&
         class_index_.count(std::string(cell)) == 0) {
@@ -463,7 +463,7 @@ class CsvTable {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<std::vector<DataColumn>> Finish() {
+  [[nodiscard]] absl::StatusOr<std::vector<DataColumn>> Finish() {
     if (rows_ == 0) return Error("no rows of data after the header");
     std::vector<DataColumn> columns;
     const int64_t features = static_cast<int64_t>(feature_cols_.size());
@@ -525,7 +525,7 @@ class CsvTable {
     return absl::StrCat("column ", column + 1, " (\"", names_[column], "\")");
   }
 
-  absl::Status CellError(const Record& row, int column,
+  [[nodiscard]] absl::Status CellError(const Record& row, int column,
                          absl::string_view expected,
                          absl::string_view cell) const {
     return absl::InvalidArgumentError(
@@ -533,7 +533,7 @@ class CsvTable {
                      expected, ", got \"", cell, "\""));
   }
 
-  absl::Status Error(absl::string_view what) const {
+  [[nodiscard]] absl::Status Error(absl::string_view what) const {
     return absl::InvalidArgumentError(absl::StrCat(file_, ": ", what));
   }
 
@@ -553,7 +553,7 @@ class CsvSource : public DataSource {
  public:
   explicit CsvSource(CsvOptions options) : options_(std::move(options)) {}
 
-  absl::StatusOr<std::vector<DataColumn>> Load(
+  [[nodiscard]] absl::StatusOr<std::vector<DataColumn>> Load(
       const DataSourceContext& context) const override {
     const std::string file = data_file::ResolvePath(context, options_.path);
     NABLA_ASSIGN_OR_RETURN(data_file::Contents contents, data_file::Read(file));
@@ -567,7 +567,7 @@ class CsvSource : public DataSource {
 // ---------------------------------------------------------------------------
 // Checking the attributes.
 
-absl::Status CheckNoRepeats(const std::string& attr,
+[[nodiscard]] absl::Status CheckNoRepeats(const std::string& attr,
                             const std::vector<std::string>& values) {
   for (size_t i = 0; i < values.size(); ++i) {
     if (std::find(values.begin(), values.begin() + i, values[i]) !=
@@ -579,7 +579,7 @@ absl::Status CheckNoRepeats(const std::string& attr,
   return absl::OkStatus();
 }
 
-absl::StatusOr<ColumnChoice> ReadChoice(const ResolvedAttrs& attrs,
+[[nodiscard]] absl::StatusOr<ColumnChoice> ReadChoice(const ResolvedAttrs& attrs,
                                         const std::string& role, bool header) {
   ColumnChoice choice;
   choice.role = role;
@@ -614,7 +614,7 @@ absl::StatusOr<ColumnChoice> ReadChoice(const ResolvedAttrs& attrs,
   return choice;
 }
 
-absl::Status ReadLabels(const ResolvedAttrs& attrs, CsvOptions* options) {
+[[nodiscard]] absl::Status ReadLabels(const ResolvedAttrs& attrs, CsvOptions* options) {
   const std::string& labels = attrs.GetString("labels");
   if (labels != "numbers" && labels != "classes") {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -629,7 +629,7 @@ absl::Status ReadLabels(const ResolvedAttrs& attrs, CsvOptions* options) {
   return CheckNoRepeats("classes", options->class_order);
 }
 
-absl::Status ReadPlaceholders(const ResolvedAttrs& attrs, CsvOptions* options) {
+[[nodiscard]] absl::Status ReadPlaceholders(const ResolvedAttrs& attrs, CsvOptions* options) {
   options->features_placeholder = attrs.GetString("features_placeholder");
   options->targets_placeholder = attrs.GetString("targets_placeholder");
   if (options->features_placeholder.empty()) {
@@ -646,7 +646,7 @@ absl::Status ReadPlaceholders(const ResolvedAttrs& attrs, CsvOptions* options) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<DataSource>> MakeCsvSource(
+[[nodiscard]] absl::StatusOr<std::unique_ptr<DataSource>> MakeCsvSource(
     const ResolvedAttrs& attrs) {
   CsvOptions options;
   options.path = attrs.GetString("path");

@@ -29,7 +29,7 @@ bool StartsWithGzipMagic(absl::string_view bytes) {
          static_cast<unsigned char>(bytes[1]) == 0x8b;
 }
 
-absl::StatusOr<std::string> ReadRaw(const std::string& path) {
+[[nodiscard]] absl::StatusOr<std::string> ReadRaw(const std::string& path) {
   std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"),
                                              &std::fclose);
   if (file == nullptr) {
@@ -88,7 +88,7 @@ class Inflater {
 
 // Decompresses every gzip member of `compressed` (which starts with one).
 // Offsets in messages count compressed bytes from the start of the file.
-absl::StatusOr<std::string> Gunzip(const std::string& path,
+[[nodiscard]] absl::StatusOr<std::string> Gunzip(const std::string& path,
                                    absl::string_view compressed) {
   Inflater inflater;
   if (!inflater.ok()) {
@@ -154,7 +154,7 @@ std::string ResolvePath(const DataSourceContext& context,
   return absl::StrCat(dir, "/", path);
 }
 
-absl::StatusOr<Contents> Read(const std::string& path) {
+[[nodiscard]] absl::StatusOr<Contents> Read(const std::string& path) {
   auto raw = ReadRaw(path);
   if (!raw.ok()) return raw.status();
   Contents contents;

@@ -32,7 +32,7 @@ struct Contents {
 // gzip member, one after another, as gunzip does). Errors start with the
 // path: NotFound when it cannot be opened; InvalidArgument for a directory,
 // a corrupt or truncated gzip stream, or bytes after the last member.
-absl::StatusOr<Contents> Read(const std::string& path);
+[[nodiscard]] absl::StatusOr<Contents> Read(const std::string& path);
 
 // "\"a\", \"b\"": names for messages.
 std::string QuoteJoin(const std::vector<std::string>& names);

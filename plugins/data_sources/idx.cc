@@ -119,12 +119,12 @@ std::string Hex(absl::string_view bytes) {
   return absl::StrJoin(parts, " ");
 }
 
-absl::Status Invalid(absl::string_view message) {
+[[nodiscard]] absl::Status Invalid(absl::string_view message) {
   return absl::InvalidArgumentError(message);
 }
 
 // Bytes 0-3: 00 00, the element type, the number of dimensions.
-absl::Status ParseMagic(IdxArray* a) {
+[[nodiscard]] absl::Status ParseMagic(IdxArray* a) {
   const absl::string_view bytes = a->bytes;
   if (bytes.empty()) {
     return Invalid(absl::StrCat(a->file, ": the file is empty",
@@ -154,7 +154,7 @@ absl::Status ParseMagic(IdxArray* a) {
 }
 
 // The dimensions after the magic number, and the size of the data.
-absl::Status ParseDims(IdxArray* a) {
+[[nodiscard]] absl::Status ParseDims(IdxArray* a) {
   const size_t rank = static_cast<unsigned char>(a->bytes[3]);
   a->header_bytes = 4 + 4 * rank;
   if (a->bytes.size() < a->header_bytes) {
@@ -188,7 +188,7 @@ absl::Status ParseDims(IdxArray* a) {
 }
 
 // The data must be exactly as long as the header says.
-absl::Status CheckDataSize(const IdxArray& a) {
+[[nodiscard]] absl::Status CheckDataSize(const IdxArray& a) {
   const uint64_t promised =
       static_cast<uint64_t>(a.count()) * a.sample_elements() * a.type->size;
   const uint64_t has = a.bytes.size() - a.header_bytes;
@@ -209,7 +209,7 @@ absl::Status CheckDataSize(const IdxArray& a) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<IdxArray> ReadIdx(std::string file) {
+[[nodiscard]] absl::StatusOr<IdxArray> ReadIdx(std::string file) {
   NABLA_ASSIGN_OR_RETURN(data_file::Contents contents, data_file::Read(file));
   IdxArray a;
   a.file = std::move(file);
@@ -254,7 +254,7 @@ struct Conversion {
 };
 
 template <uint8_t kCode, typename T>
-absl::Status Convert(const IdxArray& a, size_t n, const Conversion& how,
+[[nodiscard]] absl::Status Convert(const IdxArray& a, size_t n, const Conversion& how,
                      T* out) {
   const unsigned char* data = a.data();
   for (size_t i = 0; i < n; ++i) {
@@ -282,7 +282,7 @@ absl::Status Convert(const IdxArray& a, size_t n, const Conversion& how,
 }
 
 // The first `n` elements of `a`, converted into `out`.
-absl::Status ConvertInto(const IdxArray& a, size_t n, const Conversion& how,
+[[nodiscard]] absl::Status ConvertInto(const IdxArray& a, size_t n, const Conversion& how,
                          Tensor* out) {
   return DispatchFloat(out->dtype(), [&](auto zero) {
     using T = decltype(zero);
@@ -317,7 +317,7 @@ class IdxSource : public DataSource {
  public:
   explicit IdxSource(IdxOptions options) : options_(std::move(options)) {}
 
-  absl::StatusOr<std::vector<DataColumn>> Load(
+  [[nodiscard]] absl::StatusOr<std::vector<DataColumn>> Load(
       const DataSourceContext& context) const override {
     NABLA_ASSIGN_OR_RETURN(
         const IdxArray images,
@@ -358,7 +358,7 @@ class IdxSource : public DataSource {
     return shape;
   }
 
-  static absl::Status CheckLabels(const IdxArray& labels,
+  [[nodiscard]] static absl::Status CheckLabels(const IdxArray& labels,
                                   const IdxArray& images) {
     if (labels.dims.size() != 1) {
       return Invalid(absl::StrCat(labels.At(3),
@@ -377,7 +377,7 @@ class IdxSource : public DataSource {
   IdxOptions options_;
 };
 
-absl::Status CheckPlaceholders(const IdxOptions& options) {
+[[nodiscard]] absl::Status CheckPlaceholders(const IdxOptions& options) {
   if (options.images_placeholder.empty()) {
     return Invalid("images_placeholder is empty");
   }
@@ -393,7 +393,7 @@ absl::Status CheckPlaceholders(const IdxOptions& options) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<DataSource>> MakeIdxSource(
+[[nodiscard]] absl::StatusOr<std::unique_ptr<DataSource>> MakeIdxSource(
     const ResolvedAttrs& attrs) {
   IdxOptions options;
   options.images = attrs.GetString("images");

@@ -24,7 +24,7 @@ using nabla::Shape;
 using nabla::ShapeContext;
 using nabla::Tensor;
 
-absl::Status PReluShape(ShapeContext& ctx) {
+[[nodiscard]] absl::Status PReluShape(ShapeContext& ctx) {
   const Shape& x = ctx.input_shape(0);
   const Shape& alpha = ctx.input_shape(1);
   if (ctx.input_dtype(0) != ctx.input_dtype(1)) {
@@ -52,7 +52,7 @@ int64_t SlopeIndex(int64_t i, const Tensor& alpha, int64_t channels) {
   return alpha.num_elements() == 1 ? 0 : i % channels;
 }
 
-absl::Status PReluForward(const KernelContext& ctx) {
+[[nodiscard]] absl::Status PReluForward(const KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   const Tensor& alpha = ctx.input(1);
   const int64_t channels = x.shape().dim(x.shape().rank() - 1);
@@ -72,7 +72,7 @@ absl::Status PReluForward(const KernelContext& ctx) {
   return absl::OkStatus();
 }
 
-absl::Status PReluGradient(const GradientContext& ctx) {
+[[nodiscard]] absl::Status PReluGradient(const GradientContext& ctx) {
   const Tensor& x = ctx.input(0);
   const Tensor& alpha = ctx.input(1);
   const Tensor& dy = ctx.output_grad(0);

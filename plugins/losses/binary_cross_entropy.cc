@@ -31,7 +31,7 @@ struct BinaryCrossEntropyFn : ElementwiseLossFn {
   explicit BinaryCrossEntropyFn(const ResolvedAttrs& attrs)
       : ElementwiseLossFn(attrs), epsilon(attrs.GetFloat("epsilon")) {}
 
-  static absl::Status CheckAttrs(const ResolvedAttrs& attrs) {
+  [[nodiscard]] static absl::Status CheckAttrs(const ResolvedAttrs& attrs) {
     const double epsilon = attrs.GetFloat("epsilon");
     if (epsilon > 0 && epsilon < 0.5) return absl::OkStatus();
     return absl::InvalidArgumentError(

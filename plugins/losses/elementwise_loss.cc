@@ -5,7 +5,7 @@
 
 namespace nabla {
 
-absl::Status ElementwiseLossShapeOf(ShapeContext& ctx,
+[[nodiscard]] absl::Status ElementwiseLossShapeOf(ShapeContext& ctx,
                                     absl::string_view predictions,
                                     absl::string_view labels) {
   NABLA_RETURN_IF_ERROR(CheckSameDType(ctx, {predictions, labels}));

@@ -58,11 +58,11 @@ struct ElementwiseLossFn {
 
   explicit ElementwiseLossFn(const ResolvedAttrs&) {}
 
-  static absl::Status CheckAttrs(const ResolvedAttrs&) {
+  [[nodiscard]] static absl::Status CheckAttrs(const ResolvedAttrs&) {
     return absl::OkStatus();
   }
   template <typename T>
-  absl::Status CheckLabels(const T*, int64_t) const {
+  [[nodiscard]] absl::Status CheckLabels(const T*, int64_t) const {
     return absl::OkStatus();
   }
 };
@@ -70,18 +70,18 @@ struct ElementwiseLossFn {
 // Inputs 0 and 1 (named `predictions` and `labels` in messages) share dtype
 // and shape, of rank <= kMaxRank; output 0 as SetLossOutput() says, with
 // the per-element shape taking known dimensions from either input.
-absl::Status ElementwiseLossShapeOf(ShapeContext& ctx,
+[[nodiscard]] absl::Status ElementwiseLossShapeOf(ShapeContext& ctx,
                                     absl::string_view predictions,
                                     absl::string_view labels);
 
 template <typename Fn>
-absl::Status ElementwiseLossShape(ShapeContext& ctx) {
+[[nodiscard]] absl::Status ElementwiseLossShape(ShapeContext& ctx) {
   NABLA_RETURN_IF_ERROR(Fn::CheckAttrs(ctx.attrs()));
   return ElementwiseLossShapeOf(ctx, Fn::kPredictions, Fn::kLabels);
 }
 
 template <typename Fn>
-absl::Status ElementwiseLossForward(const KernelContext& ctx) {
+[[nodiscard]] absl::Status ElementwiseLossForward(const KernelContext& ctx) {
   NABLA_ASSIGN_OR_RETURN(const LossAttrs loss, GetLossAttrs(ctx.attrs()));
   const Fn fn(ctx.attrs());
   const Tensor& p = ctx.input(0);
@@ -102,7 +102,7 @@ absl::Status ElementwiseLossForward(const KernelContext& ctx) {
 // dL/dp_i = g_i · dv/dp(p_i, l_i) and dL/dl_i = g_i · dv/dl(p_i, l_i),
 // with g_i from LossOutputGrad.
 template <typename Fn>
-absl::Status ElementwiseLossGradient(const GradientContext& ctx) {
+[[nodiscard]] absl::Status ElementwiseLossGradient(const GradientContext& ctx) {
   NABLA_ASSIGN_OR_RETURN(const LossAttrs loss, GetLossAttrs(ctx.attrs()));
   const Fn fn(ctx.attrs());
   const Tensor& p = ctx.input(0);

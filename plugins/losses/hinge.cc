@@ -25,7 +25,7 @@ struct HingeFn : ElementwiseLossFn {
   using ElementwiseLossFn::ElementwiseLossFn;
 
   template <typename T>
-  absl::Status CheckLabels(const T* labels, int64_t n) const {
+  [[nodiscard]] absl::Status CheckLabels(const T* labels, int64_t n) const {
     for (int64_t i = 0; i < n; ++i) {
       const T l = labels[i];
       if (l == T{-1} || l == T{0} || l == T{1}) continue;

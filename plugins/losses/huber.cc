@@ -21,7 +21,7 @@ struct HuberFn : ElementwiseLossFn {
   explicit HuberFn(const ResolvedAttrs& attrs)
       : ElementwiseLossFn(attrs), delta(attrs.GetFloat("delta")) {}
 
-  static absl::Status CheckAttrs(const ResolvedAttrs& attrs) {
+  [[nodiscard]] static absl::Status CheckAttrs(const ResolvedAttrs& attrs) {
     const double delta = attrs.GetFloat("delta");
     if (std::isfinite(delta) && delta > 0) return absl::OkStatus();
     return absl::InvalidArgumentError(absl::StrCat(

@@ -4,7 +4,7 @@
 
 namespace nabla {
 
-absl::Status CheckLogitsShape(const ShapeContext& ctx) {
+[[nodiscard]] absl::Status CheckLogitsShape(const ShapeContext& ctx) {
   const Shape& logits = ctx.input_shape(0);
   if (logits.rank() != 2) {
     return absl::InvalidArgumentError(absl::StrCat(

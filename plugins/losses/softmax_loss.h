@@ -13,7 +13,7 @@
 namespace nabla {
 
 // Checks input 0 ("logits"): rank 2 [N, C] with C >= 1 when known.
-absl::Status CheckLogitsShape(const ShapeContext& ctx);
+[[nodiscard]] absl::Status CheckLogitsShape(const ShapeContext& ctx);
 
 // The softmax of one row of C >= 1 logits, kept as m = max_c x_c and
 // s = sum_c e^{x_c - m}: every exponential is at most 1 and 1 <= s <= C, so

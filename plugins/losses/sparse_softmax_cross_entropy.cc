@@ -23,7 +23,7 @@
 namespace nabla {
 namespace {
 
-absl::Status SparseSoftmaxCrossEntropyShape(ShapeContext& ctx) {
+[[nodiscard]] absl::Status SparseSoftmaxCrossEntropyShape(ShapeContext& ctx) {
   NABLA_RETURN_IF_ERROR(CheckSameDType(ctx, {"logits", "labels"}));
   NABLA_RETURN_IF_ERROR(CheckLogitsShape(ctx));
   const Shape& x = ctx.input_shape(0);
@@ -39,7 +39,7 @@ absl::Status SparseSoftmaxCrossEntropyShape(ShapeContext& ctx) {
 
 // Both kernels check: the label indexes the logits.
 template <typename T>
-absl::Status CheckClassLabels(const T* labels, int64_t n, int64_t c) {
+[[nodiscard]] absl::Status CheckClassLabels(const T* labels, int64_t n, int64_t c) {
   for (int64_t i = 0; i < n; ++i) {
     const T l = labels[i];
     // The first test rejects NaN and makes the cast safe; the cast catches
@@ -58,7 +58,7 @@ absl::Status CheckClassLabels(const T* labels, int64_t n, int64_t c) {
 // Each sample costs a few exponentials per class.
 int64_t SampleGrain(int64_t c) { return GrainFor(16 * c); }
 
-absl::Status SparseSoftmaxCrossEntropyForward(const KernelContext& ctx) {
+[[nodiscard]] absl::Status SparseSoftmaxCrossEntropyForward(const KernelContext& ctx) {
   NABLA_ASSIGN_OR_RETURN(const LossAttrs loss, GetLossAttrs(ctx.attrs()));
   const Tensor& x = ctx.input(0);
   const Tensor& k = ctx.input(1);
@@ -83,7 +83,7 @@ absl::Status SparseSoftmaxCrossEntropyForward(const KernelContext& ctx) {
 
 // dv_n/dx_nc = softmax(x_n)_c - [c = k_n], times g_n, the gradient reaching
 // v_n (LossOutputGrad).
-absl::Status SparseSoftmaxCrossEntropyGradient(const GradientContext& ctx) {
+[[nodiscard]] absl::Status SparseSoftmaxCrossEntropyGradient(const GradientContext& ctx) {
   Tensor* dx = ctx.input_grad(0);
   if (dx == nullptr) return absl::OkStatus();
   NABLA_ASSIGN_OR_RETURN(const LossAttrs loss, GetLossAttrs(ctx.attrs()));

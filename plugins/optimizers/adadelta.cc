@@ -71,7 +71,7 @@ class AdaDelta : public Optimizer {
   double rho_, epsilon_, weight_decay_;
 };
 
-absl::StatusOr<std::unique_ptr<Optimizer>> MakeAdaDelta(
+[[nodiscard]] absl::StatusOr<std::unique_ptr<Optimizer>> MakeAdaDelta(
     const ResolvedAttrs& attrs) {
   const double rho = attrs.GetFloat("rho");
   const double epsilon = attrs.GetFloat("epsilon");

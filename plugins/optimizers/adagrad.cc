@@ -70,7 +70,7 @@ class AdaGrad : public Optimizer {
   double epsilon_, initial_accumulator_value_, weight_decay_;
 };
 
-absl::StatusOr<std::unique_ptr<Optimizer>> MakeAdaGrad(
+[[nodiscard]] absl::StatusOr<std::unique_ptr<Optimizer>> MakeAdaGrad(
     const ResolvedAttrs& attrs) {
   const double epsilon = attrs.GetFloat("epsilon");
   const double initial = attrs.GetFloat("initial_accumulator_value");

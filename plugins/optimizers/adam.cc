@@ -118,7 +118,7 @@ class Adam : public Optimizer {
   AdamSettings s_;
 };
 
-absl::StatusOr<std::unique_ptr<Optimizer>> MakeAdam(
+[[nodiscard]] absl::StatusOr<std::unique_ptr<Optimizer>> MakeAdam(
     const ResolvedAttrs& attrs) {
   NABLA_ASSIGN_OR_RETURN(AdamSettings settings,
                          ReadAdamSettings(attrs, /*decoupled=*/false));
@@ -141,7 +141,7 @@ NABLA_REGISTER_OPTIMIZER("Adam")
 
 }  // namespace
 
-absl::StatusOr<AdamSettings> ReadAdamSettings(const ResolvedAttrs& attrs,
+[[nodiscard]] absl::StatusOr<AdamSettings> ReadAdamSettings(const ResolvedAttrs& attrs,
                                               bool decoupled_weight_decay) {
   AdamSettings s;
   s.beta1 = attrs.GetFloat("beta1");

@@ -25,7 +25,7 @@ struct AdamSettings {
 
 // Reads beta1, beta2, epsilon, weight_decay and amsgrad, refusing values
 // out of range with InvalidArgument naming the setting.
-absl::StatusOr<AdamSettings> ReadAdamSettings(const ResolvedAttrs& attrs,
+[[nodiscard]] absl::StatusOr<AdamSettings> ReadAdamSettings(const ResolvedAttrs& attrs,
                                               bool decoupled_weight_decay);
 
 // Slots: "first_moment", "second_moment" and, with amsgrad,

@@ -77,7 +77,7 @@ class Adamax : public Optimizer {
   double beta1_, beta2_, epsilon_, weight_decay_;
 };
 
-absl::StatusOr<std::unique_ptr<Optimizer>> MakeAdamax(
+[[nodiscard]] absl::StatusOr<std::unique_ptr<Optimizer>> MakeAdamax(
     const ResolvedAttrs& attrs) {
   const double beta1 = attrs.GetFloat("beta1");
   const double beta2 = attrs.GetFloat("beta2");

@@ -21,7 +21,7 @@
 namespace nabla {
 namespace {
 
-absl::StatusOr<std::unique_ptr<Optimizer>> MakeAdamW(
+[[nodiscard]] absl::StatusOr<std::unique_ptr<Optimizer>> MakeAdamW(
     const ResolvedAttrs& attrs) {
   NABLA_ASSIGN_OR_RETURN(AdamSettings settings,
                          ReadAdamSettings(attrs, /*decoupled=*/true));

@@ -97,7 +97,7 @@ class RmsProp : public Optimizer {
   double weight_decay_;
 };
 
-absl::StatusOr<std::unique_ptr<Optimizer>> MakeRmsProp(
+[[nodiscard]] absl::StatusOr<std::unique_ptr<Optimizer>> MakeRmsProp(
     const ResolvedAttrs& attrs) {
   const double rho = attrs.GetFloat("rho");
   const double epsilon = attrs.GetFloat("epsilon");

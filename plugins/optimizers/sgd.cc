@@ -71,7 +71,7 @@ class Sgd : public Optimizer {
   double weight_decay_;
 };
 
-absl::StatusOr<std::unique_ptr<Optimizer>> MakeSgd(const ResolvedAttrs& attrs) {
+[[nodiscard]] absl::StatusOr<std::unique_ptr<Optimizer>> MakeSgd(const ResolvedAttrs& attrs) {
   const double momentum = attrs.GetFloat("momentum");
   const bool nesterov = attrs.GetBool("nesterov");
   const double weight_decay = attrs.GetFloat("weight_decay");

@@ -13,7 +13,7 @@ class ConstantSchedule : public LearningRateSchedule {
   double Rate(int64_t /*t*/, double base) const override { return base; }
 };
 
-absl::StatusOr<std::unique_ptr<LearningRateSchedule>> MakeConstantSchedule(
+[[nodiscard]] absl::StatusOr<std::unique_ptr<LearningRateSchedule>> MakeConstantSchedule(
     const ResolvedAttrs&) {
   return std::make_unique<ConstantSchedule>();
 }

@@ -35,7 +35,7 @@ class MultiStepSchedule : public LearningRateSchedule {
   double gamma_;
 };
 
-absl::Status CheckMilestones(absl::Span<const int64_t> milestones) {
+[[nodiscard]] absl::Status CheckMilestones(absl::Span<const int64_t> milestones) {
   if (milestones.empty()) {
     return absl::InvalidArgumentError("milestones must not be empty");
   }
@@ -49,7 +49,7 @@ absl::Status CheckMilestones(absl::Span<const int64_t> milestones) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<LearningRateSchedule>> MakeMultiStepSchedule(
+[[nodiscard]] absl::StatusOr<std::unique_ptr<LearningRateSchedule>> MakeMultiStepSchedule(
     const ResolvedAttrs& attrs) {
   const absl::Span<const int64_t> milestones = attrs.GetIntList("milestones");
   const double gamma = attrs.GetFloat("gamma");

@@ -37,7 +37,7 @@ class PolynomialSchedule : public LearningRateSchedule {
   double power_;
 };
 
-absl::StatusOr<std::unique_ptr<LearningRateSchedule>> MakePolynomialSchedule(
+[[nodiscard]] absl::StatusOr<std::unique_ptr<LearningRateSchedule>> MakePolynomialSchedule(
     const ResolvedAttrs& attrs) {
   const int64_t decay_steps = attrs.GetInt("decay_steps");
   const double end_learning_rate = attrs.GetFloat("end_learning_rate");

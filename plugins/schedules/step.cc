@@ -26,7 +26,7 @@ class StepSchedule : public LearningRateSchedule {
   double gamma_;
 };
 
-absl::StatusOr<std::unique_ptr<LearningRateSchedule>> MakeStepSchedule(
+[[nodiscard]] absl::StatusOr<std::unique_ptr<LearningRateSchedule>> MakeStepSchedule(
     const ResolvedAttrs& attrs) {
   const int64_t step_size = attrs.GetInt("step_size");
   const double gamma = attrs.GetFloat("gamma");

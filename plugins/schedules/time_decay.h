@@ -46,7 +46,7 @@ class TimeDecaySchedule : public LearningRateSchedule {
 
 // The factory of a schedule declared with TimeDecayAttrs().
 template <DecayFormula formula>
-absl::StatusOr<std::unique_ptr<LearningRateSchedule>> MakeTimeDecay(
+[[nodiscard]] absl::StatusOr<std::unique_ptr<LearningRateSchedule>> MakeTimeDecay(
     const ResolvedAttrs& attrs) {
   const double decay_rate = attrs.GetFloat("decay_rate");
   const int64_t decay_steps = attrs.GetInt("decay_steps");

@@ -61,7 +61,7 @@ struct Batch {
   std::vector<Feed> feeds;
 };
 
-absl::Status ParseOptions(int argc, char** argv, WorkloadOptions* options,
+[[nodiscard]] absl::Status ParseOptions(int argc, char** argv, WorkloadOptions* options,
                           std::string* help) {
   FlagParser parser;
   std::optional<int64_t> threads, batch_size, losses, warmup, steps, repeats;
@@ -102,7 +102,7 @@ absl::Status ParseOptions(int argc, char** argv, WorkloadOptions* options,
 }
 
 // The full batches of `batch_size` samples, in sample order.
-absl::StatusOr<std::vector<Batch>> CutBatches(const Dataset& data,
+[[nodiscard]] absl::StatusOr<std::vector<Batch>> CutBatches(const Dataset& data,
                                               int64_t batch_size) {
   const int64_t n = data.num_samples();
   if (batch_size == 0) batch_size = n;
@@ -122,7 +122,7 @@ absl::StatusOr<std::vector<Batch>> CutBatches(const Dataset& data,
 
 // Runs `count` steps from step `*next`, cycling over the batches; stores
 // each loss in `losses` when it is not null.
-absl::Status RunSteps(Session& session, const std::vector<Batch>& batches,
+[[nodiscard]] absl::Status RunSteps(Session& session, const std::vector<Batch>& batches,
                       int64_t count, int64_t* next,
                       std::vector<double>* losses) {
   for (int64_t i = 0; i < count; ++i, ++*next) {
@@ -184,7 +184,7 @@ void PrintResult(const WorkloadOptions& options, int64_t samples,
       median, samples / median);
 }
 
-absl::Status RunWorkload(const WorkloadOptions& options) {
+[[nodiscard]] absl::Status RunWorkload(const WorkloadOptions& options) {
   NABLA_ASSIGN_OR_RETURN(ParsedModel parsed, ReadModelFile(options.model_path));
   if (parsed.model.training().loss().empty()) {
     return absl::InvalidArgumentError(

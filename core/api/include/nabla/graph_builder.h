@@ -132,7 +132,7 @@ class GraphBuilder {
 
   // The model file's text, validated; the first mistake or every graph
   // error (InvalidArgument, NotFound for an unknown op) otherwise.
-  absl::StatusOr<std::string> Build() const;
+  [[nodiscard]] absl::StatusOr<std::string> Build() const;
 
  private:
   // The model as the file format's message (private: no protobuf type

@@ -157,10 +157,10 @@ class Model {
   // initialises the variables from the seed; with options.load_data, also
   // reads the data section. InvalidArgument / NotFound naming the file,
   // line and node otherwise.
-  static absl::StatusOr<std::unique_ptr<Model>> FromFile(
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Model>> FromFile(
       const std::string& path, const ModelOptions& options = {});
   // The text of a model file, as GraphBuilder::Build() returns it.
-  static absl::StatusOr<std::unique_ptr<Model>> FromString(
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Model>> FromString(
       absl::string_view text, const ModelOptions& options = {});
 
   ~Model();
@@ -170,34 +170,34 @@ class Model {
   // Trains on the model's data, as train_graph does: from the position a
   // restored checkpoint holds (or the start) until `epochs` epochs are
   // finished. REQUIRES: the model has a training section and its data.
-  absl::StatusOr<TrainingResult> Train(const TrainingOptions& options = {});
+  [[nodiscard]] absl::StatusOr<TrainingResult> Train(const TrainingOptions& options = {});
 
   // One optimizer step on `feeds` (each a placeholder the loss needs and
   // its [batch, ...] values); returns the loss before the update.
-  absl::StatusOr<double> TrainStep(const std::vector<NamedValues>& feeds);
+  [[nodiscard]] absl::StatusOr<double> TrainStep(const std::vector<NamedValues>& feeds);
 
   // The output of prediction.output for `inputs` ([rows, ...]) fed to
   // prediction.input; one output row per input row.
-  absl::StatusOr<Values> Predict(const Values& inputs) const;
+  [[nodiscard]] absl::StatusOr<Values> Predict(const Values& inputs) const;
   // Predict(), then the most probable class of each row.
-  absl::StatusOr<std::vector<Classification>> Classify(
+  [[nodiscard]] absl::StatusOr<std::vector<Classification>> Classify(
       const Values& inputs) const;
   // Any outputs ("node" or "node:k") from any feeds, in fetch order.
-  absl::StatusOr<std::vector<Values>> Run(
+  [[nodiscard]] absl::StatusOr<std::vector<Values>> Run(
       const std::vector<NamedValues>& feeds,
       const std::vector<std::string>& fetches) const;
 
   // Loss and metrics of a split of the model's data.
-  absl::StatusOr<EvaluationResult> Evaluate(Split split = Split::kTest);
+  [[nodiscard]] absl::StatusOr<EvaluationResult> Evaluate(Split split = Split::kTest);
   // The samples of a split, per placeholder, in the data's own units.
-  absl::StatusOr<std::vector<NamedValues>> Data(Split split) const;
+  [[nodiscard]] absl::StatusOr<std::vector<NamedValues>> Data(Split split) const;
 
   // Writes a checkpoint (atomically): variables, optimizer slots and step,
   // normalisation statistics and the data position, as train_graph --save.
-  absl::Status Save(const std::string& path) const;
+  [[nodiscard]] absl::Status Save(const std::string& path) const;
   // Restores one written by Save() or train_graph for this model; a
   // checkpoint of another model is refused and changes nothing.
-  absl::Status Restore(const std::string& path);
+  [[nodiscard]] absl::Status Restore(const std::string& path);
 
   // What Predict() feeds and returns: the prediction section's input
   // placeholder and output node; empty when the model has none.
@@ -207,13 +207,13 @@ class Model {
   // The Variable nodes, in graph order (a layer's as "hidden/weights").
   std::vector<std::string> VariableNames() const;
   // A variable's value, or replaces it (same shape).
-  absl::StatusOr<Values> Variable(const std::string& name) const;
-  absl::Status SetVariable(const std::string& name, const Values& value);
+  [[nodiscard]] absl::StatusOr<Values> Variable(const std::string& name) const;
+  [[nodiscard]] absl::Status SetVariable(const std::string& name, const Values& value);
 
   // The model as loaded (composite layers not expanded), as .pbtxt text
   // that train_graph and FromString() read back.
   std::string ToText() const;
-  absl::Status Export(const std::string& path) const;
+  [[nodiscard]] absl::Status Export(const std::string& path) const;
 
   int64_t step() const;            // optimizer steps taken
   int64_t epochs_finished() const;

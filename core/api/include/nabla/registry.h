@@ -25,7 +25,7 @@ namespace nabla {
 // docs/plugins.md) and registers what it adds, all or nothing. Errors name
 // the library: a missing file, not a library, no entry point, another API
 // version or ABI, a registration that fails or takes a name already used.
-absl::Status LoadPlugin(const std::string& path);
+[[nodiscard]] absl::Status LoadPlugin(const std::string& path);
 
 struct RegistryEntry {
   // "op", "activation", "loss", "layer", "optimizer", "schedule" or
