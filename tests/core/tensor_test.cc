@@ -279,6 +279,26 @@ TEST(TensorViewTest, AMovedViewStillViews) {
   EXPECT_EQ(assigned.ToDoubles(), (std::vector<double>{1, 2, 3, 40}));
 }
 
+// Copy assignment goes through Reset(), which keeps storage that fits: a
+// view assigned a tensor of its size copies the elements into the viewed
+// memory. Move assignment instead takes the other tensor's storage, and
+// the viewed memory is left as it was.
+TEST(TensorViewTest, CopyAssignedViewsWriteTheViewedMemoryMovedOnesLetGo) {
+  alignas(Tensor::kAlignment) float memory[4] = {};
+  Tensor view = Tensor::View(DType::kFloat32, Shape({4}), memory);
+  const Tensor values =
+      Tensor::FromValues(DType::kFloat32, Shape({2, 2}), {1, 2, 3, 4});
+  view = values;
+  EXPECT_EQ(view.raw_data(), memory);
+  EXPECT_EQ(view.shape(), Shape({2, 2}));
+  EXPECT_EQ(memory[0], 1);
+  EXPECT_EQ(memory[3], 4);
+  view = Tensor::FromValues(DType::kFloat32, Shape({4}), {5, 6, 7, 8});
+  EXPECT_NE(view.raw_data(), memory);
+  EXPECT_EQ(view.ValueAt(0), 5.0);
+  EXPECT_EQ(memory[0], 1);
+}
+
 TEST(TensorViewTest, DestroyingAViewLeavesTheMemoryToItsOwner) {
   // Stack memory: a view that freed it would abort the test in free().
   alignas(Tensor::kAlignment) float memory[16] = {};
