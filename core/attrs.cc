@@ -63,12 +63,14 @@ AttrValue MakeIntListAttr(absl::Span<const int64_t> values) {
 namespace {
 
 // Whether `value` can serve as an attribute of `type`. An integer is a
-// valid float, and an empty list is a valid list of any type.
+// valid float, and an empty list is a valid list of any type. A list holds
+// one type of element (graph.proto): one that mixes two has lost their
+// relative order, so it is no list of either.
 bool Matches(const AttrValue& value, AttrType type) {
   const auto& list = value.list();
-  const bool empty_list = value.has_list() && list.i_size() == 0 &&
-                          list.f_size() == 0 && list.s_size() == 0 &&
-                          list.b_size() == 0;
+  const int kinds = (list.i_size() > 0) + (list.f_size() > 0) +
+                    (list.s_size() > 0) + (list.b_size() > 0);
+  const bool empty_list = value.has_list() && kinds == 0;
   switch (type) {
     case AttrType::kInt: return value.value_case() == AttrValue::kI;
     case AttrType::kFloat:
@@ -79,14 +81,14 @@ bool Matches(const AttrValue& value, AttrType type) {
     case AttrType::kShape: return value.value_case() == AttrValue::kShape;
     case AttrType::kTensor: return value.value_case() == AttrValue::kTensor;
     case AttrType::kIntList:
-      return empty_list || (value.has_list() && list.i_size() > 0 &&
-                            list.f_size() == 0 && list.s_size() == 0);
+      return empty_list ||
+             (value.has_list() && kinds == 1 && list.i_size() > 0);
     case AttrType::kFloatList:
-      return empty_list || (value.has_list() && list.s_size() == 0 &&
-                            list.b_size() == 0);
+      return empty_list || (value.has_list() && kinds == 1 &&
+                            (list.f_size() > 0 || list.i_size() > 0));
     case AttrType::kStringList:
-      return empty_list || (value.has_list() && list.s_size() > 0 &&
-                            list.i_size() == 0 && list.f_size() == 0);
+      return empty_list ||
+             (value.has_list() && kinds == 1 && list.s_size() > 0);
   }
   return false;
 }
