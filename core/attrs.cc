@@ -12,15 +12,24 @@ namespace nabla {
 
 const char* AttrTypeName(AttrType type) {
   switch (type) {
-    case AttrType::kInt: return "int";
-    case AttrType::kFloat: return "float";
-    case AttrType::kString: return "string";
-    case AttrType::kBool: return "bool";
-    case AttrType::kShape: return "shape";
-    case AttrType::kTensor: return "tensor";
-    case AttrType::kIntList: return "list(int)";
-    case AttrType::kFloatList: return "list(float)";
-    case AttrType::kStringList: return "list(string)";
+    case AttrType::kInt:
+      return "int";
+    case AttrType::kFloat:
+      return "float";
+    case AttrType::kString:
+      return "string";
+    case AttrType::kBool:
+      return "bool";
+    case AttrType::kShape:
+      return "shape";
+    case AttrType::kTensor:
+      return "tensor";
+    case AttrType::kIntList:
+      return "list(int)";
+    case AttrType::kFloatList:
+      return "list(float)";
+    case AttrType::kStringList:
+      return "list(string)";
   }
   return "?";
 }
@@ -72,14 +81,19 @@ bool Matches(const AttrValue& value, AttrType type) {
                     (list.s_size() > 0) + (list.b_size() > 0);
   const bool empty_list = value.has_list() && kinds == 0;
   switch (type) {
-    case AttrType::kInt: return value.value_case() == AttrValue::kI;
+    case AttrType::kInt:
+      return value.value_case() == AttrValue::kI;
     case AttrType::kFloat:
       return value.value_case() == AttrValue::kF ||
              value.value_case() == AttrValue::kI;
-    case AttrType::kString: return value.value_case() == AttrValue::kS;
-    case AttrType::kBool: return value.value_case() == AttrValue::kB;
-    case AttrType::kShape: return value.value_case() == AttrValue::kShape;
-    case AttrType::kTensor: return value.value_case() == AttrValue::kTensor;
+    case AttrType::kString:
+      return value.value_case() == AttrValue::kS;
+    case AttrType::kBool:
+      return value.value_case() == AttrValue::kB;
+    case AttrType::kShape:
+      return value.value_case() == AttrValue::kShape;
+    case AttrType::kTensor:
+      return value.value_case() == AttrValue::kTensor;
     case AttrType::kIntList:
       return empty_list ||
              (value.has_list() && kinds == 1 && list.i_size() > 0);
@@ -95,14 +109,22 @@ bool Matches(const AttrValue& value, AttrType type) {
 
 const char* GivenTypeName(const AttrValue& value) {
   switch (value.value_case()) {
-    case AttrValue::kI: return "int";
-    case AttrValue::kF: return "float";
-    case AttrValue::kS: return "string";
-    case AttrValue::kB: return "bool";
-    case AttrValue::kShape: return "shape";
-    case AttrValue::kTensor: return "tensor";
-    case AttrValue::kList: return "list";
-    case AttrValue::VALUE_NOT_SET: return "nothing";
+    case AttrValue::kI:
+      return "int";
+    case AttrValue::kF:
+      return "float";
+    case AttrValue::kS:
+      return "string";
+    case AttrValue::kB:
+      return "bool";
+    case AttrValue::kShape:
+      return "shape";
+    case AttrValue::kTensor:
+      return "tensor";
+    case AttrValue::kList:
+      return "list";
+    case AttrValue::VALUE_NOT_SET:
+      return "nothing";
   }
   return "?";
 }
@@ -185,17 +207,16 @@ ResolvedAttrs ResolveAttrs(
       if (def.default_value.has_value()) {
         resolved.Set(def.name, *def.default_value);
       } else {
-        errors->push_back(absl::StrCat("missing required attribute '",
-                                       def.name, "' (",
-                                       AttrTypeName(def.type), ")"));
+        errors->push_back(absl::StrCat("missing required attribute '", def.name,
+                                       "' (", AttrTypeName(def.type), ")"));
       }
       continue;
     }
     if (!Matches(it->second, def.type)) {
-      errors->push_back(absl::StrCat(
-          "attribute '", def.name, "' must be ", AttrTypeName(def.type),
-          ", got ", GivenTypeName(it->second), " ",
-          AttrValueToString(it->second)));
+      errors->push_back(absl::StrCat("attribute '", def.name, "' must be ",
+                                     AttrTypeName(def.type), ", got ",
+                                     GivenTypeName(it->second), " ",
+                                     AttrValueToString(it->second)));
       continue;
     }
     resolved.Set(def.name, Normalize(it->second, def.type));
@@ -211,45 +232,54 @@ ResolvedAttrs ResolveAttrs(
   for (const std::string& name : unknown) {
     std::vector<std::string> names;
     for (const AttrDef& def : declared) names.push_back(def.name);
-    errors->push_back(absl::StrCat(
-        "unknown attribute '", name, "' (declared: ",
-        names.empty() ? "none" : absl::StrJoin(names, ", "), ")"));
+    errors->push_back(
+        absl::StrCat("unknown attribute '", name, "' (declared: ",
+                     names.empty() ? "none" : absl::StrJoin(names, ", "), ")"));
   }
   return resolved;
 }
 
 std::string AttrValueToString(const AttrValue& value) {
   switch (value.value_case()) {
-    case AttrValue::kI: return absl::StrCat(value.i());
-    case AttrValue::kF: return absl::StrCat(value.f());
-    case AttrValue::kS: return absl::StrCat("\"", value.s(), "\"");
-    case AttrValue::kB: return value.b() ? "true" : "false";
+    case AttrValue::kI:
+      return absl::StrCat(value.i());
+    case AttrValue::kF:
+      return absl::StrCat(value.f());
+    case AttrValue::kS:
+      return absl::StrCat("\"", value.s(), "\"");
+    case AttrValue::kB:
+      return value.b() ? "true" : "false";
     case AttrValue::kShape:
       return Shape(absl::MakeConstSpan(value.shape().dim().data(),
                                        value.shape().dim_size()))
           .ToString();
     case AttrValue::kTensor:
-      return absl::StrCat("tensor of ", value.tensor().value_size(),
-                          " values");
+      return absl::StrCat("tensor of ", value.tensor().value_size(), " values");
     case AttrValue::kList: {
       const auto& l = value.list();
       if (l.s_size() > 0) {
         return absl::StrCat("[\"", absl::StrJoin(l.s(), "\", \""), "\"]");
       }
-      if (l.f_size() > 0) return absl::StrCat("[", absl::StrJoin(l.f(), ", "), "]");
-      if (l.b_size() > 0) return absl::StrCat("[", absl::StrJoin(l.b(), ", "), "]");
+      if (l.f_size() > 0)
+        return absl::StrCat("[", absl::StrJoin(l.f(), ", "), "]");
+      if (l.b_size() > 0)
+        return absl::StrCat("[", absl::StrJoin(l.b(), ", "), "]");
       return absl::StrCat("[", absl::StrJoin(l.i(), ", "), "]");
     }
-    case AttrValue::VALUE_NOT_SET: return "(unset)";
+    case AttrValue::VALUE_NOT_SET:
+      return "(unset)";
   }
   return "?";
 }
 
-[[nodiscard]] absl::StatusOr<DType> DTypeFromProto(DataType dtype, absl::string_view what) {
+[[nodiscard]] absl::StatusOr<DType> DTypeFromProto(DataType dtype,
+                                                   absl::string_view what) {
   switch (dtype) {
     case DT_INVALID:
-    case DT_FLOAT32: return DType::kFloat32;
-    case DT_FLOAT64: return DType::kFloat64;
+    case DT_FLOAT32:
+      return DType::kFloat32;
+    case DT_FLOAT64:
+      return DType::kFloat64;
     default:
       return absl::InvalidArgumentError(
           absl::StrCat(what, ": unknown dtype ", static_cast<int>(dtype)));
@@ -264,8 +294,8 @@ std::string AttrValueToString(const AttrValue& value) {
 }
 
 [[nodiscard]] absl::StatusOr<Tensor> TensorFromProto(const TensorProto& proto,
-                                       absl::string_view what,
-                                       DType unset_dtype) {
+                                                     absl::string_view what,
+                                                     DType unset_dtype) {
   auto dtype = proto.dtype() == DT_INVALID
                    ? absl::StatusOr<DType>(unset_dtype)
                    : DTypeFromProto(proto.dtype(), what);
@@ -273,12 +303,12 @@ std::string AttrValueToString(const AttrValue& value) {
   Shape shape;
   for (int64_t d : proto.shape().dim()) {
     if (d < 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          what, ": tensor shape ",
-          Shape(absl::MakeConstSpan(proto.shape().dim().data(),
-                                    proto.shape().dim_size()))
-              .ToString(),
-          " has a negative dimension"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, ": tensor shape ",
+                       Shape(absl::MakeConstSpan(proto.shape().dim().data(),
+                                                 proto.shape().dim_size()))
+                           .ToString(),
+                       " has a negative dimension"));
     }
     shape.AddDim(d);
     // Checked dimension by dimension, so the product never overflows.
@@ -288,9 +318,9 @@ std::string AttrValueToString(const AttrValue& value) {
   const int64_t n = shape.num_elements();
   const int64_t given = proto.value_size();
   if (given != n && given != 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, ": tensor of shape ", shape.ToString(), " needs ",
-                     n, " values, got ", given));
+    return absl::InvalidArgumentError(absl::StrCat(what, ": tensor of shape ",
+                                                   shape.ToString(), " needs ",
+                                                   n, " values, got ", given));
   }
   for (double v : proto.value()) {
     if (!std::isfinite(v)) {
@@ -299,8 +329,8 @@ std::string AttrValueToString(const AttrValue& value) {
     }
     if (*dtype == DType::kFloat32 &&
         std::abs(v) > std::numeric_limits<float>::max()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          what, ": value ", v, " does not fit in float32"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, ": value ", v, " does not fit in float32"));
     }
   }
   if (given == n) {
@@ -313,8 +343,7 @@ std::string AttrValueToString(const AttrValue& value) {
 
 void TensorToProto(const Tensor& tensor, TensorProto* proto) {
   proto->Clear();
-  proto->set_dtype(tensor.dtype() == DType::kFloat64 ? DT_FLOAT64
-                                                     : DT_FLOAT32);
+  proto->set_dtype(tensor.dtype() == DType::kFloat64 ? DT_FLOAT64 : DT_FLOAT32);
   for (int64_t d : tensor.shape().dims()) proto->mutable_shape()->add_dim(d);
   for (int64_t i = 0; i < tensor.num_elements(); ++i) {
     proto->add_value(tensor.ValueAt(i));

@@ -6,11 +6,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "core/tensor.h"
 #include "google/protobuf/map.h"
@@ -91,11 +91,12 @@ std::string AttrValueToString(const AttrValue& value);
 // Converts a TensorProto (from a model file or checkpoint) to a Tensor,
 // checking the element count. `what` names it in messages. A proto without
 // a dtype gets `unset_dtype`, read straight from the file's doubles.
-[[nodiscard]] absl::StatusOr<Tensor> TensorFromProto(const TensorProto& proto,
-                                       absl::string_view what,
-                                       DType unset_dtype = DType::kFloat32);
+[[nodiscard]] absl::StatusOr<Tensor> TensorFromProto(
+    const TensorProto& proto, absl::string_view what,
+    DType unset_dtype = DType::kFloat32);
 void TensorToProto(const Tensor& tensor, TensorProto* proto);
-[[nodiscard]] absl::StatusOr<DType> DTypeFromProto(DataType dtype, absl::string_view what);
+[[nodiscard]] absl::StatusOr<DType> DTypeFromProto(DataType dtype,
+                                                   absl::string_view what);
 // "float32" / "float64" (the dtype attribute of Placeholder, Variable, ...).
 [[nodiscard]] absl::StatusOr<DType> DTypeFromName(absl::string_view name);
 

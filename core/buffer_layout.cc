@@ -68,7 +68,8 @@ BufferLayout LayOutBuffers(absl::Span<const BufferLifetime> buffers,
       }
     }
     layout.offsets[b] = BestGap(taken, bytes);
-    layout.arena_bytes = std::max(layout.arena_bytes, layout.offsets[b] + bytes);
+    layout.arena_bytes =
+        std::max(layout.arena_bytes, layout.offsets[b] + bytes);
     placed.push_back(b);
   }
   return layout;

@@ -42,8 +42,9 @@ inline constexpr size_t kBufferAlignment = 64;
 // With `share`, buffers whose lifetimes overlap get disjoint bytes and the
 // others may share, placed greedily: the largest first (equal sizes in
 // order of first use), each into the smallest gap that fits among those it
-// overlaps in time (ties to the lowest offset). Deterministic: the same lifetimes give the same layout.
-// Without `share`, each buffer gets bytes of its own.
+// overlaps in time (ties to the lowest offset). Deterministic: the same
+// lifetimes give the same layout. Without `share`, each buffer gets bytes of
+// its own.
 BufferLayout LayOutBuffers(absl::Span<const BufferLifetime> buffers,
                            bool share);
 

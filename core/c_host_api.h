@@ -50,7 +50,8 @@ struct Registration {
 
 // Adds the op `desc` declares to `registration`'s registrar, or says why
 // not (defined in c_plugin_host.cc).
-[[nodiscard]] absl::Status AddOp(Registration& registration, const NablaOpDesc* desc);
+[[nodiscard]] absl::Status AddOp(Registration& registration,
+                                 const NablaOpDesc* desc);
 
 const NablaHostApi& HostApi();
 

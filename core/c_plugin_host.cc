@@ -36,7 +36,8 @@ Struct ReadPrefix(const Struct* from) {
 // them; an exception that escapes anyway (it may not) is caught, if it can
 // be, rather than unwinding through nabla.
 template <typename Call>
-[[nodiscard]] absl::Status CallPlugin(absl::string_view what, const Call& call) {
+[[nodiscard]] absl::Status CallPlugin(absl::string_view what,
+                                      const Call& call) {
   try {
     return c_host::TakeStatus(call());
   } catch (...) {
@@ -156,7 +157,8 @@ void SetFlags(uint32_t flags, OpDef& def) {
 }
 
 // The inputs, outputs and attributes of `desc`, checked for NULLs.
-[[nodiscard]] absl::Status DeclareSignature(const NablaOpDesc& desc, OpDef& def) {
+[[nodiscard]] absl::Status DeclareSignature(const NablaOpDesc& desc,
+                                            OpDef& def) {
   if (desc.num_inputs < 0 || desc.num_outputs < 0 || desc.num_attrs < 0) {
     return absl::InvalidArgumentError("it has a negative count");
   }
@@ -194,7 +196,8 @@ void SetFlags(uint32_t flags, OpDef& def) {
 // The OpDef of the plugin's op number `index` (counting from 0). What
 // OpDef::Validate() checks (no output, no shape function, no forward
 // kernel) is left to the loader, which validates every definition.
-[[nodiscard]] absl::StatusOr<OpDef> OpDefFromC(const NablaOpDesc* plugin_desc, int index) {
+[[nodiscard]] absl::StatusOr<OpDef> OpDefFromC(const NablaOpDesc* plugin_desc,
+                                               int index) {
   if (plugin_desc == nullptr) {
     return absl::InvalidArgumentError(
         absl::StrCat("its op #", index, " is a NULL NablaOpDesc"));
@@ -229,7 +232,8 @@ void SetFlags(uint32_t flags, OpDef& def) {
 
 namespace c_host {
 
-[[nodiscard]] absl::Status AddOp(Registration& registration, const NablaOpDesc* desc) {
+[[nodiscard]] absl::Status AddOp(Registration& registration,
+                                 const NablaOpDesc* desc) {
   NABLA_ASSIGN_OR_RETURN(OpDef def, OpDefFromC(desc, registration.ops_seen++));
   registration.registrar->AddOp(std::move(def));
   return absl::OkStatus();
@@ -240,7 +244,7 @@ namespace c_host {
 const NablaHostApi& CPluginHostApi() { return c_host::HostApi(); }
 
 [[nodiscard]] absl::Status RegisterCPlugin(const NablaCPluginInfo* plugin_info,
-                             PluginRegistrar& registrar) {
+                                           PluginRegistrar& registrar) {
   if (plugin_info->size < kInfoV1Size) {
     return absl::InvalidArgumentError(absl::StrCat(
         "its NablaCPluginInfo is ", plugin_info->size,

@@ -28,7 +28,7 @@ const NablaHostApi& CPluginHostApi();
 // by register_ops. What `registrar` holds afterwards calls the plugin's
 // code: the library must stay loaded while it lives.
 [[nodiscard]] absl::Status RegisterCPlugin(const NablaCPluginInfo* info,
-                             PluginRegistrar& registrar);
+                                           PluginRegistrar& registrar);
 
 }  // namespace nabla
 

@@ -12,15 +12,15 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "zlib.h"
 #include "core/model_parser.h"
 #include "core/status_macros.h"
+#include "zlib.h"
 
 namespace nabla {
 namespace {
 
 [[nodiscard]] absl::Status WriteAll(int fd, const std::string& bytes,
-                      const std::string& path) {
+                                    const std::string& path) {
   size_t written = 0;
   while (written < bytes.size()) {
     const ssize_t n =
@@ -36,7 +36,7 @@ namespace {
 }
 
 [[nodiscard]] absl::Status WriteFileAtomically(const std::string& path,
-                                 const std::string& bytes) {
+                                               const std::string& bytes) {
   const std::string temp = absl::StrCat(path, ".tmp.", ::getpid());
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd < 0) {
@@ -84,8 +84,7 @@ uint64_t ReadLittleEndian(const std::string& bytes, size_t at, int count) {
 
 uint32_t Crc32(absl::string_view bytes) {
   return static_cast<uint32_t>(
-      crc32(crc32(0L, Z_NULL, 0),
-            reinterpret_cast<const Bytef*>(bytes.data()),
+      crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(bytes.data()),
             static_cast<uInt>(bytes.size())));
 }
 
@@ -135,7 +134,7 @@ Checkpoint CaptureCheckpoint(const Session& session) {
 }
 
 [[nodiscard]] absl::Status WriteCheckpoint(const Checkpoint& checkpoint,
-                             const std::string& path) {
+                                           const std::string& path) {
   std::string payload;
   if (!checkpoint.SerializeToString(&payload)) {
     return absl::InternalError(absl::StrCat(path, ": cannot serialize"));
@@ -147,17 +146,19 @@ Checkpoint CaptureCheckpoint(const Session& session) {
   return WriteFileAtomically(path, bytes);
 }
 
-[[nodiscard]] absl::Status SaveCheckpoint(const Session& session, const std::string& path) {
+[[nodiscard]] absl::Status SaveCheckpoint(const Session& session,
+                                          const std::string& path) {
   return WriteCheckpoint(CaptureCheckpoint(session), path);
 }
 
-[[nodiscard]] absl::StatusOr<Checkpoint> ReadCheckpoint(const std::string& path) {
+[[nodiscard]] absl::StatusOr<Checkpoint> ReadCheckpoint(
+    const std::string& path) {
   NABLA_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(path));
   if (bytes.size() < kMagicSize ||
       bytes.compare(0, kMagicSize, kMagic, kMagicSize) != 0) {
-    return absl::DataLossError(absl::StrCat(
-        path, ": not a nabla checkpoint (", bytes.size(),
-        " bytes that do not start with ", kMagic, ")"));
+    return absl::DataLossError(
+        absl::StrCat(path, ": not a nabla checkpoint (", bytes.size(),
+                     " bytes that do not start with ", kMagic, ")"));
   }
   if (bytes.size() < kHeaderSize) {
     return absl::DataLossError(
@@ -200,7 +201,8 @@ Checkpoint CaptureCheckpoint(const Session& session) {
 }
 
 [[nodiscard]] absl::Status RestoreCheckpoint(const Checkpoint& checkpoint,
-                               const std::string& path, Session& session) {
+                                             const std::string& path,
+                                             Session& session) {
   const Graph& graph = session.graph();
   std::vector<std::string> problems;
   absl::flat_hash_map<std::string, Tensor> values;

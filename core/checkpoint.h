@@ -22,15 +22,17 @@ Checkpoint CaptureCheckpoint(const Session& session);
 // flushed to disk and renamed over `path`, so a crash leaves either the old
 // checkpoint or the new one, never a torn one.
 [[nodiscard]] absl::Status WriteCheckpoint(const Checkpoint& checkpoint,
-                             const std::string& path);
+                                           const std::string& path);
 
 // CaptureCheckpoint() then WriteCheckpoint().
-[[nodiscard]] absl::Status SaveCheckpoint(const Session& session, const std::string& path);
+[[nodiscard]] absl::Status SaveCheckpoint(const Session& session,
+                                          const std::string& path);
 
 // Reads a checkpoint and verifies its checksum. A file that is not a
 // checkpoint, is truncated, fails its checksum or does not parse is
 // DataLoss; every error names the path.
-[[nodiscard]] absl::StatusOr<Checkpoint> ReadCheckpoint(const std::string& path);
+[[nodiscard]] absl::StatusOr<Checkpoint> ReadCheckpoint(
+    const std::string& path);
 
 // Restores variables, optimizer slots and the step. Every variable of the
 // graph must be in the checkpoint with the same dtype and shape, and the
@@ -41,7 +43,8 @@ Checkpoint CaptureCheckpoint(const Session& session);
 // Otherwise nothing is changed and the error lists every difference. Call
 // it after Session::SetTraining(), which starts slots at zero.
 [[nodiscard]] absl::Status RestoreCheckpoint(const Checkpoint& checkpoint,
-                               const std::string& path, Session& session);
+                                             const std::string& path,
+                                             Session& session);
 
 }  // namespace nabla
 

@@ -116,10 +116,12 @@ class CompositeRegistry {
   [[nodiscard]] absl::Status Check(const CompositeDef& def) const;
   // Refuses a definition that fails Check() (InvalidArgument) or whose name
   // is taken (AlreadyExists). `origin` is "built in" or a plugin's path.
-  [[nodiscard]] absl::Status Register(CompositeDef def, absl::string_view origin = kBuiltIn);
+  [[nodiscard]] absl::Status Register(CompositeDef def,
+                                      absl::string_view origin = kBuiltIn);
 
   // NotFound with the closest registered names when `name` is unknown.
-  [[nodiscard]] absl::StatusOr<const CompositeDef*> Find(absl::string_view name) const {
+  [[nodiscard]] absl::StatusOr<const CompositeDef*> Find(
+      absl::string_view name) const {
     return defs_.Find(name);
   }
   std::vector<std::string> Names() const { return defs_.Names(); }

@@ -150,9 +150,9 @@ absl::StatusOr<Dataset> Dataset::HoldOut(double fraction, uint64_t seed) {
   const int64_t held = static_cast<int64_t>(
       std::llround(fraction * static_cast<double>(num_samples_)));
   if (!(fraction > 0 && fraction < 1) || held < 1 || held >= num_samples_) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "validation_fraction ", fraction, " of ", num_samples_,
-        " samples must leave at least one sample on each side"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("validation_fraction ", fraction, " of ", num_samples_,
+                     " samples must leave at least one sample on each side"));
   }
   std::vector<int64_t> order(num_samples_);
   std::iota(order.begin(), order.end(), 0);

@@ -28,17 +28,13 @@ class Dataset {
       const Graph& graph, const DataConfig& config, absl::string_view source,
       const DataSourceContext& context = {});
   // The same for validation or test data; `split` names it in messages.
-  [[nodiscard]] static absl::StatusOr<Dataset> FromSplit(const Graph& graph,
-                                           const DataSplit& data,
-                                           absl::string_view source,
-                                           absl::string_view split,
-                                           const DataSourceContext& context);
+  [[nodiscard]] static absl::StatusOr<Dataset> FromSplit(
+      const Graph& graph, const DataSplit& data, absl::string_view source,
+      absl::string_view split, const DataSourceContext& context);
 
   int64_t num_samples() const { return num_samples_; }
   bool empty() const { return num_samples_ == 0; }
-  const std::vector<std::string>& placeholders() const {
-    return placeholders_;
-  }
+  const std::vector<std::string>& placeholders() const { return placeholders_; }
   // The class names a data source gave for `placeholder`'s labels; empty
   // when it gave none.
   std::vector<std::string> class_names(absl::string_view placeholder) const;
@@ -67,10 +63,10 @@ class Dataset {
       const google::protobuf::RepeatedPtrField<FeedDef>& feeds,
       const google::protobuf::RepeatedPtrField<DataSourceConfig>& sources,
       absl::string_view where, const DataSourceContext& context);
-  [[nodiscard]] absl::Status AddColumn(const Graph& graph,
-                         const std::string& placeholder_name,
-                         absl::string_view where, Tensor value,
-                         std::vector<std::string> class_names = {});
+  [[nodiscard]] absl::Status AddColumn(
+      const Graph& graph, const std::string& placeholder_name,
+      absl::string_view where, Tensor value,
+      std::vector<std::string> class_names = {});
 
   std::vector<std::string> placeholders_;
   std::vector<Tensor> samples_;

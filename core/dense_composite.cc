@@ -28,7 +28,8 @@ constexpr const char* kInitializerSettings[] = {
     "init_value", "minval", "maxval", "mean", "stddev", "values"};
 
 // The op that `activation` names, or "" for none ("" or "linear").
-[[nodiscard]] absl::StatusOr<std::string> ActivationOp(const std::string& activation) {
+[[nodiscard]] absl::StatusOr<std::string> ActivationOp(
+    const std::string& activation) {
   if (activation.empty() || activation == "linear") return std::string();
   std::vector<std::string> activations;
   for (const auto& entry : OpRegistry::Global().Entries()) {
@@ -97,7 +98,8 @@ NodeDef Bias(const ExpandContext& ctx, int64_t units) {
   return bias;
 }
 
-[[nodiscard]] absl::StatusOr<std::vector<NodeDef>> ExpandDense(const ExpandContext& ctx) {
+[[nodiscard]] absl::StatusOr<std::vector<NodeDef>> ExpandDense(
+    const ExpandContext& ctx) {
   const ResolvedAttrs& attrs = ctx.attrs();
   const int64_t units = attrs.GetInt("units");
   if (units <= 0) {

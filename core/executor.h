@@ -11,11 +11,11 @@
 #define NABLA_CORE_EXECUTOR_H_
 
 #include <atomic>
-#include "absl/functional/function_ref.h"
 #include <memory>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "core/concurrency_tuner.h"
@@ -64,7 +64,7 @@ class Executor {
   // Enter(). Returns the error of the lowest-numbered failing step, so the
   // error does not depend on scheduling; steps after a failure still run.
   [[nodiscard]] absl::Status Run(Phase& phase,
-                   absl::FunctionRef<absl::Status(int)> run_step);
+                                 absl::FunctionRef<absl::Status(int)> run_step);
 
  private:
   // Runs RunFrom(phase, step, ...) as a task of the group.

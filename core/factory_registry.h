@@ -79,7 +79,8 @@ class FactoryRegistry {
 
   // Refuses a declaration that fails Check() or whose name is taken.
   // `origin` is "built in" or a plugin's path.
-  [[nodiscard]] absl::Status Register(Def def, absl::string_view origin = kBuiltIn) {
+  [[nodiscard]] absl::Status Register(Def def,
+                                      absl::string_view origin = kBuiltIn) {
     absl::Status complete = Check(def);
     if (!complete.ok()) return complete;
     return defs_.Register(std::move(def), origin);
@@ -123,7 +124,8 @@ class FactoryRegistry {
     return made;
   }
 
-  [[nodiscard]] absl::Status Refuse(const Def& def, absl::string_view why) const {
+  [[nodiscard]] absl::Status Refuse(const Def& def,
+                                    absl::string_view why) const {
     return absl::InvalidArgumentError(absl::StrCat(
         kind(), " '", def.name(), "' cannot be registered: ", why));
   }

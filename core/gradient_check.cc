@@ -23,7 +23,8 @@ struct PreparedOp {
   ResolvedAttrs attrs;
 };
 
-[[nodiscard]] absl::StatusOr<PreparedOp> Prepare(absl::string_view op, const AttrMap& attrs) {
+[[nodiscard]] absl::StatusOr<PreparedOp> Prepare(absl::string_view op,
+                                                 const AttrMap& attrs) {
   PreparedOp prepared;
   NABLA_ASSIGN_OR_RETURN(prepared.def, OpRegistry::Global().Find(op));
   google::protobuf::Map<std::string, AttrValue> given;
@@ -38,9 +39,9 @@ struct PreparedOp {
 
 // The op's shape function as it is, without the size check graphs add
 // (InferOutputs): op tests look at what the function itself says.
-[[nodiscard]] absl::StatusOr<OutputTypes> InferOpOutputs(const PreparedOp& op,
-                                           std::vector<DType> dtypes,
-                                           std::vector<Shape> shapes) {
+[[nodiscard]] absl::StatusOr<OutputTypes> InferOpOutputs(
+    const PreparedOp& op, std::vector<DType> dtypes,
+    std::vector<Shape> shapes) {
   const int num_inputs = static_cast<int>(op.def->inputs().size());
   if (static_cast<int>(shapes.size()) != num_inputs) {
     return absl::InvalidArgumentError(
@@ -88,8 +89,9 @@ std::vector<const Tensor*> Pointers(const std::vector<Tensor>& tensors) {
 }
 
 // Runs the shape function and forward kernel into `outputs`.
-[[nodiscard]] absl::Status Forward(const PreparedOp& op, const std::vector<Tensor>& inputs,
-                     std::vector<Tensor>* outputs) {
+[[nodiscard]] absl::Status Forward(const PreparedOp& op,
+                                   const std::vector<Tensor>& inputs,
+                                   std::vector<Tensor>* outputs) {
   if (!op.def->forward()) {
     return absl::FailedPreconditionError(
         absl::StrCat("op '", op.def->name(), "' has no forward kernel"));
@@ -100,8 +102,9 @@ std::vector<const Tensor*> Pointers(const std::vector<Tensor>& tensors) {
     dtypes.push_back(t.dtype());
     shapes.push_back(t.shape());
   }
-  NABLA_ASSIGN_OR_RETURN(OutputTypes specs, InferOpOutputs(op, std::move(dtypes),
-                                                         std::move(shapes)));
+  NABLA_ASSIGN_OR_RETURN(
+      OutputTypes specs,
+      InferOpOutputs(op, std::move(dtypes), std::move(shapes)));
   outputs->resize(specs.shapes.size());
   std::vector<Tensor*> out_pointers;
   for (size_t k = 0; k < specs.shapes.size(); ++k) {
@@ -121,10 +124,11 @@ std::vector<const Tensor*> Pointers(const std::vector<Tensor>& tensors) {
 // Runs the gradient kernel; input_grads[i] is filled with NaN first (so an
 // element the kernel forgets shows up), or left empty when input i is not
 // differentiable.
-[[nodiscard]] absl::Status Backward(const PreparedOp& op, const std::vector<Tensor>& inputs,
-                      const std::vector<Tensor>& outputs,
-                      const std::vector<Tensor>& output_grads,
-                      std::vector<Tensor>* input_grads) {
+[[nodiscard]] absl::Status Backward(const PreparedOp& op,
+                                    const std::vector<Tensor>& inputs,
+                                    const std::vector<Tensor>& outputs,
+                                    const std::vector<Tensor>& output_grads,
+                                    std::vector<Tensor>* input_grads) {
   if (!op.def->has_gradient()) {
     return absl::FailedPreconditionError(
         absl::StrCat("op '", op.def->name(), "' has no gradient kernel"));
@@ -165,8 +169,8 @@ const char* ForwardValuesName(ForwardValues reads) {
 // `got` must equal `want` bit for bit; otherwise an error naming the
 // declaration that does not hold.
 [[nodiscard]] absl::Status SameBits(const PreparedOp& op, const Tensor& want,
-                      const Tensor& got, absl::string_view what,
-                      absl::string_view declaration) {
+                                    const Tensor& got, absl::string_view what,
+                                    absl::string_view declaration) {
   const int64_t e = FirstDifference(want, got);
   if (e < 0) return absl::OkStatus();
   return absl::InternalError(absl::StrCat(
@@ -176,11 +180,10 @@ const char* ForwardValuesName(ForwardValues reads) {
 
 // GradientReads(): the gradient kernel gives the same bits when the
 // forward values it says it does not read are NaN.
-[[nodiscard]] absl::Status CheckGradientReads(const PreparedOp& op,
-                                const std::vector<Tensor>& inputs,
-                                const std::vector<Tensor>& outputs,
-                                const std::vector<Tensor>& output_grads,
-                                const std::vector<Tensor>& analytic) {
+[[nodiscard]] absl::Status CheckGradientReads(
+    const PreparedOp& op, const std::vector<Tensor>& inputs,
+    const std::vector<Tensor>& outputs, const std::vector<Tensor>& output_grads,
+    const std::vector<Tensor>& analytic) {
   const ForwardValues reads = op.def->gradient_reads();
   if (reads == ForwardValues::kInputsAndOutputs) return absl::OkStatus();
   const bool keep_inputs = reads == ForwardValues::kInputs;
@@ -207,8 +210,8 @@ const char* ForwardValuesName(ForwardValues reads) {
 // InPlace(): the forward kernel gives the same bits when output 0 is
 // written over (a copy of) input 0.
 [[nodiscard]] absl::Status CheckInPlace(const PreparedOp& op,
-                          const std::vector<Tensor>& inputs,
-                          const std::vector<Tensor>& outputs) {
+                                        const std::vector<Tensor>& inputs,
+                                        const std::vector<Tensor>& outputs) {
   if (!op.def->in_place() || inputs.empty() ||
       inputs[0].dtype() != outputs[0].dtype() ||
       inputs[0].num_elements() != outputs[0].num_elements()) {
@@ -219,8 +222,8 @@ const char* ForwardValuesName(ForwardValues reads) {
   Tensor shared = outputs[0];
   std::memcpy(shared.raw_data(), inputs[0].raw_data(), inputs[0].num_bytes());
   std::vector<Tensor> in;
-  in.push_back(Tensor::View(inputs[0].dtype(), inputs[0].shape(),
-                            shared.raw_data()));
+  in.push_back(
+      Tensor::View(inputs[0].dtype(), inputs[0].shape(), shared.raw_data()));
   for (size_t i = 1; i < inputs.size(); ++i) in.push_back(inputs[i]);
   std::vector<Tensor> others(outputs.size());
   std::vector<Tensor*> out = {&shared};
@@ -236,11 +239,10 @@ const char* ForwardValuesName(ForwardValues reads) {
 
 // GradientInPlace(): the gradient kernel gives the same bits when
 // dL/d(input 0) is written over (a copy of) dL/d(output 0).
-[[nodiscard]] absl::Status CheckGradientInPlace(const PreparedOp& op,
-                                  const std::vector<Tensor>& inputs,
-                                  const std::vector<Tensor>& outputs,
-                                  const std::vector<Tensor>& output_grads,
-                                  const std::vector<Tensor>& analytic) {
+[[nodiscard]] absl::Status CheckGradientInPlace(
+    const PreparedOp& op, const std::vector<Tensor>& inputs,
+    const std::vector<Tensor>& outputs, const std::vector<Tensor>& output_grads,
+    const std::vector<Tensor>& analytic) {
   if (!op.def->gradient_in_place() || !op.def->inputs()[0].differentiable ||
       output_grads[0].dtype() != inputs[0].dtype() ||
       output_grads[0].num_elements() != inputs[0].num_elements()) {
@@ -275,9 +277,9 @@ const char* ForwardValuesName(ForwardValues reads) {
 
 // L = sum_k sum(output_k ⊙ W_k), summed in index order.
 [[nodiscard]] absl::StatusOr<double> Loss(const PreparedOp& op,
-                            const std::vector<Tensor>& inputs,
-                            const std::vector<Tensor>& weights,
-                            std::vector<Tensor>* scratch) {
+                                          const std::vector<Tensor>& inputs,
+                                          const std::vector<Tensor>& weights,
+                                          std::vector<Tensor>* scratch) {
   NABLA_RETURN_IF_ERROR(Forward(op, inputs, scratch));
   double loss = 0;
   for (size_t k = 0; k < scratch->size(); ++k) {
@@ -293,19 +295,18 @@ void SetValue(Tensor* t, int64_t i, double v) { t->data<double>()[i] = v; }
 
 }  // namespace
 
-[[nodiscard]] absl::StatusOr<std::vector<Shape>> RunOpShape(absl::string_view op,
-                                              const AttrMap& attrs,
-                                              const std::vector<Shape>& shapes,
-                                              std::vector<DType> dtypes) {
+[[nodiscard]] absl::StatusOr<std::vector<Shape>> RunOpShape(
+    absl::string_view op, const AttrMap& attrs,
+    const std::vector<Shape>& shapes, std::vector<DType> dtypes) {
   NABLA_ASSIGN_OR_RETURN(const PreparedOp prepared, Prepare(op, attrs));
   NABLA_ASSIGN_OR_RETURN(OutputTypes specs,
                          InferOpOutputs(prepared, std::move(dtypes), shapes));
   return specs.shapes;
 }
 
-[[nodiscard]] absl::StatusOr<std::vector<Tensor>> RunOp(absl::string_view op,
-                                          const AttrMap& attrs,
-                                          const std::vector<Tensor>& inputs) {
+[[nodiscard]] absl::StatusOr<std::vector<Tensor>> RunOp(
+    absl::string_view op, const AttrMap& attrs,
+    const std::vector<Tensor>& inputs) {
   NABLA_ASSIGN_OR_RETURN(const PreparedOp prepared, Prepare(op, attrs));
   std::vector<Tensor> outputs;
   NABLA_RETURN_IF_ERROR(Forward(prepared, inputs, &outputs));
@@ -326,7 +327,8 @@ void SetValue(Tensor* t, int64_t i, double v) { t->data<double>()[i] = v; }
 }
 
 [[nodiscard]] absl::StatusOr<Tensor> RunInitializer(absl::string_view op,
-                                      const AttrMap& attrs, uint64_t seed) {
+                                                    const AttrMap& attrs,
+                                                    uint64_t seed) {
   NABLA_ASSIGN_OR_RETURN(const PreparedOp prepared, Prepare(op, attrs));
   if (!prepared.def->initializer()) {
     return absl::FailedPreconditionError(
@@ -452,9 +454,10 @@ Tensor RandomTensor(DType dtype, const Shape& shape, uint64_t seed, double lo,
   return report;
 }
 
-[[nodiscard]] absl::Status CheckGradient(absl::string_view op, const AttrMap& attrs,
-                           const std::vector<Tensor>& inputs,
-                           const GradientCheckOptions& options) {
+[[nodiscard]] absl::Status CheckGradient(absl::string_view op,
+                                         const AttrMap& attrs,
+                                         const std::vector<Tensor>& inputs,
+                                         const GradientCheckOptions& options) {
   NABLA_ASSIGN_OR_RETURN(std::vector<InputGradientError> report,
                          MeasureGradient(op, attrs, inputs, options));
   for (const InputGradientError& error : report) {
@@ -465,10 +468,9 @@ Tensor RandomTensor(DType dtype, const Shape& shape, uint64_t seed, double lo,
   return absl::OkStatus();
 }
 
-[[nodiscard]] absl::Status CheckFloat32MatchesFloat64(absl::string_view op,
-                                        const AttrMap& attrs,
-                                        const std::vector<Tensor>& inputs,
-                                        double rtol) {
+[[nodiscard]] absl::Status CheckFloat32MatchesFloat64(
+    absl::string_view op, const AttrMap& attrs,
+    const std::vector<Tensor>& inputs, double rtol) {
   std::vector<Tensor> in32;
   std::vector<Tensor> in64;
   for (const Tensor& t : inputs) {

@@ -35,15 +35,14 @@ using AttrMap = std::map<std::string, AttrValue>;
 // Output shapes from the op's shape function for inputs of `shapes` (may
 // hold unknown dimensions) and `dtypes` (float64 for every input when
 // empty). Attribute errors come back as InvalidArgument.
-[[nodiscard]] absl::StatusOr<std::vector<Shape>> RunOpShape(absl::string_view op,
-                                              const AttrMap& attrs,
-                                              const std::vector<Shape>& shapes,
-                                              std::vector<DType> dtypes = {});
+[[nodiscard]] absl::StatusOr<std::vector<Shape>> RunOpShape(
+    absl::string_view op, const AttrMap& attrs,
+    const std::vector<Shape>& shapes, std::vector<DType> dtypes = {});
 
 // The op's outputs for `inputs`, by its shape function and forward kernel.
-[[nodiscard]] absl::StatusOr<std::vector<Tensor>> RunOp(absl::string_view op,
-                                          const AttrMap& attrs,
-                                          const std::vector<Tensor>& inputs);
+[[nodiscard]] absl::StatusOr<std::vector<Tensor>> RunOp(
+    absl::string_view op, const AttrMap& attrs,
+    const std::vector<Tensor>& inputs);
 
 // dL/d input for each input, from the op's gradient kernel given
 // dL/d output_k = output_grads[k]. Inputs that are not differentiable get
@@ -55,7 +54,8 @@ using AttrMap = std::map<std::string, AttrValue>;
 // The value a variable op's initializer gives, with its generator seeded
 // with `seed`.
 [[nodiscard]] absl::StatusOr<Tensor> RunInitializer(absl::string_view op,
-                                      const AttrMap& attrs, uint64_t seed);
+                                                    const AttrMap& attrs,
+                                                    uint64_t seed);
 
 // A shape attribute. Unlike MakeAttr(const Shape&) in core/attrs.h, it also
 // sets the attribute for a scalar shape [] (MakeAttr leaves it unset then).
@@ -111,17 +111,17 @@ struct InputGradientError {
 // OK when the op's gradient kernel matches finite differences for float64
 // `inputs`; otherwise a message naming the op, input, element, analytic and
 // numeric values.
-[[nodiscard]] absl::Status CheckGradient(absl::string_view op, const AttrMap& attrs,
-                           const std::vector<Tensor>& inputs,
-                           const GradientCheckOptions& options = {});
+[[nodiscard]] absl::Status CheckGradient(
+    absl::string_view op, const AttrMap& attrs,
+    const std::vector<Tensor>& inputs,
+    const GradientCheckOptions& options = {});
 
 // Runs the op on float64 `inputs` rounded to float32, once in float32 and
 // once in float64, and checks every output element:
 // |f32 - f64| <= rtol * max(1, |f64|).
-[[nodiscard]] absl::Status CheckFloat32MatchesFloat64(absl::string_view op,
-                                        const AttrMap& attrs,
-                                        const std::vector<Tensor>& inputs,
-                                        double rtol = 1e-6);
+[[nodiscard]] absl::Status CheckFloat32MatchesFloat64(
+    absl::string_view op, const AttrMap& attrs,
+    const std::vector<Tensor>& inputs, double rtol = 1e-6);
 
 }  // namespace nabla
 

@@ -18,8 +18,7 @@ std::vector<bool> ReachedFromVariables(const Graph& graph,
   for (int i = 0; i < graph.num_nodes(); ++i) {
     const Node& node = graph.node(i);
     for (size_t k = 0; k < node.inputs.size(); ++k) {
-      if (node.op->inputs()[k].differentiable &&
-          reached[node.inputs[k].node]) {
+      if (node.op->inputs()[k].differentiable && reached[node.inputs[k].node]) {
         reached[i] = true;
       }
     }
@@ -49,11 +48,12 @@ std::vector<bool> ReachingLoss(const Graph& graph, int loss) {
     const Graph& graph, int loss, absl::Span<const int> trainable) {
   const Shape& loss_shape = graph.node(loss).output_shapes[0];
   if (loss_shape.rank() != 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("the loss ", graph.Describe(loss),
-                     " must be a scalar, its shape is ", loss_shape.ToString()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the loss ", graph.Describe(loss), " must be a scalar, its shape is ",
+        loss_shape.ToString()));
   }
-  const std::vector<bool> from_variable = ReachedFromVariables(graph, trainable);
+  const std::vector<bool> from_variable =
+      ReachedFromVariables(graph, trainable);
   const std::vector<bool> to_loss = ReachingLoss(graph, loss);
   std::vector<bool> on_path(graph.num_nodes());
   bool reaches_variable = false;

@@ -18,8 +18,8 @@ namespace nabla {
 // InvalidArgument, naming the nodes, when the loss is not a scalar, when no
 // trainable Variable reaches it, or when a compute node on the path has no
 // gradient kernel (every such node is listed).
-[[nodiscard]] absl::StatusOr<std::vector<bool>> GradientPath(const Graph& graph, int loss,
-                                               absl::Span<const int> trainable);
+[[nodiscard]] absl::StatusOr<std::vector<bool>> GradientPath(
+    const Graph& graph, int loss, absl::Span<const int> trainable);
 
 }  // namespace nabla
 

@@ -70,7 +70,7 @@ class Graph {
   // composite's line: "m.pbtxt:12: node 'h/matmul' (MatMul, from Dense
   // 'h'): ...".
   [[nodiscard]] static absl::StatusOr<Graph> Build(const GraphDef& def,
-                                     const SourceInfo& source);
+                                                   const SourceInfo& source);
 
   // Nodes in topological order: every node after its inputs.
   const std::vector<Node>& nodes() const { return nodes_; }

@@ -55,7 +55,9 @@ class KernelContext {
  public:
   KernelContext(const ResolvedAttrs* attrs, std::vector<const Tensor*> inputs,
                 std::vector<Tensor*> outputs)
-      : attrs_(attrs), inputs_(std::move(inputs)), outputs_(std::move(outputs)) {}
+      : attrs_(attrs),
+        inputs_(std::move(inputs)),
+        outputs_(std::move(outputs)) {}
 
   const ResolvedAttrs& attrs() const { return *attrs_; }
   int num_inputs() const { return static_cast<int>(inputs_.size()); }
@@ -75,8 +77,7 @@ class KernelContext {
 // fan-out sums happen in the planner, not here.
 class GradientContext {
  public:
-  GradientContext(const ResolvedAttrs* attrs,
-                  std::vector<const Tensor*> inputs,
+  GradientContext(const ResolvedAttrs* attrs, std::vector<const Tensor*> inputs,
                   std::vector<const Tensor*> outputs,
                   std::vector<const Tensor*> output_grads,
                   std::vector<Tensor*> input_grads)

@@ -29,8 +29,8 @@ std::string HumanBytes(size_t bytes) {
 }
 
 [[nodiscard]] absl::Status CheckMemoryLimit(size_t needed, size_t limit,
-                              absl::string_view what,
-                              absl::string_view detail) {
+                                            absl::string_view what,
+                                            absl::string_view detail) {
   if (limit == 0 || needed <= limit) return absl::OkStatus();
   return absl::ResourceExhaustedError(absl::StrCat(
       "out of memory: ", what, " ", BytesText(needed),

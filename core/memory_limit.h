@@ -25,8 +25,8 @@ std::string HumanBytes(size_t bytes);
 // starts with its own punctuation. The human units are left out below
 // 1 KiB.
 [[nodiscard]] absl::Status CheckMemoryLimit(size_t needed, size_t limit,
-                              absl::string_view what,
-                              absl::string_view detail = "");
+                                            absl::string_view what,
+                                            absl::string_view detail = "");
 
 }  // namespace nabla
 

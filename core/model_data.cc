@@ -5,11 +5,9 @@
 
 namespace nabla {
 
-[[nodiscard]] absl::StatusOr<ModelData> LoadModelData(const Graph& graph,
-                                        const DataConfig& config,
-                                        absl::string_view source,
-                                        const DataSourceContext& context,
-                                        const Normalizer* restored) {
+[[nodiscard]] absl::StatusOr<ModelData> LoadModelData(
+    const Graph& graph, const DataConfig& config, absl::string_view source,
+    const DataSourceContext& context, const Normalizer* restored) {
   ModelData data;
   NABLA_ASSIGN_OR_RETURN(data.training,
                          Dataset::FromConfig(graph, config, source, context));
@@ -17,9 +15,10 @@ namespace nabla {
       config.validation().feed_size() + config.validation().source_size() > 0;
   if (config.validation_fraction() != 0) {
     if (has_validation) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          source, ": data has both validation data and a "
-                  "validation_fraction; choose one"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(source,
+                       ": data has both validation data and a "
+                       "validation_fraction; choose one"));
     }
     auto held_out = data.training.HoldOut(config.validation_fraction(),
                                           config.holdout_seed());
@@ -34,9 +33,9 @@ namespace nabla {
                                             "validation", context));
   }
   if (config.test().feed_size() + config.test().source_size() > 0) {
-    NABLA_ASSIGN_OR_RETURN(data.test, Dataset::FromSplit(graph, config.test(),
-                                                         source, "test",
-                                                         context));
+    NABLA_ASSIGN_OR_RETURN(
+        data.test,
+        Dataset::FromSplit(graph, config.test(), source, "test", context));
   }
   if (restored != nullptr && !restored->empty()) {
     data.normalizer = *restored;

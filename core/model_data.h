@@ -28,11 +28,9 @@ struct ModelData {
 // set unless `restored` holds statistics from a checkpoint, and applies it
 // to every split. `source` (the model file) and `context` are as in
 // Dataset::FromConfig.
-[[nodiscard]] absl::StatusOr<ModelData> LoadModelData(const Graph& graph,
-                                        const DataConfig& config,
-                                        absl::string_view source,
-                                        const DataSourceContext& context,
-                                        const Normalizer* restored = nullptr);
+[[nodiscard]] absl::StatusOr<ModelData> LoadModelData(
+    const Graph& graph, const DataConfig& config, absl::string_view source,
+    const DataSourceContext& context, const Normalizer* restored = nullptr);
 
 }  // namespace nabla
 

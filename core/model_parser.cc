@@ -1,10 +1,11 @@
 #include "core/model_parser.h"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
-#include <sys/stat.h>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -41,8 +42,9 @@ class CollectingErrors : public google::protobuf::io::ErrorCollector {
 // The line of each node: where its `name` (or else `op`) is written, which
 // protobuf records for each node even in the `node: [{...}, {...}]` form,
 // where the node field itself gets one location for the whole list.
-std::vector<int> NodeLines(const google::protobuf::TextFormat::ParseInfoTree& tree,
-                           const ModelDef& model) {
+std::vector<int> NodeLines(
+    const google::protobuf::TextFormat::ParseInfoTree& tree,
+    const ModelDef& model) {
   const auto* graph_field = ModelDef::descriptor()->FindFieldByName("graph");
   const auto* node_field = GraphDef::descriptor()->FindFieldByName("node");
   const auto* name_field = NodeDef::descriptor()->FindFieldByName("name");
@@ -73,8 +75,8 @@ std::string SourceInfo::NodePrefix(int index) const {
   return absl::StrCat(name, ": ");
 }
 
-[[nodiscard]] absl::StatusOr<ParsedModel> ParseModelText(absl::string_view text,
-                                           absl::string_view source_name) {
+[[nodiscard]] absl::StatusOr<ParsedModel> ParseModelText(
+    absl::string_view text, absl::string_view source_name) {
   ParsedModel parsed;
   parsed.source.name = std::string(source_name);
   google::protobuf::TextFormat::Parser parser;
@@ -96,18 +98,19 @@ std::string SourceInfo::NodePrefix(int index) const {
 }
 
 [[nodiscard]] absl::Status CheckFormatVersion(const ModelDef& model,
-                                absl::string_view source_name) {
+                                              absl::string_view source_name) {
   const int version = model.format_version();
   if (version < 0 || version > kModelFormatVersion) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        source_name, ": format_version ", version,
-        " is not supported (this nabla reads version ", kModelFormatVersion,
-        ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(source_name, ": format_version ", version,
+                     " is not supported (this nabla reads version ",
+                     kModelFormatVersion, ")"));
   }
   return absl::OkStatus();
 }
 
-[[nodiscard]] absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
+[[nodiscard]] absl::StatusOr<std::string> ReadFileToString(
+    const std::string& path) {
   struct stat info;
   if (stat(path.c_str(), &info) != 0) {
     return absl::NotFoundError(
@@ -137,7 +140,8 @@ std::string DirectoryOf(absl::string_view path) {
   return std::string(path.substr(0, slash));
 }
 
-[[nodiscard]] absl::StatusOr<ParsedModel> ReadModelFile(const std::string& path) {
+[[nodiscard]] absl::StatusOr<ParsedModel> ReadModelFile(
+    const std::string& path) {
   auto text = ReadFileToString(path);
   if (!text.ok()) return text.status();
   return ParseModelText(*text, path);

@@ -35,19 +35,21 @@ inline constexpr int kModelFormatVersion = 1;
 // InvalidArgument "NAME:LINE:COLUMN: message" (1-based); protobuf stops at
 // the first one.
 // A format_version newer than kModelFormatVersion is refused.
-[[nodiscard]] absl::StatusOr<ParsedModel> ParseModelText(absl::string_view text,
-                                           absl::string_view source_name);
+[[nodiscard]] absl::StatusOr<ParsedModel> ParseModelText(
+    absl::string_view text, absl::string_view source_name);
 
 // InvalidArgument naming `source_name` when the model's format_version is
 // newer than kModelFormatVersion (or negative).
 [[nodiscard]] absl::Status CheckFormatVersion(const ModelDef& model,
-                                absl::string_view source_name);
+                                              absl::string_view source_name);
 
 // Reads and parses `path`; NotFound when it cannot be read.
-[[nodiscard]] absl::StatusOr<ParsedModel> ReadModelFile(const std::string& path);
+[[nodiscard]] absl::StatusOr<ParsedModel> ReadModelFile(
+    const std::string& path);
 
 // Reads a whole file. NotFound / InvalidArgument naming the path on error.
-[[nodiscard]] absl::StatusOr<std::string> ReadFileToString(const std::string& path);
+[[nodiscard]] absl::StatusOr<std::string> ReadFileToString(
+    const std::string& path);
 
 // The text of a model file, as ReadModelFile() reads it back.
 std::string ModelToText(const ModelDef& model);

@@ -58,12 +58,13 @@ absl::StatusOr<Normalizer> Normalizer::Fit(
     const Dataset& training, absl::string_view source) {
   Normalizer normalizer;
   for (const NormalizationDef& def : defs) {
-    const std::string where = absl::StrCat(
-        source, ": data.normalize for '", def.placeholder(), "'");
+    const std::string where =
+        absl::StrCat(source, ": data.normalize for '", def.placeholder(), "'");
     if (def.method() == NormalizationDef::METHOD_UNSET) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          where, ": method is not set (STANDARDIZE, MIN_MAX or "
-                 "DIVIDE_BY_MAX)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(where,
+                       ": method is not set (STANDARDIZE, MIN_MAX or "
+                       "DIVIDE_BY_MAX)"));
     }
     if (normalizer.Find(def.placeholder()) != nullptr) {
       return absl::InvalidArgumentError(
@@ -74,15 +75,14 @@ absl::StatusOr<Normalizer> Normalizer::Fit(
       return absl::InvalidArgumentError(absl::StrCat(
           where, ": the training data does not feed this placeholder"));
     }
-    const int64_t columns =
-        def.all_values() ? 1 : ColumnsOf(samples->shape());
+    const int64_t columns = def.all_values() ? 1 : ColumnsOf(samples->shape());
     std::vector<Accumulator> columns_seen(columns);
     const int64_t n = samples->num_elements();
     for (int64_t i = 0; i < n; ++i) {
       const double x = samples->ValueAt(i);
       if (!std::isfinite(x)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            where, ": sample value ", i, " is ", x));
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": sample value ", i, " is ", x));
       }
       columns_seen[def.all_values() ? 0 : i % columns].Add(x);
     }
@@ -111,21 +111,21 @@ absl::StatusOr<Normalizer> Normalizer::FromProto(
                        "' for '", s.placeholder(), "'"));
     }
     if (s.offset_size() != s.scale_size() || s.offset_size() == 0) {
-      return absl::DataLossError(
-          absl::StrCat(what, ": normalisation of '", s.placeholder(), "' has ",
-                       s.offset_size(), " offsets and ", s.scale_size(),
-                       " scales"));
+      return absl::DataLossError(absl::StrCat(
+          what, ": normalisation of '", s.placeholder(), "' has ",
+          s.offset_size(), " offsets and ", s.scale_size(), " scales"));
     }
     for (double scale : s.scale()) {
       if (!(scale > 0) || !std::isfinite(scale)) {
-        return absl::DataLossError(
-            absl::StrCat(what, ": normalisation of '", s.placeholder(),
-                         "' has scale ", scale));
+        return absl::DataLossError(absl::StrCat(what, ": normalisation of '",
+                                                s.placeholder(), "' has scale ",
+                                                scale));
       }
     }
-    normalizer.stats_.push_back(
-        {s.placeholder(), method, {s.offset().begin(), s.offset().end()},
-         {s.scale().begin(), s.scale().end()}});
+    normalizer.stats_.push_back({s.placeholder(),
+                                 method,
+                                 {s.offset().begin(), s.offset().end()},
+                                 {s.scale().begin(), s.scale().end()}});
   }
   return normalizer;
 }
@@ -157,8 +157,7 @@ absl::Status Normalizer::Transform(absl::string_view placeholder,
   if (columns > 1 && ColumnsOf(values.shape()) != columns) {
     return absl::InvalidArgumentError(absl::StrCat(
         "'", placeholder, "' was normalised with ", columns,
-        " columns, but these values have shape ",
-        values.shape().ToString()));
+        " columns, but these values have shape ", values.shape().ToString()));
   }
   DispatchFloat(values.dtype(), [&](auto zero) {
     using T = decltype(zero);

@@ -50,9 +50,11 @@ class Normalizer {
   // x <- (x - offset) / scale, in place, for the samples (or prediction
   // rows) of `placeholder`; nothing when it is not normalised.
   // InvalidArgument when the column count differs from the fitted one.
-  [[nodiscard]] absl::Status Apply(absl::string_view placeholder, Tensor& values) const;
+  [[nodiscard]] absl::Status Apply(absl::string_view placeholder,
+                                   Tensor& values) const;
   // x <- x * scale + offset: back to the original units.
-  [[nodiscard]] absl::Status Invert(absl::string_view placeholder, Tensor& values) const;
+  [[nodiscard]] absl::Status Invert(absl::string_view placeholder,
+                                    Tensor& values) const;
   // Apply() to every normalised placeholder the data set feeds.
   [[nodiscard]] absl::Status ApplyTo(Dataset& data) const;
 
@@ -65,8 +67,8 @@ class Normalizer {
     std::vector<double> scale;
   };
   const Stats* Find(absl::string_view placeholder) const;
-  [[nodiscard]] absl::Status Transform(absl::string_view placeholder, Tensor& values,
-                         bool invert) const;
+  [[nodiscard]] absl::Status Transform(absl::string_view placeholder,
+                                       Tensor& values, bool invert) const;
 
   std::vector<Stats> stats_;
 };

@@ -109,10 +109,9 @@ absl::Status OpDef::Validate() const {
   return absl::OkStatus();
 }
 
-[[nodiscard]] absl::StatusOr<OutputTypes> InferOutputs(const OpDef& op,
-                                         const ResolvedAttrs& attrs,
-                                         std::vector<DType> dtypes,
-                                         std::vector<Shape> shapes) {
+[[nodiscard]] absl::StatusOr<OutputTypes> InferOutputs(
+    const OpDef& op, const ResolvedAttrs& attrs, std::vector<DType> dtypes,
+    std::vector<Shape> shapes) {
   ShapeContext ctx(std::move(dtypes), std::move(shapes), &attrs,
                    static_cast<int>(op.outputs().size()));
   absl::Status shaped = op.shape_fn()(ctx);

@@ -145,10 +145,9 @@ struct OutputTypes {
 // tensor (CheckTensorSize). Graph building, planning and the gradient
 // checker all infer shapes through it. An error is the shape function's
 // message, or "output shape ...", for the caller to prefix with the node.
-[[nodiscard]] absl::StatusOr<OutputTypes> InferOutputs(const OpDef& op,
-                                         const ResolvedAttrs& attrs,
-                                         std::vector<DType> dtypes,
-                                         std::vector<Shape> shapes);
+[[nodiscard]] absl::StatusOr<OutputTypes> InferOutputs(
+    const OpDef& op, const ResolvedAttrs& attrs, std::vector<DType> dtypes,
+    std::vector<Shape> shapes);
 
 class OpRegistry {
  public:
@@ -157,9 +156,11 @@ class OpRegistry {
 
   // Refuses an incomplete declaration (InvalidArgument) or a taken name
   // (AlreadyExists). `origin` is "built in" or the plugin's path.
-  [[nodiscard]] absl::Status Register(OpDef def, absl::string_view origin = kBuiltIn);
+  [[nodiscard]] absl::Status Register(OpDef def,
+                                      absl::string_view origin = kBuiltIn);
   // NotFound with the closest registered names when `name` is unknown.
-  [[nodiscard]] absl::StatusOr<const OpDef*> Find(absl::string_view name) const {
+  [[nodiscard]] absl::StatusOr<const OpDef*> Find(
+      absl::string_view name) const {
     return ops_.Find(name);
   }
   std::vector<std::string> Names() const { return ops_.Names(); }

@@ -27,7 +27,8 @@ absl::Status OptimizerRegistry::Check(const OptimizerDef& def) const {
   return FactoryRegistry<Optimizer>::Check(def);
 }
 
-[[nodiscard]] absl::StatusOr<MadeOptimizer> MakeOptimizer(const OptimizerConfig& config) {
+[[nodiscard]] absl::StatusOr<MadeOptimizer> MakeOptimizer(
+    const OptimizerConfig& config) {
   const OptimizerRegistry& registry = OptimizerRegistry::Global();
   if (config.name().empty()) {
     return absl::InvalidArgumentError(

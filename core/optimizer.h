@@ -74,7 +74,8 @@ struct MadeOptimizer {
 // Makes the optimizer a model file asks for: looks up config.name(),
 // resolves its settings (learning_rate must be positive and finite) and
 // calls the factory. Errors name the optimizer and the setting.
-[[nodiscard]] absl::StatusOr<MadeOptimizer> MakeOptimizer(const OptimizerConfig& config);
+[[nodiscard]] absl::StatusOr<MadeOptimizer> MakeOptimizer(
+    const OptimizerConfig& config);
 
 class OptimizerRegistrar {
  public:

@@ -74,7 +74,8 @@ void ParallelFor(int64_t n, int64_t grain, const Fn& fn) {
 // little next to the arithmetic.
 inline int64_t GrainFor(int64_t work_per_element,
                         int64_t work_per_chunk = 32768) {
-  return std::max<int64_t>(1, work_per_chunk / std::max<int64_t>(1, work_per_element));
+  return std::max<int64_t>(
+      1, work_per_chunk / std::max<int64_t>(1, work_per_element));
 }
 
 }  // namespace nabla

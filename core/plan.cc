@@ -152,8 +152,8 @@ absl::Status Plan::Allocate(const PlanLayout& layout,
   tensors_.reserve(count);
   for (int t = 0; t < count; ++t) {
     const PlannedTensor& planned = layout.tensors[t];
-    tensors_.push_back(Tensor::View(planned.dtype, planned.shape,
-                                    base + layout.offset(t)));
+    tensors_.push_back(
+        Tensor::View(planned.dtype, planned.shape, base + layout.offset(t)));
   }
   const int n = graph_.num_nodes();
   auto bind = [&](const std::vector<int>& ids) {
@@ -317,10 +317,10 @@ absl::Status Plan::RunStep(const PlanStep& step) {
   // Kernels know their values, not their node: say which node failed.
   return absl::Status(
       status.code(),
-      absl::StrCat(graph_.Describe(step.node),
-                   step.kind == PlanStepKind::kForward ? " forward: "
-                                                       : " gradient: ",
-                   status.message()));
+      absl::StrCat(
+          graph_.Describe(step.node),
+          step.kind == PlanStepKind::kForward ? " forward: " : " gradient: ",
+          status.message()));
 }
 
 absl::Status Plan::SumGradients(int node, int output, int parts_index) {

@@ -99,7 +99,8 @@ class Plan {
   // With `timed`, each step's time on the thread that runs it is added to
   // the plan's step times; otherwise the steps run exactly as untimed.
   [[nodiscard]] absl::Status RunForward(Executor& executor, bool timed = false);
-  [[nodiscard]] absl::Status RunBackward(Executor& executor, bool timed = false);
+  [[nodiscard]] absl::Status RunBackward(Executor& executor,
+                                         bool timed = false);
 
   // The first NaN or infinity of the last run: in every value (fed,
   // variable, constant and computed) in graph order, which is the order of
@@ -128,17 +129,18 @@ class Plan {
   explicit Plan(const Graph& graph) : graph_(graph) {}
   // Every needed node's output shapes, without allocating buffers.
   [[nodiscard]] absl::Status InferShapes(const PlanRequest& request,
-                           std::vector<Tensor>& variables);
+                                         std::vector<Tensor>& variables);
   // Allocates the arena, binds every tensor to its place, evaluates the
   // constants and seeds the gradients.
   [[nodiscard]] absl::Status Allocate(const PlanLayout& layout,
-                        std::vector<Tensor>& variables);
+                                      std::vector<Tensor>& variables);
   // Kernel contexts, and the phases' steps with their dependencies: on the
   // data, and on the earlier users of memory a step reuses.
   void BuildPhases(const PlanLayout& layout);
   [[nodiscard]] absl::Status RunStep(const PlanStep& step);
   [[nodiscard]] absl::Status TimedStep(const PlanStep& step, StepTime& time);
-  [[nodiscard]] absl::Status SumGradients(int node, int output, int parts_index);
+  [[nodiscard]] absl::Status SumGradients(int node, int output,
+                                          int parts_index);
 
   const Graph& graph_;
   std::vector<std::pair<int, Shape>> feed_shapes_;

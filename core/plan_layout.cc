@@ -169,11 +169,12 @@ void LayoutBuilder::AddBackwardSteps() {
       const std::vector<Use> uses = GradientUses(i, o);
       if (uses.size() < 2) continue;
       std::vector<int> parts;
-      for (const Use& u : uses) parts.push_back(layout_.edge_ids[u.node][u.input]);
+      for (const Use& u : uses)
+        parts.push_back(layout_.edge_ids[u.node][u.input]);
       layout_.sum_parts.push_back(parts);
-      const int step = AddStep(
-          {PlanStepKind::kSum, i, o,
-           static_cast<int>(layout_.sum_parts.size()) - 1});
+      const int step =
+          AddStep({PlanStepKind::kSum, i, o,
+                   static_cast<int>(layout_.sum_parts.size()) - 1});
       for (int part : parts) Read(step, part);
       Write(step, layout_.grad_ids[i][o]);
     }
@@ -224,8 +225,8 @@ bool LayoutBuilder::CanWriteOver(int step, int tensor, int over) const {
   const PlannedTensor& t = layout_.tensors[tensor];
   const PlannedTensor& o = layout_.tensors[over];
   const std::vector<int>& reads = layout_.reads[step];
-  return !t.fixed && !o.fixed && t.dtype == o.dtype &&
-         t.bytes() == o.bytes() && o.last_use() == step &&
+  return !t.fixed && !o.fixed && t.dtype == o.dtype && t.bytes() == o.bytes() &&
+         o.last_use() == step &&
          std::count(reads.begin(), reads.end(), over) == 1;
 }
 
@@ -279,7 +280,8 @@ void LayoutBuilder::PlaceBuffers() {
   for (size_t b = 0; b < layout_.buffers.size(); ++b) {
     bool fixed = !request_.reuse_buffers;
     for (int t : buffer_tensors_[b]) fixed = fixed || layout_.tensors[t].fixed;
-    if (fixed) layout_.buffers[b] = {layout_.buffers[b].bytes, kBeforeRun, kAfterRun};
+    if (fixed)
+      layout_.buffers[b] = {layout_.buffers[b].bytes, kBeforeRun, kAfterRun};
   }
   layout_.placement = LayOutBuffers(layout_.buffers, request_.reuse_buffers);
   std::vector<BufferLifetime> each_alone;

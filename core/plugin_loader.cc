@@ -44,8 +44,9 @@ using LibraryHandle = std::unique_ptr<void, LibraryCloser>;
 // Refuses a definition whose name is taken, by the registry or by an
 // earlier definition of the same plugin.
 template <typename Def, typename Registry>
-[[nodiscard]] absl::Status CheckNames(const std::vector<Def>& defs, const Registry& registry,
-                        absl::string_view kind) {
+[[nodiscard]] absl::Status CheckNames(const std::vector<Def>& defs,
+                                      const Registry& registry,
+                                      absl::string_view kind) {
   absl::flat_hash_set<std::string> seen;
   for (const Def& def : defs) {
     if (def.name().empty()) {
@@ -107,7 +108,7 @@ template <typename Def, typename Registry>
 }
 
 [[nodiscard]] absl::Status RegisterDeclarations(PluginRegistrar& registrar,
-                                  absl::string_view origin) {
+                                                absl::string_view origin) {
   for (OpDef& def : registrar.ops()) {
     NABLA_RETURN_IF_ERROR(
         OpRegistry::Global().Register(std::move(def), origin));
@@ -134,7 +135,7 @@ template <typename Def, typename Registry>
 // Runs the plugin's registration into `registrar`; the plugin catches what
 // its own code throws, and this catches what escapes anyway.
 [[nodiscard]] absl::Status RunRegistration(const NablaPluginInfo& info,
-                             PluginRegistrar& registrar) {
+                                           PluginRegistrar& registrar) {
   if (info.register_plugin == nullptr) {
     return absl::InvalidArgumentError("its plugin info has no registration");
   }
@@ -172,7 +173,8 @@ template <typename Def, typename Registry>
 }
 
 // The C++ API's handshake and registration (core/plugin_api.h).
-[[nodiscard]] absl::Status RegisterCppPlugin(void* entry, PluginRegistrar& registrar) {
+[[nodiscard]] absl::Status RegisterCppPlugin(void* entry,
+                                             PluginRegistrar& registrar) {
   const NablaPluginInfo* info = reinterpret_cast<NablaPluginEntryFn>(entry)();
   if (info == nullptr) {
     return absl::InvalidArgumentError(
@@ -183,7 +185,8 @@ template <typename Def, typename Registry>
 }
 
 // The C ABI's (core/c_api/nabla_op_plugin.h).
-[[nodiscard]] absl::Status RegisterCAbiPlugin(void* entry, PluginRegistrar& registrar) {
+[[nodiscard]] absl::Status RegisterCAbiPlugin(void* entry,
+                                              PluginRegistrar& registrar) {
   const NablaCPluginInfo* info = reinterpret_cast<NablaCPluginEntryFn>(entry)();
   if (info == nullptr) {
     return absl::InvalidArgumentError(
@@ -192,7 +195,8 @@ template <typename Def, typename Registry>
   return RegisterCPlugin(info, registrar);
 }
 
-[[nodiscard]] absl::Status LoadLibrary(const std::string& path, const std::string& real_path)
+[[nodiscard]] absl::Status LoadLibrary(const std::string& path,
+                                       const std::string& real_path)
     ABSL_EXCLUSIVE_LOCKS_REQUIRED(Loaded().mu) {
   dlerror();  // clear any earlier error
   BeginOpeningPlugin();

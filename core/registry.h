@@ -65,7 +65,8 @@ class Registry {
   // Adds `def` under def.name(). A name already registered is refused
   // (AlreadyExists, naming where the first came from) and the registry is
   // left unchanged.
-  [[nodiscard]] absl::Status Register(Def def, absl::string_view origin = kBuiltIn) {
+  [[nodiscard]] absl::Status Register(Def def,
+                                      absl::string_view origin = kBuiltIn) {
     absl::MutexLock lock(&mu_);
     const std::string name = def.name();
     if (name.empty()) {

@@ -99,7 +99,7 @@ absl::Status Session::SetVariable(int node, const Tensor& value) {
 }
 
 absl::Status Session::SetTraining(absl::string_view loss, UpdateRule rule,
-                                 absl::Span<const Endpoint> keep) {
+                                  absl::Span<const Endpoint> keep) {
   NABLA_ASSIGN_OR_RETURN(const int loss_node, graph_->FindNode(loss));
   // The planner lays out the backward pass over the same path; asking now
   // refuses a loss that cannot be trained before any plan is built.
@@ -107,9 +107,11 @@ absl::Status Session::SetTraining(absl::string_view loss, UpdateRule rule,
       GradientPath(*graph_, loss_node, trainable_nodes_).status());
   for (const Endpoint& e : keep) {
     if (e.node < 0 || e.node >= graph_->num_nodes() || e.output < 0 ||
-        e.output >= static_cast<int>(graph_->node(e.node).output_shapes.size())) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "SetTraining: no output ", e.output, " of node ", e.node, " to keep"));
+        e.output >=
+            static_cast<int>(graph_->node(e.node).output_shapes.size())) {
+      return absl::InvalidArgumentError(absl::StrCat("SetTraining: no output ",
+                                                     e.output, " of node ",
+                                                     e.node, " to keep"));
     }
   }
   const std::vector<std::string> slot_names = rule.optimizer().SlotNames();
@@ -128,8 +130,8 @@ absl::Status Session::SetTraining(absl::string_view loss, UpdateRule rule,
   loss_ = loss_node;
   training_targets_ = {loss_node};
   for (const Endpoint& e : keep) {
-    if (std::find(training_targets_.begin(), training_targets_.end(),
-                  e.node) == training_targets_.end()) {
+    if (std::find(training_targets_.begin(), training_targets_.end(), e.node) ==
+        training_targets_.end()) {
       training_targets_.push_back(e.node);
     }
   }
@@ -241,8 +243,8 @@ absl::StatusOr<Session::CachedPlan*> Session::FindOrBuildPlan(
       std::unique_ptr<Plan> plan,
       BuildPlan(feeds, targets, training,
                 reuse_buffers_ && !(training && check_numerics_)));
-  plans_.push_back({training, targets, std::move(plan),
-                    ConcurrencyTuner(thread_tuning_)});
+  plans_.push_back(
+      {training, targets, std::move(plan), ConcurrencyTuner(thread_tuning_)});
   return &plans_.back();
 }
 
@@ -252,7 +254,8 @@ Session::HeldBytes Session::Held() const {
     held.variables += variables_[v].num_bytes();
     for (const Tensor& slot : slots_[v]) held.slots += slot.num_bytes();
   }
-  for (const CachedPlan& cached : plans_) held.plans += cached.plan->num_bytes();
+  for (const CachedPlan& cached : plans_)
+    held.plans += cached.plan->num_bytes();
   return held;
 }
 
@@ -342,34 +345,35 @@ absl::StatusOr<double> Session::TrainStep(absl::Span<const Feed> feeds) {
   last_training_plan_ = plan;
   fault_.reset();
   absl::Status status;
-  executor_.Enter([&] {
-    PhaseStopwatch stopwatch(profiling_);
-    status = plan->RunForward(executor_, profiling_);
-    stopwatch.Lap(&phase_times_.forward_ns);
-    if (!status.ok()) return;
-    status = plan->RunBackward(executor_, profiling_);
-    stopwatch.Lap(&phase_times_.backward_ns);
-    if (!status.ok()) return;
-    // Before the update, so that the variables the scan sees are the ones
-    // this step used. Off, this costs one test of the loss.
-    const double loss = plan->value({loss_, 0})->ValueAt(0);
-    if (check_numerics_ || !std::isfinite(loss)) {
-      status = ScanForNonFinite(*plan, loss);
-      if (!status.ok()) return;
-    }
-    ++step_;
-    ApplyUpdates(*plan);
-    stopwatch.Lap(&phase_times_.update_ns);
-    if (profiling_) ++phase_times_.steps;
-  }, TunerFor(*cached));
+  executor_.Enter(
+      [&] {
+        PhaseStopwatch stopwatch(profiling_);
+        status = plan->RunForward(executor_, profiling_);
+        stopwatch.Lap(&phase_times_.forward_ns);
+        if (!status.ok()) return;
+        status = plan->RunBackward(executor_, profiling_);
+        stopwatch.Lap(&phase_times_.backward_ns);
+        if (!status.ok()) return;
+        // Before the update, so that the variables the scan sees are the ones
+        // this step used. Off, this costs one test of the loss.
+        const double loss = plan->value({loss_, 0})->ValueAt(0);
+        if (check_numerics_ || !std::isfinite(loss)) {
+          status = ScanForNonFinite(*plan, loss);
+          if (!status.ok()) return;
+        }
+        ++step_;
+        ApplyUpdates(*plan);
+        stopwatch.Lap(&phase_times_.update_ns);
+        if (profiling_) ++phase_times_.steps;
+      },
+      TunerFor(*cached));
   NABLA_RETURN_IF_ERROR(status);
   return plan->value({loss_, 0})->ValueAt(0);
 }
 
 absl::Status Session::ScanForNonFinite(const Plan& plan, double loss) {
-  const std::optional<NonFinite> found = plan.reuses_buffers()
-                                            ? RerunKeepingBuffers()
-                                            : plan.FindNonFinite();
+  const std::optional<NonFinite> found =
+      plan.reuses_buffers() ? RerunKeepingBuffers() : plan.FindNonFinite();
   if (!found.has_value()) return absl::OkStatus();
   fault_ = NumericalFault{step_ + 1, loss, found->node,
                           found->kind != NonFinite::Kind::kValue,

@@ -28,8 +28,8 @@
 #include "core/optimizer.h"
 #include "core/plan.h"
 #include "core/profile.h"
-#include "core/update_rule.h"
 #include "core/tensor.h"
+#include "core/update_rule.h"
 
 namespace nabla {
 
@@ -97,8 +97,9 @@ class Session {
   // keep their values; new ones start at zero. ResourceExhausted, before
   // the slots are allocated, when variables and slots exceed the memory
   // limit.
-  [[nodiscard]] absl::Status SetTraining(absl::string_view loss, UpdateRule rule,
-                           absl::Span<const Endpoint> keep = {});
+  [[nodiscard]] absl::Status SetTraining(absl::string_view loss,
+                                         UpdateRule rule,
+                                         absl::Span<const Endpoint> keep = {});
 
   // Forward, backward and an update of every trainable variable. Returns the
   // loss before the update.
@@ -163,7 +164,8 @@ class Session {
   // without running, if no step has used them yet), with the variables and
   // optimizer slots. FailedPrecondition before SetTraining(); feed errors
   // as TrainStep().
-  [[nodiscard]] absl::StatusOr<MemoryPlan> TrainingMemory(absl::Span<const Feed> feeds);
+  [[nodiscard]] absl::StatusOr<MemoryPlan> TrainingMemory(
+      absl::Span<const Feed> feeds);
 
  private:
   Session(std::shared_ptr<const Graph> graph, const SessionOptions& options);
@@ -190,8 +192,9 @@ class Session {
   std::optional<NonFinite> RerunKeepingBuffers();
   std::string DescribeNonFinite(const NonFinite& found) const;
   // Resolves feeds to placeholder nodes and checks their dtypes.
-  [[nodiscard]] absl::Status ResolveFeeds(absl::Span<const Feed> feeds,
-                            std::vector<std::pair<int, const Tensor*>>* out);
+  [[nodiscard]] absl::Status ResolveFeeds(
+      absl::Span<const Feed> feeds,
+      std::vector<std::pair<int, const Tensor*>>* out);
   [[nodiscard]] absl::StatusOr<std::unique_ptr<Plan>> BuildPlan(
       absl::Span<const std::pair<int, const Tensor*>> feeds,
       const std::vector<int>& targets, bool training, bool reuse_buffers);

@@ -46,8 +46,9 @@ absl::StatusOr<MemoryPlan> Session::TrainingMemory(
   }
   std::vector<std::pair<int, const Tensor*>> resolved;
   NABLA_RETURN_IF_ERROR(ResolveFeeds(feeds, &resolved));
-  NABLA_ASSIGN_OR_RETURN(CachedPlan * cached,
-                         FindOrBuildPlan(resolved, training_targets_, /*training=*/true));
+  NABLA_ASSIGN_OR_RETURN(
+      CachedPlan * cached,
+      FindOrBuildPlan(resolved, training_targets_, /*training=*/true));
   MemoryPlan memory = cached->plan->Memory();
   for (int v : variable_nodes_) {
     NodeMemory& node = memory.nodes[v];

@@ -19,29 +19,32 @@
 namespace nabla {
 
 // value > 0.
-[[nodiscard]] inline absl::Status CheckPositive(absl::string_view name, double value) {
+[[nodiscard]] inline absl::Status CheckPositive(absl::string_view name,
+                                                double value) {
   if (value > 0 && std::isfinite(value)) return absl::OkStatus();
   return absl::InvalidArgumentError(
       absl::StrCat(name, " must be > 0, got ", value));
 }
 
 // value >= 0.
-[[nodiscard]] inline absl::Status CheckNonNegative(absl::string_view name, double value) {
+[[nodiscard]] inline absl::Status CheckNonNegative(absl::string_view name,
+                                                   double value) {
   if (value >= 0 && std::isfinite(value)) return absl::OkStatus();
   return absl::InvalidArgumentError(
       absl::StrCat(name, " must be >= 0, got ", value));
 }
 
 // 0 <= value < 1: a decay factor of an exponential moving average.
-[[nodiscard]] inline absl::Status CheckInUnitInterval(absl::string_view name, double value) {
+[[nodiscard]] inline absl::Status CheckInUnitInterval(absl::string_view name,
+                                                      double value) {
   if (value >= 0 && value < 1) return absl::OkStatus();
   return absl::InvalidArgumentError(
       absl::StrCat(name, " must be in [0, 1), got ", value));
 }
 
 // An integer value >= `low`.
-[[nodiscard]] inline absl::Status CheckIntAtLeast(absl::string_view name, int64_t value,
-                                    int64_t low) {
+[[nodiscard]] inline absl::Status CheckIntAtLeast(absl::string_view name,
+                                                  int64_t value, int64_t low) {
   if (value >= low) return absl::OkStatus();
   return absl::InvalidArgumentError(
       absl::StrCat(name, " must be >= ", low, ", got ", value));

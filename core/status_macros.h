@@ -7,10 +7,10 @@
 #include "absl/status/statusor.h"
 
 // Returns from the enclosing function when `expr` is not OK.
-#define NABLA_RETURN_IF_ERROR(expr)                   \
-  do {                                                \
-    const ::absl::Status nabla_status_ = (expr);      \
-    if (!nabla_status_.ok()) return nabla_status_;    \
+#define NABLA_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    const ::absl::Status nabla_status_ = (expr);   \
+    if (!nabla_status_.ok()) return nabla_status_; \
   } while (false)
 
 #define NABLA_STATUS_CONCAT_INNER_(a, b) a##b

@@ -98,7 +98,8 @@ Tensor Tensor::View(DType dtype, const Shape& shape, void* data) {
   t.shape_ = shape;
   t.num_elements_ = shape.num_elements();
   t.capacity_bytes_ = t.num_bytes();
-  t.storage_ = std::unique_ptr<void, tensor_internal::StorageDeleter>(data, {/*owned=*/false});
+  t.storage_ = std::unique_ptr<void, tensor_internal::StorageDeleter>(
+      data, {/*owned=*/false});
   return t;
 }
 
@@ -114,7 +115,8 @@ void Tensor::Reset(DType dtype, const Shape& shape) {
       kAlignment, (needed + kAlignment - 1) / kAlignment * kAlignment);
   void* p = std::aligned_alloc(kAlignment, rounded);
   if (p == nullptr) throw std::bad_alloc();
-  storage_ = std::unique_ptr<void, tensor_internal::StorageDeleter>(p, {/*owned=*/true});
+  storage_ = std::unique_ptr<void, tensor_internal::StorageDeleter>(
+      p, {/*owned=*/true});
   capacity_bytes_ = rounded;
 }
 
@@ -148,7 +150,8 @@ std::string ElementCountText(const Shape& shape) {
 
 }  // namespace
 
-[[nodiscard]] absl::Status CheckTensorSize(const Shape& shape, absl::string_view what) {
+[[nodiscard]] absl::Status CheckTensorSize(const Shape& shape,
+                                           absl::string_view what) {
   int64_t elements = 1;
   for (int64_t d : shape.dims()) {
     if (d < -1) {

@@ -66,7 +66,8 @@ class Shape;
 // kMaxTensorElements (checked without overflowing); otherwise
 // InvalidArgument "<what> shape [...] ...", with the element count when it
 // fits in 64 bits.
-[[nodiscard]] absl::Status CheckTensorSize(const Shape& shape, absl::string_view what);
+[[nodiscard]] absl::Status CheckTensorSize(const Shape& shape,
+                                           absl::string_view what);
 
 class Shape {
  public:
@@ -159,7 +160,6 @@ class Tensor {
   std::vector<double> ToDoubles() const;
 
  private:
-
   DType dtype_ = DType::kFloat32;
   Shape shape_;
   int64_t num_elements_ = 0;

@@ -29,7 +29,8 @@ namespace {
 
 // Names the epoch and the step, and where the first NaN or infinity of the
 // step appeared.
-[[nodiscard]] absl::Status NumericalFaultError(const NumericalFault& fault, int64_t epoch) {
+[[nodiscard]] absl::Status NumericalFaultError(const NumericalFault& fault,
+                                               int64_t epoch) {
   if (!std::isfinite(fault.loss)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "the loss became ", fault.loss, " at epoch ", epoch, ", step ",
@@ -46,16 +47,18 @@ namespace {
 }  // namespace
 
 [[nodiscard]] absl::Status Train(Session& session, const Dataset& data,
-                   const TrainingSettings& settings,
-                   TrainingPosition& position, TrainingObserver& observer) {
+                                 const TrainingSettings& settings,
+                                 TrainingPosition& position,
+                                 TrainingObserver& observer) {
   const int64_t n = data.num_samples();
   if (n == 0) {
-    return absl::InvalidArgumentError("no training data: the data set is empty");
+    return absl::InvalidArgumentError(
+        "no training data: the data set is empty");
   }
   if (settings.epochs < 1 || settings.batch_size < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "epochs must be >= 1 and batch_size >= 0, got ", settings.epochs,
-        " and ", settings.batch_size));
+    return absl::InvalidArgumentError(
+        absl::StrCat("epochs must be >= 1 and batch_size >= 0, got ",
+                     settings.epochs, " and ", settings.batch_size));
   }
   if (position.epoch < 0 || position.next_sample < 0 ||
       position.next_sample >= n) {
@@ -97,9 +100,9 @@ namespace {
     }
     position = {epoch, 0};
     report.loss = loss_sum / static_cast<double>(report.samples);
-    report.seconds = std::chrono::duration<double>(
-                         std::chrono::steady_clock::now() - start)
-                         .count();
+    report.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
     absl::Status status = observer.OnEpoch(report);
     if (!status.ok()) return status;
     if (observer.StopRequested()) return absl::OkStatus();

@@ -64,7 +64,9 @@ class TrainingObserver {
   virtual ~TrainingObserver() = default;
   virtual void OnBatch(const BatchReport&) {}
   // Validation, logging and checkpoints; an error stops the run.
-  [[nodiscard]] virtual absl::Status OnEpoch(const EpochReport&) { return absl::OkStatus(); }
+  [[nodiscard]] virtual absl::Status OnEpoch(const EpochReport&) {
+    return absl::OkStatus();
+  }
   // Asked after every step: true ends the run there, with `position` at
   // the next batch.
   virtual bool StopRequested() { return false; }
@@ -83,8 +85,9 @@ std::vector<int64_t> EpochOrder(int64_t n, int64_t epoch,
 // both name the first node whose value or gradient holds one
 // (NumericalFault::where).
 [[nodiscard]] absl::Status Train(Session& session, const Dataset& data,
-                   const TrainingSettings& settings,
-                   TrainingPosition& position, TrainingObserver& observer);
+                                 const TrainingSettings& settings,
+                                 TrainingPosition& position,
+                                 TrainingObserver& observer);
 
 }  // namespace nabla
 

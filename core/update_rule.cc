@@ -74,7 +74,8 @@ void UpdateRule::ClipGradients(absl::Span<Tensor* const> grads) const {
   }
 }
 
-[[nodiscard]] absl::StatusOr<UpdateRule> MakeUpdateRule(const OptimizerConfig& config) {
+[[nodiscard]] absl::StatusOr<UpdateRule> MakeUpdateRule(
+    const OptimizerConfig& config) {
   NABLA_ASSIGN_OR_RETURN(MadeOptimizer made, MakeOptimizer(config));
   NABLA_RETURN_IF_ERROR(
       CheckNonNegative("training.optimizer.clip_value", config.clip_value()));

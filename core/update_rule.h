@@ -60,7 +60,8 @@ class UpdateRule {
 
 // The rule an OptimizerConfig describes. Errors name the optimizer, the
 // schedule or the clipping setting that is wrong.
-[[nodiscard]] absl::StatusOr<UpdateRule> MakeUpdateRule(const OptimizerConfig& config);
+[[nodiscard]] absl::StatusOr<UpdateRule> MakeUpdateRule(
+    const OptimizerConfig& config);
 
 }  // namespace nabla
 

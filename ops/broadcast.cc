@@ -16,7 +16,8 @@ int64_t AlignedDim(const Shape& in, int out_rank, int d) {
 
 }  // namespace
 
-[[nodiscard]] absl::StatusOr<Shape> BroadcastShape(const Shape& a, const Shape& b) {
+[[nodiscard]] absl::StatusOr<Shape> BroadcastShape(const Shape& a,
+                                                   const Shape& b) {
   const int rank = std::max(a.rank(), b.rank());
   Shape out;
   for (int d = 0; d < rank; ++d) {

@@ -21,7 +21,8 @@ namespace nabla {
 // shapes. Unknown dimensions: with 1 the result is the other dimension,
 // with a known n > 1 it is n (the runtime shape must then be n or 1), and
 // with another unknown it stays unknown.
-[[nodiscard]] absl::StatusOr<Shape> BroadcastShape(const Shape& a, const Shape& b);
+[[nodiscard]] absl::StatusOr<Shape> BroadcastShape(const Shape& a,
+                                                   const Shape& b);
 
 // Strides of `in` seen from `out` (rank out.rank()): 0 on dimensions that
 // `in` lacks or stretches. REQUIRES: `in` broadcasts to `out`, both known.

@@ -32,8 +32,8 @@ void Gemm(const MatrixView<const float>& x, const MatrixView<const float>& y,
   }
 }
 
-void Gemm(const MatrixView<const double>& x,
-          const MatrixView<const double>& y, const MatrixView<double>& out) {
+void Gemm(const MatrixView<const double>& x, const MatrixView<const double>& y,
+          const MatrixView<double>& out) {
   if (Trivial(x, out)) return;
   gemm_internal::GemmEigen(x, y, out);
 }

@@ -36,8 +36,8 @@ MatrixView<T> Transposed(const MatrixView<T>& v) {
 // does not overlap x or y.
 void Gemm(const MatrixView<const float>& x, const MatrixView<const float>& y,
           const MatrixView<float>& out);
-void Gemm(const MatrixView<const double>& x,
-          const MatrixView<const double>& y, const MatrixView<double>& out);
+void Gemm(const MatrixView<const double>& x, const MatrixView<const double>& y,
+          const MatrixView<double>& out);
 
 }  // namespace nabla
 

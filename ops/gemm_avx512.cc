@@ -142,8 +142,8 @@ NABLA_AVX512 void MultiplyBlock(const float* x, int64_t x_stride,
     }
 #pragma GCC unroll 8
     for (int r = 0; r < kRows; ++r) {
-      const __m512 xv = _mm512_set1_ps(kRowMajor ? x[r * x_stride + k]
-                                                 : x[k * x_stride + r]);
+      const __m512 xv =
+          _mm512_set1_ps(kRowMajor ? x[r * x_stride + k] : x[k * x_stride + r]);
 #pragma GCC unroll 2
       for (int v = 0; v < kVectors; ++v) {
         acc[r][v] = _mm512_fmadd_ps(xv, yv[v], acc[r][v]);
@@ -193,13 +193,15 @@ void MultiplySliver(const MatrixView<const float>& x, int64_t r0, int64_t k0,
                 : 0.0f;
       }
     }
-    MultiplyBlock<false, kVectors>(sliver, kRows, stripe, depth, accumulate, out);
+    MultiplyBlock<false, kVectors>(sliver, kRows, stripe, depth, accumulate,
+                                   out);
   } else if (x.col_stride == 1) {
-    MultiplyBlock<true, kVectors>(x.data + r0 * x.row_stride + k0, x.row_stride, stripe,
-                        depth, accumulate, out);
+    MultiplyBlock<true, kVectors>(x.data + r0 * x.row_stride + k0, x.row_stride,
+                                  stripe, depth, accumulate, out);
   } else {  // column-major x: row_stride == 1
-    MultiplyBlock<false, kVectors>(x.data + r0 + k0 * x.col_stride, x.col_stride,
-                         stripe, depth, accumulate, out);
+    MultiplyBlock<false, kVectors>(x.data + r0 + k0 * x.col_stride,
+                                   x.col_stride, stripe, depth, accumulate,
+                                   out);
   }
 }
 
@@ -208,9 +210,8 @@ void MultiplySliver(const MatrixView<const float>& x, int64_t r0, int64_t k0,
 template <int kVectors>
 void MultiplyRange(const MatrixView<const float>& x,
                    const MatrixView<const float>& y,
-                   const MatrixView<float>& out, int64_t r_begin,
-                   int64_t r_end, int64_t c_begin, int64_t c_end,
-                   int64_t depth) {
+                   const MatrixView<float>& out, int64_t r_begin, int64_t r_end,
+                   int64_t c_begin, int64_t c_end, int64_t depth) {
   constexpr int kCols = kVectors * kLanes;
   alignas(64) float stripe[kMaxDepth * kCols];
   alignas(64) float sliver[kMaxDepth * kRows];
@@ -220,8 +221,8 @@ void MultiplyRange(const MatrixView<const float>& x,
       PackStripe<kCols>(y, k0, pass_depth, c, stripe);
       for (int64_t r = r_begin; r < r_end; r += kRows) {
         const OutBlock block{
-            out.data + r * out.row_stride + c * out.col_stride,
-            out.row_stride, out.col_stride,
+            out.data + r * out.row_stride + c * out.col_stride, out.row_stride,
+            out.col_stride,
             static_cast<int>(std::min<int64_t>(kRows, r_end - r)),
             static_cast<int>(std::min<int64_t>(kCols, c_end - c))};
         MultiplySliver<kVectors>(x, r, k0, pass_depth, stripe, sliver, block);
@@ -248,9 +249,8 @@ void MultiplyBlocks(const MatrixView<const float>& x,
   const int64_t threads = tbb::this_task_arena::max_concurrency();
   // Narrower blocks first: each packs only its own stripes of y, while
   // every block of a column range packs them again.
-  while (threads > 1 &&
-         CeilDiv(m, block_rows) * CeilDiv(n, block_cols) <
-             kBlocksPerThread * threads) {
+  while (threads > 1 && CeilDiv(m, block_rows) * CeilDiv(n, block_cols) <
+                            kBlocksPerThread * threads) {
     if (block_cols > kCols &&
         (block_cols >= block_rows || block_rows == kRows)) {
       block_cols = RoundUp(block_cols / 2, kCols);
@@ -261,16 +261,15 @@ void MultiplyBlocks(const MatrixView<const float>& x,
     }
   }
   const int64_t col_blocks = CeilDiv(n, block_cols);
-  ParallelFor(CeilDiv(m, block_rows) * col_blocks, 1,
-              [&](int64_t begin, int64_t end) {
-                for (int64_t b = begin; b < end; ++b) {
-                  const int64_t r = (b / col_blocks) * block_rows;
-                  const int64_t c = (b % col_blocks) * block_cols;
-                  MultiplyRange<kVectors>(x, y, out, r,
-                                          std::min(m, r + block_rows), c,
-                                          std::min(n, c + block_cols), depth);
-                }
-              });
+  ParallelFor(
+      CeilDiv(m, block_rows) * col_blocks, 1, [&](int64_t begin, int64_t end) {
+        for (int64_t b = begin; b < end; ++b) {
+          const int64_t r = (b / col_blocks) * block_rows;
+          const int64_t c = (b % col_blocks) * block_cols;
+          MultiplyRange<kVectors>(x, y, out, r, std::min(m, r + block_rows), c,
+                                  std::min(n, c + block_cols), depth);
+        }
+      });
 }
 
 }  // namespace

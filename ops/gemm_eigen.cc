@@ -38,8 +38,10 @@ void TiledGemm(const MatrixView<const T>& x, const MatrixView<const T>& y,
   WithMap(x, [&](const auto& xm) {
     WithMap(y, [&](const auto& ym) {
       WithMap(out, [&](auto om) {
-        const int64_t row_tiles = (out.rows + kEigenTileRows - 1) / kEigenTileRows;
-        const int64_t col_tiles = (out.cols + kEigenTileCols - 1) / kEigenTileCols;
+        const int64_t row_tiles =
+            (out.rows + kEigenTileRows - 1) / kEigenTileRows;
+        const int64_t col_tiles =
+            (out.cols + kEigenTileCols - 1) / kEigenTileCols;
         ParallelFor(row_tiles * col_tiles, 1, [&](int64_t begin, int64_t end) {
           for (int64_t tile = begin; tile < end; ++tile) {
             const int64_t r0 = (tile / col_tiles) * kEigenTileRows;

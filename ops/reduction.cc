@@ -29,8 +29,8 @@ ReductionLayout MakeReductionLayout(int rank, const DimArray& sizes,
   return l;
 }
 
-[[nodiscard]] absl::StatusOr<AxisMask> ResolveAxes(absl::Span<const int64_t> axes,
-                                     const Shape& shape) {
+[[nodiscard]] absl::StatusOr<AxisMask> ResolveAxes(
+    absl::Span<const int64_t> axes, const Shape& shape) {
   AxisMask mask{};
   const int rank = shape.rank();
   if (axes.empty()) {

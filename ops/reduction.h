@@ -100,8 +100,8 @@ void ForEachReduced(const ReductionLayout& l, int64_t j, Fn&& fn) {
 // The reduced dimensions of a tensor of `shape` given the `axes` attribute:
 // an empty list reduces every dimension, negative axes count from the end.
 // InvalidArgument, with the shape, for out-of-range or repeated axes.
-[[nodiscard]] absl::StatusOr<AxisMask> ResolveAxes(absl::Span<const int64_t> axes,
-                                     const Shape& shape);
+[[nodiscard]] absl::StatusOr<AxisMask> ResolveAxes(
+    absl::Span<const int64_t> axes, const Shape& shape);
 
 // `shape` without the reduced dimensions, or with them set to 1 when
 // keep_dims.

@@ -31,7 +31,8 @@ inline constexpr int kMaxRank = 8;
 using DimArray = std::array<int64_t, kMaxRank>;
 
 // OK when `shape` (named `what` in the message) has rank <= kMaxRank.
-[[nodiscard]] inline absl::Status CheckMaxRank(const Shape& shape, absl::string_view what) {
+[[nodiscard]] inline absl::Status CheckMaxRank(const Shape& shape,
+                                               absl::string_view what) {
   if (shape.rank() <= kMaxRank) return absl::OkStatus();
   return absl::InvalidArgumentError(
       absl::StrCat(what, " is ", shape.ToString(), " of rank ", shape.rank(),

@@ -63,7 +63,7 @@ namespace nabla {
 // naming the attribute and its value. For shape functions of ops whose
 // functor reads a float attribute.
 [[nodiscard]] inline absl::Status CheckFiniteAttr(const ResolvedAttrs& attrs,
-                                    absl::string_view name) {
+                                                  absl::string_view name) {
   const double value = attrs.GetFloat(name);
   if (std::isfinite(value)) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrCat(

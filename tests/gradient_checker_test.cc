@@ -1,5 +1,4 @@
 #include "core/gradient_check.h"
-
 #include "core/op_registry.h"
 #include "gtest/gtest.h"
 #include "ops/unary_op.h"

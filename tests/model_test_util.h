@@ -11,8 +11,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "core/graph.h"
-#include "core/update_rule.h"
 #include "core/session.h"
+#include "core/update_rule.h"
 
 namespace nabla {
 

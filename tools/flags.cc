@@ -55,7 +55,8 @@ absl::Status FlagParser::Set(Flag& flag, const std::string& text) {
     **p = v;
   } else if (auto* p = std::get_if<std::optional<double>*>(&flag.target)) {
     double v;
-    if (!absl::SimpleAtod(text, &v) || !std::isfinite(v)) return bad("a number");
+    if (!absl::SimpleAtod(text, &v) || !std::isfinite(v))
+      return bad("a number");
     **p = v;
   } else if (auto* p = std::get_if<std::optional<std::string>*>(&flag.target)) {
     **p = text;
@@ -82,7 +83,8 @@ absl::Status FlagParser::Parse(int argc, const char* const* argv,
       continue;
     }
     const size_t eq = arg.find('=');
-    const std::string name = arg.substr(2, eq == std::string::npos ? eq : eq - 2);
+    const std::string name =
+        arg.substr(2, eq == std::string::npos ? eq : eq - 2);
     Flag* flag = Find(name);
     if (flag == nullptr) {
       std::vector<std::string> names;
@@ -90,7 +92,8 @@ absl::Status FlagParser::Parse(int argc, const char* const* argv,
       const std::vector<std::string> close = ClosestNames(name, names);
       return absl::InvalidArgumentError(absl::StrCat(
           "unknown flag --", name,
-          close.empty() ? "" : absl::StrCat("; did you mean --", close[0], "?")));
+          close.empty() ? ""
+                        : absl::StrCat("; did you mean --", close[0], "?")));
     }
     if (flag->seen &&
         !std::holds_alternative<std::vector<std::string>*>(flag->target)) {

@@ -16,9 +16,12 @@ namespace nabla {
 
 class FlagParser {
  public:
-  void AddInt(std::string name, std::optional<int64_t>* value, std::string help);
-  void AddUint(std::string name, std::optional<uint64_t>* value, std::string help);
-  void AddDouble(std::string name, std::optional<double>* value, std::string help);
+  void AddInt(std::string name, std::optional<int64_t>* value,
+              std::string help);
+  void AddUint(std::string name, std::optional<uint64_t>* value,
+               std::string help);
+  void AddDouble(std::string name, std::optional<double>* value,
+                 std::string help);
   void AddString(std::string name, std::optional<std::string>* value,
                  std::string help);
   void AddBool(std::string name, bool* value, std::string help);
@@ -31,16 +34,16 @@ class FlagParser {
   // names), without its value or with a malformed value is InvalidArgument;
   // only repeated flags may be given twice.
   [[nodiscard]] absl::Status Parse(int argc, const char* const* argv,
-                     std::vector<std::string>* positional);
+                                   std::vector<std::string>* positional);
 
   // One line per flag: "  --epochs N   passes over the data".
   std::string Help() const;
 
  private:
-  using Target = std::variant<std::optional<int64_t>*, std::optional<uint64_t>*,
-                              std::optional<double>*,
-                              std::optional<std::string>*, bool*,
-                              std::vector<std::string>*>;
+  using Target =
+      std::variant<std::optional<int64_t>*, std::optional<uint64_t>*,
+                   std::optional<double>*, std::optional<std::string>*, bool*,
+                   std::vector<std::string>*>;
   struct Flag {
     std::string name;
     Target target;

@@ -94,7 +94,8 @@ std::string EdgeLabel(const Graph& graph, const Endpoint& from) {
   return label;
 }
 
-[[nodiscard]] absl::Status WriteFile(const std::string& path, const std::string& text) {
+[[nodiscard]] absl::Status WriteFile(const std::string& path,
+                                     const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) {
     const int error = errno;
@@ -125,8 +126,9 @@ std::string ReadAll(int fd) {
 
 // Runs `dot -T<format> -o <out> <dot_path>` without a shell, its standard
 // error captured for the message.
-[[nodiscard]] absl::Status RunDot(const std::string& format, const std::string& dot_path,
-                    const std::string& out) {
+[[nodiscard]] absl::Status RunDot(const std::string& format,
+                                  const std::string& dot_path,
+                                  const std::string& out) {
   std::vector<std::string> args = {"dot", "-T" + format, "-o", out, dot_path};
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());
@@ -197,7 +199,8 @@ std::string GraphToDot(const Graph& graph) {
   return absl::StrCat(out, "}\n");
 }
 
-[[nodiscard]] absl::Status WriteDot(const Graph& graph, const std::string& path) {
+[[nodiscard]] absl::Status WriteDot(const Graph& graph,
+                                    const std::string& path) {
   std::string format;
   if (absl::EndsWith(path, ".svg")) format = "svg";
   if (absl::EndsWith(path, ".png")) format = "png";

@@ -31,7 +31,8 @@ std::string GraphToDot(const Graph& graph);
 // cannot be written; NotFound saying so when `dot` is not installed (the
 // .dot file is written all the same); Internal with dot's message when dot
 // fails.
-[[nodiscard]] absl::Status WriteDot(const Graph& graph, const std::string& path);
+[[nodiscard]] absl::Status WriteDot(const Graph& graph,
+                                    const std::string& path);
 
 }  // namespace nabla
 

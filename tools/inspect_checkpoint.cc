@@ -30,7 +30,8 @@ void PrintTensor(const std::string& title, const TensorProto& proto) {
   for (int64_t i = 0; i < n; ++i) {
     std::printf(i % std::max<int64_t>(width, 1) == 0 ? "  " : " ");
     std::printf(is64 ? "%.17g" : "%.9g", tensor->ValueAt(i));
-    if ((i + 1) % std::max<int64_t>(width, 1) == 0 || i + 1 == n) std::printf("\n");
+    if ((i + 1) % std::max<int64_t>(width, 1) == 0 || i + 1 == n)
+      std::printf("\n");
   }
 }
 
@@ -69,7 +70,8 @@ int main(int argc, char** argv) {
     nabla::PrintTensor("variable " + variable.name(), variable.value());
   }
   for (const auto& slot : checkpoint->slot()) {
-    nabla::PrintTensor("slot " + slot.variable() + "/" + slot.slot(), slot.value());
+    nabla::PrintTensor("slot " + slot.variable() + "/" + slot.slot(),
+                       slot.value());
   }
   return 0;
 }

@@ -64,8 +64,8 @@ RunOptions RunOptionsFrom(const TrainOptions& options) {
   std::printf(
       "gradcheck %s: %lld samples, float64 central differences (h=%g), at "
       "most %lld elements per input\n%s",
-      run.source().c_str(), static_cast<long long>(samples),
-      check.h, static_cast<long long>(kGradcheckElements),
+      run.source().c_str(), static_cast<long long>(samples), check.h,
+      static_cast<long long>(kGradcheckElements),
       FormatGradcheck(reports).c_str());
   if (!GradcheckPassed(reports)) {
     return absl::InternalError("gradcheck failed: see the failures above");
@@ -76,7 +76,7 @@ RunOptions RunOptionsFrom(const TrainOptions& options) {
 // Prints the loss and metrics of a split, and a classifier's confusion
 // matrix.
 [[nodiscard]] absl::Status PrintEvaluation(ModelRun& run, RunSplit split,
-                             absl::string_view name) {
+                                           absl::string_view name) {
   NABLA_ASSIGN_OR_RETURN(Evaluation evaluation, run.Evaluate(split));
   std::string line = absl::StrCat(name, ": ", evaluation.samples,
                                   " samples  loss ", evaluation.loss);
@@ -88,10 +88,10 @@ RunOptions RunOptionsFrom(const TrainOptions& options) {
   std::printf("%s\n", line.c_str());
   if (evaluation.metrics != nullptr &&
       evaluation.metrics->kind() == MetricKind::kClassification) {
-    std::printf("%s", FormatConfusionMatrix(
-                          evaluation.metrics->confusion_matrix(),
-                          run.ClassNames())
-                          .c_str());
+    std::printf("%s",
+                FormatConfusionMatrix(evaluation.metrics->confusion_matrix(),
+                                      run.ClassNames())
+                    .c_str());
   }
   return absl::OkStatus();
 }
@@ -131,8 +131,8 @@ RunOptions RunOptionsFrom(const TrainOptions& options) {
 // Checks the prediction flags and reads the rows, before any training, so
 // that a typo does not wait for the end of a long run.
 [[nodiscard]] absl::StatusOr<Tensor> PredictionRows(const ModelRun& run,
-                                      const TrainOptions& options,
-                                      PredictionSetup* setup) {
+                                                    const TrainOptions& options,
+                                                    PredictionSetup* setup) {
   const PredictionConfig& config = run.parsed().model.prediction();
   if (options.input.value_or(config.input()).empty() ||
       options.output.value_or(config.output()).empty()) {
@@ -159,11 +159,10 @@ RunOptions RunOptionsFrom(const TrainOptions& options) {
     std::printf("%s", DescribeRegistry().c_str());
     return absl::OkStatus();
   }
-  NABLA_ASSIGN_OR_RETURN(ParsedModel parsed,
-                         ReadModelFile(options.model_path));
-  NABLA_ASSIGN_OR_RETURN(std::unique_ptr<ModelRun> run,
-                         ModelRun::Open(std::move(parsed),
-                                        RunOptionsFrom(options)));
+  NABLA_ASSIGN_OR_RETURN(ParsedModel parsed, ReadModelFile(options.model_path));
+  NABLA_ASSIGN_OR_RETURN(
+      std::unique_ptr<ModelRun> run,
+      ModelRun::Open(std::move(parsed), RunOptionsFrom(options)));
   if (options.resume.has_value()) {
     std::printf("restored %s (step %lld, epoch %lld)\n",
                 options.resume->c_str(),
@@ -191,8 +190,9 @@ RunOptions RunOptionsFrom(const TrainOptions& options) {
   if (options.time) {
     NABLA_ASSIGN_OR_RETURN(
         std::string report,
-        run->Time(static_cast<int>(options.time_iterations.value_or(kTimeSteps)),
-                  kTimeWarmupSteps));
+        run->Time(
+            static_cast<int>(options.time_iterations.value_or(kTimeSteps)),
+            kTimeWarmupSteps));
     std::printf("%s", report.c_str());
     return absl::OkStatus();
   }
@@ -227,15 +227,14 @@ RunOptions RunOptionsFrom(const TrainOptions& options) {
   if (prediction_rows.has_value()) {
     Session& session = run->session();
     NABLA_ASSIGN_OR_RETURN(
-        Tensor outputs,
-        PredictRows(
-            [&session](absl::Span<const Feed> feeds,
-                       absl::Span<const std::string> fetches) {
-              return session.Run(feeds, fetches);
-            },
-            prediction, *prediction_rows));
-    std::printf("%s",
-                FormatPredictions(prediction, *prediction_rows, outputs).c_str());
+        Tensor outputs, PredictRows(
+                            [&session](absl::Span<const Feed> feeds,
+                                       absl::Span<const std::string> fetches) {
+                              return session.Run(feeds, fetches);
+                            },
+                            prediction, *prediction_rows));
+    std::printf(
+        "%s", FormatPredictions(prediction, *prediction_rows, outputs).c_str());
   }
   return absl::OkStatus();
 }

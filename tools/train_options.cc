@@ -20,7 +20,8 @@ constexpr char kUsage[] =
 constexpr int64_t kMaxThreads = 1024;
 constexpr int64_t kMaxTimeIterations = 1000000;
 
-[[nodiscard]] absl::Status CheckPositive(const char* name, const std::optional<int64_t>& v) {
+[[nodiscard]] absl::Status CheckPositive(const char* name,
+                                         const std::optional<int64_t>& v) {
   if (v.has_value() && *v < 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("--", name, " must be at least 1, got ", *v));
@@ -31,7 +32,8 @@ constexpr int64_t kMaxTimeIterations = 1000000;
 }  // namespace
 
 [[nodiscard]] absl::Status ParseTrainOptions(int argc, const char* const* argv,
-                               TrainOptions* options, std::string* help) {
+                                             TrainOptions* options,
+                                             std::string* help) {
   FlagParser flags;
   flags.AddInt("epochs", &options->epochs,
                "epochs to have trained when the run ends");
@@ -121,8 +123,9 @@ constexpr int64_t kMaxTimeIterations = 1000000;
   NABLA_RETURN_IF_ERROR(
       CheckPositive("time_iterations", options->time_iterations));
   if (options->threads.value_or(1) > kMaxThreads) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--threads must be at most ", kMaxThreads, ", got ", *options->threads));
+    return absl::InvalidArgumentError(absl::StrCat("--threads must be at most ",
+                                                   kMaxThreads, ", got ",
+                                                   *options->threads));
   }
   if (options->time_iterations.value_or(1) > kMaxTimeIterations) {
     return absl::InvalidArgumentError(

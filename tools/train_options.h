@@ -17,8 +17,8 @@ struct TrainOptions {
   std::optional<int64_t> checkpoint_every, time_iterations;
   std::optional<uint64_t> seed;
   std::optional<double> learning_rate;
-  std::optional<std::string> save, resume, predict, predict_file, input,
-      output, metrics_out, plot, dot;
+  std::optional<std::string> save, resume, predict, predict_file, input, output,
+      metrics_out, plot, dot;
   std::vector<std::string> plugins;
   // Bytes the session may hold (SessionOptions::memory_limit_bytes): the
   // --memory_limit flag, else half of the machine's memory; 0 is no limit.
@@ -36,7 +36,8 @@ struct TrainOptions {
 // Fills `options` from argv. A usage error (unknown flag, bad value, flags
 // that do not go together) is InvalidArgument; `help` gets the usage text.
 [[nodiscard]] absl::Status ParseTrainOptions(int argc, const char* const* argv,
-                               TrainOptions* options, std::string* help);
+                                             TrainOptions* options,
+                                             std::string* help);
 
 }  // namespace nabla
 

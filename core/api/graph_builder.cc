@@ -15,7 +15,8 @@ void SetShape(const std::vector<int64_t>& dims, ShapeProto* shape) {
 
 // `values` as a TensorProto of `dtype`, after the checks a feed gets.
 [[nodiscard]] absl::Status FillTensor(const Values& values, DType dtype,
-                        absl::string_view what, TensorProto* tensor) {
+                                      absl::string_view what,
+                                      TensorProto* tensor) {
   NABLA_RETURN_IF_ERROR(ToTensor(values, dtype, what).status());
   tensor->set_dtype(dtype == DType::kFloat64 ? DT_FLOAT64 : DT_FLOAT32);
   SetShape(values.shape, tensor->mutable_shape());
@@ -141,12 +142,11 @@ std::string GraphBuilder::Variable(const std::string& name,
   return name;
 }
 
-std::string GraphBuilder::Const(const std::string& name,
-                                const Values& value) {
+std::string GraphBuilder::Const(const std::string& name, const Values& value) {
   NodeDef* node = AddNode(definition_->model, "Const", name);
   TensorProto* tensor = (*node->mutable_attr())["value"].mutable_tensor();
-  Fail(FillTensor(value, DType::kFloat32,
-                  absl::StrCat("Const '", name, "'"), tensor));
+  Fail(FillTensor(value, DType::kFloat32, absl::StrCat("Const '", name, "'"),
+                  tensor));
   return name;
 }
 
@@ -180,8 +180,7 @@ void GraphBuilder::Train(const std::string& loss, const TrainingSpec& spec) {
   training->set_seed(spec.seed);
 }
 
-void GraphBuilder::Feed(const std::string& placeholder,
-                        const Values& samples) {
+void GraphBuilder::Feed(const std::string& placeholder, const Values& samples) {
   FeedDef* feed = definition_->model.mutable_data()->add_feed();
   feed->set_placeholder(placeholder);
   // Stored as float64 so no value is rounded; the data set converts it to

@@ -1,6 +1,8 @@
 // nabla::Model: loading, training, checkpoints, variables and export, over
 // the run layer (core/run/model_run.h). Inference is in
 // model_inference.cc.
+#include "nabla/model.h"
+
 #include <fstream>
 #include <utility>
 
@@ -10,15 +12,14 @@
 #include "core/op_registry.h"
 #include "core/status_macros.h"
 #include "nabla/graph_builder.h"
-#include "nabla/model.h"
 
 namespace nabla {
 namespace {
 
 using internal::ModelState;
 
-[[nodiscard]] absl::StatusOr<std::unique_ptr<ModelState>> Open(ParsedModel parsed,
-                                                  const ModelOptions& options) {
+[[nodiscard]] absl::StatusOr<std::unique_ptr<ModelState>> Open(
+    ParsedModel parsed, const ModelOptions& options) {
   auto state = std::make_unique<ModelState>();
   state->options = options;
   RunOptions run;
@@ -35,7 +36,8 @@ using internal::ModelState;
   return state;
 }
 
-[[nodiscard]] absl::Status CheckTrainingOptions(const TrainingOptions& options) {
+[[nodiscard]] absl::Status CheckTrainingOptions(
+    const TrainingOptions& options) {
   if (options.epochs.has_value() && *options.epochs < 1) {
     return absl::InvalidArgumentError(absl::StrCat(
         "TrainingOptions.epochs is ", *options.epochs, "; give at least 1"));
@@ -84,10 +86,11 @@ EpochResult ToEpochResult(const EpochRecord& record) {
   return result;
 }
 
-[[nodiscard]] absl::StatusOr<TrainingResult> TrainRun(ModelState& state,
-                                        const TrainingOptions& options) {
+[[nodiscard]] absl::StatusOr<TrainingResult> TrainRun(
+    ModelState& state, const TrainingOptions& options) {
   ModelRun& run = *state.run;
-  if (run.has_training()) NABLA_RETURN_IF_ERROR(CheckDataLoaded(state, "Train"));
+  if (run.has_training())
+    NABLA_RETURN_IF_ERROR(CheckDataLoaded(state, "Train"));
   NABLA_RETURN_IF_ERROR(CheckTrainingOptions(options));
   NABLA_RETURN_IF_ERROR(run.SetOverrides(options.epochs, options.batch_size,
                                          options.learning_rate));
@@ -113,7 +116,8 @@ EpochResult ToEpochResult(const EpochRecord& record) {
   return result;
 }
 
-[[nodiscard]] absl::StatusOr<int> FindVariable(const Graph& graph, const std::string& name) {
+[[nodiscard]] absl::StatusOr<int> FindVariable(const Graph& graph,
+                                               const std::string& name) {
   NABLA_ASSIGN_OR_RETURN(const int node, graph.FindNode(name));
   if (graph.node(node).op->role() != OpRole::kVariable) {
     return absl::InvalidArgumentError(
@@ -124,9 +128,9 @@ EpochResult ToEpochResult(const EpochRecord& record) {
 
 }  // namespace
 
-[[nodiscard]] absl::Status CheckDataLoaded(const ModelState& state, absl::string_view what) {
-  if (state.options.load_data ||
-      !HasData(state.run->parsed().model.data())) {
+[[nodiscard]] absl::Status CheckDataLoaded(const ModelState& state,
+                                           absl::string_view what) {
+  if (state.options.load_data || !HasData(state.run->parsed().model.data())) {
     return absl::OkStatus();
   }
   return absl::FailedPreconditionError(
@@ -139,31 +143,28 @@ Model::~Model() = default;
 
 absl::StatusOr<std::unique_ptr<Model>> Model::FromFile(
     const std::string& path, const ModelOptions& options) {
-  return ReportingOutOfMemory(
-      [&]() -> absl::StatusOr<std::unique_ptr<Model>> {
-        NABLA_ASSIGN_OR_RETURN(ParsedModel parsed, ReadModelFile(path));
-        ModelOptions resolved = options;
-        if (resolved.base_dir.empty()) resolved.base_dir = DirectoryOf(path);
-        if (!resolved.source_name.empty()) {
-          parsed.source.name = resolved.source_name;
-        }
-        NABLA_ASSIGN_OR_RETURN(auto state, Open(std::move(parsed), resolved));
-        return std::unique_ptr<Model>(new Model(std::move(state)));
-      });
+  return ReportingOutOfMemory([&]() -> absl::StatusOr<std::unique_ptr<Model>> {
+    NABLA_ASSIGN_OR_RETURN(ParsedModel parsed, ReadModelFile(path));
+    ModelOptions resolved = options;
+    if (resolved.base_dir.empty()) resolved.base_dir = DirectoryOf(path);
+    if (!resolved.source_name.empty()) {
+      parsed.source.name = resolved.source_name;
+    }
+    NABLA_ASSIGN_OR_RETURN(auto state, Open(std::move(parsed), resolved));
+    return std::unique_ptr<Model>(new Model(std::move(state)));
+  });
 }
 
 absl::StatusOr<std::unique_ptr<Model>> Model::FromString(
     absl::string_view text, const ModelOptions& options) {
-  return ReportingOutOfMemory(
-      [&]() -> absl::StatusOr<std::unique_ptr<Model>> {
-        NABLA_ASSIGN_OR_RETURN(
-            ParsedModel parsed,
-            ParseModelText(text, options.source_name.empty()
-                                     ? "<string>"
-                                     : options.source_name));
-        NABLA_ASSIGN_OR_RETURN(auto state, Open(std::move(parsed), options));
-        return std::unique_ptr<Model>(new Model(std::move(state)));
-      });
+  return ReportingOutOfMemory([&]() -> absl::StatusOr<std::unique_ptr<Model>> {
+    NABLA_ASSIGN_OR_RETURN(ParsedModel parsed,
+                           ParseModelText(text, options.source_name.empty()
+                                                    ? "<string>"
+                                                    : options.source_name));
+    NABLA_ASSIGN_OR_RETURN(auto state, Open(std::move(parsed), options));
+    return std::unique_ptr<Model>(new Model(std::move(state)));
+  });
 }
 
 absl::StatusOr<TrainingResult> Model::Train(const TrainingOptions& options) {
@@ -200,13 +201,12 @@ absl::StatusOr<Values> Model::Variable(const std::string& name) const {
   return ToValues(run.session().variable(node));
 }
 
-absl::Status Model::SetVariable(const std::string& name,
-                                const Values& value) {
+absl::Status Model::SetVariable(const std::string& name, const Values& value) {
   ModelRun& run = *state_->run;
   NABLA_ASSIGN_OR_RETURN(const int node, FindVariable(*run.graph(), name));
-  NABLA_ASSIGN_OR_RETURN(
-      Tensor tensor, ToTensor(value, run.session().variable(node).dtype(),
-                              absl::StrCat("variable '", name, "'")));
+  NABLA_ASSIGN_OR_RETURN(Tensor tensor,
+                         ToTensor(value, run.session().variable(node).dtype(),
+                                  absl::StrCat("variable '", name, "'")));
   NABLA_RETURN_IF_ERROR(run.session().SetVariable(node, tensor));
   ++state_->version;
   return absl::OkStatus();
@@ -245,9 +245,7 @@ absl::Status Model::Export(const std::string& path) const {
 }
 
 int64_t Model::step() const { return state_->run->session().step(); }
-int64_t Model::epochs_finished() const {
-  return state_->run->position().epoch;
-}
+int64_t Model::epochs_finished() const { return state_->run->position().epoch; }
 int Model::threads() const { return state_->run->session().threads(); }
 
 }  // namespace nabla

@@ -24,7 +24,8 @@ ForwardRunner OnReplicas(const ModelState& state) {
 }
 
 // The prediction section's setup, or why there is none.
-[[nodiscard]] absl::StatusOr<PredictionSetup> PredictionFor(const ModelState& state) {
+[[nodiscard]] absl::StatusOr<PredictionSetup> PredictionFor(
+    const ModelState& state) {
   absl::StatusOr<PredictionSetup> setup = state.run->Prediction();
   if (absl::IsFailedPrecondition(setup.status())) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -35,14 +36,13 @@ ForwardRunner OnReplicas(const ModelState& state) {
 
 // prediction.output for `inputs`, in the output's units.
 [[nodiscard]] absl::StatusOr<Tensor> PredictTensor(const ModelState& state,
-                                     const PredictionSetup& setup,
-                                     const Values& inputs) {
+                                                   const PredictionSetup& setup,
+                                                   const Values& inputs) {
   const Graph& graph = *state.run->graph();
   NABLA_ASSIGN_OR_RETURN(const int input, graph.FindNode(setup.input));
-  NABLA_ASSIGN_OR_RETURN(
-      Tensor rows,
-      ToTensor(inputs, graph.node(input).output_dtypes[0],
-               absl::StrCat("feed '", setup.input, "'")));
+  NABLA_ASSIGN_OR_RETURN(Tensor rows,
+                         ToTensor(inputs, graph.node(input).output_dtypes[0],
+                                  absl::StrCat("feed '", setup.input, "'")));
   return PredictRows(OnReplicas(state), setup, rows);
 }
 

@@ -43,7 +43,7 @@ auto ReportingOutOfMemory(Fn fn) -> decltype(fn()) {
 
 // Why `what` cannot use the model's data when it was loaded without it.
 [[nodiscard]] absl::Status CheckDataLoaded(const internal::ModelState& state,
-                             absl::string_view what);
+                                           absl::string_view what);
 
 }  // namespace nabla
 

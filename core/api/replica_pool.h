@@ -9,10 +9,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
-
-#include <mutex>
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"

@@ -17,39 +17,38 @@ Values ToValues(const Tensor& tensor) {
 }
 
 [[nodiscard]] absl::StatusOr<Tensor> ToTensor(const Values& values, DType dtype,
-                                absl::string_view what) {
+                                              absl::string_view what) {
   for (int64_t dim : values.shape) {
     if (dim < 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(what, ": shape ", values.ShapeString(),
-                       " has a negative dimension"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          what, ": shape ", values.ShapeString(), " has a negative dimension"));
     }
   }
   const Shape shape(values.shape);
   NABLA_RETURN_IF_ERROR(CheckTensorSize(shape, what));
   if (static_cast<int64_t>(values.data.size()) != shape.num_elements()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        what, ": shape ", values.ShapeString(), " holds ",
-        shape.num_elements(), " values, but ", values.data.size(),
-        " are given"));
+        what, ": shape ", values.ShapeString(), " holds ", shape.num_elements(),
+        " values, but ", values.data.size(), " are given"));
   }
   if (dtype == DType::kFloat32) {
     constexpr double kMax = std::numeric_limits<float>::max();
     for (size_t i = 0; i < values.data.size(); ++i) {
       const double v = values.data[i];
       if (std::isfinite(v) && std::abs(v) > kMax) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(what, ": value ", i, " (", v,
-                         ") is out of the range of float32"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            what, ": value ", i, " (", v, ") is out of the range of float32"));
       }
     }
   }
   return Tensor::FromValues(dtype, shape, values.data);
 }
 
-[[nodiscard]] absl::Status MakeFeeds(const Graph& graph, const Normalizer& normalizer,
-                       const std::vector<NamedValues>& feeds,
-                       std::vector<Tensor>* tensors, std::vector<Feed>* out) {
+[[nodiscard]] absl::Status MakeFeeds(const Graph& graph,
+                                     const Normalizer& normalizer,
+                                     const std::vector<NamedValues>& feeds,
+                                     std::vector<Tensor>* tensors,
+                                     std::vector<Feed>* out) {
   tensors->clear();
   tensors->reserve(feeds.size());
   out->clear();
@@ -72,8 +71,8 @@ Values ToValues(const Tensor& tensor) {
   }
   // Named by the graph's own strings: `feeds` may be a temporary.
   for (size_t i = 0; i < feeds.size(); ++i) {
-    out->push_back({graph.node(*graph.FindNode(feeds[i].name)).name,
-                    &(*tensors)[i]});
+    out->push_back(
+        {graph.node(*graph.FindNode(feeds[i].name)).name, &(*tensors)[i]});
   }
   return absl::OkStatus();
 }

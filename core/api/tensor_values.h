@@ -22,14 +22,16 @@ Values ToValues(const Tensor& tensor);
 // dimension is negative, the size is too large, the number of values does
 // not match the shape, or a value does not fit in float32.
 [[nodiscard]] absl::StatusOr<Tensor> ToTensor(const Values& values, DType dtype,
-                                absl::string_view what);
+                                              absl::string_view what);
 
 // Tensors for `feeds` (each naming a Placeholder of `graph`), normalised
 // as `normalizer` says, and the Feeds that point at them; `tensors` must
 // outlive `out`.
-[[nodiscard]] absl::Status MakeFeeds(const Graph& graph, const Normalizer& normalizer,
-                       const std::vector<NamedValues>& feeds,
-                       std::vector<Tensor>* tensors, std::vector<Feed>* out);
+[[nodiscard]] absl::Status MakeFeeds(const Graph& graph,
+                                     const Normalizer& normalizer,
+                                     const std::vector<NamedValues>& feeds,
+                                     std::vector<Tensor>* tensors,
+                                     std::vector<Feed>* out);
 
 }  // namespace nabla
 

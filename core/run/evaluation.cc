@@ -11,8 +11,8 @@
 
 namespace nabla {
 
-[[nodiscard]] absl::StatusOr<MetricTargets> FindMetricTargets(const Graph& graph,
-                                                int loss_node) {
+[[nodiscard]] absl::StatusOr<MetricTargets> FindMetricTargets(
+    const Graph& graph, int loss_node) {
   MetricTargets targets;
   targets.loss = loss_node;
   // Breadth-first up the graph from the loss node to the first loss op.
@@ -39,9 +39,10 @@ namespace nabla {
   return targets;
 }
 
-[[nodiscard]] absl::StatusOr<Evaluation> Evaluate(Session& session, const Dataset& data,
-                                    const MetricTargets& targets,
-                                    int64_t batch_size) {
+[[nodiscard]] absl::StatusOr<Evaluation> Evaluate(Session& session,
+                                                  const Dataset& data,
+                                                  const MetricTargets& targets,
+                                                  int64_t batch_size) {
   const Graph& graph = session.graph();
   auto endpoint_name = [&](const Endpoint& e) {
     return absl::StrCat(graph.node(e.node).name, ":", e.output);
@@ -53,8 +54,8 @@ namespace nabla {
   }
   Evaluation evaluation;
   if (targets.has_metrics) {
-    evaluation.metrics = std::make_unique<EpochMetrics>(
-        targets.kind, targets.binary_threshold);
+    evaluation.metrics =
+        std::make_unique<EpochMetrics>(targets.kind, targets.binary_threshold);
   }
   const int64_t n = data.num_samples();
   const int64_t size = batch_size <= 0 ? n : std::min(batch_size, n);

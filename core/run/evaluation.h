@@ -9,8 +9,8 @@
 #include "absl/status/statusor.h"
 #include "core/dataset.h"
 #include "core/graph.h"
-#include "core/session.h"
 #include "core/run/metrics.h"
+#include "core/session.h"
 
 namespace nabla {
 
@@ -28,8 +28,8 @@ struct MetricTargets {
   bool has_metrics = false;
 };
 
-[[nodiscard]] absl::StatusOr<MetricTargets> FindMetricTargets(const Graph& graph,
-                                                int loss_node);
+[[nodiscard]] absl::StatusOr<MetricTargets> FindMetricTargets(
+    const Graph& graph, int loss_node);
 
 struct Evaluation {
   // Mean over samples.
@@ -40,9 +40,10 @@ struct Evaluation {
 
 // Runs the model forward over `data` in batches of `batch_size` (0: all at
 // once) and averages the loss over samples.
-[[nodiscard]] absl::StatusOr<Evaluation> Evaluate(Session& session, const Dataset& data,
-                                    const MetricTargets& targets,
-                                    int64_t batch_size);
+[[nodiscard]] absl::StatusOr<Evaluation> Evaluate(Session& session,
+                                                  const Dataset& data,
+                                                  const MetricTargets& targets,
+                                                  int64_t batch_size);
 
 }  // namespace nabla
 

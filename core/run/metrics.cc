@@ -33,8 +33,8 @@ int64_t ClassIndex(T v, int64_t num_classes) {
 
 // Calls fn(O{}, T{}) for the element types of outputs and targets.
 template <typename Fn>
-[[nodiscard]] absl::Status DispatchPair(const Tensor& outputs, const Tensor& targets,
-                          Fn&& fn) {
+[[nodiscard]] absl::Status DispatchPair(const Tensor& outputs,
+                                        const Tensor& targets, Fn&& fn) {
   return DispatchFloat(outputs.dtype(), [&](auto o) {
     return DispatchFloat(targets.dtype(), [&](auto t) { return fn(o, t); });
   });

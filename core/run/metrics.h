@@ -20,8 +20,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
-#include "core/tensor.h"
 #include "core/run/epoch_record.h"
+#include "core/tensor.h"
 
 namespace nabla {
 
@@ -96,9 +96,11 @@ class EpochMetrics {
 
  private:
   template <typename O, typename T>
-  [[nodiscard]] absl::Status AddClassification(const Tensor& outputs, const Tensor& targets);
+  [[nodiscard]] absl::Status AddClassification(const Tensor& outputs,
+                                               const Tensor& targets);
   template <typename O, typename T>
-  [[nodiscard]] absl::Status AddRegression(const Tensor& outputs, const Tensor& targets);
+  [[nodiscard]] absl::Status AddRegression(const Tensor& outputs,
+                                           const Tensor& targets);
   [[nodiscard]] absl::Status SetClassCount(int64_t num_classes);
 
   MetricKind kind_;

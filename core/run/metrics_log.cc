@@ -48,7 +48,7 @@ void AppendSplit(std::string* out, absl::string_view prefix,
 }
 
 [[nodiscard]] absl::Status FileError(int error, absl::string_view what,
-                       const std::string& path) {
+                                     const std::string& path) {
   return absl::ErrnoToStatus(error,
                              absl::StrCat("--metrics_out: ", what, " ", path));
 }

@@ -113,14 +113,13 @@ absl::Status ModelRun::SetUpTraining() {
         ": training.loss is not set: name the node whose scalar output is "
         "minimised"));
   }
-  NABLA_ASSIGN_OR_RETURN(
-      UpdateRule rule,
-      MakeUpdateRule(EffectiveOptimizer(config, options_.learning_rate)));
+  NABLA_ASSIGN_OR_RETURN(UpdateRule rule, MakeUpdateRule(EffectiveOptimizer(
+                                              config, options_.learning_rate)));
   auto loss = graph_->FindNode(config.loss());
   if (!loss.ok()) {
-    return absl::Status(loss.status().code(),
-                        absl::StrCat(source(), ": training.loss: ",
-                                     loss.status().message()));
+    return absl::Status(
+        loss.status().code(),
+        absl::StrCat(source(), ": training.loss: ", loss.status().message()));
   }
   NABLA_ASSIGN_OR_RETURN(MetricTargets targets,
                          FindMetricTargets(*graph_, *loss));
@@ -134,11 +133,10 @@ absl::Status ModelRun::SetUpTraining() {
 
 absl::Status ModelRun::LoadData(const Normalizer* restored) {
   DataSourceContext context;
-  context.base_dir = options_.base_dir.empty() ? DirectoryOf(source())
-                                               : options_.base_dir;
-  NABLA_ASSIGN_OR_RETURN(data_,
-                         LoadModelData(*graph_, parsed_.model.data(), source(),
-                                       context, restored));
+  context.base_dir =
+      options_.base_dir.empty() ? DirectoryOf(source()) : options_.base_dir;
+  NABLA_ASSIGN_OR_RETURN(data_, LoadModelData(*graph_, parsed_.model.data(),
+                                              source(), context, restored));
   data_loaded_ = true;
   return absl::OkStatus();
 }
@@ -185,8 +183,8 @@ std::string ModelRun::DescribeTraining() const {
       ", batch size ",
       settings_.batch_size == 0 ? training.num_samples() : settings_.batch_size,
       ", ",
-      DescribeOptimizer(EffectiveOptimizer(parsed_.model.training(),
-                                           options_.learning_rate)),
+      DescribeOptimizer(
+          EffectiveOptimizer(parsed_.model.training(), options_.learning_rate)),
       ", ", threads, " thread", threads == 1 ? "" : "s");
 }
 
@@ -220,19 +218,19 @@ absl::StatusOr<TrainingOutcome> ModelRun::Train(const ReportOptions& reports) {
   options.stop_requested = reports.stop_requested;
   if (reports.checkpoint.has_value()) {
     options.checkpoint_every = reports.checkpoint_every;
-    options.save_checkpoint = [this, path = *reports.checkpoint](
-                                  const TrainingPosition& position) {
-      return WriteCheckpoint(
-          CaptureRun(*session_, data_.normalizer, position, settings_.seed),
-          path);
-    };
+    options.save_checkpoint =
+        [this, path = *reports.checkpoint](const TrainingPosition& position) {
+          return WriteCheckpoint(
+              CaptureRun(*session_, data_.normalizer, position, settings_.seed),
+              path);
+        };
   }
   NABLA_ASSIGN_OR_RETURN(
       std::unique_ptr<TrainingReports> observer,
       TrainingReports::Create(*session_, data_, *targets_, position_,
                               std::move(options)));
-  NABLA_RETURN_IF_ERROR(nabla::Train(*session_, data_.training, settings_,
-                                     position_, *observer));
+  NABLA_RETURN_IF_ERROR(
+      nabla::Train(*session_, data_.training, settings_, position_, *observer));
   NABLA_RETURN_IF_ERROR(observer->batch_error());
   TrainingOutcome outcome;
   outcome.epochs = observer->records();
@@ -260,7 +258,7 @@ absl::StatusOr<const Dataset*> ModelRun::SplitData(
   }
   const Dataset* data = split == RunSplit::kTraining     ? &data_.training
                         : split == RunSplit::kValidation ? &data_.validation
-                                                          : &data_.test;
+                                                         : &data_.test;
   if (data->empty()) {
     return absl::NotFoundError(
         absl::StrCat(what, ": ", source(), " has no ", name, " data"));
@@ -274,8 +272,7 @@ absl::StatusOr<Evaluation> ModelRun::Evaluate(RunSplit split) {
         "Evaluate: ", source(), " has no training section naming the loss"));
   }
   NABLA_ASSIGN_OR_RETURN(const Dataset* data, SplitData(split, "Evaluate"));
-  return nabla::Evaluate(*session_, *data, *targets_,
-                         EvalBatchSize(settings_));
+  return nabla::Evaluate(*session_, *data, *targets_, EvalBatchSize(settings_));
 }
 
 std::vector<std::string> ModelRun::ClassNames() const {
@@ -286,11 +283,11 @@ std::vector<std::string> ModelRun::ClassNames() const {
 }
 
 absl::StatusOr<PredictionSetup> ModelRun::Prediction(
-    std::optional<std::string> input,
-    std::optional<std::string> output) const {
+    std::optional<std::string> input, std::optional<std::string> output) const {
   const PredictionConfig& config = parsed_.model.prediction();
   const std::string input_label =
-      input.has_value() ? "--input" : absl::StrCat(source(), ": prediction.input");
+      input.has_value() ? "--input"
+                        : absl::StrCat(source(), ": prediction.input");
   const std::string output_label =
       output.has_value() ? "--output"
                          : absl::StrCat(source(), ": prediction.output");
@@ -299,8 +296,8 @@ absl::StatusOr<PredictionSetup> ModelRun::Prediction(
   setup.output = output.value_or(config.output());
   setup.output_label = output_label;
   if (setup.input.empty() || setup.output.empty()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        source(), " has no prediction { input output } section"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(source(), " has no prediction { input output } section"));
   }
   auto input_node = graph_->FindNode(setup.input);
   if (!input_node.ok()) {
@@ -324,8 +321,7 @@ absl::StatusOr<PredictionSetup> ModelRun::Prediction(
   if (!setup.output_units_of.empty() &&
       !data_.normalizer.Normalizes(setup.output_units_of)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        source(), ": prediction.output_units_of names '",
-        setup.output_units_of,
+        source(), ": prediction.output_units_of names '", setup.output_units_of,
         "', which is not a normalised placeholder (data.normalize)"));
   }
   setup.normalizer = &data_.normalizer;
@@ -366,8 +362,7 @@ absl::StatusOr<std::string> ModelRun::Time(int iterations, int warmup) {
 
 absl::Status ModelRun::Save(const std::string& path) const {
   return WriteCheckpoint(
-      CaptureRun(*session_, data_.normalizer, position_, settings_.seed),
-      path);
+      CaptureRun(*session_, data_.normalizer, position_, settings_.seed), path);
 }
 
 absl::Status ModelRun::Restore(const std::string& path) {

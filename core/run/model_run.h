@@ -107,15 +107,16 @@ class ModelRun {
   // carries over a new learning rate. InvalidArgument for epochs < 1,
   // batch_size < 0 or a learning rate that is not positive.
   [[nodiscard]] absl::Status SetOverrides(std::optional<int64_t> epochs,
-                            std::optional<int64_t> batch_size,
-                            std::optional<double> learning_rate);
+                                          std::optional<int64_t> batch_size,
+                                          std::optional<double> learning_rate);
   // "training m.pbtxt: 3 samples, epochs 1 to 2000, batch size 3,
   // SGD(learning_rate=2), 1 thread".
   std::string DescribeTraining() const;
   // Trains from the position a restored checkpoint holds (or the start)
   // until the epochs are finished or reports.stop_requested() says stop.
   // REQUIRES: a training section and data (else FailedPrecondition).
-  [[nodiscard]] absl::StatusOr<TrainingOutcome> Train(const ReportOptions& reports);
+  [[nodiscard]] absl::StatusOr<TrainingOutcome> Train(
+      const ReportOptions& reports);
   // One optimizer step on `feeds` (already normalised); the loss before
   // the update.
   [[nodiscard]] absl::StatusOr<double> TrainStep(absl::Span<const Feed> feeds);
@@ -170,11 +171,12 @@ class ModelRun {
   [[nodiscard]] absl::Status LoadData(const Normalizer* restored);
   [[nodiscard]] absl::Status CheckCanTrain(absl::string_view what) const;
   // The split's samples; errors start with `what` ("Train", "Evaluate").
-  [[nodiscard]] absl::StatusOr<const Dataset*> SplitData(RunSplit split,
-                                           absl::string_view what) const;
+  [[nodiscard]] absl::StatusOr<const Dataset*> SplitData(
+      RunSplit split, absl::string_view what) const;
   // The rows of the first batch of the training data, as feeds.
-  [[nodiscard]] absl::Status FirstBatch(int64_t samples, std::vector<Tensor>* batch,
-                          std::vector<Feed>* feeds) const;
+  [[nodiscard]] absl::Status FirstBatch(int64_t samples,
+                                        std::vector<Tensor>* batch,
+                                        std::vector<Feed>* feeds) const;
 
   ParsedModel parsed_;
   RunOptions options_;

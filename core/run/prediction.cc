@@ -18,8 +18,9 @@ namespace nabla {
 namespace {
 
 // Values per sample of the placeholder, or an error when they are unknown.
-[[nodiscard]] absl::StatusOr<int64_t> ValuesPerRow(const Graph& graph, int placeholder,
-                                     absl::string_view what) {
+[[nodiscard]] absl::StatusOr<int64_t> ValuesPerRow(const Graph& graph,
+                                                   int placeholder,
+                                                   absl::string_view what) {
   const Shape& declared = graph.node(placeholder).output_shapes[0];
   bool known = declared.rank() >= 1;
   int64_t per_row = 1;
@@ -45,9 +46,10 @@ Tensor RowsTensor(const Graph& graph, int placeholder, int64_t rows,
 
 // Parses one row's fields; `where` prefixes errors.
 [[nodiscard]] absl::Status ParseFields(absl::string_view row, char delimiter,
-                         int64_t per_row, const std::string& where,
-                         absl::string_view takes,
-                         std::vector<double>* values) {
+                                       int64_t per_row,
+                                       const std::string& where,
+                                       absl::string_view takes,
+                                       std::vector<double>* values) {
   int64_t count = 0;
   for (absl::string_view field : absl::StrSplit(row, delimiter)) {
     field = absl::StripAsciiWhitespace(field);
@@ -60,9 +62,9 @@ Tensor RowsTensor(const Graph& graph, int placeholder, int64_t rows,
     ++count;
   }
   if (count != per_row) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        where, " has ", count, " values, but ", takes, " takes ", per_row,
-        " per sample"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, " has ", count, " values, but ", takes, " takes ",
+                     per_row, " per sample"));
   }
   return absl::OkStatus();
 }
@@ -118,8 +120,10 @@ ClassChoice ChooseClass(absl::string_view output_op, const double* row,
   return {best, probabilities[best]};
 }
 
-[[nodiscard]] absl::StatusOr<Tensor> RowsFromText(absl::string_view text, const Graph& graph,
-                                    int placeholder, absl::string_view what) {
+[[nodiscard]] absl::StatusOr<Tensor> RowsFromText(absl::string_view text,
+                                                  const Graph& graph,
+                                                  int placeholder,
+                                                  absl::string_view what) {
   NABLA_ASSIGN_OR_RETURN(const int64_t per_row,
                          ValuesPerRow(graph, placeholder, what));
   std::vector<double> values;
@@ -138,7 +142,8 @@ ClassChoice ChooseClass(absl::string_view output_op, const double* row,
 }
 
 [[nodiscard]] absl::StatusOr<Tensor> RowsFromCsvFile(const std::string& path,
-                                       const Graph& graph, int placeholder) {
+                                                     const Graph& graph,
+                                                     int placeholder) {
   NABLA_ASSIGN_OR_RETURN(const int64_t per_row,
                          ValuesPerRow(graph, placeholder, "--predict_file"));
   NABLA_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
@@ -151,9 +156,9 @@ ClassChoice ChooseClass(absl::string_view output_op, const double* row,
     if (line.empty()) continue;
     if (line_number == 1 && IsHeader(line)) continue;
     ++rows;
-    NABLA_RETURN_IF_ERROR(ParseFields(
-        line, ',', per_row, absl::StrCat(path, ":", line_number),
-        graph.Describe(placeholder), &values));
+    NABLA_RETURN_IF_ERROR(ParseFields(line, ',', per_row,
+                                      absl::StrCat(path, ":", line_number),
+                                      graph.Describe(placeholder), &values));
   }
   if (rows == 0) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": no rows"));
@@ -162,8 +167,8 @@ ClassChoice ChooseClass(absl::string_view output_op, const double* row,
 }
 
 [[nodiscard]] absl::StatusOr<Tensor> PredictRows(const ForwardRunner& run,
-                                   const PredictionSetup& setup,
-                                   const Tensor& rows) {
+                                                 const PredictionSetup& setup,
+                                                 const Tensor& rows) {
   Tensor normalized = rows;
   if (setup.normalizer != nullptr) {
     NABLA_RETURN_IF_ERROR(setup.normalizer->Apply(setup.input, normalized));
@@ -174,10 +179,10 @@ ClassChoice ChooseClass(absl::string_view output_op, const double* row,
   Tensor& result = results[0];
   const int64_t n = rows.shape().dim(0);
   if (result.shape().rank() < 1 || result.shape().dim(0) != n) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        setup.output_label, ": node '", setup.output, "' has shape ",
-        result.shape().ToString(), " for ", n,
-        " input rows, not one row per input row"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(setup.output_label, ": node '", setup.output,
+                     "' has shape ", result.shape().ToString(), " for ", n,
+                     " input rows, not one row per input row"));
   }
   if (setup.normalizer != nullptr && !setup.output_units_of.empty()) {
     NABLA_RETURN_IF_ERROR(
@@ -186,8 +191,8 @@ ClassChoice ChooseClass(absl::string_view output_op, const double* row,
   return std::move(result);
 }
 
-std::string FormatPredictions(const PredictionSetup& setup,
-                              const Tensor& rows, const Tensor& outputs) {
+std::string FormatPredictions(const PredictionSetup& setup, const Tensor& rows,
+                              const Tensor& outputs) {
   const int64_t n = rows.shape().dim(0);
   if (n == 0) return "";
   const int64_t in_width = rows.num_elements() / n;
@@ -213,8 +218,8 @@ std::string FormatPredictions(const PredictionSetup& setup,
       }
       shown = absl::StrCat("[", absl::StrJoin(out, ", "), "]");
     }
-    absl::StrAppend(&text, "predict [", absl::StrJoin(in, ", "), "] -> ",
-                    shown, "\n");
+    absl::StrAppend(&text, "predict [", absl::StrJoin(in, ", "), "] -> ", shown,
+                    "\n");
   }
   return text;
 }

@@ -54,25 +54,28 @@ ClassChoice ChooseClass(absl::string_view output_op, const double* row,
 
 // "4,8; 1,5" -> a [2, 2] tensor for the placeholder `placeholder`. Errors
 // start with `what` ("--predict") and name the row.
-[[nodiscard]] absl::StatusOr<Tensor> RowsFromText(absl::string_view text, const Graph& graph,
-                                    int placeholder, absl::string_view what);
+[[nodiscard]] absl::StatusOr<Tensor> RowsFromText(absl::string_view text,
+                                                  const Graph& graph,
+                                                  int placeholder,
+                                                  absl::string_view what);
 
 // One row per non-empty line of a CSV file; a first line without any
 // number is a header and skipped. Errors name the file and line.
 [[nodiscard]] absl::StatusOr<Tensor> RowsFromCsvFile(const std::string& path,
-                                       const Graph& graph, int placeholder);
+                                                     const Graph& graph,
+                                                     int placeholder);
 
 // The output for `rows` (in the input's original units), one output row
 // per input row, mapped back to the units of output_units_of.
 [[nodiscard]] absl::StatusOr<Tensor> PredictRows(const ForwardRunner& run,
-                                   const PredictionSetup& setup,
-                                   const Tensor& rows);
+                                                 const PredictionSetup& setup,
+                                                 const Tensor& rows);
 
 // One line per row:
 //   predict [4, 8] -> [91.4]
 //   predict [0.1, ...] -> class 3 (dress)  p=0.912
-std::string FormatPredictions(const PredictionSetup& setup,
-                              const Tensor& rows, const Tensor& outputs);
+std::string FormatPredictions(const PredictionSetup& setup, const Tensor& rows,
+                              const Tensor& outputs);
 
 }  // namespace nabla
 

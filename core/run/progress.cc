@@ -46,10 +46,9 @@ std::string FormatEpochSummary(const EpochRecord& record,
   AppendSplit(&out, "val_", record.val_loss, record.val_metrics);
   AppendSplit(&out, "test_", record.test_loss, record.test_metrics);
   if (record.lr.has_value()) absl::StrAppendFormat(&out, "  lr %g", *record.lr);
-  absl::StrAppendFormat(&out, "  %.0f samples/s  %s  (%s elapsed)",
-                        record.samples_per_sec,
-                        FormatDuration(record.epoch_seconds),
-                        FormatDuration(record.seconds));
+  absl::StrAppendFormat(
+      &out, "  %.0f samples/s  %s  (%s elapsed)", record.samples_per_sec,
+      FormatDuration(record.epoch_seconds), FormatDuration(record.seconds));
   return out;
 }
 

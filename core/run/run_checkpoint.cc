@@ -16,7 +16,7 @@ Checkpoint CaptureRun(const Session& session, const Normalizer& normalizer,
 }
 
 [[nodiscard]] absl::StatusOr<RestoredRun> RestoreRun(const std::string& path,
-                                       Session& session) {
+                                                     Session& session) {
   NABLA_ASSIGN_OR_RETURN(Checkpoint checkpoint, ReadCheckpoint(path));
   RestoredRun restored;
   NABLA_ASSIGN_OR_RETURN(

@@ -31,7 +31,7 @@ struct RestoredRun {
 // Reads `path` and restores it into `session`; everything is checked
 // before the session changes. Errors name the path.
 [[nodiscard]] absl::StatusOr<RestoredRun> RestoreRun(const std::string& path,
-                                       Session& session);
+                                                     Session& session);
 
 }  // namespace nabla
 

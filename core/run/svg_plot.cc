@@ -420,8 +420,8 @@ std::string RenderSvgPlot(absl::Span<const EpochRecord> records,
 }
 
 [[nodiscard]] absl::Status WriteSvgPlot(const std::string& path,
-                          absl::Span<const EpochRecord> records,
-                          const PlotOptions& options) {
+                                        absl::Span<const EpochRecord> records,
+                                        const PlotOptions& options) {
   const std::string svg = RenderSvgPlot(records, options);
   std::FILE* file = std::fopen(path.c_str(), "w");
   if (file == nullptr) {

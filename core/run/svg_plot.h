@@ -44,8 +44,8 @@ std::string RenderSvgPlot(absl::Span<const EpochRecord> records,
 // Writes RenderSvgPlot() to `path`, replacing it. On error, a status from
 // errno whose message names the path.
 [[nodiscard]] absl::Status WriteSvgPlot(const std::string& path,
-                          absl::Span<const EpochRecord> records,
-                          const PlotOptions& options);
+                                        absl::Span<const EpochRecord> records,
+                                        const PlotOptions& options);
 
 }  // namespace nabla
 

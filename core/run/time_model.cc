@@ -9,15 +9,16 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "core/profile.h"
-#include "core/status_macros.h"
 #include "core/run/time_report.h"
+#include "core/status_macros.h"
 
 namespace nabla {
 namespace {
 
 // Runs `count` training steps; errors name the phase and the step.
-[[nodiscard]] absl::Status RunSteps(Session& session, absl::Span<const Feed> feeds, int count,
-                      absl::string_view phase) {
+[[nodiscard]] absl::Status RunSteps(Session& session,
+                                    absl::Span<const Feed> feeds, int count,
+                                    absl::string_view phase) {
   for (int i = 0; i < count; ++i) {
     absl::StatusOr<double> loss = session.TrainStep(feeds);
     if (!loss.ok()) {
@@ -66,9 +67,9 @@ std::string DescribeFeeds(absl::Span<const Feed> feeds) {
 
 }  // namespace
 
-[[nodiscard]] absl::StatusOr<std::string> TimeModel(Session& session,
-                                      absl::Span<const Feed> feeds,
-                                      int iterations, int warmup) {
+[[nodiscard]] absl::StatusOr<std::string> TimeModel(
+    Session& session, absl::Span<const Feed> feeds, int iterations,
+    int warmup) {
   if (iterations < 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("time: iterations must be at least 1, got ", iterations));

@@ -28,9 +28,8 @@ namespace nabla {
 //   NABLA_ASSIGN_OR_RETURN(std::string report,
 //                          TimeModel(*session, feeds, 50, 5));
 //   std::printf("%s", report.c_str());
-[[nodiscard]] absl::StatusOr<std::string> TimeModel(Session& session,
-                                      absl::Span<const Feed> feeds,
-                                      int iterations, int warmup);
+[[nodiscard]] absl::StatusOr<std::string> TimeModel(
+    Session& session, absl::Span<const Feed> feeds, int iterations, int warmup);
 
 }  // namespace nabla
 

@@ -3,8 +3,8 @@
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
-#include "core/status_macros.h"
 #include "core/run/svg_plot.h"
+#include "core/status_macros.h"
 
 namespace nabla {
 namespace {
@@ -19,8 +19,8 @@ ProgressOptions ConsoleProgress(std::FILE* out) {
 }  // namespace
 
 TrainingReports::TrainingReports(Session& session, const ModelData& data,
-                         const MetricTargets& targets,
-                         TrainingReportOptions options)
+                                 const MetricTargets& targets,
+                                 TrainingReportOptions options)
     : session_(session),
       data_(data),
       targets_(targets),
@@ -48,8 +48,8 @@ absl::StatusOr<std::unique_ptr<TrainingReports>> TrainingReports::Create(
 void TrainingReports::OnBatch(const BatchReport& batch) {
   progress_.Update(batch.samples_done);
   if (metrics_ == nullptr || !batch_error_.ok()) return;
-  const Tensor* predictions = session_.last_value(
-      targets_.predictions.node, targets_.predictions.output);
+  const Tensor* predictions = session_.last_value(targets_.predictions.node,
+                                                  targets_.predictions.output);
   const Tensor* labels =
       session_.last_value(targets_.targets.node, targets_.targets.output);
   if (predictions == nullptr || labels == nullptr) return;
@@ -76,9 +76,9 @@ absl::Status TrainingReports::OnEpoch(const EpochReport& epoch) {
     }
   }
   if (!data_.test.empty()) {
-    NABLA_ASSIGN_OR_RETURN(Evaluation test,
-                           Evaluate(session_, data_.test, targets_,
-                                    options_.eval_batch_size));
+    NABLA_ASSIGN_OR_RETURN(
+        Evaluation test,
+        Evaluate(session_, data_.test, targets_, options_.eval_batch_size));
     record.test_loss = test.loss;
     if (test.metrics != nullptr) record.test_metrics = test.metrics->Results();
   }

@@ -14,13 +14,13 @@
 
 #include "absl/status/status.h"
 #include "core/model_data.h"
-#include "core/session.h"
-#include "core/trainer.h"
-#include "core/run/evaluation.h"
 #include "core/run/epoch_record.h"
+#include "core/run/evaluation.h"
 #include "core/run/metrics.h"
 #include "core/run/metrics_log.h"
 #include "core/run/progress.h"
+#include "core/session.h"
+#include "core/trainer.h"
 
 namespace nabla {
 
@@ -37,8 +37,7 @@ struct TrainingReportOptions {
   // never.
   int64_t checkpoint_every = 0;
   // Writes a checkpoint of the run at `position`.
-  std::function<absl::Status(const TrainingPosition& position)>
-      save_checkpoint;
+  std::function<absl::Status(const TrainingPosition& position)> save_checkpoint;
   std::string title;
   // The progress bar (on a terminal) and epoch lines go here; null prints
   // nothing. Not owned.
@@ -67,7 +66,7 @@ class TrainingReports : public TrainingObserver {
 
  private:
   TrainingReports(Session& session, const ModelData& data,
-              const MetricTargets& targets, TrainingReportOptions options);
+                  const MetricTargets& targets, TrainingReportOptions options);
 
   Session& session_;
   const ModelData& data_;

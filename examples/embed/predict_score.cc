@@ -5,10 +5,10 @@
 //   bazel-bin/tools/train_graph examples/test_score.pbtxt --save score.ckpt
 //   bazel-bin/examples/embed/predict_score examples/test_score.pbtxt score.ckpt
 //   4 hours studied, 8 hours slept: predicted score 89.7
+#include <nabla/nabla.h>
+
 #include <cstdio>
 #include <string>
-
-#include <nabla/nabla.h>
 
 namespace {
 

@@ -7,6 +7,8 @@
 //   bazel-bin/examples/embed/serve_predictions
 //       examples/fashion_mnist_mlp.pbtxt fashion.ckpt 8
 // (each command on one line)
+#include <nabla/nabla.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -15,8 +17,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nabla/nabla.h>
 
 namespace {
 
@@ -109,17 +109,19 @@ int main(int argc, char** argv) {
     });
   }
   for (std::thread& server : servers) server.join();
-  const double seconds = std::chrono::duration<double>(
-                             std::chrono::steady_clock::now() - start)
-                             .count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   const int64_t n = images->rows();
-  std::printf("served %lld test images, one request each, from %d threads: "
-              "%.0f requests/s\n",
-              static_cast<long long>(n), threads, n / seconds);
-  std::printf("accuracy %.4f; %lld answers differ from the single-threaded "
-              "ones; %lld requests failed\n",
-              static_cast<double>(correct) / n,
-              static_cast<long long>(differing.load()),
-              static_cast<long long>(failed.load()));
+  std::printf(
+      "served %lld test images, one request each, from %d threads: "
+      "%.0f requests/s\n",
+      static_cast<long long>(n), threads, n / seconds);
+  std::printf(
+      "accuracy %.4f; %lld answers differ from the single-threaded "
+      "ones; %lld requests failed\n",
+      static_cast<double>(correct) / n,
+      static_cast<long long>(differing.load()),
+      static_cast<long long>(failed.load()));
   return differing == 0 && failed == 0 ? 0 : 1;
 }

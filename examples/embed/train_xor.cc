@@ -6,10 +6,10 @@
 //   bazel-bin/tools/train_graph xor_model.pbtxt --resume xor.ckpt
 //       --predict "0,1"
 // (the second command on one line)
+#include <nabla/nabla.h>
+
 #include <cstdio>
 #include <string>
-
-#include <nabla/nabla.h>
 
 namespace {
 

@@ -6,7 +6,8 @@
 
 namespace nabla {
 
-[[nodiscard]] absl::StatusOr<int> ResolveSoftmaxAxis(int64_t axis, const Shape& shape) {
+[[nodiscard]] absl::StatusOr<int> ResolveSoftmaxAxis(int64_t axis,
+                                                     const Shape& shape) {
   const int64_t rank = shape.rank();
   if (axis < -rank || axis >= rank) {
     const std::string valid =
@@ -19,8 +20,8 @@ namespace nabla {
   return static_cast<int>(axis < 0 ? axis + rank : axis);
 }
 
-[[nodiscard]] absl::StatusOr<SoftmaxRows> MakeSoftmaxRows(const ResolvedAttrs& attrs,
-                                            const Shape& shape) {
+[[nodiscard]] absl::StatusOr<SoftmaxRows> MakeSoftmaxRows(
+    const ResolvedAttrs& attrs, const Shape& shape) {
   NABLA_ASSIGN_OR_RETURN(const int axis,
                          ResolveSoftmaxAxis(attrs.GetInt("axis"), shape));
   SoftmaxRows rows;

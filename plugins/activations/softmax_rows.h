@@ -28,11 +28,12 @@ struct SoftmaxRows {
 // The dimension that attribute `axis` (negative counts from the end) names
 // in x of `shape`; InvalidArgument naming the attribute, its value and the
 // shape when it is out of range.
-[[nodiscard]] absl::StatusOr<int> ResolveSoftmaxAxis(int64_t axis, const Shape& shape);
+[[nodiscard]] absl::StatusOr<int> ResolveSoftmaxAxis(int64_t axis,
+                                                     const Shape& shape);
 
 // The rows of x (fully defined `shape`) along attribute `axis` of `attrs`.
-[[nodiscard]] absl::StatusOr<SoftmaxRows> MakeSoftmaxRows(const ResolvedAttrs& attrs,
-                                            const Shape& shape);
+[[nodiscard]] absl::StatusOr<SoftmaxRows> MakeSoftmaxRows(
+    const ResolvedAttrs& attrs, const Shape& shape);
 
 // y has the dtype and shape of x; checks the rank and the axis attribute.
 [[nodiscard]] absl::Status SoftmaxShape(ShapeContext& ctx);

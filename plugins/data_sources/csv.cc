@@ -289,7 +289,8 @@ class CsvTable {
   CsvTable(const CsvOptions& options, std::string file)
       : options_(options), file_(std::move(file)) {}
 
-  [[nodiscard]] absl::StatusOr<std::vector<DataColumn>> Load(absl::string_view text) {
+  [[nodiscard]] absl::StatusOr<std::vector<DataColumn>> Load(
+      absl::string_view text) {
     if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
     CsvReader reader(text, options_.delimiter, file_);
     Record record;
@@ -364,7 +365,8 @@ class CsvTable {
 
   // The 0-based columns `choice` names, in its order (empty when it names
   // none).
-  [[nodiscard]] absl::StatusOr<std::vector<int>> Resolve(const ColumnChoice& choice) const {
+  [[nodiscard]] absl::StatusOr<std::vector<int>> Resolve(
+      const ColumnChoice& choice) const {
     std::vector<int> columns;
     for (const std::string& name : choice.names) {
       NABLA_ASSIGN_OR_RETURN(const int column,
@@ -384,7 +386,7 @@ class CsvTable {
   }
 
   [[nodiscard]] absl::StatusOr<int> FindName(const std::string& attr,
-                               const std::string& name) const {
+                                             const std::string& name) const {
     std::vector<int> found;
     for (int i = 0; i < width_; ++i) {
       if (names_[i] == name) found.push_back(i);
@@ -433,7 +435,7 @@ class CsvTable {
   }
 
   [[nodiscard]] absl::Status AddNumber(const Record& row, int column,
-                         std::vector<double>* out) const {
+                                       std::vector<double>* out) const {
     const absl::string_view cell = row.fields[column];
     const std::optional<double> value = ParseNumber(cell);
     if (!value.has_value()) {
@@ -473,10 +475,9 @@ class CsvTable {
     if (options_.classes) {
       std::vector<std::string> names;
       const std::vector<double> indices = ClassIndices(&names);
-      columns.push_back(
-          {options_.targets_placeholder,
-           Tensor::FromValues(options_.dtype, {rows_}, indices),
-           std::move(names)});
+      columns.push_back({options_.targets_placeholder,
+                         Tensor::FromValues(options_.dtype, {rows_}, indices),
+                         std::move(names)});
     } else if (!target_cols_.empty()) {
       const int64_t targets = static_cast<int64_t>(target_cols_.size());
       columns.push_back(
@@ -526,8 +527,8 @@ class CsvTable {
   }
 
   [[nodiscard]] absl::Status CellError(const Record& row, int column,
-                         absl::string_view expected,
-                         absl::string_view cell) const {
+                                       absl::string_view expected,
+                                       absl::string_view cell) const {
     return absl::InvalidArgumentError(
         absl::StrCat(file_, ":", row.line, ": ", ColumnLabel(column), ": ",
                      expected, ", got \"", cell, "\""));
@@ -567,8 +568,8 @@ class CsvSource : public DataSource {
 // ---------------------------------------------------------------------------
 // Checking the attributes.
 
-[[nodiscard]] absl::Status CheckNoRepeats(const std::string& attr,
-                            const std::vector<std::string>& values) {
+[[nodiscard]] absl::Status CheckNoRepeats(
+    const std::string& attr, const std::vector<std::string>& values) {
   for (size_t i = 0; i < values.size(); ++i) {
     if (std::find(values.begin(), values.begin() + i, values[i]) !=
         values.begin() + i) {
@@ -579,8 +580,8 @@ class CsvSource : public DataSource {
   return absl::OkStatus();
 }
 
-[[nodiscard]] absl::StatusOr<ColumnChoice> ReadChoice(const ResolvedAttrs& attrs,
-                                        const std::string& role, bool header) {
+[[nodiscard]] absl::StatusOr<ColumnChoice> ReadChoice(
+    const ResolvedAttrs& attrs, const std::string& role, bool header) {
   ColumnChoice choice;
   choice.role = role;
   choice.names = attrs.GetStringList(choice.names_attr());
@@ -614,7 +615,8 @@ class CsvSource : public DataSource {
   return choice;
 }
 
-[[nodiscard]] absl::Status ReadLabels(const ResolvedAttrs& attrs, CsvOptions* options) {
+[[nodiscard]] absl::Status ReadLabels(const ResolvedAttrs& attrs,
+                                      CsvOptions* options) {
   const std::string& labels = attrs.GetString("labels");
   if (labels != "numbers" && labels != "classes") {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -629,7 +631,8 @@ class CsvSource : public DataSource {
   return CheckNoRepeats("classes", options->class_order);
 }
 
-[[nodiscard]] absl::Status ReadPlaceholders(const ResolvedAttrs& attrs, CsvOptions* options) {
+[[nodiscard]] absl::Status ReadPlaceholders(const ResolvedAttrs& attrs,
+                                            CsvOptions* options) {
   options->features_placeholder = attrs.GetString("features_placeholder");
   options->targets_placeholder = attrs.GetString("targets_placeholder");
   if (options->features_placeholder.empty()) {

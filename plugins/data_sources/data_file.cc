@@ -89,7 +89,7 @@ class Inflater {
 // Decompresses every gzip member of `compressed` (which starts with one).
 // Offsets in messages count compressed bytes from the start of the file.
 [[nodiscard]] absl::StatusOr<std::string> Gunzip(const std::string& path,
-                                   absl::string_view compressed) {
+                                                 absl::string_view compressed) {
   Inflater inflater;
   if (!inflater.ok()) {
     return absl::ResourceExhaustedError(

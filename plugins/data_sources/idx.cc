@@ -254,8 +254,8 @@ struct Conversion {
 };
 
 template <uint8_t kCode, typename T>
-[[nodiscard]] absl::Status Convert(const IdxArray& a, size_t n, const Conversion& how,
-                     T* out) {
+[[nodiscard]] absl::Status Convert(const IdxArray& a, size_t n,
+                                   const Conversion& how, T* out) {
   const unsigned char* data = a.data();
   for (size_t i = 0; i < n; ++i) {
     const double raw = ElementAt<kCode>(data, i);
@@ -282,8 +282,8 @@ template <uint8_t kCode, typename T>
 }
 
 // The first `n` elements of `a`, converted into `out`.
-[[nodiscard]] absl::Status ConvertInto(const IdxArray& a, size_t n, const Conversion& how,
-                         Tensor* out) {
+[[nodiscard]] absl::Status ConvertInto(const IdxArray& a, size_t n,
+                                       const Conversion& how, Tensor* out) {
   return DispatchFloat(out->dtype(), [&](auto zero) {
     using T = decltype(zero);
     T* to = out->data<T>();
@@ -359,7 +359,7 @@ class IdxSource : public DataSource {
   }
 
   [[nodiscard]] static absl::Status CheckLabels(const IdxArray& labels,
-                                  const IdxArray& images) {
+                                                const IdxArray& images) {
     if (labels.dims.size() != 1) {
       return Invalid(absl::StrCat(labels.At(3),
                                   "labels must have 1 dimension, the header "

@@ -6,8 +6,8 @@
 namespace nabla {
 
 [[nodiscard]] absl::Status ElementwiseLossShapeOf(ShapeContext& ctx,
-                                    absl::string_view predictions,
-                                    absl::string_view labels) {
+                                                  absl::string_view predictions,
+                                                  absl::string_view labels) {
   NABLA_RETURN_IF_ERROR(CheckSameDType(ctx, {predictions, labels}));
   const Shape& p = ctx.input_shape(0);
   const Shape& l = ctx.input_shape(1);

@@ -71,8 +71,8 @@ struct ElementwiseLossFn {
 // and shape, of rank <= kMaxRank; output 0 as SetLossOutput() says, with
 // the per-element shape taking known dimensions from either input.
 [[nodiscard]] absl::Status ElementwiseLossShapeOf(ShapeContext& ctx,
-                                    absl::string_view predictions,
-                                    absl::string_view labels);
+                                                  absl::string_view predictions,
+                                                  absl::string_view labels);
 
 template <typename Fn>
 [[nodiscard]] absl::Status ElementwiseLossShape(ShapeContext& ctx) {

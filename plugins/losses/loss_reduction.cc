@@ -8,7 +8,8 @@
 
 namespace nabla {
 
-[[nodiscard]] absl::StatusOr<LossAttrs> GetLossAttrs(const ResolvedAttrs& attrs) {
+[[nodiscard]] absl::StatusOr<LossAttrs> GetLossAttrs(
+    const ResolvedAttrs& attrs) {
   LossAttrs loss;
   const std::string& reduction = attrs.GetString("reduction");
   if (reduction == "mean") {
@@ -31,7 +32,8 @@ namespace nabla {
   return loss;
 }
 
-[[nodiscard]] absl::Status SetLossOutput(ShapeContext& ctx, const Shape& unreduced) {
+[[nodiscard]] absl::Status SetLossOutput(ShapeContext& ctx,
+                                         const Shape& unreduced) {
   NABLA_ASSIGN_OR_RETURN(const LossAttrs loss, GetLossAttrs(ctx.attrs()));
   ctx.SetOutput(0, ctx.input_dtype(0),
                 loss.reduction == Reduction::kNone ? unreduced : Shape{});

@@ -40,11 +40,13 @@ struct LossAttrs {
 // naming the attribute and its value when the reduction is not "mean",
 // "sum" or "none", or the weight is not finite. Does not allocate on
 // success, so kernels may call it every step.
-[[nodiscard]] absl::StatusOr<LossAttrs> GetLossAttrs(const ResolvedAttrs& attrs);
+[[nodiscard]] absl::StatusOr<LossAttrs> GetLossAttrs(
+    const ResolvedAttrs& attrs);
 
 // For shape functions: checks the attributes as GetLossAttrs() does and sets
 // output 0 to input 0's dtype and shape [] (or `unreduced` for "none").
-[[nodiscard]] absl::Status SetLossOutput(ShapeContext& ctx, const Shape& unreduced);
+[[nodiscard]] absl::Status SetLossOutput(ShapeContext& ctx,
+                                         const Shape& unreduced);
 
 // Writes the loss output `out` from the per-element losses value(i), i in
 // [0, count). "none" fills out[i] in parallel chunks of `grain`; "mean" and

@@ -49,7 +49,8 @@ T SampleLoss(const T* x, const T* y, int64_t c) {
 // Each sample costs a few exponentials and logarithms per class.
 int64_t SampleGrain(int64_t c) { return GrainFor(16 * c); }
 
-[[nodiscard]] absl::Status SoftmaxCrossEntropyForward(const KernelContext& ctx) {
+[[nodiscard]] absl::Status SoftmaxCrossEntropyForward(
+    const KernelContext& ctx) {
   NABLA_ASSIGN_OR_RETURN(const LossAttrs loss, GetLossAttrs(ctx.attrs()));
   const Tensor& x = ctx.input(0);
   const Tensor& y = ctx.input(1);
@@ -72,7 +73,8 @@ int64_t SampleGrain(int64_t c) { return GrainFor(16 * c); }
 //   dv_n/dx_nc = S · s_c - y_nc,
 //   dv_n/dy_nc = lse(x_n) - x_nc = -log s_c,
 // each times g_n, the gradient reaching v_n (LossOutputGrad).
-[[nodiscard]] absl::Status SoftmaxCrossEntropyGradient(const GradientContext& ctx) {
+[[nodiscard]] absl::Status SoftmaxCrossEntropyGradient(
+    const GradientContext& ctx) {
   NABLA_ASSIGN_OR_RETURN(const LossAttrs loss, GetLossAttrs(ctx.attrs()));
   const Tensor& x = ctx.input(0);
   const Tensor& y = ctx.input(1);

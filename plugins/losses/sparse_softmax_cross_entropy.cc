@@ -39,7 +39,8 @@ namespace {
 
 // Both kernels check: the label indexes the logits.
 template <typename T>
-[[nodiscard]] absl::Status CheckClassLabels(const T* labels, int64_t n, int64_t c) {
+[[nodiscard]] absl::Status CheckClassLabels(const T* labels, int64_t n,
+                                            int64_t c) {
   for (int64_t i = 0; i < n; ++i) {
     const T l = labels[i];
     // The first test rejects NaN and makes the cast safe; the cast catches
@@ -58,7 +59,8 @@ template <typename T>
 // Each sample costs a few exponentials per class.
 int64_t SampleGrain(int64_t c) { return GrainFor(16 * c); }
 
-[[nodiscard]] absl::Status SparseSoftmaxCrossEntropyForward(const KernelContext& ctx) {
+[[nodiscard]] absl::Status SparseSoftmaxCrossEntropyForward(
+    const KernelContext& ctx) {
   NABLA_ASSIGN_OR_RETURN(const LossAttrs loss, GetLossAttrs(ctx.attrs()));
   const Tensor& x = ctx.input(0);
   const Tensor& k = ctx.input(1);
@@ -83,7 +85,8 @@ int64_t SampleGrain(int64_t c) { return GrainFor(16 * c); }
 
 // dv_n/dx_nc = softmax(x_n)_c - [c = k_n], times g_n, the gradient reaching
 // v_n (LossOutputGrad).
-[[nodiscard]] absl::Status SparseSoftmaxCrossEntropyGradient(const GradientContext& ctx) {
+[[nodiscard]] absl::Status SparseSoftmaxCrossEntropyGradient(
+    const GradientContext& ctx) {
   Tensor* dx = ctx.input_grad(0);
   if (dx == nullptr) return absl::OkStatus();
   NABLA_ASSIGN_OR_RETURN(const LossAttrs loss, GetLossAttrs(ctx.attrs()));

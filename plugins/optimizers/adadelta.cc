@@ -19,8 +19,8 @@
 
 #include "core/optimizer.h"
 #include "core/parallel.h"
-#include "core/status_macros.h"
 #include "core/setting_checks.h"
+#include "core/status_macros.h"
 
 namespace nabla {
 namespace {

@@ -27,8 +27,8 @@
 #include <vector>
 
 #include "core/parallel.h"
-#include "core/status_macros.h"
 #include "core/setting_checks.h"
+#include "core/status_macros.h"
 
 namespace nabla {
 namespace {
@@ -37,9 +37,9 @@ namespace {
 // overlap, and saying so (restrict) lets the compiler vectorise the loop.
 template <typename T>
 void PlainAdamStep(int64_t n, T* __restrict w, const T* __restrict g,
-                   T* __restrict m, T* __restrict v, T beta1,
-                   T one_minus_beta1, T beta2, T one_minus_beta2, T step_size,
-                   T correction2_sqrt, T epsilon) {
+                   T* __restrict m, T* __restrict v, T beta1, T one_minus_beta1,
+                   T beta2, T one_minus_beta2, T step_size, T correction2_sqrt,
+                   T epsilon) {
   for (int64_t i = 0; i < n; ++i) {
     m[i] = beta1 * m[i] + one_minus_beta1 * g[i];
     v[i] = beta2 * v[i] + one_minus_beta2 * g[i] * g[i];
@@ -141,8 +141,8 @@ NABLA_REGISTER_OPTIMIZER("Adam")
 
 }  // namespace
 
-[[nodiscard]] absl::StatusOr<AdamSettings> ReadAdamSettings(const ResolvedAttrs& attrs,
-                                              bool decoupled_weight_decay) {
+[[nodiscard]] absl::StatusOr<AdamSettings> ReadAdamSettings(
+    const ResolvedAttrs& attrs, bool decoupled_weight_decay) {
   AdamSettings s;
   s.beta1 = attrs.GetFloat("beta1");
   s.beta2 = attrs.GetFloat("beta2");

@@ -25,8 +25,8 @@ struct AdamSettings {
 
 // Reads beta1, beta2, epsilon, weight_decay and amsgrad, refusing values
 // out of range with InvalidArgument naming the setting.
-[[nodiscard]] absl::StatusOr<AdamSettings> ReadAdamSettings(const ResolvedAttrs& attrs,
-                                              bool decoupled_weight_decay);
+[[nodiscard]] absl::StatusOr<AdamSettings> ReadAdamSettings(
+    const ResolvedAttrs& attrs, bool decoupled_weight_decay);
 
 // Slots: "first_moment", "second_moment" and, with amsgrad,
 // "max_second_moment".

@@ -19,8 +19,8 @@
 
 #include "core/optimizer.h"
 #include "core/parallel.h"
-#include "core/status_macros.h"
 #include "core/setting_checks.h"
+#include "core/status_macros.h"
 
 namespace nabla {
 namespace {
@@ -71,7 +71,8 @@ class Sgd : public Optimizer {
   double weight_decay_;
 };
 
-[[nodiscard]] absl::StatusOr<std::unique_ptr<Optimizer>> MakeSgd(const ResolvedAttrs& attrs) {
+[[nodiscard]] absl::StatusOr<std::unique_ptr<Optimizer>> MakeSgd(
+    const ResolvedAttrs& attrs) {
   const double momentum = attrs.GetFloat("momentum");
   const bool nesterov = attrs.GetBool("nesterov");
   const double weight_decay = attrs.GetFloat("weight_decay");

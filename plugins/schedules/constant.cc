@@ -13,8 +13,8 @@ class ConstantSchedule : public LearningRateSchedule {
   double Rate(int64_t /*t*/, double base) const override { return base; }
 };
 
-[[nodiscard]] absl::StatusOr<std::unique_ptr<LearningRateSchedule>> MakeConstantSchedule(
-    const ResolvedAttrs&) {
+[[nodiscard]] absl::StatusOr<std::unique_ptr<LearningRateSchedule>>
+MakeConstantSchedule(const ResolvedAttrs&) {
   return std::make_unique<ConstantSchedule>();
 }
 

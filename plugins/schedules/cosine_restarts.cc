@@ -13,8 +13,8 @@
 #include <memory>
 
 #include "core/schedule.h"
-#include "core/status_macros.h"
 #include "core/setting_checks.h"
+#include "core/status_macros.h"
 
 namespace nabla {
 namespace {

@@ -12,8 +12,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/types/span.h"
 #include "core/schedule.h"
-#include "core/status_macros.h"
 #include "core/setting_checks.h"
+#include "core/status_macros.h"
 
 namespace nabla {
 namespace {
@@ -35,7 +35,8 @@ class MultiStepSchedule : public LearningRateSchedule {
   double gamma_;
 };
 
-[[nodiscard]] absl::Status CheckMilestones(absl::Span<const int64_t> milestones) {
+[[nodiscard]] absl::Status CheckMilestones(
+    absl::Span<const int64_t> milestones) {
   if (milestones.empty()) {
     return absl::InvalidArgumentError("milestones must not be empty");
   }
@@ -49,8 +50,8 @@ class MultiStepSchedule : public LearningRateSchedule {
   return absl::OkStatus();
 }
 
-[[nodiscard]] absl::StatusOr<std::unique_ptr<LearningRateSchedule>> MakeMultiStepSchedule(
-    const ResolvedAttrs& attrs) {
+[[nodiscard]] absl::StatusOr<std::unique_ptr<LearningRateSchedule>>
+MakeMultiStepSchedule(const ResolvedAttrs& attrs) {
   const absl::Span<const int64_t> milestones = attrs.GetIntList("milestones");
   const double gamma = attrs.GetFloat("gamma");
   NABLA_RETURN_IF_ERROR(CheckMilestones(milestones));

@@ -10,8 +10,8 @@
 #include <memory>
 
 #include "core/schedule.h"
-#include "core/status_macros.h"
 #include "core/setting_checks.h"
+#include "core/status_macros.h"
 
 namespace nabla {
 namespace {
@@ -37,8 +37,8 @@ class PolynomialSchedule : public LearningRateSchedule {
   double power_;
 };
 
-[[nodiscard]] absl::StatusOr<std::unique_ptr<LearningRateSchedule>> MakePolynomialSchedule(
-    const ResolvedAttrs& attrs) {
+[[nodiscard]] absl::StatusOr<std::unique_ptr<LearningRateSchedule>>
+MakePolynomialSchedule(const ResolvedAttrs& attrs) {
   const int64_t decay_steps = attrs.GetInt("decay_steps");
   const double end_learning_rate = attrs.GetFloat("end_learning_rate");
   const double power = attrs.GetFloat("power");

@@ -6,8 +6,8 @@
 #include <memory>
 
 #include "core/schedule.h"
-#include "core/status_macros.h"
 #include "core/setting_checks.h"
+#include "core/status_macros.h"
 
 namespace nabla {
 namespace {
@@ -26,8 +26,8 @@ class StepSchedule : public LearningRateSchedule {
   double gamma_;
 };
 
-[[nodiscard]] absl::StatusOr<std::unique_ptr<LearningRateSchedule>> MakeStepSchedule(
-    const ResolvedAttrs& attrs) {
+[[nodiscard]] absl::StatusOr<std::unique_ptr<LearningRateSchedule>>
+MakeStepSchedule(const ResolvedAttrs& attrs) {
   const int64_t step_size = attrs.GetInt("step_size");
   const double gamma = attrs.GetFloat("gamma");
   NABLA_RETURN_IF_ERROR(CheckIntAtLeast("step_size", step_size, 1));

@@ -46,8 +46,8 @@ class TimeDecaySchedule : public LearningRateSchedule {
 
 // The factory of a schedule declared with TimeDecayAttrs().
 template <DecayFormula formula>
-[[nodiscard]] absl::StatusOr<std::unique_ptr<LearningRateSchedule>> MakeTimeDecay(
-    const ResolvedAttrs& attrs) {
+[[nodiscard]] absl::StatusOr<std::unique_ptr<LearningRateSchedule>>
+MakeTimeDecay(const ResolvedAttrs& attrs) {
   const double decay_rate = attrs.GetFloat("decay_rate");
   const int64_t decay_steps = attrs.GetInt("decay_steps");
   NABLA_RETURN_IF_ERROR(CheckPositive("decay_rate", decay_rate));

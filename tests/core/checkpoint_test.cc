@@ -31,9 +31,9 @@
 #include "core/tensor.h"
 #include "core/update_rule.h"
 #include "gtest/gtest.h"
-#include "tests/op_test_util.h"
 #include "proto/model.pb.h"
 #include "tests/model_test_util.h"
+#include "tests/op_test_util.h"
 #include "tests/status_matchers.h"
 
 namespace nabla {
@@ -185,7 +185,8 @@ TEST(CheckpointTest, SlotsRoundTripBitExactly) {
   ASSERT_OK(fresh->SetTraining("loss", SgdWithMomentum(0.9)));
   ASSERT_OK(RestoreCheckpoint(checkpoint, path, *fresh));
   for (const SlotValue& slot : checkpoint.slot()) {
-    ASSERT_OK_AND_ASSIGN(const int node, fresh->graph().FindNode(slot.variable()));
+    ASSERT_OK_AND_ASSIGN(const int node,
+                         fresh->graph().FindNode(slot.variable()));
     ASSERT_OK_AND_ASSIGN(Tensor saved, TensorFromProto(slot.value(), "slot"));
     ExpectBitIdentical(fresh->slots(node)[0], saved);
   }
@@ -200,10 +201,10 @@ TEST(CheckpointTest, MissingSlotIsRefusedAndNothingChanges) {
   auto fresh = MakeSession(TwoLayerBody(), /*seed=*/1);
   ASSERT_OK(fresh->SetTraining("loss", SgdWithMomentum(0.9)));
   const auto before = VariableBytes(*fresh);
-  EXPECT_STATUS(RestoreCheckpoint(checkpoint, path, *fresh),
-                absl::StatusCode::kInvalidArgument,
-                absl::StrCat("slot 'momentum' of variable '", dropped,
-                             "' is missing"));
+  EXPECT_STATUS(
+      RestoreCheckpoint(checkpoint, path, *fresh),
+      absl::StatusCode::kInvalidArgument,
+      absl::StrCat("slot 'momentum' of variable '", dropped, "' is missing"));
   EXPECT_EQ(VariableBytes(*fresh), before);
   EXPECT_EQ(fresh->step(), 0);
 }
@@ -334,14 +335,16 @@ TEST(CheckpointTest, TruncatedFileIsDataLossNamingThePath) {
   const std::string cut = dir + "/cut.ckpt";
   WriteBytes(cut, bytes.substr(0, bytes.size() - 3));
   EXPECT_STATUS(ReadCheckpoint(cut), absl::StatusCode::kDataLoss,
-                absl::StrCat(cut, ": truncated or padded checkpoint: the "
-                                  "header promises ",
+                absl::StrCat(cut,
+                             ": truncated or padded checkpoint: the "
+                             "header promises ",
                              bytes.size() - 20, " bytes of data, the file has ",
                              bytes.size() - 23));
   WriteBytes(cut, bytes.substr(0, 12));
   EXPECT_STATUS(ReadCheckpoint(cut), absl::StatusCode::kDataLoss,
-                absl::StrCat(cut, ": truncated checkpoint: 12 bytes, the "
-                                  "header alone is 20"));
+                absl::StrCat(cut,
+                             ": truncated checkpoint: 12 bytes, the "
+                             "header alone is 20"));
   WriteBytes(cut, bytes.substr(0, bytes.size() / 2));
   EXPECT_STATUS(ReadCheckpoint(cut), absl::StatusCode::kDataLoss, cut);
   WriteBytes(cut, "");

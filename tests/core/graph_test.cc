@@ -55,10 +55,10 @@ TEST(GraphBuildTest, TensorsLargerThanTheLimitAreRefused) {
               "1048576] has more than 4294967296 elements (it has "
               "1099511627776)");
   ExpectError(
-      BuildGraph(absl::StrCat(
-                     Placeholder("x", "dim: -1 dim: 2"),
-                     "  node { name: \"h\" op: \"Dense\" input: \"x\" attr { "
-                     "key: \"units\" value { i: 4611686018427387904 } } }\n"))
+      BuildGraph(
+          absl::StrCat(Placeholder("x", "dim: -1 dim: 2"),
+                       "  node { name: \"h\" op: \"Dense\" input: \"x\" attr { "
+                       "key: \"units\" value { i: 4611686018427387904 } } }\n"))
           .status(),
       "has more than 4294967296 elements");
 }

@@ -20,12 +20,38 @@ namespace {
 // x [?, 2] features and y [?] targets; four training samples.
 constexpr char kModel[] = R"pb(
   graph {
-    node { name: "x" op: "Placeholder" attr { key: "shape" value { shape { dim: -1 dim: 2 } } } }
-    node { name: "y" op: "Placeholder" attr { key: "shape" value { shape { dim: -1 } } } }
+    node {
+      name: "x"
+      op: "Placeholder"
+      attr {
+        key: "shape"
+        value { shape { dim: -1 dim: 2 } }
+      }
+    }
+    node {
+      name: "y"
+      op: "Placeholder"
+      attr {
+        key: "shape"
+        value { shape { dim: -1 } }
+      }
+    }
   }
   data {
-    feed { placeholder: "x" tensor { shape { dim: 4 dim: 2 } value: [1, 10, 2, 20, 3, 30, 6, 60] } }
-    feed { placeholder: "y" tensor { shape { dim: 4 } value: [50, -100, 25, 0] } }
+    feed {
+      placeholder: "x"
+      tensor {
+        shape { dim: 4 dim: 2 }
+        value: [ 1, 10, 2, 20, 3, 30, 6, 60 ]
+      }
+    }
+    feed {
+      placeholder: "y"
+      tensor {
+        shape { dim: 4 }
+        value: [ 50, -100, 25, 0 ]
+      }
+    }
   }
 )pb";
 
@@ -67,17 +93,41 @@ TEST_F(NormalizationTest, StandardizePerColumn) {
 
 // A column with a large mean keeps its small spread (timestamps).
 TEST(NormalizationStatsTest, StandardizeKeepsTheSpreadOfLargeValues) {
-  ASSERT_OK_AND_ASSIGN(ParsedModel parsed, ParseModelText(R"pb(
-    graph { node { name: "t" op: "Placeholder" attr { key: "dtype" value { s: "float64" } } attr { key: "shape" value { shape { dim: -1 } } } } }
-    data {
-      feed { placeholder: "t" tensor { dtype: DT_FLOAT64 shape { dim: 4 } value: [1700000000, 1700000001, 1700000002, 1700000003] } }
-      normalize { placeholder: "t" method: STANDARDIZE }
-    }
-  )pb", "t.pbtxt"));
+  ASSERT_OK_AND_ASSIGN(
+      ParsedModel parsed,
+      ParseModelText(
+          R"pb(
+            graph {
+              node {
+                name: "t"
+                op: "Placeholder"
+                attr {
+                  key: "dtype"
+                  value { s: "float64" }
+                }
+                attr {
+                  key: "shape"
+                  value { shape { dim: -1 } }
+                }
+              }
+            }
+            data {
+              feed {
+                placeholder: "t"
+                tensor {
+                  dtype: DT_FLOAT64
+                  shape { dim: 4 }
+                  value: [ 1700000000, 1700000001, 1700000002, 1700000003 ]
+                }
+              }
+              normalize { placeholder: "t" method: STANDARDIZE }
+            }
+          )pb",
+          "t.pbtxt"));
   ASSERT_OK_AND_ASSIGN(Graph graph,
                        Graph::Build(parsed.model.graph(), parsed.source));
-  ASSERT_OK_AND_ASSIGN(ModelData data,
-                       LoadModelData(graph, parsed.model.data(), "t.pbtxt", {}));
+  ASSERT_OK_AND_ASSIGN(
+      ModelData data, LoadModelData(graph, parsed.model.data(), "t.pbtxt", {}));
   // Mean 1700000001.5, standard deviation sqrt(1.25).
   const double sd = std::sqrt(1.25);
   ExpectTensorNear(*data.training.samples("t"), {4},
@@ -96,8 +146,7 @@ TEST_F(NormalizationTest, DivideByMaxOfTargetsAndInvertBack) {
   Normalize("y", NormalizationDef::DIVIDE_BY_MAX);
   ASSERT_OK_AND_ASSIGN(ModelData data, Load());
   // The largest |y| is 100.
-  ExpectTensorNear(*data.training.samples("y"), {4}, {0.5, -1, 0.25, 0},
-                   1e-7);
+  ExpectTensorNear(*data.training.samples("y"), {4}, {0.5, -1, 0.25, 0}, 1e-7);
   Tensor predicted = Tensor::FromValues(DType::kFloat32, {2}, {0.9, -0.1});
   ASSERT_OK(data.normalizer.Invert("y", predicted));
   ExpectTensorNear(predicted, {2}, {90, -10}, 1e-5);
@@ -106,10 +155,10 @@ TEST_F(NormalizationTest, DivideByMaxOfTargetsAndInvertBack) {
 TEST_F(NormalizationTest, AllValuesShareOneStatistic) {
   Normalize("x", NormalizationDef::DIVIDE_BY_MAX, /*all_values=*/true);
   ASSERT_OK_AND_ASSIGN(ModelData data, Load());
-  ExpectTensorNear(*data.training.samples("x"), {4, 2},
-                   {1 / 60.0, 10 / 60.0, 2 / 60.0, 20 / 60.0, 3 / 60.0,
-                    30 / 60.0, 0.1, 1},
-                   1e-7);
+  ExpectTensorNear(
+      *data.training.samples("x"), {4, 2},
+      {1 / 60.0, 10 / 60.0, 2 / 60.0, 20 / 60.0, 3 / 60.0, 30 / 60.0, 0.1, 1},
+      1e-7);
 }
 
 TEST_F(NormalizationTest, StatisticsComeFromTrainingDataOnly) {

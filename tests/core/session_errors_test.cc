@@ -335,11 +335,37 @@ TEST(ZzSessionRunTest, FeedingAnUnneededPlaceholderIsHarmless) {
 TEST(KernelErrorTest, NamesTheNodeAndTheStep) {
   auto session = MakeSession(
       R"pb(
-        node { name: "x" op: "Placeholder" attr { key: "shape" value { shape { dim: -1 dim: 2 } } } }
-        node { name: "label" op: "Placeholder" attr { key: "shape" value { shape { dim: -1 } } } }
-        node { name: "w" op: "Variable" attr { key: "shape" value { shape { dim: 2 dim: 3 } } } }
+        node {
+          name: "x"
+          op: "Placeholder"
+          attr {
+            key: "shape"
+            value { shape { dim: -1 dim: 2 } }
+          }
+        }
+        node {
+          name: "label"
+          op: "Placeholder"
+          attr {
+            key: "shape"
+            value { shape { dim: -1 } }
+          }
+        }
+        node {
+          name: "w"
+          op: "Variable"
+          attr {
+            key: "shape"
+            value { shape { dim: 2 dim: 3 } }
+          }
+        }
         node { name: "logits" op: "MatMul" input: "x" input: "w" }
-        node { name: "loss" op: "SparseSoftmaxCrossEntropy" input: "logits" input: "label" }
+        node {
+          name: "loss"
+          op: "SparseSoftmaxCrossEntropy"
+          input: "logits"
+          input: "label"
+        }
       )pb");
   ASSERT_NE(session, nullptr);
   ASSERT_OK(session->SetTraining("loss", Sgd()));
@@ -347,7 +373,7 @@ TEST(KernelErrorTest, NamesTheNodeAndTheStep) {
   Tensor label = Tensor::FromValues(DType::kFloat32, {2}, {0, 3});
   const Feed feeds[] = {{"x", &x}, {"label", &label}};
   EXPECT_STATUS(session->TrainStep(feeds), absl::StatusCode::kInvalidArgument,
-                "s.pbtxt:7: node 'loss' (SparseSoftmaxCrossEntropy) forward: "
+                "s.pbtxt:29: node 'loss' (SparseSoftmaxCrossEntropy) forward: "
                 "SparseSoftmaxCrossEntropy: label of sample 1 is 3");
   EXPECT_EQ(session->step(), 0);
 }

@@ -302,7 +302,8 @@ TEST(SessionTest, FanOutGradientsAreSummed) {
 class SteadyStateTest : public ::testing::TestWithParam<int> {};
 
 TEST_P(SteadyStateTest, TrainingStepsAllocateNothing) {
-  std::unique_ptr<Session> session = MakeSession({.threads = GetParam(), .seed = 42});
+  std::unique_ptr<Session> session =
+      MakeSession({.threads = GetParam(), .seed = 42});
   const Tensor x = Filled({64, 96}, 1.0), y = Filled({64, 8}, 0.5);
   const Feed feeds[] = {{"x", &x}, {"y", &y}};
   // The first steps build the plan and warm up TBB's task pools.

@@ -21,12 +21,40 @@ namespace {
 // optimizer's slots and the step matter when resuming.
 constexpr char kModel[] = R"pb(
   graph {
-    node { name: "x" op: "Placeholder" attr { key: "shape" value { shape { dim: -1 dim: 2 } } } }
-    node { name: "y" op: "Placeholder" attr { key: "shape" value { shape { dim: -1 dim: 1 } } } }
-    node { name: "w1" op: "Variable" attr { key: "shape" value { shape { dim: 2 dim: 3 } } } }
+    node {
+      name: "x"
+      op: "Placeholder"
+      attr {
+        key: "shape"
+        value { shape { dim: -1 dim: 2 } }
+      }
+    }
+    node {
+      name: "y"
+      op: "Placeholder"
+      attr {
+        key: "shape"
+        value { shape { dim: -1 dim: 1 } }
+      }
+    }
+    node {
+      name: "w1"
+      op: "Variable"
+      attr {
+        key: "shape"
+        value { shape { dim: 2 dim: 3 } }
+      }
+    }
     node { name: "h" op: "MatMul" input: "x" input: "w1" }
     node { name: "a" op: "Tanh" input: "h" }
-    node { name: "w2" op: "Variable" attr { key: "shape" value { shape { dim: 3 dim: 1 } } } }
+    node {
+      name: "w2"
+      op: "Variable"
+      attr {
+        key: "shape"
+        value { shape { dim: 3 dim: 1 } }
+      }
+    }
     node { name: "p" op: "MatMul" input: "a" input: "w2" }
     node { name: "loss" op: "MeanSquaredError" input: "p" input: "y" }
   }
@@ -34,13 +62,38 @@ constexpr char kModel[] = R"pb(
     loss: "loss"
     optimizer {
       name: "Adam"
-      attr { key: "learning_rate" value { f: 0.05 } }
-      schedule { name: "step" attr { key: "step_size" value { i: 5 } } attr { key: "gamma" value { f: 0.5 } } }
+      attr {
+        key: "learning_rate"
+        value { f: 0.05 }
+      }
+      schedule {
+        name: "step"
+        attr {
+          key: "step_size"
+          value { i: 5 }
+        }
+        attr {
+          key: "gamma"
+          value { f: 0.5 }
+        }
+      }
     }
   }
   data {
-    feed { placeholder: "x" tensor { shape { dim: 10 dim: 2 } value: [0, 1, 1, 0, 2, 1, 1, 2, 3, 0, 0, 3, 2, 2, 1, 3, 3, 1, 2, 3] } }
-    feed { placeholder: "y" tensor { shape { dim: 10 dim: 1 } value: [1, 1, 3, 3, 3, 3, 4, 4, 4, 5] } }
+    feed {
+      placeholder: "x"
+      tensor {
+        shape { dim: 10 dim: 2 }
+        value: [ 0, 1, 1, 0, 2, 1, 1, 2, 3, 0, 0, 3, 2, 2, 1, 3, 3, 1, 2, 3 ]
+      }
+    }
+    feed {
+      placeholder: "y"
+      tensor {
+        shape { dim: 10 dim: 1 }
+        value: [ 1, 1, 3, 3, 3, 3, 4, 4, 4, 5 ]
+      }
+    }
   }
 )pb";
 
@@ -151,9 +204,8 @@ void ExpectExactResume(int stop_after) {
   TrainingRun straight = MakeRun(5);
   TrainingPosition position;
   Recorder never_stops;
-  ASSERT_OK(
-      Train(*straight.session, *straight.data, Settings(4), position,
-            never_stops));
+  ASSERT_OK(Train(*straight.session, *straight.data, Settings(4), position,
+                  never_stops));
 
   TrainingRun first = MakeRun(5);
   TrainingPosition stopped_at;
@@ -167,14 +219,15 @@ void ExpectExactResume(int stop_after) {
   checkpoint.mutable_position()->set_next_sample(stopped_at.next_sample);
   ASSERT_OK(WriteCheckpoint(checkpoint, path));
 
-  TrainingRun resumed = MakeRun(99);  // other initial values, replaced by the restore
+  TrainingRun resumed =
+      MakeRun(99);  // other initial values, replaced by the restore
   ASSERT_OK_AND_ASSIGN(Checkpoint read, ReadCheckpoint(path));
   ASSERT_OK(RestoreCheckpoint(read, path, *resumed.session));
   TrainingPosition position2{read.position().epoch(),
                              read.position().next_sample()};
   Recorder rest;
-  ASSERT_OK(Train(*resumed.session, *resumed.data, Settings(4), position2,
-                  rest));
+  ASSERT_OK(
+      Train(*resumed.session, *resumed.data, Settings(4), position2, rest));
   EXPECT_EQ(resumed.session->step(), straight.session->step());
   EXPECT_EQ(VariableBytes(*resumed.session), VariableBytes(*straight.session));
   // The batches after the stop had the very same losses.
@@ -196,11 +249,12 @@ TEST(TrainerTest, NanLossStopsNamingTheEpochAndStep) {
   TrainingPosition position;
   Recorder recorder;
   EXPECT_STATUS(Train(*run.session, *run.data, Settings(1), position, recorder),
-                absl::StatusCode::kInvalidArgument, "the loss became nan at epoch 1");
+                absl::StatusCode::kInvalidArgument,
+                "the loss became nan at epoch 1");
   // The NaN is found where it came in: in the fed batch.
   EXPECT_STATUS(Train(*run.session, *run.data, Settings(1), position, recorder),
                 absl::StatusCode::kInvalidArgument,
-                "the first NaN or infinity of the step: t.pbtxt:3: node 'x' "
+                "the first NaN or infinity of the step: t.pbtxt:4: node 'x' "
                 "(Placeholder): its output value holds nan at [");
 }
 

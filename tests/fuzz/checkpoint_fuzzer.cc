@@ -58,10 +58,11 @@ OptimizerConfig Optimizer(bool adam) {
 std::string Framed(absl::string_view payload) {
   std::string file = "NABLACK2";
   const uint64_t size = payload.size();
-  const uint32_t crc = static_cast<uint32_t>(
-      crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(payload.data()),
-            static_cast<uInt>(payload.size())));
-  for (int i = 0; i < 8; ++i) file.push_back(static_cast<char>(size >> (8 * i)));
+  const uint32_t crc = static_cast<uint32_t>(crc32(
+      crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(payload.data()),
+      static_cast<uInt>(payload.size())));
+  for (int i = 0; i < 8; ++i)
+    file.push_back(static_cast<char>(size >> (8 * i)));
   for (int i = 0; i < 4; ++i) file.push_back(static_cast<char>(crc >> (8 * i)));
   file.append(payload.data(), payload.size());
   return file;

@@ -211,8 +211,8 @@ void RunModel(absl::string_view text) {
 
   SessionOptions options;
   options.seed = parsed->model.training().seed();
-  auto session =
-      Session::Create(std::make_shared<const Graph>(*std::move(graph)), options);
+  auto session = Session::Create(
+      std::make_shared<const Graph>(*std::move(graph)), options);
   fuzz::Trace("session", session.status());
   if (!session.ok()) return;
   if (!parsed->model.training().loss().empty()) {
@@ -229,7 +229,6 @@ void RunModel(absl::string_view text) {
 }  // namespace nabla
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  nabla::RunModel(
-      absl::string_view(reinterpret_cast<const char*>(data), size));
+  nabla::RunModel(absl::string_view(reinterpret_cast<const char*>(data), size));
   return 0;
 }

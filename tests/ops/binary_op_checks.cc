@@ -4,8 +4,8 @@
 #include <utility>
 #include <vector>
 
-#include "gtest/gtest.h"
 #include "core/gradient_check.h"
+#include "gtest/gtest.h"
 #include "tests/status_matchers.h"
 
 namespace nabla {

@@ -1,7 +1,7 @@
 #include "core/attrs.h"
+#include "core/gradient_check.h"
 #include "core/op_registry.h"
 #include "gtest/gtest.h"
-#include "core/gradient_check.h"
 #include "tests/op_test_util.h"
 #include "tests/status_matchers.h"
 

@@ -8,8 +8,8 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
-#include <utility>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -25,7 +25,9 @@ namespace {
 template <typename T>
 struct Matrix {
   Matrix(int64_t rows, int64_t cols, bool column_major, uint32_t seed)
-      : rows(rows), cols(cols), column_major(column_major),
+      : rows(rows),
+        cols(cols),
+        column_major(column_major),
         lead((column_major ? rows : cols) + 3),
         data((column_major ? cols : rows) * lead + 1, T(-7)) {
     std::mt19937 random(seed);
@@ -61,9 +63,9 @@ struct Shape {
 // Around the AVX-512 kernel's 8 x 32 register block, its 256-deep passes
 // over k and its task blocks, and the MLP's shapes.
 const Shape kShapes[] = {
-    {1, 1, 1},    {1, 7, 33},    {7, 3, 31},   {8, 256, 32},
-    {9, 257, 33}, {17, 600, 10}, {64, 784, 256}, {100, 5, 300},
-    {129, 64, 70}, {260, 130, 65}, {3, 513, 257}, {40, 1, 1},
+    {1, 1, 1},     {1, 7, 33},     {7, 3, 31},     {8, 256, 32},
+    {9, 257, 33},  {17, 600, 10},  {64, 784, 256}, {100, 5, 300},
+    {129, 64, 70}, {260, 130, 65}, {3, 513, 257},  {40, 1, 1},
 };
 
 // Each element within the bound on a k-term sum's rounding: k units of
@@ -157,7 +159,8 @@ TEST(GemmTest, BitIdenticalForAnyThreadCount) {
 TEST(GemmTest, ElementIndependentOfPositionAndLayout) {
   const Matrix<float> x(70, 300, false, 7), y(300, 90, false, 8);
   const std::vector<float> full = Product(x, y, 1);
-  for (const auto& [r, c] : {std::pair<int64_t, int64_t>{3, 5}, {9, 33}, {64, 40}}) {
+  for (const auto& [r, c] :
+       {std::pair<int64_t, int64_t>{3, 5}, {9, 33}, {64, 40}}) {
     MatrixView<const float> xs = x.View(), ys = y.View();
     xs.data += r * x.lead;
     xs.rows -= r;
@@ -168,7 +171,8 @@ TEST(GemmTest, ElementIndependentOfPositionAndLayout) {
     for (int64_t i = 0; i < part.rows; ++i) {
       for (int64_t j = 0; j < part.cols; ++j) {
         ASSERT_EQ(part.At(i, j), full[(i + r) * (y.cols + 3) + j + c])
-            << "offset (" << r << ", " << c << ") at (" << i << ", " << j << ")";
+            << "offset (" << r << ", " << c << ") at (" << i << ", " << j
+            << ")";
       }
     }
   }

@@ -60,9 +60,10 @@ TEST(FormatEpochSummaryTest, RegressionWithTestNoLrUnderASecond) {
   r.samples_per_sec = 123.4;
   r.epoch_seconds = 0.0452;
   r.seconds = 0.0452;
-  EXPECT_EQ(FormatEpochSummary(r, 1),
-            "epoch 1/1  loss 1.235  mse 1.235  mae 0.9  test_loss 2  "
-            "test_mse 2  test_mae 1  123 samples/s  45.2 ms  (45.2 ms elapsed)");
+  EXPECT_EQ(
+      FormatEpochSummary(r, 1),
+      "epoch 1/1  loss 1.235  mse 1.235  mae 0.9  test_loss 2  "
+      "test_mse 2  test_mae 1  123 samples/s  45.2 ms  (45.2 ms elapsed)");
 }
 
 TEST(FormatProgressBarTest, TheExampleLine) {
@@ -138,8 +139,9 @@ TEST(ProgressTest, TerminalRedrawsInPlaceAtMostEveryTenthOfASecond) {
   r.epoch_seconds = 0.8;
   progress.EndEpoch(r);
   // The 68-character bar is blanked before the summary.
-  expected += "\r" + std::string(68, ' ') + "\r" +
-              "epoch 1/2  loss 0.5  125 samples/s  800.0 ms  (0.0 ms elapsed)\n";
+  expected +=
+      "\r" + std::string(68, ' ') + "\r" +
+      "epoch 1/2  loss 0.5  125 samples/s  800.0 ms  (0.0 ms elapsed)\n";
   EXPECT_EQ(out.text(), expected);
 }
 

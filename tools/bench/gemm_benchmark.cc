@@ -1,8 +1,8 @@
 // MatMul's products (ops/gemm.h: the AVX-512 kernel where the CPU has it)
 // against one plain single-threaded Eigen product, at the shapes of the
-// 784-256-128-10 MLP's training step, transposed operands of the backward pass included;
-// and all the products of one MLP step, to compare with the whole step
-// (tools/bench/step_benchmark).
+// 784-256-128-10 MLP's training step, transposed operands of the backward pass
+// included; and all the products of one MLP step, to compare with the whole
+// step (tools/bench/step_benchmark).
 //
 //   bazel run --config=opt //tools/bench:gemm_benchmark
 #include <cstdint>
@@ -19,14 +19,16 @@ namespace {
 
 // A row-major matrix of random floats, viewed as stored or transposed.
 struct Matrix {
-  Matrix(int64_t rows, int64_t cols) : rows(rows), cols(cols), data(rows * cols) {
+  Matrix(int64_t rows, int64_t cols)
+      : rows(rows), cols(cols), data(rows * cols) {
     std::mt19937 random(static_cast<uint32_t>(rows * 31 + cols));
     std::uniform_real_distribution<float> uniform(-1, 1);
     for (float& v : data) v = uniform(random);
   }
   MatrixView<const float> View(bool transposed = false) const {
-    return transposed ? MatrixView<const float>{data.data(), cols, rows, 1, cols}
-                      : MatrixView<const float>{data.data(), rows, cols, cols, 1};
+    return transposed
+               ? MatrixView<const float>{data.data(), cols, rows, 1, cols}
+               : MatrixView<const float>{data.data(), rows, cols, cols, 1};
   }
   MatrixView<float> Out() { return {data.data(), rows, cols, cols, 1}; }
   int64_t rows, cols;
@@ -37,8 +39,12 @@ struct Matrix {
 // transpose_a, b [n, k] when transpose_b.
 struct Product {
   Product(int64_t m, int64_t k, int64_t n, bool ta, bool tb)
-      : a(ta ? k : m, ta ? m : k), b(tb ? n : k, tb ? k : n), out(m, n),
-        ta(ta), tb(tb), flops(2.0 * m * k * n) {}
+      : a(ta ? k : m, ta ? m : k),
+        b(tb ? n : k, tb ? k : n),
+        out(m, n),
+        ta(ta),
+        tb(tb),
+        flops(2.0 * m * k * n) {}
   Matrix a, b, out;
   bool ta, tb;
   double flops;
@@ -61,9 +67,8 @@ void Run(benchmark::State& state, Product& p, Fn product) {
 void BM_NablaGemm(benchmark::State& state) {
   Product p(state.range(0), state.range(1), state.range(2), state.range(3),
             state.range(4));
-  Run(state, p, [](Product& p) {
-    Gemm(p.a.View(p.ta), p.b.View(p.tb), p.out.Out());
-  });
+  Run(state, p,
+      [](Product& p) { Gemm(p.a.View(p.ta), p.b.View(p.tb), p.out.Out()); });
 }
 
 // The reference: one Eigen product of the whole matrices.
@@ -74,10 +79,14 @@ void BM_EigenGemm(benchmark::State& state) {
     Eigen::Map<const RowMajor> a(p.a.data.data(), p.a.rows, p.a.cols);
     Eigen::Map<const RowMajor> b(p.b.data.data(), p.b.rows, p.b.cols);
     Eigen::Map<RowMajor> out(p.out.data.data(), p.out.rows, p.out.cols);
-    if (p.ta && !p.tb) out.noalias() = a.transpose() * b;
-    else if (!p.ta && p.tb) out.noalias() = a * b.transpose();
-    else if (p.ta && p.tb) out.noalias() = a.transpose() * b.transpose();
-    else out.noalias() = a * b;
+    if (p.ta && !p.tb)
+      out.noalias() = a.transpose() * b;
+    else if (!p.ta && p.tb)
+      out.noalias() = a * b.transpose();
+    else if (p.ta && p.tb)
+      out.noalias() = a.transpose() * b.transpose();
+    else
+      out.noalias() = a * b;
   });
 }
 
@@ -89,15 +98,19 @@ void MlpShapes(benchmark::internal::Benchmark* b) {
     const int64_t widths[] = {784, 256, 128, 10};
     for (int l = 0; l < 3; ++l) {
       const int64_t in = widths[l], out = widths[l + 1];
-      b->Args({batch, in, out, 0, 0});               // forward
-      b->Args({in, batch, out, 1, 0});               // dW = xᵀ · g
-      if (l > 0) b->Args({batch, out, in, 0, 1});    // dx = g · Wᵀ
+      b->Args({batch, in, out, 0, 0});             // forward
+      b->Args({in, batch, out, 1, 0});             // dW = xᵀ · g
+      if (l > 0) b->Args({batch, out, in, 0, 1});  // dx = g · Wᵀ
     }
   }
 }
 
-BENCHMARK(BM_NablaGemm)->Apply(MlpShapes)->ArgNames({"m", "k", "n", "ta", "tb"});
-BENCHMARK(BM_EigenGemm)->Apply(MlpShapes)->ArgNames({"m", "k", "n", "ta", "tb"});
+BENCHMARK(BM_NablaGemm)
+    ->Apply(MlpShapes)
+    ->ArgNames({"m", "k", "n", "ta", "tb"});
+BENCHMARK(BM_EigenGemm)
+    ->Apply(MlpShapes)
+    ->ArgNames({"m", "k", "n", "ta", "tb"});
 
 // Every product of one MLP training step at batch state.range(0), one
 // thread: the floor under the step's time.
@@ -119,8 +132,9 @@ void BM_MlpStepProducts(benchmark::State& state) {
       }
     });
   }
-  state.counters["samples/s"] = benchmark::Counter(
-      static_cast<double>(batch), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["samples/s"] =
+      benchmark::Counter(static_cast<double>(batch),
+                         benchmark::Counter::kIsIterationInvariantRate);
 }
 
 BENCHMARK(BM_MlpStepProducts)->Arg(64)->Arg(256)->ArgName("batch");

@@ -15,8 +15,8 @@
 #include "core/dataset.h"
 #include "core/graph.h"
 #include "core/model_parser.h"
-#include "core/update_rule.h"
 #include "core/session.h"
+#include "core/update_rule.h"
 #include "nabla/graph_builder.h"
 
 namespace nabla {
@@ -39,13 +39,13 @@ bool Load(const ParsedModel& parsed, int threads, bool adapt_threads,
   SessionOptions options;
   options.threads = threads;
   options.adapt_threads = adapt_threads;
-  auto session = Session::Create(std::make_shared<const Graph>(*std::move(graph)),
-                                 options);
+  auto session = Session::Create(
+      std::make_shared<const Graph>(*std::move(graph)), options);
   if (!session.ok()) return *error = session.status().ToString(), false;
   auto rule = MakeUpdateRule(parsed.model.training().optimizer());
   if (!rule.ok()) return *error = rule.status().ToString(), false;
-  absl::Status s = (*session)->SetTraining(parsed.model.training().loss(),
-                                           *std::move(rule));
+  absl::Status s =
+      (*session)->SetTraining(parsed.model.training().loss(), *std::move(rule));
   if (!s.ok()) return *error = s.ToString(), false;
   auto data = Dataset::FromConfig((*session)->graph(), parsed.model.data(),
                                   parsed.source.name);
@@ -104,12 +104,12 @@ ParsedModel Mlp(int64_t batch) {
 
 // Sets `model` up with `threads` and times TrainStep on all its data as one
 // batch; a model or step that fails stops the benchmark with its error.
-void TimeSteps(benchmark::State& state, const absl::StatusOr<ParsedModel>& model,
-               int threads, bool adapt_threads = true) {
+void TimeSteps(benchmark::State& state,
+               const absl::StatusOr<ParsedModel>& model, int threads,
+               bool adapt_threads = true) {
   Example example;
   std::string error = model.status().ToString();
-  if (!model.ok() ||
-      !Load(*model, threads, adapt_threads, &example, &error)) {
+  if (!model.ok() || !Load(*model, threads, adapt_threads, &example, &error)) {
     state.SkipWithError(error.c_str());
     return;
   }
@@ -135,22 +135,35 @@ void BM_MlpStep(benchmark::State& state) {
   const int64_t batch = state.range(0);
   TimeSteps(state, Mlp(batch), static_cast<int>(state.range(1)),
             state.range(2) != 0);
-  state.counters["samples/s"] = benchmark::Counter(
-      static_cast<double>(batch), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["samples/s"] =
+      benchmark::Counter(static_cast<double>(batch),
+                         benchmark::Counter::kIsIterationInvariantRate);
 }
 
 BENCHMARK(BM_TwoTwoTwoStep)->Arg(1)->Arg(2)->ArgName("threads");
 BENCHMARK(BM_MlpStep)
-    ->Args({64, 1, 0})->Args({64, 2, 0})->Args({64, 2, 1})
-    ->Args({256, 1, 0})->Args({256, 2, 0})->Args({256, 2, 1})
+    ->Args({64, 1, 0})
+    ->Args({64, 2, 0})
+    ->Args({64, 2, 1})
+    ->Args({256, 1, 0})
+    ->Args({256, 2, 0})
+    ->Args({256, 2, 1})
     ->ArgNames({"batch", "threads", "adapt"})
     ->UseRealTime();
-BENCHMARK_CAPTURE(BM_TrainingStep, test_score_2_3_1, "examples/test_score.pbtxt")
-    ->Arg(1)->Arg(2)->ArgName("threads");
+BENCHMARK_CAPTURE(BM_TrainingStep, test_score_2_3_1,
+                  "examples/test_score.pbtxt")
+    ->Arg(1)
+    ->Arg(2)
+    ->ArgName("threads");
 BENCHMARK_CAPTURE(BM_TrainingStep, xor_2_4_1, "examples/xor.pbtxt")
-    ->Arg(1)->Arg(2)->ArgName("threads");
-BENCHMARK_CAPTURE(BM_TrainingStep, three_inputs_3_3_1, "examples/three_inputs.pbtxt")
-    ->Arg(1)->Arg(2)->ArgName("threads");
+    ->Arg(1)
+    ->Arg(2)
+    ->ArgName("threads");
+BENCHMARK_CAPTURE(BM_TrainingStep, three_inputs_3_3_1,
+                  "examples/three_inputs.pbtxt")
+    ->Arg(1)
+    ->Arg(2)
+    ->ArgName("threads");
 
 }  // namespace
 }  // namespace nabla

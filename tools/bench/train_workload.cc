@@ -61,8 +61,9 @@ struct Batch {
   std::vector<Feed> feeds;
 };
 
-[[nodiscard]] absl::Status ParseOptions(int argc, char** argv, WorkloadOptions* options,
-                          std::string* help) {
+[[nodiscard]] absl::Status ParseOptions(int argc, char** argv,
+                                        WorkloadOptions* options,
+                                        std::string* help) {
   FlagParser parser;
   std::optional<int64_t> threads, batch_size, losses, warmup, steps, repeats;
   parser.AddInt("threads", &threads, "executor threads (default 1)");
@@ -102,8 +103,8 @@ struct Batch {
 }
 
 // The full batches of `batch_size` samples, in sample order.
-[[nodiscard]] absl::StatusOr<std::vector<Batch>> CutBatches(const Dataset& data,
-                                              int64_t batch_size) {
+[[nodiscard]] absl::StatusOr<std::vector<Batch>> CutBatches(
+    const Dataset& data, int64_t batch_size) {
   const int64_t n = data.num_samples();
   if (batch_size == 0) batch_size = n;
   if (n == 0 || batch_size > n) {
@@ -122,9 +123,10 @@ struct Batch {
 
 // Runs `count` steps from step `*next`, cycling over the batches; stores
 // each loss in `losses` when it is not null.
-[[nodiscard]] absl::Status RunSteps(Session& session, const std::vector<Batch>& batches,
-                      int64_t count, int64_t* next,
-                      std::vector<double>* losses) {
+[[nodiscard]] absl::Status RunSteps(Session& session,
+                                    const std::vector<Batch>& batches,
+                                    int64_t count, int64_t* next,
+                                    std::vector<double>* losses) {
   for (int64_t i = 0; i < count; ++i, ++*next) {
     const Batch& batch = batches[*next % batches.size()];
     absl::StatusOr<double> loss = session.TrainStep(batch.feeds);

@@ -74,8 +74,7 @@ TEST(GraphBuilderTest, BuildsWhatTheModelFileSays) {
   ASSERT_OK_AND_ASSIGN(const std::string built, XorBuilder().Build());
   ASSERT_OK_AND_ASSIGN(ParsedModel parsed, ParseModelText(kXorText, "xor"));
   ASSERT_OK_AND_ASSIGN(ParsedModel reread, ParseModelText(built, "built"));
-  EXPECT_TRUE(MessageDifferencer::Equals(reread.model, parsed.model))
-      << built;
+  EXPECT_TRUE(MessageDifferencer::Equals(reread.model, parsed.model)) << built;
 }
 
 TEST(GraphBuilderTest, BuiltModelLearnsXor) {
@@ -95,13 +94,12 @@ TEST(GraphBuilderTest, VariablesConstsAndListAttrs) {
   GraphBuilder b;
   const std::string x = b.Placeholder("x", {-1, 3}, "float64");
   const std::string w = b.Variable(
-      "w", {3}, {{"initializer", "values"},
-                 {"values", Attr::Floats({1, 2, 3})}});
+      "w", {3},
+      {{"initializer", "values"}, {"values", Attr::Floats({1, 2, 3})}});
   const std::string c = b.Const("c", Values({3}, {0.5, 0.5, 0.5}));
-  const std::string sum = b.Op("ReduceSum", "sum",
-                               {b.Op("Mul", "xw", {x, b.Op("Add", "wc",
-                                                           {w, c})})},
-                               {{"axes", Attr::Ints({1})}});
+  const std::string sum = b.Op(
+      "ReduceSum", "sum", {b.Op("Mul", "xw", {x, b.Op("Add", "wc", {w, c})})},
+      {{"axes", Attr::Ints({1})}});
   b.Predict(x, sum);
   auto built = b.Build();
   // "values" is a tensor attribute, not a list: the graph check says so.
@@ -157,8 +155,7 @@ TEST(GraphBuilderTest, AddTextThatDoesNotParseIsAMistake) {
                 "GraphBuilder::AddText:1:");
   GraphBuilder unknown = XorBuilder();
   unknown.AddText("trainin { epochs: 3 }");
-  EXPECT_STATUS(unknown.Build(), absl::StatusCode::kInvalidArgument,
-                "trainin");
+  EXPECT_STATUS(unknown.Build(), absl::StatusCode::kInvalidArgument, "trainin");
 }
 
 }  // namespace

@@ -4,11 +4,11 @@
 // against the installed headers loads, and a model trains from a string.
 //
 //   installed_app [PLUGIN.so]
+#include <nabla/nabla.h>
+
 #include <cstdio>
 #include <map>
 #include <string>
-
-#include <nabla/nabla.h>
 
 namespace {
 
@@ -49,7 +49,8 @@ int main(int argc, char** argv) {
   for (const char* kind : {"op", "activation", "loss", "layer", "optimizer",
                            "schedule", "data source"}) {
     std::printf("%s: %d\n", kind, kinds[kind]);
-    if (kinds[kind] == 0) return Fail(std::string("no ") + kind + " registered");
+    if (kinds[kind] == 0)
+      return Fail(std::string("no ") + kind + " registered");
   }
   if (argc == 2) {
     if (absl::Status loaded = nabla::LoadPlugin(argv[1]); !loaded.ok()) {

@@ -26,7 +26,8 @@ std::string TempPath(const std::string& name) {
   return std::string(std::getenv("TEST_TMPDIR")) + "/" + name;
 }
 
-std::unique_ptr<Model> Load(const std::string& path, ModelOptions options = {}) {
+std::unique_ptr<Model> Load(const std::string& path,
+                            ModelOptions options = {}) {
   auto model = Model::FromFile(path, options);
   EXPECT_TRUE(model.ok()) << model.status();
   return model.ok() ? std::move(*model) : nullptr;
@@ -180,8 +181,7 @@ TEST(ModelTest, CheckpointOfAnotherModelChangesNothing) {
   const std::string path = TempPath("xor.ckpt");
   ASSERT_OK(xor_model->Save(path));
   const auto before = Variables(*score);
-  EXPECT_STATUS(score->Restore(path), absl::StatusCode::kInvalidArgument,
-                path);
+  EXPECT_STATUS(score->Restore(path), absl::StatusCode::kInvalidArgument, path);
   EXPECT_EQ(Variables(*score), before);
   EXPECT_STATUS(score->Restore(TempPath("missing.ckpt")),
                 absl::StatusCode::kNotFound, "missing.ckpt");
@@ -245,7 +245,8 @@ TEST(ModelTest, ConcurrentPredictionsEqualSequentialOnes) {
         const int i = (call * 7 + t * 13) % kInputs;
         if (call % 10 == 0) {
           auto classes = model->Classify(inputs[i]);
-          if (!classes.ok()) ++errors;
+          if (!classes.ok())
+            ++errors;
           else if (classes->size() != expected_classes[i].size() ||
                    (*classes)[0].label != expected_classes[i][0].label ||
                    (*classes)[0].probability !=
@@ -255,8 +256,10 @@ TEST(ModelTest, ConcurrentPredictionsEqualSequentialOnes) {
           continue;
         }
         auto output = model->Predict(inputs[i]);
-        if (!output.ok()) ++errors;
-        else if (output->data != expected[i].data) ++mismatches;
+        if (!output.ok())
+          ++errors;
+        else if (output->data != expected[i].data)
+          ++mismatches;
       }
     });
   }
@@ -313,7 +316,7 @@ TEST(ModelTest, EvaluateAgreesWithTheLossItRuns) {
 }
 
 TEST(ModelTest, BadInputIsAnErrorNamingIt) {
-  EXPECT_STATUS(Model::FromString("graph { node { name: \"x\" op: "), 
+  EXPECT_STATUS(Model::FromString("graph { node { name: \"x\" op: "),
                 absl::StatusCode::kInvalidArgument, "<string>:1:");
   EXPECT_STATUS(Model::FromString("graph { node { name: \"x\" op: \"Sigmod\" "
                                   "input: \"x\" } }",
@@ -340,16 +343,15 @@ TEST(ModelTest, BadInputIsAnErrorNamingIt) {
   EXPECT_STATUS(model->TrainStep({{"X", Values({1, 2}, {0, 0})}}),
                 absl::StatusCode::kNotFound, "feed 'X'");
   EXPECT_STATUS(model->TrainStep({{"w1", Values({2, 4}, {})}}),
-                absl::StatusCode::kInvalidArgument,
-                "is not a Placeholder");
+                absl::StatusCode::kInvalidArgument, "is not a Placeholder");
   EXPECT_STATUS(model->Run({}, {"output:3"}),
                 absl::StatusCode::kInvalidArgument, "has no output 3");
   EXPECT_STATUS(model->Variable("hidden"), absl::StatusCode::kInvalidArgument,
                 "is not a Variable");
-  EXPECT_STATUS(model->SetVariable("w1", Values({4, 2}, std::vector<double>(8))),
-                absl::StatusCode::kInvalidArgument, "w1");
-  EXPECT_STATUS(model->Train({.epochs = 0}),
-                absl::StatusCode::kInvalidArgument,
+  EXPECT_STATUS(
+      model->SetVariable("w1", Values({4, 2}, std::vector<double>(8))),
+      absl::StatusCode::kInvalidArgument, "w1");
+  EXPECT_STATUS(model->Train({.epochs = 0}), absl::StatusCode::kInvalidArgument,
                 "TrainingOptions.epochs is 0");
   EXPECT_STATUS(model->Train({.learning_rate = -1}),
                 absl::StatusCode::kInvalidArgument,

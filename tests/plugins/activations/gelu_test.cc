@@ -1,8 +1,8 @@
 #include <cmath>
 
 #include "core/attrs.h"
-#include "gtest/gtest.h"
 #include "core/gradient_check.h"
+#include "gtest/gtest.h"
 #include "tests/op_test_util.h"
 #include "tests/status_matchers.h"
 

@@ -2,8 +2,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/attrs.h"
-#include "gtest/gtest.h"
 #include "core/gradient_check.h"
+#include "gtest/gtest.h"
 #include "tests/op_test_util.h"
 #include "tests/status_matchers.h"
 

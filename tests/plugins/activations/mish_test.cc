@@ -1,7 +1,7 @@
 #include <cmath>
 
-#include "gtest/gtest.h"
 #include "core/gradient_check.h"
+#include "gtest/gtest.h"
 #include "tests/op_test_util.h"
 #include "tests/status_matchers.h"
 

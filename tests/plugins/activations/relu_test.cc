@@ -1,5 +1,5 @@
-#include "gtest/gtest.h"
 #include "core/gradient_check.h"
+#include "gtest/gtest.h"
 #include "tests/op_test_util.h"
 #include "tests/status_matchers.h"
 

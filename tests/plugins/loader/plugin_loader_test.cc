@@ -20,10 +20,10 @@
 #include "core/session.h"
 #include "core/update_rule.h"
 #include "gtest/gtest.h"
+#include "nabla/registry.h"
 #include "tests/model_test_util.h"
 #include "tests/op_test_util.h"
 #include "tests/status_matchers.h"
-#include "nabla/registry.h"
 
 namespace nabla {
 namespace {
@@ -367,7 +367,8 @@ TEST(PluginLoaderTest, OpMayNotHideALayer) {
                 absl::StrCat("plugin ", path,
                              ": layer 'Dense' is already registered (built "
                              "in)"));
-  ASSERT_OK_AND_ASSIGN(const OpDef* matmul, OpRegistry::Global().Find("MatMul"));
+  ASSERT_OK_AND_ASSIGN(const OpDef* matmul,
+                       OpRegistry::Global().Find("MatMul"));
   EXPECT_NE(matmul, nullptr);
   EXPECT_FALSE(OpRegistry::Global().Contains("Dense"));
 }
@@ -377,9 +378,17 @@ TEST(PluginLoaderTest, OpMayNotHideALayer) {
 TEST(PluginLoaderTest, PluginLayerExpandsAndRuns) {
   ASSERT_OK(LoadPlugin(Fixture("every_kind")));
   auto session = SessionFromBody(R"pb(
-    node { name: "x" op: "Placeholder" attr { key: "shape" value { shape { dim: -1 dim: 3 } } } }
-    node { name: "s" op: "Scale" input: "x" }
-  )pb", "scale.pbtxt", {});
+                                   node {
+                                     name: "x"
+                                     op: "Placeholder"
+                                     attr {
+                                       key: "shape"
+                                       value { shape { dim: -1 dim: 3 } }
+                                     }
+                                   }
+                                   node { name: "s" op: "Scale" input: "x" }
+                                 )pb",
+                                 "scale.pbtxt", {});
   ASSERT_NE(session, nullptr);
   ASSERT_OK_AND_ASSIGN(const int scale, session->graph().FindNode("s/scale"));
   EXPECT_EQ(session->graph().node(scale).op->name(), "Variable");

@@ -8,8 +8,8 @@
 
 #include "core/optimizer.h"
 #include "gtest/gtest.h"
-#include "tests/allocation_counter.h"
 #include "tbb/task_arena.h"
+#include "tests/allocation_counter.h"
 #include "tests/plugins/optimizers/optimizer_test_util.h"
 
 namespace nabla {

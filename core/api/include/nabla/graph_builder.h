@@ -42,8 +42,16 @@ namespace nabla {
 // constructors) a shape or a list.
 class Attr {
  public:
-  enum class Kind { kInt, kFloat, kBool, kString, kShape, kInts, kFloats,
-                    kStrings };
+  enum class Kind {
+    kInt,
+    kFloat,
+    kBool,
+    kString,
+    kShape,
+    kInts,
+    kFloats,
+    kStrings
+  };
 
   Attr(int value) : Attr(Kind::kInt) { ints_ = {value}; }
   Attr(int64_t value) : Attr(Kind::kInt) { ints_ = {value}; }

@@ -170,11 +170,13 @@ class Model {
   // Trains on the model's data, as train_graph does: from the position a
   // restored checkpoint holds (or the start) until `epochs` epochs are
   // finished. REQUIRES: the model has a training section and its data.
-  [[nodiscard]] absl::StatusOr<TrainingResult> Train(const TrainingOptions& options = {});
+  [[nodiscard]] absl::StatusOr<TrainingResult> Train(
+      const TrainingOptions& options = {});
 
   // One optimizer step on `feeds` (each a placeholder the loss needs and
   // its [batch, ...] values); returns the loss before the update.
-  [[nodiscard]] absl::StatusOr<double> TrainStep(const std::vector<NamedValues>& feeds);
+  [[nodiscard]] absl::StatusOr<double> TrainStep(
+      const std::vector<NamedValues>& feeds);
 
   // The output of prediction.output for `inputs` ([rows, ...]) fed to
   // prediction.input; one output row per input row.
@@ -188,9 +190,11 @@ class Model {
       const std::vector<std::string>& fetches) const;
 
   // Loss and metrics of a split of the model's data.
-  [[nodiscard]] absl::StatusOr<EvaluationResult> Evaluate(Split split = Split::kTest);
+  [[nodiscard]] absl::StatusOr<EvaluationResult> Evaluate(
+      Split split = Split::kTest);
   // The samples of a split, per placeholder, in the data's own units.
-  [[nodiscard]] absl::StatusOr<std::vector<NamedValues>> Data(Split split) const;
+  [[nodiscard]] absl::StatusOr<std::vector<NamedValues>> Data(
+      Split split) const;
 
   // Writes a checkpoint (atomically): variables, optimizer slots and step,
   // normalisation statistics and the data position, as train_graph --save.
@@ -208,14 +212,15 @@ class Model {
   std::vector<std::string> VariableNames() const;
   // A variable's value, or replaces it (same shape).
   [[nodiscard]] absl::StatusOr<Values> Variable(const std::string& name) const;
-  [[nodiscard]] absl::Status SetVariable(const std::string& name, const Values& value);
+  [[nodiscard]] absl::Status SetVariable(const std::string& name,
+                                         const Values& value);
 
   // The model as loaded (composite layers not expanded), as .pbtxt text
   // that train_graph and FromString() read back.
   std::string ToText() const;
   [[nodiscard]] absl::Status Export(const std::string& path) const;
 
-  int64_t step() const;            // optimizer steps taken
+  int64_t step() const;  // optimizer steps taken
   int64_t epochs_finished() const;
   int threads() const;
 
