@@ -19,6 +19,8 @@ PACKAGES=(
   clang libclang-rt-14-dev
   # The C-ABI plugin test builds a plugin with clang++ against libc++.
   libc++-dev libc++abi-dev
+  # CI's lint stage (tools/lint/lint.sh).
+  clang-format
 )
 
 exec "$(dirname "$0")/tools/install_packages.sh" setup "${PACKAGES[@]}"
