@@ -3,21 +3,13 @@
 # API, do what their comments promise, and agree with train_graph.
 set -uo pipefail
 
+source "$TEST_SRCDIR/nabla/tests/shell_checks.sh"
+
 ROOT="$TEST_SRCDIR/nabla"
 TRAIN="$ROOT/tools/train_graph"
 EXAMPLES="$ROOT/examples"
 EMBED="$ROOT/examples/embed"
 TMP="$TEST_TMPDIR"
-failures=0
-
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
-
-expect_contains() {
-  if [[ "$1" != *"$2"* ]]; then fail "$3: expected '$2' in: $1"; fi
-}
 
 # predict_score reads the checkpoint train_graph wrote and predicts what
 # train_graph predicts.
@@ -63,8 +55,4 @@ accuracy=$(sed -n 's/^accuracy \([0-9.]*\);.*$/\1/p' <<<"$out")
 awk -v a="$accuracy" 'BEGIN { exit !(a > 0.8) }' ||
   fail "serve_predictions: accuracy '$accuracy' after one epoch, want > 0.8"
 
-if [[ $failures -gt 0 ]]; then
-  echo "$failures failure(s)"
-  exit 1
-fi
-echo "all embedding example checks passed"
+finish_checks "all embedding example checks passed"

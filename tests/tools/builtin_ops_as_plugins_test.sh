@@ -6,21 +6,13 @@
 # the same digits as train_graph with them built in.
 set -uo pipefail
 
+source "$TEST_SRCDIR/nabla/tests/shell_checks.sh"
+
 ROOT="$TEST_SRCDIR/nabla"
 TRAIN="$ROOT/tools/train_graph"
 BARE="$ROOT/tools/train_graph_without_op_plugins"
 MODEL="$ROOT/examples/test_score.pbtxt"
 TMP="${TEST_TMPDIR:-$(mktemp -d)}"
-failures=0
-
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
-
-expect_contains() {
-  if [[ "$1" != *"$2"* ]]; then fail "$3: expected '$2' in: $1"; fi
-}
 
 # --- the SDK, and the plugin sources alone ---------------------------------
 SDK="$TMP/sdk"
@@ -77,8 +69,4 @@ $got
 want
 $want"
 
-if [[ $failures -gt 0 ]]; then
-  echo "$failures failure(s)"
-  exit 1
-fi
-echo "all checks of the built-in ops as plugins passed"
+finish_checks "all checks of the built-in ops as plugins passed"

@@ -4,20 +4,11 @@
 # the README's measurements), on Debian's dataset-fashion-mnist.
 set -uo pipefail
 
+source "$TEST_SRCDIR/nabla/tests/shell_checks.sh"
+
 ROOT="$TEST_SRCDIR/nabla"
 TRAIN="$ROOT/tools/train_graph"
 EXAMPLES="$ROOT/examples"
-failures=0
-
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
-
-expect_contains() {
-  if [[ "$1" != *"$2"* ]]; then fail "$3: expected '$2' in: $1"; fi
-}
-
 # Regression on a CSV file: the function's value at [1, 1, 1] is 2.02.
 out=$("$TRAIN" "$EXAMPLES/regression_csv.pbtxt" --predict "1,1,1") ||
   fail "regression_csv exited $?"
@@ -45,8 +36,4 @@ awk -v a="$accuracy" 'BEGIN { exit !(a > 0.8) }' ||
   fail "fashion_mnist_mlp: test accuracy '$accuracy' after one epoch, want > 0.8"
 expect_contains "$out" "Ankle boot" "fashion class names"
 
-if [[ $failures -gt 0 ]]; then
-  echo "$failures failure(s)"
-  exit 1
-fi
-echo "all example checks passed"
+finish_checks "all example checks passed"

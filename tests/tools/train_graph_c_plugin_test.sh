@@ -5,30 +5,12 @@
 # is listed with its origin; its errors and exceptions come back as errors.
 set -uo pipefail
 
+source "$TEST_SRCDIR/nabla/tests/shell_checks.sh"
+
 ROOT="$TEST_SRCDIR/nabla"
 TRAIN="$ROOT/tools/train_graph"
 MODEL="$ROOT/examples/soft_clip_xor.pbtxt"
 TMP="${TEST_TMPDIR:-$(mktemp -d)}"
-failures=0
-
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
-
-expect_contains() {
-  if [[ "$1" != *"$2"* ]]; then fail "$3: expected '$2' in: $1"; fi
-}
-
-# Every output of "predict [..] -> [v]" within 0.05 of the XOR targets.
-expect_xor() {
-  local values
-  values=$(sed -n 's/^predict .* -> \[\(.*\)\]$/\1/p' <<<"$1" | tr '\n' ' ')
-  awk -v v="$values" 'BEGIN {
-    split(v, p, " "); split("0 1 1 0", t, " ");
-    for (i = 1; i <= 4; i++) if (p[i] - t[i] > 0.05 || t[i] - p[i] > 0.05) exit 1
-  }' || fail "$2: predictions '$values' are not XOR"
-}
 
 # --- only the two C API headers, from the SDK tarball ------------------------
 mkdir -p "$TMP/sdk" "$TMP/capi/core"
@@ -108,8 +90,4 @@ err=$("$TRAIN" "$TMP/throws.pbtxt" --plugin "$TMP/libc_throwing.so" 2>&1 >/dev/n
 expect_contains "$err" "node 't' (ThrowsInKernel) forward: threw an exception: no kernel today" \
   "a throwing kernel"
 
-if [[ $failures -gt 0 ]]; then
-  echo "$failures failure(s)"
-  exit 1
-fi
-echo "all C ABI plugin checks passed"
+finish_checks "all C ABI plugin checks passed"

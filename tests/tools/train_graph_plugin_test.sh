@@ -5,31 +5,13 @@
 # plugins.
 set -uo pipefail
 
+source "$TEST_SRCDIR/nabla/tests/shell_checks.sh"
+
 ROOT="$TEST_SRCDIR/nabla"
 TRAIN="$ROOT/tools/train_graph"
 PRELU="$ROOT/plugins/examples/libprelu.so"
 MODEL="$ROOT/examples/prelu_xor.pbtxt"
 TMP="${TEST_TMPDIR:-$(mktemp -d)}"
-failures=0
-
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
-
-expect_contains() {
-  if [[ "$1" != *"$2"* ]]; then fail "$3: expected '$2' in: $1"; fi
-}
-
-# Every output of "predict [..] -> [v]" within 0.05 of the XOR targets.
-expect_xor() {
-  local values
-  values=$(sed -n 's/^predict .* -> \[\(.*\)\]$/\1/p' <<<"$1" | tr '\n' ' ')
-  awk -v v="$values" 'BEGIN {
-    split(v, p, " "); split("0 1 1 0", t, " ");
-    for (i = 1; i <= 4; i++) if (p[i] - t[i] > 0.05 || t[i] - p[i] > 0.05) exit 1
-  }' || fail "$2: predictions '$values' are not XOR"
-}
 
 # --- training with the Bazel-built plugin ------------------------------
 out=$("$TRAIN" "$MODEL" --plugin "$PRELU" --predict "0,0; 0,1; 1,0; 1,1") ||
@@ -96,8 +78,4 @@ err=$("$TRAIN" "$MODEL" --plugin "$PRELU" --plugin "$TMP/libprelu_gxx.so" 2>&1 >
 [[ $code -eq 1 ]] || fail "the same op from two libraries: exit $code"
 expect_contains "$err" "op 'PReLU' is already registered ($PRELU)" "duplicate op message"
 
-if [[ $failures -gt 0 ]]; then
-  echo "$failures failure(s)"
-  exit 1
-fi
-echo "all train_graph plugin checks passed"
+finish_checks "all train_graph plugin checks passed"

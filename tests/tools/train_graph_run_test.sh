@@ -6,21 +6,13 @@
 # Lines log, the SVG plot, --checkpoint_every, --eval and --predict_file.
 set -uo pipefail
 
+source "$TEST_SRCDIR/nabla/tests/shell_checks.sh"
+
 ROOT="$TEST_SRCDIR/nabla"
 TRAIN="$ROOT/tools/train_graph"
 INSPECT="$ROOT/tools/inspect_checkpoint"
 EXAMPLES="$ROOT/examples"
 TMP="${TEST_TMPDIR:-$(mktemp -d)}"
-failures=0
-
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
-
-expect_contains() {
-  if [[ "$1" != *"$2"* ]]; then fail "$3: expected '$2' in: $1"; fi
-}
 
 # A shuffled minibatch model with validation data held out, Adam and a
 # schedule: everything that must come back on resume.
@@ -185,8 +177,4 @@ err=$("$TRAIN" "$TMP/model.pbtxt" --resume "$TMP/bad.ckpt" 2>&1 >/dev/null); cod
 [[ $code -eq 1 ]] || fail "corrupted checkpoint: exit $code"
 expect_contains "$err" "checksum mismatch" "corrupted checkpoint message"
 
-if [[ $failures -gt 0 ]]; then
-  echo "$failures failure(s)"
-  exit 1
-fi
-echo "all train_graph run checks passed"
+finish_checks "all train_graph run checks passed"

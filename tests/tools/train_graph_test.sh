@@ -2,22 +2,14 @@
 # End-to-end: train_graph and inspect_checkpoint on the example models.
 set -uo pipefail
 
+source "$TEST_SRCDIR/nabla/tests/shell_checks.sh"
+
 TRAIN="$TEST_SRCDIR/nabla/tools/train_graph"
 INSPECT="$TEST_SRCDIR/nabla/tools/inspect_checkpoint"
 EXAMPLES="$TEST_SRCDIR/nabla/examples"
 TMP="${TEST_TMPDIR:-$(mktemp -d)}"
-failures=0
-
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
 
 # expect_contains TEXT FRAGMENT WHAT
-expect_contains() {
-  if [[ "$1" != *"$2"* ]]; then fail "$3: expected '$2' in: $1"; fi
-}
-
 # First number inside "-> [ ]" of a prediction line.
 prediction_of() { sed -n 's/^predict .* -> \[\([^],]*\).*$/\1/p' <<<"$1" | head -1; }
 
@@ -137,8 +129,4 @@ err=$("$TRAIN" "$TMP/field.pbtxt" 2>&1 >/dev/null); code=$?
 expect_contains "$err" "field.pbtxt:3:" "unknown field position"
 expect_contains "$err" "bogus" "unknown field name"
 
-if [[ $failures -gt 0 ]]; then
-  echo "$failures failure(s)"
-  exit 1
-fi
-echo "all train_graph end-to-end checks passed"
+finish_checks "all train_graph end-to-end checks passed"

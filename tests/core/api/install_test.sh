@@ -4,20 +4,11 @@
 # plain g++ with pkg-config builds apps (and a plugin) that run.
 set -uo pipefail
 
+source "$TEST_SRCDIR/nabla/tests/shell_checks.sh"
+
 ROOT="$TEST_SRCDIR/nabla"
 TMP="$TEST_TMPDIR"
 PREFIX="$TMP/prefix"
-failures=0
-
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
-
-expect_contains() {
-  if [[ "$1" != *"$2"* ]]; then fail "$3: expected '$2' in: $1"; fi
-}
-
 "$ROOT/core/api/install" "$PREFIX" || { echo "install failed"; exit 1; }
 for f in lib/libnabla.so lib/pkgconfig/nabla.pc lib/pkgconfig/nabla-plugin.pc \
   include/nabla/nabla.h \
@@ -76,8 +67,4 @@ out=$("$TMP/predict_score" "$ROOT/examples/test_score.pbtxt" "$TMP/score.ckpt") 
   fail "predict_score exited $?"
 expect_contains "$out" "predicted score 89.7" "predict_score outside Bazel"
 
-if [[ $failures -gt 0 ]]; then
-  echo "$failures failure(s)"
-  exit 1
-fi
-echo "install and out-of-Bazel build checks passed"
+finish_checks "install and out-of-Bazel build checks passed"
