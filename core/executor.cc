@@ -29,8 +29,8 @@ extern "C" const char* __tsan_default_suppressions() {
       "race:tbb::detail::d1::small_object_allocator\n"
       // The closures of ParallelFor's and the executor's tasks, copied into
       // a task by one thread and read by the thread that runs it. In
-      // executor.cc the only other shared state is atomics and what
-      // absl::Mutex guards, whose library TSan does not see either.
+      // executor.cc the only other shared state is atomics and what a
+      // std::mutex guards, which TSan sees.
       "race_top:core/parallel.h\n"
       "race_top:core/executor.cc\n";
 }
@@ -70,7 +70,7 @@ void Executor::Enter(absl::FunctionRef<void()> fn, ConcurrencyTuner* tuner) {
 }
 
 void Executor::Record(int step, absl::Status status) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   if (failed_step_ < 0 || step < failed_step_) {
     failed_step_ = step;
     failure_ = std::move(status);
@@ -98,14 +98,14 @@ absl::Status Executor::Run(Phase& phase,
                             std::memory_order_relaxed);
   }
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     failed_step_ = -1;
     failure_ = absl::OkStatus();
   }
   for (int root : phase.roots_) Spawn(phase, root, run_step);
   group_.wait();
   parallel_internal::HappensAfter(&group_);
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return failure_;
 }
 

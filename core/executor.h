@@ -12,12 +12,11 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "core/concurrency_tuner.h"
 #include "tbb/global_control.h"
 #include "tbb/task_arena.h"
@@ -85,9 +84,11 @@ class Executor {
   // The threads of the step inside Enter(): threads_ or 1.
   int entered_threads_;
   tbb::task_group group_;
-  absl::Mutex mu_;
-  int failed_step_ ABSL_GUARDED_BY(mu_) = -1;
-  absl::Status failure_ ABSL_GUARDED_BY(mu_);
+  // A std::mutex, not an absl::Mutex: ThreadSanitizer sees pthread locks,
+  // but not those of Debian's uninstrumented Abseil.
+  std::mutex mu_;
+  int failed_step_ = -1;  // guarded by mu_
+  absl::Status failure_;  // guarded by mu_
 };
 
 }  // namespace nabla

@@ -7,12 +7,12 @@
 #include <cstring>
 #include <exception>
 #include <memory>
+#include <mutex>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/synchronization/mutex.h"
 #include "core/c_api/nabla_op_plugin.h"
 #include "core/c_plugin_host.h"
 #include "core/composite.h"
@@ -24,10 +24,10 @@ namespace nabla {
 namespace {
 
 struct LoadedPluginList {
-  absl::Mutex mu;
+  std::mutex mu;  // pthread-based: ThreadSanitizer sees it
   // Real paths, to recognise a library loaded under another name.
-  absl::flat_hash_set<std::string> real_paths ABSL_GUARDED_BY(mu);
-  std::vector<std::string> paths ABSL_GUARDED_BY(mu);
+  absl::flat_hash_set<std::string> real_paths;  // guarded by mu
+  std::vector<std::string> paths;               // guarded by mu
 };
 
 LoadedPluginList& Loaded() {
@@ -195,9 +195,9 @@ template <typename Def, typename Registry>
   return RegisterCPlugin(info, registrar);
 }
 
+// The caller holds Loaded().mu.
 [[nodiscard]] absl::Status LoadLibrary(const std::string& path,
-                                       const std::string& real_path)
-    ABSL_EXCLUSIVE_LOCKS_REQUIRED(Loaded().mu) {
+                                       const std::string& real_path) {
   dlerror();  // clear any earlier error
   BeginOpeningPlugin();
   LibraryHandle library(dlopen(real_path.c_str(), RTLD_NOW | RTLD_LOCAL));
@@ -266,7 +266,7 @@ const char* HostPluginAbi() { return NABLA_PLUGIN_ABI; }
   const std::string real_path = resolved;
   free(resolved);
   LoadedPluginList& loaded = Loaded();
-  absl::MutexLock lock(&loaded.mu);
+  std::lock_guard<std::mutex> lock(loaded.mu);
   if (loaded.real_paths.contains(real_path)) return absl::OkStatus();
   absl::Status status = LoadLibrary(path, real_path);
   if (status.ok()) return status;
@@ -276,7 +276,7 @@ const char* HostPluginAbi() { return NABLA_PLUGIN_ABI; }
 
 std::vector<std::string> LoadedPlugins() {
   LoadedPluginList& loaded = Loaded();
-  absl::MutexLock lock(&loaded.mu);
+  std::lock_guard<std::mutex> lock(loaded.mu);
   return loaded.paths;
 }
 
