@@ -2,16 +2,19 @@
 // matrix is a strided view, row-major or column-major (a transposed operand
 // is the same memory read the other way).
 //
-// Float products run the AVX-512 kernel of ops/gemm_avx512.h on CPUs that
-// have it, Eigen's products on a fixed tile grid (ops/gemm_eigen.h)
-// elsewhere and for double. Either way every output element is summed in
-// an order fixed by the shapes alone, so results are bit-identical for any
-// thread setting, as the executor promises. The work runs on the caller's
+// The products run the register-blocked kernel of the instruction set
+// chosen at run time (ops/kernel_isa.h: AVX-512, AVX2 with FMA, or portable
+// C++; ops/gemm_kernels.h). Every output element is one chain of
+// multiply-adds over k in order, whatever the thread count and wherever the
+// element falls in the output, so results are bit-identical for any thread
+// setting, as the executor promises, and a block of rows computed alone
+// equals the same rows of the whole product. The work runs on the caller's
 // TBB arena.
 #ifndef NABLA_OPS_GEMM_H_
 #define NABLA_OPS_GEMM_H_
 
 #include <cstdint>
+#include <string>
 
 namespace nabla {
 
@@ -38,6 +41,10 @@ void Gemm(const MatrixView<const float>& x, const MatrixView<const float>& y,
           const MatrixView<float>& out);
 void Gemm(const MatrixView<const double>& x, const MatrixView<const double>& y,
           const MatrixView<double>& out);
+
+// The kernels Gemm runs on this CPU, for reports: "float32 GEMM: avx2-fma
+// 6x16, float64 GEMM: avx2-fma 6x8".
+std::string GemmKernels();
 
 }  // namespace nabla
 

@@ -22,6 +22,7 @@
 #include "core/run/model_run.h"
 #include "core/run/prediction.h"
 #include "core/status_macros.h"
+#include "nabla/kernels.h"
 #include "nabla/registry.h"
 #include "tools/graph_dot.h"
 #include "tools/stop_signal.h"
@@ -152,6 +153,11 @@ RunOptions RunOptionsFrom(const TrainOptions& options) {
 }
 
 [[nodiscard]] absl::Status RunTool(const TrainOptions& options) {
+  NABLA_RETURN_IF_ERROR(KernelSelectionStatus());
+  if (options.version) {
+    std::printf("%s\n", KernelsInUse().c_str());
+    return absl::OkStatus();
+  }
   for (const std::string& plugin : options.plugins) {
     NABLA_RETURN_IF_ERROR(LoadPlugin(plugin));
   }

@@ -11,6 +11,7 @@ namespace {
 constexpr char kUsage[] =
     "usage: train_graph MODEL.pbtxt [flags]\n"
     "       train_graph --list [--plugin LIB.so ...]\n"
+    "       train_graph --version\n"
     "Trains the model as its training section says (flags override it),\n"
     "evaluates it on its test data, saves a checkpoint and predicts if "
     "asked.\n"
@@ -89,6 +90,10 @@ constexpr int64_t kMaxTimeIterations = 1000000;
   flags.AddBool("list", &options->list,
                 "print every registered op, activation, loss, optimizer, "
                 "schedule and data source, then exit");
+  flags.AddBool("version", &options->version,
+                "print the math kernels this CPU runs (NABLA_KERNELS="
+                "portable|avx2|avx512 in the environment forces a set), then "
+                "exit");
   flags.AddBool("gradcheck", &options->gradcheck,
                 "check every op's gradient in the model against finite "
                 "differences instead of training");
@@ -108,7 +113,9 @@ constexpr int64_t kMaxTimeIterations = 1000000;
     }
     options->memory_limit = *bytes;
   }
-  if (options->list && positional.empty()) return absl::OkStatus();
+  if ((options->list || options->version) && positional.empty()) {
+    return absl::OkStatus();
+  }
   if (positional.size() != 1) {
     return absl::InvalidArgumentError(absl::StrCat(
         "expected one model file, got ", positional.size(), " arguments"));

@@ -27,6 +27,7 @@ struct TrainOptions {
   // Keep all threads on every step (SessionOptions::adapt_threads off).
   bool fixed_threads = false;
   bool list = false;
+  bool version = false;
   bool gradcheck = false;
   bool eval = false;
   bool time = false;

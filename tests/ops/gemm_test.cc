@@ -1,20 +1,22 @@
-// ops/gemm: products against a double-precision sum computed here, for
-// every layout of the three matrices, edge shapes around the kernel's
-// blocks, and passes over k; results bit-identical across thread counts and
-// wherever an element falls in the output; the Eigen path (the one CPUs
-// without AVX-512 take) checked the same way.
+// ops/gemm: the products of every instruction set this CPU runs
+// (portable, AVX2, AVX-512), each against a double-precision sum computed
+// here, for every layout of the three matrices, edge shapes around the
+// kernels' blocks, and passes over k; each bit-identical across thread
+// counts and wherever an element falls in the output; the sets against each
+// other; Gemm itself against the active set.
 #include "ops/gemm.h"
 
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <random>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "ops/gemm_avx512.h"
-#include "ops/gemm_eigen.h"
+#include "ops/gemm_kernels.h"
+#include "ops/kernel_isa.h"
 #include "tbb/task_arena.h"
 
 namespace nabla {
@@ -60,8 +62,8 @@ struct Shape {
   int64_t m, k, n;
 };
 
-// Around the AVX-512 kernel's 8 x 32 register block, its 256-deep passes
-// over k and its task blocks, and the MLP's shapes.
+// Around the kernels' register blocks (6 or 8 rows, 8 to 32 columns), their
+// 256-deep passes over k and their task blocks, and the MLP's shapes.
 const Shape kShapes[] = {
     {1, 1, 1},     {1, 7, 33},     {7, 3, 31},     {8, 256, 32},
     {9, 257, 33},  {17, 600, 10},  {64, 784, 256}, {100, 5, 300},
@@ -101,62 +103,64 @@ void ExpectMatchesReference(const GemmFn& gemm, int threads) {
   }
 }
 
-void FloatGemm(const MatrixView<const float>& x,
-               const MatrixView<const float>& y, const MatrixView<float>& out) {
-  Gemm(x, y, out);
-}
-
-TEST(GemmTest, FloatMatchesDoubleSumForEveryLayout) {
-  ExpectMatchesReference<float>(FloatGemm, 1);
-  ExpectMatchesReference<float>(FloatGemm, 3);
-}
-
-TEST(GemmTest, DoubleMatchesDoubleSumForEveryLayout) {
-  ExpectMatchesReference<double>(
-      [](const MatrixView<const double>& x, const MatrixView<const double>& y,
-         const MatrixView<double>& out) { Gemm(x, y, out); },
-      2);
-}
-
-TEST(GemmTest, EigenPathMatchesDoubleSum) {
-  ExpectMatchesReference<float>(
-      [](const MatrixView<const float>& x, const MatrixView<const float>& y,
-         const MatrixView<float>& out) { gemm_internal::GemmEigen(x, y, out); },
-      2);
-}
-
-TEST(GemmTest, EmptyDepthGivesZeros) {
-  Matrix<float> x(3, 0, false, 1), y(0, 4, false, 2), out(3, 4, true, 3);
-  Gemm(x.View(), y.View(), out.Out());
-  for (int64_t i = 0; i < 3; ++i) {
-    for (int64_t j = 0; j < 4; ++j) EXPECT_EQ(out.At(i, j), 0.0f);
+// Each test runs once per instruction set this CPU runs.
+class GemmTest : public testing::TestWithParam<KernelIsa> {
+ protected:
+  template <typename T>
+  void Multiply(const MatrixView<const T>& x, const MatrixView<const T>& y,
+                const MatrixView<T>& out) const {
+    gemm_internal::GemmWith(GetParam(), x, y, out);
   }
+
+  template <typename T>
+  std::vector<T> Product(const Matrix<T>& x, const Matrix<T>& y,
+                         int threads) const {
+    Matrix<T> out(x.rows, y.cols, false, 0);
+    tbb::task_arena(threads).execute(
+        [&] { Multiply<T>(x.View(), y.View(), out.Out()); });
+    return out.data;
+  }
+};
+
+TEST_P(GemmTest, FloatMatchesDoubleSumForEveryLayout) {
+  const auto gemm =
+      [this](const MatrixView<const float>& x, const MatrixView<const float>& y,
+             const MatrixView<float>& out) { Multiply(x, y, out); };
+  ExpectMatchesReference<float>(gemm, 1);
+  ExpectMatchesReference<float>(gemm, 3);
 }
 
-std::vector<float> Product(const Matrix<float>& x, const Matrix<float>& y,
-                           int threads) {
-  Matrix<float> out(x.rows, y.cols, false, 0);
-  tbb::task_arena(threads).execute(
-      [&] { Gemm(x.View(), y.View(), out.Out()); });
-  return out.data;
+TEST_P(GemmTest, DoubleMatchesDoubleSumForEveryLayout) {
+  ExpectMatchesReference<double>(
+      [this](const MatrixView<const double>& x,
+             const MatrixView<const double>& y,
+             const MatrixView<double>& out) { Multiply(x, y, out); },
+      2);
 }
 
-TEST(GemmTest, BitIdenticalForAnyThreadCount) {
+TEST_P(GemmTest, BitIdenticalForAnyThreadCount) {
   for (const Shape& s : kShapes) {
     const Matrix<float> x(s.m, s.k, false, 5), y(s.k, s.n, true, 6);
     const std::vector<float> one = Product(x, y, 1);
+    const Matrix<double> xd(s.m, s.k, true, 5), yd(s.k, s.n, false, 6);
+    const std::vector<double> one_double = Product(xd, yd, 1);
     for (int threads : {2, 3, 4, 7}) {
       EXPECT_EQ(Product(x, y, threads), one)
           << "m=" << s.m << " k=" << s.k << " n=" << s.n << ", " << threads
           << " threads";
+      EXPECT_EQ(Product(xd, yd, threads), one_double)
+          << "double: m=" << s.m << " k=" << s.k << " n=" << s.n << ", "
+          << threads << " threads";
     }
   }
 }
 
 // The element (i, j) of a product does not depend on the rest of the
 // matrices: computing rows [r, m) x columns [c, n) alone, or with the
-// operands in another layout, gives the same bits.
-TEST(GemmTest, ElementIndependentOfPositionAndLayout) {
+// operands in another layout, gives the same bits. (The data-parallel
+// training relies on it: a shard's rows are the same rows of the whole
+// batch.)
+TEST_P(GemmTest, ElementIndependentOfPositionAndLayout) {
   const Matrix<float> x(70, 300, false, 7), y(300, 90, false, 8);
   const std::vector<float> full = Product(x, y, 1);
   for (const auto& [r, c] :
@@ -167,7 +171,7 @@ TEST(GemmTest, ElementIndependentOfPositionAndLayout) {
     ys.data += c;
     ys.cols -= c;
     Matrix<float> part(xs.rows, ys.cols, true, 0);
-    Gemm(xs, ys, part.Out());
+    Multiply(xs, ys, part.Out());
     for (int64_t i = 0; i < part.rows; ++i) {
       for (int64_t j = 0; j < part.cols; ++j) {
         ASSERT_EQ(part.At(i, j), full[(i + r) * (y.cols + 3) + j + c])
@@ -185,18 +189,77 @@ TEST(GemmTest, ElementIndependentOfPositionAndLayout) {
   }
   EXPECT_EQ(Product(x_cm, y_cm, 2), full);
   // The last 5 columns alone, from a column-major x: a narrow product,
-  // which the AVX-512 kernel computes transposed.
+  // which the kernels compute transposed.
   MatrixView<const float> last_columns = y.View();
   last_columns.data += 85;
   last_columns.cols = 5;
   Matrix<float> narrow(70, 5, false, 0);
-  Gemm(x_cm.View(), last_columns, narrow.Out());
+  Multiply(x_cm.View(), last_columns, narrow.Out());
   for (int64_t i = 0; i < 70; ++i) {
     for (int64_t j = 0; j < 5; ++j) {
       ASSERT_EQ(narrow.At(i, j), full[i * (y.cols + 3) + 85 + j])
           << "narrow product at (" << i << ", " << j << ")";
     }
   }
+}
+
+// Every set against every other on the same product: the fused sets (AVX2,
+// AVX-512) give the same bits; the portable one stays within the rounding
+// bound of a k-term sum of them.
+TEST_P(GemmTest, AgreesWithEveryOtherSet) {
+  const int64_t m = 37, k = 300, n = 45;
+  const Matrix<float> x(m, k, false, 11), y(k, n, true, 12);
+  const std::vector<float> mine = Product(x, y, 2);
+  const bool fused = GetParam() != KernelIsa::kPortable;
+  for (KernelIsa other : SupportedKernelIsas()) {
+    Matrix<float> theirs(m, n, false, 0);
+    gemm_internal::GemmWith(other, x.View(), y.View(), theirs.Out());
+    const bool both_fused = fused && other != KernelIsa::kPortable;
+    for (int64_t i = 0; i < m; ++i) {
+      for (int64_t j = 0; j < n; ++j) {
+        double magnitude = 0;
+        for (int64_t p = 0; p < k; ++p) {
+          magnitude += std::abs(double(x.At(i, p)) * double(y.At(p, j)));
+        }
+        const float a = mine[i * (n + 3) + j], b = theirs.At(i, j);
+        if (both_fused) {
+          ASSERT_EQ(a, b) << KernelIsaName(GetParam()) << " against "
+                          << KernelIsaName(other) << " at (" << i << ", " << j
+                          << ")";
+        } else {
+          ASSERT_NEAR(a, b,
+                      2 * k * std::numeric_limits<float>::epsilon() * magnitude)
+              << KernelIsaName(GetParam()) << " against "
+              << KernelIsaName(other) << " at (" << i << ", " << j << ")";
+        }
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(EverySetThisCpuRuns, GemmTest,
+                         testing::ValuesIn(SupportedKernelIsas()),
+                         [](const testing::TestParamInfo<KernelIsa>& info) {
+                           return std::string(KernelIsaName(info.param));
+                         });
+
+TEST(GemmEntryTest, EmptyDepthGivesZeros) {
+  Matrix<float> x(3, 0, false, 1), y(0, 4, false, 2), out(3, 4, true, 3);
+  Gemm(x.View(), y.View(), out.Out());
+  for (int64_t i = 0; i < 3; ++i) {
+    for (int64_t j = 0; j < 4; ++j) EXPECT_EQ(out.At(i, j), 0.0f);
+  }
+}
+
+TEST(GemmEntryTest, RunsTheActiveSet) {
+  const Matrix<float> x(20, 50, false, 3), y(50, 30, false, 4);
+  Matrix<float> by_gemm(20, 30, false, 0), by_set(20, 30, false, 0);
+  Gemm(x.View(), y.View(), by_gemm.Out());
+  gemm_internal::GemmWith(ActiveKernelIsa(), x.View(), y.View(), by_set.Out());
+  EXPECT_EQ(by_gemm.data, by_set.data);
+  const std::string name(KernelIsaName(ActiveKernelIsa()));
+  EXPECT_NE(GemmKernels().find("float32 GEMM: " + name), std::string::npos)
+      << GemmKernels();
 }
 
 }  // namespace

@@ -20,7 +20,7 @@ report() {  # report NAME OK
   fi
 }
 
-mapfile -t sources < <(git ls-files '*.cc' '*.h' '*.c' '*.hpp')
+mapfile -t sources < <(git ls-files '*.cc' '*.h' '*.c' '*.hpp' '*.inc')
 unformatted=0
 for f in "${sources[@]}"; do
   if ! clang-format --dry-run -Werror "$f" >/dev/null 2>&1; then

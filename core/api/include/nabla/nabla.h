@@ -3,6 +3,7 @@
 //   nabla/model.h          Model: load, train, predict, evaluate, checkpoints
 //   nabla/graph_builder.h  GraphBuilder: a model written in C++
 //   nabla/registry.h       LoadPlugin, and what the registry holds
+//   nabla/kernels.h        the math kernels this CPU runs
 //   nabla/values.h         Values: the numbers going in and out
 //
 // They include the C++ standard library and Abseil's Status and StatusOr,
@@ -14,6 +15,7 @@
 #define NABLA_NABLA_H_
 
 #include "nabla/graph_builder.h"
+#include "nabla/kernels.h"
 #include "nabla/model.h"
 #include "nabla/registry.h"
 #include "nabla/values.h"

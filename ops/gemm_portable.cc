@@ -1,0 +1,72 @@
+// ops/gemm_kernel.inc in plain C++ for any CPU: GCC's vector extensions,
+// 128 bits wide (SSE2 on x86-64, NEON on aarch64), register blocks of
+// 6 rows x 2 vectors: 6 x 8 for float, 6 x 4 for double. The multiply and
+// the add round apart where the target has no fused multiply-add.
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "core/parallel.h"
+#include "ops/gemm_kernels.h"
+#include "tbb/task_arena.h"
+
+namespace nabla {
+namespace gemm_internal {
+namespace portable {
+namespace {
+
+// Vectors of T, 16 bytes wide.
+template <typename T>
+struct Vector {
+  typedef T Vec __attribute__((vector_size(16)));
+  using Mask = int;  // the number of lanes
+  static constexpr int kLanes = 16 / sizeof(T);
+  static constexpr int kRows = 6;
+  static Vec Zero() { return Vec{}; }
+  static Vec Broadcast(T v) { return Vec{} + v; }
+  static Vec Load(const T* p) {
+    Vec v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  }
+  static void Store(T* p, Vec v) { std::memcpy(p, &v, sizeof v); }
+  static Mask FirstLanes(int n) { return n; }
+  static Vec LoadFirst(Mask n, const T* p) {
+    Vec v{};
+    for (int i = 0; i < n; ++i) v[i] = p[i];
+    return v;
+  }
+  static void StoreFirst(Mask n, T* p, Vec v) {
+    for (int i = 0; i < n; ++i) p[i] = v[i];
+  }
+  static Vec MulAdd(Vec a, Vec b, Vec c) { return a * b + c; }
+};
+
+#include "ops/gemm_kernel.inc"
+
+}  // namespace
+}  // namespace portable
+
+void GemmPortable(const MatrixView<const float>& x,
+                  const MatrixView<const float>& y,
+                  const MatrixView<float>& out) {
+  portable::Product(x, y, out);
+}
+
+void GemmPortable(const MatrixView<const double>& x,
+                  const MatrixView<const double>& y,
+                  const MatrixView<double>& out) {
+  portable::Product(x, y, out);
+}
+
+std::string GemmPortableName(bool is_double) {
+  return is_double ? absl::StrCat("portable ", portable::Vector<double>::kRows,
+                                  "x", 2 * portable::Vector<double>::kLanes)
+                   : absl::StrCat("portable ", portable::Vector<float>::kRows,
+                                  "x", 2 * portable::Vector<float>::kLanes);
+}
+
+}  // namespace gemm_internal
+}  // namespace nabla
