@@ -47,8 +47,9 @@ int Phase::AddStep(const std::vector<int>& depends_on) {
   return index;
 }
 
-Executor::Executor(int threads)
+Executor::Executor(int threads, bool flush_denormals)
     : threads_(threads),
+      flush_denormals_(flush_denormals),
       parallelism_(threads > tbb::this_task_arena::max_concurrency()
                        ? std::make_unique<tbb::global_control>(
                              tbb::global_control::max_allowed_parallelism,
@@ -65,6 +66,7 @@ void Executor::Enter(absl::FunctionRef<void()> fn, ConcurrencyTuner* tuner) {
   const bool all_threads =
       threads_ == 1 || tuner == nullptr || tuner->BeginStep();
   entered_threads_ = all_threads ? threads_ : 1;
+  ScopedDenormalMode denormal_mode(flush_denormals_);
   (all_threads ? arena_ : single_thread_arena_).execute([fn] { fn(); });
   if (threads_ > 1 && tuner != nullptr) tuner->EndStep();
 }
@@ -102,6 +104,7 @@ absl::Status Executor::Run(Phase& phase,
     failed_step_ = -1;
     failure_ = absl::OkStatus();
   }
+  group_context_.capture_fp_settings();
   for (int root : phase.roots_) Spawn(phase, root, run_step);
   group_.wait();
   parallel_internal::HappensAfter(&group_);

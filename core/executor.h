@@ -7,6 +7,8 @@
 // bounds all of nabla's threads: there is no other pool. A step entered with
 // a ConcurrencyTuner may run on the calling thread alone instead, when the
 // tuner has measured that to be faster; the results are the same bits.
+// Every thread working inside Enter() flushes denormals to zero, or every
+// one keeps them, as the executor was made (core/denormals.h).
 #ifndef NABLA_CORE_EXECUTOR_H_
 #define NABLA_CORE_EXECUTOR_H_
 
@@ -18,6 +20,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "core/concurrency_tuner.h"
+#include "core/denormals.h"
 #include "tbb/global_control.h"
 #include "tbb/task_arena.h"
 #include "tbb/task_group.h"
@@ -48,8 +51,10 @@ class Phase {
 
 class Executor {
  public:
-  // REQUIRES: threads >= 1.
-  explicit Executor(int threads);
+  // REQUIRES: threads >= 1. With flush_denormals, denormal floats are
+  // read and written as zero inside Enter(), which keeps steps on tiny
+  // numbers as fast as any other; without, they keep IEEE semantics.
+  explicit Executor(int threads, bool flush_denormals = true);
 
   int threads() const { return threads_; }
 
@@ -74,6 +79,7 @@ class Executor {
   void Record(int step, absl::Status status);
 
   const int threads_;
+  const bool flush_denormals_;
   // TBB caps its workers at the core count unless told otherwise; a thread
   // setting above it is the user's choice, so it is raised while this
   // executor lives. (TBB takes the smallest of such limits, so only raise.)
@@ -83,7 +89,12 @@ class Executor {
   tbb::task_arena single_thread_arena_{1};
   // The threads of the step inside Enter(): threads_ or 1.
   int entered_threads_;
-  tbb::task_group group_;
+  // Captures the floating-point mode of the thread inside Enter() at each
+  // Run(), which TBB then gives every task of group_ on any thread.
+  tbb::task_group_context group_context_{
+      tbb::task_group_context::bound, tbb::task_group_context::default_traits |
+                                          tbb::task_group_context::fp_settings};
+  tbb::task_group group_{group_context_};
   // A std::mutex, not an absl::Mutex: ThreadSanitizer sees pthread locks,
   // but not those of Debian's uninstrumented Abseil.
   std::mutex mu_;

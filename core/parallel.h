@@ -15,6 +15,7 @@
 #include "tbb/parallel_for.h"
 #include "tbb/partitioner.h"
 #include "tbb/task_arena.h"
+#include "tbb/task_group.h"
 
 namespace nabla {
 namespace parallel_internal {
@@ -54,6 +55,13 @@ void ParallelFor(int64_t n, int64_t grain, const Fn& fn) {
     }
     return;
   }
+  // The chunks run with the caller's floating-point mode, on whichever
+  // thread takes them: the context captures it (TBB gives a task its
+  // context's mode), so flushing denormals (core/denormals.h) holds on
+  // every thread and results do not depend on the thread count.
+  tbb::task_group_context context(tbb::task_group_context::bound,
+                                  tbb::task_group_context::default_traits |
+                                      tbb::task_group_context::fp_settings);
   const char started = 0, finished = 0;
   parallel_internal::HappensBefore(&started);
   tbb::parallel_for(
@@ -65,7 +73,7 @@ void ParallelFor(int64_t n, int64_t grain, const Fn& fn) {
         }
         parallel_internal::HappensBefore(&finished);
       },
-      tbb::simple_partitioner());
+      tbb::simple_partitioner(), context);
   parallel_internal::HappensAfter(&finished);
 }
 

@@ -16,7 +16,7 @@ namespace nabla {
 Session::Session(std::shared_ptr<const Graph> graph,
                  const SessionOptions& options)
     : graph_(std::move(graph)),
-      executor_(options.threads),
+      executor_(options.threads, options.flush_denormals),
       memory_limit_bytes_(options.memory_limit_bytes),
       check_numerics_(options.check_numerics),
       adapt_threads_(options.adapt_threads && options.threads > 1),

@@ -56,6 +56,11 @@ struct SessionOptions {
   // and run ops in place (core/plan.h). The results are the same bits
   // either way. With check_numerics, training plans keep every buffer.
   bool reuse_buffers = true;
+  // Read and write denormal floats as zero on every thread of a step
+  // (core/denormals.h): a network whose numbers have become tiny then runs
+  // as fast as any other. Off, they keep IEEE semantics. Either way the
+  // results are the same bits for any thread count.
+  bool flush_denormals = true;
 };
 
 // The first NaN or infinity of a training step, in the order of

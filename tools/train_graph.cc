@@ -44,6 +44,7 @@ RunOptions RunOptionsFrom(const TrainOptions& options) {
   RunOptions run;
   run.threads = static_cast<int>(options.threads.value_or(1));
   run.adapt_threads = !options.fixed_threads;
+  run.flush_denormals = !options.keep_denormals;
   run.seed = options.seed;
   run.memory_limit_bytes = options.memory_limit;
   run.check_numerics = options.check_numerics;

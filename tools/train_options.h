@@ -26,6 +26,8 @@ struct TrainOptions {
   bool check_numerics = false;
   // Keep all threads on every step (SessionOptions::adapt_threads off).
   bool fixed_threads = false;
+  // Keep denormal floats (SessionOptions::flush_denormals off).
+  bool keep_denormals = false;
   bool list = false;
   bool version = false;
   bool gradcheck = false;

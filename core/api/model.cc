@@ -25,6 +25,7 @@ using internal::ModelState;
   RunOptions run;
   run.threads = options.threads;
   run.adapt_threads = options.adapt_threads;
+  run.flush_denormals = options.flush_denormals;
   run.seed = options.seed;
   run.memory_limit_bytes = options.memory_limit_bytes;
   run.check_numerics = options.check_numerics;

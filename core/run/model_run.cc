@@ -78,6 +78,7 @@ absl::StatusOr<std::unique_ptr<ModelRun>> ModelRun::Open(
   session.memory_limit_bytes = options.memory_limit_bytes;
   session.check_numerics = options.check_numerics;
   session.adapt_threads = options.adapt_threads;
+  session.flush_denormals = options.flush_denormals;
   NABLA_ASSIGN_OR_RETURN(run->session_, Session::Create(run->graph_, session));
   const TrainingConfig& config = model.training();
   run->settings_.epochs =

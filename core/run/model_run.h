@@ -48,6 +48,8 @@ struct RunOptions {
   // With threads > 1, run each kind of step on all threads or one,
   // whichever is faster (SessionOptions::adapt_threads).
   bool adapt_threads = true;
+  // Denormal floats read and written as zero (SessionOptions).
+  bool flush_denormals = true;
   // Seeds the variables' initialisers and the data order.
   std::optional<uint64_t> seed;
   // SessionOptions::memory_limit_bytes; 0: no limit.

@@ -15,8 +15,11 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "core/denormals.h"
+#include "core/parallel.h"
 #include "gtest/gtest.h"
 #include "tbb/task_arena.h"
+#include "tbb/task_group.h"
 #include "tests/status_matchers.h"
 
 namespace nabla {
@@ -388,6 +391,108 @@ TEST(ExecutorTest, OnePhaseRunsOnSeveralExecutors) {
     ASSERT_OK(RunInside(*executor, dag->phase,
                         [&](int i) { return recorder.Step(i); }));
     recorder.ExpectValidRun(*dag);
+  }
+}
+
+// Runs 64 independent steps that each sleep a little, so that every
+// thread of the arena takes some, and records per step whether its thread
+// flushed denormals, what a denormal product came to there, and the thread.
+struct DenormalProbe {
+  std::vector<int> flushed = std::vector<int>(64);
+  std::vector<float> product = std::vector<float>(64);
+  std::vector<std::thread::id> thread = std::vector<std::thread::id>(64);
+
+  absl::Status Step(int i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    volatile float tiny = 3e-39f;  // a denormal float
+    product[i] = tiny * 0.5f;
+    flushed[i] = FlushesDenormals();
+    thread[i] = std::this_thread::get_id();
+    return absl::OkStatus();
+  }
+
+  int Threads() const {
+    std::vector<std::thread::id> ids = thread;
+    std::sort(ids.begin(), ids.end());
+    return static_cast<int>(std::unique(ids.begin(), ids.end()) - ids.begin());
+  }
+};
+
+TEST(ExecutorTest, EveryThreadOfAStepFlushesDenormalsByDefault) {
+  ASSERT_FALSE(FlushesDenormals());
+  Dag flat;
+  for (int i = 0; i < 64; ++i) flat.Add({});
+  Executor executor(3);
+  DenormalProbe probe;
+  ASSERT_OK(
+      RunInside(executor, flat.phase, [&](int i) { return probe.Step(i); }));
+  EXPECT_GT(probe.Threads(), 1);
+  for (int i = 0; i < 64; ++i) {
+    EXPECT_TRUE(probe.flushed[i]) << "step " << i;
+    EXPECT_EQ(probe.product[i], 0.0f) << "step " << i;
+  }
+  // The caller's own setting is back after the step.
+  EXPECT_FALSE(FlushesDenormals());
+}
+
+TEST(ExecutorTest, WithoutFlushingEveryThreadKeepsDenormals) {
+  Dag flat;
+  for (int i = 0; i < 64; ++i) flat.Add({});
+  Executor executor(3, /*flush_denormals=*/false);
+  DenormalProbe probe;
+  {
+    // Even a caller that flushes keeps them inside the step.
+    ScopedDenormalMode caller(/*flush=*/true);
+    ASSERT_OK(
+        RunInside(executor, flat.phase, [&](int i) { return probe.Step(i); }));
+    EXPECT_TRUE(FlushesDenormals());
+  }
+  EXPECT_GT(probe.Threads(), 1);
+  for (int i = 0; i < 64; ++i) {
+    EXPECT_FALSE(probe.flushed[i]) << "step " << i;
+    EXPECT_EQ(probe.product[i], 1.5e-39f) << "step " << i;
+  }
+}
+
+TEST(ExecutorTest, WorkersGetTheirOwnSettingBackInOtherArenas) {
+  Dag flat;
+  for (int i = 0; i < 64; ++i) flat.Add({});
+  Executor executor(3);
+  DenormalProbe inside, outside;
+  ASSERT_OK(
+      RunInside(executor, flat.phase, [&](int i) { return inside.Step(i); }));
+  tbb::task_arena other(3);
+  other.execute([&] {
+    tbb::task_group group;
+    for (int i = 0; i < 64; ++i) {
+      group.run([&outside, i] { outside.Step(i).IgnoreError(); });
+    }
+    group.wait();
+  });
+  EXPECT_GT(outside.Threads(), 1);
+  for (int i = 0; i < 64; ++i) {
+    EXPECT_FALSE(outside.flushed[i]) << "step " << i;
+  }
+}
+
+// Kernels split loops with ParallelFor: its chunks run with the mode of
+// the thread that calls it, on every thread that takes one.
+TEST(ExecutorTest, ParallelForChunksRunWithTheCallersDenormalMode) {
+  tbb::task_arena arena(3);
+  for (bool flush : {true, false}) {
+    DenormalProbe probe;
+    arena.execute([&] {
+      ScopedDenormalMode mode(flush);
+      ParallelFor(64, 1, [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i) {
+          probe.Step(static_cast<int>(i)).IgnoreError();
+        }
+      });
+    });
+    EXPECT_GT(probe.Threads(), 1);
+    for (int i = 0; i < 64; ++i) {
+      EXPECT_EQ(probe.flushed[i], flush) << "chunk " << i;
+    }
   }
 }
 

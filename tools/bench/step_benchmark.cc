@@ -4,9 +4,11 @@
 // threads. The MLP runs with 2 threads twice: adapt:0 keeps both threads
 // on every step, adapt:1 (the default everywhere else) lets the session's
 // concurrency tuner run steps on one thread when that measures faster, as
-// it does when another process keeps a core busy:
+// it does when another process keeps a core busy. The 3-3-1 network runs
+// once more from a trained state (its loss tiny, its numbers reaching
+// denormal floats), with denormals flushed to zero (the default) and kept:
 //
-//   bazel run --config=opt //tools/bench:step_benchmark
+//   bazel run //tools/bench:step_benchmark
 #include <memory>
 #include <random>
 #include <string>
@@ -33,12 +35,13 @@ struct Example {
 };
 
 bool Load(const ParsedModel& parsed, int threads, bool adapt_threads,
-          Example* example, std::string* error) {
+          bool flush_denormals, Example* example, std::string* error) {
   auto graph = Graph::Build(parsed.model.graph(), parsed.source);
   if (!graph.ok()) return *error = graph.status().ToString(), false;
   SessionOptions options;
   options.threads = threads;
   options.adapt_threads = adapt_threads;
+  options.flush_denormals = flush_denormals;
   auto session = Session::Create(
       std::make_shared<const Graph>(*std::move(graph)), options);
   if (!session.ok()) return *error = session.status().ToString(), false;
@@ -102,16 +105,27 @@ ParsedModel Mlp(int64_t batch) {
   return *ParseModelText(*b.Build(), "mlp");
 }
 
+struct StepSettings {
+  bool adapt_threads = true;
+  bool flush_denormals = true;
+  // Untimed steps first: the trained state the timed steps start from.
+  int64_t trained_steps = 0;
+};
+
 // Sets `model` up with `threads` and times TrainStep on all its data as one
 // batch; a model or step that fails stops the benchmark with its error.
 void TimeSteps(benchmark::State& state,
                const absl::StatusOr<ParsedModel>& model, int threads,
-               bool adapt_threads = true) {
+               const StepSettings& settings = {}) {
   Example example;
   std::string error = model.status().ToString();
-  if (!model.ok() || !Load(*model, threads, adapt_threads, &example, &error)) {
+  if (!model.ok() || !Load(*model, threads, settings.adapt_threads,
+                           settings.flush_denormals, &example, &error)) {
     state.SkipWithError(error.c_str());
     return;
+  }
+  for (int64_t i = 0; i < settings.trained_steps; ++i) {
+    if (!example.session->TrainStep(example.feeds).ok()) break;
   }
   for (auto _ : state) {
     auto loss = example.session->TrainStep(example.feeds);
@@ -134,10 +148,20 @@ void BM_TwoTwoTwoStep(benchmark::State& state) {
 void BM_MlpStep(benchmark::State& state) {
   const int64_t batch = state.range(0);
   TimeSteps(state, Mlp(batch), static_cast<int>(state.range(1)),
-            state.range(2) != 0);
+            StepSettings{state.range(2) != 0});
   state.counters["samples/s"] =
       benchmark::Counter(static_cast<double>(batch),
                          benchmark::Counter::kIsIterationInvariantRate);
+}
+
+constexpr int64_t kTrainedSteps = 3000000;
+
+// The 3-3-1 network after kTrainedSteps steps on its data: denormals flushed
+// (flush:1, the default) or kept (flush:0), which arithmetic on them slows.
+void BM_TrainedThreeInputsStep(benchmark::State& state) {
+  TimeSteps(state, ReadModelFile("examples/three_inputs.pbtxt"),
+            static_cast<int>(state.range(0)),
+            StepSettings{true, state.range(1) != 0, kTrainedSteps});
 }
 
 BENCHMARK(BM_TwoTwoTwoStep)->Arg(1)->Arg(2)->ArgName("threads");
@@ -164,6 +188,10 @@ BENCHMARK_CAPTURE(BM_TrainingStep, three_inputs_3_3_1,
     ->Arg(1)
     ->Arg(2)
     ->ArgName("threads");
+BENCHMARK(BM_TrainedThreeInputsStep)
+    ->Args({1, 1})
+    ->Args({1, 0})
+    ->ArgNames({"threads", "flush"});
 
 }  // namespace
 }  // namespace nabla

@@ -65,6 +65,11 @@ struct ModelOptions {
   // other processes keep the cores busy. False keeps all threads on every
   // step (as train_graph --fixed_threads). Results are the same either way.
   bool adapt_threads = true;
+  // Read and write denormal floats (below 1.2e-38 in float) as zero on
+  // every thread of a step: a network whose numbers have become tiny then
+  // runs as fast as any other. False keeps IEEE semantics (as train_graph
+  // --keep_denormals). Results are the same for any thread count either way.
+  bool flush_denormals = true;
   // Seeds the variables' initialisers and the data order; unset uses the
   // model's training.seed (as train_graph --seed).
   std::optional<uint64_t> seed;
