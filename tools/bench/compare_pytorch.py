@@ -34,18 +34,31 @@ over the rounds (--repeats, at least 5 for figures worth quoting), so that
 the host's slow phases hit every side alike.
 
 nabla runs tools/bench/train_workload (and train_graph for fashion) with 1
-and 2 threads; PyTorch with torch.set_num_threads(1) and (2). PyTorch and
-NumPy multiply matrices with OpenBLAS. When OPENBLAS_CORETYPE or
-OPENBLAS_L2_SIZE are set (they slow OpenBLAS down on some hosts), PyTorch
-runs without both and, with --torch-env both (the default), also with them;
-the table says which. NumPy runs with them unset.
+and 2 threads; PyTorch with torch.set_num_threads(1) and (2). nabla picks
+its kernels (portable, avx2, avx512) for the CPU at run time; --kernels
+runs it once per named set (NABLA_KERNELS=set) in every round, --kernels
+all with each set this CPU runs. PyTorch and NumPy multiply matrices with
+OpenBLAS. When OPENBLAS_CORETYPE or OPENBLAS_L2_SIZE are set (they slow
+OpenBLAS down on some hosts), PyTorch runs without both and, with
+--torch-env both (the default), also with them; the table says which.
+NumPy runs with them unset.
+
+The output starts with the CPU, its vector extensions and the float32 FMA
+peak of one core measured by tools/bench/fma_peak; a second table gives
+nabla's MLP steps in GFLOP/s (mlp_step_flops) and as a share of that peak.
+The binaries are those of the default build (no --config: the kernels are
+chosen at run time, -march=native is not needed), found with
+`bazel info bazel-bin`.
 
   ./tools/bench/setup_bench.sh     # Debian's python3-torch, numpy, OpenBLAS
-  bazel build --config=opt //tools/bench:train_workload //tools:train_graph
+  bazel build //tools/bench:train_workload //tools/bench:fma_peak //tools:train_graph
   python3 tools/bench/compare_pytorch.py [--only tutorial,mlp] [--repeats 5]
 
 Without PyTorch (a quick self-check of nabla against NumPy):
   python3 tools/bench/compare_pytorch.py --only tutorial --repeats 1 --no-torch
+
+On an AVX-512 machine, also with the AVX2 kernels forced:
+  python3 tools/bench/compare_pytorch.py --kernels avx2,avx512
 
 Exit status: 0 when every check passed, 1 when a loss or accuracy check
 failed, 2 for a usage error or a process that failed.
@@ -597,27 +610,38 @@ def fashion_worker(settings, threads):
 # Running the sides in alternation.
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# The default build: the kernels are chosen at run time, so it is the fast
+# one (no --config=opt, -march=native).
+BUILD_COMMAND = ("bazel build //tools/bench:train_workload //tools/bench:fma_peak "
+                 "//tools:train_graph")
+KERNEL_SETS = ("portable", "avx2", "avx512")  # NABLA_KERNELS's values
 
 
 class Side:
     """One column of the table: a program and its thread count.
 
     env: "as set" (the environment as it is), "unset" (without
-    OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE).
+    OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE). kernels: nabla's kernel set
+    (NABLA_KERNELS), None for the one nabla picks itself.
     """
 
-    def __init__(self, program, threads, env="as set"):
+    def __init__(self, program, threads, env="as set", kernels=None):
         self.program, self.threads, self.env = program, threads, env
+        self.kernels = kernels
 
     @property
     def key(self):
-        return f"{self.program} {self.threads}t" + (
-            f" ({self.env})" if self.program != "nabla" else "")
+        if self.program == "nabla":
+            return " ".join(filter(None, ("nabla", self.kernels, f"{self.threads}t")))
+        return f"{self.program} {self.threads}t ({self.env})"
 
 
 def child_env(side):
     env = dict(os.environ)
     if side.program == "nabla":
+        env.pop("NABLA_KERNELS", None)
+        if side.kernels:
+            env["NABLA_KERNELS"] = side.kernels
         return env
     if side.env == "unset":
         for var in OPENBLAS_VARS:
@@ -655,11 +679,15 @@ def run_side(side, workload, args):
     code, out, err, _, _ = run_process(cmd, child_env(side))
     if code != 0:
         sys.exit(f"compare_pytorch: {' '.join(cmd)} failed ({code}):\n{err}")
-    return json.loads(out.strip().splitlines()[-1])
+    result = json.loads(out.strip().splitlines()[-1])
+    if side.kernels and result.get("kernels") != side.kernels:
+        sys.exit(f"compare_pytorch: {' '.join(cmd)} ran the {result.get('kernels')} "
+                 f"kernels, not {side.kernels}: rebuild train_workload")
+    return result
 
 
 def sides_for(args, torch_envs):
-    sides = [Side("nabla", t) for t in args.threads]
+    sides = [Side("nabla", t, kernels=k) for k in args.kernels for t in args.threads]
     if not args.no_torch:
         sides += [Side("torch", t, env) for env in torch_envs for t in args.threads]
     if not args.no_numpy:
@@ -691,28 +719,41 @@ def close(a, b, rtol):
 
 
 def check_losses(w, runs, rtol):
-    """Problems found in one workload's losses (an empty list when none)."""
+    """Problems found in one workload's losses (an empty list when none).
+
+    nabla's losses do not depend on the thread count: within one kernel set
+    they must be bit-identical to that set's first run. Other kernel sets
+    (the portable set rounds differently from the fused ones), PyTorch and
+    NumPy must be within rtol of the first nabla column.
+    """
     problems = []
-    reference_key = next(k for k in runs if k.startswith("nabla"))
+    first = {}  # a nabla key without its thread count -> the set's first key
+    for key in runs:
+        if key.startswith("nabla"):
+            first.setdefault(key.rsplit(" ", 1)[0], key)
+    reference_key = next(iter(first.values()))
     reference = runs[reference_key][0]["losses"]
     if w.name.startswith("2-2-2") and not close(reference[0], MAZUR_FIRST_LOSS, 1e-6):
         problems.append(f"{w.name}: nabla's first loss {reference[0]:.9g} is not the "
                         f"walk-through's {MAZUR_FIRST_LOSS}")
     for key, results in runs.items():
+        checks = [(reference_key, rtol)]
+        if key.startswith("nabla"):
+            checks.insert(0, (first[key.rsplit(" ", 1)[0]], 0))
         problem = next(filter(None, (
-            loss_problem(key, r, result["losses"], reference_key, reference, rtol)
-            for r, result in enumerate(results))), None)
+            loss_problem(key, r, result["losses"], ref, runs[ref][0]["losses"], tol)
+            for r, result in enumerate(results) for ref, tol in checks)), None)
         if problem:
             problems.append(f"{w.name}: {problem}")
     return problems
 
 
 def loss_problem(key, r, losses, reference_key, reference, rtol):
-    """What is wrong with one run's losses, or None. nabla's must be
-    bit-identical for any thread count; the others within rtol."""
+    """What is wrong with one run's losses against a reference run's, or
+    None. rtol 0 asks for bit-identical losses."""
     if len(losses) != len(reference):
         return f"{key} round {r + 1}: {len(losses)} losses, expected {len(reference)}"
-    if key.startswith("nabla"):
+    if rtol == 0:
         if losses != reference:
             return (f"{key} round {r + 1}: losses are not bit-identical to "
                     f"{reference_key} round 1")
@@ -720,7 +761,7 @@ def loss_problem(key, r, losses, reference_key, reference, rtol):
     for step, (a, b) in enumerate(zip(reference, losses)):
         if not close(a, b, rtol):
             return (f"{key} round {r + 1}, step {step + 1}: loss {b:.9g}, "
-                    f"nabla {a:.9g} (relative difference "
+                    f"{reference_key} {a:.9g} (relative difference "
                     f"{abs(a - b) / max(abs(a), abs(b)):.2e} > {rtol:g})")
     return None
 
@@ -739,7 +780,7 @@ def format_time(seconds):
 
 def column_name(side, torch_envs):
     if side.program == "nabla":
-        return f"nabla {side.threads}t"
+        return side.key
     if side.program == "numpy":
         return "NumPy"
     name = f"PyTorch {side.threads}t"
@@ -750,6 +791,8 @@ def column_name(side, torch_envs):
 
 
 def print_table(workloads, sides, results, problems, torch_envs):
+    # Ratios are against nabla's last kernel set (with --kernels all, the
+    # best), the same thread count for PyTorch and 1 thread for NumPy.
     nabla = {s.threads: s for s in sides if s.program == "nabla"}
     ratios = []
     for s in sides:
@@ -758,7 +801,7 @@ def print_table(workloads, sides, results, problems, torch_envs):
         elif s.program == "numpy" and 1 in nabla:
             ratios.append((s, nabla[1]))
     header = (["workload"] + [column_name(s, torch_envs) for s in sides]
-              + [f"{column_name(a, torch_envs)} / nabla {b.threads}t"
+              + [f"{column_name(a, torch_envs)} / {column_name(b, torch_envs)}"
                  for a, b in ratios] + ["losses"])
     print("| " + " | ".join(header) + " |")
     print("|" + "|".join(["---"] + ["---:"] * (len(header) - 2) + ["---"]) + "|")
@@ -768,6 +811,62 @@ def print_table(workloads, sides, results, problems, torch_envs):
         cells += [f"{median_time(runs[a.key]) / median_time(runs[b.key]):.2f}"
                   for a, b in ratios]
         cells.append("agree" if not problems[w.name] else "**MISMATCH**")
+        print("| " + " | ".join(cells) + " |")
+
+
+def mlp_step_flops(sizes, batch):
+    """The FLOPs of the matrix products of one training step of a dense
+    network with layer sizes `sizes` at batch `batch`; 2 per multiply-add.
+
+    For 784-256-128-10 at batch B:
+      forward           2·B·(784·256 + 256·128 + 128·10)   x·W per layer
+      weight gradients  2·B·(784·256 + 256·128 + 128·10)   xᵀ·dz per layer
+      input gradients   2·B·(256·128 + 128·10)             dz·Wᵀ, layers 2, 3
+    1,007,104·B in all. The first layer's input gradient is not computed
+    (the data needs none). Bias adds, activations, the loss and the update
+    are left out: they are not products, and the FMA peak bounds products.
+    """
+    products = [a * b for a, b in zip(sizes, sizes[1:])]
+    return 2 * batch * (2 * sum(products) + sum(products[1:]))
+
+
+def nabla_figures(workloads, sides, results, peak):
+    """figures[nabla column][workload name]: the kernels the runs used, the
+    median time per step and, for the MLPs, the GFLOP/s of the step's
+    products and their share of the FMA peak (None when not measured)."""
+    figures = {}
+    for s in (s for s in sides if s.program == "nabla"):
+        figures[s.key] = {}
+        for w in workloads:
+            runs = results[w.name][s.key]
+            entry = {"kernels": runs[0].get("kernels"), "threads": s.threads,
+                     "seconds_per_step": median_time(runs)}
+            if w.kind == "relu":
+                gflops = mlp_step_flops(w.sizes(), w.batch) / entry["seconds_per_step"] / 1e9
+                entry["gflops"] = gflops
+                entry["peak_share"] = gflops / peak if peak else None
+            figures[s.key][w.name] = entry
+    return figures
+
+
+def print_peak_table(workloads, figures, peak):
+    mlps = [w for w in workloads if w.kind == "relu"]
+    if not mlps:
+        return
+    peak_text = f"{peak:.1f} GFLOP/s" if peak else "not measured"
+    print(f"\nnabla's MLP steps: GFLOP/s of their matrix products (mlp_step_flops "
+          f"over the median time per step) and share of the FMA peak of one core "
+          f"({peak_text}); with 2 threads the share can pass 100%.\n")
+    header = ["workload", "MFLOP per step"] + list(figures)
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|")
+    for w in mlps:
+        cells = [w.name, f"{mlp_step_flops(w.sizes(), w.batch) / 1e6:.1f}"]
+        for column in figures.values():
+            e = column[w.name]
+            share = e["peak_share"]
+            cells.append(f"{e['gflops']:.1f}"
+                         + (f" ({100 * share:.0f}%)" if share is not None else ""))
         print("| " + " | ".join(cells) + " |")
 
 
@@ -819,7 +918,9 @@ def run_fashion_nabla(args, settings, directory):
     metrics = os.path.join(directory, "fashion_metrics.jsonl")
     cmd = [args.train_graph, FASHION_MODEL, "--threads", str(args.fashion_threads),
            "--epochs", str(settings["epochs"]), "--metrics_out", metrics]
-    code, _, err, seconds, rss = run_process(cmd)
+    # With --kernels, the last set (as the ratios of the step table).
+    side = Side("nabla", args.fashion_threads, kernels=args.kernels[-1])
+    code, _, err, seconds, rss = run_process(cmd, child_env(side))
     if code != 0:
         sys.exit(f"compare_pytorch: {' '.join(cmd)} failed ({code}):\n{err}")
     with open(metrics) as f:
@@ -924,10 +1025,16 @@ def parse_args():
                         help="runs of each side for fashion (default 1)")
     parser.add_argument("--fashion-threads", type=int, default=2,
                         help="threads of both sides for fashion (default 2)")
-    parser.add_argument("--nabla-bin", default=os.path.join(
-        ROOT, "bazel-bin", "tools", "bench", "train_workload"))
-    parser.add_argument("--train-graph", default=os.path.join(
-        ROOT, "bazel-bin", "tools", "train_graph"))
+    parser.add_argument("--kernels", metavar="LIST",
+                        help="nabla's kernel sets, comma-separated: portable, "
+                             "avx2, avx512, or all (every set this CPU runs); "
+                             "nabla runs once per set and round with "
+                             "NABLA_KERNELS=set, and the ratios are against the "
+                             "last set (default: the set nabla picks)")
+    # The binaries; by default those of the default build (see BUILD_COMMAND).
+    parser.add_argument("--nabla-bin", help="tools/bench/train_workload")
+    parser.add_argument("--train-graph", help="tools/train_graph")
+    parser.add_argument("--fma-peak", help="tools/bench/fma_peak")
     parser.add_argument("--keep", metavar="DIR",
                         help="write the model files and data here and keep them")
     parser.add_argument("--json", metavar="FILE", help="also write every result here")
@@ -941,6 +1048,11 @@ def parse_args():
     if unknown:
         parser.error(f"--only: unknown workload {', '.join(sorted(unknown))}")
     args.threads = [int(t) for t in args.threads.split(",")]
+    if args.kernels is not None:
+        args.kernels = list(dict.fromkeys(
+            k.strip() for k in args.kernels.split(",") if k.strip()))
+        if not args.kernels or ("all" in args.kernels and len(args.kernels) > 1):
+            parser.error("--kernels: a list of portable, avx2, avx512, or all")
     if args.repeats < 1 or args.fashion_repeats < 1 or min(args.threads) < 1:
         parser.error("--repeats, --fashion-repeats and --threads must be >= 1")
     return args
@@ -957,19 +1069,105 @@ def run_worker(args):
     print(json.dumps(result))
 
 
-def describe_environment(torch_envs):
-    cpu = "unknown CPU"
+def find_binaries(args):
+    """Fills in the binaries not given on the command line from the default
+    build's output folder, as `bazel info bazel-bin` names it, and says where
+    they came from. The bazel-bin symlink follows the last build, whatever
+    its --config (asan, tsan), so it serves only when Bazel does not answer."""
+    names = {"nabla_bin": ("tools", "bench", "train_workload"),
+             "train_graph": ("tools", "train_graph"),
+             "fma_peak": ("tools", "bench", "fma_peak")}
+    if all(getattr(args, name) for name in names):
+        return "as given"
     try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f
-                       if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
+        done = subprocess.run(["bazel", "info", "bazel-bin"], cwd=ROOT,
+                              capture_output=True, text=True)
+        problem = None if done.returncode == 0 else (
+            done.stderr.strip().splitlines() or ["failed"])[-1]
+    except FileNotFoundError:
+        problem = "bazel is not on the PATH"
+    except OSError as e:
+        problem = str(e)
+    if problem is None:
+        directory = done.stdout.strip().splitlines()[-1]
+        source = "bazel info bazel-bin"
+    else:
+        directory = os.path.join(ROOT, "bazel-bin")
+        source = (f"the bazel-bin symlink, which follows the last build's "
+                  f"--config: bazel info bazel-bin: {problem}")
+    for name, parts in names.items():
+        if not getattr(args, name):
+            setattr(args, name, os.path.join(directory, *parts))
+    return f"{directory} ({source})"
+
+
+def measure_peak(fma_peak):
+    """fma_peak --json: the CPU with its vector extensions and the float32
+    FMA peak of one core in GFLOP/s ("fma256", "fma512", "peak"; null for a
+    width this CPU lacks)."""
+    code, out, err, _, _ = run_process([fma_peak, "--json"])
+    if code not in (0, 1) or not out.strip():
+        sys.exit(f"compare_pytorch: {fma_peak} --json failed ({code}):\n{err}")
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def kernels_line(train_graph, kernels):
+    """(exit code, line) of `train_graph --version` under NABLA_KERNELS=
+    kernels (None: unset): the kernels in use, or why the set was refused."""
+    env = child_env(Side("nabla", 1, kernels=kernels))
+    code, out, err, _, _ = run_process([train_graph, "--version"], env)
+    return code, (out if code == 0 else err).strip()
+
+
+def resolve_kernels(args):
+    """Replaces args.kernels by the sets to run ([None]: the one nabla
+    picks; "all": each set this CPU runs) and returns {set: its
+    `train_graph --version` line}. A named set train_graph refuses ends the
+    script with train_graph's message."""
+    wanted = args.kernels or [None]
+    every = wanted == ["all"]
+    lines = {}
+    for kernels in KERNEL_SETS if every else wanted:
+        code, line = kernels_line(args.train_graph, kernels)
+        if code == 0:
+            lines[kernels] = line
+        elif not every:
+            sys.exit(f"compare_pytorch: --kernels {kernels}: {line}")
+    args.kernels = list(lines)
+    return lines
+
+
+def split_cpu(cpu):
+    """"AMD EPYC (sse2 avx2 fma)" (ops/kernel_isa.h's CpuDescription) ->
+    ("AMD EPYC", ["sse2", "avx2", "fma"])."""
+    model, _, extensions = cpu.rpartition(" (")
+    return (model, extensions.rstrip(")").split()) if model else (cpu, [])
+
+
+def host_record(machine, kernel_lines):
+    """The start of the --json output: the CPU, the FMA peak, nabla's kernels."""
+    model, extensions = split_cpu(machine["cpu"])
+    return {"host": {"cpu": model, "extensions": extensions, "cores": os.cpu_count(),
+                     "fma_peak_gflops": {k: machine.get(k)
+                                         for k in ("fma256", "fma512", "peak")}},
+            "kernels": {k or "default": line for k, line in kernel_lines.items()}}
+
+
+def describe_environment(torch_envs, machine, kernel_lines, binaries):
     blas = os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3")
     openblas = ", ".join(f"{v}={os.environ[v]!r}" if v in os.environ else f"{v} not set"
                          for v in OPENBLAS_VARS)
     load = " ".join(f"{v:.2f}" for v in os.getloadavg())
-    print(f"host: {cpu}, {os.cpu_count()} cores, load average {load} at the start")
+    print(f"host: {machine['cpu']}, {os.cpu_count()} cores, load average {load} "
+          "at the start")
+    widths = ", ".join(f"{w} {machine[w]:.1f}" for w in ("fma256", "fma512")
+                       if machine.get(w) is not None)
+    print("float32 FMA peak of one core (tools/bench/fma_peak): "
+          + (f"{widths} GFLOP/s; peak {machine['peak']:.1f} GFLOP/s"
+             if machine.get("peak") else "not measured (no FMA)"))
+    for line in kernel_lines.values():
+        print("nabla: " + line.replace(f" on {machine['cpu']}", ""))
+    print(f"nabla binaries: {binaries}")
     print(f"Python {platform.python_version()}, NumPy {np.__version__}, "
           f"libblas.so.3 -> {blas}")
     print(f"environment: {openblas}; PyTorch runs "
@@ -977,7 +1175,9 @@ def describe_environment(torch_envs):
                            "as set": "with them as set"}[e] for e in torch_envs)
              if torch_envs != ["not set"] else "with them not set (nothing to unset)")
           + "; NumPy with both unset"
-          + ("; OMP_WAIT_POLICY=PASSIVE for both" if OMP_PASSIVE else ""))
+          + ("; OMP_WAIT_POLICY=PASSIVE for both" if OMP_PASSIVE else "")
+          + (f"; NABLA_KERNELS={os.environ['NABLA_KERNELS']!r} is not passed on "
+             "(--kernels names the sets)" if "NABLA_KERNELS" in os.environ else ""))
 
 
 def main():
@@ -1002,17 +1202,18 @@ def main():
         workloads += tutorial_workloads()
     if "mlp" in args.only:
         workloads += [mlp_workload(64), mlp_workload(256)]
-    needed = ([args.nabla_bin] if workloads else []) + (
-        [args.train_graph] if "fashion" in args.only else [])
+    binaries = find_binaries(args)
+    needed = [args.fma_peak, args.train_graph] + ([args.nabla_bin] if workloads else [])
     for binary in needed:
         if not os.access(binary, os.X_OK):
-            sys.exit(f"compare_pytorch: {binary} is missing: bazel build "
-                     "--config=opt //tools/bench:train_workload //tools:train_graph")
+            sys.exit(f"compare_pytorch: {binary} is missing: {BUILD_COMMAND}")
+    machine = measure_peak(args.fma_peak)
+    kernel_lines = resolve_kernels(args)
     for w in workloads:
         w.model, w.spec = write_model(w, directory), save_arrays(w, directory)
 
-    describe_environment(torch_envs)
-    problems, dump = {}, {}
+    describe_environment(torch_envs, machine, kernel_lines, binaries)
+    problems, dump = {}, host_record(machine, kernel_lines)
     if workloads:
         sides = sides_for(args, [e if e != "not set" else "as set" for e in torch_envs])
         results = run_rounds(workloads, sides, args)
@@ -1023,7 +1224,9 @@ def main():
               f"timed blocks. A ratio above 1 means nabla is faster. "
               f"First {workloads[0].losses} losses checked to {args.rtol:g} relative.\n")
         print_table(workloads, sides, results, problems, torch_envs)
-        dump["workloads"] = results
+        figures = nabla_figures(workloads, sides, results, machine.get("peak"))
+        print_peak_table(workloads, figures, machine.get("peak"))
+        dump["workloads"], dump["nabla"] = results, figures
     if "fashion" in args.only:
         dump["fashion"], problems["fashion"] = run_fashion(args, directory,
                                                            torch_envs[0])

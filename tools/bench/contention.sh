@@ -8,7 +8,7 @@
 # tuner's first blocks, spent finding the faster way, weigh more in short
 # runs.
 #
-#   bazel build --config=opt //tools/bench:step_benchmark
+#   bazel build //tools/bench:step_benchmark
 #   [MIN_TIME=S] tools/bench/contention.sh [ROUNDS] [BATCH ...]
 set -euo pipefail
 
@@ -18,7 +18,7 @@ batches=("${@:-64 256}")
 read -r -a batches <<<"${batches[*]}"
 bench=bazel-bin/tools/bench/step_benchmark
 [[ -x "$bench" ]] || {
-  echo "contention.sh: build $bench first (bazel build --config=opt //tools/bench:step_benchmark)" >&2
+  echo "contention.sh: build $bench first (bazel build //tools/bench:step_benchmark)" >&2
   exit 2
 }
 

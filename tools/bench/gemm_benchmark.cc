@@ -4,7 +4,7 @@
 // included; and all the products of one MLP step, to compare with the whole
 // step (tools/bench/step_benchmark).
 //
-//   bazel run --config=opt //tools/bench:gemm_benchmark
+//   bazel run //tools/bench:gemm_benchmark
 #include <cstdint>
 #include <random>
 #include <vector>

@@ -14,10 +14,14 @@
 // blocks of S timed steps. Every step goes through Session::TrainStep with
 // the model's optimizer, schedule and clipping, exactly as train_graph.
 //
-// Output (one line):
-//   {"model":"...","threads":1,"batch_size":4,"batches":1,"losses":[...],
-//    "warmup":W,"steps":S,"repeats":R,"block_seconds_per_step":[...],
-//    "seconds_per_step":MEDIAN,"samples_per_sec":B/MEDIAN}
+// NABLA_KERNELS=portable|avx2|avx512 forces a kernel set, as for train_graph;
+// a set this CPU does not run is an error.
+//
+// Output (one line; "kernels" names the set the kernels ran):
+//   {"model":"...","kernels":"avx512","threads":1,"batch_size":4,
+//    "batches":1,"losses":[...],"warmup":W,"steps":S,"repeats":R,
+//    "block_seconds_per_step":[...],"seconds_per_step":MEDIAN,
+//    "samples_per_sec":B/MEDIAN}
 //
 // Exit status: 0 on success, 1 for an error in the model or its data, 2 for
 // a usage error.
@@ -38,6 +42,7 @@
 #include "core/run/model_run.h"
 #include "core/session.h"
 #include "core/status_macros.h"
+#include "ops/kernel_isa.h"
 #include "tools/flags.h"
 
 namespace nabla {
@@ -174,11 +179,13 @@ void PrintResult(const WorkloadOptions& options, int64_t samples,
                  const std::vector<double>& block_seconds) {
   const double median = Median(block_seconds);
   std::printf(
-      "{\"model\":%s,\"threads\":%d,\"batch_size\":%lld,\"batches\":%zu,"
+      "{\"model\":%s,\"kernels\":\"%s\",\"threads\":%d,\"batch_size\":%lld,"
+      "\"batches\":%zu,"
       "\"losses\":%s,\"warmup\":%lld,\"steps\":%lld,\"repeats\":%lld,"
       "\"block_seconds_per_step\":%s,\"seconds_per_step\":%.9g,"
       "\"samples_per_sec\":%.9g}\n",
-      JsonString(options.model_path).c_str(), options.threads,
+      JsonString(options.model_path).c_str(),
+      std::string(KernelIsaName(ActiveKernelIsa())).c_str(), options.threads,
       static_cast<long long>(samples), batches, JsonList(losses).c_str(),
       static_cast<long long>(options.warmup),
       static_cast<long long>(options.steps),
@@ -187,6 +194,7 @@ void PrintResult(const WorkloadOptions& options, int64_t samples,
 }
 
 [[nodiscard]] absl::Status RunWorkload(const WorkloadOptions& options) {
+  NABLA_RETURN_IF_ERROR(KernelIsaStatus());
   NABLA_ASSIGN_OR_RETURN(ParsedModel parsed, ReadModelFile(options.model_path));
   if (parsed.model.training().loss().empty()) {
     return absl::InvalidArgumentError(
