@@ -21,8 +21,15 @@ namespace gemm_internal {
 namespace avx512 {
 namespace {
 
+// Every function defined from here to the matching pop is compiled for
+// avx512f,fma (GCC's pragma; clang's attribute pragma says the same).
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx512f,fma"))), \
+                             apply_to = function)
+#else
 #pragma GCC push_options
 #pragma GCC target("avx512f,fma")
+#endif
 
 template <typename T>
 struct Vector;
@@ -69,7 +76,11 @@ struct Vector<double> {
 
 #include "ops/gemm_kernel.inc"
 
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
 #pragma GCC pop_options
+#endif
 
 }  // namespace
 }  // namespace avx512
