@@ -44,6 +44,8 @@ struct Vector<float> {
   static Vec Broadcast(float v) { return _mm256_set1_ps(v); }
   static Vec Load(const float* p) { return _mm256_load_ps(p); }
   static void Store(float* p, Vec v) { _mm256_store_ps(p, v); }
+  static Vec LoadAny(const float* p) { return _mm256_loadu_ps(p); }
+  static void StoreAny(float* p, Vec v) { _mm256_storeu_ps(p, v); }
   static Mask FirstLanes(int n) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(n),
                               _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
@@ -67,6 +69,8 @@ struct Vector<double> {
   static Vec Broadcast(double v) { return _mm256_set1_pd(v); }
   static Vec Load(const double* p) { return _mm256_load_pd(p); }
   static void Store(double* p, Vec v) { _mm256_store_pd(p, v); }
+  static Vec LoadAny(const double* p) { return _mm256_loadu_pd(p); }
+  static void StoreAny(double* p, Vec v) { _mm256_storeu_pd(p, v); }
   static Mask FirstLanes(int n) {
     return _mm256_cmpgt_epi64(_mm256_set1_epi64x(n),
                               _mm256_setr_epi64x(0, 1, 2, 3));

@@ -44,6 +44,8 @@ struct Vector<float> {
   static Vec Broadcast(float v) { return _mm512_set1_ps(v); }
   static Vec Load(const float* p) { return _mm512_load_ps(p); }
   static void Store(float* p, Vec v) { _mm512_store_ps(p, v); }
+  static Vec LoadAny(const float* p) { return _mm512_loadu_ps(p); }
+  static void StoreAny(float* p, Vec v) { _mm512_storeu_ps(p, v); }
   static Mask FirstLanes(int n) { return static_cast<Mask>((1u << n) - 1); }
   static Vec LoadFirst(Mask m, const float* p) {
     return _mm512_maskz_loadu_ps(m, p);
@@ -64,6 +66,8 @@ struct Vector<double> {
   static Vec Broadcast(double v) { return _mm512_set1_pd(v); }
   static Vec Load(const double* p) { return _mm512_load_pd(p); }
   static void Store(double* p, Vec v) { _mm512_store_pd(p, v); }
+  static Vec LoadAny(const double* p) { return _mm512_loadu_pd(p); }
+  static void StoreAny(double* p, Vec v) { _mm512_storeu_pd(p, v); }
   static Mask FirstLanes(int n) { return static_cast<Mask>((1u << n) - 1); }
   static Vec LoadFirst(Mask m, const double* p) {
     return _mm512_maskz_loadu_pd(m, p);

@@ -32,6 +32,8 @@ struct Vector {
     return v;
   }
   static void Store(T* p, Vec v) { std::memcpy(p, &v, sizeof v); }
+  static Vec LoadAny(const T* p) { return Load(p); }
+  static void StoreAny(T* p, Vec v) { Store(p, v); }
   static Mask FirstLanes(int n) { return n; }
   static Vec LoadFirst(Mask n, const T* p) {
     Vec v{};

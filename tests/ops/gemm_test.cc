@@ -68,6 +68,7 @@ const Shape kShapes[] = {
     {1, 1, 1},     {1, 7, 33},     {7, 3, 31},     {8, 256, 32},
     {9, 257, 33},  {17, 600, 10},  {64, 784, 256}, {100, 5, 300},
     {129, 64, 70}, {260, 130, 65}, {3, 513, 257},  {40, 1, 1},
+    {2, 300, 290}, {1, 784, 256},
 };
 
 // Each element within the bound on a k-term sum's rounding: k units of
@@ -188,6 +189,26 @@ TEST_P(GemmTest, ElementIndependentOfPositionAndLayout) {
     for (int64_t j = 0; j < 90; ++j) y_cm.At(p, j) = y.data[p * y.lead + j];
   }
   EXPECT_EQ(Product(x_cm, y_cm, 2), full);
+  // One or two rows alone, which the kernels multiply without packing y.
+  for (const auto& [r, rows] : {std::pair<int64_t, int64_t>{0, 1},
+                                {5, 2}, {69, 1}, {31, 2}}) {
+    for (const int64_t c : {0, 7}) {
+      MatrixView<const float> xs = x.View(), ys = y.View();
+      xs.data += r * x.lead;
+      xs.rows = rows;
+      ys.data += c;
+      ys.cols -= c;
+      Matrix<float> part(rows, ys.cols, false, 0);
+      Multiply(xs, ys, part.Out());
+      for (int64_t i = 0; i < rows; ++i) {
+        for (int64_t j = 0; j < part.cols; ++j) {
+          ASSERT_EQ(part.At(i, j), full[(i + r) * (y.cols + 3) + j + c])
+              << rows << " rows from (" << r << ", " << c << ") at (" << i
+              << ", " << j << ")";
+        }
+      }
+    }
+  }
   // The last 5 columns alone, from a column-major x: a narrow product,
   // which the kernels compute transposed.
   MatrixView<const float> last_columns = y.View();

@@ -92,9 +92,9 @@ void BM_EigenGemm(benchmark::State& state) {
 
 // {m, k, n, transpose_a, transpose_b} of each product in a training step of
 // the MLP at `batch`: forward x·W, then per layer dW = xᵀ·g and (above the
-// first layer) dx = g·Wᵀ.
+// first layer) dx = g·Wᵀ. Batch 1 is a served prediction.
 void MlpShapes(benchmark::internal::Benchmark* b) {
-  for (int64_t batch : {64, 256}) {
+  for (int64_t batch : {1, 64, 256}) {
     const int64_t widths[] = {784, 256, 128, 10};
     for (int l = 0; l < 3; ++l) {
       const int64_t in = widths[l], out = widths[l + 1];
