@@ -65,10 +65,9 @@ struct Shape {
 // Around the kernels' register blocks (6 or 8 rows, 8 to 32 columns), their
 // 256-deep passes over k and their task blocks, and the MLP's shapes.
 const Shape kShapes[] = {
-    {1, 1, 1},     {1, 7, 33},     {7, 3, 31},     {8, 256, 32},
-    {9, 257, 33},  {17, 600, 10},  {64, 784, 256}, {100, 5, 300},
-    {129, 64, 70}, {260, 130, 65}, {3, 513, 257},  {40, 1, 1},
-    {2, 300, 290}, {1, 784, 256},
+    {1, 1, 1},     {1, 7, 33},     {7, 3, 31},    {8, 256, 32},  {9, 257, 33},
+    {17, 600, 10}, {64, 784, 256}, {100, 5, 300}, {129, 64, 70}, {260, 130, 65},
+    {3, 513, 257}, {40, 1, 1},     {2, 300, 290}, {1, 784, 256},
 };
 
 // Each element within the bound on a k-term sum's rounding: k units of
@@ -190,8 +189,8 @@ TEST_P(GemmTest, ElementIndependentOfPositionAndLayout) {
   }
   EXPECT_EQ(Product(x_cm, y_cm, 2), full);
   // One or two rows alone, which the kernels multiply without packing y.
-  for (const auto& [r, rows] : {std::pair<int64_t, int64_t>{0, 1},
-                                {5, 2}, {69, 1}, {31, 2}}) {
+  for (const auto& [r, rows] :
+       {std::pair<int64_t, int64_t>{0, 1}, {5, 2}, {69, 1}, {31, 2}}) {
     for (const int64_t c : {0, 7}) {
       MatrixView<const float> xs = x.View(), ys = y.View();
       xs.data += r * x.lead;
