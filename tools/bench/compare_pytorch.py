@@ -1069,16 +1069,11 @@ def run_worker(args):
     print(json.dumps(result))
 
 
-def find_binaries(args):
-    """Fills in the binaries not given on the command line from the default
-    build's output folder, as `bazel info bazel-bin` names it, and says where
-    they came from. The bazel-bin symlink follows the last build, whatever
-    its --config (asan, tsan), so it serves only when Bazel does not answer."""
-    names = {"nabla_bin": ("tools", "bench", "train_workload"),
-             "train_graph": ("tools", "train_graph"),
-             "fma_peak": ("tools", "bench", "fma_peak")}
-    if all(getattr(args, name) for name in names):
-        return "as given"
+def bazel_bin():
+    """(folder, where its name came from): the default build's output folder,
+    as `bazel info bazel-bin` names it. The bazel-bin symlink follows the
+    last build, whatever its --config (asan, tsan), so it serves only when
+    Bazel does not answer."""
     try:
         done = subprocess.run(["bazel", "info", "bazel-bin"], cwd=ROOT,
                               capture_output=True, text=True)
@@ -1089,12 +1084,22 @@ def find_binaries(args):
     except OSError as e:
         problem = str(e)
     if problem is None:
-        directory = done.stdout.strip().splitlines()[-1]
-        source = "bazel info bazel-bin"
-    else:
-        directory = os.path.join(ROOT, "bazel-bin")
-        source = (f"the bazel-bin symlink, which follows the last build's "
-                  f"--config: bazel info bazel-bin: {problem}")
+        return done.stdout.strip().splitlines()[-1], "bazel info bazel-bin"
+    return (os.path.join(ROOT, "bazel-bin"),
+            f"the bazel-bin symlink, which follows the last build's "
+            f"--config: bazel info bazel-bin: {problem}")
+
+
+def find_binaries(args, names=None):
+    """Fills in the binaries not given on the command line (names: argument
+    -> path under bazel-bin) from the default build's output folder, and
+    says where they came from."""
+    names = names or {"nabla_bin": ("tools", "bench", "train_workload"),
+                      "train_graph": ("tools", "train_graph"),
+                      "fma_peak": ("tools", "bench", "fma_peak")}
+    if all(getattr(args, name) for name in names):
+        return "as given"
+    directory, source = bazel_bin()
     for name, parts in names.items():
         if not getattr(args, name):
             setattr(args, name, os.path.join(directory, *parts))
