@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
@@ -11,6 +12,8 @@ namespace nabla {
 namespace {
 
 constexpr const char* kVariable = "NABLA_KERNELS";
+constexpr KernelIsa kEverySet[] = {KernelIsa::kPortable, KernelIsa::kAvx2,
+                                   KernelIsa::kAvx512};
 
 bool CpuRuns(KernelIsa isa) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -63,8 +66,7 @@ absl::string_view KernelIsaName(KernelIsa isa) {
 
 std::vector<KernelIsa> SupportedKernelIsas() {
   std::vector<KernelIsa> supported;
-  for (KernelIsa isa :
-       {KernelIsa::kPortable, KernelIsa::kAvx2, KernelIsa::kAvx512}) {
+  for (KernelIsa isa : kEverySet) {
     if (CpuRuns(isa)) supported.push_back(isa);
   }
   return supported;
@@ -79,13 +81,15 @@ std::vector<KernelIsa> SupportedKernelIsas() {
     names.emplace_back(KernelIsaName(isa));
     if (KernelIsaName(isa) == forced) return isa;
   }
-  const bool known =
-      forced == "portable" || forced == "avx2" || forced == "avx512";
-  return absl::InvalidArgumentError(
-      absl::StrCat(kVariable, "=", forced,
-                   known ? ": this CPU does not run those kernels"
-                         : ": not a kernel set (portable, avx2 or avx512)",
-                   "; this CPU runs ", absl::StrJoin(names, ", ")));
+  std::vector<std::string> every;
+  for (KernelIsa isa : kEverySet) every.emplace_back(KernelIsaName(isa));
+  const bool known = absl::c_linear_search(every, forced);
+  return absl::InvalidArgumentError(absl::StrCat(
+      kVariable, "=", forced,
+      known ? ": this CPU does not run those kernels"
+            : absl::StrCat(": not a kernel set (", absl::StrJoin(every, ", "),
+                           ")"),
+      "; this CPU runs ", absl::StrJoin(names, ", ")));
 }
 
 KernelIsa ActiveKernelIsa() { return ActiveChoice().isa; }

@@ -45,8 +45,8 @@ TEST(KernelIsaTest, UnknownNameIsRefusedWithTheChoices) {
   ASSERT_FALSE(chosen.ok());
   EXPECT_EQ(chosen.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(std::string(chosen.status().message())
-                .rfind("NABLA_KERNELS=AVX2: not a kernel set (portable, avx2 "
-                       "or avx512); this CPU runs portable",
+                .rfind("NABLA_KERNELS=AVX2: not a kernel set (portable, avx2, "
+                       "avx512); this CPU runs portable",
                        0),
             0u)
       << chosen.status();
