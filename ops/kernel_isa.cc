@@ -84,12 +84,12 @@ std::vector<KernelIsa> SupportedKernelIsas() {
   std::vector<std::string> every;
   for (KernelIsa isa : kEverySet) every.emplace_back(KernelIsaName(isa));
   const bool known = absl::c_linear_search(every, forced);
-  return absl::InvalidArgumentError(absl::StrCat(
-      kVariable, "=", forced,
-      known ? ": this CPU does not run those kernels"
-            : absl::StrCat(": not a kernel set (", absl::StrJoin(every, ", "),
-                           ")"),
-      "; this CPU runs ", absl::StrJoin(names, ", ")));
+  return absl::InvalidArgumentError(
+      absl::StrCat(kVariable, "=", forced,
+                   known ? ": this CPU does not run those kernels"
+                         : absl::StrCat(": not a kernel set (",
+                                        absl::StrJoin(every, ", "), ")"),
+                   "; this CPU runs ", absl::StrJoin(names, ", ")));
 }
 
 KernelIsa ActiveKernelIsa() { return ActiveChoice().isa; }
