@@ -13,6 +13,7 @@
 #include "benchmark/benchmark.h"
 #include "ops/gemm.h"
 #include "tbb/task_arena.h"
+#include "tools/bench/benchmark_context.h"
 
 namespace nabla {
 namespace {
@@ -62,6 +63,7 @@ void Run(benchmark::State& state, Product& p, Fn product) {
   }
   state.counters["GFLOP/s"] = benchmark::Counter(
       p.flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["peak%"] = PeakShare(p.flops);
 }
 
 void BM_NablaGemm(benchmark::State& state) {
@@ -124,6 +126,8 @@ void BM_MlpStepProducts(benchmark::State& state) {
     products.emplace_back(in, batch, out, true, false);
     if (l > 0) products.emplace_back(batch, out, in, false, true);
   }
+  double flops = 0;
+  for (const Product& p : products) flops += p.flops;
   tbb::task_arena arena(1);
   for (auto _ : state) {
     arena.execute([&] {
@@ -135,6 +139,7 @@ void BM_MlpStepProducts(benchmark::State& state) {
   state.counters["samples/s"] =
       benchmark::Counter(static_cast<double>(batch),
                          benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["peak%"] = PeakShare(flops);
 }
 
 BENCHMARK(BM_MlpStepProducts)->Arg(64)->Arg(256)->ArgName("batch");

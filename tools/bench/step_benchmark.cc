@@ -20,6 +20,7 @@
 #include "core/session.h"
 #include "core/update_rule.h"
 #include "nabla/graph_builder.h"
+#include "tools/bench/benchmark_context.h"
 
 namespace nabla {
 namespace {
@@ -152,6 +153,13 @@ void BM_MlpStep(benchmark::State& state) {
   state.counters["samples/s"] =
       benchmark::Counter(static_cast<double>(batch),
                          benchmark::Counter::kIsIterationInvariantRate);
+  // The step's matrix products (compare_pytorch.py's mlp_step_flops):
+  // forward and weight gradients of every layer, input gradients of all
+  // but the first.
+  const double forward = 784 * 256 + 256 * 128 + 128 * 10;
+  const double input_gradients = 256 * 128 + 128 * 10;
+  state.counters["peak%"] =
+      PeakShare(2.0 * batch * (2 * forward + input_gradients));
 }
 
 constexpr int64_t kTrainedSteps = 3000000;
