@@ -83,7 +83,15 @@ try:
 except ImportError:
     if os.path.exists("/usr/bin/python3") and sys.executable != "/usr/bin/python3":
         os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
-    sys.exit("compare_pytorch: NumPy is missing: run tools/bench/setup_bench.sh")
+    print("compare_pytorch: NumPy is missing: run tools/bench/setup_bench.sh",
+          file=sys.stderr)
+    sys.exit(2)
+
+def fail(message, program="compare_pytorch"):
+    """A usage error or a process that failed: the message, exit status 2."""
+    print(f"{program}: {message}", file=sys.stderr)
+    sys.exit(2)
+
 
 OPENBLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 MAZUR_FIRST_LOSS = 0.298371109  # E_total of the 2-2-2 walk-through, step 1
@@ -678,10 +686,10 @@ def run_side(side, workload, args):
                "--spec", workload.spec, "--threads", str(side.threads)]
     code, out, err, _, _ = run_process(cmd, child_env(side))
     if code != 0:
-        sys.exit(f"compare_pytorch: {' '.join(cmd)} failed ({code}):\n{err}")
+        fail(f"{' '.join(cmd)} failed ({code}):\n{err}")
     result = json.loads(out.strip().splitlines()[-1])
     if side.kernels and result.get("kernels") != side.kernels:
-        sys.exit(f"compare_pytorch: {' '.join(cmd)} ran the {result.get('kernels')} "
+        fail(f"{' '.join(cmd)} ran the {result.get('kernels')} "
                  f"kernels, not {side.kernels}: rebuild train_workload")
     return result
 
@@ -886,7 +894,7 @@ def fashion_settings(epochs):
     def find(pattern, convert):
         match = re.search(pattern, text)
         if not match:
-            sys.exit(f"compare_pytorch: {FASHION_MODEL}: no match for {pattern}: "
+            fail(f"{FASHION_MODEL}: no match for {pattern}: "
                      "update fashion_settings() and fashion_worker()")
         return convert(match.group(1))
 
@@ -904,7 +912,7 @@ def fashion_settings(epochs):
     for expected in ('name: "Adam"', 'name: "exponential"', "shuffle: true",
                      '"SparseSoftmaxCrossEntropy"'):
         if expected not in text:
-            sys.exit(f"compare_pytorch: {FASHION_MODEL} no longer has {expected}")
+            fail(f"{FASHION_MODEL} no longer has {expected}")
     if epochs:
         settings["epochs"] = epochs
     return settings
@@ -922,7 +930,7 @@ def run_fashion_nabla(args, settings, directory):
     side = Side("nabla", args.fashion_threads, kernels=args.kernels[-1])
     code, _, err, seconds, rss = run_process(cmd, child_env(side))
     if code != 0:
-        sys.exit(f"compare_pytorch: {' '.join(cmd)} failed ({code}):\n{err}")
+        fail(f"{' '.join(cmd)} failed ({code}):\n{err}")
     with open(metrics) as f:
         return {"records": read_records(f.read()), "wall": seconds, "rss": rss}
 
@@ -936,7 +944,7 @@ def run_fashion_torch(args, settings, directory, env):
     side = Side("torch", args.fashion_threads, "unset" if env == "unset" else "as set")
     code, out, err, seconds, rss = run_process(cmd, child_env(side))
     if code != 0:
-        sys.exit(f"compare_pytorch: {' '.join(cmd)} failed ({code}):\n{err}")
+        fail(f"{' '.join(cmd)} failed ({code}):\n{err}")
     return {"records": read_records(out), "wall": seconds, "rss": rss}
 
 
@@ -1112,7 +1120,7 @@ def measure_peak(fma_peak):
     width this CPU lacks)."""
     code, out, err, _, _ = run_process([fma_peak, "--json"])
     if code not in (0, 1) or not out.strip():
-        sys.exit(f"compare_pytorch: {fma_peak} --json failed ({code}):\n{err}")
+        fail(f"{fma_peak} --json failed ({code}):\n{err}")
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -1137,7 +1145,7 @@ def resolve_kernels(args):
         if code == 0:
             lines[kernels] = line
         elif not every:
-            sys.exit(f"compare_pytorch: --kernels {kernels}: {line}")
+            fail(f"--kernels {kernels}: {line}")
     args.kernels = list(lines)
     return lines
 
@@ -1194,7 +1202,7 @@ def main():
     if not args.no_torch:
         import importlib.util
         if importlib.util.find_spec("torch") is None:
-            sys.exit("compare_pytorch: PyTorch is missing: run "
+            fail("PyTorch is missing: run "
                      "tools/bench/setup_bench.sh, or pass --no-torch")
     vars_set = any(v in os.environ for v in OPENBLAS_VARS)
     torch_envs = (["unset", "as set"] if args.torch_env == "both" else
@@ -1211,7 +1219,7 @@ def main():
     needed = [args.fma_peak, args.train_graph] + ([args.nabla_bin] if workloads else [])
     for binary in needed:
         if not os.access(binary, os.X_OK):
-            sys.exit(f"compare_pytorch: {binary} is missing: {BUILD_COMMAND}")
+            fail(f"{binary} is missing: {BUILD_COMMAND}")
     machine = measure_peak(args.fma_peak)
     kernel_lines = resolve_kernels(args)
     for w in workloads:

@@ -48,8 +48,7 @@ LAYERS = ("hidden1", "hidden2", "logits")
 
 
 def fail(message):
-    print(f"compare_serving: {message}", file=sys.stderr)
-    sys.exit(2)
+    common.fail(message, "compare_serving")
 
 
 def run(cmd, env=None):
