@@ -87,6 +87,7 @@ except ImportError:
           file=sys.stderr)
     sys.exit(2)
 
+
 def fail(message, program="compare_pytorch"):
     """A usage error or a process that failed: the message, exit status 2."""
     print(f"{program}: {message}", file=sys.stderr)
@@ -690,7 +691,7 @@ def run_side(side, workload, args):
     result = json.loads(out.strip().splitlines()[-1])
     if side.kernels and result.get("kernels") != side.kernels:
         fail(f"{' '.join(cmd)} ran the {result.get('kernels')} "
-                 f"kernels, not {side.kernels}: rebuild train_workload")
+             f"kernels, not {side.kernels}: rebuild train_workload")
     return result
 
 
@@ -895,7 +896,7 @@ def fashion_settings(epochs):
         match = re.search(pattern, text)
         if not match:
             fail(f"{FASHION_MODEL}: no match for {pattern}: "
-                     "update fashion_settings() and fashion_worker()")
+                 "update fashion_settings() and fashion_worker()")
         return convert(match.group(1))
 
     number = r"([-+0-9.eE]+)"
@@ -1203,7 +1204,7 @@ def main():
         import importlib.util
         if importlib.util.find_spec("torch") is None:
             fail("PyTorch is missing: run "
-                     "tools/bench/setup_bench.sh, or pass --no-torch")
+                 "tools/bench/setup_bench.sh, or pass --no-torch")
     vars_set = any(v in os.environ for v in OPENBLAS_VARS)
     torch_envs = (["unset", "as set"] if args.torch_env == "both" else
                   [args.torch_env.replace("-", " ")]) if vars_set else ["not set"]
