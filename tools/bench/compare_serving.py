@@ -194,8 +194,9 @@ def main():
     weights_path = os.path.join(directory, "weights.npz")
     np.savez(weights_path, **weights)
 
-    kernels_env = common.child_env(common.Side("nabla", 1, kernels=args.kernels))
-    version = run([args.train_graph, "--version"], kernels_env).strip()
+    code, version = common.kernels_line(args.train_graph, args.kernels)
+    if code != 0:
+        fail(f"--kernels {args.kernels}: {version}")
     print(f"host: {machine['cpu']}, {os.cpu_count()} cores, load average "
           + " ".join(f"{v:.2f}" for v in os.getloadavg()) + " at the start")
     print(f"nabla: {version.replace(' on ' + machine['cpu'], '')}")
