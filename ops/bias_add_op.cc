@@ -3,9 +3,9 @@
 //   value: [..., C] (rank >= 1).  bias: [C].  output: the shape of value.
 #include "absl/strings/str_cat.h"
 #include "core/op_registry.h"
-#include "core/parallel.h"
 #include "core/status_macros.h"
 #include "ops/shape_util.h"
+#include "ops/vector_loop.h"
 
 namespace nabla {
 namespace {
@@ -39,7 +39,7 @@ namespace {
     const T* v = value.data<T>();
     const T* b = bias.data<T>();
     T* o = out.data<T>();
-    ParallelFor(rows, GrainFor(channels), [&](int64_t lo, int64_t hi) {
+    VectorizedFor(rows, GrainFor(channels), [&](int64_t lo, int64_t hi) {
       for (int64_t r = lo; r < hi; ++r) {
         for (int64_t c = 0; c < channels; ++c) {
           o[r * channels + c] = v[r * channels + c] + b[c];
@@ -62,13 +62,14 @@ namespace {
     const T* g = dy.data<T>();
     if (Tensor* dvalue = ctx.input_grad(0)) {
       T* out = dvalue->data<T>();
-      ParallelFor(dy.num_elements(), GrainFor(1), [&](int64_t lo, int64_t hi) {
-        for (int64_t i = lo; i < hi; ++i) out[i] = g[i];
-      });
+      VectorizedFor(dy.num_elements(), GrainFor(1),
+                    [&](int64_t lo, int64_t hi) {
+                      for (int64_t i = lo; i < hi; ++i) out[i] = g[i];
+                    });
     }
     if (Tensor* dbias = ctx.input_grad(1)) {
       T* out = dbias->data<T>();
-      ParallelFor(channels, GrainFor(rows), [&](int64_t lo, int64_t hi) {
+      VectorizedFor(channels, GrainFor(rows), [&](int64_t lo, int64_t hi) {
         for (int64_t c = lo; c < hi; ++c) out[c] = 0;
         for (int64_t r = 0; r < rows; ++r) {
           for (int64_t c = lo; c < hi; ++c) out[c] += g[r * channels + c];

@@ -16,11 +16,11 @@
 
 #include "absl/status/status.h"
 #include "core/kernel_context.h"
-#include "core/parallel.h"
 #include "core/tensor.h"
 #include "ops/broadcast.h"
 #include "ops/reduction.h"
 #include "ops/shape_util.h"
+#include "ops/vector_loop.h"
 
 namespace nabla {
 
@@ -40,7 +40,7 @@ template <typename Fn>
     const T* pb = b.data<T>();
     T* pz = z.data<T>();
     if (a.shape() == b.shape()) {
-      ParallelFor(z.num_elements(), GrainFor(1), [&](int64_t lo, int64_t hi) {
+      VectorizedFor(z.num_elements(), GrainFor(1), [&](int64_t lo, int64_t hi) {
         for (int64_t i = lo; i < hi; ++i) pz[i] = Fn::Value(pa[i], pb[i]);
       });
       return;
@@ -49,7 +49,7 @@ template <typename Fn>
     DimArray sb{};
     BroadcastStrides(a.shape(), z.shape(), &sa);
     BroadcastStrides(b.shape(), z.shape(), &sb);
-    ParallelFor(z.num_elements(), GrainFor(4), [&](int64_t lo, int64_t hi) {
+    VectorizedFor(z.num_elements(), GrainFor(4), [&](int64_t lo, int64_t hi) {
       BroadcastCursor c(z.shape(), sa, sb, lo);
       for (int64_t i = lo; i < hi; ++i, c.Next()) {
         pz[i] = Fn::Value(pa[c.a()], pb[c.b()]);
@@ -73,7 +73,7 @@ void InputGradient(const Tensor& x, const Tensor& other, const Tensor& z,
   const T* pg = dz.data<T>();
   T* out = dx->data<T>();
   if (x.shape() == z.shape() && other.shape() == z.shape()) {
-    ParallelFor(z.num_elements(), GrainFor(2), [&](int64_t lo, int64_t hi) {
+    VectorizedFor(z.num_elements(), GrainFor(2), [&](int64_t lo, int64_t hi) {
       for (int64_t i = lo; i < hi; ++i) {
         out[i] = pg[i] * partial(px[i], po[i], pz[i]);
       }
@@ -86,16 +86,16 @@ void InputGradient(const Tensor& x, const Tensor& other, const Tensor& z,
   BroadcastStrides(other.shape(), z.shape(), &other_strides);
   const ReductionLayout layout =
       BroadcastGradientLayout(x.shape(), z.shape(), z_strides, other_strides);
-  ParallelFor(layout.num_outputs, GrainFor(4 * layout.reduced_count),
-              [&](int64_t lo, int64_t hi) {
-                for (int64_t j = lo; j < hi; ++j) {
-                  T sum = 0;
-                  ForEachReduced(layout, j, [&](int64_t zi, int64_t oi) {
-                    sum += pg[zi] * partial(px[j], po[oi], pz[zi]);
-                  });
-                  out[j] = sum;
-                }
-              });
+  VectorizedFor(layout.num_outputs, GrainFor(4 * layout.reduced_count),
+                [&](int64_t lo, int64_t hi) {
+                  for (int64_t j = lo; j < hi; ++j) {
+                    T sum = 0;
+                    ForEachReduced(layout, j, [&](int64_t zi, int64_t oi) {
+                      sum += pg[zi] * partial(px[j], po[oi], pz[zi]);
+                    });
+                    out[j] = sum;
+                  }
+                });
 }
 
 }  // namespace binary_op_internal

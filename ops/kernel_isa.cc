@@ -11,63 +11,23 @@
 namespace nabla {
 namespace {
 
-constexpr const char* kVariable = "NABLA_KERNELS";
-constexpr KernelIsa kEverySet[] = {KernelIsa::kPortable, KernelIsa::kAvx2,
-                                   KernelIsa::kAvx512};
-
-bool CpuRuns(KernelIsa isa) {
-#if defined(__x86_64__) || defined(__i386__)
-  // libgcc's check includes the OS's consent (XGETBV) to save the wider
-  // registers, not only CPUID.
-  __builtin_cpu_init();
-  switch (isa) {
-    case KernelIsa::kPortable:
-      return true;
-    case KernelIsa::kAvx2:
-      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    case KernelIsa::kAvx512:
-      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
-  }
-  return false;
-#else
-  return isa == KernelIsa::kPortable;
-#endif
-}
-
-struct Choice {
-  KernelIsa isa;
-  absl::Status status;
-};
-
-const Choice& ActiveChoice() {
-  static const Choice* choice = [] {
-    const char* forced = std::getenv(kVariable);
-    absl::StatusOr<KernelIsa> isa =
-        ChooseKernelIsa(forced == nullptr ? "" : forced);
-    if (isa.ok()) return new Choice{*isa, absl::OkStatus()};
-    return new Choice{SupportedKernelIsas().back(), isa.status()};
+// Why NABLA_KERNELS was refused, if it was. The set itself is chosen by
+// ActiveKernelIsa, which falls back to the best supported set likewise.
+const absl::Status& ActiveChoiceStatus() {
+  static const absl::Status* status = [] {
+    const char* forced = std::getenv(kKernelIsaVariable);
+    return new absl::Status(
+        ChooseKernelIsa(forced == nullptr ? "" : forced).status());
   }();
-  return *choice;
+  return *status;
 }
 
 }  // namespace
 
-absl::string_view KernelIsaName(KernelIsa isa) {
-  switch (isa) {
-    case KernelIsa::kPortable:
-      return "portable";
-    case KernelIsa::kAvx2:
-      return "avx2";
-    case KernelIsa::kAvx512:
-      return "avx512";
-  }
-  return "unknown";
-}
-
 std::vector<KernelIsa> SupportedKernelIsas() {
   std::vector<KernelIsa> supported;
-  for (KernelIsa isa : kEverySet) {
-    if (CpuRuns(isa)) supported.push_back(isa);
+  for (KernelIsa isa : kEveryKernelIsa) {
+    if (CpuRunsKernelIsa(isa)) supported.push_back(isa);
   }
   return supported;
 }
@@ -82,19 +42,17 @@ std::vector<KernelIsa> SupportedKernelIsas() {
     if (KernelIsaName(isa) == forced) return isa;
   }
   std::vector<std::string> every;
-  for (KernelIsa isa : kEverySet) every.emplace_back(KernelIsaName(isa));
+  for (KernelIsa isa : kEveryKernelIsa) every.emplace_back(KernelIsaName(isa));
   const bool known = absl::c_linear_search(every, forced);
   return absl::InvalidArgumentError(
-      absl::StrCat(kVariable, "=", forced,
+      absl::StrCat(kKernelIsaVariable, "=", forced,
                    known ? ": this CPU does not run those kernels"
                          : absl::StrCat(": not a kernel set (",
                                         absl::StrJoin(every, ", "), ")"),
                    "; this CPU runs ", absl::StrJoin(names, ", ")));
 }
 
-KernelIsa ActiveKernelIsa() { return ActiveChoice().isa; }
-
-[[nodiscard]] absl::Status KernelIsaStatus() { return ActiveChoice().status; }
+[[nodiscard]] absl::Status KernelIsaStatus() { return ActiveChoiceStatus(); }
 
 std::string CpuDescription() {
   std::string model = "unknown CPU";

@@ -1,7 +1,8 @@
 // Which instruction set the math kernels use: one default build carries
 // kernels for several x86-64 extensions, and the best one this CPU runs is
-// chosen once, at run time. GEMM uses it today; every kernel with
-// ISA-specific code (convolution, elementwise) dispatches through it too.
+// chosen once, at run time (ActiveKernelIsa, in ops/kernel_isa_choice.h).
+// The GEMM has a hand-written kernel per set; the elementwise and
+// reduction loops are compiled once per set (ops/vector_loop.h).
 //
 // NABLA_KERNELS=portable|avx2|avx512 in the environment forces a set (for
 // benchmarks and for comparing paths); one this CPU lacks is refused
@@ -15,17 +16,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "ops/kernel_isa_choice.h"
 
 namespace nabla {
-
-enum class KernelIsa {
-  kPortable,  // plain C++: SSE2 on x86-64, whatever the compiler targets
-  kAvx2,      // AVX2 with FMA
-  kAvx512,    // AVX-512F with FMA
-};
-
-// "portable", "avx2", "avx512": the names NABLA_KERNELS takes.
-absl::string_view KernelIsaName(KernelIsa isa);
 
 // Every set this CPU and OS run, portable first, best last.
 std::vector<KernelIsa> SupportedKernelIsas();
@@ -34,10 +27,6 @@ std::vector<KernelIsa> SupportedKernelIsas();
 // error naming the variable, the value and what this CPU offers.
 [[nodiscard]] absl::StatusOr<KernelIsa> ChooseKernelIsa(
     absl::string_view forced);
-
-// The set every kernel uses, chosen at the first call from NABLA_KERNELS
-// or, without it (or with a value refused), the best supported.
-KernelIsa ActiveKernelIsa();
 
 // Why NABLA_KERNELS was not followed; OK when it was, or is unset. Tools
 // call this at start so that a mistyped value stops the run.

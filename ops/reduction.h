@@ -24,9 +24,9 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "core/kernel_context.h"
-#include "core/parallel.h"
 #include "core/tensor.h"
 #include "ops/shape_util.h"
+#include "ops/vector_loop.h"
 
 namespace nabla {
 
@@ -125,15 +125,16 @@ void ReduceKernel(const Tensor& x, const AxisMask& mask, T divisor, Tensor* y) {
       MakeReductionLayout(shape.rank(), sizes, mask, strides, strides);
   const T* in = x.data<T>();
   T* out = y->data<T>();
-  ParallelFor(layout.num_outputs, GrainFor(layout.reduced_count),
-              [&](int64_t begin, int64_t end) {
-                for (int64_t j = begin; j < end; ++j) {
-                  T sum = 0;
-                  ForEachReduced(layout, j,
-                                 [&](int64_t off, int64_t) { sum += in[off]; });
-                  out[j] = sum / divisor;
-                }
-              });
+  VectorizedFor(layout.num_outputs, GrainFor(layout.reduced_count),
+                [&](int64_t begin, int64_t end) {
+                  for (int64_t j = begin; j < end; ++j) {
+                    T sum = 0;
+                    ForEachReduced(layout, j, [&](int64_t off, int64_t) {
+                      sum += in[off];
+                    });
+                    out[j] = sum / divisor;
+                  }
+                });
 }
 
 // dx[i] = dy[j(i)] / divisor: the gradient of ReduceKernel, dy broadcast back
@@ -154,25 +155,26 @@ void ReduceGradientKernel(const Tensor& dy, const AxisMask& mask, T divisor,
   const T* g = dy.data<T>();
   T* out = dx->data<T>();
   const int rank = shape.rank();
-  ParallelFor(dx->num_elements(), GrainFor(2), [&](int64_t begin, int64_t end) {
-    DimArray idx{};
-    int64_t rest = begin;
-    int64_t src = 0;
-    for (int d = rank - 1; d >= 0; --d) {
-      idx[d] = rest % sizes[d];
-      rest /= sizes[d];
-      src += idx[d] * dy_strides[d];
-    }
-    for (int64_t i = begin; i < end; ++i) {
-      out[i] = g[src] / divisor;
-      for (int d = rank - 1; d >= 0; --d) {
-        src += dy_strides[d];
-        if (++idx[d] < sizes[d]) break;
-        src -= idx[d] * dy_strides[d];
-        idx[d] = 0;
-      }
-    }
-  });
+  VectorizedFor(dx->num_elements(), GrainFor(2),
+                [&](int64_t begin, int64_t end) {
+                  DimArray idx{};
+                  int64_t rest = begin;
+                  int64_t src = 0;
+                  for (int d = rank - 1; d >= 0; --d) {
+                    idx[d] = rest % sizes[d];
+                    rest /= sizes[d];
+                    src += idx[d] * dy_strides[d];
+                  }
+                  for (int64_t i = begin; i < end; ++i) {
+                    out[i] = g[src] / divisor;
+                    for (int d = rank - 1; d >= 0; --d) {
+                      src += dy_strides[d];
+                      if (++idx[d] < sizes[d]) break;
+                      src -= idx[d] * dy_strides[d];
+                      idx[d] = 0;
+                    }
+                  }
+                });
 }
 
 }  // namespace nabla

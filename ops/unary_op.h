@@ -45,10 +45,10 @@
 #include "absl/strings/string_view.h"
 #include "core/attrs.h"
 #include "core/kernel_context.h"
-#include "core/parallel.h"
 #include "core/status_macros.h"
 #include "core/tensor.h"
 #include "ops/shape_util.h"
+#include "ops/vector_loop.h"
 
 namespace nabla {
 
@@ -91,7 +91,7 @@ template <typename Fn>
     using T = decltype(zero);
     const T* px = x.data<T>();
     T* py = y.data<T>();
-    ParallelFor(x.num_elements(), GrainFor(4), [&](int64_t lo, int64_t hi) {
+    VectorizedFor(x.num_elements(), GrainFor(4), [&](int64_t lo, int64_t hi) {
       for (int64_t i = lo; i < hi; ++i) py[i] = fn.Value(px[i]);
     });
   });
@@ -113,7 +113,7 @@ template <typename Fn>
     const T* py = y.data<T>();
     const T* pg = dy.data<T>();
     T* out = dx->data<T>();
-    ParallelFor(x.num_elements(), GrainFor(4), [&](int64_t lo, int64_t hi) {
+    VectorizedFor(x.num_elements(), GrainFor(4), [&](int64_t lo, int64_t hi) {
       for (int64_t i = lo; i < hi; ++i) {
         out[i] = pg[i] * fn.Derivative(px[i], py[i]);
       }

@@ -14,8 +14,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "core/kernel_context.h"
-#include "core/parallel.h"
 #include "core/tensor.h"
+#include "ops/vector_loop.h"
 
 namespace nabla {
 
@@ -45,12 +45,12 @@ template <typename Fn>
 void ForEachSoftmaxRow(const SoftmaxRows& rows, const Fn& fn) {
   const int64_t inner = rows.inner;
   const int64_t row_span = rows.n * inner;
-  ParallelFor(rows.outer * inner, GrainFor(4 * std::max<int64_t>(rows.n, 1)),
-              [&](int64_t lo, int64_t hi) {
-                for (int64_t r = lo; r < hi; ++r) {
-                  fn(r / inner * row_span + r % inner);
-                }
-              });
+  VectorizedFor(rows.outer * inner, GrainFor(4 * std::max<int64_t>(rows.n, 1)),
+                [&](int64_t lo, int64_t hi) {
+                  for (int64_t r = lo; r < hi; ++r) {
+                    fn(r / inner * row_span + r % inner);
+                  }
+                });
 }
 
 // The kernels of an op computed row by row. `Row` supplies

@@ -36,9 +36,9 @@
 #include "absl/strings/string_view.h"
 #include "core/attrs.h"
 #include "core/kernel_context.h"
-#include "core/parallel.h"
 #include "core/status_macros.h"
 #include "core/tensor.h"
+#include "ops/vector_loop.h"
 #include "plugins/losses/loss_reduction.h"
 
 namespace nabla {
@@ -117,7 +117,7 @@ template <typename Fn>
     T* out_l = dl == nullptr ? nullptr : dl->data<T>();
     const int64_t n = p.num_elements();
     const LossOutputGrad<T> upstream(loss, ctx.output_grad(0), n);
-    ParallelFor(n, GrainFor(Fn::kCost), [&](int64_t lo, int64_t hi) {
+    VectorizedFor(n, GrainFor(Fn::kCost), [&](int64_t lo, int64_t hi) {
       for (int64_t i = lo; i < hi; ++i) {
         const LossDerivatives<T> d = fn.Derivatives(pp[i], pl[i]);
         const T g = upstream[i];

@@ -24,8 +24,8 @@
 #include "absl/status/statusor.h"
 #include "core/attrs.h"
 #include "core/kernel_context.h"
-#include "core/parallel.h"
 #include "core/tensor.h"
+#include "ops/vector_loop.h"
 
 namespace nabla {
 
@@ -56,7 +56,7 @@ void WriteLoss(const LossAttrs& attrs, int64_t count, int64_t grain,
                const ValueFn& value, T* out) {
   if (attrs.reduction == Reduction::kNone) {
     const T w = static_cast<T>(attrs.weight);
-    ParallelFor(count, grain, [&](int64_t lo, int64_t hi) {
+    VectorizedFor(count, grain, [&](int64_t lo, int64_t hi) {
       for (int64_t i = lo; i < hi; ++i) out[i] = w * value(i);
     });
     return;

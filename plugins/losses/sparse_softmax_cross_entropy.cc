@@ -14,9 +14,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/op_registry.h"
-#include "core/parallel.h"
 #include "core/status_macros.h"
 #include "ops/shape_util.h"
+#include "ops/vector_loop.h"
 #include "plugins/losses/loss_reduction.h"
 #include "plugins/losses/softmax_loss.h"
 
@@ -101,7 +101,7 @@ int64_t SampleGrain(int64_t c) { return GrainFor(16 * c); }
     NABLA_RETURN_IF_ERROR(CheckClassLabels(pk, n, c));
     T* out = dx->data<T>();
     const LossOutputGrad<T> upstream(loss, ctx.output_grad(0), n);
-    ParallelFor(n, SampleGrain(c), [&](int64_t lo, int64_t hi) {
+    VectorizedFor(n, SampleGrain(c), [&](int64_t lo, int64_t hi) {
       for (int64_t i = lo; i < hi; ++i) {
         const T* row = px + i * c;
         const RowSoftmax<T> softmax(row, c);

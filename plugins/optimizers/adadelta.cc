@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "core/optimizer.h"
-#include "core/parallel.h"
 #include "core/setting_checks.h"
 #include "core/status_macros.h"
+#include "ops/vector_loop.h"
 
 namespace nabla {
 namespace {
@@ -55,7 +55,7 @@ class AdaDelta : public Optimizer {
     const T* g = grad.data<T>();
     T* s = slots[0]->data<T>();
     T* u = slots[1]->data<T>();
-    ParallelFor(
+    VectorizedFor(
         value.num_elements(), GrainFor(24), [&](int64_t begin, int64_t end) {
           for (int64_t i = begin; i < end; ++i) {
             const T gi = decay ? g[i] + wd * w[i] : g[i];

@@ -20,9 +20,9 @@
 #include <vector>
 
 #include "core/optimizer.h"
-#include "core/parallel.h"
 #include "core/setting_checks.h"
 #include "core/status_macros.h"
+#include "ops/vector_loop.h"
 
 namespace nabla {
 namespace {
@@ -57,14 +57,14 @@ class AdaGrad : public Optimizer {
     T* w = value.data<T>();
     const T* g = grad.data<T>();
     T* s = sum_of_squares.data<T>();
-    ParallelFor(value.num_elements(), GrainFor(16),
-                [&](int64_t begin, int64_t end) {
-                  for (int64_t i = begin; i < end; ++i) {
-                    const T gi = decay ? g[i] + wd * w[i] : g[i];
-                    s[i] += gi * gi;
-                    w[i] -= lr * gi / (std::sqrt(s0 + s[i]) + epsilon);
-                  }
-                });
+    VectorizedFor(value.num_elements(), GrainFor(16),
+                  [&](int64_t begin, int64_t end) {
+                    for (int64_t i = begin; i < end; ++i) {
+                      const T gi = decay ? g[i] + wd * w[i] : g[i];
+                      s[i] += gi * gi;
+                      w[i] -= lr * gi / (std::sqrt(s0 + s[i]) + epsilon);
+                    }
+                  });
   }
 
   double epsilon_, initial_accumulator_value_, weight_decay_;

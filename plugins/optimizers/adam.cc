@@ -26,9 +26,9 @@
 #include <string>
 #include <vector>
 
-#include "core/parallel.h"
 #include "core/setting_checks.h"
 #include "core/status_macros.h"
+#include "ops/vector_loop.h"
 
 namespace nabla {
 namespace {
@@ -90,29 +90,29 @@ class Adam : public Optimizer {
     if (!coupled && !decoupled && v_max == nullptr) {
       // The usual settings, without the branches below, so that the loop
       // vectorises: the same arithmetic, so the same results.
-      ParallelFor(value.num_elements(), GrainFor(4),
-                  [&](int64_t begin, int64_t end) {
-                    PlainAdamStep<T>(end - begin, w + begin, g + begin,
-                                     m + begin, v + begin, beta1,
-                                     one_minus_beta1, beta2, one_minus_beta2,
-                                     step_size, correction2_sqrt, epsilon);
-                  });
+      VectorizedFor(value.num_elements(), GrainFor(4),
+                    [&](int64_t begin, int64_t end) {
+                      PlainAdamStep<T>(end - begin, w + begin, g + begin,
+                                       m + begin, v + begin, beta1,
+                                       one_minus_beta1, beta2, one_minus_beta2,
+                                       step_size, correction2_sqrt, epsilon);
+                    });
       return;
     }
-    ParallelFor(value.num_elements(), GrainFor(16),
-                [&](int64_t begin, int64_t end) {
-                  for (int64_t i = begin; i < end; ++i) {
-                    const T gi = coupled ? g[i] + wd * w[i] : g[i];
-                    if (decoupled) w[i] *= shrink;
-                    m[i] = beta1 * m[i] + one_minus_beta1 * gi;
-                    v[i] = beta2 * v[i] + one_minus_beta2 * gi * gi;
-                    T second = v[i];
-                    if (v_max != nullptr)
-                      second = v_max[i] = std::max(v_max[i], v[i]);
-                    w[i] -= step_size * m[i] /
-                            (std::sqrt(second) / correction2_sqrt + epsilon);
-                  }
-                });
+    VectorizedFor(value.num_elements(), GrainFor(16),
+                  [&](int64_t begin, int64_t end) {
+                    for (int64_t i = begin; i < end; ++i) {
+                      const T gi = coupled ? g[i] + wd * w[i] : g[i];
+                      if (decoupled) w[i] *= shrink;
+                      m[i] = beta1 * m[i] + one_minus_beta1 * gi;
+                      v[i] = beta2 * v[i] + one_minus_beta2 * gi * gi;
+                      T second = v[i];
+                      if (v_max != nullptr)
+                        second = v_max[i] = std::max(v_max[i], v[i]);
+                      w[i] -= step_size * m[i] /
+                              (std::sqrt(second) / correction2_sqrt + epsilon);
+                    }
+                  });
   }
 
   AdamSettings s_;

@@ -20,9 +20,9 @@
 #include <vector>
 
 #include "core/optimizer.h"
-#include "core/parallel.h"
 #include "core/setting_checks.h"
 #include "core/status_macros.h"
+#include "ops/vector_loop.h"
 
 namespace nabla {
 namespace {
@@ -63,15 +63,15 @@ class Adamax : public Optimizer {
     const T* g = grad.data<T>();
     T* m = slots[0]->data<T>();
     T* u = slots[1]->data<T>();
-    ParallelFor(value.num_elements(), GrainFor(8),
-                [&](int64_t begin, int64_t end) {
-                  for (int64_t i = begin; i < end; ++i) {
-                    const T gi = decay ? g[i] + wd * w[i] : g[i];
-                    m[i] = beta1 * m[i] + one_minus_beta1 * gi;
-                    u[i] = std::max(beta2 * u[i], std::abs(gi) + epsilon);
-                    w[i] -= step_size * m[i] / u[i];
-                  }
-                });
+    VectorizedFor(value.num_elements(), GrainFor(8),
+                  [&](int64_t begin, int64_t end) {
+                    for (int64_t i = begin; i < end; ++i) {
+                      const T gi = decay ? g[i] + wd * w[i] : g[i];
+                      m[i] = beta1 * m[i] + one_minus_beta1 * gi;
+                      u[i] = std::max(beta2 * u[i], std::abs(gi) + epsilon);
+                      w[i] -= step_size * m[i] / u[i];
+                    }
+                  });
   }
 
   double beta1_, beta2_, epsilon_, weight_decay_;

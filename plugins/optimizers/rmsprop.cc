@@ -24,9 +24,9 @@
 #include <vector>
 
 #include "core/optimizer.h"
-#include "core/parallel.h"
 #include "core/setting_checks.h"
 #include "core/status_macros.h"
+#include "ops/vector_loop.h"
 
 namespace nabla {
 namespace {
@@ -71,25 +71,25 @@ class RmsProp : public Optimizer {
     T* s = slots[0]->data<T>();
     T* a = centered_ ? slots[1]->data<T>() : nullptr;
     T* b = momentum_ > 0 ? slots[centered_ ? 2 : 1]->data<T>() : nullptr;
-    ParallelFor(value.num_elements(), GrainFor(16),
-                [&](int64_t begin, int64_t end) {
-                  for (int64_t i = begin; i < end; ++i) {
-                    const T gi = decay ? g[i] + wd * w[i] : g[i];
-                    s[i] = rho * s[i] + one_minus_rho * gi * gi;
-                    T variance = s[i];
-                    if (a != nullptr) {
-                      a[i] = rho * a[i] + one_minus_rho * gi;
-                      variance = std::max(T(0), s[i] - a[i] * a[i]);
+    VectorizedFor(value.num_elements(), GrainFor(16),
+                  [&](int64_t begin, int64_t end) {
+                    for (int64_t i = begin; i < end; ++i) {
+                      const T gi = decay ? g[i] + wd * w[i] : g[i];
+                      s[i] = rho * s[i] + one_minus_rho * gi * gi;
+                      T variance = s[i];
+                      if (a != nullptr) {
+                        a[i] = rho * a[i] + one_minus_rho * gi;
+                        variance = std::max(T(0), s[i] - a[i] * a[i]);
+                      }
+                      const T d = std::sqrt(variance) + epsilon;
+                      if (b != nullptr) {
+                        b[i] = mu * b[i] + gi / d;
+                        w[i] -= lr * b[i];
+                      } else {
+                        w[i] -= lr * gi / d;
+                      }
                     }
-                    const T d = std::sqrt(variance) + epsilon;
-                    if (b != nullptr) {
-                      b[i] = mu * b[i] + gi / d;
-                      w[i] -= lr * b[i];
-                    } else {
-                      w[i] -= lr * gi / d;
-                    }
-                  }
-                });
+                  });
   }
 
   double rho_, epsilon_, momentum_;

@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "core/optimizer.h"
-#include "core/parallel.h"
 #include "core/setting_checks.h"
 #include "core/status_macros.h"
+#include "ops/vector_loop.h"
 
 namespace nabla {
 namespace {
@@ -56,23 +56,23 @@ class Sgd : public Optimizer {
     if (!decay && b == nullptr) {
       // Plain SGD, the common case, in a loop without branches, which the
       // compiler vectorises (the general loop below it does not).
-      ParallelFor(value.num_elements(), GrainFor(2),
-                  [&](int64_t begin, int64_t end) {
-                    for (int64_t i = begin; i < end; ++i) w[i] -= lr * g[i];
-                  });
+      VectorizedFor(value.num_elements(), GrainFor(2),
+                    [&](int64_t begin, int64_t end) {
+                      for (int64_t i = begin; i < end; ++i) w[i] -= lr * g[i];
+                    });
       return;
     }
-    ParallelFor(value.num_elements(), GrainFor(4),
-                [&](int64_t begin, int64_t end) {
-                  for (int64_t i = begin; i < end; ++i) {
-                    T d = decay ? g[i] + wd * w[i] : g[i];
-                    if (b != nullptr) {
-                      b[i] = mu * b[i] + d;
-                      d = nesterov ? d + mu * b[i] : b[i];
+    VectorizedFor(value.num_elements(), GrainFor(4),
+                  [&](int64_t begin, int64_t end) {
+                    for (int64_t i = begin; i < end; ++i) {
+                      T d = decay ? g[i] + wd * w[i] : g[i];
+                      if (b != nullptr) {
+                        b[i] = mu * b[i] + d;
+                        d = nesterov ? d + mu * b[i] : b[i];
+                      }
+                      w[i] -= lr * d;
                     }
-                    w[i] -= lr * d;
-                  }
-                });
+                  });
   }
 
   double momentum_;
