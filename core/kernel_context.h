@@ -41,12 +41,20 @@ class ShapeContext {
   const std::vector<DType>& output_dtypes() const { return output_dtypes_; }
   const std::vector<Shape>& output_shapes() const { return output_shapes_; }
 
+  // The most memory the node's kernels take for intermediate values while
+  // they run (ops/scratch.h), for these shapes: the planner counts it
+  // against the memory limit with the plan's buffers. Only worth setting
+  // when every input shape is known.
+  void SetScratchBytes(size_t bytes) { scratch_bytes_ = bytes; }
+  size_t scratch_bytes() const { return scratch_bytes_; }
+
  private:
   std::vector<DType> input_dtypes_;
   std::vector<Shape> input_shapes_;
   const ResolvedAttrs* attrs_;
   std::vector<DType> output_dtypes_;
   std::vector<Shape> output_shapes_;
+  size_t scratch_bytes_ = 0;
 };
 
 // A forward kernel reads its inputs and writes every element of its

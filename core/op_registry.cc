@@ -120,7 +120,8 @@ absl::Status OpDef::Validate() const {
     absl::Status size = CheckTensorSize(shape, "output");
     if (!size.ok()) return size;
   }
-  return OutputTypes{ctx.output_dtypes(), ctx.output_shapes()};
+  return OutputTypes{ctx.output_dtypes(), ctx.output_shapes(),
+                     ctx.scratch_bytes()};
 }
 
 OpRegistry& OpRegistry::Global() {

@@ -138,6 +138,7 @@ class OpDef : public AttrDeclarer<OpDef> {
 struct OutputTypes {
   std::vector<DType> dtypes;
   std::vector<Shape> shapes;
+  size_t scratch_bytes = 0;  // ShapeContext::SetScratchBytes
 };
 
 // Runs `op`'s shape function for inputs of these dtypes and shapes (shapes

@@ -63,7 +63,8 @@ absl::StatusOr<std::unique_ptr<Plan>> Plan::Build(
   // The layout says what the arena will cost: refuse a plan too big for
   // the memory limit before allocating any of it.
   if (request.check_memory) {
-    NABLA_RETURN_IF_ERROR(request.check_memory(layout.placement.arena_bytes));
+    NABLA_RETURN_IF_ERROR(request.check_memory(layout.placement.arena_bytes +
+                                               plan->scratch_bytes_));
   }
   NABLA_RETURN_IF_ERROR(plan->Allocate(layout, variables));
   plan->BuildPhases(layout);
@@ -121,6 +122,7 @@ absl::Status Plan::InferShapes(const PlanRequest& request,
               graph_.Describe(i), ": ", outputs.status().message()));
         }
         shapes_[i] = std::move(outputs->shapes);
+        scratch_bytes_ += outputs->scratch_bytes;
         break;
       }
     }

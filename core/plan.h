@@ -47,9 +47,10 @@ struct PlanRequest {
   // place. Off, every value and gradient keeps its own memory until the
   // next run, for FindNonFinite().
   bool reuse_buffers = true;
-  // Called with the bytes of the plan's arena once the layout is known,
-  // before anything is allocated; an error stops the build (the memory
-  // limit). Null: no check.
+  // Called with the bytes of the plan's arena, plus the scratch memory its
+  // kernels may take (ShapeContext::SetScratchBytes, summed over nodes),
+  // once the layout is known, before anything is allocated; an error stops
+  // the build (the memory limit). Null: no check.
   std::function<absl::Status(size_t plan_bytes)> check_memory;
 };
 
@@ -145,6 +146,8 @@ class Plan {
   const Graph& graph_;
   std::vector<std::pair<int, Shape>> feed_shapes_;
   std::vector<std::vector<Shape>> shapes_;
+  // What the nodes' kernels may take besides the arena, all at once.
+  size_t scratch_bytes_ = 0;
   bool reuse_buffers_ = true;
   int loss_ = -1;
   // One allocation holds every tensor the plan owns.

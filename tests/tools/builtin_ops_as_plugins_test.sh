@@ -29,7 +29,7 @@ build() {
   local name=$1
   shift
   (cd "$TMP/src" &&
-    g++ -std=c++17 -O2 -fPIC -shared -DNABLA_PLUGIN_BUILD -I "$SDK/include" -I . \
+    g++ -std=c++17 -O2 -ffp-contract=off -fPIC -shared -DNABLA_PLUGIN_BUILD -I "$SDK/include" -I . \
       "$@" "$SDK/src/core/plugin_library.cc" -o "$TMP/lib$name.so") ||
     fail "g++ could not build lib$name.so against the SDK"
 }

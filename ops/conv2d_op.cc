@@ -1,0 +1,228 @@
+// Conv2D: the 2-D convolution (cross-correlation, as in every framework) of
+// NCHW input with OIHW weights, the layouts of PyTorch and ONNX, so weights
+// move between them unchanged. Sizes and attributes: ops/conv_geometry.h.
+//
+//   y[n, o, oh, ow] = sum over c, kh, kw of w[o, c, kh, kw] *
+//       x[n, group_of(o) * C/group + c, oh * sh - pad_top + kh * dh,
+//         ow * sw - pad_left + kw * dw]        (x is 0 outside its planes)
+//
+// Each sample and group is one matrix product, w_g [O/group, patch] times
+// the column matrix [patch, OH * OW] (ops/im2col.h), run by the GEMM of
+// the active kernel set. A 1 x 1 kernel with stride 1 and no padding reads
+// x itself as the column matrix.
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "core/op_registry.h"
+#include "core/status_macros.h"
+#include "ops/conv_geometry.h"
+#include "ops/gemm.h"
+#include "ops/im2col.h"
+#include "ops/scratch.h"
+#include "ops/shape_util.h"
+
+namespace nabla {
+namespace {
+
+template <typename T>
+MatrixView<T> RowMajor(T* data, int64_t rows, int64_t cols) {
+  return {data, rows, cols, cols, 1};
+}
+
+// The column matrix is x itself: a 1 x 1 kernel, stride 1, no padding.
+bool ColumnsAreInput(const ConvGeometry& g) {
+  return g.kernel_height == 1 && g.kernel_width == 1 && g.stride_h == 1 &&
+         g.stride_w == 1 && g.pad_top == 0 && g.pad_left == 0 &&
+         g.out_height == g.in_height && g.out_width == g.in_width;
+}
+
+// Where sample n, group grp starts in x (or dx) and in y (or dy).
+int64_t InputOffset(const ConvGeometry& g, int64_t n, int64_t grp) {
+  return (n * g.in_channels + grp * g.group_in_channels()) * g.in_plane();
+}
+int64_t OutputOffset(const ConvGeometry& g, int64_t n, int64_t grp) {
+  return (n * g.out_channels + grp * g.group_out_channels()) * g.out_plane();
+}
+
+// The column matrix of sample n, group grp: x's own memory, or `scratch`
+// filled from it.
+template <typename T>
+const T* Columns(const ConvGeometry& g, const T* x, int64_t n, int64_t grp,
+                 T* scratch) {
+  const T* planes = x + InputOffset(g, n, grp);
+  if (ColumnsAreInput(g)) return planes;
+  Im2Col(g, planes, scratch);
+  return scratch;
+}
+
+// The scratch memory of the kernels, in elements: the column matrix of one
+// sample and group (none when x is read in place), and for dL/dw one
+// product of w_g's size. False when it does not fit in 64 bits.
+struct ScratchSizes {
+  size_t columns = 0;
+  size_t product = 0;
+};
+
+bool SizeScratch(const ConvGeometry& g, size_t element, ScratchSizes* sizes) {
+  size_t columns = 0, product = 0, total = 0;
+  if (!ColumnsAreInput(g) &&
+      __builtin_mul_overflow(static_cast<uint64_t>(g.patch_size()),
+                             static_cast<uint64_t>(g.out_plane()), &columns)) {
+    return false;
+  }
+  product = static_cast<size_t>(g.group_out_channels() * g.patch_size());
+  if (__builtin_add_overflow(columns, product, &total) ||
+      __builtin_mul_overflow(total, element, &total)) {
+    return false;
+  }
+  sizes->columns = columns * element;
+  sizes->product = product * element;
+  return true;
+}
+
+[[nodiscard]] absl::Status Conv2DShape(ShapeContext& ctx) {
+  NABLA_RETURN_IF_ERROR(CheckSameDType(ctx, {"x", "w"}));
+  NABLA_ASSIGN_OR_RETURN(
+      const ConvGeometry g,
+      MakeConvGeometry(ctx.input_shape(0), ctx.input_shape(1), ctx.attrs()));
+  ctx.SetOutput(0, ctx.input_dtype(0),
+                Shape{g.batch, g.out_channels, g.out_height, g.out_width});
+  if (g.in_channels < 0 || g.out_height < 0 || g.out_width < 0) {
+    return absl::OkStatus();  // sized when the data's shape is known
+  }
+  ScratchSizes sizes;
+  if (!SizeScratch(g, DTypeSize(ctx.input_dtype(0)), &sizes)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the column matrix of one sample (", g.patch_size(), " x ",
+                     g.out_plane(), " elements) does not fit in memory"));
+  }
+  ctx.SetScratchBytes(sizes.columns + sizes.product);
+  return absl::OkStatus();
+}
+
+// ResourceExhausted when a scratch buffer could not be had.
+[[nodiscard]] absl::Status CheckScratch(const ScratchBuffer& buffer,
+                                        size_t bytes, const char* what) {
+  if (buffer.ok()) return absl::OkStatus();
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "out of memory: Conv2D's ", what, " needs ", bytes, " bytes"));
+}
+
+[[nodiscard]] absl::StatusOr<ConvGeometry> GeometryOf(const Tensor& x,
+                                                      const Tensor& w,
+                                                      const ResolvedAttrs& a) {
+  return MakeConvGeometry(x.shape(), w.shape(), a);
+}
+
+[[nodiscard]] absl::Status Conv2DForward(const KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  const Tensor& w = ctx.input(1);
+  Tensor& y = ctx.output(0);
+  NABLA_ASSIGN_OR_RETURN(const ConvGeometry g, GeometryOf(x, w, ctx.attrs()));
+  ScratchSizes sizes;
+  if (!SizeScratch(g, DTypeSize(y.dtype()), &sizes)) {
+    return absl::InternalError("Conv2D's scratch size overflows");
+  }
+  ScratchBuffer columns(sizes.columns);
+  NABLA_RETURN_IF_ERROR(CheckScratch(columns, sizes.columns, "column matrix"));
+  DispatchFloat(y.dtype(), [&](auto zero) {
+    using T = decltype(zero);
+    const int64_t patch = g.patch_size(), plane = g.out_plane();
+    const int64_t out_per_group = g.group_out_channels();
+    for (int64_t n = 0; n < g.batch; ++n) {
+      for (int64_t grp = 0; grp < g.group; ++grp) {
+        const T* cols = Columns(g, x.data<T>(), n, grp, columns.data<T>());
+        Gemm(RowMajor(w.data<T>() + grp * out_per_group * patch, out_per_group,
+                      patch),
+             RowMajor(cols, patch, plane),
+             RowMajor(y.data<T>() + OutputOffset(g, n, grp), out_per_group,
+                      plane));
+      }
+    }
+  });
+  return absl::OkStatus();
+}
+
+// With Y_g = W_g · X_g (X_g the column matrix) and G_g = dL/dY_g:
+//   dL/dW_g = sum over samples of G_g · X_gᵀ   (in sample order)
+//   dL/dX_g = W_gᵀ · G_g, added back into dx by the adjoint of im2col.
+[[nodiscard]] absl::Status Conv2DGradient(const GradientContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  const Tensor& w = ctx.input(1);
+  const Tensor& dy = ctx.output_grad(0);
+  Tensor* dx = ctx.input_grad(0);
+  Tensor* dw = ctx.input_grad(1);
+  NABLA_ASSIGN_OR_RETURN(const ConvGeometry g, GeometryOf(x, w, ctx.attrs()));
+  ScratchSizes sizes;
+  if (!SizeScratch(g, DTypeSize(dy.dtype()), &sizes)) {
+    return absl::InternalError("Conv2D's scratch size overflows");
+  }
+  ScratchBuffer columns(sizes.columns);
+  NABLA_RETURN_IF_ERROR(CheckScratch(columns, sizes.columns, "column matrix"));
+  ScratchBuffer product(sizes.product);
+  NABLA_RETURN_IF_ERROR(
+      CheckScratch(product, sizes.product, "sum of dL/dw over samples"));
+  DispatchFloat(dy.dtype(), [&](auto zero) {
+    using T = decltype(zero);
+    const int64_t patch = g.patch_size(), plane = g.out_plane();
+    const int64_t out_per_group = g.group_out_channels();
+    const bool direct = ColumnsAreInput(g);
+    for (int64_t grp = 0; grp < g.group; ++grp) {
+      const MatrixView<const T> w_g = RowMajor(
+          w.data<T>() + grp * out_per_group * patch, out_per_group, patch);
+      T* dw_g =
+          dw == nullptr ? nullptr : dw->data<T>() + grp * out_per_group * patch;
+      for (int64_t n = 0; n < g.batch; ++n) {
+        const MatrixView<const T> g_ng = RowMajor(
+            dy.data<T>() + OutputOffset(g, n, grp), out_per_group, plane);
+        if (dw_g != nullptr) {
+          const T* cols = Columns(g, x.data<T>(), n, grp, columns.data<T>());
+          // Sample 0 writes dw_g; later samples add their product to it.
+          T* out = n == 0 ? dw_g : product.data<T>();
+          Gemm(g_ng, Transposed(RowMajor(cols, patch, plane)),
+               RowMajor(out, out_per_group, patch));
+          if (n > 0) {
+            const T* add = product.data<T>();
+            for (int64_t i = 0; i < out_per_group * patch; ++i) {
+              dw_g[i] += add[i];
+            }
+          }
+        }
+        if (dx != nullptr) {
+          T* dx_ng = dx->data<T>() + InputOffset(g, n, grp);
+          if (direct) {
+            Gemm(Transposed(w_g), g_ng, RowMajor(dx_ng, patch, plane));
+            continue;
+          }
+          T* dcols = columns.data<T>();
+          Gemm(Transposed(w_g), g_ng, RowMajor(dcols, patch, plane));
+          std::memset(dx_ng, 0,
+                      sizeof(T) * g.group_in_channels() * g.in_plane());
+          Col2Im(g, dcols, dx_ng);
+        }
+      }
+    }
+  });
+  return absl::OkStatus();
+}
+
+NABLA_REGISTER_OP("Conv2D")
+    .Input("x")
+    .Input("w")
+    .Output("y")
+    .IntListAttr("strides", {1, 1})
+    .IntListAttr("dilations", {1, 1})
+    .IntListAttr("pads", {0, 0, 0, 0})
+    .Attr("padding", "explicit")
+    .Attr("group", 1)
+    .ShapeFn(Conv2DShape)
+    .Forward(Conv2DForward)
+    .Gradient(Conv2DGradient)
+    .GradientReads(ForwardValues::kInputs)
+    .Doc(
+        "2-D convolution of x [N, C, H, W] with w [O, C/group, KH, KW]: "
+        "strides, dilations, pads [top, left, bottom, right] or padding "
+        "\"same\"/\"valid\", group.");
+
+}  // namespace
+}  // namespace nabla

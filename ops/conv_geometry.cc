@@ -1,0 +1,140 @@
+#include "ops/conv_geometry.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/status_macros.h"
+
+namespace nabla {
+namespace {
+
+// The int-list attribute `name`, which must have `size` entries, each at
+// least `minimum`.
+[[nodiscard]] absl::StatusOr<absl::Span<const int64_t>> ListAttr(
+    const ResolvedAttrs& attrs, const char* name, size_t size,
+    int64_t minimum) {
+  const absl::Span<const int64_t> values = attrs.GetIntList(name);
+  bool fits = values.size() == size;
+  for (int64_t v : values) fits = fits && v >= minimum;
+  if (fits) return values;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "attribute '", name, "' must be ", size, " integers of at least ",
+      minimum, ", got [", absl::StrJoin(values, ", "), "]"));
+}
+
+struct Axis {
+  int64_t out = -1;
+  int64_t pad_before = 0;
+};
+
+// One spatial axis: the output size and the padding before the first
+// element, or an error when the dilated kernel does not fit.
+[[nodiscard]] absl::StatusOr<Axis> MakeAxis(const char* axis, int64_t in,
+                                            int64_t kernel, int64_t stride,
+                                            int64_t dilation, int64_t before,
+                                            int64_t after, bool same) {
+  const int64_t extent = dilation * (kernel - 1) + 1;
+  Axis result;
+  if (in < 0) return result;  // unknown until the data says
+  if (same) {
+    const int64_t out = (in + stride - 1) / stride;
+    const int64_t total =
+        std::max<int64_t>(0, (out - 1) * stride + extent - in);
+    before = total / 2;
+    after = total - before;
+  }
+  const int64_t padded = in + before + after;
+  if (padded < extent) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the kernel's ", axis, " (", kernel, ", dilation ", dilation,
+        ": it spans ", extent, ") is larger than the input's ", axis, " (", in,
+        ", ", padded, " with padding)"));
+  }
+  result.out = (padded - extent) / stride + 1;
+  result.pad_before = before;
+  return result;
+}
+
+}  // namespace
+
+[[nodiscard]] absl::StatusOr<ConvGeometry> MakeConvGeometry(
+    const Shape& x, const Shape& w, const ResolvedAttrs& attrs) {
+  if (x.rank() != 4) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("x must be [N, C, H, W] (rank 4), got ", x.ToString()));
+  }
+  if (w.rank() != 4) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "w must be [O, C / group, KH, KW] (rank 4), got ", w.ToString()));
+  }
+  for (int i = 0; i < 4; ++i) {
+    if (w.dim(i) < 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "w must have known, non-zero dimensions, got ", w.ToString()));
+    }
+  }
+  NABLA_ASSIGN_OR_RETURN(const absl::Span<const int64_t> strides,
+                         ListAttr(attrs, "strides", 2, 1));
+  NABLA_ASSIGN_OR_RETURN(const absl::Span<const int64_t> dilations,
+                         ListAttr(attrs, "dilations", 2, 1));
+  NABLA_ASSIGN_OR_RETURN(const absl::Span<const int64_t> pads,
+                         ListAttr(attrs, "pads", 4, 0));
+  const std::string& padding = attrs.GetString("padding");
+  if (padding != "explicit" && padding != "same" && padding != "valid") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("attribute 'padding' must be \"explicit\", \"same\" or "
+                     "\"valid\", got \"",
+                     padding, "\""));
+  }
+  const bool explicit_pads = padding == "explicit";
+  if (!explicit_pads && (pads[0] || pads[1] || pads[2] || pads[3])) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "attribute 'pads' is [", absl::StrJoin(pads, ", "),
+        "] but padding is \"", padding, "\": pads apply to \"explicit\" only"));
+  }
+  const int64_t group = attrs.GetInt("group");
+  if (group < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("attribute 'group' must be at least 1, got ", group));
+  }
+  ConvGeometry g;
+  g.batch = x.dim(0);
+  g.in_channels = x.dim(1);
+  g.in_height = x.dim(2);
+  g.in_width = x.dim(3);
+  g.out_channels = w.dim(0);
+  g.kernel_height = w.dim(2);
+  g.kernel_width = w.dim(3);
+  g.stride_h = strides[0];
+  g.stride_w = strides[1];
+  g.dilation_h = dilations[0];
+  g.dilation_w = dilations[1];
+  g.group = group;
+  if (g.out_channels % group != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("w's output channels (", g.out_channels,
+                     ") must divide into group = ", group));
+  }
+  if (g.in_channels >= 0 && g.in_channels != w.dim(1) * group) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("x has ", g.in_channels, " channels but w ", w.ToString(),
+                     " with group ", group, " takes ", w.dim(1) * group, " (",
+                     w.dim(1), " per group)"));
+  }
+  const bool same = padding == "same";
+  NABLA_ASSIGN_OR_RETURN(
+      const Axis rows,
+      MakeAxis("height", g.in_height, g.kernel_height, g.stride_h, g.dilation_h,
+               pads[0], pads[2], same));
+  NABLA_ASSIGN_OR_RETURN(
+      const Axis cols, MakeAxis("width", g.in_width, g.kernel_width, g.stride_w,
+                                g.dilation_w, pads[1], pads[3], same));
+  g.out_height = rows.out;
+  g.out_width = cols.out;
+  g.pad_top = rows.pad_before;
+  g.pad_left = cols.pad_before;
+  return g;
+}
+
+}  // namespace nabla
