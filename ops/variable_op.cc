@@ -42,6 +42,12 @@ bool IsInitializer(absl::string_view name) {
         "shape ", shape.ToString(),
         " must be fully defined: a variable's size cannot depend on data"));
   }
+  const std::string& layout = attrs.GetString("fan_layout");
+  if (layout != "in_out" && layout != "out_in") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "attribute 'fan_layout' must be \"in_out\" or \"out_in\", got \"",
+        layout, "\""));
+  }
   const std::string& init = attrs.GetString("initializer");
   if (!IsInitializer(init)) {
     return absl::InvalidArgumentError(
@@ -84,21 +90,33 @@ bool IsInitializer(absl::string_view name) {
   return absl::OkStatus();
 }
 
-// Keras: the last two dimensions are (in, out); leading ones form the
-// receptive field of a convolution kernel.
-void FanInOut(const Shape& shape, double* fan_in, double* fan_out) {
+// Which dimensions of a weight tensor are its inputs and outputs, for the
+// fans of the glorot and he initializers. "in_out" (Keras, the default):
+// the last two are (in, out) and the leading ones the receptive field of a
+// convolution kernel. "out_in" (PyTorch, ONNX; Conv2D's OIHW weights): the
+// first two are (out, in) and the trailing ones the receptive field. Rank
+// 0 and 1 have fan_in = fan_out = the element count.
+void FanInOut(const Shape& shape, bool out_in, double* fan_in,
+              double* fan_out) {
   const int r = shape.rank();
   if (r == 0) {
     *fan_in = *fan_out = 1;
-  } else if (r == 1) {
-    *fan_in = *fan_out = static_cast<double>(shape.dim(0));
-  } else {
-    double receptive = 1;
-    for (int d = 0; d < r - 2; ++d)
-      receptive *= static_cast<double>(shape.dim(d));
-    *fan_in = static_cast<double>(shape.dim(r - 2)) * receptive;
-    *fan_out = static_cast<double>(shape.dim(r - 1)) * receptive;
+    return;
   }
+  if (r == 1) {
+    *fan_in = *fan_out = static_cast<double>(shape.dim(0));
+    return;
+  }
+  const int in_axis = out_in ? 1 : r - 2;
+  const int out_axis = out_in ? 0 : r - 1;
+  double receptive = 1;
+  for (int d = 0; d < r; ++d) {
+    if (d != in_axis && d != out_axis) {
+      receptive *= static_cast<double>(shape.dim(d));
+    }
+  }
+  *fan_in = static_cast<double>(shape.dim(in_axis)) * receptive;
+  *fan_out = static_cast<double>(shape.dim(out_axis)) * receptive;
 }
 
 // A normal draw, resampled until it lies within two standard deviations.
@@ -129,7 +147,8 @@ void Fill(Tensor& value, const Draw& draw) {
   std::mt19937_64& rng = ctx.rng();
   double fan_in;
   double fan_out;
-  FanInOut(value.shape(), &fan_in, &fan_out);
+  FanInOut(value.shape(), attrs.GetString("fan_layout") == "out_in", &fan_in,
+           &fan_out);
   // A zero-sized dimension gives fan 0; its tensor is empty, so any finite
   // limit will do.
   auto safe_div = [](double a, double b) { return b > 0 ? a / b : 0.0; };
@@ -181,6 +200,7 @@ NABLA_REGISTER_OP("Variable")
     .Attr("dtype", "float32")
     .RequiredAttr("shape", AttrType::kShape)
     .AttrGroup(InitializerAttrs<OpDef>)
+    .Attr("fan_layout", "in_out")
     .Attr("trainable", true)
     .ShapeFn(VariableShape)
     .Initializer(VariableInit)

@@ -159,6 +159,25 @@ TEST(VariableOpTest, FanOfConvolutionKernel) {
   EXPECT_GT(s.max, 0.98 * limit);
 }
 
+TEST(VariableOpTest, FanOfOutInConvolutionWeights) {
+  // PyTorch and Conv2D: [32, 16, 3, 3] is (out, in, KH, KW): fan_in
+  // 16 * 9 = 144, fan_out 32 * 9 = 288. Read as Keras's in_out it would be
+  // fan_in 3 * 512 = 1536, fan_out 1536, a limit of 0.044 against 0.118.
+  const double limit = std::sqrt(6.0 / (144 + 288));
+  AttrMap attrs = Init("glorot_uniform", {32, 16, 3, 3});
+  attrs["fan_layout"] = MakeAttr("out_in");
+  ASSERT_OK_AND_ASSIGN(Tensor value, RunInitializer("Variable", attrs, kSeed));
+  const Stats s = StatsOf(value);
+  EXPECT_GE(s.min, -limit);
+  EXPECT_LE(s.max, limit);
+  EXPECT_GT(s.max, 0.98 * limit);
+  attrs["fan_layout"] = MakeAttr("oihw");
+  EXPECT_STATUS(RunOpShape("Variable", attrs, {}),
+                absl::StatusCode::kInvalidArgument,
+                "attribute 'fan_layout' must be \"in_out\" or \"out_in\", "
+                "got \"oihw\"");
+}
+
 TEST(VariableOpTest, DefaultIsGlorotUniformFloat32) {
   ASSERT_OK_AND_ASSIGN(
       Tensor value,

@@ -1,0 +1,75 @@
+#include "core/layer_parts.h"
+
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "core/op_registry.h"
+#include "core/status_macros.h"
+
+namespace nabla {
+namespace {
+
+// Settings of the weights' initializer, passed on to the weights variable
+// when the model file sets them; their defaults here are Variable's.
+constexpr const char* kInitializerSettings[] = {
+    "init_value", "minval", "maxval", "mean", "stddev", "values"};
+
+}  // namespace
+
+[[nodiscard]] absl::StatusOr<std::string> LayerActivationOp(
+    const std::string& activation, absl::string_view layer) {
+  if (activation.empty() || activation == "linear") return std::string();
+  std::vector<std::string> activations;
+  for (const auto& entry : OpRegistry::Global().Entries()) {
+    if (entry.def->category() == OpCategory::kActivation) {
+      activations.push_back(entry.def->name());
+    }
+  }
+  auto op = OpRegistry::Global().Find(activation);
+  if (!op.ok() || (*op)->category() != OpCategory::kActivation) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "activation '", activation, "' is not a registered activation",
+        SuggestionText(activation, activations), " (or \"linear\" for none)"));
+  }
+  if ((*op)->inputs().size() != 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "activation '", activation, "' takes ", (*op)->inputs().size(),
+        " inputs; ", layer, " applies activations of one input"));
+  }
+  return activation;
+}
+
+[[nodiscard]] absl::Status CheckLayerDType(const ExpandContext& ctx) {
+  NABLA_ASSIGN_OR_RETURN(const DType dtype,
+                         DTypeFromName(ctx.attrs().GetString("dtype")));
+  if (dtype == ctx.input_dtype(0)) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("dtype is ", DTypeName(dtype), " but input '", ctx.input(0),
+                   "' is ", DTypeName(ctx.input_dtype(0))));
+}
+
+NodeDef LayerWeights(const ExpandContext& ctx, const Shape& shape) {
+  const ResolvedAttrs& attrs = ctx.attrs();
+  NodeDef weights = ctx.MakeNode("weights", "Variable", {});
+  auto& attr = *weights.mutable_attr();
+  attr["shape"] = MakeAttr(shape);
+  attr["dtype"] = MakeAttr(attrs.GetString("dtype"));
+  attr["initializer"] = MakeAttr(attrs.GetString("initializer"));
+  for (const auto& [name, value] : attrs.values()) {
+    for (const char* setting : kInitializerSettings) {
+      if (name == setting && ctx.HasAttr(name)) attr[name] = value;
+    }
+  }
+  return weights;
+}
+
+NodeDef LayerBias(const ExpandContext& ctx, int64_t units) {
+  NodeDef bias = ctx.MakeNode("bias", "Variable", {});
+  auto& attr = *bias.mutable_attr();
+  attr["shape"] = MakeAttr(Shape{units});
+  attr["dtype"] = MakeAttr(ctx.attrs().GetString("dtype"));
+  attr["initializer"] = MakeAttr("zeros");
+  return bias;
+}
+
+}  // namespace nabla

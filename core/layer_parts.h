@@ -1,0 +1,36 @@
+// What the built-in layers (Dense, Conv2DLayer) are made of: the checks of
+// their `activation` and `dtype` attributes, and their weight and bias
+// variables.
+#ifndef NABLA_CORE_LAYER_PARTS_H_
+#define NABLA_CORE_LAYER_PARTS_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "core/composite.h"
+#include "core/tensor.h"
+#include "proto/graph.pb.h"
+
+namespace nabla {
+
+// The op that `activation` names, or "" for none ("" or "linear"); an
+// error when it is not a registered activation of one input. `layer` names
+// the layer in that error ("Dense").
+[[nodiscard]] absl::StatusOr<std::string> LayerActivationOp(
+    const std::string& activation, absl::string_view layer);
+
+// OK when the layer's `dtype` attribute is input 0's dtype.
+[[nodiscard]] absl::Status CheckLayerDType(const ExpandContext& ctx);
+
+// The variable `<layer>/weights` of `shape`, with the layer's `dtype`,
+// `initializer` and the initializer settings the model file sets.
+NodeDef LayerWeights(const ExpandContext& ctx, const Shape& shape);
+
+// The variable `<layer>/bias` [units], zeros, of the layer's `dtype`.
+NodeDef LayerBias(const ExpandContext& ctx, int64_t units);
+
+}  // namespace nabla
+
+#endif  // NABLA_CORE_LAYER_PARTS_H_
