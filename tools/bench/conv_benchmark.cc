@@ -6,12 +6,12 @@
 // does twice the forward's work) and as a share of the core's FMA peak.
 //
 //   bazel run //tools/bench:conv_benchmark
-#include <random>
 #include <string>
 #include <vector>
 
 #include "benchmark/benchmark.h"
 #include "core/attrs.h"
+#include "core/gradient_check.h"
 #include "core/kernel_context.h"
 #include "core/op_registry.h"
 #include "core/tensor.h"
@@ -21,13 +21,9 @@
 namespace nabla {
 namespace {
 
-Tensor Random(const Shape& shape, unsigned seed) {
-  Tensor t(DType::kFloat32, shape);
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(-1, 1);
-  float* p = t.data<float>();
-  for (int64_t i = 0; i < t.num_elements(); ++i) p[i] = dist(rng);
-  return t;
+// Uniform in [-1, 1), float32.
+Tensor Random(const Shape& shape, uint64_t seed) {
+  return RandomTensor(DType::kFloat32, shape, seed);
 }
 
 struct Layer {

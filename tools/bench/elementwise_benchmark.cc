@@ -9,12 +9,12 @@
 //   done
 //
 // Bytes/s counts each input read and each output written once.
-#include <random>
 #include <string>
 #include <vector>
 
 #include "benchmark/benchmark.h"
 #include "core/attrs.h"
+#include "core/gradient_check.h"
 #include "core/kernel_context.h"
 #include "core/op_registry.h"
 #include "core/tensor.h"
@@ -26,13 +26,9 @@ namespace {
 
 constexpr int64_t kRows = 256, kCols = 256;
 
-Tensor Random(const Shape& shape, unsigned seed) {
-  Tensor t(DType::kFloat32, shape);
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(-1, 1);
-  float* p = t.data<float>();
-  for (int64_t i = 0; i < t.num_elements(); ++i) p[i] = dist(rng);
-  return t;
+// Uniform in [-1, 1), float32.
+Tensor Random(const Shape& shape, uint64_t seed) {
+  return RandomTensor(DType::kFloat32, shape, seed);
 }
 
 const OpDef& Op(const char* name) {
