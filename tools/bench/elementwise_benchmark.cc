@@ -40,6 +40,13 @@ const OpDef& Op(const char* name) {
   return **def;
 }
 
+// The op's attributes at their defaults, as a node that sets none has them.
+ResolvedAttrs Defaults(const OpDef& op) {
+  std::vector<std::string> errors;
+  return ResolveAttrs(op.attrs(),
+                      google::protobuf::Map<std::string, AttrValue>(), &errors);
+}
+
 void Report(benchmark::State& state, int64_t tensors_moved) {
   state.SetBytesProcessed(state.iterations() * tensors_moved * kRows * kCols *
                           int64_t{sizeof(float)});
@@ -48,7 +55,7 @@ void Report(benchmark::State& state, int64_t tensors_moved) {
 // An op of one or two [256, 256] inputs (a second input of shape `second`).
 void Forward(benchmark::State& state, const char* name, const Shape& second) {
   const OpDef& op = Op(name);
-  const ResolvedAttrs attrs;
+  const ResolvedAttrs attrs = Defaults(op);
   const Tensor x = Random(Shape({kRows, kCols}), 1);
   const Tensor other = Random(second, 2);
   Tensor y(DType::kFloat32, Shape({kRows, kCols}));
@@ -79,7 +86,7 @@ void BM_BiasAddForward(benchmark::State& state) {
 // and dbias out).
 void BM_ReluGradient(benchmark::State& state) {
   const OpDef& op = Op("ReLU");
-  const ResolvedAttrs attrs;
+  const ResolvedAttrs attrs = Defaults(op);
   const Tensor x = Random(Shape({kRows, kCols}), 1);
   const Tensor dy = Random(Shape({kRows, kCols}), 3);
   Tensor y(DType::kFloat32, Shape({kRows, kCols}));
@@ -95,7 +102,7 @@ void BM_ReluGradient(benchmark::State& state) {
 
 void BM_BiasAddGradient(benchmark::State& state) {
   const OpDef& op = Op("BiasAdd");
-  const ResolvedAttrs attrs;
+  const ResolvedAttrs attrs = Defaults(op);
   const Tensor value = Random(Shape({kRows, kCols}), 1);
   const Tensor bias = Random(Shape({kCols}), 2);
   const Tensor dy = Random(Shape({kRows, kCols}), 3);
