@@ -167,6 +167,10 @@ bool SizeScratch(const ConvGeometry& g, size_t element, ScratchSizes* sizes) {
     const int64_t patch = g.patch_size(), plane = g.out_plane();
     const int64_t out_per_group = g.group_out_channels();
     const bool direct = ColumnsAreInput(g);
+    // No samples: the sum below has no terms, and no sample 0 to write it.
+    if (dw != nullptr && g.batch == 0) {
+      std::memset(dw->data<T>(), 0, sizeof(T) * w.num_elements());
+    }
     for (int64_t grp = 0; grp < g.group; ++grp) {
       const MatrixView<const T> w_g = RowMajor(
           w.data<T>() + grp * out_per_group * patch, out_per_group, patch);

@@ -182,6 +182,18 @@ TEST(Conv2DOpTest, GradientByHand) {
   ExpectTensorNear(grads[1], {1, 1, 2, 2}, {12, 16, 24, 28});
 }
 
+// A batch of no samples: y and dL/dx are empty, and dL/dw, a sum over no
+// samples, is zero (the test runner fills gradients with NaN first).
+TEST(Conv2DOpTest, EmptyBatchGivesZeroWeightGradient) {
+  const Tensor x(DType::kFloat64, Shape{0, 2, 4, 4});
+  const Tensor w = RandomTensor(DType::kFloat64, {3, 2, 3, 3}, 9);
+  const Tensor dy(DType::kFloat64, Shape{0, 3, 2, 2});
+  ASSERT_OK_AND_ASSIGN(auto y, RunOp("Conv2D", {}, {x, w}));
+  EXPECT_EQ(y[0].shape(), Shape({0, 3, 2, 2}));
+  ASSERT_OK_AND_ASSIGN(auto grads, RunOpGradient("Conv2D", {}, {x, w}, {dy}));
+  ExpectTensorNear(grads[1], w.shape(), std::vector<double>(54, 0.0));
+}
+
 TEST(Conv2DOpTest, ForwardMatchesTheDefinition) {
   for (const Config& c : Configs()) {
     SCOPED_TRACE(c.name);
