@@ -7,11 +7,8 @@
 #include "core/status_macros.h"
 
 namespace nabla {
-namespace {
 
-// The int-list attribute `name`, which must have `size` entries, each at
-// least `minimum`.
-[[nodiscard]] absl::StatusOr<absl::Span<const int64_t>> ListAttr(
+[[nodiscard]] absl::StatusOr<absl::Span<const int64_t>> IntListAttrOf(
     const ResolvedAttrs& attrs, const char* name, size_t size,
     int64_t minimum) {
   const absl::Span<const int64_t> values = attrs.GetIntList(name);
@@ -23,19 +20,39 @@ namespace {
       minimum, ", got [", absl::StrJoin(values, ", "), "]"));
 }
 
-struct Axis {
-  int64_t out = -1;
-  int64_t pad_before = 0;
-};
+[[nodiscard]] absl::StatusOr<WindowAttrs> ReadWindowAttrs(
+    const ResolvedAttrs& attrs, absl::Span<const int64_t> default_strides) {
+  WindowAttrs w;
+  if (attrs.GetIntList("strides").empty() && !default_strides.empty()) {
+    w.strides = default_strides;
+  } else {
+    NABLA_ASSIGN_OR_RETURN(w.strides, IntListAttrOf(attrs, "strides", 2, 1));
+  }
+  NABLA_ASSIGN_OR_RETURN(w.dilations, IntListAttrOf(attrs, "dilations", 2, 1));
+  NABLA_ASSIGN_OR_RETURN(w.pads, IntListAttrOf(attrs, "pads", 4, 0));
+  const std::string& padding = attrs.GetString("padding");
+  if (padding != "explicit" && padding != "same" && padding != "valid") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("attribute 'padding' must be \"explicit\", \"same\" or "
+                     "\"valid\", got \"",
+                     padding, "\""));
+  }
+  const absl::Span<const int64_t> pads = w.pads;
+  if (padding != "explicit" && (pads[0] || pads[1] || pads[2] || pads[3])) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "attribute 'pads' is [", absl::StrJoin(pads, ", "),
+        "] but padding is \"", padding, "\": pads apply to \"explicit\" only"));
+  }
+  w.same = padding == "same";
+  return w;
+}
 
-// One spatial axis: the output size and the padding before the first
-// element, or an error when the dilated kernel does not fit.
-[[nodiscard]] absl::StatusOr<Axis> MakeAxis(const char* axis, int64_t in,
-                                            int64_t kernel, int64_t stride,
-                                            int64_t dilation, int64_t before,
-                                            int64_t after, bool same) {
+[[nodiscard]] absl::StatusOr<WindowAxis> MakeWindowAxis(
+    const char* axis, int64_t in, int64_t kernel, int64_t stride,
+    int64_t dilation, int64_t before, int64_t after, bool same,
+    bool ceil_mode) {
   const int64_t extent = dilation * (kernel - 1) + 1;
-  Axis result;
+  WindowAxis result;
   if (in < 0) return result;  // unknown until the data says
   if (same) {
     const int64_t out = (in + stride - 1) / stride;
@@ -51,12 +68,13 @@ struct Axis {
         ": it spans ", extent, ") is larger than the input's ", axis, " (", in,
         ", ", padded, " with padding)"));
   }
-  result.out = (padded - extent) / stride + 1;
+  const int64_t room = padded - extent;
+  result.out = (ceil_mode ? (room + stride - 1) / stride : room / stride) + 1;
+  if (ceil_mode && (result.out - 1) * stride >= in + before) --result.out;
   result.pad_before = before;
+  result.pad_after = after;
   return result;
 }
-
-}  // namespace
 
 [[nodiscard]] absl::StatusOr<ConvGeometry> MakeConvGeometry(
     const Shape& x, const Shape& w, const ResolvedAttrs& attrs) {
@@ -74,25 +92,7 @@ struct Axis {
           "w must have known, non-zero dimensions, got ", w.ToString()));
     }
   }
-  NABLA_ASSIGN_OR_RETURN(const absl::Span<const int64_t> strides,
-                         ListAttr(attrs, "strides", 2, 1));
-  NABLA_ASSIGN_OR_RETURN(const absl::Span<const int64_t> dilations,
-                         ListAttr(attrs, "dilations", 2, 1));
-  NABLA_ASSIGN_OR_RETURN(const absl::Span<const int64_t> pads,
-                         ListAttr(attrs, "pads", 4, 0));
-  const std::string& padding = attrs.GetString("padding");
-  if (padding != "explicit" && padding != "same" && padding != "valid") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("attribute 'padding' must be \"explicit\", \"same\" or "
-                     "\"valid\", got \"",
-                     padding, "\""));
-  }
-  const bool explicit_pads = padding == "explicit";
-  if (!explicit_pads && (pads[0] || pads[1] || pads[2] || pads[3])) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "attribute 'pads' is [", absl::StrJoin(pads, ", "),
-        "] but padding is \"", padding, "\": pads apply to \"explicit\" only"));
-  }
+  NABLA_ASSIGN_OR_RETURN(const WindowAttrs window, ReadWindowAttrs(attrs, {}));
   const int64_t group = attrs.GetInt("group");
   if (group < 1) {
     return absl::InvalidArgumentError(
@@ -106,10 +106,10 @@ struct Axis {
   g.out_channels = w.dim(0);
   g.kernel_height = w.dim(2);
   g.kernel_width = w.dim(3);
-  g.stride_h = strides[0];
-  g.stride_w = strides[1];
-  g.dilation_h = dilations[0];
-  g.dilation_w = dilations[1];
+  g.stride_h = window.strides[0];
+  g.stride_w = window.strides[1];
+  g.dilation_h = window.dilations[0];
+  g.dilation_w = window.dilations[1];
   g.group = group;
   if (g.out_channels % group != 0) {
     return absl::InvalidArgumentError(
@@ -122,18 +122,21 @@ struct Axis {
                      " with group ", group, " takes ", w.dim(1) * group, " (",
                      w.dim(1), " per group)"));
   }
-  const bool same = padding == "same";
+  const absl::Span<const int64_t> pads = window.pads;
   NABLA_ASSIGN_OR_RETURN(
-      const Axis rows,
-      MakeAxis("height", g.in_height, g.kernel_height, g.stride_h, g.dilation_h,
-               pads[0], pads[2], same));
+      const WindowAxis rows,
+      MakeWindowAxis("height", g.in_height, g.kernel_height, g.stride_h,
+                     g.dilation_h, pads[0], pads[2], window.same, false));
   NABLA_ASSIGN_OR_RETURN(
-      const Axis cols, MakeAxis("width", g.in_width, g.kernel_width, g.stride_w,
-                                g.dilation_w, pads[1], pads[3], same));
+      const WindowAxis cols,
+      MakeWindowAxis("width", g.in_width, g.kernel_width, g.stride_w,
+                     g.dilation_w, pads[1], pads[3], window.same, false));
   g.out_height = rows.out;
   g.out_width = cols.out;
   g.pad_top = rows.pad_before;
   g.pad_left = cols.pad_before;
+  g.pad_bottom = rows.pad_after;
+  g.pad_right = cols.pad_after;
   return g;
 }
 

@@ -20,6 +20,7 @@
 #include <cstdint>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "core/attrs.h"
 #include "core/tensor.h"
 
@@ -32,7 +33,7 @@ struct ConvGeometry {
   int64_t out_channels = 0, kernel_height = 0, kernel_width = 0;
   int64_t out_height = 0, out_width = 0;
   int64_t stride_h = 1, stride_w = 1, dilation_h = 1, dilation_w = 1;
-  int64_t pad_top = 0, pad_left = 0;
+  int64_t pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
   int64_t group = 1;
 
   int64_t group_in_channels() const { return in_channels / group; }
@@ -49,6 +50,36 @@ struct ConvGeometry {
 // attribute or input that does not fit and its value.
 [[nodiscard]] absl::StatusOr<ConvGeometry> MakeConvGeometry(
     const Shape& x, const Shape& w, const ResolvedAttrs& attrs);
+
+// What convolution and pooling share: the attributes `strides`,
+// `dilations`, `pads` and `padding` as above, checked. An empty `strides`
+// takes `default_strides` (pooling's stride is its window's size unless
+// set); give an empty span where there is no such default.
+struct WindowAttrs {
+  absl::Span<const int64_t> strides, dilations, pads;
+  bool same = false;
+};
+[[nodiscard]] absl::StatusOr<WindowAttrs> ReadWindowAttrs(
+    const ResolvedAttrs& attrs, absl::Span<const int64_t> default_strides);
+
+// The int-list attribute `name`, which must have `size` entries, each at
+// least `minimum`.
+[[nodiscard]] absl::StatusOr<absl::Span<const int64_t>> IntListAttrOf(
+    const ResolvedAttrs& attrs, const char* name, size_t size, int64_t minimum);
+
+// One spatial axis ("height" or "width", for messages) of a window of
+// `kernel` taps `dilation` apart sliding by `stride` over `in` elements
+// padded by `before` and `after` (or as "same" asks). The output size is
+// rounded down, or up with `ceil_mode`, where a last window that would
+// start in the padding after the input is dropped (PyTorch's and ONNX's
+// rule). An input size of -1 (unknown) gives an output of -1.
+struct WindowAxis {
+  int64_t out = -1;
+  int64_t pad_before = 0, pad_after = 0;
+};
+[[nodiscard]] absl::StatusOr<WindowAxis> MakeWindowAxis(
+    const char* axis, int64_t in, int64_t kernel, int64_t stride,
+    int64_t dilation, int64_t before, int64_t after, bool same, bool ceil_mode);
 
 }  // namespace nabla
 

@@ -4,7 +4,6 @@
 // make_conv2d_cases.py beside it), gradients against finite differences,
 // float32 against float64, and the errors of attributes that do not fit.
 #include <cmath>
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -13,6 +12,7 @@
 #include "core/gradient_check.h"
 #include "gtest/gtest.h"
 #include "tests/op_test_util.h"
+#include "tests/ops/torch_cases.h"
 #include "tests/status_matchers.h"
 
 namespace nabla {
@@ -241,86 +241,28 @@ TEST(Conv2DOpTest, SameBitsForAnyThreadCount) {
   for (int i = 0; i < 3; ++i) ExpectBitIdentical(one[i], two[i]);
 }
 
-// One case of conv2d_torch_cases.txt.
-struct TorchCase {
-  std::string name;
-  Config config;
-  Tensor x, w, dy, y, dx, dw;
-};
-
-std::vector<int64_t> Ints(const std::string& text) {
-  std::istringstream in(text);
-  std::vector<int64_t> values;
-  for (int64_t v; in >> v;) values.push_back(v);
-  return values;
-}
-
-// "name d0 d1 ... | v0 v1 ..." as a float64 tensor.
-Tensor ReadTensor(const std::string& line, const std::string& name) {
-  const size_t bar = line.find('|');
-  std::vector<int64_t> dims = Ints(line.substr(name.size(), bar - name.size()));
-  std::istringstream in(line.substr(bar + 1));
-  std::vector<double> values;
-  for (double v; in >> v;) values.push_back(v);
-  return Tensor::FromValues(DType::kFloat64, Shape(dims), values);
-}
-
-std::vector<TorchCase> ReadTorchCases() {
-  std::ifstream file("tests/ops/testdata/conv2d_torch_cases.txt");
-  std::vector<TorchCase> cases;
-  std::string line;
-  while (std::getline(file, line)) {
-    if (line.rfind("case ", 0) == 0) {
-      cases.emplace_back();
-      cases.back().name = line.substr(5);
-      continue;
-    }
-    TorchCase& c = cases.back();
-    const std::string key = line.substr(0, line.find(' '));
-    if (key == "attrs") {
-      std::vector<std::string> fields;
-      std::istringstream in(line.substr(6));
-      for (std::string field; std::getline(in, field, '|');) {
-        fields.push_back(field);
-      }
-      c.config.strides = Ints(fields[0]);
-      c.config.dilations = Ints(fields[1]);
-      c.config.pads = Ints(fields[2]);
-      std::istringstream(fields[3]) >> c.config.padding;
-      c.config.group = Ints(fields[4])[0];
-    } else {
-      Tensor t = ReadTensor(line, key);
-      if (key == "x") c.x = t;
-      if (key == "w") c.w = t;
-      if (key == "dy") c.dy = t;
-      if (key == "y") c.y = t;
-      if (key == "dx") c.dx = t;
-      if (key == "dw") c.dw = t;
-    }
-  }
-  return cases;
-}
-
-void ExpectClose(const Tensor& got, const Tensor& want) {
-  ASSERT_EQ(got.shape(), want.shape())
-      << got.shape().ToString() << " vs " << want.shape().ToString();
-  for (int64_t i = 0; i < got.num_elements(); ++i) {
-    ASSERT_NEAR(got.ValueAt(i), want.ValueAt(i), 1e-12) << "element " << i;
-  }
-}
-
 TEST(Conv2DOpTest, MatchesPyTorch) {
-  const std::vector<TorchCase> cases = ReadTorchCases();
+  const std::vector<TorchCase> cases =
+      ReadTorchCases("tests/ops/testdata/conv2d_torch_cases.txt");
   ASSERT_EQ(cases.size(), 8u);
   for (const TorchCase& c : cases) {
     SCOPED_TRACE(c.name);
-    const AttrMap attrs = AttrsOf(c.config);
-    ASSERT_OK_AND_ASSIGN(auto y, RunOp("Conv2D", attrs, {c.x, c.w}));
-    ExpectClose(y[0], c.y);
-    ASSERT_OK_AND_ASSIGN(auto grads,
-                         RunOpGradient("Conv2D", attrs, {c.x, c.w}, {c.dy}));
-    ExpectClose(grads[0], c.dx);
-    ExpectClose(grads[1], c.dw);
+    ASSERT_EQ(c.attrs.size(), 5u);
+    Config config;
+    config.strides = Ints(c.attrs[0]);
+    config.dilations = Ints(c.attrs[1]);
+    config.pads = Ints(c.attrs[2]);
+    std::istringstream(c.attrs[3]) >> config.padding;
+    config.group = Ints(c.attrs[4])[0];
+    const AttrMap attrs = AttrsOf(config);
+    const Tensor& x = c.tensors.at("x");
+    const Tensor& w = c.tensors.at("w");
+    ASSERT_OK_AND_ASSIGN(auto y, RunOp("Conv2D", attrs, {x, w}));
+    ExpectTensorsClose(y[0], c.tensors.at("y"));
+    ASSERT_OK_AND_ASSIGN(auto grads, RunOpGradient("Conv2D", attrs, {x, w},
+                                                   {c.tensors.at("dy")}));
+    ExpectTensorsClose(grads[0], c.tensors.at("dx"));
+    ExpectTensorsClose(grads[1], c.tensors.at("dw"));
   }
 }
 

@@ -1,0 +1,123 @@
+// MaxPool2D: the largest input element under each window.
+//
+//   x: [N, C, H, W].  y: [N, C, OH, OW] (sizes and attributes:
+//   ops/pool_geometry.h), y[n, c, oh, ow] = max of the elements of
+//   x[n, c] the window of (oh, ow) covers. Padding is never the maximum.
+//
+// A NaN under a window is its maximum (PyTorch's rule); among equal maxima
+// the first in row-major order takes the gradient.
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "core/op_registry.h"
+#include "core/status_macros.h"
+#include "ops/pool_geometry.h"
+
+namespace nabla {
+namespace {
+
+// The largest number under the window, or NaN when there is one. The
+// loop has no data-dependent branch (`v > m ? v : m` is one max
+// instruction): which element wins is data, and mispredicted branches cost
+// more than the comparisons.
+template <typename T>
+T WindowMax(const T* plane, int64_t width, const WindowTaps& rows,
+            const WindowTaps& cols) {
+  T max = plane[rows.first * width + cols.first];
+  bool nan = false;
+  for (int64_t r = 0; r < rows.count; ++r) {
+    const T* row = plane + (rows.first + r * rows.step) * width;
+    for (int64_t c = 0; c < cols.count; ++c) {
+      const T v = row[cols.first + c * cols.step];
+      max = v > max ? v : max;
+      nan |= v != v;
+    }
+  }
+  return nan ? std::numeric_limits<T>::quiet_NaN() : max;
+}
+
+// The index in `plane` of the first element under the window that is its
+// maximum `max` (the first NaN, when max is NaN). The taps are visited last
+// to first, each match taking the index by a mask, not a branch: the last
+// match visited is the first in row-major order.
+template <typename T>
+int64_t WindowArgMax(const T* plane, int64_t width, const WindowTaps& rows,
+                     const WindowTaps& cols, T max) {
+  const bool nan = max != max;
+  int64_t at = 0;
+  for (int64_t r = rows.count - 1; r >= 0; --r) {
+    const int64_t row = (rows.first + r * rows.step) * width;
+    for (int64_t c = cols.count - 1; c >= 0; --c) {
+      const int64_t i = row + cols.first + c * cols.step;
+      const T v = plane[i];
+      const int64_t match = nan ? v != v : v == max;
+      at ^= (at ^ i) & -match;
+    }
+  }
+  return at;
+}
+
+[[nodiscard]] absl::Status MaxPool2DForward(const KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  NABLA_ASSIGN_OR_RETURN(const ConvGeometry g,
+                         MakePoolGeometry(x.shape(), ctx.attrs()));
+  DispatchFloat(x.dtype(), [&](auto zero) {
+    using T = decltype(zero);
+    const T* in = x.data<T>();
+    T* out = ctx.output(0).data<T>();
+    ForEachPoolWindow(g, [&](int64_t p, int64_t o, const WindowTaps& rows,
+                             const WindowTaps& cols) {
+      const T* plane = in + p * g.in_plane();
+      out[p * g.out_plane() + o] = WindowMax(plane, g.in_width, rows, cols);
+    });
+  });
+  return absl::OkStatus();
+}
+
+// dy/dx is 1 at each window's maximum and 0 elsewhere; where windows
+// overlap, an input that is the maximum of several gets the sum of their
+// gradients.
+[[nodiscard]] absl::Status MaxPool2DGradient(const GradientContext& ctx) {
+  Tensor* dx = ctx.input_grad(0);
+  if (dx == nullptr) return absl::OkStatus();
+  const Tensor& x = ctx.input(0);
+  NABLA_ASSIGN_OR_RETURN(const ConvGeometry g,
+                         MakePoolGeometry(x.shape(), ctx.attrs()));
+  DispatchFloat(x.dtype(), [&](auto zero) {
+    using T = decltype(zero);
+    const T* in = x.data<T>();
+    const T* dy = ctx.output_grad(0).data<T>();
+    T* out = dx->data<T>();
+    std::memset(out, 0, sizeof(T) * dx->num_elements());
+    ForEachPoolWindow(g, [&](int64_t p, int64_t o, const WindowTaps& rows,
+                             const WindowTaps& cols) {
+      const T* plane = in + p * g.in_plane();
+      const T max = WindowMax(plane, g.in_width, rows, cols);
+      const int64_t at = WindowArgMax(plane, g.in_width, rows, cols, max);
+      out[p * g.in_plane() + at] += dy[p * g.out_plane() + o];
+    });
+  });
+  return absl::OkStatus();
+}
+
+NABLA_REGISTER_OP("MaxPool2D")
+    .Input("x")
+    .Output("y")
+    .RequiredAttr("kernel_shape", AttrType::kIntList)
+    .IntListAttr("strides", {})
+    .IntListAttr("dilations", {1, 1})
+    .IntListAttr("pads", {0, 0, 0, 0})
+    .Attr("padding", "explicit")
+    .Attr("ceil_mode", false)
+    .ShapeFn(Pool2DShape)
+    .Forward(MaxPool2DForward)
+    .Gradient(MaxPool2DGradient)
+    .GradientReads(ForwardValues::kInputs)
+    .Doc(
+        "Maximum over windows of x [N, C, H, W]: kernel_shape [KH, KW], "
+        "strides (default kernel_shape), dilations, pads [top, left, bottom, "
+        "right] or padding \"same\"/\"valid\", ceil_mode.");
+
+}  // namespace
+}  // namespace nabla
