@@ -21,11 +21,22 @@ namespace {
 struct PreparedOp {
   const OpDef* def = nullptr;
   ResolvedAttrs attrs;
+  OpRun run;
+
+  // A context of this op's attributes and run.
+  template <typename Context, typename... Args>
+  Context MakeContext(Args&&... args) const {
+    Context context(&attrs, std::forward<Args>(args)...);
+    context.SetRun(&run.state, run.node_seed);
+    return context;
+  }
 };
 
 [[nodiscard]] absl::StatusOr<PreparedOp> Prepare(absl::string_view op,
-                                                 const AttrMap& attrs) {
+                                                 const AttrMap& attrs,
+                                                 const OpRun& run = {}) {
   PreparedOp prepared;
+  prepared.run = run;
   NABLA_ASSIGN_OR_RETURN(prepared.def, OpRegistry::Global().Find(op));
   google::protobuf::Map<std::string, AttrValue> given;
   for (const auto& [name, value] : attrs) given[name] = value;
@@ -118,7 +129,7 @@ std::vector<const Tensor*> Pointers(const std::vector<Tensor>& tensors) {
     out_pointers.push_back(&(*outputs)[k]);
   }
   return op.def->forward()(
-      KernelContext(&op.attrs, Pointers(inputs), std::move(out_pointers)));
+      op.MakeContext<KernelContext>(Pointers(inputs), std::move(out_pointers)));
 }
 
 // Runs the gradient kernel; input_grads[i] is filled with NaN first (so an
@@ -147,9 +158,9 @@ std::vector<const Tensor*> Pointers(const std::vector<Tensor>& tensors) {
     FillNaN(g);
     grad_pointers.push_back(&g);
   }
-  return op.def->gradient()(
-      GradientContext(&op.attrs, Pointers(inputs), Pointers(outputs),
-                      Pointers(output_grads), std::move(grad_pointers)));
+  return op.def->gradient()(op.MakeContext<GradientContext>(
+      Pointers(inputs), Pointers(outputs), Pointers(output_grads),
+      std::move(grad_pointers)));
 }
 
 const char* ForwardValuesName(ForwardValues reads) {
@@ -232,7 +243,7 @@ const char* ForwardValuesName(ForwardValues reads) {
     out.push_back(&others[k]);
   }
   NABLA_RETURN_IF_ERROR(
-      op.def->forward()(KernelContext(&op.attrs, Pointers(in), out)));
+      op.def->forward()(op.MakeContext<KernelContext>(Pointers(in), out)));
   return SameBits(op, outputs[0], shared,
                   "run with output 0 over input 0, output 0", "InPlace()");
 }
@@ -267,9 +278,9 @@ const char* ForwardValuesName(ForwardValues reads) {
     others[i] = NaNLike(inputs[i]);
     grads_out.push_back(&others[i]);
   }
-  NABLA_RETURN_IF_ERROR(op.def->gradient()(
-      GradientContext(&op.attrs, Pointers(inputs), Pointers(outputs),
-                      Pointers(grads_in), std::move(grads_out))));
+  NABLA_RETURN_IF_ERROR(op.def->gradient()(op.MakeContext<GradientContext>(
+      Pointers(inputs), Pointers(outputs), Pointers(grads_in),
+      std::move(grads_out))));
   return SameBits(op, analytic[0], shared,
                   "run with dL/d(input 0) over dL/d(output 0), the gradient",
                   "GradientInPlace()");
@@ -306,8 +317,8 @@ void SetValue(Tensor* t, int64_t i, double v) { t->data<double>()[i] = v; }
 
 [[nodiscard]] absl::StatusOr<std::vector<Tensor>> RunOp(
     absl::string_view op, const AttrMap& attrs,
-    const std::vector<Tensor>& inputs) {
-  NABLA_ASSIGN_OR_RETURN(const PreparedOp prepared, Prepare(op, attrs));
+    const std::vector<Tensor>& inputs, const OpRun& run) {
+  NABLA_ASSIGN_OR_RETURN(const PreparedOp prepared, Prepare(op, attrs, run));
   std::vector<Tensor> outputs;
   NABLA_RETURN_IF_ERROR(Forward(prepared, inputs, &outputs));
   return outputs;
@@ -315,9 +326,9 @@ void SetValue(Tensor* t, int64_t i, double v) { t->data<double>()[i] = v; }
 
 [[nodiscard]] absl::StatusOr<std::vector<Tensor>> RunOpGradient(
     absl::string_view op, const AttrMap& attrs,
-    const std::vector<Tensor>& inputs,
-    const std::vector<Tensor>& output_grads) {
-  NABLA_ASSIGN_OR_RETURN(const PreparedOp prepared, Prepare(op, attrs));
+    const std::vector<Tensor>& inputs, const std::vector<Tensor>& output_grads,
+    const OpRun& run) {
+  NABLA_ASSIGN_OR_RETURN(const PreparedOp prepared, Prepare(op, attrs, run));
   std::vector<Tensor> outputs;
   NABLA_RETURN_IF_ERROR(Forward(prepared, inputs, &outputs));
   std::vector<Tensor> input_grads;
@@ -360,7 +371,8 @@ Tensor RandomTensor(DType dtype, const Shape& shape, uint64_t seed, double lo,
 [[nodiscard]] absl::StatusOr<std::vector<InputGradientError>> MeasureGradient(
     absl::string_view op, const AttrMap& attrs,
     const std::vector<Tensor>& inputs, const GradientCheckOptions& options) {
-  NABLA_ASSIGN_OR_RETURN(const PreparedOp prepared, Prepare(op, attrs));
+  NABLA_ASSIGN_OR_RETURN(const PreparedOp prepared,
+                         Prepare(op, attrs, options.run));
   if (!prepared.def->has_gradient()) {
     return absl::InvalidArgumentError(
         absl::StrCat("op '", op, "' declares no gradient"));

@@ -24,6 +24,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "core/kernel_context.h"
 #include "core/tensor.h"
 #include "proto/graph.pb.h"
 
@@ -31,6 +32,13 @@ namespace nabla {
 
 // Attributes by name, as a node would set them; unset ones take defaults.
 using AttrMap = std::map<std::string, AttrValue>;
+
+// The run an op is tested in (core/kernel_context.h's NodeRun): by
+// default inference at step 0 with a node seed of 0.
+struct OpRun {
+  RunState state;
+  uint64_t node_seed = 0;
+};
 
 // Output shapes from the op's shape function for inputs of `shapes` (may
 // hold unknown dimensions) and `dtypes` (float64 for every input when
@@ -42,14 +50,15 @@ using AttrMap = std::map<std::string, AttrValue>;
 // The op's outputs for `inputs`, by its shape function and forward kernel.
 [[nodiscard]] absl::StatusOr<std::vector<Tensor>> RunOp(
     absl::string_view op, const AttrMap& attrs,
-    const std::vector<Tensor>& inputs);
+    const std::vector<Tensor>& inputs, const OpRun& run = {});
 
 // dL/d input for each input, from the op's gradient kernel given
 // dL/d output_k = output_grads[k]. Inputs that are not differentiable get
 // an empty Tensor.
 [[nodiscard]] absl::StatusOr<std::vector<Tensor>> RunOpGradient(
     absl::string_view op, const AttrMap& attrs,
-    const std::vector<Tensor>& inputs, const std::vector<Tensor>& output_grads);
+    const std::vector<Tensor>& inputs, const std::vector<Tensor>& output_grads,
+    const OpRun& run = {});
 
 // The value a variable op's initializer gives, with its generator seeded
 // with `seed`.
@@ -80,6 +89,8 @@ struct GradientCheckOptions {
   // When > 0, inputs with more elements are checked at about this many
   // evenly spaced elements, to bound the cost on big layers.
   int64_t max_elements = 0;
+  // The run the op's kernels see (training mode, step, seed).
+  OpRun run;
 };
 
 // How far one differentiable input's gradient kernel is from the central

@@ -57,9 +57,43 @@ class ShapeContext {
   size_t scratch_bytes_ = 0;
 };
 
+// How a plan runs: for training (loss, gradients, update) or for
+// inference (predict, evaluate, validation). The plan owns one and sets
+// `step` before each training run.
+struct RunState {
+  bool training = false;
+  // Training steps done before this one: 0 during the first.
+  int64_t step = 0;
+};
+
+// What kernels see of the run: ops that behave differently in training
+// (Dropout, BatchNorm) read the mode, and ops that draw random numbers
+// draw them from core/counter_random.h's CounterUniform keyed by
+// StepKey(node_seed(), step()), so the draws depend on neither the thread
+// count nor the other nodes, and a resumed run draws what the uninterrupted
+// one would have. Outside a plan (op tests) the run is inference at step 0
+// with seed 0, unless SetRun says otherwise.
+class NodeRun {
+ public:
+  bool training() const { return run_->training; }
+  int64_t step() const { return run_->step; }
+  // DeriveSeed of the session's seed and this node's name.
+  uint64_t node_seed() const { return node_seed_; }
+  // `run` must outlive the context.
+  void SetRun(const RunState* run, uint64_t node_seed) {
+    run_ = run;
+    node_seed_ = node_seed;
+  }
+
+ private:
+  static inline const RunState kInference{};
+  const RunState* run_ = &kInference;
+  uint64_t node_seed_ = 0;
+};
+
 // A forward kernel reads its inputs and writes every element of its
 // outputs, which the planner has sized as the shape function said.
-class KernelContext {
+class KernelContext : public NodeRun {
  public:
   KernelContext(const ResolvedAttrs* attrs, std::vector<const Tensor*> inputs,
                 std::vector<Tensor*> outputs)
@@ -83,7 +117,7 @@ class KernelContext {
 // null (the planner passes null for inputs whose gradient nobody needs).
 // Each gradient buffer has its input's shape and must be fully written:
 // fan-out sums happen in the planner, not here.
-class GradientContext {
+class GradientContext : public NodeRun {
  public:
   GradientContext(const ResolvedAttrs* attrs, std::vector<const Tensor*> inputs,
                   std::vector<const Tensor*> outputs,

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/gradient_path.h"
 #include "core/parallel.h"
+#include "core/random.h"
 #include "core/status_macros.h"
 
 namespace nabla {
@@ -47,6 +48,8 @@ absl::StatusOr<std::unique_ptr<Plan>> Plan::Build(
   std::unique_ptr<Plan> plan(new Plan(graph));
   plan->reuse_buffers_ = request.reuse_buffers;
   plan->loss_ = request.loss;
+  plan->seed_ = request.seed;
+  plan->run_state_.training = request.loss >= 0;
   NABLA_RETURN_IF_ERROR(plan->InferShapes(request, variables));
   std::vector<bool> on_path;
   if (request.loss >= 0) {
@@ -236,6 +239,8 @@ void Plan::BuildPhases(const PlanLayout& layout) {
       forward_contexts_[s.node] = std::make_unique<KernelContext>(
           &node.attrs, std::move(inputs),
           std::vector<Tensor*>(values_[s.node].begin(), values_[s.node].end()));
+      forward_contexts_[s.node]->SetRun(&run_state_,
+                                        DeriveSeed(seed_, node.name));
       forward_phase_.AddStep(depends_on);
       forward_steps_.push_back(s);
       continue;
@@ -262,6 +267,8 @@ void Plan::BuildPhases(const PlanLayout& layout) {
     gradient_contexts_[s.node] = std::make_unique<GradientContext>(
         &node.attrs, std::move(inputs), std::move(outputs),
         std::move(output_grads), std::move(input_grads));
+    gradient_contexts_[s.node]->SetRun(&run_state_,
+                                       DeriveSeed(seed_, node.name));
   }
 }
 

@@ -43,6 +43,9 @@ struct PlanRequest {
   // get gradients. -1 / empty for a forward-only plan.
   int loss = -1;
   std::vector<int> trainable;
+  // The session's seed, from which each node's seed derives (NodeRun).
+  // A plan with a loss runs in training mode, one without in inference.
+  uint64_t seed = 0;
   // Let buffers whose lifetimes do not overlap share memory, and run ops in
   // place. Off, every value and gradient keeps its own memory until the
   // next run, for FindNonFinite().
@@ -126,6 +129,12 @@ class Plan {
   // Bytes of the plan's arena: all its buffers, as laid out.
   size_t num_bytes() const { return arena_bytes_; }
 
+  // Training or inference (a plan with a loss trains), as kernels see it.
+  bool training() const { return run_state_.training; }
+  // The training steps done before the next run, which kernels that draw
+  // random numbers key their draws with.
+  void SetStep(int64_t step) { run_state_.step = step; }
+
  private:
   explicit Plan(const Graph& graph) : graph_(graph) {}
   // Every needed node's output shapes, without allocating buffers.
@@ -150,6 +159,8 @@ class Plan {
   size_t scratch_bytes_ = 0;
   bool reuse_buffers_ = true;
   int loss_ = -1;
+  uint64_t seed_ = 0;
+  RunState run_state_;
   // One allocation holds every tensor the plan owns.
   struct ArenaDeleter {
     void operator()(void* p) const;

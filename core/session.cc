@@ -21,6 +21,7 @@ Session::Session(std::shared_ptr<const Graph> graph,
       check_numerics_(options.check_numerics),
       adapt_threads_(options.adapt_threads && options.threads > 1),
       reuse_buffers_(options.reuse_buffers),
+      seed_(options.seed),
       thread_tuning_(options.thread_tuning) {}
 
 absl::StatusOr<std::unique_ptr<Session>> Session::Create(
@@ -222,6 +223,7 @@ absl::StatusOr<std::unique_ptr<Plan>> Session::BuildPlan(
     request.trainable = trainable_nodes_;
   }
   request.reuse_buffers = reuse_buffers;
+  request.seed = seed_;
   request.check_memory = [&](size_t plan_bytes) {
     return CheckPlanMemory(plan_bytes, training, feeds);
   };
@@ -342,6 +344,7 @@ absl::StatusOr<double> Session::TrainStep(absl::Span<const Feed> feeds) {
       FindOrBuildPlan(resolved_feeds_, training_targets_, true));
   Plan* plan = cached->plan.get();
   CopyFeeds(*plan, resolved_feeds_);
+  plan->SetStep(step_);
   last_training_plan_ = plan;
   fault_.reset();
   absl::Status status;
@@ -394,6 +397,7 @@ std::optional<NonFinite> Session::RerunKeepingBuffers() {
   if (!keeping.ok()) return std::nullopt;
   Plan& plan = **keeping;
   CopyFeeds(plan, resolved_feeds_);
+  plan.SetStep(step_);
   if (!plan.RunForward(executor_).ok() || !plan.RunBackward(executor_).ok()) {
     return std::nullopt;
   }

@@ -228,6 +228,8 @@ class Session {
   const bool check_numerics_;
   const bool adapt_threads_;
   const bool reuse_buffers_;
+  // Each plan derives its nodes' seeds from it (core/kernel_context.h).
+  const uint64_t seed_;
   const ConcurrencyTunerOptions thread_tuning_;
   std::optional<NumericalFault> fault_;
   // By node index; only Variable nodes have values and slots.
