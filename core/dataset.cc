@@ -13,6 +13,26 @@
 #include "core/status_macros.h"
 
 namespace nabla {
+namespace {
+
+// Samples of as many values as the placeholder's sample shape (fully
+// known) take that shape: [N, 784] from an IDX file or a CSV file feeds
+// [-1, 1, 28, 28], in row-major order.
+void TakePerSampleShape(const Shape& declared, Tensor& value) {
+  const Shape& shape = value.shape();
+  if (shape.rank() < 1 || declared.rank() < 1 || shape == declared) return;
+  std::vector<int64_t> dims = {shape.dim(0)};
+  int64_t per_sample = 1;
+  for (int i = 1; i < declared.rank(); ++i) {
+    if (declared.dim(i) < 0) return;
+    dims.push_back(declared.dim(i));
+    per_sample *= declared.dim(i);
+  }
+  if (shape.dim(0) * per_sample != shape.num_elements()) return;
+  value.Reshape(Shape(dims));
+}
+
+}  // namespace
 
 absl::Status Dataset::AddColumn(const Graph& graph,
                                 const std::string& placeholder_name,
@@ -29,6 +49,7 @@ absl::Status Dataset::AddColumn(const Graph& graph,
         where, ": ", graph.Describe(*node), " is not a Placeholder"));
   }
   const Shape& declared = placeholder.output_shapes[0];
+  TakePerSampleShape(declared, value);
   const Shape& shape = value.shape();
   if (shape.rank() < 1 || !declared.IsCompatibleWith(shape)) {
     return absl::InvalidArgumentError(absl::StrCat(

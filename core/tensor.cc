@@ -120,6 +120,11 @@ void Tensor::Reset(DType dtype, const Shape& shape) {
   capacity_bytes_ = rounded;
 }
 
+void Tensor::Reshape(const Shape& shape) {
+  assert(shape.IsFullyDefined() && shape.num_elements() == num_elements_);
+  shape_ = shape;
+}
+
 void Tensor::SetZero() {
   if (num_bytes() > 0) std::memset(raw_data(), 0, num_bytes());
 }

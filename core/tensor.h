@@ -11,6 +11,7 @@
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <memory>
 #include <string>
@@ -139,6 +140,9 @@ class Tensor {
   // Changes dtype and shape; contents become unspecified. Allocates only
   // when the new size exceeds the capacity.
   void Reset(DType dtype, const Shape& shape);
+  // Another shape of as many elements, over the same elements in the same
+  // (row-major) order. REQUIRES: shape.num_elements() == num_elements().
+  void Reshape(const Shape& shape);
   void SetZero();
 
   template <typename T>
@@ -166,6 +170,15 @@ class Tensor {
   size_t capacity_bytes_ = 0;
   std::unique_ptr<void, tensor_internal::StorageDeleter> storage_;
 };
+
+// Copies from's bytes into `to`, which holds as many, unless the two are
+// one buffer (an op the planner ran in place): what ops that pass their
+// input's elements through unchanged (Reshape, Flatten, Dropout in
+// inference) do.
+inline void CopyBytesUnlessSame(const Tensor& from, Tensor& to) {
+  if (from.num_bytes() == 0 || from.raw_data() == to.raw_data()) return;
+  std::memcpy(to.raw_data(), from.raw_data(), from.num_bytes());
+}
 
 }  // namespace nabla
 

@@ -7,8 +7,6 @@
 // session's seed, the node's name, the step and the element, so it is the
 // same for any thread count and for a run resumed from a checkpoint, and
 // the gradient draws it again instead of storing it.
-#include <cstring>
-
 #include "absl/strings/str_cat.h"
 #include "core/counter_random.h"
 #include "core/op_registry.h"
@@ -32,9 +30,7 @@ namespace {
 // `out` may be one buffer.
 void ApplyMask(const NodeRun& run, double rate, const Tensor& in, Tensor& out) {
   if (!run.training() || rate == 0) {
-    if (out.raw_data() != in.raw_data()) {
-      std::memcpy(out.raw_data(), in.raw_data(), in.num_bytes());
-    }
+    CopyBytesUnlessSame(in, out);
     return;
   }
   const uint64_t key = StepKey(run.node_seed(), run.step());

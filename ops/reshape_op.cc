@@ -3,8 +3,6 @@
 //
 //   x: any shape.  attr shape: the new shape; one dimension may be -1 and is
 //   inferred from the element count.  y: that shape.
-#include <cstring>
-
 #include "absl/strings/str_cat.h"
 #include "core/op_registry.h"
 #include "core/status_macros.h"
@@ -64,19 +62,14 @@ namespace {
 }
 
 [[nodiscard]] absl::Status ReshapeForward(const KernelContext& ctx) {
-  if (ctx.input(0).num_bytes() > 0) {
-    std::memcpy(ctx.output(0).raw_data(), ctx.input(0).raw_data(),
-                ctx.input(0).num_bytes());
-  }
+  CopyBytesUnlessSame(ctx.input(0), ctx.output(0));
   return absl::OkStatus();
 }
 
 // Reshape only relabels the elements, so dx is dy read in x's shape.
 [[nodiscard]] absl::Status ReshapeGradient(const GradientContext& ctx) {
   Tensor* dx = ctx.input_grad(0);
-  if (dx != nullptr && dx->num_bytes() > 0) {
-    std::memcpy(dx->raw_data(), ctx.output_grad(0).raw_data(), dx->num_bytes());
-  }
+  if (dx != nullptr) CopyBytesUnlessSame(ctx.output_grad(0), *dx);
   return absl::OkStatus();
 }
 

@@ -21,8 +21,8 @@
 namespace nabla {
 namespace {
 
-// x [?, 2], y [?, 1], x64 [?, 2] float64, fixed [3, 2], s [?]; w is a
-// Variable. One node a line from line 2.
+// x [?, 2], y [?, 1], x64 [?, 2] float64, fixed [3, 2], s [?], img
+// [?, 1, 2, 2]; w is a Variable. One node a line from line 2.
 constexpr char kModel[] =
     "graph {\n"
     "  node { name: \"x\" op: \"Placeholder\" attr { key: \"shape\" value { "
@@ -38,6 +38,8 @@ constexpr char kModel[] =
     "{ shape { dim: 3 dim: 2 } } } }\n"  // 6
     "  node { name: \"s\" op: \"Placeholder\" attr { key: \"shape\" value { "
     "shape { dim: -1 } } } }\n"  // 7
+    "  node { name: \"img\" op: \"Placeholder\" attr { key: \"shape\" value { "
+    "shape { dim: -1 dim: 1 dim: 2 dim: 2 } } } }\n"  // 8
     "}\n";
 
 class DatasetTest : public ::testing::Test {
@@ -113,6 +115,22 @@ TEST_F(DatasetTest, PerSampleShapeMismatchIsRefused) {
   EXPECT_STATUS(FromConfig(config), absl::StatusCode::kInvalidArgument,
                 "d.pbtxt: data feed for 'x': shape [2, 3] does not fit the "
                 "placeholder's [?, 2] (axis 0 counts samples)");
+}
+
+// Flat samples take the placeholder's sample shape when their value counts
+// agree, as [N, 784] images feed [?, 1, 28, 28]; they keep their order.
+TEST_F(DatasetTest, FlatSamplesTakeThePlaceholdersSampleShape) {
+  DataConfig config;
+  AddFeed(config, "img", {2, 4}, {0, 1, 2, 3, 4, 5, 6, 7});
+  ASSERT_OK_AND_ASSIGN(Dataset data, FromConfig(config));
+  EXPECT_EQ(data.samples("img")->shape(), Shape({2, 1, 2, 2}));
+  EXPECT_EQ(data.samples("img")->ToDoubles(),
+            (std::vector<double>{0, 1, 2, 3, 4, 5, 6, 7}));
+  DataConfig bad;
+  AddFeed(bad, "img", {2, 3}, {0, 1, 2, 3, 4, 5});
+  EXPECT_STATUS(FromConfig(bad), absl::StatusCode::kInvalidArgument,
+                "data feed for 'img': shape [2, 3] does not fit the "
+                "placeholder's [?, 1, 2, 2]");
 }
 
 TEST_F(DatasetTest, RankMismatchIsRefused) {
