@@ -8,8 +8,10 @@
 //
 // Each sample and group is one matrix product, w_g [O/group, patch] times
 // the column matrix [patch, OH * OW] (ops/im2col.h), run by the GEMM of
-// the active kernel set. A 1 x 1 kernel with stride 1 and no padding reads
-// x itself as the column matrix.
+// the active kernel set; samples run in parallel lanes (below). A 1 x 1 kernel
+// with stride 1 and no padding reads x itself as the column matrix.
+#include <algorithm>
+#include <atomic>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -20,6 +22,7 @@
 #include "ops/im2col.h"
 #include "ops/scratch.h"
 #include "ops/shape_util.h"
+#include "ops/vector_loop.h"
 
 namespace nabla {
 namespace {
@@ -55,28 +58,53 @@ const T* Columns(const ConvGeometry& g, const T* x, int64_t n, int64_t grp,
   return scratch;
 }
 
-// The scratch memory of the kernels, in elements: the column matrix of one
-// sample and group (none when x is read in place), and for dL/dw one
-// product of w_g's size. False when it does not fit in 64 bits.
+// Samples run in lanes: lane l takes samples [l * N / L, (l + 1) * N / L),
+// and lanes run in parallel, each with its own scratch. L depends on the
+// batch only, not on the thread count, and dL/dw is summed per lane and
+// then over lanes in lane order, so the bits do not depend on the threads.
+constexpr int64_t kMaxLanes = 16;
+
+int64_t LanesFor(const ConvGeometry& g) {
+  return std::min<int64_t>(std::max<int64_t>(g.batch, 0), kMaxLanes);
+}
+int64_t LaneBegin(const ConvGeometry& g, int64_t lanes, int64_t lane) {
+  return lane * g.batch / lanes;
+}
+
+// The scratch memory of the kernels, in bytes. Per lane: the column matrix
+// of one sample and group (none when x is read in place) and, for dL/dw,
+// one product of w_g's size. Besides: the partial dL/dw of every lane but
+// the first. False when it does not fit in 64 bits.
 struct ScratchSizes {
   size_t columns = 0;
   size_t product = 0;
+  size_t partials = 0;
+  size_t total = 0;
 };
 
 bool SizeScratch(const ConvGeometry& g, size_t element, ScratchSizes* sizes) {
-  size_t columns = 0, product = 0, total = 0;
+  uint64_t columns = 0, lane = 0, partials = 0, lanes_bytes = 0, total = 0;
   if (!ColumnsAreInput(g) &&
       __builtin_mul_overflow(static_cast<uint64_t>(g.patch_size()),
                              static_cast<uint64_t>(g.out_plane()), &columns)) {
     return false;
   }
-  product = static_cast<size_t>(g.group_out_channels() * g.patch_size());
-  if (__builtin_add_overflow(columns, product, &total) ||
-      __builtin_mul_overflow(total, element, &total)) {
+  const uint64_t product =
+      static_cast<uint64_t>(g.group_out_channels() * g.patch_size());
+  const uint64_t lanes = static_cast<uint64_t>(LanesFor(g));
+  if (__builtin_add_overflow(columns, product, &lane) ||
+      __builtin_mul_overflow(lane, element, &lane) ||
+      __builtin_mul_overflow(lane, lanes, &lanes_bytes) ||
+      __builtin_mul_overflow(product * static_cast<uint64_t>(g.group),
+                             element * (lanes > 0 ? lanes - 1 : 0),
+                             &partials) ||
+      __builtin_add_overflow(lanes_bytes, partials, &total)) {
     return false;
   }
   sizes->columns = columns * element;
   sizes->product = product * element;
+  sizes->partials = partials;
+  sizes->total = total;
   return true;
 }
 
@@ -87,7 +115,7 @@ bool SizeScratch(const ConvGeometry& g, size_t element, ScratchSizes* sizes) {
       MakeConvGeometry(ctx.input_shape(0), ctx.input_shape(1), ctx.attrs()));
   ctx.SetOutput(0, ctx.input_dtype(0),
                 Shape{g.batch, g.out_channels, g.out_height, g.out_width});
-  if (g.in_channels < 0 || g.out_height < 0 || g.out_width < 0) {
+  if (g.batch < 0 || g.in_channels < 0 || g.out_height < 0 || g.out_width < 0) {
     return absl::OkStatus();  // sized when the data's shape is known
   }
   ScratchSizes sizes;
@@ -96,14 +124,12 @@ bool SizeScratch(const ConvGeometry& g, size_t element, ScratchSizes* sizes) {
         absl::StrCat("the column matrix of one sample (", g.patch_size(), " x ",
                      g.out_plane(), " elements) does not fit in memory"));
   }
-  ctx.SetScratchBytes(sizes.columns + sizes.product);
+  ctx.SetScratchBytes(sizes.total);
   return absl::OkStatus();
 }
 
 // ResourceExhausted when a scratch buffer could not be had.
-[[nodiscard]] absl::Status CheckScratch(const ScratchBuffer& buffer,
-                                        size_t bytes, const char* what) {
-  if (buffer.ok()) return absl::OkStatus();
+[[nodiscard]] absl::Status ScratchError(size_t bytes, const char* what) {
   return absl::ResourceExhaustedError(absl::StrCat(
       "out of memory: Conv2D's ", what, " needs ", bytes, " bytes"));
 }
@@ -123,28 +149,39 @@ bool SizeScratch(const ConvGeometry& g, size_t element, ScratchSizes* sizes) {
   if (!SizeScratch(g, DTypeSize(y.dtype()), &sizes)) {
     return absl::InternalError("Conv2D's scratch size overflows");
   }
-  ScratchBuffer columns(sizes.columns);
-  NABLA_RETURN_IF_ERROR(CheckScratch(columns, sizes.columns, "column matrix"));
+  const int64_t lanes = LanesFor(g);
+  std::atomic<bool> out_of_memory{false};
   DispatchFloat(y.dtype(), [&](auto zero) {
     using T = decltype(zero);
     const int64_t patch = g.patch_size(), plane = g.out_plane();
     const int64_t out_per_group = g.group_out_channels();
-    for (int64_t n = 0; n < g.batch; ++n) {
-      for (int64_t grp = 0; grp < g.group; ++grp) {
-        const T* cols = Columns(g, x.data<T>(), n, grp, columns.data<T>());
-        Gemm(RowMajor(w.data<T>() + grp * out_per_group * patch, out_per_group,
-                      patch),
-             RowMajor(cols, patch, plane),
-             RowMajor(y.data<T>() + OutputOffset(g, n, grp), out_per_group,
-                      plane));
+    ParallelFor(lanes, 1, [&](int64_t lane_lo, int64_t lane_hi) {
+      ScratchBuffer columns(sizes.columns);
+      if (!columns.ok()) {
+        out_of_memory = true;
+        return;
       }
-    }
+      for (int64_t n = LaneBegin(g, lanes, lane_lo);
+           n < LaneBegin(g, lanes, lane_hi); ++n) {
+        for (int64_t grp = 0; grp < g.group; ++grp) {
+          const T* cols = Columns(g, x.data<T>(), n, grp, columns.data<T>());
+          Gemm(RowMajor(w.data<T>() + grp * out_per_group * patch,
+                        out_per_group, patch),
+               RowMajor(cols, patch, plane),
+               RowMajor(y.data<T>() + OutputOffset(g, n, grp), out_per_group,
+                        plane));
+        }
+      }
+    });
   });
+  if (out_of_memory) return ScratchError(sizes.columns, "column matrix");
   return absl::OkStatus();
 }
 
-// With Y_g = W_g · X_g (X_g the column matrix) and G_g = dL/dY_g:
-//   dL/dW_g = sum over samples of G_g · X_gᵀ   (in sample order)
+// With Y_g = W_g · X_g (X_g the column matrix) and G_g = dL/dY_g, for each
+// sample:
+//   dL/dW_g += G_g · X_gᵀ   (summed in sample order within a lane, then
+//                            over lanes in lane order)
 //   dL/dX_g = W_gᵀ · G_g, added back into dx by the adjoint of im2col.
 [[nodiscard]] absl::Status Conv2DGradient(const GradientContext& ctx) {
   const Tensor& x = ctx.input(0);
@@ -157,56 +194,87 @@ bool SizeScratch(const ConvGeometry& g, size_t element, ScratchSizes* sizes) {
   if (!SizeScratch(g, DTypeSize(dy.dtype()), &sizes)) {
     return absl::InternalError("Conv2D's scratch size overflows");
   }
-  ScratchBuffer columns(sizes.columns);
-  NABLA_RETURN_IF_ERROR(CheckScratch(columns, sizes.columns, "column matrix"));
-  ScratchBuffer product(sizes.product);
-  NABLA_RETURN_IF_ERROR(
-      CheckScratch(product, sizes.product, "sum of dL/dw over samples"));
+  const int64_t lanes = LanesFor(g);
+  ScratchBuffer partials(dw != nullptr ? sizes.partials : 0);
+  if (!partials.ok()) {
+    return ScratchError(sizes.partials, "partial sums of dL/dw");
+  }
+  std::atomic<bool> out_of_memory{false};
   DispatchFloat(dy.dtype(), [&](auto zero) {
     using T = decltype(zero);
     const int64_t patch = g.patch_size(), plane = g.out_plane();
     const int64_t out_per_group = g.group_out_channels();
+    const int64_t weights = w.num_elements();
     const bool direct = ColumnsAreInput(g);
-    // No samples: the sum below has no terms, and no sample 0 to write it.
-    if (dw != nullptr && g.batch == 0) {
-      std::memset(dw->data<T>(), 0, sizeof(T) * w.num_elements());
+    // No samples: the sum has no terms, and no lane to write it.
+    if (dw != nullptr && lanes == 0) {
+      std::memset(dw->data<T>(), 0, sizeof(T) * weights);
     }
-    for (int64_t grp = 0; grp < g.group; ++grp) {
-      const MatrixView<const T> w_g = RowMajor(
-          w.data<T>() + grp * out_per_group * patch, out_per_group, patch);
-      T* dw_g =
-          dw == nullptr ? nullptr : dw->data<T>() + grp * out_per_group * patch;
-      for (int64_t n = 0; n < g.batch; ++n) {
-        const MatrixView<const T> g_ng = RowMajor(
-            dy.data<T>() + OutputOffset(g, n, grp), out_per_group, plane);
-        if (dw_g != nullptr) {
-          const T* cols = Columns(g, x.data<T>(), n, grp, columns.data<T>());
-          // Sample 0 writes dw_g; later samples add their product to it.
-          T* out = n == 0 ? dw_g : product.data<T>();
-          Gemm(g_ng, Transposed(RowMajor(cols, patch, plane)),
-               RowMajor(out, out_per_group, patch));
-          if (n > 0) {
-            const T* add = product.data<T>();
-            for (int64_t i = 0; i < out_per_group * patch; ++i) {
-              dw_g[i] += add[i];
+    ParallelFor(lanes, 1, [&](int64_t lane_lo, int64_t lane_hi) {
+      ScratchBuffer columns(sizes.columns);
+      ScratchBuffer product(dw != nullptr ? sizes.product : 0);
+      if (!columns.ok() || !product.ok()) {
+        out_of_memory = true;
+        return;
+      }
+      for (int64_t lane = lane_lo; lane < lane_hi; ++lane) {
+        // Lane 0 sums into dw itself, the others into their partials.
+        T* lane_dw = dw == nullptr ? nullptr
+                     : lane == 0   ? dw->data<T>()
+                                   : partials.data<T>() + (lane - 1) * weights;
+        const int64_t first = LaneBegin(g, lanes, lane);
+        for (int64_t n = first; n < LaneBegin(g, lanes, lane + 1); ++n) {
+          for (int64_t grp = 0; grp < g.group; ++grp) {
+            const MatrixView<const T> g_ng = RowMajor(
+                dy.data<T>() + OutputOffset(g, n, grp), out_per_group, plane);
+            if (lane_dw != nullptr) {
+              T* dw_g = lane_dw + grp * out_per_group * patch;
+              const T* cols =
+                  Columns(g, x.data<T>(), n, grp, columns.data<T>());
+              // The lane's first sample writes; later ones add.
+              T* out = n == first ? dw_g : product.data<T>();
+              Gemm(g_ng, Transposed(RowMajor(cols, patch, plane)),
+                   RowMajor(out, out_per_group, patch));
+              if (n > first) {
+                const T* add = product.data<T>();
+                for (int64_t i = 0; i < out_per_group * patch; ++i) {
+                  dw_g[i] += add[i];
+                }
+              }
             }
+            if (dx == nullptr) continue;
+            const MatrixView<const T> w_g =
+                RowMajor(w.data<T>() + grp * out_per_group * patch,
+                         out_per_group, patch);
+            T* dx_ng = dx->data<T>() + InputOffset(g, n, grp);
+            if (direct) {
+              Gemm(Transposed(w_g), g_ng, RowMajor(dx_ng, patch, plane));
+              continue;
+            }
+            T* dcols = columns.data<T>();
+            Gemm(Transposed(w_g), g_ng, RowMajor(dcols, patch, plane));
+            std::memset(dx_ng, 0,
+                        sizeof(T) * g.group_in_channels() * g.in_plane());
+            Col2Im(g, dcols, dx_ng);
           }
-        }
-        if (dx != nullptr) {
-          T* dx_ng = dx->data<T>() + InputOffset(g, n, grp);
-          if (direct) {
-            Gemm(Transposed(w_g), g_ng, RowMajor(dx_ng, patch, plane));
-            continue;
-          }
-          T* dcols = columns.data<T>();
-          Gemm(Transposed(w_g), g_ng, RowMajor(dcols, patch, plane));
-          std::memset(dx_ng, 0,
-                      sizeof(T) * g.group_in_channels() * g.in_plane());
-          Col2Im(g, dcols, dx_ng);
         }
       }
-    }
+    });
+    if (dw == nullptr || out_of_memory) return;
+    // dw = lane 0's sum + lane 1's + ..., in lane order for every element.
+    T* sum = dw->data<T>();
+    const T* parts = partials.data<T>();
+    VectorizedFor(weights, GrainFor(lanes), [&](int64_t lo, int64_t hi) {
+      for (int64_t lane = 1; lane < lanes; ++lane) {
+        const T* part = parts + (lane - 1) * weights;
+        for (int64_t i = lo; i < hi; ++i) sum[i] += part[i];
+      }
+    });
   });
+  if (out_of_memory) {
+    return ScratchError(sizes.columns + sizes.product,
+                        "column matrix and dL/dw product");
+  }
   return absl::OkStatus();
 }
 
