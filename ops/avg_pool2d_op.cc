@@ -60,19 +60,24 @@ int64_t Divisor(const WindowTaps& rows, const WindowTaps& cols,
     using T = decltype(zero);
     const T* dy = ctx.output_grad(0).data<T>();
     T* out = dx->data<T>();
-    std::memset(out, 0, sizeof(T) * dx->num_elements());
-    ForEachPoolWindow(g, [&](int64_t p, int64_t o, const WindowTaps& rows,
-                             const WindowTaps& cols) {
-      const T share = dy[p * g.out_plane() + o] /
-                      static_cast<T>(Divisor(rows, cols, include_pad));
-      T* plane = out + p * g.in_plane();
-      for (int64_t r = 0; r < rows.count; ++r) {
-        T* row = plane + (rows.first + r * rows.step) * g.in_width;
-        for (int64_t c = 0; c < cols.count; ++c) {
-          row[cols.first + c * cols.step] += share;
-        }
-      }
-    });
+    auto zero_plane = [&](int64_t p) {
+      std::memset(out + p * g.in_plane(), 0, sizeof(T) * g.in_plane());
+    };
+    ForEachPoolWindow(
+        g,
+        [&](int64_t p, int64_t o, const WindowTaps& rows,
+            const WindowTaps& cols) {
+          const T share = dy[p * g.out_plane() + o] /
+                          static_cast<T>(Divisor(rows, cols, include_pad));
+          T* plane = out + p * g.in_plane();
+          for (int64_t r = 0; r < rows.count; ++r) {
+            T* row = plane + (rows.first + r * rows.step) * g.in_width;
+            for (int64_t c = 0; c < cols.count; ++c) {
+              row[cols.first + c * cols.step] += share;
+            }
+          }
+        },
+        zero_plane);
   });
   return absl::OkStatus();
 }

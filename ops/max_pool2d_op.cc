@@ -17,24 +17,39 @@
 namespace nabla {
 namespace {
 
-// The largest number under the window, or NaN when there is one. The
-// loop has no data-dependent branch (`v > m ? v : m` is one max
-// instruction): which element wins is data, and mispredicted branches cost
-// more than the comparisons.
+// Whether an element under the window is NaN.
+template <typename T>
+bool WindowHasNaN(const T* plane, int64_t width, const WindowTaps& rows,
+                  const WindowTaps& cols) {
+  for (int64_t r = 0; r < rows.count; ++r) {
+    const T* row = plane + (rows.first + r * rows.step) * width;
+    for (int64_t c = 0; c < cols.count; ++c) {
+      if (std::isnan(row[cols.first + c * cols.step])) return true;
+    }
+  }
+  return false;
+}
+
+// The largest number under the window, or NaN when there is one. The loop
+// has no data-dependent branch (`v > m ? v : m` is one max instruction):
+// which element wins is data, and mispredicted branches cost more than the
+// comparisons. `probe` sums v * 0, which is NaN only after a NaN or an
+// infinity; then, rarely, the window is scanned again for NaN.
 template <typename T>
 T WindowMax(const T* plane, int64_t width, const WindowTaps& rows,
             const WindowTaps& cols) {
   T max = plane[rows.first * width + cols.first];
-  bool nan = false;
+  T probe = 0;
   for (int64_t r = 0; r < rows.count; ++r) {
     const T* row = plane + (rows.first + r * rows.step) * width;
     for (int64_t c = 0; c < cols.count; ++c) {
       const T v = row[cols.first + c * cols.step];
       max = v > max ? v : max;
-      nan |= v != v;
+      probe += v * 0;
     }
   }
-  return nan ? std::numeric_limits<T>::quiet_NaN() : max;
+  if (probe == probe || !WindowHasNaN(plane, width, rows, cols)) return max;
+  return std::numeric_limits<T>::quiet_NaN();
 }
 
 // The index in `plane` of the first element under the window that is its
@@ -89,14 +104,19 @@ int64_t WindowArgMax(const T* plane, int64_t width, const WindowTaps& rows,
     const T* in = x.data<T>();
     const T* dy = ctx.output_grad(0).data<T>();
     T* out = dx->data<T>();
-    std::memset(out, 0, sizeof(T) * dx->num_elements());
-    ForEachPoolWindow(g, [&](int64_t p, int64_t o, const WindowTaps& rows,
-                             const WindowTaps& cols) {
-      const T* plane = in + p * g.in_plane();
-      const T max = WindowMax(plane, g.in_width, rows, cols);
-      const int64_t at = WindowArgMax(plane, g.in_width, rows, cols, max);
-      out[p * g.in_plane() + at] += dy[p * g.out_plane() + o];
-    });
+    auto zero_plane = [&](int64_t p) {
+      std::memset(out + p * g.in_plane(), 0, sizeof(T) * g.in_plane());
+    };
+    ForEachPoolWindow(
+        g,
+        [&](int64_t p, int64_t o, const WindowTaps& rows,
+            const WindowTaps& cols) {
+          const T* plane = in + p * g.in_plane();
+          const T max = WindowMax(plane, g.in_width, rows, cols);
+          const int64_t at = WindowArgMax(plane, g.in_width, rows, cols, max);
+          out[p * g.in_plane() + at] += dy[p * g.out_plane() + o];
+        },
+        zero_plane);
   });
   return absl::OkStatus();
 }

@@ -162,7 +162,8 @@ TEST(Pool2DOpTest, GradientByHand) {
   ExpectTensorNear(g[0], {1, 1, 3, 2}, {0.5, 0.5, 2.5, 2.5, 2, 2});
 }
 
-// A NaN under a window is its maximum, and takes its gradient.
+// A NaN under a window is its maximum, and takes its gradient; an
+// infinity is a number like any other.
 TEST(Pool2DOpTest, MaxPoolPropagatesNaN) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const Tensor x =
@@ -172,6 +173,14 @@ TEST(Pool2DOpTest, MaxPoolPropagatesNaN) {
   ASSERT_OK_AND_ASSIGN(auto y, RunOp("MaxPool2D", attrs, {x}));
   EXPECT_TRUE(std::isnan(y[0].ValueAt(0)));
   ASSERT_OK_AND_ASSIGN(auto g, RunOpGradient("MaxPool2D", attrs, {x}, {dy}));
+  ExpectTensorNear(g[0], {1, 1, 2, 2}, {0, 3, 0, 0});
+  // Infinities are numbers: the maximum of {1, inf, -inf, 2} is inf.
+  const double inf = std::numeric_limits<double>::infinity();
+  const Tensor infinite =
+      Tensor::FromValues(DType::kFloat64, {1, 1, 2, 2}, {1, inf, -inf, 2});
+  ASSERT_OK_AND_ASSIGN(y, RunOp("MaxPool2D", attrs, {infinite}));
+  EXPECT_EQ(y[0].ValueAt(0), inf);
+  ASSERT_OK_AND_ASSIGN(g, RunOpGradient("MaxPool2D", attrs, {infinite}, {dy}));
   ExpectTensorNear(g[0], {1, 1, 2, 2}, {0, 3, 0, 0});
 }
 
