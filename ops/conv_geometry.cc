@@ -76,6 +76,30 @@ namespace nabla {
   return result;
 }
 
+[[nodiscard]] absl::Status PlaceWindow(const WindowAttrs& window,
+                                       bool ceil_mode, ConvGeometry& g) {
+  g.stride_h = window.strides[0];
+  g.stride_w = window.strides[1];
+  g.dilation_h = window.dilations[0];
+  g.dilation_w = window.dilations[1];
+  const absl::Span<const int64_t> pads = window.pads;
+  NABLA_ASSIGN_OR_RETURN(
+      const WindowAxis rows,
+      MakeWindowAxis("height", g.in_height, g.kernel_height, g.stride_h,
+                     g.dilation_h, pads[0], pads[2], window.same, ceil_mode));
+  NABLA_ASSIGN_OR_RETURN(
+      const WindowAxis cols,
+      MakeWindowAxis("width", g.in_width, g.kernel_width, g.stride_w,
+                     g.dilation_w, pads[1], pads[3], window.same, ceil_mode));
+  g.out_height = rows.out;
+  g.out_width = cols.out;
+  g.pad_top = rows.pad_before;
+  g.pad_left = cols.pad_before;
+  g.pad_bottom = rows.pad_after;
+  g.pad_right = cols.pad_after;
+  return absl::OkStatus();
+}
+
 [[nodiscard]] absl::StatusOr<ConvGeometry> MakeConvGeometry(
     const Shape& x, const Shape& w, const ResolvedAttrs& attrs) {
   if (x.rank() != 4) {
@@ -106,10 +130,6 @@ namespace nabla {
   g.out_channels = w.dim(0);
   g.kernel_height = w.dim(2);
   g.kernel_width = w.dim(3);
-  g.stride_h = window.strides[0];
-  g.stride_w = window.strides[1];
-  g.dilation_h = window.dilations[0];
-  g.dilation_w = window.dilations[1];
   g.group = group;
   if (g.out_channels % group != 0) {
     return absl::InvalidArgumentError(
@@ -122,21 +142,7 @@ namespace nabla {
                      " with group ", group, " takes ", w.dim(1) * group, " (",
                      w.dim(1), " per group)"));
   }
-  const absl::Span<const int64_t> pads = window.pads;
-  NABLA_ASSIGN_OR_RETURN(
-      const WindowAxis rows,
-      MakeWindowAxis("height", g.in_height, g.kernel_height, g.stride_h,
-                     g.dilation_h, pads[0], pads[2], window.same, false));
-  NABLA_ASSIGN_OR_RETURN(
-      const WindowAxis cols,
-      MakeWindowAxis("width", g.in_width, g.kernel_width, g.stride_w,
-                     g.dilation_w, pads[1], pads[3], window.same, false));
-  g.out_height = rows.out;
-  g.out_width = cols.out;
-  g.pad_top = rows.pad_before;
-  g.pad_left = cols.pad_before;
-  g.pad_bottom = rows.pad_after;
-  g.pad_right = cols.pad_after;
+  NABLA_RETURN_IF_ERROR(PlaceWindow(window, /*ceil_mode=*/false, g));
   return g;
 }
 

@@ -67,6 +67,11 @@ struct WindowAttrs {
 [[nodiscard]] absl::StatusOr<absl::Span<const int64_t>> IntListAttrOf(
     const ResolvedAttrs& attrs, const char* name, size_t size, int64_t minimum);
 
+// Sets g's strides, dilations, output sizes and pads from `window`, with
+// the input and kernel sizes already in g; errors as MakeWindowAxis's.
+[[nodiscard]] absl::Status PlaceWindow(const WindowAttrs& window,
+                                       bool ceil_mode, ConvGeometry& g);
+
 // One spatial axis ("height" or "width", for messages) of a window of
 // `kernel` taps `dilation` apart sliding by `stride` over `in` elements
 // padded by `before` and `after` (or as "same" asks). The output size is

@@ -44,25 +44,7 @@ namespace {
   g.in_width = x.dim(3);
   g.kernel_height = kernel[0];
   g.kernel_width = kernel[1];
-  g.stride_h = window.strides[0];
-  g.stride_w = window.strides[1];
-  g.dilation_h = window.dilations[0];
-  g.dilation_w = window.dilations[1];
-  const absl::Span<const int64_t> pads = window.pads;
-  NABLA_ASSIGN_OR_RETURN(
-      const WindowAxis rows,
-      MakeWindowAxis("height", g.in_height, g.kernel_height, g.stride_h,
-                     g.dilation_h, pads[0], pads[2], window.same, ceil_mode));
-  NABLA_ASSIGN_OR_RETURN(
-      const WindowAxis cols,
-      MakeWindowAxis("width", g.in_width, g.kernel_width, g.stride_w,
-                     g.dilation_w, pads[1], pads[3], window.same, ceil_mode));
-  g.out_height = rows.out;
-  g.out_width = cols.out;
-  g.pad_top = rows.pad_before;
-  g.pad_left = cols.pad_before;
-  g.pad_bottom = rows.pad_after;
-  g.pad_right = cols.pad_after;
+  NABLA_RETURN_IF_ERROR(PlaceWindow(window, ceil_mode, g));
   NABLA_RETURN_IF_ERROR(CheckEveryWindowReadsInput(
       "height", g.out_height, g.in_height, g.kernel_height, g.stride_h,
       g.dilation_h, g.pad_top, g.pad_bottom));

@@ -34,6 +34,18 @@ namespace nabla {
 [[nodiscard]] absl::StatusOr<ConvGeometry> MakePoolGeometry(
     const Shape& x, const ResolvedAttrs& attrs);
 
+// The attributes MaxPool2D and AvgPool2D share, for
+// .AttrGroup(PoolWindowAttrs<OpDef>).
+template <typename Def>
+void PoolWindowAttrs(Def& def) {
+  def.RequiredAttr("kernel_shape", AttrType::kIntList)
+      .IntListAttr("strides", {})
+      .IntListAttr("dilations", {1, 1})
+      .IntListAttr("pads", {0, 0, 0, 0})
+      .Attr("padding", "explicit")
+      .Attr("ceil_mode", false);
+}
+
 // The shape function of MaxPool2D and AvgPool2D.
 [[nodiscard]] absl::Status Pool2DShape(ShapeContext& ctx);
 
