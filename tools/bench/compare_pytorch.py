@@ -17,6 +17,12 @@ Workloads (--only):
   mlp       a 784-256-128-10 ReLU MLP, sparse softmax cross-entropy, SGD,
             float32, batches of 64 and 256 (4 batches of generated data,
             trained in turn)
+  cnn       convolutional networks on 28 x 28 images: the CNN of
+            examples/fashion_mnist_cnn.pbtxt without its dropout (masks
+            cannot match across sides) at batch 64, and LeNet-5 (6 and 16
+            5 x 5 filters, 120-84-10) at batch 256; ReLU, max pooling,
+            sparse softmax cross-entropy, SGD, float32, 4 batches of
+            generated data. NumPy has no convolutions: it sits these out
   fashion   examples/fashion_mnist_mlp.pbtxt trained in full (train_graph)
             against the same training in PyTorch: the same held-out
             validation images and the same order of the batches in every
@@ -114,8 +120,13 @@ class Workload:
     """
 
     def __init__(self, name, kind, weights, biases, x, y, lr, batch,
-                 losses, warmup, steps, blocks):
+                 losses, warmup, steps, blocks, layers=None):
         self.name, self.kind = name, kind
+        # For kind "cnn": the layers in order, each {"op": "conv", "pad": p},
+        # {"op": "relu"}, {"op": "maxpool"}, {"op": "flatten"} or
+        # {"op": "dense"}; conv and dense take the next weights and biases
+        # (conv weights [O, C, KH, KW], dense [in, out]); x is [N, 1, 28, 28].
+        self.layers = layers
         self.weights, self.biases = weights, biases
         self.x, self.y, self.lr, self.batch = x, y, lr, batch
         self.losses, self.warmup = losses, warmup
@@ -183,6 +194,43 @@ def mlp_workload(batch):
         steps=10 if batch <= 64 else 5, blocks=3)
 
 
+def cnn_workload(name, convs, dense, pads, batch):
+    """A convolutional network: `convs` (out channels, kernel size) blocks of
+    convolution (padding `pads[i]`), ReLU and 2 x 2 max pooling, then dense
+    layers of `dense` units (ReLU between them), on 28 x 28 images; He-uniform
+    weights, zero biases, 4 batches of uniform images and random labels."""
+    rng = np.random.default_rng(28 + batch)
+    weights, biases, layers = [], [], []
+    channels, side = 1, 28
+    for (out, k), pad in zip(convs, pads):
+        fan_in = channels * k * k
+        weights.append(f32(rng.uniform(-1, 1, (out, channels, k, k))
+                           * math.sqrt(6.0 / fan_in)))
+        biases.append(np.zeros(out, np.float32))
+        layers += [{"op": "conv", "pad": pad}, {"op": "relu"}, {"op": "maxpool"}]
+        channels, side = out, (side + 2 * pad - k + 1) // 2
+    layers.append({"op": "flatten"})
+    sizes = [channels * side * side] + dense
+    for i, (a, b) in enumerate(zip(sizes, sizes[1:])):
+        weights.append(f32(rng.uniform(-1, 1, (a, b)) * math.sqrt(6.0 / a)))
+        biases.append(np.zeros(b, np.float32))
+        layers.append({"op": "dense"})
+        if i < len(sizes) - 2:
+            layers.append({"op": "relu"})
+    n = 4 * batch
+    x = f32(rng.uniform(0, 1, (n, 1, 28, 28)))
+    y = rng.integers(0, 10, n).astype(np.int64)
+    return Workload(name, "cnn", weights, biases, x, y, 0.01, batch,
+                    losses=10, warmup=2, steps=5, blocks=3, layers=layers)
+
+
+def cnn_workloads():
+    return [cnn_workload("CNN 32-64 conv 3x3, 128-10, batch 64",
+                         [(32, 3), (64, 3)], [128, 10], [1, 1], 64),
+            cnn_workload("LeNet-5 6-16 conv 5x5, 120-84-10, batch 256",
+                         [(6, 5), (16, 5)], [120, 84, 10], [2, 0], 256)]
+
+
 def numbers(array):
     # repr of the float64 equal to each float32 reads back as that float32.
     return ", ".join(repr(v) for v in array.astype(np.float64).ravel().tolist())
@@ -209,6 +257,41 @@ def write_idx(path, array, code):
         f.write(header + np.ascontiguousarray(array, dtype=dtype).tobytes())
 
 
+def cnn_nodes(w, out):
+    """Appends the nodes of a "cnn" workload's layers to `out`; returns the
+    name of the last (the logits)."""
+    layer_input, used = "x", 0
+    for i, layer in enumerate(w.layers):
+        name = f"l{i + 1}"
+        op = layer["op"]
+        if op in ("conv", "dense"):
+            out.append(variable_node(f"{name}_w", w.weights[used]))
+            out.append(variable_node(f"{name}_b", w.biases[used]))
+            used += 1
+            if op == "conv":
+                p = layer["pad"]
+                out.append(f'node {{ name: "{name}" op: "Conv2D" input: "{layer_input}" '
+                           f'input: "{name}_w" attr {{ key: "pads" value {{ list {{ '
+                           f'i: [{p}, {p}, {p}, {p}] }} }} }} }}\n')
+            else:
+                out.append(f'node {{ name: "{name}" op: "MatMul" '
+                           f'input: "{layer_input}" input: "{name}_w" }}\n')
+            axis = 1 if op == "conv" else -1
+            out.append(f'node {{ name: "{name}_bias" op: "BiasAdd" input: "{name}" '
+                       f'input: "{name}_b" attr {{ key: "axis" value {{ i: {axis} }} }} }}\n')
+            layer_input = f"{name}_bias"
+            continue
+        if op == "relu":
+            out.append(f'node {{ name: "{name}" op: "ReLU" input: "{layer_input}" }}\n')
+        elif op == "maxpool":
+            out.append(f'node {{ name: "{name}" op: "MaxPool2D" input: "{layer_input}" '
+                       f'attr {{ key: "kernel_shape" value {{ list {{ i: [2, 2] }} }} }} }}\n')
+        else:
+            out.append(f'node {{ name: "{name}" op: "Flatten" input: "{layer_input}" }}\n')
+        layer_input = name
+    return layer_input
+
+
 def write_model(w, directory):
     """Writes w as a nabla model file (weights inline) and returns its path.
 
@@ -221,14 +304,20 @@ def write_model(w, directory):
     n_in, n_out = w.sizes()[0], w.sizes()[-1]
     out = ["# Written by tools/bench/compare_pytorch.py\nformat_version: 1\n",
            "graph {\n"]
-    label_shape = "dim: -1" if w.kind == "relu" else f"dim: -1 dim: {n_out}"
+    label_shape = "dim: -1" if w.kind != "sigmoid" else f"dim: -1 dim: {n_out}"
+    x_shape = ("dim: -1 dim: 1 dim: 28 dim: 28" if w.kind == "cnn"
+               else f"dim: -1 dim: {n_in}")
     out.append(f'node {{ name: "x" op: "Placeholder" attr {{ key: "shape" '
-               f'value {{ shape {{ dim: -1 dim: {n_in} }} }} }} }}\n')
+               f'value {{ shape {{ {x_shape} }} }} }} }}\n')
     out.append(f'node {{ name: "y" op: "Placeholder" attr {{ key: "shape" '
                f'value {{ shape {{ {label_shape} }} }} }} }}\n')
     layer_input = "x"
     last = len(w.weights) - 1
+    if w.kind == "cnn":
+        layer_input = cnn_nodes(w, out)
     for i, (weight, bias) in enumerate(zip(w.weights, w.biases)):
+        if w.kind == "cnn":
+            break
         out.append(variable_node(f"w{i + 1}", weight))
         out.append(variable_node(f"b{i + 1}", bias))
         out.append(f'node {{ name: "z{i + 1}" op: "MatMul" '
@@ -278,6 +367,7 @@ def save_arrays(w, directory):
     spec = os.path.join(directory, stem + ".json")
     with open(spec, "w") as f:
         json.dump({"arrays": arrays, "kind": w.kind, "layers": len(w.weights),
+                   "cnn_layers": w.layers,
                    "lr": w.lr, "batch": w.batch, "losses": w.losses,
                    "warmup": w.warmup, "steps": w.steps, "blocks": w.blocks}, f)
     return spec
@@ -408,9 +498,40 @@ def numpy_worker(spec):
     return result
 
 
+def torch_cnn(torch, spec):
+    """The "cnn" workload's layers in PyTorch, holding its weights (conv
+    weights as they are, OIHW; dense ones transposed)."""
+    layers, used = [], 0
+    for layer in spec["cnn_layers"]:
+        op = layer["op"]
+        if op in ("conv", "dense"):
+            w, b = spec["weights"][used], spec["biases"][used]
+            used += 1
+            if op == "conv":
+                module = torch.nn.Conv2d(w.shape[1], w.shape[0], w.shape[2],
+                                         padding=layer["pad"])
+                weight = w
+            else:
+                module = torch.nn.Linear(w.shape[0], w.shape[1])
+                weight = w.T
+            with torch.no_grad():
+                module.weight.copy_(torch.from_numpy(np.ascontiguousarray(weight)))
+                module.bias.copy_(torch.from_numpy(b))
+            layers.append(module)
+        elif op == "relu":
+            layers.append(torch.nn.ReLU())
+        elif op == "maxpool":
+            layers.append(torch.nn.MaxPool2d(2))
+        else:
+            layers.append(torch.nn.Flatten())
+    return torch.nn.Sequential(*layers)
+
+
 def torch_network(torch, spec):
     """nn.Linear layers holding the workload's weights (transposed: Linear
     keeps [out, in])."""
+    if spec["kind"] == "cnn":
+        return torch_cnn(torch, spec)
     layers = []
     for i, (w, b) in enumerate(zip(spec["weights"], spec["biases"])):
         linear = torch.nn.Linear(w.shape[0], w.shape[1])
@@ -707,12 +828,16 @@ def sides_for(args, torch_envs):
 def run_rounds(workloads, sides, args):
     """results[workload name][side key] = one result per round. Each round
     runs every side once per workload, starting one side later each round."""
-    results = {w.name: {s.key: [] for s in sides} for w in workloads}
+    results = {w.name: {s.key: [] for s in sides
+                        if not (s.program == "numpy" and w.kind == "cnn")}
+               for w in workloads}
     repeats = args.repeats
     for r in range(repeats):
         for w in workloads:
             for i in range(len(sides)):
                 side = sides[(i + r) % len(sides)]
+                if side.program == "numpy" and w.kind == "cnn":
+                    continue
                 print(f"round {r + 1}/{repeats}: {w.name}: {side.key}",
                       file=sys.stderr, flush=True)
                 results[w.name][side.key].append(run_side(side, w, args))
@@ -816,9 +941,10 @@ def print_table(workloads, sides, results, problems, torch_envs):
     print("|" + "|".join(["---"] + ["---:"] * (len(header) - 2) + ["---"]) + "|")
     for w in workloads:
         runs = results[w.name]
-        cells = [w.name] + [format_time(median_time(runs[s.key])) for s in sides]
+        cells = [w.name] + [format_time(median_time(runs[s.key])) if s.key in runs
+                            else "-" for s in sides]
         cells += [f"{median_time(runs[a.key]) / median_time(runs[b.key]):.2f}"
-                  for a, b in ratios]
+                  if a.key in runs else "-" for a, b in ratios]
         cells.append("agree" if not problems[w.name] else "**MISMATCH**")
         print("| " + " | ".join(cells) + " |")
 
@@ -1007,7 +1133,7 @@ def parse_args():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", default="tutorial,mlp",
-                        help="comma-separated workloads: tutorial, mlp, fashion "
+                        help="comma-separated workloads: tutorial, mlp, cnn, fashion "
                              "(default tutorial,mlp)")
     parser.add_argument("--repeats", type=int, default=5,
                         help="rounds; each side runs once per round (default 5)")
@@ -1053,7 +1179,7 @@ def parse_args():
     parser.add_argument("--spec", help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.only = [o.strip() for o in args.only.split(",") if o.strip()]
-    unknown = set(args.only) - {"tutorial", "mlp", "fashion"}
+    unknown = set(args.only) - {"tutorial", "mlp", "cnn", "fashion"}
     if unknown:
         parser.error(f"--only: unknown workload {', '.join(sorted(unknown))}")
     args.threads = [int(t) for t in args.threads.split(",")]
@@ -1216,6 +1342,8 @@ def main():
         workloads += tutorial_workloads()
     if "mlp" in args.only:
         workloads += [mlp_workload(64), mlp_workload(256)]
+    if "cnn" in args.only:
+        workloads += cnn_workloads()
     binaries = find_binaries(args)
     needed = [args.fma_peak, args.train_graph] + ([args.nabla_bin] if workloads else [])
     for binary in needed:
