@@ -5,13 +5,15 @@
 //   x[n, c] the window of (oh, ow) covers. Padding is never the maximum.
 //
 // A NaN under a window is its maximum (PyTorch's rule); among equal maxima
-// the first in row-major order takes the gradient.
+// the first in row-major order takes the gradient. 2 x 2 windows with
+// stride 2 take a fast path (ops/max_pool_2x2.h) with the same results.
 #include <cmath>
 #include <cstring>
 #include <limits>
 
 #include "core/op_registry.h"
 #include "core/status_macros.h"
+#include "ops/max_pool_2x2.h"
 #include "ops/pool_geometry.h"
 
 namespace nabla {
@@ -73,6 +75,31 @@ int64_t WindowArgMax(const T* plane, int64_t width, const WindowTaps& rows,
   return at;
 }
 
+// The 2 x 2 fast path (ops/max_pool_2x2.h) for every plane, in parallel;
+// a row it leaves (a NaN or an infinity) takes the general kernel.
+template <typename T>
+void MaxPoolTwoByTwo(const ConvGeometry& g, const T* in, T* out) {
+  ParallelFor(
+      g.batch * g.in_channels, GrainFor(g.in_plane()),
+      [&](int64_t lo, int64_t hi) {
+        for (int64_t p = lo; p < hi; ++p) {
+          const T* plane = in + p * g.in_plane();
+          T* y = out + p * g.out_plane();
+          for (int64_t oh = 0; oh < g.out_height; ++oh) {
+            const T* top = plane + 2 * oh * g.in_width;
+            T* y_row = y + oh * g.out_width;
+            if (MaxRowTwoByTwo(top, top + g.in_width, g.out_width, y_row)) {
+              continue;
+            }
+            const WindowTaps rows = RowTaps(g, oh);
+            for (int64_t ow = 0; ow < g.out_width; ++ow) {
+              y_row[ow] = WindowMax(plane, g.in_width, rows, ColumnTaps(g, ow));
+            }
+          }
+        }
+      });
+}
+
 [[nodiscard]] absl::Status MaxPool2DForward(const KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   NABLA_ASSIGN_OR_RETURN(const ConvGeometry g,
@@ -81,6 +108,10 @@ int64_t WindowArgMax(const T* plane, int64_t width, const WindowTaps& rows,
     using T = decltype(zero);
     const T* in = x.data<T>();
     T* out = ctx.output(0).data<T>();
+    if (IsPlainTwoByTwo(g)) {
+      MaxPoolTwoByTwo(g, in, out);
+      return;
+    }
     ForEachPoolWindow(g, [&](int64_t p, int64_t o, const WindowTaps& rows,
                              const WindowTaps& cols) {
       const T* plane = in + p * g.in_plane();
@@ -88,6 +119,42 @@ int64_t WindowArgMax(const T* plane, int64_t width, const WindowTaps& rows,
     });
   });
   return absl::OkStatus();
+}
+
+// dL/dx of the 2 x 2 fast path, as MaxPoolTwoByTwo. The fast rows write
+// every element their windows cover; the rest of a plane (an odd last row
+// or column) is zeroed first.
+template <typename T>
+void MaxPoolGradientTwoByTwo(const ConvGeometry& g, const T* in, const T* dy,
+                             T* dx) {
+  const bool uncovered =
+      2 * g.out_height < g.in_height || 2 * g.out_width < g.in_width;
+  ParallelFor(
+      g.batch * g.in_channels, GrainFor(g.in_plane()),
+      [&](int64_t lo, int64_t hi) {
+        for (int64_t p = lo; p < hi; ++p) {
+          const T* plane = in + p * g.in_plane();
+          T* d_plane = dx + p * g.in_plane();
+          if (uncovered) std::memset(d_plane, 0, sizeof(T) * g.in_plane());
+          for (int64_t oh = 0; oh < g.out_height; ++oh) {
+            const int64_t top = 2 * oh * g.in_width;
+            const T* dy_row = dy + p * g.out_plane() + oh * g.out_width;
+            if (MaxGradientRowTwoByTwo(plane + top, plane + top + g.in_width,
+                                       g.out_width, dy_row, d_plane + top,
+                                       d_plane + top + g.in_width)) {
+              continue;
+            }
+            std::memset(d_plane + top, 0, sizeof(T) * 2 * g.in_width);
+            const WindowTaps rows = RowTaps(g, oh);
+            for (int64_t ow = 0; ow < g.out_width; ++ow) {
+              const WindowTaps cols = ColumnTaps(g, ow);
+              const T max = WindowMax(plane, g.in_width, rows, cols);
+              d_plane[WindowArgMax(plane, g.in_width, rows, cols, max)] +=
+                  dy_row[ow];
+            }
+          }
+        }
+      });
 }
 
 // dy/dx is 1 at each window's maximum and 0 elsewhere; where windows
@@ -104,6 +171,10 @@ int64_t WindowArgMax(const T* plane, int64_t width, const WindowTaps& rows,
     const T* in = x.data<T>();
     const T* dy = ctx.output_grad(0).data<T>();
     T* out = dx->data<T>();
+    if (IsPlainTwoByTwo(g)) {
+      MaxPoolGradientTwoByTwo(g, in, dy, out);
+      return;
+    }
     auto zero_plane = [&](int64_t p) {
       std::memset(out + p * g.in_plane(), 0, sizeof(T) * g.in_plane());
     };

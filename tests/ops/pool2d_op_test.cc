@@ -48,6 +48,7 @@ AttrMap AttrsOf(const std::string& op, const Config& c) {
 std::vector<Config> Configs() {
   return {
       {"plain", {2, 3, 6, 6}, {2, 2}},
+      {"plain_odd_sizes", {1, 2, 7, 5}, {2, 2}},
       {"overlapping", {1, 2, 7, 6}, {3, 2}, {2, 1}},
       {"asymmetric_pads", {1, 2, 5, 6}, {3, 3}, {2, 2}, {1, 1}, {0, 2, 1, 0}},
       {"ceil", {1, 2, 6, 7}, {3, 3}, {2, 2}, {1, 1}, {0, 0, 0, 0}, true},
@@ -182,6 +183,32 @@ TEST(Pool2DOpTest, MaxPoolPropagatesNaN) {
   EXPECT_EQ(y[0].ValueAt(0), inf);
   ASSERT_OK_AND_ASSIGN(g, RunOpGradient("MaxPool2D", attrs, {infinite}, {dy}));
   ExpectTensorNear(g[0], {1, 1, 2, 2}, {0, 3, 0, 0});
+}
+
+// Equal maxima: the first in row-major order takes the gradient, on the
+// 2 x 2 fast path and on the general one (stride 1) alike. A NaN in one
+// row of windows sends that row to the general kernel; the others stay.
+TEST(Pool2DOpTest, TiesAndNaNOnTheTwoByTwoPath) {
+  const Tensor ones = Tensor::FromValues(DType::kFloat64, {1, 1, 4, 4},
+                                         std::vector<double>(16, 1.0));
+  const Tensor dy =
+      Tensor::FromValues(DType::kFloat64, {1, 1, 2, 2}, {1, 2, 3, 4});
+  const AttrMap two = {{"kernel_shape", MakeIntListAttr({2, 2})}};
+  ASSERT_OK_AND_ASSIGN(auto g, RunOpGradient("MaxPool2D", two, {ones}, {dy}));
+  ExpectTensorNear(g[0], {1, 1, 4, 4},
+                   {1, 0, 2, 0, 0, 0, 0, 0, 3, 0, 4, 0, 0, 0, 0, 0});
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const Tensor x =
+      Tensor::FromValues(DType::kFloat64, {1, 1, 4, 4},
+                         {1, 5, 2, 0, 3, 4, 9, 1, 7, 2, 0, nan, 8, 1, 3, 2});
+  ASSERT_OK_AND_ASSIGN(auto y, RunOp("MaxPool2D", two, {x}));
+  EXPECT_EQ(y[0].ValueAt(0), 5);
+  EXPECT_EQ(y[0].ValueAt(1), 9);
+  EXPECT_EQ(y[0].ValueAt(2), 8);
+  EXPECT_TRUE(std::isnan(y[0].ValueAt(3)));
+  ASSERT_OK_AND_ASSIGN(g, RunOpGradient("MaxPool2D", two, {x}, {dy}));
+  ExpectTensorNear(g[0], {1, 1, 4, 4},
+                   {0, 1, 0, 0, 0, 0, 2, 0, 0, 0, 0, 4, 3, 0, 0, 0});
 }
 
 TEST(Pool2DOpTest, ForwardMatchesTheDefinition) {
