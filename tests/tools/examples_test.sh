@@ -36,4 +36,13 @@ awk -v a="$accuracy" 'BEGIN { exit !(a > 0.8) }' ||
   fail "fashion_mnist_mlp: test accuracy '$accuracy' after one epoch, want > 0.8"
 expect_contains "$out" "Ankle boot" "fashion class names"
 
+# The Fashion-MNIST CNN: its graph builds on [N, 1, 28, 28] images from
+# the IDX files and a few training steps run (a full epoch is left out:
+# under the sanitizers it takes minutes).
+out=$("$TRAIN" "$EXAMPLES/fashion_mnist_cnn.pbtxt" --time --time_iterations 3 \
+  --threads 2) || fail "fashion_mnist_cnn --time exited $?"
+expect_contains "$out" "feeds: image [64, 1, 28, 28], label [64]" "CNN feeds"
+expect_contains "$out" "conv2/conv       Conv2D" "CNN conv layer"
+expect_contains "$out" "drop1            Dropout" "CNN dropout"
+
 finish_checks "all example checks passed"

@@ -31,6 +31,9 @@ Workloads (--only):
             drawn from the same distributions. Wall time, test accuracy
             (within 0.5 points) and peak RSS. Takes many minutes: it only
             runs when asked for.
+  fashion-cnn  the same for examples/fashion_mnist_cnn.pbtxt: its CNN with
+            dropout (each side draws its own masks), glorot-uniform weights
+            on both sides. Takes longer still.
 
 Every process runs `losses` steps from the initial weights (their losses are
 compared), `warmup` untimed steps, then `blocks` timed blocks of `steps`
@@ -668,8 +671,26 @@ def fashion_split(kind):
     return x.astype(np.float32), labels.astype(np.int64)
 
 
+def fashion_cnn(torch):
+    """examples/fashion_mnist_cnn.pbtxt's network, glorot-uniform weights
+    (the default of its Conv2DLayer and Dense nodes) and zero biases."""
+    nn = torch.nn
+    layers = [nn.Unflatten(1, (1, 28, 28)),
+              nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+              nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+              nn.Flatten(), nn.Dropout(0.25), nn.Linear(3136, 128), nn.ReLU(),
+              nn.Dropout(0.5), nn.Linear(128, 10)]
+    with torch.no_grad():
+        for layer in layers:
+            if isinstance(layer, (nn.Conv2d, nn.Linear)):
+                nn.init.xavier_uniform_(layer.weight)
+                layer.bias.zero_()
+    return nn.Sequential(*layers)
+
+
 def fashion_worker(settings, threads):
-    """Trains the example's MLP; prints one JSON record per epoch."""
+    """Trains the example's network (settings["network"]: "mlp" or "cnn");
+    prints one JSON record per epoch."""
     import torch
     torch.set_num_threads(threads)
     torch.manual_seed(settings["seed"])
@@ -683,17 +704,21 @@ def fashion_worker(settings, threads):
     val_x, val_y = torch.from_numpy(x[val_rows]), torch.from_numpy(y[val_rows])
     test_x, test_y = (torch.from_numpy(a) for a in fashion_split("t10k"))
 
-    layers = [torch.nn.Linear(784, 256), torch.nn.ReLU(),
-              torch.nn.Linear(256, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10)]
-    with torch.no_grad():
-        # The example's Dense initializers: he_uniform, he_uniform, and the
-        # default glorot_uniform for the logits; biases zero.
-        torch.nn.init.kaiming_uniform_(layers[0].weight, nonlinearity="relu")
-        torch.nn.init.kaiming_uniform_(layers[2].weight, nonlinearity="relu")
-        torch.nn.init.xavier_uniform_(layers[4].weight)
-        for layer in layers[::2]:
-            layer.bias.zero_()
-    net = torch.nn.Sequential(*layers)
+    if settings["network"] == "cnn":
+        net = fashion_cnn(torch)
+    else:
+        layers = [torch.nn.Linear(784, 256), torch.nn.ReLU(),
+                  torch.nn.Linear(256, 128), torch.nn.ReLU(),
+                  torch.nn.Linear(128, 10)]
+        with torch.no_grad():
+            # The example's Dense initializers: he_uniform, he_uniform, and
+            # the default glorot_uniform for the logits; biases zero.
+            torch.nn.init.kaiming_uniform_(layers[0].weight, nonlinearity="relu")
+            torch.nn.init.kaiming_uniform_(layers[2].weight, nonlinearity="relu")
+            torch.nn.init.xavier_uniform_(layers[4].weight)
+            for layer in layers[::2]:
+                layer.bias.zero_()
+        net = torch.nn.Sequential(*layers)
     optimizer = torch.optim.Adam(net.parameters(), lr=settings["learning_rate"])
     decay_rate, decay_steps = settings["decay_rate"], settings["decay_steps"]
     schedule = torch.optim.lr_scheduler.LambdaLR(
@@ -702,6 +727,7 @@ def fashion_worker(settings, threads):
     batch = settings["batch_size"]
 
     def evaluate(ex, ey):
+        net.eval()  # dropout off, as nabla's inference mode
         with torch.no_grad():
             correct, total_loss = 0, 0.0
             for i in range(0, len(ex), 1000):
@@ -716,6 +742,7 @@ def fashion_worker(settings, threads):
         order = torch.tensor(shuffled(len(train_x), derive_seed(
             settings["seed"], f"data_order/{epoch}")))
         loss_sum = 0.0
+        net.train()
         for i in range(0, len(order), batch):
             rows = order[i:i + batch]
             optimizer.zero_grad(set_to_none=True)
@@ -1008,20 +1035,25 @@ def print_peak_table(workloads, figures, peak):
 # ---------------------------------------------------------------------------
 # Fashion-MNIST: whole training runs.
 
-FASHION_MODEL = os.path.join(ROOT, "examples", "fashion_mnist_mlp.pbtxt")
+# The whole-run workloads: their example and the network fashion_worker
+# builds for it.
+FASHION_MODELS = {
+    "fashion": (os.path.join(ROOT, "examples", "fashion_mnist_mlp.pbtxt"), "mlp"),
+    "fashion-cnn": (os.path.join(ROOT, "examples", "fashion_mnist_cnn.pbtxt"), "cnn"),
+}
 
 
-def fashion_settings(epochs):
+def fashion_settings(model, network, epochs):
     """The example's training settings, read from its text so that a change
     there cannot leave the PyTorch side behind unnoticed."""
     import re
-    with open(FASHION_MODEL) as f:
+    with open(model) as f:
         text = f.read()
 
     def find(pattern, convert):
         match = re.search(pattern, text)
         if not match:
-            fail(f"{FASHION_MODEL}: no match for {pattern}: "
+            fail(f"{model}: no match for {pattern}: "
                  "update fashion_settings() and fashion_worker()")
         return convert(match.group(1))
 
@@ -1036,10 +1068,16 @@ def fashion_settings(epochs):
         "validation_fraction": find(r"validation_fraction: " + number, float),
         "holdout_seed": find(r"holdout_seed: " + number, int),
     }
-    for expected in ('name: "Adam"', 'name: "exponential"', "shuffle: true",
-                     '"SparseSoftmaxCrossEntropy"'):
-        if expected not in text:
-            fail(f"{FASHION_MODEL} no longer has {expected}")
+    expected = ['name: "Adam"', 'name: "exponential"', "shuffle: true",
+                '"SparseSoftmaxCrossEntropy"']
+    if network == "cnn":
+        expected += ['i: 32', 'i: 64', 'op: "MaxPool2D"', 'f: 0.25', 'f: 0.5',
+                     'i: 128']
+    for e in expected:
+        if e not in text:
+            fail(f"{model} no longer has {e}: update fashion_cnn()")
+    settings["network"] = network
+    settings["model"] = model
     if epochs:
         settings["epochs"] = epochs
     return settings
@@ -1051,7 +1089,7 @@ def read_records(text):
 
 def run_fashion_nabla(args, settings, directory):
     metrics = os.path.join(directory, "fashion_metrics.jsonl")
-    cmd = [args.train_graph, FASHION_MODEL, "--threads", str(args.fashion_threads),
+    cmd = [args.train_graph, settings["model"], "--threads", str(args.fashion_threads),
            "--epochs", str(settings["epochs"]), "--metrics_out", metrics]
     # With --kernels, the last set (as the ratios of the step table).
     side = Side("nabla", args.fashion_threads, kernels=args.kernels[-1])
@@ -1093,19 +1131,20 @@ def fashion_summary(runs):
     }
 
 
-def run_fashion(args, directory, env):
-    settings = fashion_settings(args.fashion_epochs)
+def run_fashion(args, directory, env, name):
+    model, network = FASHION_MODELS[name]
+    settings = fashion_settings(model, network, args.fashion_epochs)
     runs = {"nabla": [], "torch": []}
     for r in range(args.fashion_repeats):
         for program in ("nabla", "torch") if r % 2 == 0 else ("torch", "nabla"):
-            print(f"fashion round {r + 1}/{args.fashion_repeats}: {program}, "
+            print(f"{name} round {r + 1}/{args.fashion_repeats}: {program}, "
                   f"{settings['epochs']} epochs", file=sys.stderr, flush=True)
             runs[program].append(
                 run_fashion_nabla(args, settings, directory) if program == "nabla"
                 else run_fashion_torch(args, settings, directory, env))
     nabla, torch = fashion_summary(runs["nabla"]), fashion_summary(runs["torch"])
     t = args.fashion_threads
-    print(f"\nFashion-MNIST, examples/fashion_mnist_mlp.pbtxt: {settings['epochs']} "
+    print(f"\nFashion-MNIST, {os.path.relpath(model, ROOT)}: {settings['epochs']} "
           f"epochs of batch {settings['batch_size']}, Adam and the exponential "
           f"schedule; medians of {args.fashion_repeats} run(s) each; PyTorch with "
           f"OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE {env}\n")
@@ -1120,7 +1159,7 @@ def run_fashion(args, directory, env):
     print(f"\ntest accuracy gap: {100 * gap:.2f} points (at most 0.5 expected)")
     problems = []
     if gap > 0.005:
-        problems.append(f"fashion: test accuracy differs by {100 * gap:.2f} "
+        problems.append(f"{name}: test accuracy differs by {100 * gap:.2f} "
                         "points (more than 0.5)")
     return runs, problems
 
@@ -1133,7 +1172,8 @@ def parse_args():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", default="tutorial,mlp",
-                        help="comma-separated workloads: tutorial, mlp, cnn, fashion "
+                        help="comma-separated workloads: tutorial, mlp, cnn, fashion, "
+                             "fashion-cnn "
                              "(default tutorial,mlp)")
     parser.add_argument("--repeats", type=int, default=5,
                         help="rounds; each side runs once per round (default 5)")
@@ -1179,7 +1219,7 @@ def parse_args():
     parser.add_argument("--spec", help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.only = [o.strip() for o in args.only.split(",") if o.strip()]
-    unknown = set(args.only) - {"tutorial", "mlp", "cnn", "fashion"}
+    unknown = set(args.only) - {"tutorial", "mlp", "cnn", *FASHION_MODELS}
     if unknown:
         parser.error(f"--only: unknown workload {', '.join(sorted(unknown))}")
     args.threads = [int(t) for t in args.threads.split(",")]
@@ -1369,9 +1409,10 @@ def main():
         figures = nabla_figures(workloads, sides, results, machine.get("peak"))
         print_peak_table(workloads, figures, machine.get("peak"))
         dump["workloads"], dump["nabla"] = results, figures
-    if "fashion" in args.only:
-        dump["fashion"], problems["fashion"] = run_fashion(args, directory,
-                                                           torch_envs[0])
+    for name in FASHION_MODELS:
+        if name in args.only:
+            dump[name], problems[name] = run_fashion(args, directory,
+                                                     torch_envs[0], name)
     print("\nload average at the end: "
           + " ".join(f"{v:.2f}" for v in os.getloadavg()))
     found = [p for ps in problems.values() for p in ps]
