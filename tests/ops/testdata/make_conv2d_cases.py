@@ -14,6 +14,8 @@ Needs python3-torch (tools/bench/setup_bench.sh installs it).
 import torch
 import torch.nn.functional as F
 
+from torch_case_format import emit
+
 # name, x shape, w shape, strides, dilations, pads [t, l, b, r], padding,
 # group
 CASES = [
@@ -34,12 +36,6 @@ CASES = [
     ("valid_strided", (1, 1, 5, 4), (2, 1, 2, 2), (1, 2), (1, 1),
      (0, 0, 0, 0), "valid", 1),
 ]
-
-
-def emit(name, t):
-    flat = t.detach().reshape(-1).tolist()
-    print(name, " ".join(str(d) for d in t.shape), "|",
-          " ".join(repr(v) for v in flat))
 
 
 def main():

@@ -14,6 +14,8 @@ Needs python3-torch (tools/bench/setup_bench.sh installs it).
 import torch
 import torch.nn.functional as F
 
+from torch_case_format import emit
+
 # name, op, x shape, kernel, strides, dilations, padding (h, w), ceil_mode,
 # count_include_pad
 CASES = [
@@ -40,12 +42,6 @@ CASES = [
     ("avg_rectangular", "AvgPool2D", (1, 2, 5, 8), (2, 3), (1, 2), (1, 1),
      (1, 1), False, True),
 ]
-
-
-def emit(name, t):
-    flat = t.detach().reshape(-1).tolist()
-    print(name, " ".join(str(d) for d in t.shape), "|",
-          " ".join(repr(v) for v in flat))
 
 
 def main():
