@@ -22,13 +22,17 @@ void TakePerSampleShape(const Shape& declared, Tensor& value) {
   const Shape& shape = value.shape();
   if (shape.rank() < 1 || declared.rank() < 1 || shape == declared) return;
   std::vector<int64_t> dims = {shape.dim(0)};
-  int64_t per_sample = 1;
+  int64_t total = shape.dim(0);
   for (int i = 1; i < declared.rank(); ++i) {
-    if (declared.dim(i) < 0) return;
+    // Unknown, or more elements than int64 holds: the shapes do not fit,
+    // as the check after this says.
+    if (declared.dim(i) < 0 ||
+        __builtin_mul_overflow(total, declared.dim(i), &total)) {
+      return;
+    }
     dims.push_back(declared.dim(i));
-    per_sample *= declared.dim(i);
   }
-  if (shape.dim(0) * per_sample != shape.num_elements()) return;
+  if (total != shape.num_elements()) return;
   value.Reshape(Shape(dims));
 }
 

@@ -129,10 +129,9 @@ class Plan {
   // Bytes of the plan's arena: all its buffers, as laid out.
   size_t num_bytes() const { return arena_bytes_; }
 
-  // Training or inference (a plan with a loss trains), as kernels see it.
-  bool training() const { return run_state_.training; }
   // The training steps done before the next run, which kernels that draw
-  // random numbers key their draws with.
+  // random numbers key their draws with. (A plan with a loss runs in
+  // training mode, one without in inference: kernels see which.)
   void SetStep(int64_t step) { run_state_.step = step; }
 
  private:
