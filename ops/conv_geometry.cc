@@ -14,10 +14,18 @@ namespace nabla {
   const absl::Span<const int64_t> values = attrs.GetIntList(name);
   bool fits = values.size() == size;
   for (int64_t v : values) fits = fits && v >= minimum;
-  if (fits) return values;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "attribute '", name, "' must be ", size, " integers of at least ",
-      minimum, ", got [", absl::StrJoin(values, ", "), "]"));
+  if (!fits) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "attribute '", name, "' must be ", size, " integers of at least ",
+        minimum, ", got [", absl::StrJoin(values, ", "), "]"));
+  }
+  for (int64_t v : values) {
+    if (v > kMaxWindowAttr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "attribute '", name, "' holds ", v, ", more than ", kMaxWindowAttr));
+    }
+  }
+  return values;
 }
 
 [[nodiscard]] absl::StatusOr<WindowAttrs> ReadWindowAttrs(

@@ -62,8 +62,13 @@ struct WindowAttrs {
 [[nodiscard]] absl::StatusOr<WindowAttrs> ReadWindowAttrs(
     const ResolvedAttrs& attrs, absl::Span<const int64_t> default_strides);
 
+// The largest stride, dilation, pad or window size a shape function
+// accepts: with tensor dimensions below 2^32 (kMaxTensorElements), the
+// window arithmetic stays far from overflowing int64.
+inline constexpr int64_t kMaxWindowAttr = int64_t{1} << 30;
+
 // The int-list attribute `name`, which must have `size` entries, each at
-// least `minimum`.
+// least `minimum` and at most kMaxWindowAttr.
 [[nodiscard]] absl::StatusOr<absl::Span<const int64_t>> IntListAttrOf(
     const ResolvedAttrs& attrs, const char* name, size_t size, int64_t minimum);
 

@@ -343,6 +343,14 @@ TEST(Pool2DOpTest, AttributesThatDoNotFitAreNamed) {
        "output width index 0 pools over padding only: its window (2 taps, "
        "dilation 3) starts at -1 of an input width of 1 (padding before 1, "
        "after 2); use smaller pads"},
+      {{{"kernel_shape", two},
+        {"dilations", MakeIntListAttr({int64_t{1} << 62, 1})}},
+       {1, 1, 4, 4},
+       "attribute 'dilations' holds 4611686018427387904, more than "
+       "1073741824"},
+      {{{"kernel_shape", MakeIntListAttr({3, int64_t{1} << 40})}},
+       {1, 1, 4, 4},
+       "attribute 'kernel_shape' holds 1099511627776, more than 1073741824"},
       {{{"kernel_shape", two}, {"padding", MakeAttr("full")}},
        {1, 1, 4, 4},
        "attribute 'padding' must be \"explicit\", \"same\" or \"valid\", got "
