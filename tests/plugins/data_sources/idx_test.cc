@@ -692,8 +692,31 @@ TEST_F(IdxTest, UnflattenedImagesReachAFloat64Placeholder) {
             (std::vector<double>{0, 1, 2, 3, 10, 20, 30, 40}));
 }
 
+// Flattened images take the placeholder's [2, 2] per sample (as Fashion-MNIST
+// feeds [?, 1, 28, 28]), the pixels in order.
+TEST_F(IdxTest, FlattenedImagesTakeThePlaceholdersShape) {
+  ASSERT_OK_AND_ASSIGN(Dataset data, DatasetFrom(R"pb(
+                         data {
+                           source {
+                             name: "idx"
+                             attr {
+                               key: "images"
+                               value { s: "images.idx" }
+                             }
+                             attr {
+                               key: "images_placeholder"
+                               value { s: "grid" }
+                             }
+                           }
+                         }
+                       )pb"));
+  const auto fed = FedTensors(data);
+  EXPECT_EQ(fed.at("grid").shape(), (Shape{3, 2, 2}));
+  EXPECT_EQ(fed.at("grid").ToDoubles(), Scaled(kPixels, 1.0));
+}
+
 TEST_F(IdxTest, ErrorsThroughTheModel) {
-  // Flattened images do not fit grid [?, 2, 2].
+  // Images of 4 pixels do not fit y [?], one value per sample.
   EXPECT_EQ(StatusText(DatasetFrom(R"pb(
               data {
                 source {
@@ -704,14 +727,13 @@ TEST_F(IdxTest, ErrorsThroughTheModel) {
                   }
                   attr {
                     key: "images_placeholder"
-                    value { s: "grid" }
+                    value { s: "y" }
                   }
                 }
               }
             )pb")),
             "INVALID_ARGUMENT: m.pbtxt: data source 1 ('idx'): shape [3, 4] "
-            "does not fit the placeholder's [?, 2, 2] (axis 0 counts "
-            "samples)");
+            "does not fit the placeholder's [?] (axis 0 counts samples)");
   WriteFile(TestPath("bad.idx"), Bytes({0, 0, 8, 1, 0, 0, 0, 9}));
   EXPECT_EQ(StatusText(DatasetFrom(R"pb(
               data {
