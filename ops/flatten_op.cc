@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/op_registry.h"
 #include "core/status_macros.h"
+#include "ops/pass_through.h"
 #include "ops/shape_util.h"
 
 namespace nabla {
@@ -39,25 +40,13 @@ int64_t Product(const Shape& x, int from, int to) {
   return absl::OkStatus();
 }
 
-[[nodiscard]] absl::Status FlattenForward(const KernelContext& ctx) {
-  CopyBytesUnlessSame(ctx.input(0), ctx.output(0));
-  return absl::OkStatus();
-}
-
-// Flatten only relabels the elements, so dx is dy read in x's shape.
-[[nodiscard]] absl::Status FlattenGradient(const GradientContext& ctx) {
-  Tensor* dx = ctx.input_grad(0);
-  if (dx != nullptr) CopyBytesUnlessSame(ctx.output_grad(0), *dx);
-  return absl::OkStatus();
-}
-
 NABLA_REGISTER_OP("Flatten")
     .Input("x")
     .Output("y")
     .Attr("axis", 1)
     .ShapeFn(FlattenShape)
-    .Forward(FlattenForward)
-    .Gradient(FlattenGradient)
+    .Forward(PassThroughForward)
+    .Gradient(PassThroughGradient)
     .GradientReads(ForwardValues::kNone)
     .InPlace()
     .GradientInPlace()

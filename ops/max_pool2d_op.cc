@@ -55,12 +55,13 @@ T WindowMax(const T* plane, int64_t width, const WindowTaps& rows,
 }
 
 // The index in `plane` of the first element under the window that is its
-// maximum `max` (the first NaN, when max is NaN). The taps are visited last
-// to first, each match taking the index by a mask, not a branch: the last
+// maximum, WindowMax (the first NaN, when that is NaN). The taps are visited
+// last to first, each match taking the index by a mask, not a branch: the last
 // match visited is the first in row-major order.
 template <typename T>
 int64_t WindowArgMax(const T* plane, int64_t width, const WindowTaps& rows,
-                     const WindowTaps& cols, T max) {
+                     const WindowTaps& cols) {
+  const T max = WindowMax(plane, width, rows, cols);
   const bool nan = max != max;
   int64_t at = 0;
   for (int64_t r = rows.count - 1; r >= 0; --r) {
@@ -79,25 +80,19 @@ int64_t WindowArgMax(const T* plane, int64_t width, const WindowTaps& rows,
 // a row it leaves (a NaN or an infinity) takes the general kernel.
 template <typename T>
 void MaxPoolTwoByTwo(const ConvGeometry& g, const T* in, T* out) {
-  ParallelFor(
-      g.batch * g.in_channels, GrainFor(g.in_plane()),
-      [&](int64_t lo, int64_t hi) {
-        for (int64_t p = lo; p < hi; ++p) {
-          const T* plane = in + p * g.in_plane();
-          T* y = out + p * g.out_plane();
-          for (int64_t oh = 0; oh < g.out_height; ++oh) {
-            const T* top = plane + 2 * oh * g.in_width;
-            T* y_row = y + oh * g.out_width;
-            if (MaxRowTwoByTwo(top, top + g.in_width, g.out_width, y_row)) {
-              continue;
-            }
-            const WindowTaps rows = RowTaps(g, oh);
-            for (int64_t ow = 0; ow < g.out_width; ++ow) {
-              y_row[ow] = WindowMax(plane, g.in_width, rows, ColumnTaps(g, ow));
-            }
-          }
-        }
-      });
+  ForEachPoolPlane(g, [&](int64_t p) {
+    const T* plane = in + p * g.in_plane();
+    T* y = out + p * g.out_plane();
+    for (int64_t oh = 0; oh < g.out_height; ++oh) {
+      const T* top = plane + 2 * oh * g.in_width;
+      T* y_row = y + oh * g.out_width;
+      if (MaxRowTwoByTwo(top, top + g.in_width, g.out_width, y_row)) continue;
+      const WindowTaps rows = RowTaps(g, oh);
+      for (int64_t ow = 0; ow < g.out_width; ++ow) {
+        y_row[ow] = WindowMax(plane, g.in_width, rows, ColumnTaps(g, ow));
+      }
+    }
+  });
 }
 
 [[nodiscard]] absl::Status MaxPool2DForward(const KernelContext& ctx) {
@@ -129,32 +124,26 @@ void MaxPoolGradientTwoByTwo(const ConvGeometry& g, const T* in, const T* dy,
                              T* dx) {
   const bool uncovered =
       2 * g.out_height < g.in_height || 2 * g.out_width < g.in_width;
-  ParallelFor(
-      g.batch * g.in_channels, GrainFor(g.in_plane()),
-      [&](int64_t lo, int64_t hi) {
-        for (int64_t p = lo; p < hi; ++p) {
-          const T* plane = in + p * g.in_plane();
-          T* d_plane = dx + p * g.in_plane();
-          if (uncovered) std::memset(d_plane, 0, sizeof(T) * g.in_plane());
-          for (int64_t oh = 0; oh < g.out_height; ++oh) {
-            const int64_t top = 2 * oh * g.in_width;
-            const T* dy_row = dy + p * g.out_plane() + oh * g.out_width;
-            if (MaxGradientRowTwoByTwo(plane + top, plane + top + g.in_width,
-                                       g.out_width, dy_row, d_plane + top,
-                                       d_plane + top + g.in_width)) {
-              continue;
-            }
-            std::memset(d_plane + top, 0, sizeof(T) * 2 * g.in_width);
-            const WindowTaps rows = RowTaps(g, oh);
-            for (int64_t ow = 0; ow < g.out_width; ++ow) {
-              const WindowTaps cols = ColumnTaps(g, ow);
-              const T max = WindowMax(plane, g.in_width, rows, cols);
-              d_plane[WindowArgMax(plane, g.in_width, rows, cols, max)] +=
-                  dy_row[ow];
-            }
-          }
-        }
-      });
+  ForEachPoolPlane(g, [&](int64_t p) {
+    const T* plane = in + p * g.in_plane();
+    T* d_plane = dx + p * g.in_plane();
+    if (uncovered) std::memset(d_plane, 0, sizeof(T) * g.in_plane());
+    for (int64_t oh = 0; oh < g.out_height; ++oh) {
+      const int64_t top = 2 * oh * g.in_width;
+      const T* dy_row = dy + p * g.out_plane() + oh * g.out_width;
+      if (MaxGradientRowTwoByTwo(plane + top, plane + top + g.in_width,
+                                 g.out_width, dy_row, d_plane + top,
+                                 d_plane + top + g.in_width)) {
+        continue;
+      }
+      std::memset(d_plane + top, 0, sizeof(T) * 2 * g.in_width);
+      const WindowTaps rows = RowTaps(g, oh);
+      for (int64_t ow = 0; ow < g.out_width; ++ow) {
+        d_plane[WindowArgMax(plane, g.in_width, rows, ColumnTaps(g, ow))] +=
+            dy_row[ow];
+      }
+    }
+  });
 }
 
 // dy/dx is 1 at each window's maximum and 0 elsewhere; where windows
@@ -182,9 +171,8 @@ void MaxPoolGradientTwoByTwo(const ConvGeometry& g, const T* in, const T* dy,
         g,
         [&](int64_t p, int64_t o, const WindowTaps& rows,
             const WindowTaps& cols) {
-          const T* plane = in + p * g.in_plane();
-          const T max = WindowMax(plane, g.in_width, rows, cols);
-          const int64_t at = WindowArgMax(plane, g.in_width, rows, cols, max);
+          const int64_t at =
+              WindowArgMax(in + p * g.in_plane(), g.in_width, rows, cols);
           out[p * g.in_plane() + at] += dy[p * g.out_plane() + o];
         },
         zero_plane);

@@ -97,28 +97,34 @@ inline WindowTaps ColumnTaps(const ConvGeometry& g, int64_t ow) {
                 g.pad_left, g.pad_right);
 }
 
-// Calls fn(plane, out_index, rows, cols) for every output element: plane
-// (n * C + c) and out_index (oh * OW + ow) locate it, rows and cols are its
-// window's taps; before a plane's first window, start_plane(plane). Planes
-// run in parallel, and each plane's outputs in order on one thread, so a
-// kernel that writes only its plane's elements gives the same bits for any
-// thread count.
-template <typename Fn, typename StartPlane>
-void ForEachPoolWindow(const ConvGeometry& g, const Fn& fn,
-                       const StartPlane& start_plane) {
+// Calls fn(plane) for every plane (n * C + c) of x. Planes run in
+// parallel, and each on one thread, so a kernel that writes only its
+// plane's elements gives the same bits for any thread count.
+template <typename Fn>
+void ForEachPoolPlane(const ConvGeometry& g, const Fn& fn) {
   const int64_t work = g.out_plane() * g.kernel_height * g.kernel_width;
   ParallelFor(g.batch * g.in_channels, GrainFor(work),
               [&](int64_t lo, int64_t hi) {
-                for (int64_t p = lo; p < hi; ++p) {
-                  start_plane(p);
-                  for (int64_t oh = 0; oh < g.out_height; ++oh) {
-                    const WindowTaps rows = RowTaps(g, oh);
-                    for (int64_t ow = 0; ow < g.out_width; ++ow) {
-                      fn(p, oh * g.out_width + ow, rows, ColumnTaps(g, ow));
-                    }
-                  }
-                }
+                for (int64_t p = lo; p < hi; ++p) fn(p);
               });
+}
+
+// Calls fn(plane, out_index, rows, cols) for every output element: plane
+// (n * C + c) and out_index (oh * OW + ow) locate it, rows and cols are its
+// window's taps; before a plane's first window, start_plane(plane). Each
+// plane's outputs run in order, as ForEachPoolPlane runs planes.
+template <typename Fn, typename StartPlane>
+void ForEachPoolWindow(const ConvGeometry& g, const Fn& fn,
+                       const StartPlane& start_plane) {
+  ForEachPoolPlane(g, [&](int64_t p) {
+    start_plane(p);
+    for (int64_t oh = 0; oh < g.out_height; ++oh) {
+      const WindowTaps rows = RowTaps(g, oh);
+      for (int64_t ow = 0; ow < g.out_width; ++ow) {
+        fn(p, oh * g.out_width + ow, rows, ColumnTaps(g, ow));
+      }
+    }
+  });
 }
 
 template <typename Fn>

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/op_registry.h"
 #include "core/status_macros.h"
+#include "ops/pass_through.h"
 #include "ops/shape_util.h"
 
 namespace nabla {
@@ -61,25 +62,13 @@ namespace {
   return absl::OkStatus();
 }
 
-[[nodiscard]] absl::Status ReshapeForward(const KernelContext& ctx) {
-  CopyBytesUnlessSame(ctx.input(0), ctx.output(0));
-  return absl::OkStatus();
-}
-
-// Reshape only relabels the elements, so dx is dy read in x's shape.
-[[nodiscard]] absl::Status ReshapeGradient(const GradientContext& ctx) {
-  Tensor* dx = ctx.input_grad(0);
-  if (dx != nullptr) CopyBytesUnlessSame(ctx.output_grad(0), *dx);
-  return absl::OkStatus();
-}
-
 NABLA_REGISTER_OP("Reshape")
     .Input("x")
     .Output("y")
     .RequiredAttr("shape", AttrType::kShape)
     .ShapeFn(ReshapeShape)
-    .Forward(ReshapeForward)
-    .Gradient(ReshapeGradient)
+    .Forward(PassThroughForward)
+    .Gradient(PassThroughGradient)
     .GradientReads(ForwardValues::kNone)
     .Doc("x's elements under a new shape; one dimension may be -1.");
 
