@@ -99,10 +99,20 @@ std::vector<const Tensor*> Pointers(const std::vector<Tensor>& tensors) {
   return pointers;
 }
 
-// Runs the shape function and forward kernel into `outputs`.
+bool HasStateInput(const OpDef& op) {
+  for (const InputDef& input : op.inputs()) {
+    if (input.state) return true;
+  }
+  return false;
+}
+
+// Runs the shape function and forward kernel into `outputs`. The kernel
+// writes its state inputs (OpDef::StateInput) in `updated`, the caller's
+// inputs, when given; otherwise in copies, so the inputs stay as they are.
 [[nodiscard]] absl::Status Forward(const PreparedOp& op,
                                    const std::vector<Tensor>& inputs,
-                                   std::vector<Tensor>* outputs) {
+                                   std::vector<Tensor>* outputs,
+                                   std::vector<Tensor>* updated = nullptr) {
   if (!op.def->forward()) {
     return absl::FailedPreconditionError(
         absl::StrCat("op '", op.def->name(), "' has no forward kernel"));
@@ -128,8 +138,20 @@ std::vector<const Tensor*> Pointers(const std::vector<Tensor>& tensors) {
     FillNaN((*outputs)[k]);
     out_pointers.push_back(&(*outputs)[k]);
   }
-  return op.def->forward()(
-      op.MakeContext<KernelContext>(Pointers(inputs), std::move(out_pointers)));
+  std::vector<Tensor> copies;
+  std::vector<Tensor>* holder = updated;
+  if (holder == nullptr && HasStateInput(*op.def)) {
+    copies = inputs;
+    holder = &copies;
+  }
+  std::vector<Tensor*> states(inputs.size(), nullptr);
+  for (size_t k = 0; holder != nullptr && k < inputs.size(); ++k) {
+    if (op.def->inputs()[k].state) states[k] = &(*holder)[k];
+  }
+  KernelContext context = op.MakeContext<KernelContext>(
+      Pointers(holder != nullptr ? *holder : inputs), std::move(out_pointers));
+  context.SetStates(std::move(states));
+  return op.def->forward()(context);
 }
 
 // Runs the gradient kernel; input_grads[i] is filled with NaN first (so an
@@ -321,6 +343,15 @@ void SetValue(Tensor* t, int64_t i, double v) { t->data<double>()[i] = v; }
   NABLA_ASSIGN_OR_RETURN(const PreparedOp prepared, Prepare(op, attrs, run));
   std::vector<Tensor> outputs;
   NABLA_RETURN_IF_ERROR(Forward(prepared, inputs, &outputs));
+  return outputs;
+}
+
+[[nodiscard]] absl::StatusOr<std::vector<Tensor>> RunOpUpdatingState(
+    absl::string_view op, const AttrMap& attrs, std::vector<Tensor>& inputs,
+    const OpRun& run) {
+  NABLA_ASSIGN_OR_RETURN(const PreparedOp prepared, Prepare(op, attrs, run));
+  std::vector<Tensor> outputs;
+  NABLA_RETURN_IF_ERROR(Forward(prepared, inputs, &outputs, &inputs));
   return outputs;
 }
 

@@ -52,6 +52,13 @@ struct OpRun {
     absl::string_view op, const AttrMap& attrs,
     const std::vector<Tensor>& inputs, const OpRun& run = {});
 
+// RunOp, except that the kernel updates the state inputs
+// (OpDef::StateInput) in `inputs`, as a plan updates their Variables.
+// RunOp leaves them as they were.
+[[nodiscard]] absl::StatusOr<std::vector<Tensor>> RunOpUpdatingState(
+    absl::string_view op, const AttrMap& attrs, std::vector<Tensor>& inputs,
+    const OpRun& run = {});
+
 // dL/d input for each input, from the op's gradient kernel given
 // dL/d output_k = output_grads[k]. Inputs that are not differentiable get
 // an empty Tensor.

@@ -151,6 +151,9 @@ class Builder {
   // Expanded nodes take inputs from each other or from `c`'s inputs only:
   // anything else might not be shaped yet.
   void CheckExpansionInputs(int c, const std::vector<int>& members);
+  // State inputs (InputDef::state) come from a non-trainable Variable that
+  // feeds nothing else.
+  void CheckStateInputs();
 
   const SourceInfo& source_;
   ErrorList errors_;
@@ -518,7 +521,44 @@ absl::StatusOr<Graph> Builder::Build(const GraphDef& def) {
       graph_.nodes_[e.node].uses[e.output].push_back({i, k});
     }
   }
+  CheckStateInputs();
+  if (!errors_.empty()) return errors_.ToStatus();
   return std::move(graph_);
+}
+
+void Builder::CheckStateInputs() {
+  for (int i = 0; i < graph_.num_nodes(); ++i) {
+    const Node& node = graph_.nodes_[i];
+    for (int k = 0; k < static_cast<int>(node.inputs.size()); ++k) {
+      const InputDef& input = node.op->inputs()[k];
+      if (!input.state) continue;
+      const Node& producer = graph_.nodes_[node.inputs[k].node];
+      std::string problem;
+      if (producer.op->role() != OpRole::kVariable) {
+        problem = absl::StrCat("comes from '", producer.name, "' (",
+                               producer.op->name(), "), not a Variable");
+      } else if (producer.attrs.GetBool("trainable")) {
+        problem = absl::StrCat("comes from Variable '", producer.name,
+                               "', which is trainable: give it trainable: "
+                               "false, so the optimizer leaves it alone");
+      } else if (producer.uses[0].size() > 1) {
+        std::vector<std::string> users;
+        for (const Use& use : producer.uses[0]) {
+          users.push_back(absl::StrCat("'", graph_.nodes_[use.node].name, "'"));
+        }
+        problem = absl::StrCat("comes from Variable '", producer.name,
+                               "', which also feeds other inputs (",
+                               absl::StrJoin(users, ", "),
+                               "): state must feed one node only");
+      }
+      if (problem.empty()) continue;
+      errors_.Add(
+          graph_.def_index_[i], node.name,
+          OpLabel(node.op->name(), node.expanded_from, node.expanded_from_op),
+          absl::StrCat("input '", input.name,
+                       "' is state this op updates in training; it ", problem));
+    }
+  }
 }
 
 }  // namespace graph_internal

@@ -105,11 +105,19 @@ class KernelContext : public NodeRun {
   int num_inputs() const { return static_cast<int>(inputs_.size()); }
   const Tensor& input(int i) const { return *inputs_[i]; }
   Tensor& output(int i) const { return *outputs_[i]; }
+  // Input i for writing, when the op declares it a state input
+  // (OpDef::StateInput); null otherwise. The same tensor as input(i).
+  Tensor* state(int i) const {
+    return i < static_cast<int>(states_.size()) ? states_[i] : nullptr;
+  }
+  // `states` is indexed like the inputs, null where an input is not state.
+  void SetStates(std::vector<Tensor*> states) { states_ = std::move(states); }
 
  private:
   const ResolvedAttrs* attrs_;
   std::vector<const Tensor*> inputs_;
   std::vector<Tensor*> outputs_;
+  std::vector<Tensor*> states_;
 };
 
 // A gradient kernel gets the forward inputs and outputs and dL/d(output),

@@ -24,6 +24,10 @@ OpDef& OpDef::NonDifferentiableInput(std::string name) {
   inputs_.push_back({std::move(name), false});
   return *this;
 }
+OpDef& OpDef::StateInput(std::string name) {
+  inputs_.push_back({std::move(name), false, true});
+  return *this;
+}
 OpDef& OpDef::Output(std::string name) {
   outputs_.push_back(std::move(name));
   return *this;

@@ -71,6 +71,11 @@ struct InputDef {
   std::string name;
   // False for inputs such as integer labels: no gradient flows there.
   bool differentiable = true;
+  // State the forward kernel updates in training (BatchNorm's running
+  // statistics): it must come from a Variable with `trainable: false` that
+  // feeds this input only, so no other node sees it change mid-step. Never
+  // differentiable.
+  bool state = false;
 };
 
 class OpDef : public AttrDeclarer<OpDef> {
@@ -79,6 +84,9 @@ class OpDef : public AttrDeclarer<OpDef> {
 
   OpDef& Input(std::string name);
   OpDef& NonDifferentiableInput(std::string name);
+  // An input the forward kernel may update (InputDef::state), through
+  // KernelContext::state().
+  OpDef& StateInput(std::string name);
   OpDef& Output(std::string name);
   OpDef& Role(OpRole role);
   OpDef& Category(OpCategory category);

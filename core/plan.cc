@@ -233,12 +233,19 @@ void Plan::BuildPhases(const PlanLayout& layout) {
     std::sort(depends_on.begin(), depends_on.end());
     if (forward) {
       std::vector<const Tensor*> inputs;
-      for (const Endpoint& e : node.inputs) {
+      std::vector<Tensor*> states;
+      for (int k = 0; k < static_cast<int>(node.inputs.size()); ++k) {
+        const Endpoint& e = node.inputs[k];
         inputs.push_back(values_[e.node][e.output]);
+        // The graph checked that state comes from a Variable: the
+        // session's tensor, which outlives every plan.
+        states.push_back(node.op->inputs()[k].state ? values_[e.node][e.output]
+                                                    : nullptr);
       }
       forward_contexts_[s.node] = std::make_unique<KernelContext>(
           &node.attrs, std::move(inputs),
           std::vector<Tensor*>(values_[s.node].begin(), values_[s.node].end()));
+      forward_contexts_[s.node]->SetStates(std::move(states));
       forward_contexts_[s.node]->SetRun(&run_state_,
                                         DeriveSeed(seed_, node.name));
       forward_phase_.AddStep(depends_on);

@@ -1,6 +1,7 @@
 #include "core/session.h"
 
 #include <cmath>
+#include <cstring>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -398,9 +399,20 @@ std::optional<NonFinite> Session::RerunKeepingBuffers() {
   Plan& plan = **keeping;
   CopyFeeds(plan, resolved_feeds_);
   plan.SetStep(step_);
-  if (!plan.RunForward(executor_).ok() || !plan.RunBackward(executor_).ok()) {
-    return std::nullopt;
+  // The step updated its state (BatchNorm's running statistics) already:
+  // the re-run must not update it twice.
+  std::vector<std::pair<int, Tensor>> state;
+  for (int v : variable_nodes_) {
+    if (!graph_->node(v).attrs.GetBool("trainable")) {
+      state.emplace_back(v, variables_[v]);
+    }
   }
+  const bool ran =
+      plan.RunForward(executor_).ok() && plan.RunBackward(executor_).ok();
+  for (const auto& [v, value] : state) {
+    std::memcpy(variables_[v].raw_data(), value.raw_data(), value.num_bytes());
+  }
+  if (!ran) return std::nullopt;
   return plan.FindNonFinite();
 }
 

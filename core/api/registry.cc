@@ -33,7 +33,8 @@ void AddOps(OpCategory category, absl::string_view kind,
     if (op.category() != category) continue;
     std::vector<std::string> inputs;
     for (const InputDef& input : op.inputs()) {
-      inputs.push_back(input.differentiable
+      inputs.push_back(input.state ? absl::StrCat(input.name, " (state)")
+                       : input.differentiable
                            ? input.name
                            : absl::StrCat(input.name, " (no gradient)"));
     }
