@@ -542,14 +542,15 @@ void Builder::CheckStateInputs() {
                                "', which is trainable: give it trainable: "
                                "false, so the optimizer leaves it alone");
       } else if (producer.uses[0].size() > 1) {
-        std::vector<std::string> users;
+        std::vector<std::string> others;
         for (const Use& use : producer.uses[0]) {
-          users.push_back(absl::StrCat("'", graph_.nodes_[use.node].name, "'"));
+          if (use.node == i && use.input == k) continue;
+          others.push_back(
+              absl::StrCat("'", graph_.nodes_[use.node].name, "'"));
         }
-        problem = absl::StrCat("comes from Variable '", producer.name,
-                               "', which also feeds other inputs (",
-                               absl::StrJoin(users, ", "),
-                               "): state must feed one node only");
+        problem = absl::StrCat(
+            "comes from Variable '", producer.name, "', which also feeds ",
+            absl::StrJoin(others, ", "), ": state must feed this input only");
       }
       if (problem.empty()) continue;
       errors_.Add(

@@ -63,13 +63,20 @@ NodeDef LayerWeights(const ExpandContext& ctx, const Shape& shape) {
   return weights;
 }
 
-NodeDef LayerBias(const ExpandContext& ctx, int64_t units) {
-  NodeDef bias = ctx.MakeNode("bias", "Variable", {});
-  auto& attr = *bias.mutable_attr();
+NodeDef LayerVector(const ExpandContext& ctx, absl::string_view part,
+                    int64_t units, absl::string_view initializer,
+                    bool trainable) {
+  NodeDef vector = ctx.MakeNode(std::string(part), "Variable", {});
+  auto& attr = *vector.mutable_attr();
   attr["shape"] = MakeAttr(Shape{units});
   attr["dtype"] = MakeAttr(ctx.attrs().GetString("dtype"));
-  attr["initializer"] = MakeAttr("zeros");
-  return bias;
+  attr["initializer"] = MakeAttr(std::string(initializer));
+  if (!trainable) attr["trainable"] = MakeAttr(false);
+  return vector;
+}
+
+NodeDef LayerBias(const ExpandContext& ctx, int64_t units) {
+  return LayerVector(ctx, "bias", units, "zeros");
 }
 
 }  // namespace nabla

@@ -28,6 +28,13 @@ namespace nabla {
 // `initializer` and the initializer settings the model file sets.
 NodeDef LayerWeights(const ExpandContext& ctx, const Shape& shape);
 
+// The variable `<layer>/<part>` [units] of the layer's `dtype`, set by
+// `initializer` ("zeros", "ones"); state (trainable: false) when not
+// `trainable`.
+NodeDef LayerVector(const ExpandContext& ctx, absl::string_view part,
+                    int64_t units, absl::string_view initializer,
+                    bool trainable = true);
+
 // The variable `<layer>/bias` [units], zeros, of the layer's `dtype`.
 NodeDef LayerBias(const ExpandContext& ctx, int64_t units);
 
