@@ -53,11 +53,10 @@ struct PreparedOp {
 [[nodiscard]] absl::StatusOr<OutputTypes> InferOpOutputs(
     const PreparedOp& op, std::vector<DType> dtypes,
     std::vector<Shape> shapes) {
-  const int num_inputs = static_cast<int>(op.def->inputs().size());
-  if (static_cast<int>(shapes.size()) != num_inputs) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("op '", op.def->name(), "' takes ", num_inputs,
-                     " inputs, got ", shapes.size()));
+  if (!op.def->TakesInputs(static_cast<int>(shapes.size()))) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "op '", op.def->name(), "' takes ", op.def->min_inputs(),
+        op.def->variadic() ? " or more" : "", " inputs, got ", shapes.size()));
   }
   if (dtypes.empty()) dtypes.assign(shapes.size(), DType::kFloat64);
   ShapeContext ctx(std::move(dtypes), std::move(shapes), &op.attrs,
@@ -146,7 +145,7 @@ bool HasStateInput(const OpDef& op) {
   }
   std::vector<Tensor*> states(inputs.size(), nullptr);
   for (size_t k = 0; holder != nullptr && k < inputs.size(); ++k) {
-    if (op.def->inputs()[k].state) states[k] = &(*holder)[k];
+    if (op.def->input(k).state) states[k] = &(*holder)[k];
   }
   KernelContext context = op.MakeContext<KernelContext>(
       Pointers(holder != nullptr ? *holder : inputs), std::move(out_pointers));
@@ -171,7 +170,7 @@ bool HasStateInput(const OpDef& op) {
   input_grads->resize(inputs.size());
   std::vector<Tensor*> grad_pointers;
   for (size_t i = 0; i < inputs.size(); ++i) {
-    if (!op.def->inputs()[i].differentiable) {
+    if (!op.def->input(i).differentiable) {
       grad_pointers.push_back(nullptr);
       continue;
     }
@@ -229,7 +228,7 @@ const char* ForwardValuesName(ForwardValues reads) {
   const std::string declaration =
       absl::StrCat("GradientReads(", ForwardValuesName(reads), ")");
   for (size_t i = 0; i < analytic.size(); ++i) {
-    if (!op.def->inputs()[i].differentiable) continue;
+    if (!op.def->input(i).differentiable) continue;
     NABLA_RETURN_IF_ERROR(SameBits(
         op, analytic[i], got[i],
         absl::StrCat("with the values it does not read set to NaN, the "
@@ -276,7 +275,7 @@ const char* ForwardValuesName(ForwardValues reads) {
     const PreparedOp& op, const std::vector<Tensor>& inputs,
     const std::vector<Tensor>& outputs, const std::vector<Tensor>& output_grads,
     const std::vector<Tensor>& analytic) {
-  if (!op.def->gradient_in_place() || !op.def->inputs()[0].differentiable ||
+  if (!op.def->gradient_in_place() || !op.def->input(0).differentiable ||
       output_grads[0].dtype() != inputs[0].dtype() ||
       output_grads[0].num_elements() != inputs[0].num_elements()) {
     return absl::OkStatus();
@@ -293,7 +292,7 @@ const char* ForwardValuesName(ForwardValues reads) {
   std::vector<Tensor> others(inputs.size());
   std::vector<Tensor*> grads_out = {&shared};
   for (size_t i = 1; i < inputs.size(); ++i) {
-    if (!op.def->inputs()[i].differentiable) {
+    if (!op.def->input(i).differentiable) {
       grads_out.push_back(nullptr);
       continue;
     }
@@ -440,10 +439,10 @@ Tensor RandomTensor(DType dtype, const Shape& shape, uint64_t seed, double lo,
   const double h = options.h;
   std::vector<InputGradientError> report;
   for (size_t i = 0; i < x.size(); ++i) {
-    if (!prepared.def->inputs()[i].differentiable) continue;
+    if (!prepared.def->input(i).differentiable) continue;
     InputGradientError error;
     error.input = static_cast<int>(i);
-    error.name = prepared.def->inputs()[i].name;
+    error.name = prepared.def->input(i).name;
     error.elements = x[i].num_elements();
     const int64_t stride =
         options.max_elements > 0 && error.elements > options.max_elements

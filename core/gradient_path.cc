@@ -18,7 +18,7 @@ std::vector<bool> ReachedFromVariables(const Graph& graph,
   for (int i = 0; i < graph.num_nodes(); ++i) {
     const Node& node = graph.node(i);
     for (size_t k = 0; k < node.inputs.size(); ++k) {
-      if (node.op->inputs()[k].differentiable && reached[node.inputs[k].node]) {
+      if (node.op->input(k).differentiable && reached[node.inputs[k].node]) {
         reached[i] = true;
       }
     }
@@ -34,7 +34,7 @@ std::vector<bool> ReachingLoss(const Graph& graph, int loss) {
     if (!reaching[i]) continue;
     const Node& node = graph.node(i);
     for (size_t k = 0; k < node.inputs.size(); ++k) {
-      if (node.op->inputs()[k].differentiable) {
+      if (node.op->input(k).differentiable) {
         reaching[node.inputs[k].node] = true;
       }
     }

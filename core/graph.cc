@@ -259,8 +259,15 @@ void Builder::ResolveInputs(
   PendingNode& p = pending_[i];
   const NodeDef& nd = *p.def;
   const std::vector<std::string> input_names = InputNames(p);
-  if ((p.op != nullptr || p.composite != nullptr) &&
-      nd.input_size() != static_cast<int>(input_names.size())) {
+  if (p.op != nullptr && p.op->variadic() &&
+      !p.op->TakesInputs(nd.input_size())) {
+    Error(i, absl::StrCat("takes ", p.op->min_inputs(), " or more inputs (",
+                          absl::StrJoin(input_names, ", "), "...), got ",
+                          nd.input_size()));
+    p.valid = false;
+  } else if ((p.op != nullptr || p.composite != nullptr) &&
+             !(p.op != nullptr && p.op->variadic()) &&
+             nd.input_size() != static_cast<int>(input_names.size())) {
     Error(i, absl::StrCat("takes ", input_names.size(), " input",
                           input_names.size() == 1 ? "" : "s", " (",
                           absl::StrJoin(input_names, ", "), "), got ",
@@ -370,7 +377,9 @@ void Builder::Infer(const std::vector<int>& order) {
       inputs.push_back(e);
       dtypes.push_back(producer.output_dtypes[e.output]);
       shapes.push_back(producer.output_shapes[e.output]);
-      described.push_back(absl::StrCat(input_names[k], " ",
+      const std::string& name =
+          input_names[std::min(k, input_names.size() - 1)];
+      described.push_back(absl::StrCat(name, " ",
                                        DTypeName(dtypes.back()),
                                        shapes.back().ToString()));
     }
@@ -530,7 +539,7 @@ void Builder::CheckStateInputs() {
   for (int i = 0; i < graph_.num_nodes(); ++i) {
     const Node& node = graph_.nodes_[i];
     for (int k = 0; k < static_cast<int>(node.inputs.size()); ++k) {
-      const InputDef& input = node.op->inputs()[k];
+      const InputDef& input = node.op->input(k);
       if (!input.state) continue;
       const Node& producer = graph_.nodes_[node.inputs[k].node];
       std::string problem;

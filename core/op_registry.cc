@@ -28,6 +28,11 @@ OpDef& OpDef::StateInput(std::string name) {
   inputs_.push_back({std::move(name), false, true});
   return *this;
 }
+OpDef& OpDef::VariadicInput(std::string name, int min_count) {
+  inputs_.push_back({std::move(name), true});
+  variadic_min_ = min_count;
+  return *this;
+}
 OpDef& OpDef::Output(std::string name) {
   outputs_.push_back(std::move(name));
   return *this;
@@ -89,6 +94,9 @@ absl::Status OpDef::Validate() const {
   }
   if ((in_place_ || gradient_in_place_) && inputs_.empty()) {
     return refuse("an op without inputs cannot run in place");
+  }
+  if (variadic() && (variadic_min_ < 1 || inputs_.back().state)) {
+    return refuse("a variadic input must be given at least once, not state");
   }
   if (gradient_in_place_ && !has_gradient()) {
     return refuse("GradientInPlace() needs a gradient kernel");

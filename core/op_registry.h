@@ -18,6 +18,7 @@
 #ifndef NABLA_CORE_OP_REGISTRY_H_
 #define NABLA_CORE_OP_REGISTRY_H_
 
+#include <algorithm>
 #include <functional>
 #include <string>
 #include <vector>
@@ -87,6 +88,10 @@ class OpDef : public AttrDeclarer<OpDef> {
   // An input the forward kernel may update (InputDef::state), through
   // KernelContext::state().
   OpDef& StateInput(std::string name);
+  // The last input, given one or more times (Concat's values): a node
+  // lists it `min_count` times or more, and input(k) for every k past the
+  // others is this declaration.
+  OpDef& VariadicInput(std::string name, int min_count = 1);
   OpDef& Output(std::string name);
   OpDef& Role(OpRole role);
   OpDef& Category(OpCategory category);
@@ -109,6 +114,22 @@ class OpDef : public AttrDeclarer<OpDef> {
 
   const std::string& name() const { return name_; }
   const std::vector<InputDef>& inputs() const { return inputs_; }
+  // The declaration of a node's input k: inputs()[k], or the variadic
+  // input for every k from its position on.
+  const InputDef& input(int k) const {
+    return inputs_[std::min<size_t>(k, inputs_.size() - 1)];
+  }
+  bool variadic() const { return variadic_min_ > 0; }
+  // The fewest inputs a node of this op takes; with variadic(), any more.
+  int min_inputs() const {
+    return static_cast<int>(inputs_.size()) - 1 + variadic_min_ +
+           (variadic() ? 0 : 1);
+  }
+  // Whether a node may give the op `count` inputs.
+  bool TakesInputs(int count) const {
+    return variadic() ? count >= min_inputs()
+                      : count == static_cast<int>(inputs_.size());
+  }
   const std::vector<std::string>& outputs() const { return outputs_; }
   OpRole role() const { return role_; }
   OpCategory category() const { return category_; }
@@ -128,6 +149,8 @@ class OpDef : public AttrDeclarer<OpDef> {
  private:
   std::string name_;
   std::vector<InputDef> inputs_;
+  // With a variadic last input, the fewest times a node gives it; else 0.
+  int variadic_min_ = 0;
   std::vector<std::string> outputs_;
   OpRole role_ = OpRole::kCompute;
   OpCategory category_ = OpCategory::kOp;

@@ -239,7 +239,7 @@ void Plan::BuildPhases(const PlanLayout& layout) {
         inputs.push_back(values_[e.node][e.output]);
         // The graph checked that state comes from a Variable: the
         // session's tensor, which outlives every plan.
-        states.push_back(node.op->inputs()[k].state ? values_[e.node][e.output]
+        states.push_back(node.op->input(k).state ? values_[e.node][e.output]
                                                     : nullptr);
       }
       forward_contexts_[s.node] = std::make_unique<KernelContext>(
@@ -262,7 +262,7 @@ void Plan::BuildPhases(const PlanLayout& layout) {
       inputs.push_back(values_[e.node][e.output]);
       Tensor* target = edge_grads_[s.node][k];
       if (target == nullptr && !grads_[e.node].empty() &&
-          node.op->inputs()[k].differentiable) {
+          node.op->input(k).differentiable) {
         target = grads_[e.node][e.output];
       }
       input_grads.push_back(target);

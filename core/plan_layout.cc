@@ -92,7 +92,7 @@ std::vector<Use> LayoutBuilder::GradientUses(int node, int output) const {
   std::vector<Use> uses;
   for (const Use& u : graph_.node(node).uses[output]) {
     if (on_path_[u.node] &&
-        graph_.node(u.node).op->inputs()[u.input].differentiable) {
+        graph_.node(u.node).op->input(u.input).differentiable) {
       uses.push_back(u);
     }
   }
@@ -101,7 +101,7 @@ std::vector<Use> LayoutBuilder::GradientUses(int node, int output) const {
 
 int LayoutBuilder::GradientTarget(int node, int k) const {
   const Endpoint& e = graph_.node(node).inputs[k];
-  if (!on_path_[e.node] || !graph_.node(node).op->inputs()[k].differentiable) {
+  if (!on_path_[e.node] || !graph_.node(node).op->input(k).differentiable) {
     return -1;
   }
   const int part = layout_.edge_ids[node][k];
@@ -135,7 +135,7 @@ void LayoutBuilder::DeclareTensors() {
     const Node& node = graph_.node(i);
     for (int k = 0; k < static_cast<int>(node.inputs.size()); ++k) {
       const Endpoint& e = node.inputs[k];
-      if (!on_path_[e.node] || !node.op->inputs()[k].differentiable) continue;
+      if (!on_path_[e.node] || !node.op->input(k).differentiable) continue;
       if (GradientUses(e.node, e.output).size() < 2) continue;
       layout_.edge_ids[i][k] =
           AddTensor(graph_.node(e.node).output_dtypes[e.output],

@@ -38,6 +38,7 @@ void AddOps(OpCategory category, absl::string_view kind,
                            ? input.name
                            : absl::StrCat(input.name, " (no gradient)"));
     }
+    if (op.variadic()) inputs.back() += "...";
     std::string signature =
         absl::StrCat(op.name(), "(", absl::StrJoin(inputs, ", "), ") -> (",
                      absl::StrJoin(op.outputs(), ", "), ")");

@@ -1,0 +1,160 @@
+// Concat: the inputs joined along dimension `axis`.
+//
+//   values: one or more tensors of one dtype and rank, equal in every
+//   dimension but `axis`.  axis: negative counts from the end.
+//   y: their shape with the sum of their `axis` sizes at `axis`.
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/op_registry.h"
+#include "core/status_macros.h"
+#include "ops/shape_util.h"
+#include "ops/vector_loop.h"
+
+namespace nabla {
+namespace {
+
+// `axis` of a tensor of `rank`, from 0; -1 when out of range.
+int ResolveAxis(int64_t axis, int rank) {
+  if (axis < -rank || axis >= rank) return -1;
+  return static_cast<int>(axis < 0 ? axis + rank : axis);
+}
+
+std::string ShapesOf(const ShapeContext& ctx) {
+  std::vector<std::string> shapes;
+  for (int i = 0; i < ctx.num_inputs(); ++i) {
+    shapes.push_back(ctx.input_shape(i).ToString());
+  }
+  return absl::StrJoin(shapes, ", ");
+}
+
+[[nodiscard]] absl::Status ConcatShape(ShapeContext& ctx) {
+  for (int i = 1; i < ctx.num_inputs(); ++i) {
+    if (ctx.input_dtype(i) != ctx.input_dtype(0)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("inputs must have the same dtype: input 0 is ",
+                       DTypeName(ctx.input_dtype(0)), ", input ", i, " is ",
+                       DTypeName(ctx.input_dtype(i))));
+    }
+  }
+  Shape y = ctx.input_shape(0);
+  NABLA_RETURN_IF_ERROR(CheckMaxRank(y, "values"));
+  const int64_t axis_attr = ctx.attrs().GetInt("axis");
+  const int axis = ResolveAxis(axis_attr, y.rank());
+  if (axis < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("attribute 'axis' is ", axis_attr, ", outside input 0 ",
+                     y.ToString(), " (rank ", y.rank(), ")"));
+  }
+  for (int i = 1; i < ctx.num_inputs(); ++i) {
+    const Shape& s = ctx.input_shape(i);
+    bool fits = s.rank() == y.rank();
+    for (int d = 0; fits && d < y.rank(); ++d) {
+      if (d == axis) continue;
+      fits = DimsCompatible(s.dim(d), y.dim(d));
+      if (y.dim(d) < 0) y.set_dim(d, s.dim(d));
+    }
+    if (!fits) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "inputs must match in every dimension but axis ", axis,
+          ": input 0 is ", ctx.input_shape(0).ToString(), ", input ", i, " is ",
+          s.ToString(), " (all: ", ShapesOf(ctx), ")"));
+    }
+    const int64_t a = y.dim(axis), b = s.dim(axis);
+    y.set_dim(axis, a < 0 || b < 0 ? Shape::kUnknown : a + b);
+  }
+  ctx.SetOutput(0, ctx.input_dtype(0), std::move(y));
+  return absl::OkStatus();
+}
+
+// Each input as [outer, its axis size * inner] rows; y's rows hold one row
+// of every input in turn.
+struct ConcatLayout {
+  int64_t outer = 1;
+  std::vector<int64_t> row_bytes;  // per input
+  std::vector<int64_t> at;         // each input's byte offset in y's row
+  int64_t y_row_bytes = 0;
+};
+
+ConcatLayout LayoutOf(const std::vector<const Shape*>& shapes, int axis,
+                      size_t element) {
+  ConcatLayout l;
+  for (int d = 0; d < axis; ++d) l.outer *= shapes[0]->dim(d);
+  for (const Shape* s : shapes) {
+    int64_t row = 1;
+    for (int d = axis; d < s->rank(); ++d) row *= s->dim(d);
+    l.at.push_back(l.y_row_bytes);
+    l.row_bytes.push_back(row * static_cast<int64_t>(element));
+    l.y_row_bytes += l.row_bytes.back();
+  }
+  return l;
+}
+
+// copy(part, whole, bytes) for row o of every input k (in parallel over
+// o): `part` is the byte offset of the row in input k, `whole` in y.
+template <typename Copy>
+void ForEachRow(const ConcatLayout& l, const Copy& copy) {
+  ParallelFor(l.outer, GrainFor(l.y_row_bytes / 4 + 1),
+              [&](int64_t lo, int64_t hi) {
+                for (int64_t o = lo; o < hi; ++o) {
+                  for (size_t k = 0; k < l.row_bytes.size(); ++k) {
+                    copy(k, o * l.row_bytes[k], o * l.y_row_bytes + l.at[k],
+                         l.row_bytes[k]);
+                  }
+                }
+              });
+}
+
+template <typename Context>
+ConcatLayout LayoutOf(const Context& ctx, const Shape& y, DType dtype) {
+  std::vector<const Shape*> shapes;
+  for (int i = 0; i < ctx.num_inputs(); ++i) {
+    shapes.push_back(&ctx.input(i).shape());
+  }
+  const int axis = ResolveAxis(ctx.attrs().GetInt("axis"), y.rank());
+  return LayoutOf(shapes, axis, DTypeSize(dtype));
+}
+
+[[nodiscard]] absl::Status ConcatForward(const KernelContext& ctx) {
+  Tensor& y = ctx.output(0);
+  char* out = static_cast<char*>(y.raw_data());
+  ForEachRow(LayoutOf(ctx, y.shape(), y.dtype()),
+             [&](size_t k, int64_t part, int64_t whole, int64_t bytes) {
+               const char* in =
+                   static_cast<const char*>(ctx.input(k).raw_data());
+               std::memcpy(out + whole, in + part, bytes);
+             });
+  return absl::OkStatus();
+}
+
+// dL/d(input k) is input k's block of dL/dy.
+[[nodiscard]] absl::Status ConcatGradient(const GradientContext& ctx) {
+  const Tensor& dy = ctx.output_grad(0);
+  const char* g = static_cast<const char*>(dy.raw_data());
+  ForEachRow(LayoutOf(ctx, dy.shape(), dy.dtype()),
+             [&](size_t k, int64_t part, int64_t whole, int64_t bytes) {
+               Tensor* dx = ctx.input_grad(k);
+               if (dx == nullptr) return;
+               std::memcpy(static_cast<char*>(dx->raw_data()) + part, g + whole,
+                           bytes);
+             });
+  return absl::OkStatus();
+}
+
+NABLA_REGISTER_OP("Concat")
+    .VariadicInput("values")
+    .Output("y")
+    .RequiredAttr("axis", AttrType::kInt)
+    .ShapeFn(ConcatShape)
+    .Forward(ConcatForward)
+    .Gradient(ConcatGradient)
+    .GradientReads(ForwardValues::kNone)
+    .Doc(
+        "The inputs joined along dimension `axis`; they match in every "
+        "other dimension.");
+
+}  // namespace
+}  // namespace nabla
