@@ -25,6 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/op_registry.h"
 #include "core/status_macros.h"
+#include "ops/fixed_order_sum.h"
 #include "ops/shape_util.h"
 #include "ops/vector_loop.h"
 
@@ -87,23 +88,17 @@ ChannelLayout LayoutOf(const Shape& x) {
   return l;
 }
 
-// Σ f(x[n, c, s]) over n and s in double. Eight partial sums, always in
-// the same order, keep the adds independent (the compiler may put them in
-// one vector) without making the result depend on the kernel set.
+// Σ f(x[n, c, s], s, n) over n and s in double, in a fixed order
+// (ops/fixed_order_sum.h).
 template <typename T, typename F>
 double ChannelSum(const T* x, const ChannelLayout& l, int64_t c, F f) {
   double partial[8] = {};
   for (int64_t n = 0; n < l.batch; ++n) {
     const T* row = x + (n * l.channels + c) * l.spatial;
-    int64_t s = 0;
-    for (; s + 8 <= l.spatial; s += 8) {
-      for (int k = 0; k < 8; ++k) partial[k] += f(row[s + k], s + k, n);
-    }
-    for (; s < l.spatial; ++s) partial[s % 8] += f(row[s], s, n);
+    AddPartials(
+        l.spatial, [&](int64_t s) { return f(row[s], s, n); }, partial);
   }
-  double sum = 0;
-  for (double p : partial) sum += p;
-  return sum;
+  return SumOfPartials(partial);
 }
 
 // The mean and 1 / sqrt(variance + epsilon) that normalise channel c.
