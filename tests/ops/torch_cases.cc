@@ -1,5 +1,6 @@
 #include "tests/ops/torch_cases.h"
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -15,7 +16,9 @@ Tensor ReadTensor(const std::string& line, const std::string& name) {
       Ints(line.substr(name.size(), bar - name.size()));
   std::istringstream in(line.substr(bar + 1));
   std::vector<double> values;
-  for (double v; in >> v;) values.push_back(v);
+  // strtod, unlike >>, reads Python's "nan" and "inf" too.
+  for (std::string v; in >> v;)
+    values.push_back(std::strtod(v.c_str(), nullptr));
   return Tensor::FromValues(DType::kFloat64, Shape(dims), values);
 }
 
