@@ -4,6 +4,7 @@
 #include "core/gradient_check.h"
 #include "gtest/gtest.h"
 #include "tests/op_test_util.h"
+#include "tests/ops/torch_cases.h"
 #include "tests/status_matchers.h"
 
 namespace nabla {
@@ -87,12 +88,47 @@ TEST(MatMulOpTest, ShapeErrors) {
   EXPECT_STATUS(RunOpShape("MatMul", {}, {{2, 3}, {4, 1}}),
                 absl::StatusCode::kInvalidArgument,
                 "inner dimensions differ: a is [2, 3], b is [4, 1]");
-  EXPECT_STATUS(RunOpShape("MatMul", {}, {{2, 3, 4}, {4, 1}}),
-                absl::StatusCode::kInvalidArgument, "a is [2, 3, 4]");
+  EXPECT_STATUS(RunOpShape("MatMul", {}, {{3}, {3, 1}}),
+                absl::StatusCode::kInvalidArgument,
+                "a and b must be matrices or batches of them (rank >= 2): a "
+                "is [3], b is [3, 1]");
+  EXPECT_STATUS(RunOpShape("MatMul", {}, {{2, 3, 4}, {3, 4, 1}}),
+                absl::StatusCode::kInvalidArgument,
+                "the batch dimensions of a [2, 3, 4] and b [3, 4, 1] do not "
+                "broadcast");
   EXPECT_STATUS(RunOpShape("MatMul", {}, {{2, 3}, {3, 1}},
                            {DType::kFloat32, DType::kFloat64}),
                 absl::StatusCode::kInvalidArgument,
                 "a is float32, b is float64");
+}
+
+// Batches: the product and both gradients against torch.matmul, with
+// broadcast batch dimensions (whose gradients sum over the batches they
+// met) and transposes; each against finite differences too.
+TEST(MatMulOpTest, BatchesMatchPyTorch) {
+  const std::vector<TorchCase> cases =
+      ReadTorchCases("tests/ops/testdata/matmul_torch_cases.txt");
+  ASSERT_EQ(cases.size(), 6u);
+  for (const TorchCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    const AttrMap attrs =
+        Transposes(Ints(c.attrs[0]) == std::vector<int64_t>{1},
+                   Ints(c.attrs[1]) == std::vector<int64_t>{1});
+    const std::vector<Tensor> in = {c.tensors.at("a"), c.tensors.at("b")};
+    ASSERT_OK_AND_ASSIGN(auto product, RunOp("MatMul", attrs, in));
+    ExpectTensorsClose(product[0], c.tensors.at("product"));
+    ASSERT_OK_AND_ASSIGN(
+        auto g, RunOpGradient("MatMul", attrs, in, {c.tensors.at("g")}));
+    ExpectTensorsClose(g[0], c.tensors.at("da"));
+    ExpectTensorsClose(g[1], c.tensors.at("db"));
+    EXPECT_OK(CheckGradient("MatMul", attrs, in));
+  }
+}
+
+TEST(MatMulOpTest, BatchShapes) {
+  ASSERT_OK_AND_ASSIGN(auto shapes,
+                       RunOpShape("MatMul", {}, {{-1, 1, 2, 3}, {4, 3, 5}}));
+  EXPECT_EQ(shapes[0], Shape({-1, 4, 2, 5}));
 }
 
 TEST(MatMulOpTest, BitIdenticalForAnyThreadCount) {
