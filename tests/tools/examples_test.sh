@@ -45,4 +45,12 @@ expect_contains "$out" "feeds: image [64, 1, 28, 28], label [64]" "CNN feeds"
 expect_contains "$out" "conv2/conv       Conv2D" "CNN conv layer"
 expect_contains "$out" "drop1            Dropout" "CNN dropout"
 
+# The residual network: BatchNorm layers and a skip connection build, and
+# a few training steps run.
+out=$("$TRAIN" "$EXAMPLES/fashion_mnist_resnet.pbtxt" --time --time_iterations 3 \
+  --threads 2) || fail "fashion_mnist_resnet --time exited $?"
+expect_contains "$out" "feeds: image [64, 1, 28, 28], label [64]" "ResNet feeds"
+expect_contains "$out" "block_sum" "ResNet skip connection"
+expect_contains "$out" "stem_bn/batch_norm" "ResNet batch norm"
+
 finish_checks "all example checks passed"
