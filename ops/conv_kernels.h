@@ -1,0 +1,251 @@
+// The kernels of a 2-D convolution in NCHW with OIHW weights, for a
+// geometry (ops/conv_geometry.h): the forward product and the backward
+// pass for the input and the weights. Conv2D runs them as they are;
+// ConvTranspose2D, the adjoint of a convolution in its input, runs the
+// backward pass for the input as its forward and the forward as its
+// gradient.
+//
+// Each sample and group is one matrix product, w_g [O/group, patch] times
+// the column matrix [patch, OH * OW] (ops/im2col.h), run by the GEMM of
+// the active kernel set; samples run in parallel lanes (below). A 1 x 1
+// kernel with stride 1 and no padding reads x itself as the column matrix.
+#ifndef NABLA_OPS_CONV_KERNELS_H_
+#define NABLA_OPS_CONV_KERNELS_H_
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "core/parallel.h"
+#include "ops/conv_geometry.h"
+#include "ops/gemm.h"
+#include "ops/im2col.h"
+#include "ops/scratch.h"
+#include "ops/vector_loop.h"
+
+namespace nabla {
+namespace conv_internal {
+
+template <typename T>
+MatrixView<T> RowMajor(T* data, int64_t rows, int64_t cols) {
+  return {data, rows, cols, cols, 1};
+}
+
+// The column matrix is x itself: a 1 x 1 kernel, stride 1, no padding.
+inline bool ColumnsAreInput(const ConvGeometry& g) {
+  return g.kernel_height == 1 && g.kernel_width == 1 && g.stride_h == 1 &&
+         g.stride_w == 1 && g.pad_top == 0 && g.pad_left == 0 &&
+         g.out_height == g.in_height && g.out_width == g.in_width;
+}
+
+// Where sample n, group grp starts in x (or dx) and in y (or dy).
+inline int64_t InputOffset(const ConvGeometry& g, int64_t n, int64_t grp) {
+  return (n * g.in_channels + grp * g.group_in_channels()) * g.in_plane();
+}
+inline int64_t OutputOffset(const ConvGeometry& g, int64_t n, int64_t grp) {
+  return (n * g.out_channels + grp * g.group_out_channels()) * g.out_plane();
+}
+
+// The column matrix of sample n, group grp: x's own memory, or `scratch`
+// filled from it.
+template <typename T>
+const T* Columns(const ConvGeometry& g, const T* x, int64_t n, int64_t grp,
+                 T* scratch) {
+  const T* planes = x + InputOffset(g, n, grp);
+  if (ColumnsAreInput(g)) return planes;
+  Im2Col(g, planes, scratch);
+  return scratch;
+}
+
+// Samples run in lanes: lane l takes samples [l * N / L, (l + 1) * N / L),
+// and lanes run in parallel, each with its own scratch. L depends on the
+// batch only, not on the thread count, and dL/dw is summed per lane and
+// then over lanes in lane order, so the bits do not depend on the threads.
+constexpr int64_t kMaxLanes = 16;
+
+inline int64_t LanesFor(const ConvGeometry& g) {
+  return std::min<int64_t>(std::max<int64_t>(g.batch, 0), kMaxLanes);
+}
+inline int64_t LaneBegin(const ConvGeometry& g, int64_t lanes, int64_t lane) {
+  return lane * g.batch / lanes;
+}
+
+// The scratch memory of the kernels, in bytes. Per lane: the column matrix
+// of one sample and group (none when x is read in place) and, for dL/dw,
+// one product of w_g's size. Besides: the partial dL/dw of every lane but
+// the first. False when it does not fit in 64 bits.
+struct ScratchSizes {
+  size_t columns = 0;
+  size_t product = 0;
+  size_t partials = 0;
+  size_t total = 0;
+};
+
+inline bool SizeScratch(const ConvGeometry& g, size_t element,
+                        ScratchSizes* sizes) {
+  uint64_t columns = 0, lane = 0, partials = 0, lanes_bytes = 0, total = 0;
+  if (!ColumnsAreInput(g) &&
+      __builtin_mul_overflow(static_cast<uint64_t>(g.patch_size()),
+                             static_cast<uint64_t>(g.out_plane()), &columns)) {
+    return false;
+  }
+  const uint64_t product =
+      static_cast<uint64_t>(g.group_out_channels() * g.patch_size());
+  const uint64_t lanes = static_cast<uint64_t>(LanesFor(g));
+  if (__builtin_add_overflow(columns, product, &lane) ||
+      __builtin_mul_overflow(lane, element, &lane) ||
+      __builtin_mul_overflow(lane, lanes, &lanes_bytes) ||
+      __builtin_mul_overflow(product * static_cast<uint64_t>(g.group),
+                             element * (lanes > 0 ? lanes - 1 : 0),
+                             &partials) ||
+      __builtin_add_overflow(lanes_bytes, partials, &total)) {
+    return false;
+  }
+  sizes->columns = columns * element;
+  sizes->product = product * element;
+  sizes->partials = partials;
+  sizes->total = total;
+  return true;
+}
+
+}  // namespace conv_internal
+
+using conv_internal::ScratchSizes;
+using conv_internal::SizeScratch;
+
+// ResourceExhausted when a scratch buffer could not be had.
+[[nodiscard]] inline absl::Status ConvScratchError(size_t bytes,
+                                                   const char* what) {
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "out of memory: the convolution's ", what, " needs ", bytes, " bytes"));
+}
+
+// y = the convolution of x with w, both as laid out by `g`.
+template <typename T>
+[[nodiscard]] absl::Status ConvForward(const ConvGeometry& g, const T* x,
+                                       const T* w, T* y) {
+  using namespace conv_internal;  // NOLINT: the helpers above
+  ScratchSizes sizes;
+  if (!SizeScratch(g, sizeof(T), &sizes)) {
+    return absl::InternalError("the convolution's scratch size overflows");
+  }
+  const int64_t lanes = LanesFor(g);
+  std::atomic<bool> out_of_memory{false};
+  const int64_t patch = g.patch_size(), plane = g.out_plane();
+  const int64_t out_per_group = g.group_out_channels();
+  ParallelFor(lanes, 1, [&](int64_t lane_lo, int64_t lane_hi) {
+    ScratchBuffer columns(sizes.columns);
+    if (!columns.ok()) {
+      out_of_memory = true;
+      return;
+    }
+    for (int64_t n = LaneBegin(g, lanes, lane_lo);
+         n < LaneBegin(g, lanes, lane_hi); ++n) {
+      for (int64_t grp = 0; grp < g.group; ++grp) {
+        const T* cols = Columns(g, x, n, grp, columns.data<T>());
+        Gemm(RowMajor(w + grp * out_per_group * patch, out_per_group, patch),
+             RowMajor(cols, patch, plane),
+             RowMajor(y + OutputOffset(g, n, grp), out_per_group, plane));
+      }
+    }
+  });
+  if (out_of_memory) return ConvScratchError(sizes.columns, "column matrix");
+  return absl::OkStatus();
+}
+
+// With Y_g = W_g · X_g (X_g the column matrix) and G_g = dL/dY_g, for each
+// sample:
+//   dL/dW_g += G_g · X_gᵀ   (summed in sample order within a lane, then
+//                            over lanes in lane order)
+//   dL/dX_g = W_gᵀ · G_g, added back into dx by the adjoint of im2col.
+// `dx` or `dw` may be null when not wanted; `x` is read only for dw.
+template <typename T>
+[[nodiscard]] absl::Status ConvBackward(const ConvGeometry& g, const T* x,
+                                        const T* w, const T* dy, T* dx, T* dw) {
+  using namespace conv_internal;  // NOLINT: the helpers above
+  ScratchSizes sizes;
+  if (!SizeScratch(g, sizeof(T), &sizes)) {
+    return absl::InternalError("the convolution's scratch size overflows");
+  }
+  const int64_t lanes = LanesFor(g);
+  ScratchBuffer partials(dw != nullptr ? sizes.partials : 0);
+  if (!partials.ok()) {
+    return ConvScratchError(sizes.partials, "partial sums of dL/dw");
+  }
+  std::atomic<bool> out_of_memory{false};
+  const int64_t patch = g.patch_size(), plane = g.out_plane();
+  const int64_t out_per_group = g.group_out_channels();
+  const int64_t weights = g.out_channels * patch;
+  const bool direct = ColumnsAreInput(g);
+  // No samples: the sum has no terms, and no lane to write it.
+  if (dw != nullptr && lanes == 0) std::memset(dw, 0, sizeof(T) * weights);
+  ParallelFor(lanes, 1, [&](int64_t lane_lo, int64_t lane_hi) {
+    ScratchBuffer columns(sizes.columns);
+    ScratchBuffer product(dw != nullptr ? sizes.product : 0);
+    if (!columns.ok() || !product.ok()) {
+      out_of_memory = true;
+      return;
+    }
+    for (int64_t lane = lane_lo; lane < lane_hi; ++lane) {
+      // Lane 0 sums into dw itself, the others into their partials.
+      T* lane_dw = dw == nullptr ? nullptr
+                   : lane == 0   ? dw
+                                 : partials.data<T>() + (lane - 1) * weights;
+      const int64_t first = LaneBegin(g, lanes, lane);
+      for (int64_t n = first; n < LaneBegin(g, lanes, lane + 1); ++n) {
+        for (int64_t grp = 0; grp < g.group; ++grp) {
+          const MatrixView<const T> g_ng =
+              RowMajor(dy + OutputOffset(g, n, grp), out_per_group, plane);
+          if (lane_dw != nullptr) {
+            T* dw_g = lane_dw + grp * out_per_group * patch;
+            const T* cols = Columns(g, x, n, grp, columns.data<T>());
+            // The lane's first sample writes; later ones add.
+            T* out = n == first ? dw_g : product.data<T>();
+            Gemm(g_ng, Transposed(RowMajor(cols, patch, plane)),
+                 RowMajor(out, out_per_group, patch));
+            if (n > first) {
+              const T* add = product.data<T>();
+              for (int64_t i = 0; i < out_per_group * patch; ++i) {
+                dw_g[i] += add[i];
+              }
+            }
+          }
+          if (dx == nullptr) continue;
+          const MatrixView<const T> w_g =
+              RowMajor(w + grp * out_per_group * patch, out_per_group, patch);
+          T* dx_ng = dx + InputOffset(g, n, grp);
+          if (direct) {
+            Gemm(Transposed(w_g), g_ng, RowMajor(dx_ng, patch, plane));
+            continue;
+          }
+          T* dcols = columns.data<T>();
+          Gemm(Transposed(w_g), g_ng, RowMajor(dcols, patch, plane));
+          std::memset(dx_ng, 0,
+                      sizeof(T) * g.group_in_channels() * g.in_plane());
+          Col2Im(g, dcols, dx_ng);
+        }
+      }
+    }
+  });
+  if (out_of_memory) {
+    return ConvScratchError(sizes.columns + sizes.product,
+                            "column matrix and dL/dw product");
+  }
+  if (dw == nullptr) return absl::OkStatus();
+  // dw = lane 0's sum + lane 1's + ..., in lane order for every element.
+  const T* parts = partials.data<T>();
+  VectorizedFor(weights, GrainFor(lanes), [&](int64_t lo, int64_t hi) {
+    for (int64_t lane = 1; lane < lanes; ++lane) {
+      const T* part = parts + (lane - 1) * weights;
+      for (int64_t i = lo; i < hi; ++i) dw[i] += part[i];
+    }
+  });
+  return absl::OkStatus();
+}
+
+}  // namespace nabla
+
+#endif  // NABLA_OPS_CONV_KERNELS_H_
