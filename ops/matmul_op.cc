@@ -58,9 +58,17 @@ Shape BatchOf(const Shape& s) {
   dims.push_back(m);
   dims.push_back(n);
   ctx.SetOutput(0, ctx.input_dtype(0), Shape(dims));
-  // A broadcast operand's gradient sums its batches' products in scratch.
-  if (a.IsFullyDefined() && b.IsFullyDefined()) {
-    const int64_t most = std::max(a.num_elements(), b.num_elements());
+  // A broadcast operand's gradient sums its batches' products in scratch:
+  // one of its matrices.
+  if (a.IsFullyDefined() && b.IsFullyDefined() && batch->IsFullyDefined()) {
+    int64_t most = 0;
+    for (const Shape* operand : {&a, &b}) {
+      const int64_t matrix =
+          operand->dim(operand->rank() - 2) * operand->dim(operand->rank() - 1);
+      if (BatchOf(*operand).num_elements() < batch->num_elements()) {
+        most = std::max(most, matrix);
+      }
+    }
     ctx.SetScratchBytes(static_cast<size_t>(most) *
                         DTypeSize(ctx.input_dtype(0)));
   }
