@@ -70,6 +70,7 @@ namespace {
       settings.batch_size == 0 ? n : std::min(settings.batch_size, n);
   std::vector<Tensor> batch;
   std::vector<Feed> feeds;
+  Augmenter augmenter(settings.augment, data, settings.seed);
   while (position.epoch < settings.epochs) {
     const int64_t epoch = position.epoch + 1;
     const auto start = std::chrono::steady_clock::now();
@@ -80,8 +81,10 @@ namespace {
     while (position.next_sample < n) {
       const int64_t begin = position.next_sample;
       const int64_t size = std::min(batch_size, n - begin);
-      data.FillBatch(absl::MakeConstSpan(order.data() + begin, size), &batch,
-                     &feeds);
+      const absl::Span<const int64_t> rows =
+          absl::MakeConstSpan(order.data() + begin, size);
+      data.FillBatch(rows, &batch, &feeds);
+      augmenter.Apply(epoch, rows, batch);
       auto loss = session.TrainStep(feeds);
       // Set whenever the loss is not finite (and, with check_numerics, for
       // any NaN or infinity, which also fails the step).

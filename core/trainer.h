@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/types/span.h"
+#include "core/augmentation.h"
 #include "core/dataset.h"
 #include "core/session.h"
 
@@ -26,8 +27,10 @@ struct TrainingSettings {
   // last batch of an epoch may be smaller.
   int64_t batch_size = 0;
   bool shuffle = false;
-  // Seeds the data order.
+  // Seeds the data order and the augmentations' draws.
   uint64_t seed = 0;
+  // Applied to every training batch (core/augmentation.h).
+  std::vector<ImageAugmentation> augment;
 };
 
 struct TrainingPosition {

@@ -98,6 +98,9 @@ absl::StatusOr<std::unique_ptr<ModelRun>> ModelRun::Open(
   if (options.load_data && HasData(model.data())) {
     NABLA_RETURN_IF_ERROR(
         run->LoadData(options.resume.has_value() ? &restored : nullptr));
+    NABLA_ASSIGN_OR_RETURN(
+        run->settings_.augment,
+        ReadAugmentations(model.data(), run->data_.training, run->source()));
   } else {
     run->data_.normalizer = std::move(restored);
   }
