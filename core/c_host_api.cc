@@ -209,6 +209,21 @@ const NablaAttrs* GradientAttrs(const NablaGradientContext* c) {
   return Handle(AsGradient(c)->ctx->attrs());
 }
 
+void ReadRun(const NodeRun& run, int32_t* training, int64_t* step,
+             uint64_t* node_seed) {
+  if (training != nullptr) *training = run.training() ? 1 : 0;
+  if (step != nullptr) *step = run.step();
+  if (node_seed != nullptr) *node_seed = run.node_seed();
+}
+void KernelRun(const NablaKernelContext* c, int32_t* training, int64_t* step,
+               uint64_t* node_seed) {
+  ReadRun(*AsKernel(c)->ctx, training, step, node_seed);
+}
+void GradientRun(const NablaGradientContext* c, int32_t* training,
+                 int64_t* step, uint64_t* node_seed) {
+  ReadRun(*AsGradient(c)->ctx, training, step, node_seed);
+}
+
 // --- attributes ----------------------------------------------------------
 
 const AttrValue* FindAttr(const NablaAttrs* attrs, const char* name) {
@@ -353,6 +368,8 @@ const NablaHostApi& HostApi() {
       &AttrIntList,
       &RunParallelFor,
       &RunAddOp,
+      &KernelRun,
+      &GradientRun,
   };
   return api;
 }

@@ -55,8 +55,9 @@
 #include "google/protobuf/stubs/common.h"
 
 // Raised whenever a header a plugin includes changes in a way that breaks
-// plugins built against the old one.
-#define NABLA_PLUGIN_API_VERSION 1
+// plugins built against the old one. 2: OpDef, InputDef and the kernel
+// contexts grew (state and variadic inputs, the run a kernel sees).
+#define NABLA_PLUGIN_API_VERSION 2
 
 #define NABLA_PLUGIN_STRINGIFY_(x) #x
 #define NABLA_PLUGIN_STRINGIFY(x) NABLA_PLUGIN_STRINGIFY_(x)

@@ -64,8 +64,9 @@
 extern "C" {
 #endif
 
-/* The version of this header. */
-#define NABLA_C_API_VERSION 1
+/* The version of this header. Version 2 added NablaHostApi.kernel_run and
+ * gradient_run. */
+#define NABLA_C_API_VERSION 2
 
 /* The name of the entry point the host looks up. */
 #define NABLA_C_PLUGIN_ENTRY_POINT "nabla_c_plugin_entry"
@@ -268,6 +269,18 @@ typedef struct NablaHostApi {
    * the description is refused: then the whole plugin is refused with the
    * host's message, whatever register_ops returns. */
   int32_t (*add_op)(NablaOpRegistrar* registrar, const NablaOpDesc* desc);
+
+  /* Version 2 (check with NABLA_HOST_HAS): the run a kernel
+   * runs in. `training` is 1 in a training step and 0 in inference
+   * (predict, evaluate, validation); `step` counts the training steps
+   * before this one; `node_seed` is the node's own seed (from the session's
+   * seed and the node's name). A kernel that draws random numbers keys its
+   * draws by node seed, step and element, so they depend neither on the
+   * thread count nor on other nodes (see core/counter_random.h). */
+  void (*kernel_run)(const NablaKernelContext* ctx, int32_t* training,
+                     int64_t* step, uint64_t* node_seed);
+  void (*gradient_run)(const NablaGradientContext* ctx, int32_t* training,
+                       int64_t* step, uint64_t* node_seed);
 } NablaHostApi;
 
 /* Whether `host` has `function` (for functions added after version 1). */

@@ -341,6 +341,15 @@ inline Status SameShapeAsInput0(ShapeContext& ctx) {
   return Status::Ok();
 }
 
+// The run a kernel runs in (NablaHostApi::kernel_run): training or
+// inference, the training steps before this one, and the node's seed. A
+// host without kernel_run reads as inference at step 0 with seed 0.
+struct RunInfo {
+  bool training = false;
+  int64_t step = 0;
+  uint64_t node_seed = 0;
+};
+
 // What a forward kernel sees: inputs, outputs to write in full, attributes.
 class KernelContext {
  public:
@@ -356,6 +365,15 @@ class KernelContext {
     return Tensor(host_, host_->kernel_output(handle_, i));
   }
   Attrs attrs() const { return Attrs(host_, host_->kernel_attrs(handle_)); }
+  RunInfo run() const {
+    RunInfo info;
+    if (NABLA_HOST_HAS(host_, kernel_run)) {
+      int32_t training = 0;
+      host_->kernel_run(handle_, &training, &info.step, &info.node_seed);
+      info.training = training != 0;
+    }
+    return info;
+  }
 
   // fn(begin, end) over chunks of [0, n) of `grain` elements, on the host's
   // threads. The cut depends only on n and grain. An exception thrown by fn
@@ -393,6 +411,15 @@ class GradientContext {
     return Tensor(host_, host_->gradient_input_grad(handle_, i));
   }
   Attrs attrs() const { return Attrs(host_, host_->gradient_attrs(handle_)); }
+  RunInfo run() const {
+    RunInfo info;
+    if (NABLA_HOST_HAS(host_, gradient_run)) {
+      int32_t training = 0;
+      host_->gradient_run(handle_, &training, &info.step, &info.node_seed);
+      info.training = training != 0;
+    }
+    return info;
+  }
 
   template <typename Fn>
   void ParallelFor(int64_t n, int64_t grain, const Fn& fn) const {

@@ -165,6 +165,22 @@ TEST(Conv2DOpTest, ForwardByHand) {
   ExpectTensorNear(out[0], {1, 1, 2, 2}, {4, 18, 36, 77});
 }
 
+// A 1-D convolution is Conv2D over a height of 1: x 1 .. 5 (padded by one
+// zero each side) with w [1, 0, -1] gives x[i - 1] - x[i + 1].
+TEST(Conv2DOpTest, Conv1DIsAHeightOfOne) {
+  const Tensor x =
+      Tensor::FromValues(DType::kFloat64, {1, 1, 1, 5}, {1, 2, 3, 4, 5});
+  const Tensor w =
+      Tensor::FromValues(DType::kFloat64, {1, 1, 1, 3}, {1, 0, -1});
+  Config one_d;
+  one_d.x = {1, 1, 1, 5};
+  one_d.w = {1, 1, 1, 3};
+  one_d.pads = {0, 1, 0, 1};
+  ASSERT_OK_AND_ASSIGN(auto out, RunOp("Conv2D", AttrsOf(one_d), {x, w}));
+  ExpectTensorNear(out[0], {1, 1, 1, 5}, {-2, -2, -2, -2, 4});
+  EXPECT_OK(CheckGradient("Conv2D", AttrsOf(one_d), {x, w}));
+}
+
 // dL/dw of sum(y) for the unpadded case above: each weight meets the four
 // inputs its position slides over: w[0][0] over 1, 2, 4, 5 = 12; w[0][1]
 // over 2, 3, 5, 6 = 16; w[1][0] = 24; w[1][1] = 28. dL/dx counts, for each

@@ -164,6 +164,21 @@ TEST(CPluginLoaderTest, RefusedOutputFailsTheShapeFunction) {
                 "not exist (the op has 1)");
 }
 
+// kernel_run reports the run: inference at step 0 by default, and what a
+// training plan sets.
+TEST(CPluginLoaderTest, KernelsSeeTheRun) {
+  ASSERT_OK(LoadPlugin(Fixture("c_ops")));
+  const Tensor x = Tensor::FromValues(DType::kFloat64, {1}, {0});
+  ASSERT_OK_AND_ASSIGN(auto y, RunOp("CRunInfo", {}, {x}));
+  ExpectTensorNear(y[0], {3}, {0, 0, 0});
+  OpRun run;
+  run.state.training = true;
+  run.state.step = 7;
+  run.node_seed = 12345;
+  ASSERT_OK_AND_ASSIGN(y, RunOp("CRunInfo", {}, {x}, run));
+  ExpectTensorNear(y[0], {3}, {1, 7, 345});
+}
+
 // A plugin of a later C API version, whose NablaOpDesc is larger: the host
 // reads the fields it knows.
 TEST(CPluginLoaderTest, NewerPluginWithALargerStructLoads) {
