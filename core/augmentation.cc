@@ -24,7 +24,7 @@ int64_t DrawOffset(double u, int64_t shift) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<ImageAugmentation>> ReadAugmentations(
+[[nodiscard]] absl::StatusOr<std::vector<ImageAugmentation>> ReadAugmentations(
     const DataConfig& config, const Dataset& training,
     absl::string_view source) {
   std::vector<ImageAugmentation> out;

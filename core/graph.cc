@@ -379,8 +379,7 @@ void Builder::Infer(const std::vector<int>& order) {
       shapes.push_back(producer.output_shapes[e.output]);
       const std::string& name =
           input_names[std::min(k, input_names.size() - 1)];
-      described.push_back(absl::StrCat(name, " ",
-                                       DTypeName(dtypes.back()),
+      described.push_back(absl::StrCat(name, " ", DTypeName(dtypes.back()),
                                        shapes.back().ToString()));
     }
     const std::string inputs_text =

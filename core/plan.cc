@@ -240,7 +240,7 @@ void Plan::BuildPhases(const PlanLayout& layout) {
         // The graph checked that state comes from a Variable: the
         // session's tensor, which outlives every plan.
         states.push_back(node.op->input(k).state ? values_[e.node][e.output]
-                                                    : nullptr);
+                                                 : nullptr);
       }
       forward_contexts_[s.node] = std::make_unique<KernelContext>(
           &node.attrs, std::move(inputs),
