@@ -20,21 +20,10 @@
 namespace nabla {
 namespace {
 
-int ResolveAxis(int64_t axis, int rank) {
-  if (axis < -rank || axis >= rank) return -1;
-  return static_cast<int>(axis < 0 ? axis + rank : axis);
-}
-
 [[nodiscard]] absl::Status ArgShape(ShapeContext& ctx) {
   const Shape& x = ctx.input_shape(0);
   NABLA_RETURN_IF_ERROR(CheckMaxRank(x, "x"));
-  const int64_t axis_attr = ctx.attrs().GetInt("axis");
-  const int axis = ResolveAxis(axis_attr, x.rank());
-  if (axis < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("attribute 'axis' is ", axis_attr, ", outside x ",
-                     x.ToString(), " (rank ", x.rank(), ")"));
-  }
+  NABLA_ASSIGN_OR_RETURN(const int axis, AxisAttrOf(ctx.attrs(), x, "x"));
   if (x.dim(axis) == 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "dimension ", axis, " of x ", x.ToString(), " is empty: no index"));

@@ -56,13 +56,7 @@ constexpr int kX = 0, kScale = 1, kBias = 2, kMean = 3, kVar = 4;
     }
     if (channels < 0) channels = s.dim(0);
   }
-  const double epsilon = ctx.attrs().GetFloat("epsilon");
-  if (!(epsilon > 0) || !std::isfinite(epsilon)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "attribute 'epsilon' must be positive and finite (it keeps a constant "
-        "channel from dividing by zero), got ",
-        epsilon));
-  }
+  NABLA_RETURN_IF_ERROR(CheckEpsilonAttr(ctx.attrs(), "channel"));
   const double momentum = ctx.attrs().GetFloat("momentum");
   if (!(momentum >= 0 && momentum <= 1)) {
     return absl::InvalidArgumentError(absl::StrCat(

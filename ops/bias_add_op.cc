@@ -14,21 +14,13 @@
 namespace nabla {
 namespace {
 
-// The dimension of `value` that `axis` names (negative counts from the
-// end), or -1 when there is none.
-int BiasAxis(const Shape& value, int64_t axis) {
-  const int64_t rank = value.rank();
-  if (axis < -rank || axis >= rank) return -1;
-  return static_cast<int>(axis < 0 ? axis + rank : axis);
-}
-
 [[nodiscard]] absl::Status BiasAddShape(ShapeContext& ctx) {
   NABLA_RETURN_IF_ERROR(CheckSameDType(ctx, {"value", "bias"}));
   const Shape& value = ctx.input_shape(0);
   const Shape& bias = ctx.input_shape(1);
   NABLA_RETURN_IF_ERROR(CheckMaxRank(value, "value"));
   const int64_t axis_attr = ctx.attrs().GetInt("axis");
-  const int axis = BiasAxis(value, axis_attr);
+  const int axis = ResolveAxis(axis_attr, value.rank());
   if (value.rank() >= 1 && axis < 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("attribute 'axis' is ", axis_attr, ", outside value ",
@@ -54,7 +46,7 @@ struct BiasLayout {
 };
 
 BiasLayout LayoutOf(const Shape& value, int64_t axis_attr) {
-  const int axis = BiasAxis(value, axis_attr);
+  const int axis = ResolveAxis(axis_attr, value.rank());
   BiasLayout l{1, value.dim(axis), 1};
   for (int i = 0; i < axis; ++i) l.outer *= value.dim(i);
   for (int i = axis + 1; i < value.rank(); ++i) l.inner *= value.dim(i);

@@ -18,10 +18,6 @@ namespace nabla {
 namespace {
 
 // `axis` of a tensor of `rank`, from 0; -1 when out of range.
-int ResolveAxis(int64_t axis, int rank) {
-  if (axis < -rank || axis >= rank) return -1;
-  return static_cast<int>(axis < 0 ? axis + rank : axis);
-}
 
 std::string ShapesOf(const ShapeContext& ctx) {
   std::vector<std::string> shapes;
@@ -42,13 +38,7 @@ std::string ShapesOf(const ShapeContext& ctx) {
   }
   Shape y = ctx.input_shape(0);
   NABLA_RETURN_IF_ERROR(CheckMaxRank(y, "values"));
-  const int64_t axis_attr = ctx.attrs().GetInt("axis");
-  const int axis = ResolveAxis(axis_attr, y.rank());
-  if (axis < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("attribute 'axis' is ", axis_attr, ", outside input 0 ",
-                     y.ToString(), " (rank ", y.rank(), ")"));
-  }
+  NABLA_ASSIGN_OR_RETURN(const int axis, AxisAttrOf(ctx.attrs(), y, "input 0"));
   for (int i = 1; i < ctx.num_inputs(); ++i) {
     const Shape& s = ctx.input_shape(i);
     bool fits = s.rank() == y.rank();

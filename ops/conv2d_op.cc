@@ -24,17 +24,7 @@ namespace {
       MakeConvGeometry(ctx.input_shape(0), ctx.input_shape(1), ctx.attrs()));
   ctx.SetOutput(0, ctx.input_dtype(0),
                 Shape{g.batch, g.out_channels, g.out_height, g.out_width});
-  if (g.batch < 0 || g.in_channels < 0 || g.out_height < 0 || g.out_width < 0) {
-    return absl::OkStatus();  // sized when the data's shape is known
-  }
-  ScratchSizes sizes;
-  if (!SizeScratch(g, DTypeSize(ctx.input_dtype(0)), &sizes)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("the column matrix of one sample (", g.patch_size(), " x ",
-                     g.out_plane(), " elements) does not fit in memory"));
-  }
-  ctx.SetScratchBytes(sizes.total);
-  return absl::OkStatus();
+  return SetConvScratchBytes(g, ctx);
 }
 
 [[nodiscard]] absl::Status Conv2DForward(const KernelContext& ctx) {

@@ -19,6 +19,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "core/kernel_context.h"
 #include "core/parallel.h"
 #include "ops/conv_geometry.h"
 #include "ops/gemm.h"
@@ -115,6 +116,25 @@ inline bool SizeScratch(const ConvGeometry& g, size_t element,
 
 using conv_internal::ScratchSizes;
 using conv_internal::SizeScratch;
+
+// Tells the planner the kernels' scratch memory for `g` (a shape function's
+// last step), once the data's shape is known; InvalidArgument when one
+// sample's column matrix cannot be sized.
+[[nodiscard]] inline absl::Status SetConvScratchBytes(const ConvGeometry& g,
+                                                      ShapeContext& ctx) {
+  if (g.batch < 0 || g.in_channels < 0 || g.in_height < 0 || g.in_width < 0 ||
+      g.out_height < 0 || g.out_width < 0) {
+    return absl::OkStatus();  // sized when the data's shape is known
+  }
+  ScratchSizes sizes;
+  if (!SizeScratch(g, DTypeSize(ctx.input_dtype(0)), &sizes)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the column matrix of one sample (", g.patch_size(), " x ",
+                     g.out_plane(), " elements) does not fit in memory"));
+  }
+  ctx.SetScratchBytes(sizes.total);
+  return absl::OkStatus();
+}
 
 // ResourceExhausted when a scratch buffer could not be had.
 [[nodiscard]] inline absl::Status ConvScratchError(size_t bytes,

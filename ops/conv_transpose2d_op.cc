@@ -99,17 +99,7 @@ namespace {
       AdjointGeometry(ctx.input_shape(0), ctx.input_shape(1), ctx.attrs()));
   ctx.SetOutput(0, ctx.input_dtype(0),
                 Shape{g.batch, g.in_channels, g.in_height, g.in_width});
-  if (g.batch < 0 || g.in_height < 0 || g.in_width < 0) {
-    return absl::OkStatus();  // sized when the data's shape is known
-  }
-  ScratchSizes sizes;
-  if (!SizeScratch(g, DTypeSize(ctx.input_dtype(0)), &sizes)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("the column matrix of one sample (", g.patch_size(), " x ",
-                     g.out_plane(), " elements) does not fit in memory"));
-  }
-  ctx.SetScratchBytes(sizes.total);
-  return absl::OkStatus();
+  return SetConvScratchBytes(g, ctx);
 }
 
 // y = the adjoint convolution's gradient for its input, given x as its

@@ -21,22 +21,11 @@
 namespace nabla {
 namespace {
 
-int ResolveAxis(int64_t axis, int rank) {
-  if (axis < -rank || axis >= rank) return -1;
-  return static_cast<int>(axis < 0 ? axis + rank : axis);
-}
-
 [[nodiscard]] absl::Status GatherShape(ShapeContext& ctx) {
   const Shape& x = ctx.input_shape(0);
   const Shape& indices = ctx.input_shape(1);
   NABLA_RETURN_IF_ERROR(CheckSameDType(ctx, {"x", "indices"}));
-  const int64_t axis_attr = ctx.attrs().GetInt("axis");
-  const int axis = ResolveAxis(axis_attr, x.rank());
-  if (axis < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("attribute 'axis' is ", axis_attr, ", outside x ",
-                     x.ToString(), " (rank ", x.rank(), ")"));
-  }
+  NABLA_ASSIGN_OR_RETURN(const int axis, AxisAttrOf(ctx.attrs(), x, "x"));
   std::vector<int64_t> dims(x.dims().begin(), x.dims().begin() + axis);
   dims.insert(dims.end(), indices.dims().begin(), indices.dims().end());
   dims.insert(dims.end(), x.dims().begin() + axis + 1, x.dims().end());

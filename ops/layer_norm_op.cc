@@ -27,29 +27,12 @@ namespace {
 
 constexpr int kX = 0, kScale = 1, kBias = 2;
 
-int ResolveAxis(int64_t axis, int rank) {
-  if (axis < -rank || axis >= rank) return -1;
-  return static_cast<int>(axis < 0 ? axis + rank : axis);
-}
-
 [[nodiscard]] absl::Status LayerNormShape(ShapeContext& ctx) {
   NABLA_RETURN_IF_ERROR(CheckSameDType(ctx, {"x", "scale", "bias"}));
   const Shape& x = ctx.input_shape(kX);
   NABLA_RETURN_IF_ERROR(CheckMaxRank(x, "x"));
-  const int64_t axis_attr = ctx.attrs().GetInt("axis");
-  const int axis = ResolveAxis(axis_attr, x.rank());
-  if (axis < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("attribute 'axis' is ", axis_attr, ", outside x ",
-                     x.ToString(), " (rank ", x.rank(), ")"));
-  }
-  const double epsilon = ctx.attrs().GetFloat("epsilon");
-  if (!(epsilon > 0) || !std::isfinite(epsilon)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "attribute 'epsilon' must be positive and finite (it keeps a constant "
-        "row from dividing by zero), got ",
-        epsilon));
-  }
+  NABLA_ASSIGN_OR_RETURN(const int axis, AxisAttrOf(ctx.attrs(), x, "x"));
+  NABLA_RETURN_IF_ERROR(CheckEpsilonAttr(ctx.attrs(), "row"));
   Shape y = x;
   const char* names[] = {"x", "scale", "bias"};
   for (int i = kScale; i <= kBias; ++i) {

@@ -10,12 +10,14 @@
 #define NABLA_OPS_SHAPE_UTIL_H_
 
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <initializer_list>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
@@ -57,6 +59,40 @@ using DimArray = std::array<int64_t, kMaxRank>;
   }
   return absl::InvalidArgumentError(absl::StrCat(
       "inputs must have the same dtype: ", absl::StrJoin(parts, ", ")));
+}
+
+// Dimension `axis` of a shape of `rank` counted from 0 (a negative axis
+// counts from the end), or -1 when there is no such dimension.
+inline int ResolveAxis(int64_t axis, int rank) {
+  if (axis < -rank || axis >= rank) return -1;
+  return static_cast<int>(axis < 0 ? axis + rank : axis);
+}
+
+// The dimension the int attribute 'axis' names in `shape`, or
+// InvalidArgument "attribute 'axis' is 3, outside x [2, 3] (rank 2)", with
+// `what` naming the input ("x").
+[[nodiscard]] inline absl::StatusOr<int> AxisAttrOf(const ResolvedAttrs& attrs,
+                                                    const Shape& shape,
+                                                    absl::string_view what) {
+  const int64_t axis = attrs.GetInt("axis");
+  const int resolved = ResolveAxis(axis, shape.rank());
+  if (resolved >= 0) return resolved;
+  return absl::InvalidArgumentError(
+      absl::StrCat("attribute 'axis' is ", axis, ", outside ", what, " ",
+                   shape.ToString(), " (rank ", shape.rank(), ")"));
+}
+
+// OK when the float attribute 'epsilon' is positive and finite: it keeps
+// a constant `part` ("channel", "row") of a normalisation from dividing by
+// zero.
+[[nodiscard]] inline absl::Status CheckEpsilonAttr(const ResolvedAttrs& attrs,
+                                                   absl::string_view part) {
+  const double epsilon = attrs.GetFloat("epsilon");
+  if (epsilon > 0 && std::isfinite(epsilon)) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("attribute 'epsilon' must be positive and finite (it "
+                   "keeps a constant ",
+                   part, " from dividing by zero), got ", epsilon));
 }
 
 // Row-major strides of `shape` into `strides` (the first rank() entries).

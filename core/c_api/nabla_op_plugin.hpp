@@ -350,6 +350,19 @@ struct RunInfo {
   uint64_t node_seed = 0;
 };
 
+namespace internal {
+// The run through the host's kernel_run or gradient_run.
+template <typename Handle>
+RunInfo ReadRun(void (*read)(const Handle*, int32_t*, int64_t*, uint64_t*),
+                const Handle* handle) {
+  RunInfo info;
+  int32_t training = 0;
+  read(handle, &training, &info.step, &info.node_seed);
+  info.training = training != 0;
+  return info;
+}
+}  // namespace internal
+
 // What a forward kernel sees: inputs, outputs to write in full, attributes.
 class KernelContext {
  public:
@@ -366,13 +379,9 @@ class KernelContext {
   }
   Attrs attrs() const { return Attrs(host_, host_->kernel_attrs(handle_)); }
   RunInfo run() const {
-    RunInfo info;
-    if (NABLA_HOST_HAS(host_, kernel_run)) {
-      int32_t training = 0;
-      host_->kernel_run(handle_, &training, &info.step, &info.node_seed);
-      info.training = training != 0;
-    }
-    return info;
+    return NABLA_HOST_HAS(host_, kernel_run)
+               ? internal::ReadRun(host_->kernel_run, handle_)
+               : RunInfo();
   }
 
   // fn(begin, end) over chunks of [0, n) of `grain` elements, on the host's
@@ -412,13 +421,9 @@ class GradientContext {
   }
   Attrs attrs() const { return Attrs(host_, host_->gradient_attrs(handle_)); }
   RunInfo run() const {
-    RunInfo info;
-    if (NABLA_HOST_HAS(host_, gradient_run)) {
-      int32_t training = 0;
-      host_->gradient_run(handle_, &training, &info.step, &info.node_seed);
-      info.training = training != 0;
-    }
-    return info;
+    return NABLA_HOST_HAS(host_, gradient_run)
+               ? internal::ReadRun(host_->gradient_run, handle_)
+               : RunInfo();
   }
 
   template <typename Fn>

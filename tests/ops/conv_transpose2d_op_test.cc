@@ -27,7 +27,9 @@ AttrMap AttrsOf(std::vector<int64_t> strides, std::vector<int64_t> dilations,
           {"group", MakeAttr(group)}};
 }
 
-AttrMap AttrsOf(const TorchCase& c) {
+// The positional fields of a case: strides | dilations | pads |
+// output_padding | group.
+AttrMap CaseAttrs(const TorchCase& c) {
   return AttrsOf(Ints(c.attrs[0]), Ints(c.attrs[1]), Ints(c.attrs[2]),
                  Ints(c.attrs[3]), Ints(c.attrs[4]).at(0));
 }
@@ -51,7 +53,7 @@ TEST(ConvTranspose2DOpTest, MatchesPyTorch) {
   for (const TorchCase& c : cases) {
     SCOPED_TRACE(c.name);
     ASSERT_EQ(c.attrs.size(), 5u);
-    const AttrMap attrs = AttrsOf(c);
+    const AttrMap attrs = CaseAttrs(c);
     const std::vector<Tensor> in = {c.tensors.at("x"), c.tensors.at("w")};
     ASSERT_OK_AND_ASSIGN(auto y, RunOp("ConvTranspose2D", attrs, in));
     ExpectTensorsClose(y[0], c.tensors.at("y"));

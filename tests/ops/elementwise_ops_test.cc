@@ -33,43 +33,14 @@ AttrMap Axes(std::vector<int64_t> axes, bool keep_dims = false) {
   return {{"axes", MakeIntListAttr(axes)}, {"keep_dims", MakeAttr(keep_dims)}};
 }
 
-// The attributes of a case's "key=value ..." field.
-AttrMap AttrsOf(const std::string& text) {
-  AttrMap attrs;
-  for (absl::string_view pair : absl::StrSplit(text, ' ', absl::SkipEmpty())) {
-    const std::vector<std::string> kv = absl::StrSplit(pair, '=');
-    if (kv[0] == "axes") {
-      std::vector<int64_t> axes;
-      for (absl::string_view a : absl::StrSplit(kv[1], ',')) {
-        int64_t axis = 0;
-        EXPECT_TRUE(absl::SimpleAtoi(a, &axis)) << a;
-        axes.push_back(axis);
-      }
-      attrs["axes"] = MakeIntListAttr(axes);
-    } else if (kv[0] == "keep_dims") {
-      attrs["keep_dims"] = MakeAttr(kv[1] == "1");
-    } else {
-      attrs[kv[0]] = MakeAttr(std::stod(kv[1]));
-    }
-  }
-  return attrs;
-}
-
-std::string Trimmed(const std::string& text) {
-  const size_t begin = text.find_first_not_of(' ');
-  const size_t end = text.find_last_not_of(' ');
-  return begin == std::string::npos ? "" : text.substr(begin, end - begin + 1);
-}
-
 TEST(ElementwiseOpsTest, MatchPyTorch) {
   const std::vector<TorchCase> cases =
       ReadTorchCases("tests/ops/testdata/elementwise_torch_cases.txt");
   ASSERT_EQ(cases.size(), 15u);
   for (const TorchCase& c : cases) {
     SCOPED_TRACE(c.name);
-    ASSERT_EQ(c.attrs.size(), 2u);
-    const std::string op = Trimmed(c.attrs[0]);
-    const AttrMap attrs = AttrsOf(c.attrs[1]);
+    const std::string op = OpOf(c);
+    const AttrMap attrs = AttrsOf(c);
     std::vector<Tensor> inputs = {c.tensors.at("a")};
     if (c.tensors.count("b")) inputs.push_back(c.tensors.at("b"));
     ASSERT_OK_AND_ASSIGN(auto z, RunOp(op, attrs, inputs));

@@ -21,29 +21,14 @@ Tensor T64(const Shape& shape, std::vector<double> values) {
   return Tensor::FromValues(DType::kFloat64, shape, values);
 }
 
-// The attributes of a case's "key=value ..." field: all integers here, and
-// keep_dims a bool.
-AttrMap AttrsOf(const std::string& text) {
-  AttrMap attrs;
-  for (absl::string_view pair : absl::StrSplit(text, ' ', absl::SkipEmpty())) {
-    const std::vector<std::string> kv = absl::StrSplit(pair, '=');
-    attrs[kv[0]] = kv[0] == "keep_dims"
-                       ? MakeAttr(kv[1] == "1")
-                       : MakeAttr(static_cast<int64_t>(std::stoll(kv[1])));
-  }
-  return attrs;
-}
-
 TEST(IndexOpsTest, MatchPyTorch) {
   const std::vector<TorchCase> cases =
       ReadTorchCases("tests/ops/testdata/index_ops_torch_cases.txt");
   ASSERT_EQ(cases.size(), 8u);
   for (const TorchCase& c : cases) {
     SCOPED_TRACE(c.name);
-    ASSERT_EQ(c.attrs.size(), 2u);
-    std::string op = c.attrs[0];
-    op.erase(op.find_last_not_of(' ') + 1);
-    const AttrMap attrs = AttrsOf(c.attrs[1]);
+    const std::string op = OpOf(c);
+    const AttrMap attrs = AttrsOf(c);
     std::vector<Tensor> inputs = {c.tensors.at("x0")};
     if (c.tensors.count("x1")) inputs.push_back(c.tensors.at("x1"));
     ASSERT_OK_AND_ASSIGN(auto y, RunOp(op, attrs, inputs));

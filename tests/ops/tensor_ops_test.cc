@@ -22,45 +22,14 @@ Tensor T64(const Shape& shape, std::vector<double> values) {
   return Tensor::FromValues(DType::kFloat64, shape, values);
 }
 
-// The attributes of a case's "key=value ..." field.
-AttrMap AttrsOf(const std::string& text) {
-  AttrMap attrs;
-  for (absl::string_view pair : absl::StrSplit(text, ' ', absl::SkipEmpty())) {
-    const std::vector<std::string> kv = absl::StrSplit(pair, '=');
-    if (kv[0] == "mode") {
-      attrs[kv[0]] = MakeAttr(kv[1]);
-    } else if (kv[0] == "value") {
-      attrs[kv[0]] = MakeAttr(std::stod(kv[1]));
-    } else if (kv[0] == "axis") {
-      attrs[kv[0]] = MakeAttr(static_cast<int64_t>(std::stoll(kv[1])));
-    } else {
-      std::vector<int64_t> values;
-      for (absl::string_view v : absl::StrSplit(kv[1], ',')) {
-        int64_t value = 0;
-        EXPECT_TRUE(absl::SimpleAtoi(v, &value)) << v;
-        values.push_back(value);
-      }
-      attrs[kv[0]] = MakeIntListAttr(values);
-    }
-  }
-  return attrs;
-}
-
-std::string Trimmed(const std::string& text) {
-  const size_t begin = text.find_first_not_of(' ');
-  const size_t end = text.find_last_not_of(' ');
-  return begin == std::string::npos ? "" : text.substr(begin, end - begin + 1);
-}
-
 TEST(TensorOpsTest, MatchPyTorch) {
   const std::vector<TorchCase> cases =
       ReadTorchCases("tests/ops/testdata/tensor_ops_torch_cases.txt");
   ASSERT_EQ(cases.size(), 13u);
   for (const TorchCase& c : cases) {
     SCOPED_TRACE(c.name);
-    ASSERT_EQ(c.attrs.size(), 2u);
-    const std::string op = Trimmed(c.attrs[0]);
-    const AttrMap attrs = AttrsOf(c.attrs[1]);
+    const std::string op = OpOf(c);
+    const AttrMap attrs = AttrsOf(c);
     std::vector<Tensor> inputs;
     for (int i = 0; c.tensors.count("x" + std::to_string(i)); ++i) {
       inputs.push_back(c.tensors.at("x" + std::to_string(i)));

@@ -4,6 +4,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "core/attrs.h"
+#include "core/op_registry.h"
 #include "gtest/gtest.h"
 
 namespace nabla {
@@ -63,6 +68,54 @@ void ExpectTensorsClose(const Tensor& got, const Tensor& want,
   for (int64_t i = 0; i < got.num_elements(); ++i) {
     ASSERT_NEAR(got.ValueAt(i), want.ValueAt(i), tolerance) << "element " << i;
   }
+}
+
+std::string OpOf(const TorchCase& c) {
+  return c.attrs.empty() ? ""
+                         : std::string(absl::StripAsciiWhitespace(c.attrs[0]));
+}
+
+AttrMap AttrsOf(const TorchCase& c) {
+  AttrMap attrs;
+  const absl::StatusOr<const OpDef*> op = OpRegistry::Global().Find(OpOf(c));
+  if (!op.ok() || c.attrs.size() < 2) return attrs;
+  for (absl::string_view pair :
+       absl::StrSplit(c.attrs[1], ' ', absl::SkipEmpty())) {
+    const std::vector<std::string> kv = absl::StrSplit(pair, '=');
+    const AttrDef* def = nullptr;
+    for (const AttrDef& d : (*op)->attrs()) {
+      if (d.name == kv[0]) def = &d;
+    }
+    if (def == nullptr || kv.size() != 2) {
+      ADD_FAILURE() << "case " << c.name << ": attribute " << pair;
+      continue;
+    }
+    const std::string& value = kv[1];
+    switch (def->type) {
+      case AttrType::kInt:
+        attrs[kv[0]] = MakeAttr(static_cast<int64_t>(std::stoll(value)));
+        break;
+      case AttrType::kBool:
+        attrs[kv[0]] = MakeAttr(value == "1" || value == "true");
+        break;
+      case AttrType::kString:
+        attrs[kv[0]] = MakeAttr(value);
+        break;
+      case AttrType::kIntList: {
+        std::vector<int64_t> values;
+        for (absl::string_view v : absl::StrSplit(value, ',')) {
+          int64_t n = 0;
+          EXPECT_TRUE(absl::SimpleAtoi(v, &n)) << c.name << ": " << v;
+          values.push_back(n);
+        }
+        attrs[kv[0]] = MakeIntListAttr(values);
+        break;
+      }
+      default:
+        attrs[kv[0]] = MakeAttr(std::strtod(value.c_str(), nullptr));
+    }
+  }
+  return attrs;
 }
 
 }  // namespace nabla

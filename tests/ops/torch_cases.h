@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/gradient_check.h"
 #include "core/tensor.h"
 
 namespace nabla {
@@ -29,6 +30,13 @@ std::vector<TorchCase> ReadTorchCases(const std::string& path);
 
 // The integers of `text`, e.g. of an attrs field "1 2".
 std::vector<int64_t> Ints(const std::string& text);
+
+// The op named by field 0 of a case's attrs line ("attrs Max | ...").
+std::string OpOf(const TorchCase& c);
+
+// The attributes of field 1, "key=value ..." (lists as "0,2"), each read
+// as the type `op` declares for it.
+AttrMap AttrsOf(const TorchCase& c);
 
 // got and want have one shape, and each element of got is within
 // `tolerance` of want's.

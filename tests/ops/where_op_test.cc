@@ -27,9 +27,7 @@ TEST(WhereOpTest, MatchesPyTorch) {
   ASSERT_EQ(cases.size(), 8u);
   for (const TorchCase& c : cases) {
     SCOPED_TRACE(c.name);
-    std::string op = c.attrs.at(0);
-    op.erase(op.find_last_not_of(' ') + 1);
-    op.erase(0, op.find_first_not_of(' '));
+    const std::string op = OpOf(c);
     std::vector<Tensor> inputs;
     for (int i = 0; c.tensors.count("x" + std::to_string(i)); ++i) {
       inputs.push_back(c.tensors.at("x" + std::to_string(i)));
