@@ -55,4 +55,13 @@ UpdateRule Sgd(double learning_rate) {
   return MakeUpdateRule(config).value();
 }
 
+std::vector<std::string> VariableBytesOf(const Session& session) {
+  std::vector<std::string> out;
+  for (int v : session.variable_nodes()) {
+    const Tensor& t = session.variable(v);
+    out.emplace_back(static_cast<const char*>(t.raw_data()), t.num_bytes());
+  }
+  return out;
+}
+
 }  // namespace nabla

@@ -7,6 +7,8 @@
 #define NABLA_TESTS_MODEL_TEST_UTIL_H_
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -35,6 +37,10 @@ std::unique_ptr<Session> SessionFromBody(absl::string_view graph_body,
 
 // The registry's SGD with the given learning rate, constant.
 UpdateRule Sgd(double learning_rate = 0.01);
+
+// The bytes of every variable of `session`, in node order: two sessions
+// hold the same variables, bit for bit, when these are equal.
+std::vector<std::string> VariableBytesOf(const Session& session);
 
 }  // namespace nabla
 

@@ -111,15 +111,6 @@ TEST(BatchNormStateTest, InferenceUsesTheRunningStatistics) {
   ExpectBitIdentical(VariableNamed(*session, "bn/var"), var);
 }
 
-std::vector<std::string> VariableBytes(const Session& session) {
-  std::vector<std::string> out;
-  for (int v : session.variable_nodes()) {
-    const Tensor& t = session.variable(v);
-    out.emplace_back(static_cast<const char*>(t.raw_data()), t.num_bytes());
-  }
-  return out;
-}
-
 // Four steps straight = two steps, a checkpoint, a new session, two steps:
 // the running statistics are in the checkpoint.
 TEST(BatchNormStateTest, CheckpointsCarryTheRunningStatistics) {
@@ -140,7 +131,7 @@ TEST(BatchNormStateTest, CheckpointsCarryTheRunningStatistics) {
   ExpectBitIdentical(VariableNamed(*resumed, "bn/mean"),
                      VariableNamed(*first, "bn/mean"));
   TrainSteps(*resumed, 2);
-  EXPECT_EQ(VariableBytes(*resumed), VariableBytes(*straight));
+  EXPECT_EQ(VariableBytesOf(*resumed), VariableBytesOf(*straight));
   std::remove(path.c_str());
 }
 

@@ -89,15 +89,6 @@ Tensor Predict(Session& session) {
   return out.ok() ? (*out)[0] : Tensor();
 }
 
-std::vector<std::string> VariableBytes(const Session& session) {
-  std::vector<std::string> out;
-  for (int v : session.variable_nodes()) {
-    const Tensor& t = session.variable(v);
-    out.emplace_back(static_cast<const char*>(t.raw_data()), t.num_bytes());
-  }
-  return out;
-}
-
 TEST(RunModeTest, InferenceIsTheModelWithoutDropout) {
   auto with = MakeSession(kBody);
   auto without = MakeSession(WithoutDropout());
@@ -126,7 +117,7 @@ TEST(RunModeTest, SameBitsForAnyThreadCount) {
   ASSERT_NE(one, nullptr);
   ASSERT_NE(two, nullptr);
   EXPECT_EQ(Train(*one, 4), Train(*two, 4));
-  EXPECT_EQ(VariableBytes(*one), VariableBytes(*two));
+  EXPECT_EQ(VariableBytesOf(*one), VariableBytesOf(*two));
 }
 
 // Each step draws another mask.
@@ -163,7 +154,7 @@ TEST(RunModeTest, ResumedRunDrawsTheMasksOfTheStraightRun) {
   ASSERT_EQ(later.size(), 2u);
   EXPECT_EQ(later[0], masks[2]);
   EXPECT_EQ(later[1], masks[3]);
-  EXPECT_EQ(VariableBytes(*resumed), VariableBytes(*straight));
+  EXPECT_EQ(VariableBytesOf(*resumed), VariableBytesOf(*straight));
   std::remove(path.c_str());
 }
 
