@@ -142,13 +142,15 @@ for signal in INT TERM; do
   "$TRAIN" "$TMP/ballast.pbtxt" --resume "$TMP/twice.ckpt" --epochs 100000000 \
     --log_every 1000000 --save "$TMP/twice.ckpt" > "$TMP/twice.out" 2>&1 &
   pid=$!
-  for _ in $(seq 100); do
+  # Generous bounds: under the thread sanitizer on a busy 2-core machine
+  # the start and the first save took over 5 s (CI, 2026-12-03).
+  for _ in $(seq 300); do
     grep -q "^training" "$TMP/twice.out" 2>/dev/null && break
     sleep 0.1
   done
   sleep 0.3
   kill "-$signal" "$pid"
-  for _ in $(seq 500); do
+  for _ in $(seq 3000); do
     [[ -e "$TMP/twice.ckpt.tmp.$pid" ]] && break
     sleep 0.01
   done
