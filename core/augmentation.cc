@@ -67,11 +67,15 @@ int64_t DrawOffset(double u, int64_t shift) {
   return out;
 }
 
-SampleChange DrawChange(const ImageAugmentation& augmentation, uint64_t seed,
-                        int64_t epoch, int64_t row) {
-  const uint64_t key = StepKey(
+uint64_t EpochKey(const ImageAugmentation& augmentation, uint64_t seed,
+                  int64_t epoch) {
+  return StepKey(
       DeriveSeed(seed, absl::StrCat("augment ", augmentation.placeholder)),
       epoch);
+}
+
+SampleChange DrawChange(const ImageAugmentation& augmentation, uint64_t key,
+                        int64_t row) {
   const uint64_t at = 3 * static_cast<uint64_t>(row);
   SampleChange change;
   if (augmentation.shift > 0) {
@@ -81,6 +85,11 @@ SampleChange DrawChange(const ImageAugmentation& augmentation, uint64_t seed,
   change.flip =
       augmentation.horizontal_flip && CounterUniform(key, at + 2) < 0.5;
   return change;
+}
+
+SampleChange DrawChange(const ImageAugmentation& augmentation, uint64_t seed,
+                        int64_t epoch, int64_t row) {
+  return DrawChange(augmentation, EpochKey(augmentation, seed, epoch), row);
 }
 
 Augmenter::Augmenter(std::vector<ImageAugmentation> augmentations,
@@ -102,10 +111,12 @@ void Augmenter::Apply(int64_t epoch, absl::Span<const int64_t> rows,
     const int64_t channels = images.shape().dim(1);
     const int64_t height = images.shape().dim(2);
     const int64_t width = images.shape().dim(3);
+    // One key per epoch: the samples' draws are counters under it.
+    const uint64_t key = EpochKey(a, seed_, epoch);
     DispatchFloat(images.dtype(), [&](auto zero) {
       using T = decltype(zero);
       for (size_t i = 0; i < rows.size(); ++i) {
-        const SampleChange c = DrawChange(a, seed_, epoch, rows[i]);
+        const SampleChange c = DrawChange(a, key, rows[i]);
         if (c.down == 0 && c.right == 0 && !c.flip) continue;
         for (int64_t ch = 0; ch < channels; ++ch) {
           T* plane = images.data<T>() + (i * channels + ch) * height * width;

@@ -42,6 +42,12 @@ struct SampleChange {
 };
 SampleChange DrawChange(const ImageAugmentation& augmentation, uint64_t seed,
                         int64_t epoch, int64_t row);
+// The key of one epoch's draws, and sample `row`'s change under it: the
+// same as above without hashing the placeholder's name for every sample.
+uint64_t EpochKey(const ImageAugmentation& augmentation, uint64_t seed,
+                  int64_t epoch);
+SampleChange DrawChange(const ImageAugmentation& augmentation, uint64_t key,
+                        int64_t row);
 
 // Applies augmentations to batches cut from one data set; keeps one image
 // plane of memory, so a run allocates once.

@@ -259,14 +259,14 @@ void Builder::ResolveInputs(
   PendingNode& p = pending_[i];
   const NodeDef& nd = *p.def;
   const std::vector<std::string> input_names = InputNames(p);
-  if (p.op != nullptr && p.op->variadic() &&
-      !p.op->TakesInputs(nd.input_size())) {
-    Error(i, absl::StrCat("takes ", p.op->min_inputs(), " or more inputs (",
-                          absl::StrJoin(input_names, ", "), "...), got ",
-                          nd.input_size()));
-    p.valid = false;
+  if (p.op != nullptr && p.op->variadic()) {
+    if (!p.op->TakesInputs(nd.input_size())) {
+      Error(i, absl::StrCat("takes ", p.op->min_inputs(), " or more inputs (",
+                            absl::StrJoin(input_names, ", "), "...), got ",
+                            nd.input_size()));
+      p.valid = false;
+    }
   } else if ((p.op != nullptr || p.composite != nullptr) &&
-             !(p.op != nullptr && p.op->variadic()) &&
              nd.input_size() != static_cast<int>(input_names.size())) {
     Error(i, absl::StrCat("takes ", input_names.size(), " input",
                           input_names.size() == 1 ? "" : "s", " (",

@@ -60,59 +60,43 @@ std::string ShapesOf(const ShapeContext& ctx) {
   return absl::OkStatus();
 }
 
-// Each input as [outer, its axis size * inner] rows; y's rows hold one row
-// of every input in turn.
-struct ConcatLayout {
-  int64_t outer = 1;
-  std::vector<int64_t> row_bytes;  // per input
-  std::vector<int64_t> at;         // each input's byte offset in y's row
-  int64_t y_row_bytes = 0;
-};
-
-ConcatLayout LayoutOf(const std::vector<const Shape*>& shapes, int axis,
-                      size_t element) {
-  ConcatLayout l;
-  for (int d = 0; d < axis; ++d) l.outer *= shapes[0]->dim(d);
-  for (const Shape* s : shapes) {
-    int64_t row = 1;
-    for (int d = axis; d < s->rank(); ++d) row *= s->dim(d);
-    l.at.push_back(l.y_row_bytes);
-    l.row_bytes.push_back(row * static_cast<int64_t>(element));
-    l.y_row_bytes += l.row_bytes.back();
-  }
-  return l;
+// Bytes of one row of a tensor of `shape`: its dimensions from `axis` on.
+int64_t RowBytes(const Shape& shape, int axis, size_t element) {
+  int64_t row = static_cast<int64_t>(element);
+  for (int d = axis; d < shape.rank(); ++d) row *= shape.dim(d);
+  return row;
 }
 
-// copy(part, whole, bytes) for row o of every input k (in parallel over
-// o): `part` is the byte offset of the row in input k, `whole` in y.
-template <typename Copy>
-void ForEachRow(const ConcatLayout& l, const Copy& copy) {
-  ParallelFor(l.outer, GrainFor(l.y_row_bytes / 4 + 1),
-              [&](int64_t lo, int64_t hi) {
-                for (int64_t o = lo; o < hi; ++o) {
-                  for (size_t k = 0; k < l.row_bytes.size(); ++k) {
-                    copy(k, o * l.row_bytes[k], o * l.y_row_bytes + l.at[k],
-                         l.row_bytes[k]);
-                  }
-                }
-              });
-}
-
-template <typename Context>
-ConcatLayout LayoutOf(const Context& ctx, const Shape& y, DType dtype) {
-  std::vector<const Shape*> shapes;
-  for (int i = 0; i < ctx.num_inputs(); ++i) {
-    shapes.push_back(&ctx.input(i).shape());
-  }
+// Each input is [outer, its rows] with rows of its dimensions from `axis`
+// on; row o of y holds row o of every input in turn. Calls
+// copy(k, part, whole, bytes) for row o of every input k, in parallel over
+// o: `part` is the byte offset of the row in input k, `whole` in y. The
+// sizes are read from the shapes as it goes: nothing is allocated.
+template <typename Context, typename Copy>
+void ForEachRow(const Context& ctx, const Shape& y, DType dtype,
+                const Copy& copy) {
   const int axis = ResolveAxis(ctx.attrs().GetInt("axis"), y.rank());
-  return LayoutOf(shapes, axis, DTypeSize(dtype));
+  const size_t element = DTypeSize(dtype);
+  int64_t outer = 1;
+  for (int d = 0; d < axis; ++d) outer *= y.dim(d);
+  const int64_t y_row = RowBytes(y, axis, element);
+  ParallelFor(outer, GrainFor(y_row / 4 + 1), [&](int64_t lo, int64_t hi) {
+    for (int64_t o = lo; o < hi; ++o) {
+      int64_t at = 0;
+      for (int k = 0; k < ctx.num_inputs(); ++k) {
+        const int64_t row = RowBytes(ctx.input(k).shape(), axis, element);
+        copy(k, o * row, o * y_row + at, row);
+        at += row;
+      }
+    }
+  });
 }
 
 [[nodiscard]] absl::Status ConcatForward(const KernelContext& ctx) {
   Tensor& y = ctx.output(0);
   char* out = static_cast<char*>(y.raw_data());
-  ForEachRow(LayoutOf(ctx, y.shape(), y.dtype()),
-             [&](size_t k, int64_t part, int64_t whole, int64_t bytes) {
+  ForEachRow(ctx, y.shape(), y.dtype(),
+             [&](int k, int64_t part, int64_t whole, int64_t bytes) {
                const char* in =
                    static_cast<const char*>(ctx.input(k).raw_data());
                std::memcpy(out + whole, in + part, bytes);
@@ -124,8 +108,8 @@ ConcatLayout LayoutOf(const Context& ctx, const Shape& y, DType dtype) {
 [[nodiscard]] absl::Status ConcatGradient(const GradientContext& ctx) {
   const Tensor& dy = ctx.output_grad(0);
   const char* g = static_cast<const char*>(dy.raw_data());
-  ForEachRow(LayoutOf(ctx, dy.shape(), dy.dtype()),
-             [&](size_t k, int64_t part, int64_t whole, int64_t bytes) {
+  ForEachRow(ctx, dy.shape(), dy.dtype(),
+             [&](int k, int64_t part, int64_t whole, int64_t bytes) {
                Tensor* dx = ctx.input_grad(k);
                if (dx == nullptr) return;
                std::memcpy(static_cast<char*>(dx->raw_data()) + part, g + whole,

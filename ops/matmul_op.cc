@@ -19,9 +19,10 @@
 namespace nabla {
 namespace {
 
-// A shape without its last two dimensions: the batch of matrices.
+// A shape without its last two dimensions: the batch of matrices. Shape
+// keeps up to four dimensions inline, so kernels allocate nothing here.
 Shape BatchOf(const Shape& s) {
-  return Shape(std::vector<int64_t>(s.dims().begin(), s.dims().end() - 2));
+  return Shape(s.dims().subspan(0, s.rank() - 2));
 }
 
 [[nodiscard]] absl::Status MatMulShape(ShapeContext& ctx) {

@@ -63,32 +63,43 @@ constexpr int64_t kMaxPad = int64_t{1} << 40;
   return absl::OkStatus();
 }
 
-// For each dimension, the index of x that each index of y reads, or -1
-// for a constant element.
-std::vector<std::vector<int64_t>> SourceIndices(const ResolvedAttrs& attrs,
-                                                const Shape& x) {
-  absl::Span<const int64_t> pads = attrs.GetIntList("pads");
-  const std::string& mode = attrs.GetString("mode");
-  const int rank = x.rank();
-  std::vector<std::vector<int64_t>> sources(rank);
-  for (int d = 0; d < rank; ++d) {
-    const int64_t size = x.dim(d), before = pads[d];
-    const int64_t out = size + before + pads[rank + d];
-    for (int64_t o = 0; o < out; ++o) {
-      int64_t i = o - before;
-      if (i < 0 || i >= size) {
-        if (mode == "constant") {
-          i = -1;
-        } else if (mode == "edge") {
-          i = std::clamp<int64_t>(i, 0, size - 1);
-        } else {  // reflect: the pads are smaller than the dimension
-          i = i < 0 ? -i : 2 * (size - 1) - i;
-        }
-      }
-      sources[d].push_back(i);
+// Which element of x each element of y reads, dimension by dimension;
+// computed as the kernels go, so they allocate nothing.
+struct PadMap {
+  enum class Mode { kConstant, kReflect, kEdge };
+  Mode mode = Mode::kConstant;
+  int rank = 0;
+  DimArray size{}, before{};
+
+  // The index of x that index o of y's dimension d reads, or -1 for a
+  // constant element.
+  int64_t Source(int d, int64_t o) const {
+    const int64_t i = o - before[d];
+    if (i >= 0 && i < size[d]) return i;
+    switch (mode) {
+      case Mode::kConstant:
+        return -1;
+      case Mode::kEdge:
+        return std::clamp<int64_t>(i, 0, size[d] - 1);
+      case Mode::kReflect:  // the pads are smaller than the dimension
+        return i < 0 ? -i : 2 * (size[d] - 1) - i;
     }
+    return -1;
   }
-  return sources;
+};
+
+PadMap MapOf(const ResolvedAttrs& attrs, const Shape& x) {
+  const std::string& mode = attrs.GetString("mode");
+  PadMap map;
+  map.mode = mode == "constant" ? PadMap::Mode::kConstant
+             : mode == "edge"   ? PadMap::Mode::kEdge
+                                : PadMap::Mode::kReflect;
+  map.rank = x.rank();
+  for (int d = 0; d < map.rank; ++d) {
+    map.size[d] = x.dim(d);
+    map.before[d] = attrs.GetIntList("pads")[d];
+  }
+  return map;
 }
 
 // Rows of y: every dimension but the last.
@@ -100,8 +111,8 @@ int64_t RowsOf(const Shape& y) {
 // fn(start of y's row r, start of the x row it reads or -1 for a constant
 // row) for rows lo .. hi - 1 of y.
 template <typename Fn>
-void ForEachRow(const Shape& y, const std::vector<std::vector<int64_t>>& src,
-                const Shape& x, int64_t lo, int64_t hi, Fn&& fn) {
+void ForEachRow(const Shape& y, const PadMap& map, const Shape& x, int64_t lo,
+                int64_t hi, Fn&& fn) {
   const int rank = y.rank();
   const int64_t columns = y.dim(rank - 1);
   DimArray x_strides{};
@@ -109,7 +120,7 @@ void ForEachRow(const Shape& y, const std::vector<std::vector<int64_t>>& src,
   for (int64_t r = lo; r < hi; ++r) {
     int64_t rest = r, x_row = 0;
     for (int d = rank - 2; d >= 0; --d) {
-      const int64_t i = src[d][rest % y.dim(d)];
+      const int64_t i = map.Source(d, rest % y.dim(d));
       rest /= y.dim(d);
       x_row = i < 0 || x_row < 0 ? -1 : x_row + i * x_strides[d];
     }
@@ -120,26 +131,27 @@ void ForEachRow(const Shape& y, const std::vector<std::vector<int64_t>>& src,
 [[nodiscard]] absl::Status PadForward(const KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   Tensor& y = ctx.output(0);
-  const std::vector<std::vector<int64_t>> src =
-      SourceIndices(ctx.attrs(), x.shape());
+  const PadMap map = MapOf(ctx.attrs(), x.shape());
   const double value = ctx.attrs().GetFloat("value");
   DispatchFloat(x.dtype(), [&](auto zero) {
     using T = decltype(zero);
     const T* in = x.data<T>();
     T* out = y.data<T>();
-    if (x.shape().rank() == 0) {
+    if (map.rank == 0) {
       out[0] = in[0];
       return;
     }
-    const std::vector<int64_t>& last = src.back();
-    ParallelFor(RowsOf(y.shape()), GrainFor(last.size()),
+    const int last = map.rank - 1;
+    const int64_t columns = y.shape().dim(last);
+    ParallelFor(RowsOf(y.shape()), GrainFor(columns),
                 [&](int64_t lo, int64_t hi) {
-                  ForEachRow(y.shape(), src, x.shape(), lo, hi,
+                  ForEachRow(y.shape(), map, x.shape(), lo, hi,
                              [&](int64_t y_row, int64_t x_row) {
-                               for (size_t c = 0; c < last.size(); ++c) {
-                                 out[y_row + c] = x_row < 0 || last[c] < 0
+                               for (int64_t c = 0; c < columns; ++c) {
+                                 const int64_t i = map.Source(last, c);
+                                 out[y_row + c] = x_row < 0 || i < 0
                                                       ? static_cast<T>(value)
-                                                      : in[x_row + last[c]];
+                                                      : in[x_row + i];
                                }
                              });
                 });
@@ -153,23 +165,24 @@ void ForEachRow(const Shape& y, const std::vector<std::vector<int64_t>>& src,
   Tensor* dx = ctx.input_grad(0);
   if (dx == nullptr) return absl::OkStatus();
   const Tensor& dy = ctx.output_grad(0);
-  const std::vector<std::vector<int64_t>> src =
-      SourceIndices(ctx.attrs(), dx->shape());
+  const PadMap map = MapOf(ctx.attrs(), dx->shape());
   DispatchFloat(dy.dtype(), [&](auto zero) {
     using T = decltype(zero);
     const T* g = dy.data<T>();
     T* out = dx->data<T>();
-    if (dx->shape().rank() == 0) {
+    if (map.rank == 0) {
       out[0] = g[0];
       return;
     }
     std::fill(out, out + dx->num_elements(), T(0));
-    const std::vector<int64_t>& last = src.back();
-    ForEachRow(dy.shape(), src, dx->shape(), 0, RowsOf(dy.shape()),
+    const int last = map.rank - 1;
+    const int64_t columns = dy.shape().dim(last);
+    ForEachRow(dy.shape(), map, dx->shape(), 0, RowsOf(dy.shape()),
                [&](int64_t y_row, int64_t x_row) {
                  if (x_row < 0) return;
-                 for (size_t c = 0; c < last.size(); ++c) {
-                   if (last[c] >= 0) out[x_row + last[c]] += g[y_row + c];
+                 for (int64_t c = 0; c < columns; ++c) {
+                   const int64_t i = map.Source(last, c);
+                   if (i >= 0) out[x_row + i] += g[y_row + c];
                  }
                });
   });

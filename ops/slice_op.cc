@@ -7,9 +7,11 @@
 //   (default 1).  y: x with each sliced dimension
 //   max(0, ceil((end - start) / step)) long.
 #include <algorithm>
+#include <array>
 #include <string>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/op_registry.h"
@@ -26,8 +28,11 @@ struct AxisSlice {
   int64_t start = 0, end = 0, step = 1;
 };
 
-[[nodiscard]] absl::StatusOr<std::vector<AxisSlice>> SlicesOf(
-    const ResolvedAttrs& attrs, int rank) {
+// At most one slice per dimension, kept inline: kernels allocate nothing.
+using Slices = absl::InlinedVector<AxisSlice, kMaxRank>;
+
+[[nodiscard]] absl::StatusOr<Slices> SlicesOf(const ResolvedAttrs& attrs,
+                                              int rank) {
   absl::Span<const int64_t> starts = attrs.GetIntList("starts");
   absl::Span<const int64_t> ends = attrs.GetIntList("ends");
   absl::Span<const int64_t> axes = attrs.GetIntList("axes");
@@ -42,8 +47,8 @@ struct AxisSlice {
         "most rank ",
         rank, " of x"));
   }
-  std::vector<AxisSlice> slices;
-  std::vector<bool> seen(rank, false);
+  Slices slices;
+  std::array<bool, kMaxRank> seen{};
   for (size_t i = 0; i < n; ++i) {
     AxisSlice s;
     const int64_t axis = axes.empty() ? static_cast<int64_t>(i) : axes[i];
@@ -89,8 +94,7 @@ Placed Place(const AxisSlice& s, int64_t size) {
 [[nodiscard]] absl::Status SliceShape(ShapeContext& ctx) {
   const Shape& x = ctx.input_shape(0);
   NABLA_RETURN_IF_ERROR(CheckMaxRank(x, "x"));
-  NABLA_ASSIGN_OR_RETURN(const std::vector<AxisSlice> slices,
-                         SlicesOf(ctx.attrs(), x.rank()));
+  NABLA_ASSIGN_OR_RETURN(const Slices slices, SlicesOf(ctx.attrs(), x.rank()));
   Shape y = x;
   for (const AxisSlice& s : slices) {
     const int64_t size = x.dim(s.axis);
@@ -105,8 +109,7 @@ Placed Place(const AxisSlice& s, int64_t size) {
 [[nodiscard]] absl::StatusOr<StridedView> ViewOf(const ResolvedAttrs& attrs,
                                                  const Shape& x,
                                                  const Shape& y) {
-  NABLA_ASSIGN_OR_RETURN(const std::vector<AxisSlice> slices,
-                         SlicesOf(attrs, x.rank()));
+  NABLA_ASSIGN_OR_RETURN(const Slices slices, SlicesOf(attrs, x.rank()));
   DimArray x_strides{};
   RowMajorStrides(x, &x_strides);
   StridedView view{y, x_strides, 0};

@@ -2,9 +2,11 @@
 //
 //   x: any shape.  perm: a permutation of 0 .. rank - 1 (default: the
 //   dimensions reversed).  y: the permuted shape.
+#include <array>
 #include <string>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/op_registry.h"
@@ -15,16 +17,21 @@
 namespace nabla {
 namespace {
 
-// The permutation of the `perm` attribute for rank `rank`, or an error.
-[[nodiscard]] absl::StatusOr<std::vector<int>> PermutationOf(
+// A permutation of at most kMaxRank dimensions, kept inline: kernels that
+// read it allocate nothing.
+using Permutation = absl::InlinedVector<int, kMaxRank>;
+
+// The permutation of the `perm` attribute for rank `rank` (<= kMaxRank, as
+// the shape function checked), or an error.
+[[nodiscard]] absl::StatusOr<Permutation> PermutationOf(
     const ResolvedAttrs& attrs, int rank) {
   absl::Span<const int64_t> perm = attrs.GetIntList("perm");
-  std::vector<int> out;
+  Permutation out;
   if (perm.empty()) {
     for (int i = rank - 1; i >= 0; --i) out.push_back(i);
     return out;
   }
-  std::vector<bool> seen(rank, false);
+  std::array<bool, kMaxRank> seen{};
   bool valid = static_cast<int>(perm.size()) == rank;
   for (int64_t p : perm) {
     valid = valid && p >= 0 && p < rank && !seen[p];
@@ -42,7 +49,7 @@ namespace {
 [[nodiscard]] absl::Status TransposeShape(ShapeContext& ctx) {
   const Shape& x = ctx.input_shape(0);
   NABLA_RETURN_IF_ERROR(CheckMaxRank(x, "x"));
-  NABLA_ASSIGN_OR_RETURN(const std::vector<int> perm,
+  NABLA_ASSIGN_OR_RETURN(const Permutation perm,
                          PermutationOf(ctx.attrs(), x.rank()));
   std::vector<int64_t> dims;
   for (int p : perm) dims.push_back(x.dim(p));
@@ -51,8 +58,7 @@ namespace {
 }
 
 // x seen in y's order: y's dimension i walks x's dimension perm[i].
-StridedView ViewOf(const Shape& x, const Shape& y,
-                   const std::vector<int>& perm) {
+StridedView ViewOf(const Shape& x, const Shape& y, const Permutation& perm) {
   DimArray x_strides{};
   RowMajorStrides(x, &x_strides);
   StridedView view{y};
@@ -63,7 +69,7 @@ StridedView ViewOf(const Shape& x, const Shape& y,
 [[nodiscard]] absl::Status TransposeForward(const KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   Tensor& y = ctx.output(0);
-  NABLA_ASSIGN_OR_RETURN(const std::vector<int> perm,
+  NABLA_ASSIGN_OR_RETURN(const Permutation perm,
                          PermutationOf(ctx.attrs(), x.shape().rank()));
   const StridedView view = ViewOf(x.shape(), y.shape(), perm);
   DispatchFloat(x.dtype(), [&](auto zero) {
@@ -78,7 +84,7 @@ StridedView ViewOf(const Shape& x, const Shape& y,
   Tensor* dx = ctx.input_grad(0);
   if (dx == nullptr) return absl::OkStatus();
   const Tensor& dy = ctx.output_grad(0);
-  NABLA_ASSIGN_OR_RETURN(const std::vector<int> perm,
+  NABLA_ASSIGN_OR_RETURN(const Permutation perm,
                          PermutationOf(ctx.attrs(), dx->shape().rank()));
   const StridedView view = ViewOf(dx->shape(), dy.shape(), perm);
   DispatchFloat(dy.dtype(), [&](auto zero) {
