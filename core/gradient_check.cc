@@ -59,8 +59,8 @@ struct PreparedOp {
         op.def->variadic() ? " or more" : "", " inputs, got ", shapes.size()));
   }
   if (dtypes.empty()) dtypes.assign(shapes.size(), DType::kFloat64);
-  ShapeContext ctx(std::move(dtypes), std::move(shapes), &op.attrs,
-                   static_cast<int>(op.def->outputs().size()));
+  NABLA_ASSIGN_OR_RETURN(const int outputs, op.def->NumOutputs(op.attrs));
+  ShapeContext ctx(std::move(dtypes), std::move(shapes), &op.attrs, outputs);
   NABLA_RETURN_IF_ERROR(op.def->shape_fn()(ctx));
   return OutputTypes{ctx.output_dtypes(), ctx.output_shapes()};
 }

@@ -75,6 +75,7 @@ struct PendingNode {
   const CompositeDef* composite = nullptr;
   ResolvedAttrs attrs;
   std::vector<Endpoint> inputs;  // indices into the pending nodes
+  int num_outputs = -1;          // of an op, once its attributes resolve
   bool valid = true;             // false: do not infer shapes from it
 };
 
@@ -93,8 +94,7 @@ int NumOutputs(const PendingNode& p) {
   if (p.composite != nullptr) {
     return static_cast<int>(p.composite->outputs().size());
   }
-  if (p.op != nullptr) return static_cast<int>(p.op->outputs().size());
-  return -1;
+  return p.num_outputs;
 }
 
 }  // namespace
@@ -237,6 +237,14 @@ void Builder::ResolveOp(int i, bool allow_composite) {
   p.attrs = ResolveAttrs(*declared, nd.attr(), &attr_errors);
   for (const std::string& e : attr_errors) Error(i, e);
   if (!attr_errors.empty()) p.valid = false;
+  if (p.op == nullptr || !p.valid) return;
+  absl::StatusOr<int> outputs = p.op->NumOutputs(p.attrs);
+  if (outputs.ok()) {
+    p.num_outputs = *outputs;
+  } else {
+    Error(i, outputs.status().message());
+    p.valid = false;
+  }
 }
 
 // "; the nodes that Dense 'h' expands into cannot be named as inputs" when

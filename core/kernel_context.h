@@ -104,6 +104,7 @@ class KernelContext : public NodeRun {
   const ResolvedAttrs& attrs() const { return *attrs_; }
   int num_inputs() const { return static_cast<int>(inputs_.size()); }
   const Tensor& input(int i) const { return *inputs_[i]; }
+  int num_outputs() const { return static_cast<int>(outputs_.size()); }
   Tensor& output(int i) const { return *outputs_[i]; }
   // Input i for writing, when the op declares it a state input
   // (OpDef::StateInput); null otherwise. The same tensor as input(i).
@@ -140,6 +141,7 @@ class GradientContext : public NodeRun {
   const ResolvedAttrs& attrs() const { return *attrs_; }
   int num_inputs() const { return static_cast<int>(inputs_.size()); }
   const Tensor& input(int i) const { return *inputs_[i]; }
+  int num_outputs() const { return static_cast<int>(outputs_.size()); }
   const Tensor& output(int i) const { return *outputs_[i]; }
   const Tensor& output_grad(int i) const { return *output_grads_[i]; }
   // Null when the gradient of input i is not needed.

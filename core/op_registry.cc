@@ -37,6 +37,11 @@ OpDef& OpDef::Output(std::string name) {
   outputs_.push_back(std::move(name));
   return *this;
 }
+OpDef& OpDef::VariadicOutput(std::string name, OutputCountFn count) {
+  outputs_.push_back(std::move(name));
+  output_count_ = std::move(count);
+  return *this;
+}
 OpDef& OpDef::Role(OpRole role) {
   role_ = role;
   return *this;
@@ -88,6 +93,9 @@ absl::Status OpDef::Validate() const {
         absl::StrCat("op '", name_, "' cannot be registered: ", why));
   };
   if (outputs_.empty()) return refuse("it declares no output");
+  if (variadic_output() && outputs_.size() != 1) {
+    return refuse("a variadic output must be the only output");
+  }
   if (!shape_fn_) return refuse("it has no shape function");
   if (has_gradient() == no_gradient_) {
     return refuse("declare exactly one of Gradient(kernel) and NoGradient()");
@@ -121,11 +129,22 @@ absl::Status OpDef::Validate() const {
   return absl::OkStatus();
 }
 
+absl::StatusOr<int> OpDef::NumOutputs(const ResolvedAttrs& attrs) const {
+  if (!variadic_output()) return static_cast<int>(outputs_.size());
+  absl::StatusOr<int> count = output_count_(attrs);
+  if (count.ok() && *count < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("its attributes give it ", *count, " outputs"));
+  }
+  return count;
+}
+
 [[nodiscard]] absl::StatusOr<OutputTypes> InferOutputs(
     const OpDef& op, const ResolvedAttrs& attrs, std::vector<DType> dtypes,
     std::vector<Shape> shapes) {
-  ShapeContext ctx(std::move(dtypes), std::move(shapes), &attrs,
-                   static_cast<int>(op.outputs().size()));
+  absl::StatusOr<int> outputs = op.NumOutputs(attrs);
+  if (!outputs.ok()) return outputs.status();
+  ShapeContext ctx(std::move(dtypes), std::move(shapes), &attrs, *outputs);
   absl::Status shaped = op.shape_fn()(ctx);
   if (!shaped.ok()) return shaped;
   for (const Shape& shape : ctx.output_shapes()) {

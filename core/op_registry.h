@@ -37,6 +37,9 @@ using ShapeFn = std::function<absl::Status(ShapeContext&)>;
 using ForwardFn = std::function<absl::Status(const KernelContext&)>;
 using GradientFn = std::function<absl::Status(const GradientContext&)>;
 using InitFn = std::function<absl::Status(const InitContext&)>;
+// How many outputs a node has, from its attributes (Split's parts); an
+// error names the attribute that is wrong.
+using OutputCountFn = std::function<absl::StatusOr<int>(const ResolvedAttrs&)>;
 
 // How the planner treats a node of the op.
 enum class OpRole {
@@ -93,6 +96,9 @@ class OpDef : public AttrDeclarer<OpDef> {
   // others is this declaration.
   OpDef& VariadicInput(std::string name, int min_count = 1);
   OpDef& Output(std::string name);
+  // The only output, given as many times as `count` says for a node's
+  // attributes: output k of the node is the k-th (Split's parts).
+  OpDef& VariadicOutput(std::string name, OutputCountFn count);
   OpDef& Role(OpRole role);
   OpDef& Category(OpCategory category);
   OpDef& ShapeFn(nabla::ShapeFn fn);
@@ -131,6 +137,14 @@ class OpDef : public AttrDeclarer<OpDef> {
                       : count == static_cast<int>(inputs_.size());
   }
   const std::vector<std::string>& outputs() const { return outputs_; }
+  bool variadic_output() const { return static_cast<bool>(output_count_); }
+  // The name of a node's output k: outputs()[k], or the variadic output's.
+  const std::string& output_name(int k) const {
+    return outputs_[std::min<size_t>(k, outputs_.size() - 1)];
+  }
+  // How many outputs a node with these attributes has (at least 1).
+  [[nodiscard]] absl::StatusOr<int> NumOutputs(
+      const ResolvedAttrs& attrs) const;
   OpRole role() const { return role_; }
   OpCategory category() const { return category_; }
   const nabla::ShapeFn& shape_fn() const { return shape_fn_; }
@@ -152,6 +166,7 @@ class OpDef : public AttrDeclarer<OpDef> {
   // With a variadic last input, the fewest times a node gives it; else 0.
   int variadic_min_ = 0;
   std::vector<std::string> outputs_;
+  OutputCountFn output_count_;  // set by VariadicOutput
   OpRole role_ = OpRole::kCompute;
   OpCategory category_ = OpCategory::kOp;
   nabla::ShapeFn shape_fn_;

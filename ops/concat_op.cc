@@ -11,13 +11,11 @@
 #include "absl/strings/str_join.h"
 #include "core/op_registry.h"
 #include "core/status_macros.h"
+#include "ops/axis_parts.h"
 #include "ops/shape_util.h"
-#include "ops/vector_loop.h"
 
 namespace nabla {
 namespace {
-
-// `axis` of a tensor of `rank`, from 0; -1 when out of range.
 
 std::string ShapesOf(const ShapeContext& ctx) {
   std::vector<std::string> shapes;
@@ -60,36 +58,15 @@ std::string ShapesOf(const ShapeContext& ctx) {
   return absl::OkStatus();
 }
 
-// Bytes of one row of a tensor of `shape`: its dimensions from `axis` on.
-int64_t RowBytes(const Shape& shape, int axis, size_t element) {
-  int64_t row = static_cast<int64_t>(element);
-  for (int d = axis; d < shape.rank(); ++d) row *= shape.dim(d);
-  return row;
-}
-
-// Each input is [outer, its rows] with rows of its dimensions from `axis`
-// on; row o of y holds row o of every input in turn. Calls
-// copy(k, part, whole, bytes) for row o of every input k, in parallel over
-// o: `part` is the byte offset of the row in input k, `whole` in y. The
-// sizes are read from the shapes as it goes: nothing is allocated.
+// Calls copy(k, part, whole, bytes) for every row of every input
+// (ForEachPartRow).
 template <typename Context, typename Copy>
 void ForEachRow(const Context& ctx, const Shape& y, DType dtype,
                 const Copy& copy) {
-  const int axis = ResolveAxis(ctx.attrs().GetInt("axis"), y.rank());
-  const size_t element = DTypeSize(dtype);
-  int64_t outer = 1;
-  for (int d = 0; d < axis; ++d) outer *= y.dim(d);
-  const int64_t y_row = RowBytes(y, axis, element);
-  ParallelFor(outer, GrainFor(y_row / 4 + 1), [&](int64_t lo, int64_t hi) {
-    for (int64_t o = lo; o < hi; ++o) {
-      int64_t at = 0;
-      for (int k = 0; k < ctx.num_inputs(); ++k) {
-        const int64_t row = RowBytes(ctx.input(k).shape(), axis, element);
-        copy(k, o * row, o * y_row + at, row);
-        at += row;
-      }
-    }
-  });
+  ForEachPartRow(
+      y, ResolveAxis(ctx.attrs().GetInt("axis"), y.rank()), DTypeSize(dtype),
+      ctx.num_inputs(),
+      [&](int k) -> const Shape& { return ctx.input(k).shape(); }, copy);
 }
 
 [[nodiscard]] absl::Status ConcatForward(const KernelContext& ctx) {

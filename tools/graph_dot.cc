@@ -88,8 +88,9 @@ std::string EdgeLabel(const Graph& graph, const Endpoint& from) {
   std::string label =
       absl::StrCat(DTypeName(producer.output_dtypes[from.output]),
                    producer.output_shapes[from.output].ToString());
-  if (producer.op->outputs().size() > 1) {
-    label = absl::StrCat(producer.op->outputs()[from.output], ": ", label);
+  if (producer.output_shapes.size() > 1) {
+    label = absl::StrCat(producer.op->output_name(from.output), " ", from.output,
+                         ": ", label);
   }
   return label;
 }

@@ -153,6 +153,32 @@ TEST(GraphBuildTest, BadOutputIndex) {
               "has 1 output");
 }
 
+TEST(GraphBuildTest, SplitHasAsManyOutputsAsParts) {
+  const std::string split =
+      "  node { name: \"s\" op: \"Split\" input: \"x\" attr { key: "
+      "\"num_outputs\" value { i: 2 } } }\n";  // 3
+  auto graph = BuildGraph(Placeholder("x", "dim: 4") + split +
+                          "  node { name: \"n\" op: \"Neg\" input: \"s:1\" "
+                          "}\n");  // 4
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  EXPECT_EQ(graph->node(*graph->FindNode("s")).output_shapes,
+            (std::vector<Shape>{Shape({2}), Shape({2})}));
+  graph = BuildGraph(Placeholder("x", "dim: 4") + split +
+                     "  node { name: \"n\" op: \"Neg\" input: \"s:2\" "
+                     "}\n");  // 4
+  ASSERT_FALSE(graph.ok());
+  ExpectError(graph.status(),
+              "g.pbtxt:4: node 'n' (Neg): input 's:2': node 's' (Split) has 2 "
+              "outputs");
+  graph = BuildGraph(Placeholder("x", "dim: 4") +
+                     "  node { name: \"s\" op: \"Split\" input: \"x\" "
+                     "}\n");  // 3
+  ASSERT_FALSE(graph.ok());
+  ExpectError(graph.status(),
+              "g.pbtxt:3: node 's' (Split): give attribute 'split' (the size "
+              "of each part) or 'num_outputs' (how many parts of equal size)");
+}
+
 TEST(GraphBuildTest, MalformedOutputIndex) {
   auto graph = BuildGraph(Placeholder("x", "dim: 2") +  // 2
                           "  node { name: \"n\" op: \"Neg\" input: \"x:one\" "

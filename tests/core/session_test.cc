@@ -3,6 +3,7 @@
 // steady-state training step.
 #include "core/session.h"
 
+#include <cmath>
 #include <cstdlib>
 #include <memory>
 #include <vector>
@@ -297,6 +298,87 @@ TEST(SessionTest, FanOutGradientsAreSummed) {
   // d/dw (w^4 / 2) = 2 w^3.
   EXPECT_DOUBLE_EQ(grad->ValueAt(0), 2 * 0.125);
   EXPECT_DOUBLE_EQ(grad->ValueAt(1), 2 * -8.0);
+}
+
+// Split's parts are outputs 0 and 1 of one node: part 1 fans out to both
+// inputs of a Mul, part 0 feeds nothing, so its dL/d(part) is zero, step
+// after step (its buffer must not be shared with anything that writes).
+TEST(SessionTest, SplitPartsCarryTheirOwnGradients) {
+  std::unique_ptr<Session> session = SessionFromModelText(
+      R"pb(
+        graph {
+          node {
+            name: "w"
+            op: "Variable"
+            attr {
+              key: "dtype"
+              value { s: "float64" }
+            }
+            attr {
+              key: "shape"
+              value { shape { dim: 4 } }
+            }
+            attr {
+              key: "initializer"
+              value { s: "values" }
+            }
+            attr {
+              key: "values"
+              value {
+                tensor {
+                  shape { dim: 4 }
+                  value: [ 1, 2, -3, 0.5 ]
+                }
+              }
+            }
+          }
+          node {
+            name: "zero"
+            op: "Const"
+            attr {
+              key: "value"
+              value {
+                tensor {
+                  dtype: DT_FLOAT64
+                  shape { dim: 3 }
+                  value: 0
+                }
+              }
+            }
+          }
+          node {
+            name: "s"
+            op: "Split"
+            input: "w"
+            attr {
+              key: "split"
+              value { list { i: [ 1, 3 ] } }
+            }
+          }
+          node { name: "sq" op: "Mul" input: "s:1" input: "s:1" }
+          node { name: "loss" op: "MeanSquaredError" input: "sq" input: "zero" }
+        })pb",
+      {});
+  ASSERT_NE(session, nullptr);
+  ASSERT_TRUE(session->SetTraining("loss", Sgd(0.01)).ok());
+  std::vector<double> w = {1, 2, -3, 0.5};
+  for (int step = 0; step < 3; ++step) {
+    SCOPED_TRACE(step);
+    auto loss = session->TrainStep({});
+    ASSERT_TRUE(loss.ok()) << loss.status();
+    double want_loss = 0;
+    for (int k = 1; k < 4; ++k) want_loss += w[k] * w[k] * w[k] * w[k] / 3;
+    EXPECT_NEAR(*loss, want_loss, 1e-12 * want_loss);
+    const Tensor* grad = session->last_gradient(0);
+    ASSERT_NE(grad, nullptr);
+    EXPECT_EQ(grad->ValueAt(0), 0.0);
+    for (int k = 1; k < 4; ++k) {
+      // d/dw (w^4 / 3) = 4 w^3 / 3.
+      const double want = 4 * w[k] * w[k] * w[k] / 3;
+      EXPECT_NEAR(grad->ValueAt(k), want, 1e-12 * std::abs(want));
+      w[k] -= 0.01 * want;
+    }
+  }
 }
 
 class SteadyStateTest : public ::testing::TestWithParam<int> {};

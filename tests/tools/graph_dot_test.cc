@@ -116,6 +116,22 @@ TEST(GraphToDotTest, EscapesQuotesAndBackslashes) {
   }
 }
 
+// An edge from a node of several outputs names the output it leaves from.
+TEST(GraphToDotTest, EdgesNameTheOutputOfASplit) {
+  auto graph = GraphFromBody(
+      "  node { name: \"x\" op: \"Placeholder\" "
+      "attr { key: \"shape\" value { shape { dim: 4 } } } }\n"
+      "  node { name: \"s\" op: \"Split\" input: \"x\" "
+      "attr { key: \"split\" value { list { i: [1, 3] } } } }\n"
+      "  node { name: \"n\" op: \"Neg\" input: \"s:1\" }\n",
+      "s.pbtxt");
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  const std::string dot = GraphToDot(*graph);
+  EXPECT_TRUE(absl::StrContains(
+      dot, "  \"s\" -> \"n\" [label=\"parts 1: float32[3]\"];"))
+      << dot;
+}
+
 TEST(WriteDotTest, WritesDotText) {
   const std::string path = TempDir() + "/plain.dot";
   ASSERT_OK(WriteDot(SmallGraph(), path));

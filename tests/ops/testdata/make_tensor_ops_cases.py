@@ -1,11 +1,11 @@
 #!/usr/bin/python3
-"""Writes tensor_ops_torch_cases.txt: Transpose, Concat, Slice and Pad cases
-by PyTorch.
+"""Writes tensor_ops_torch_cases.txt: Transpose, Concat, Split, Slice and
+Pad cases by PyTorch.
 
 For each case: the op and its attributes as key=value (lists as 0,2,3),
 the inputs x0, x1, ... and dL/dy (random, float64), and what PyTorch gives
-for y and dL/dx0, dL/dx1, ... tests/ops/tensor_ops_test compares nabla's
-ops with them. Slices with negative steps go through index_select with
+for y and dL/dx0, dL/dx1, ... (Split has outputs y0, y1, ... and dL/dy0,
+dL/dy1, ...). tests/ops/tensor_ops_test compares nabla's ops with them. Slices with negative steps go through index_select with
 the indices of Python's own slicing, which PyTorch's slicing lacks; Pad's
 [begins..., ends...] becomes F.pad's pairs from the last dimension.
 
@@ -33,16 +33,20 @@ def listed(values):
 def case(name, op, attrs, fn, shapes):
     xs = [uniform(s).requires_grad_(True) for s in shapes]
     y = fn(*xs)
-    dy = uniform(y.shape)
-    y.backward(dy)
+    ys = list(y) if isinstance(y, tuple) else [y]
+    dys = [uniform(part.shape) for part in ys]
+    torch.autograd.backward(ys, dys)
     print("case", name)
     print("attrs", op, "|", " ".join(
         f"{k}={listed(v) if isinstance(v, (list, tuple)) else v}"
         for k, v in attrs.items()))
     for i, x in enumerate(xs):
         emit(f"x{i}", x)
-    emit("dy", dy)
-    emit("y", y)
+    suffixes = [str(k) for k in range(len(ys))] if isinstance(y, tuple) else [""]
+    for suffix, dy in zip(suffixes, dys):
+        emit(f"dy{suffix}", dy)
+    for suffix, part in zip(suffixes, ys):
+        emit(f"y{suffix}", part)
     for i, x in enumerate(xs):
         emit(f"dx{i}", x.grad)
 
@@ -100,6 +104,13 @@ def main():
     pad_case("pad_reflect", (1, 2, 4, 5), [0, 0, 1, 2, 0, 0, 3, 1], "reflect")
     pad_case("pad_edge", (1, 2, 4, 5), [0, 0, 1, 2, 0, 0, 3, 1], "edge")
     pad_case("pad_reflect_1d", (2, 3, 6), [0, 0, 2, 0, 0, 4], "reflect")
+    case("split_sizes", "Split", {"axis": 1, "split": [1, 3, 0, 2]},
+         lambda x: torch.split(x, [1, 3, 0, 2], 1), [(2, 6, 3)])
+    case("split_equal_last", "Split", {"axis": -1, "num_outputs": 3},
+         lambda x: torch.split(x, 2, -1), [(3, 4, 6)])
+    # ONNX's uneven parts: ceil(7 / 3) = 3, so 3, 3 and 1, as torch.split.
+    case("split_uneven", "Split", {"axis": 0, "num_outputs": 3},
+         lambda x: torch.split(x, 3, 0), [(7, 2)])
 
 
 if __name__ == "__main__":
