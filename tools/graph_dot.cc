@@ -89,8 +89,8 @@ std::string EdgeLabel(const Graph& graph, const Endpoint& from) {
       absl::StrCat(DTypeName(producer.output_dtypes[from.output]),
                    producer.output_shapes[from.output].ToString());
   if (producer.output_shapes.size() > 1) {
-    label = absl::StrCat(producer.op->output_name(from.output), " ", from.output,
-                         ": ", label);
+    label = absl::StrCat(producer.op->output_name(from.output), " ",
+                         from.output, ": ", label);
   }
   return label;
 }

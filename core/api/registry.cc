@@ -39,10 +39,10 @@ void AddOps(OpCategory category, absl::string_view kind,
                            : absl::StrCat(input.name, " (no gradient)"));
     }
     if (op.variadic()) inputs.back() += "...";
-    std::string signature = absl::StrCat(
-        op.name(), "(", absl::StrJoin(inputs, ", "), ") -> (",
-        absl::StrJoin(op.outputs(), ", "), op.variadic_output() ? "..." : "",
-        ")");
+    std::string signature =
+        absl::StrCat(op.name(), "(", absl::StrJoin(inputs, ", "), ") -> (",
+                     absl::StrJoin(op.outputs(), ", "),
+                     op.variadic_output() ? "..." : "", ")");
     if (!op.has_gradient() && op.role() == OpRole::kCompute) {
       absl::StrAppend(&signature, " no gradient");
     }
