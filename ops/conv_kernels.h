@@ -21,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/kernel_context.h"
 #include "core/parallel.h"
+#include "ops/conv_direct.h"
 #include "ops/conv_geometry.h"
 #include "ops/gemm.h"
 #include "ops/im2col.h"
@@ -85,21 +86,52 @@ struct ScratchSizes {
   size_t total = 0;
 };
 
+// The direct kernels' scratch of one lane (ops/conv_direct.h), in bytes.
+struct DirectBytes {
+  size_t offsets = 0, padded = 0, grid = 0, w_pack = 0, dy_t = 0;
+  size_t product = 0;
+};
+inline DirectBytes DirectBytesOf(const ConvGeometry& g, size_t element) {
+  const DirectScratch d = DirectScratchOf(g);
+  DirectBytes b;
+  b.offsets = sizeof(int64_t) * d.offsets;
+  b.padded = element * d.padded;
+  b.grid = element * d.grid;
+  b.w_pack = element * d.w_pack;
+  b.dy_t = element * d.dy_t;
+  b.product = element * d.product;
+  return b;
+}
+
 inline bool SizeScratch(const ConvGeometry& g, size_t element,
                         ScratchSizes* sizes) {
   uint64_t columns = 0, lane = 0, partials = 0, lanes_bytes = 0, total = 0;
+  uint64_t product =
+      static_cast<uint64_t>(g.group_out_channels() * g.patch_size());
   if (!ColumnsAreInput(g) &&
       __builtin_mul_overflow(static_cast<uint64_t>(g.patch_size()),
                              static_cast<uint64_t>(g.out_plane()), &columns)) {
     return false;
   }
-  const uint64_t product =
+  if (DirectConvApplies(g)) {
+    // The column matrix is then only dL/d(columns), for dx. The rest is
+    // bounded by DirectConvApplies and the tensors' sizes: no overflow.
+    const DirectBytes d = DirectBytesOf(g, element);
+    if (__builtin_add_overflow(
+            columns,
+            (d.offsets + d.padded + d.grid + d.w_pack + d.dy_t) / element,
+            &columns)) {
+      return false;
+    }
+    product = d.product / element;
+  }
+  const uint64_t weights =
       static_cast<uint64_t>(g.group_out_channels() * g.patch_size());
   const uint64_t lanes = static_cast<uint64_t>(LanesFor(g));
   if (__builtin_add_overflow(columns, product, &lane) ||
       __builtin_mul_overflow(lane, element, &lane) ||
       __builtin_mul_overflow(lane, lanes, &lanes_bytes) ||
-      __builtin_mul_overflow(product * static_cast<uint64_t>(g.group),
+      __builtin_mul_overflow(weights * static_cast<uint64_t>(g.group),
                              element * (lanes > 0 ? lanes - 1 : 0),
                              &partials) ||
       __builtin_add_overflow(lanes_bytes, partials, &total)) {
@@ -143,6 +175,43 @@ using conv_internal::SizeScratch;
       "out of memory: the convolution's ", what, " needs ", bytes, " bytes"));
 }
 
+// ConvForward by the direct kernels (ops/conv_direct.h): each lane pads
+// its samples' planes and reads the column matrix's rows from them.
+template <typename T>
+[[nodiscard]] absl::Status ConvForwardDirect(const ConvGeometry& g, const T* x,
+                                             const T* w, T* y) {
+  using namespace conv_internal;  // NOLINT: the helpers above
+  const DirectBytes d = DirectBytesOf(g, sizeof(T));
+  const int64_t lanes = LanesFor(g);
+  const int64_t patch = g.patch_size();
+  const int64_t out_per_group = g.group_out_channels();
+  std::atomic<bool> out_of_memory{false};
+  ParallelFor(lanes, 1, [&](int64_t lane_lo, int64_t lane_hi) {
+    ScratchBuffer offsets(d.offsets), padded(d.padded), grid(d.grid),
+        w_pack(d.w_pack);
+    if (!offsets.ok() || !padded.ok() || !grid.ok() || !w_pack.ok()) {
+      out_of_memory = true;
+      return;
+    }
+    RowOffsets(g, offsets.data<int64_t>());
+    for (int64_t n = LaneBegin(g, lanes, lane_lo);
+         n < LaneBegin(g, lanes, lane_hi); ++n) {
+      for (int64_t grp = 0; grp < g.group; ++grp) {
+        PadPlanes(g, x + InputOffset(g, n, grp), padded.data<T>());
+        DirectConvForward(
+            ActiveKernelIsa(), g, padded.data<T>(), offsets.data<int64_t>(),
+            w + grp * out_per_group * patch, y + OutputOffset(g, n, grp),
+            grid.data<T>(), w_pack.data<T>());
+      }
+    }
+  });
+  if (out_of_memory) {
+    return ConvScratchError(d.offsets + d.padded + d.grid + d.w_pack,
+                            "padded input");
+  }
+  return absl::OkStatus();
+}
+
 // y = the convolution of x with w, both as laid out by `g`.
 template <typename T>
 [[nodiscard]] absl::Status ConvForward(const ConvGeometry& g, const T* x,
@@ -153,6 +222,7 @@ template <typename T>
     return absl::InternalError("the convolution's scratch size overflows");
   }
   const int64_t lanes = LanesFor(g);
+  if (DirectConvApplies(g)) return ConvForwardDirect(g, x, w, y);
   std::atomic<bool> out_of_memory{false};
   const int64_t patch = g.patch_size(), plane = g.out_plane();
   const int64_t out_per_group = g.group_out_channels();
@@ -202,13 +272,22 @@ template <typename T>
   const bool direct = ColumnsAreInput(g);
   // No samples: the sum has no terms, and no lane to write it.
   if (dw != nullptr && lanes == 0) std::memset(dw, 0, sizeof(T) * weights);
+  // dL/dw by the direct kernels (ops/conv_direct.h) when they apply: the
+  // product of each sample comes transposed.
+  const bool direct_dw = dw != nullptr && DirectConvApplies(g);
+  const DirectBytes d = direct_dw ? DirectBytesOf(g, sizeof(T)) : DirectBytes();
+  const int64_t product_stride = conv_direct_internal::RoundUp(
+      out_per_group, conv_direct_internal::kBlockCols);
   ParallelFor(lanes, 1, [&](int64_t lane_lo, int64_t lane_hi) {
     ScratchBuffer columns(sizes.columns);
     ScratchBuffer product(dw != nullptr ? sizes.product : 0);
-    if (!columns.ok() || !product.ok()) {
+    ScratchBuffer offsets(d.offsets), padded(d.padded), dy_t(d.dy_t);
+    if (!columns.ok() || !product.ok() || !offsets.ok() || !padded.ok() ||
+        !dy_t.ok()) {
       out_of_memory = true;
       return;
     }
+    if (direct_dw) RowOffsets(g, offsets.data<int64_t>());
     for (int64_t lane = lane_lo; lane < lane_hi; ++lane) {
       // Lane 0 sums into dw itself, the others into their partials.
       T* lane_dw = dw == nullptr ? nullptr
@@ -219,7 +298,23 @@ template <typename T>
         for (int64_t grp = 0; grp < g.group; ++grp) {
           const MatrixView<const T> g_ng =
               RowMajor(dy + OutputOffset(g, n, grp), out_per_group, plane);
-          if (lane_dw != nullptr) {
+          if (lane_dw != nullptr && direct_dw) {
+            T* dw_g = lane_dw + grp * out_per_group * patch;
+            PadPlanes(g, x + InputOffset(g, n, grp), padded.data<T>());
+            const T* prod = product.data<T>();
+            DirectConvWeightGradient(ActiveKernelIsa(), g, padded.data<T>(),
+                                     offsets.data<int64_t>(),
+                                     dy + OutputOffset(g, n, grp),
+                                     dy_t.data<T>(), product.data<T>());
+            // The lane's first sample writes; later ones add, as below.
+            for (int64_t o = 0; o < out_per_group; ++o) {
+              for (int64_t k = 0; k < patch; ++k) {
+                const T value = prod[k * product_stride + o];
+                dw_g[o * patch + k] =
+                    n == first ? value : dw_g[o * patch + k] + value;
+              }
+            }
+          } else if (lane_dw != nullptr) {
             T* dw_g = lane_dw + grp * out_per_group * patch;
             const T* cols = Columns(g, x, n, grp, columns.data<T>());
             // The lane's first sample writes; later ones add.

@@ -31,59 +31,8 @@ namespace {
 #pragma GCC target("avx2,fma")
 #endif
 
-template <typename T>
-struct Vector;
-
-template <>
-struct Vector<float> {
-  using Vec = __m256;
-  using Mask = __m256i;
-  static constexpr int kLanes = 8;
-  static constexpr int kRows = 6;
-  static Vec Zero() { return _mm256_setzero_ps(); }
-  static Vec Broadcast(float v) { return _mm256_set1_ps(v); }
-  static Vec Load(const float* p) { return _mm256_load_ps(p); }
-  static void Store(float* p, Vec v) { _mm256_store_ps(p, v); }
-  static Vec LoadAny(const float* p) { return _mm256_loadu_ps(p); }
-  static void StoreAny(float* p, Vec v) { _mm256_storeu_ps(p, v); }
-  static Mask FirstLanes(int n) {
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n),
-                              _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-  }
-  static Vec LoadFirst(Mask m, const float* p) {
-    return _mm256_maskload_ps(p, m);
-  }
-  static void StoreFirst(Mask m, float* p, Vec v) {
-    _mm256_maskstore_ps(p, m, v);
-  }
-  static Vec MulAdd(Vec a, Vec b, Vec c) { return _mm256_fmadd_ps(a, b, c); }
-};
-
-template <>
-struct Vector<double> {
-  using Vec = __m256d;
-  using Mask = __m256i;
-  static constexpr int kLanes = 4;
-  static constexpr int kRows = 6;
-  static Vec Zero() { return _mm256_setzero_pd(); }
-  static Vec Broadcast(double v) { return _mm256_set1_pd(v); }
-  static Vec Load(const double* p) { return _mm256_load_pd(p); }
-  static void Store(double* p, Vec v) { _mm256_store_pd(p, v); }
-  static Vec LoadAny(const double* p) { return _mm256_loadu_pd(p); }
-  static void StoreAny(double* p, Vec v) { _mm256_storeu_pd(p, v); }
-  static Mask FirstLanes(int n) {
-    return _mm256_cmpgt_epi64(_mm256_set1_epi64x(n),
-                              _mm256_setr_epi64x(0, 1, 2, 3));
-  }
-  static Vec LoadFirst(Mask m, const double* p) {
-    return _mm256_maskload_pd(p, m);
-  }
-  static void StoreFirst(Mask m, double* p, Vec v) {
-    _mm256_maskstore_pd(p, m, v);
-  }
-  static Vec MulAdd(Vec a, Vec b, Vec c) { return _mm256_fmadd_pd(a, b, c); }
-};
-
+#include "ops/simd_avx2.inc"
+// After the vector types it uses:
 #include "ops/gemm_kernel.inc"
 
 #if defined(__clang__)

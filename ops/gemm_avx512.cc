@@ -31,53 +31,8 @@ namespace {
 #pragma GCC target("avx512f,fma")
 #endif
 
-template <typename T>
-struct Vector;
-
-template <>
-struct Vector<float> {
-  using Vec = __m512;
-  using Mask = __mmask16;
-  static constexpr int kLanes = 16;
-  static constexpr int kRows = 8;
-  static Vec Zero() { return _mm512_setzero_ps(); }
-  static Vec Broadcast(float v) { return _mm512_set1_ps(v); }
-  static Vec Load(const float* p) { return _mm512_load_ps(p); }
-  static void Store(float* p, Vec v) { _mm512_store_ps(p, v); }
-  static Vec LoadAny(const float* p) { return _mm512_loadu_ps(p); }
-  static void StoreAny(float* p, Vec v) { _mm512_storeu_ps(p, v); }
-  static Mask FirstLanes(int n) { return static_cast<Mask>((1u << n) - 1); }
-  static Vec LoadFirst(Mask m, const float* p) {
-    return _mm512_maskz_loadu_ps(m, p);
-  }
-  static void StoreFirst(Mask m, float* p, Vec v) {
-    _mm512_mask_storeu_ps(p, m, v);
-  }
-  static Vec MulAdd(Vec a, Vec b, Vec c) { return _mm512_fmadd_ps(a, b, c); }
-};
-
-template <>
-struct Vector<double> {
-  using Vec = __m512d;
-  using Mask = __mmask8;
-  static constexpr int kLanes = 8;
-  static constexpr int kRows = 8;
-  static Vec Zero() { return _mm512_setzero_pd(); }
-  static Vec Broadcast(double v) { return _mm512_set1_pd(v); }
-  static Vec Load(const double* p) { return _mm512_load_pd(p); }
-  static void Store(double* p, Vec v) { _mm512_store_pd(p, v); }
-  static Vec LoadAny(const double* p) { return _mm512_loadu_pd(p); }
-  static void StoreAny(double* p, Vec v) { _mm512_storeu_pd(p, v); }
-  static Mask FirstLanes(int n) { return static_cast<Mask>((1u << n) - 1); }
-  static Vec LoadFirst(Mask m, const double* p) {
-    return _mm512_maskz_loadu_pd(m, p);
-  }
-  static void StoreFirst(Mask m, double* p, Vec v) {
-    _mm512_mask_storeu_pd(p, m, v);
-  }
-  static Vec MulAdd(Vec a, Vec b, Vec c) { return _mm512_fmadd_pd(a, b, c); }
-};
-
+#include "ops/simd_avx512.inc"
+// After the vector types it uses:
 #include "ops/gemm_kernel.inc"
 
 #if defined(__clang__)

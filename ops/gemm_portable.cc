@@ -17,35 +17,8 @@ namespace gemm_internal {
 namespace portable {
 namespace {
 
-// Vectors of T, 16 bytes wide.
-template <typename T>
-struct Vector {
-  typedef T Vec __attribute__((vector_size(16)));
-  using Mask = int;  // the number of lanes
-  static constexpr int kLanes = 16 / sizeof(T);
-  static constexpr int kRows = 6;
-  static Vec Zero() { return Vec{}; }
-  static Vec Broadcast(T v) { return Vec{} + v; }
-  static Vec Load(const T* p) {
-    Vec v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-  }
-  static void Store(T* p, Vec v) { std::memcpy(p, &v, sizeof v); }
-  static Vec LoadAny(const T* p) { return Load(p); }
-  static void StoreAny(T* p, Vec v) { Store(p, v); }
-  static Mask FirstLanes(int n) { return n; }
-  static Vec LoadFirst(Mask n, const T* p) {
-    Vec v{};
-    for (int i = 0; i < n; ++i) v[i] = p[i];
-    return v;
-  }
-  static void StoreFirst(Mask n, T* p, Vec v) {
-    for (int i = 0; i < n; ++i) p[i] = v[i];
-  }
-  static Vec MulAdd(Vec a, Vec b, Vec c) { return a * b + c; }
-};
-
+#include "ops/simd_portable.inc"
+// After the vector types it uses:
 #include "ops/gemm_kernel.inc"
 
 }  // namespace

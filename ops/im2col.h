@@ -64,8 +64,13 @@ void Im2Col(const ConvGeometry& g, const T* x, T* columns) {
             // lie before the plane.
             const int64_t start = ih * g.in_width + col_offset;
             std::fill(out, out + valid.first, T(0));
-            for (int64_t ow = valid.first; ow < valid.last; ++ow) {
-              out[ow] = plane[start + ow * g.stride_w];
+            if (g.stride_w == 1) {  // a run of x's row: copied as one
+              std::copy(plane + start + valid.first, plane + start + valid.last,
+                        out + valid.first);
+            } else {
+              for (int64_t ow = valid.first; ow < valid.last; ++ow) {
+                out[ow] = plane[start + ow * g.stride_w];
+              }
             }
             std::fill(out + valid.last, out + g.out_width, T(0));
           }
@@ -98,8 +103,16 @@ void Col2Im(const ConvGeometry& g, const T* columns, T* dx) {
                   oh * g.stride_h - g.pad_top + kh * g.dilation_h;
               if (ih < 0 || ih >= g.in_height) continue;
               const int64_t start = ih * g.in_width + col_offset;
-              for (int64_t ow = valid.first; ow < valid.last; ++ow) {
-                plane[start + ow * g.stride_w] += in[ow];
+              if (g.stride_w == 1) {  // contiguous: the loop vectorises
+                T* row = plane + start + valid.first;
+                const T* from = in + valid.first;
+                for (int64_t i = 0; i < valid.last - valid.first; ++i) {
+                  row[i] += from[i];
+                }
+              } else {
+                for (int64_t ow = valid.first; ow < valid.last; ++ow) {
+                  plane[start + ow * g.stride_w] += in[ow];
+                }
               }
             }
           }
