@@ -85,10 +85,20 @@ class NodeRun {
     node_seed_ = node_seed;
   }
 
+  // Memory for the kernel's intermediate values while it runs: the bytes
+  // the shape function asked for (ShapeContext::SetScratchBytes), placed by
+  // the planner in the plan's arena for this step alone and aligned to 64,
+  // so a step allocates nothing however its kernels' tasks interleave.
+  // Empty outside a plan (op tests): kernels then take their own
+  // (ops/scratch.h's KernelScratch does either).
+  absl::Span<char> scratch() const { return scratch_; }
+  void SetScratch(absl::Span<char> scratch) { scratch_ = scratch; }
+
  private:
   static inline const RunState kInference{};
   const RunState* run_ = &kInference;
   uint64_t node_seed_ = 0;
+  absl::Span<char> scratch_;
 };
 
 // A forward kernel reads its inputs and writes every element of its

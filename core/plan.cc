@@ -62,12 +62,12 @@ absl::StatusOr<std::unique_ptr<Plan>> Plan::Build(
   layout_request.loss = request.loss;
   layout_request.targets = &request.targets;
   layout_request.reuse_buffers = request.reuse_buffers;
+  layout_request.scratch_bytes = &plan->scratch_bytes_;
   const PlanLayout layout = LayOutPlan(graph, layout_request);
   // The layout says what the arena will cost: refuse a plan too big for
   // the memory limit before allocating any of it.
   if (request.check_memory) {
-    NABLA_RETURN_IF_ERROR(request.check_memory(layout.placement.arena_bytes +
-                                               plan->scratch_bytes_));
+    NABLA_RETURN_IF_ERROR(request.check_memory(layout.placement.arena_bytes));
   }
   NABLA_RETURN_IF_ERROR(plan->Allocate(layout, variables));
   plan->BuildPhases(layout);
@@ -86,6 +86,7 @@ absl::Status Plan::InferShapes(const PlanRequest& request,
   const std::vector<bool> needed = NeededNodes(graph_, request);
   feed_shapes_ = request.feeds;
   shapes_.resize(n);
+  scratch_bytes_.assign(n, 0);
   for (int i = 0; i < n; ++i) {
     if (!needed[i]) continue;
     const Node& node = graph_.node(i);
@@ -125,7 +126,7 @@ absl::Status Plan::InferShapes(const PlanRequest& request,
               graph_.Describe(i), ": ", outputs.status().message()));
         }
         shapes_[i] = std::move(outputs->shapes);
-        scratch_bytes_ += outputs->scratch_bytes;
+        scratch_bytes_[i] = outputs->scratch_bytes;
         break;
       }
     }
@@ -208,6 +209,13 @@ absl::Status Plan::Allocate(const PlanLayout& layout,
   return absl::OkStatus();
 }
 
+absl::Span<char> Plan::ScratchOf(const PlanLayout& layout, int step) {
+  const int id = layout.scratch_ids[step];
+  if (id < 0) return {};
+  return absl::Span<char>(reinterpret_cast<char*>(tensors_[id].data<double>()),
+                          scratch_bytes_[layout.steps[step].node]);
+}
+
 void Plan::BuildPhases(const PlanLayout& layout) {
   const int n = graph_.num_nodes();
   forward_contexts_.resize(n);
@@ -248,6 +256,7 @@ void Plan::BuildPhases(const PlanLayout& layout) {
       forward_contexts_[s.node]->SetStates(std::move(states));
       forward_contexts_[s.node]->SetRun(&run_state_,
                                         DeriveSeed(seed_, node.name));
+      forward_contexts_[s.node]->SetScratch(ScratchOf(layout, step));
       forward_phase_.AddStep(depends_on);
       forward_steps_.push_back(s);
       continue;
@@ -276,6 +285,7 @@ void Plan::BuildPhases(const PlanLayout& layout) {
         std::move(output_grads), std::move(input_grads));
     gradient_contexts_[s.node]->SetRun(&run_state_,
                                        DeriveSeed(seed_, node.name));
+    gradient_contexts_[s.node]->SetScratch(ScratchOf(layout, step));
   }
 }
 
@@ -433,6 +443,7 @@ MemoryPlan Plan::Memory() const {
       node.value_bytes = bytes(values_[i]);
     }
     node.gradient_bytes = bytes(grads_[i]);
+    node.scratch_bytes = scratch_bytes_[i];
   }
   // A consumer's part of a fanned-out gradient belongs to the value's
   // producer: its sum step reads them.
@@ -447,6 +458,7 @@ MemoryPlan Plan::Memory() const {
     memory.value_bytes += node.value_bytes;
     memory.gradient_bytes += node.gradient_bytes;
     memory.sum_bytes += node.sum_bytes;
+    memory.scratch_bytes += node.scratch_bytes;
   }
   memory.arena_bytes = arena_bytes_;
   memory.unshared_arena_bytes = unshared_bytes_;

@@ -50,10 +50,9 @@ struct PlanRequest {
   // place. Off, every value and gradient keeps its own memory until the
   // next run, for FindNonFinite().
   bool reuse_buffers = true;
-  // Called with the bytes of the plan's arena, plus the scratch memory its
-  // kernels may take (ShapeContext::SetScratchBytes, summed over nodes),
-  // once the layout is known, before anything is allocated; an error stops
-  // the build (the memory limit). Null: no check.
+  // Called with the bytes of the plan's arena (which holds the kernels'
+  // scratch memory too), once the layout is known, before anything is
+  // allocated; an error stops the build (the memory limit). Null: no check.
   std::function<absl::Status(size_t plan_bytes)> check_memory;
 };
 
@@ -146,6 +145,8 @@ class Plan {
   // Kernel contexts, and the phases' steps with their dependencies: on the
   // data, and on the earlier users of memory a step reuses.
   void BuildPhases(const PlanLayout& layout);
+  // The scratch memory of `step` in the arena; empty when it takes none.
+  absl::Span<char> ScratchOf(const PlanLayout& layout, int step);
   [[nodiscard]] absl::Status RunStep(const PlanStep& step);
   [[nodiscard]] absl::Status TimedStep(const PlanStep& step, StepTime& time);
   [[nodiscard]] absl::Status SumGradients(int node, int output,
@@ -155,7 +156,8 @@ class Plan {
   std::vector<std::pair<int, Shape>> feed_shapes_;
   std::vector<std::vector<Shape>> shapes_;
   // What the nodes' kernels may take besides the arena, all at once.
-  size_t scratch_bytes_ = 0;
+  // Per node: its kernels' scratch bytes (ShapeContext::SetScratchBytes).
+  std::vector<size_t> scratch_bytes_;
   bool reuse_buffers_ = true;
   int loss_ = -1;
   uint64_t seed_ = 0;

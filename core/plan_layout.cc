@@ -42,6 +42,7 @@ class LayoutBuilder {
   void AddForwardSteps();
   void AddBackwardSteps();
   void MarkReadsAfterRun();
+  void AddScratch();
   void WriteInPlace();
   void PlaceBuffers();
   void OrderSharedBuffers();
@@ -58,6 +59,7 @@ class LayoutBuilder {
     layout_.reads.emplace_back();
     layout_.writes.emplace_back();
     layout_.reuse_deps.emplace_back();
+    layout_.scratch_ids.push_back(-1);
     return static_cast<int>(layout_.steps.size()) - 1;
   }
   void Read(int step, int tensor) {
@@ -220,6 +222,23 @@ void LayoutBuilder::MarkReadsAfterRun() {
   }
 }
 
+// A tensor for the scratch memory of each kernel step that takes some,
+// written by that step and read by none, so it lives for that step alone
+// and shares the arena with everything else. Float64 elements: the bytes
+// rounded up to 8.
+void LayoutBuilder::AddScratch() {
+  if (request_.scratch_bytes == nullptr) return;
+  for (int step = 0; step < static_cast<int>(layout_.steps.size()); ++step) {
+    const PlanStep& s = layout_.steps[step];
+    const size_t bytes = (*request_.scratch_bytes)[s.node];
+    if (s.kind == PlanStepKind::kSum || bytes == 0) continue;
+    const int id = AddTensor(DType::kFloat64,
+                             Shape({static_cast<int64_t>((bytes + 7) / 8)}));
+    Write(step, id);
+    layout_.scratch_ids[step] = id;
+  }
+}
+
 bool LayoutBuilder::CanWriteOver(int step, int tensor, int over) const {
   if (tensor < 0 || over < 0) return false;
   const PlannedTensor& t = layout_.tensors[tensor];
@@ -343,6 +362,7 @@ PlanLayout LayOutPlan(const Graph& graph, const PlanLayoutRequest& request) {
   builder.AddForwardSteps();
   builder.AddBackwardSteps();
   builder.MarkReadsAfterRun();
+  builder.AddScratch();
   if (request.reuse_buffers) builder.WriteInPlace();
   builder.PlaceBuffers();
   if (request.reuse_buffers) builder.OrderSharedBuffers();

@@ -62,6 +62,9 @@ struct PlanLayout {
   int num_forward = 0;
   // Per step: the tensors it reads and writes.
   std::vector<std::vector<int>> reads, writes;
+  // Per step: its kernel's scratch memory, a tensor alive for that step
+  // alone, or -1.
+  std::vector<int> scratch_ids;
   // Per sum step: the tensors it adds, in use order.
   std::vector<std::vector<int>> sum_parts;
   // Per tensor: its buffer (tensors written in place share one).
@@ -88,6 +91,9 @@ struct PlanLayoutRequest {
   int loss = -1;
   // Nodes whose outputs are read after the run.
   const std::vector<int>* targets = nullptr;
+  // Per node: the bytes of scratch its kernels take
+  // (ShapeContext::SetScratchBytes); null for none.
+  const std::vector<size_t>* scratch_bytes = nullptr;
   bool reuse_buffers = true;
 };
 

@@ -76,6 +76,10 @@ struct NodeMemory {
   // Per-consumer gradient buffers summed into this node's gradients where
   // an output fans out.
   size_t sum_bytes = 0;
+  // Scratch memory of the node's kernels while one of its steps runs
+  // (ShapeContext::SetScratchBytes): planned in the arena for its forward
+  // step and again for its gradient step.
+  size_t scratch_bytes = 0;
   // A Variable's value and its optimizer slots, held by the session.
   size_t variable_bytes = 0;
   size_t slot_bytes = 0;
@@ -91,6 +95,7 @@ struct MemoryPlan {
   size_t value_bytes = 0;
   size_t gradient_bytes = 0;
   size_t sum_bytes = 0;
+  size_t scratch_bytes = 0;
   size_t variable_bytes = 0;
   size_t slot_bytes = 0;
   // The plan's arena as laid out (what it allocates), and as it would be

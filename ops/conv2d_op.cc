@@ -36,7 +36,8 @@ namespace {
   absl::Status status;
   DispatchFloat(y.dtype(), [&](auto zero) {
     using T = decltype(zero);
-    status = ConvForward(g, x.data<T>(), w.data<T>(), y.data<T>());
+    status =
+        ConvForward(g, x.data<T>(), w.data<T>(), y.data<T>(), ctx.scratch());
   });
   return status;
 }
@@ -52,9 +53,10 @@ namespace {
   absl::Status status;
   DispatchFloat(dy.dtype(), [&](auto zero) {
     using T = decltype(zero);
-    status = ConvBackward(g, x.data<T>(), w.data<T>(), dy.data<T>(),
-                          dx == nullptr ? nullptr : dx->data<T>(),
-                          dw == nullptr ? nullptr : dw->data<T>());
+    status =
+        ConvBackward(g, x.data<T>(), w.data<T>(), dy.data<T>(),
+                     dx == nullptr ? nullptr : dx->data<T>(),
+                     dw == nullptr ? nullptr : dw->data<T>(), ctx.scratch());
   });
   return status;
 }

@@ -13,12 +13,12 @@
 #define NABLA_OPS_CONV_KERNELS_H_
 
 #include <algorithm>
-#include <atomic>
 #include <cstdint>
 #include <cstring>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
 #include "core/kernel_context.h"
 #include "core/parallel.h"
 #include "ops/conv_direct.h"
@@ -75,71 +75,68 @@ inline int64_t LaneBegin(const ConvGeometry& g, int64_t lanes, int64_t lane) {
   return lane * g.batch / lanes;
 }
 
-// The scratch memory of the kernels, in bytes. Per lane: the column matrix
-// of one sample and group (none when x is read in place) and, for dL/dw,
-// one product of w_g's size. Besides: the partial dL/dw of every lane but
-// the first. False when it does not fit in 64 bits.
+// The scratch memory of the kernels, in bytes, one piece after another,
+// each rounded up to 64 (the kernels' vector loads rely on it). Lane l's
+// pieces start at l * lane: the column matrix of one sample and group
+// (none when x is read in place; with the direct kernels only dL/d(columns),
+// for dx), one product of w_g's size for dL/dw, and the direct kernels'
+// pieces when they apply (ops/conv_direct.h). After the lanes: the partial
+// dL/dw of every lane but the first.
 struct ScratchSizes {
-  size_t columns = 0;
-  size_t product = 0;
-  size_t partials = 0;
+  // Byte offsets within a lane.
+  size_t columns = 0, product = 0, offsets = 0, padded = 0, grid = 0,
+         w_pack = 0, dy_t = 0;
+  size_t lane = 0;      // the bytes of one lane
+  size_t partials = 0;  // where the partial sums start
   size_t total = 0;
 };
 
-// The direct kernels' scratch of one lane (ops/conv_direct.h), in bytes.
-struct DirectBytes {
-  size_t offsets = 0, padded = 0, grid = 0, w_pack = 0, dy_t = 0;
-  size_t product = 0;
-};
-inline DirectBytes DirectBytesOf(const ConvGeometry& g, size_t element) {
-  const DirectScratch d = DirectScratchOf(g);
-  DirectBytes b;
-  b.offsets = sizeof(int64_t) * d.offsets;
-  b.padded = element * d.padded;
-  b.grid = element * d.grid;
-  b.w_pack = element * d.w_pack;
-  b.dy_t = element * d.dy_t;
-  b.product = element * d.product;
-  return b;
-}
+inline uint64_t RoundUpTo64(uint64_t bytes) { return (bytes + 63) / 64 * 64; }
 
+// False when the sizes do not fit in 64 bits.
 inline bool SizeScratch(const ConvGeometry& g, size_t element,
                         ScratchSizes* sizes) {
-  uint64_t columns = 0, lane = 0, partials = 0, lanes_bytes = 0, total = 0;
-  uint64_t product =
-      static_cast<uint64_t>(g.group_out_channels() * g.patch_size());
+  uint64_t columns = 0;
   if (!ColumnsAreInput(g) &&
-      __builtin_mul_overflow(static_cast<uint64_t>(g.patch_size()),
-                             static_cast<uint64_t>(g.out_plane()), &columns)) {
+      (__builtin_mul_overflow(static_cast<uint64_t>(g.patch_size()),
+                              static_cast<uint64_t>(g.out_plane()), &columns) ||
+       __builtin_mul_overflow(columns, element, &columns) ||
+       columns > (uint64_t{1} << 62))) {
     return false;
   }
-  if (DirectConvApplies(g)) {
-    // The column matrix is then only dL/d(columns), for dx. The rest is
-    // bounded by DirectConvApplies and the tensors' sizes: no overflow.
-    const DirectBytes d = DirectBytesOf(g, element);
-    if (__builtin_add_overflow(
-            columns,
-            (d.offsets + d.padded + d.grid + d.w_pack + d.dy_t) / element,
-            &columns)) {
-      return false;
-    }
-    product = d.product / element;
-  }
+  // The rest is bounded by the weights' and the tensors' sizes, or, for the
+  // direct kernels, by DirectConvApplies: no overflow.
   const uint64_t weights =
       static_cast<uint64_t>(g.group_out_channels() * g.patch_size());
+  uint64_t pieces[7] = {columns, weights * element};
+  if (DirectConvApplies(g)) {
+    const DirectScratch d = DirectScratchOf(g);
+    pieces[1] = element * d.product;
+    pieces[2] = sizeof(int64_t) * d.offsets;
+    pieces[3] = element * d.padded;
+    pieces[4] = element * d.grid;
+    pieces[5] = element * d.w_pack;
+    pieces[6] = element * d.dy_t;
+  }
+  size_t* const at[7] = {&sizes->columns, &sizes->product, &sizes->offsets,
+                         &sizes->padded,  &sizes->grid,    &sizes->w_pack,
+                         &sizes->dy_t};
+  uint64_t lane = 0;
+  for (int i = 0; i < 7; ++i) {
+    *at[i] = lane;
+    lane += RoundUpTo64(pieces[i]);
+  }
   const uint64_t lanes = static_cast<uint64_t>(LanesFor(g));
-  if (__builtin_add_overflow(columns, product, &lane) ||
-      __builtin_mul_overflow(lane, element, &lane) ||
-      __builtin_mul_overflow(lane, lanes, &lanes_bytes) ||
+  uint64_t lanes_bytes = 0, partials = 0, total = 0;
+  if (__builtin_mul_overflow(lane, lanes, &lanes_bytes) ||
       __builtin_mul_overflow(weights * static_cast<uint64_t>(g.group),
                              element * (lanes > 0 ? lanes - 1 : 0),
                              &partials) ||
       __builtin_add_overflow(lanes_bytes, partials, &total)) {
     return false;
   }
-  sizes->columns = columns * element;
-  sizes->product = product * element;
-  sizes->partials = partials;
+  sizes->lane = lane;
+  sizes->partials = lanes_bytes;
   sizes->total = total;
   return true;
 }
@@ -168,81 +165,74 @@ using conv_internal::SizeScratch;
   return absl::OkStatus();
 }
 
-// ResourceExhausted when a scratch buffer could not be had.
-[[nodiscard]] inline absl::Status ConvScratchError(size_t bytes,
-                                                   const char* what) {
-  return absl::ResourceExhaustedError(absl::StrCat(
-      "out of memory: the convolution's ", what, " needs ", bytes, " bytes"));
+// ResourceExhausted when the scratch memory could not be had.
+[[nodiscard]] inline absl::Status ConvScratchError(size_t bytes) {
+  return absl::ResourceExhaustedError(
+      absl::StrCat("out of memory: the convolution's scratch memory needs ",
+                   bytes, " bytes"));
 }
 
 // ConvForward by the direct kernels (ops/conv_direct.h): each lane pads
 // its samples' planes and reads the column matrix's rows from them.
 template <typename T>
-[[nodiscard]] absl::Status ConvForwardDirect(const ConvGeometry& g, const T* x,
-                                             const T* w, T* y) {
+void ConvForwardDirect(const ConvGeometry& g, const T* x, const T* w, T* y,
+                       const ScratchSizes& sizes,
+                       const KernelScratch& scratch) {
   using namespace conv_internal;  // NOLINT: the helpers above
-  const DirectBytes d = DirectBytesOf(g, sizeof(T));
   const int64_t lanes = LanesFor(g);
   const int64_t patch = g.patch_size();
   const int64_t out_per_group = g.group_out_channels();
-  std::atomic<bool> out_of_memory{false};
   ParallelFor(lanes, 1, [&](int64_t lane_lo, int64_t lane_hi) {
-    ScratchBuffer offsets(d.offsets), padded(d.padded), grid(d.grid),
-        w_pack(d.w_pack);
-    if (!offsets.ok() || !padded.ok() || !grid.ok() || !w_pack.ok()) {
-      out_of_memory = true;
-      return;
-    }
-    RowOffsets(g, offsets.data<int64_t>());
+    const size_t base = lane_lo * sizes.lane;
+    int64_t* offsets = scratch.at<int64_t>(base + sizes.offsets);
+    T* padded = scratch.at<T>(base + sizes.padded);
+    RowOffsets(g, offsets);
     for (int64_t n = LaneBegin(g, lanes, lane_lo);
          n < LaneBegin(g, lanes, lane_hi); ++n) {
       for (int64_t grp = 0; grp < g.group; ++grp) {
-        PadPlanes(g, x + InputOffset(g, n, grp), padded.data<T>());
-        DirectConvForward(
-            ActiveKernelIsa(), g, padded.data<T>(), offsets.data<int64_t>(),
-            w + grp * out_per_group * patch, y + OutputOffset(g, n, grp),
-            grid.data<T>(), w_pack.data<T>());
+        PadPlanes(g, x + InputOffset(g, n, grp), padded);
+        DirectConvForward(ActiveKernelIsa(), g, padded, offsets,
+                          w + grp * out_per_group * patch,
+                          y + OutputOffset(g, n, grp),
+                          scratch.at<T>(base + sizes.grid),
+                          scratch.at<T>(base + sizes.w_pack));
       }
     }
   });
-  if (out_of_memory) {
-    return ConvScratchError(d.offsets + d.padded + d.grid + d.w_pack,
-                            "padded input");
-  }
-  return absl::OkStatus();
 }
 
-// y = the convolution of x with w, both as laid out by `g`.
+// y = the convolution of x with w, both as laid out by `g`. `planned` is
+// the node's scratch memory (NodeRun::scratch()), empty outside a plan.
 template <typename T>
 [[nodiscard]] absl::Status ConvForward(const ConvGeometry& g, const T* x,
-                                       const T* w, T* y) {
+                                       const T* w, T* y,
+                                       absl::Span<char> planned = {}) {
   using namespace conv_internal;  // NOLINT: the helpers above
   ScratchSizes sizes;
   if (!SizeScratch(g, sizeof(T), &sizes)) {
     return absl::InternalError("the convolution's scratch size overflows");
   }
+  const KernelScratch scratch(planned, sizes.total);
+  if (!scratch.ok()) return ConvScratchError(sizes.total);
+  if (DirectConvApplies(g)) {
+    ConvForwardDirect(g, x, w, y, sizes, scratch);
+    return absl::OkStatus();
+  }
   const int64_t lanes = LanesFor(g);
-  if (DirectConvApplies(g)) return ConvForwardDirect(g, x, w, y);
-  std::atomic<bool> out_of_memory{false};
   const int64_t patch = g.patch_size(), plane = g.out_plane();
   const int64_t out_per_group = g.group_out_channels();
   ParallelFor(lanes, 1, [&](int64_t lane_lo, int64_t lane_hi) {
-    ScratchBuffer columns(sizes.columns);
-    if (!columns.ok()) {
-      out_of_memory = true;
-      return;
-    }
+    T* columns = scratch.at<T>(lane_lo * sizes.lane + sizes.columns);
     for (int64_t n = LaneBegin(g, lanes, lane_lo);
          n < LaneBegin(g, lanes, lane_hi); ++n) {
       for (int64_t grp = 0; grp < g.group; ++grp) {
-        const T* cols = Columns(g, x, n, grp, columns.data<T>());
+        const T* cols = Columns(g, x, n, grp, columns);
         Gemm(RowMajor(w + grp * out_per_group * patch, out_per_group, patch),
              RowMajor(cols, patch, plane),
              RowMajor(y + OutputOffset(g, n, grp), out_per_group, plane));
       }
     }
   });
-  if (out_of_memory) return ConvScratchError(sizes.columns, "column matrix");
   return absl::OkStatus();
 }
 
@@ -252,20 +242,20 @@ template <typename T>
 //                            over lanes in lane order)
 //   dL/dX_g = W_gᵀ · G_g, added back into dx by the adjoint of im2col.
 // `dx` or `dw` may be null when not wanted; `x` is read only for dw.
+// `planned` as for ConvForward.
 template <typename T>
 [[nodiscard]] absl::Status ConvBackward(const ConvGeometry& g, const T* x,
-                                        const T* w, const T* dy, T* dx, T* dw) {
+                                        const T* w, const T* dy, T* dx, T* dw,
+                                        absl::Span<char> planned = {}) {
   using namespace conv_internal;  // NOLINT: the helpers above
   ScratchSizes sizes;
   if (!SizeScratch(g, sizeof(T), &sizes)) {
     return absl::InternalError("the convolution's scratch size overflows");
   }
   const int64_t lanes = LanesFor(g);
-  ScratchBuffer partials(dw != nullptr ? sizes.partials : 0);
-  if (!partials.ok()) {
-    return ConvScratchError(sizes.partials, "partial sums of dL/dw");
-  }
-  std::atomic<bool> out_of_memory{false};
+  const KernelScratch scratch(planned, sizes.total);
+  if (!scratch.ok()) return ConvScratchError(sizes.total);
+  T* const partials = scratch.at<T>(sizes.partials);
   const int64_t patch = g.patch_size(), plane = g.out_plane();
   const int64_t out_per_group = g.group_out_channels();
   const int64_t weights = g.out_channels * patch;
@@ -275,24 +265,20 @@ template <typename T>
   // dL/dw by the direct kernels (ops/conv_direct.h) when they apply: the
   // product of each sample comes transposed.
   const bool direct_dw = dw != nullptr && DirectConvApplies(g);
-  const DirectBytes d = direct_dw ? DirectBytesOf(g, sizeof(T)) : DirectBytes();
   const int64_t product_stride = conv_direct_internal::RoundUp(
       out_per_group, conv_direct_internal::kBlockCols);
   ParallelFor(lanes, 1, [&](int64_t lane_lo, int64_t lane_hi) {
-    ScratchBuffer columns(sizes.columns);
-    ScratchBuffer product(dw != nullptr ? sizes.product : 0);
-    ScratchBuffer offsets(d.offsets), padded(d.padded), dy_t(d.dy_t);
-    if (!columns.ok() || !product.ok() || !offsets.ok() || !padded.ok() ||
-        !dy_t.ok()) {
-      out_of_memory = true;
-      return;
-    }
-    if (direct_dw) RowOffsets(g, offsets.data<int64_t>());
+    const size_t base = lane_lo * sizes.lane;
+    T* const columns = scratch.at<T>(base + sizes.columns);
+    T* const product = scratch.at<T>(base + sizes.product);
+    int64_t* const offsets = scratch.at<int64_t>(base + sizes.offsets);
+    T* const padded = scratch.at<T>(base + sizes.padded);
+    if (direct_dw) RowOffsets(g, offsets);
     for (int64_t lane = lane_lo; lane < lane_hi; ++lane) {
       // Lane 0 sums into dw itself, the others into their partials.
       T* lane_dw = dw == nullptr ? nullptr
                    : lane == 0   ? dw
-                                 : partials.data<T>() + (lane - 1) * weights;
+                                 : partials + (lane - 1) * weights;
       const int64_t first = LaneBegin(g, lanes, lane);
       for (int64_t n = first; n < LaneBegin(g, lanes, lane + 1); ++n) {
         for (int64_t grp = 0; grp < g.group; ++grp) {
@@ -300,12 +286,11 @@ template <typename T>
               RowMajor(dy + OutputOffset(g, n, grp), out_per_group, plane);
           if (lane_dw != nullptr && direct_dw) {
             T* dw_g = lane_dw + grp * out_per_group * patch;
-            PadPlanes(g, x + InputOffset(g, n, grp), padded.data<T>());
-            const T* prod = product.data<T>();
-            DirectConvWeightGradient(ActiveKernelIsa(), g, padded.data<T>(),
-                                     offsets.data<int64_t>(),
+            PadPlanes(g, x + InputOffset(g, n, grp), padded);
+            DirectConvWeightGradient(ActiveKernelIsa(), g, padded, offsets,
                                      dy + OutputOffset(g, n, grp),
-                                     dy_t.data<T>(), product.data<T>());
+                                     scratch.at<T>(base + sizes.dy_t), product);
+            const T* prod = product;
             // The lane's first sample writes; later ones add, as below.
             for (int64_t o = 0; o < out_per_group; ++o) {
               for (int64_t k = 0; k < patch; ++k) {
@@ -316,13 +301,13 @@ template <typename T>
             }
           } else if (lane_dw != nullptr) {
             T* dw_g = lane_dw + grp * out_per_group * patch;
-            const T* cols = Columns(g, x, n, grp, columns.data<T>());
+            const T* cols = Columns(g, x, n, grp, columns);
             // The lane's first sample writes; later ones add.
-            T* out = n == first ? dw_g : product.data<T>();
+            T* out = n == first ? dw_g : product;
             Gemm(g_ng, Transposed(RowMajor(cols, patch, plane)),
                  RowMajor(out, out_per_group, patch));
             if (n > first) {
-              const T* add = product.data<T>();
+              const T* add = product;
               for (int64_t i = 0; i < out_per_group * patch; ++i) {
                 dw_g[i] += add[i];
               }
@@ -336,7 +321,7 @@ template <typename T>
             Gemm(Transposed(w_g), g_ng, RowMajor(dx_ng, patch, plane));
             continue;
           }
-          T* dcols = columns.data<T>();
+          T* dcols = columns;
           Gemm(Transposed(w_g), g_ng, RowMajor(dcols, patch, plane));
           std::memset(dx_ng, 0,
                       sizeof(T) * g.group_in_channels() * g.in_plane());
@@ -345,13 +330,9 @@ template <typename T>
       }
     }
   });
-  if (out_of_memory) {
-    return ConvScratchError(sizes.columns + sizes.product,
-                            "column matrix and dL/dw product");
-  }
   if (dw == nullptr) return absl::OkStatus();
   // dw = lane 0's sum + lane 1's + ..., in lane order for every element.
-  const T* parts = partials.data<T>();
+  const T* parts = partials;
   VectorizedFor(weights, GrainFor(lanes), [&](int64_t lo, int64_t hi) {
     for (int64_t lane = 1; lane < lanes; ++lane) {
       const T* part = parts + (lane - 1) * weights;

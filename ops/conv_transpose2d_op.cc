@@ -114,7 +114,7 @@ namespace {
   DispatchFloat(y.dtype(), [&](auto zero) {
     using T = decltype(zero);
     status = ConvBackward<T>(g, nullptr, w.data<T>(), x.data<T>(), y.data<T>(),
-                             nullptr);
+                             nullptr, ctx.scratch());
   });
   return status;
 }
@@ -134,11 +134,12 @@ namespace {
   DispatchFloat(dy.dtype(), [&](auto zero) {
     using T = decltype(zero);
     if (dx != nullptr) {
-      status = ConvForward<T>(g, dy.data<T>(), w.data<T>(), dx->data<T>());
+      status = ConvForward<T>(g, dy.data<T>(), w.data<T>(), dx->data<T>(),
+                              ctx.scratch());
     }
     if (status.ok() && dw != nullptr) {
       status = ConvBackward<T>(g, dy.data<T>(), w.data<T>(), x.data<T>(),
-                               nullptr, dw->data<T>());
+                               nullptr, dw->data<T>(), ctx.scratch());
     }
   });
   return status;

@@ -124,12 +124,12 @@ RowLayout LayoutOf(const Context& ctx) {
   const Tensor& x = ctx.input(kX);
   const RowLayout l = LayoutOf(ctx);
   const double epsilon = ctx.attrs().GetFloat("epsilon");
-  ScratchBuffer stats(2 * l.rows * sizeof(double));
+  const KernelScratch stats(ctx.scratch(), 2 * l.rows * sizeof(double));
   if (!stats.ok()) {
     return absl::ResourceExhaustedError(
         absl::StrCat("no memory for the statistics of ", l.rows, " rows"));
   }
-  double* means = stats.data<double>();
+  double* means = stats.at<double>(0);
   double* inv_stds = means + l.rows;
   Tensor* dx = ctx.input_grad(kX);
   Tensor* dscale = ctx.input_grad(kScale);

@@ -152,6 +152,7 @@ template <typename T, typename Part>
 [[nodiscard]] absl::Status GradientOfOperand(const BatchLayout& l,
                                              const DimArray& strides,
                                              const Shape& operand, Tensor& grad,
+                                             absl::Span<char> planned,
                                              const Part& part) {
   const int64_t matrix =
       operand.dim(operand.rank() - 2) * operand.dim(operand.rank() - 1);
@@ -162,7 +163,7 @@ template <typename T, typename Part>
     for (int64_t t = 0; t < l.count(); ++t, at.Next()) part(t, out + at.a());
     return absl::OkStatus();
   }
-  ScratchBuffer scratch(static_cast<size_t>(matrix) * sizeof(T));
+  const KernelScratch scratch(planned, static_cast<size_t>(matrix) * sizeof(T));
   if (!scratch.ok()) {
     return absl::ResourceExhaustedError(
         absl::StrCat("no memory for a ", matrix, "-element gradient part"));
@@ -171,8 +172,9 @@ template <typename T, typename Part>
   BroadcastCursor at(l.batch, strides, none, 0);
   for (int64_t t = 0; t < l.count(); ++t, at.Next()) {
     T* sum = out + at.a();
-    part(t, scratch.data<T>());
-    for (int64_t i = 0; i < matrix; ++i) sum[i] += scratch.data<T>()[i];
+    T* const product = scratch.at<T>(0);
+    part(t, product);
+    for (int64_t i = 0; i < matrix; ++i) sum[i] += product[i];
   }
   return absl::OkStatus();
 }
@@ -200,7 +202,8 @@ template <typename T, typename Part>
     };
     if (Tensor* da = ctx.input_grad(0)) {
       status = GradientOfOperand<T>(
-          l, l.a_strides, a.shape(), *da, [&](int64_t t, T* target) {
+          l, l.a_strides, a.shape(), *da, ctx.scratch(),
+          [&](int64_t t, T* target) {
             const Operands<T> o = operands(t);
             const int64_t m = o.op_a.rows, k = o.op_a.cols, n = o.op_b.cols;
             Gemm(ViewOf(g.data<T>() + t * m * n, m, n, false),
@@ -211,7 +214,8 @@ template <typename T, typename Part>
     if (!status.ok()) return;
     if (Tensor* db = ctx.input_grad(1)) {
       status = GradientOfOperand<T>(
-          l, l.b_strides, b.shape(), *db, [&](int64_t t, T* target) {
+          l, l.b_strides, b.shape(), *db, ctx.scratch(),
+          [&](int64_t t, T* target) {
             const Operands<T> o = operands(t);
             const int64_t m = o.op_a.rows, k = o.op_a.cols, n = o.op_b.cols;
             Gemm(Transposed(o.op_a),

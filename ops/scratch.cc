@@ -30,13 +30,20 @@ ScratchBuffer::ScratchBuffer(size_t bytes) : wanted_(bytes) {
     if (pool.free.empty()) {
       block_ = new Block;
     } else {
-      // The largest free block: the one most likely to need no growing.
-      auto largest = pool.free.begin();
+      // The smallest free block that is large enough, else the largest
+      // (it grows): a small request does not take a block a larger one
+      // needs, so the blocks settle at the sizes kernels ask for at once.
+      auto chosen = pool.free.begin();
       for (auto it = pool.free.begin(); it != pool.free.end(); ++it) {
-        if ((*it)->bytes > (*largest)->bytes) largest = it;
+        const bool fits = (*it)->bytes >= bytes;
+        const bool chosen_fits = (*chosen)->bytes >= bytes;
+        if (fits ? !chosen_fits || (*it)->bytes < (*chosen)->bytes
+                 : !chosen_fits && (*it)->bytes > (*chosen)->bytes) {
+          chosen = it;
+        }
       }
-      block_ = *largest;
-      pool.free.erase(largest);
+      block_ = *chosen;
+      pool.free.erase(chosen);
     }
   }
   if (block_->bytes < bytes) {
@@ -50,6 +57,15 @@ ScratchBuffer::~ScratchBuffer() {
   Pool& pool = ThePool();
   std::lock_guard<std::mutex> lock(pool.mutex);
   pool.free.push_back(block_);
+}
+
+KernelScratch::KernelScratch(absl::Span<char> planned, size_t bytes) {
+  if (planned.size() >= bytes) {
+    data_ = planned.data();
+    return;
+  }
+  own_.emplace(bytes);
+  data_ = own_->data<char>();
 }
 
 }  // namespace nabla

@@ -109,17 +109,19 @@ std::string PhaseTimes(const Profile& profile) {
 
 std::string MemoryTable(const MemoryPlan& memory) {
   std::vector<Row> rows = {{"node", "op", "output shape", "value", "gradient",
-                            "sum buffers", "variable", "slots"}};
+                            "sum buffers", "scratch", "variable", "slots"}};
   for (const NodeMemory& node : memory.nodes) {
     rows.push_back(
         {node.name, node.op, ShapesOf(node), BytesOrDash(node.value_bytes),
          BytesOrDash(node.gradient_bytes), BytesOrDash(node.sum_bytes),
-         BytesOrDash(node.variable_bytes), BytesOrDash(node.slot_bytes)});
+         BytesOrDash(node.scratch_bytes), BytesOrDash(node.variable_bytes),
+         BytesOrDash(node.slot_bytes)});
   }
   rows.push_back(
       {"total", "", "", HumanBytes(memory.value_bytes),
        HumanBytes(memory.gradient_bytes), HumanBytes(memory.sum_bytes),
-       HumanBytes(memory.variable_bytes), HumanBytes(memory.slot_bytes)});
+       HumanBytes(memory.scratch_bytes), HumanBytes(memory.variable_bytes),
+       HumanBytes(memory.slot_bytes)});
   return FormatTable(rows, 3);
 }
 
@@ -147,11 +149,11 @@ std::string FormatTimeReport(const Profile& profile, const MemoryPlan& memory) {
       MemoryTable(memory), "\n",
       absl::StrFormat(
           "plan buffers    %s with reuse, %s without (values %s, gradients "
-          "%s, sum buffers %s)\n",
+          "%s, sum buffers %s, kernels' scratch %s per pass)\n",
           HumanBytes(memory.plan_bytes()),
           HumanBytes(memory.unshared_arena_bytes),
           HumanBytes(memory.value_bytes), HumanBytes(memory.gradient_bytes),
-          HumanBytes(memory.sum_bytes)),
+          HumanBytes(memory.sum_bytes), HumanBytes(memory.scratch_bytes)),
       absl::StrFormat("session         %s (variables %s, optimizer slots %s)\n",
                       HumanBytes(memory.variable_bytes + memory.slot_bytes),
                       HumanBytes(memory.variable_bytes),

@@ -1,11 +1,14 @@
 // ops/scratch: buffers in use at once are distinct, a buffer handed back is
 // handed out again (no allocation once the pool is warm), and a buffer
-// grows when asked for more than it has.
+// grows when asked for more than it has; a kernel's scratch is the
+// planned memory when that is large enough, and a buffer of its own
+// otherwise.
 #include "ops/scratch.h"
 
 #include <cstdint>
 #include <cstring>
 
+#include "absl/types/span.h"
 #include "gtest/gtest.h"
 #include "tests/allocation_counter.h"
 
@@ -42,6 +45,31 @@ TEST(ScratchBufferTest, GrowsWhenAskedForMore) {
   ASSERT_TRUE(big.ok());
   std::memset(big.data<char>(), 3, 1 << 20);
   EXPECT_EQ(big.data<char>()[(1 << 20) - 1], 3);
+}
+
+TEST(KernelScratchTest, UsesThePlannedMemoryWhenItIsLargeEnough) {
+  alignas(64) char planned[256];
+  { ScratchBuffer warm(4096); }
+  const long before = AllocationCount();
+  const KernelScratch scratch(absl::Span<char>(planned, 256), 256);
+  EXPECT_EQ(AllocationCount(), before);
+  ASSERT_TRUE(scratch.ok());
+  EXPECT_EQ(scratch.at<char>(0), planned);
+  EXPECT_EQ(scratch.at<char>(64), planned + 64);
+}
+
+TEST(KernelScratchTest, TakesItsOwnWhenThePlannedMemoryIsTooSmall) {
+  alignas(64) char planned[128];
+  for (absl::Span<char> given :
+       {absl::Span<char>(planned, 128), absl::Span<char>()}) {
+    const KernelScratch scratch(given, 4096);
+    ASSERT_TRUE(scratch.ok());
+    char* data = scratch.at<char>(0);
+    EXPECT_TRUE(data < planned || data >= planned + 128);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(data) % 64, 0u);
+    std::memset(data, 5, 4096);
+    EXPECT_EQ(data[4095], 5);
+  }
 }
 
 }  // namespace

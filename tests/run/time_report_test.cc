@@ -61,10 +61,12 @@ MemoryPlan SmallMemory() {
   memory.nodes[2].value_bytes = 32;
   memory.nodes[2].gradient_bytes = 32;
   memory.nodes[2].sum_bytes = 64;
+  memory.nodes[2].scratch_bytes = 128;
   // loss is left out of the plan: no shapes.
   memory.value_bytes = 80;
   memory.gradient_bytes = 56;
   memory.sum_bytes = 64;
+  memory.scratch_bytes = 128;
   memory.variable_bytes = 24;
   // x (64 B aligned), y and its gradient, w's gradient and the parts as
   // laid out without sharing; with sharing, 128 B less.
@@ -90,8 +92,8 @@ TEST(TimeReportTest, HeadersAndEveryNode) {
   for (const char* header :
        {"node", "op", "forward ms/step", "backward ms/step", "update ms/step",
         "total ms/step", "share", "phase", "wall ms/step", "output shape",
-        "value", "gradient", "sum buffers", "variable", "slots", "peak",
-        "10 steps on 2 threads", "share memory"}) {
+        "value", "gradient", "sum buffers", "scratch", "variable", "slots",
+        "peak", "10 steps on 2 threads", "share memory"}) {
     EXPECT_TRUE(absl::StrContains(report, header)) << header << "\n" << report;
   }
   for (const char* node : {"x ", "w ", "y ", "loss "}) {
@@ -138,16 +140,17 @@ TEST(TimeReportTest, MemoryRowsAndTotals) {
   const std::string report = FormatTimeReport(TenSteps(), SmallMemory());
   // The memory rows are the second rows of each node.
   const std::string memory = report.substr(report.find("output shape"));
-  EXPECT_EQ(Fields(LineStarting(memory, "y ")),
-            (std::vector<std::string>{"y", "MatMul", "[4,", "2]", "32", "B",
-                                      "32", "B", "64", "B", "-", "-"}));
+  EXPECT_EQ(
+      Fields(LineStarting(memory, "y ")),
+      (std::vector<std::string>{"y", "MatMul", "[4,", "2]", "32", "B", "32",
+                                "B", "64", "B", "128", "B", "-", "-"}));
   EXPECT_EQ(Fields(LineStarting(memory, "loss ")),
             (std::vector<std::string>{"loss", "MeanSquaredError", "-", "-", "-",
-                                      "-", "-", "-"}));
+                                      "-", "-", "-", "-"}));
   EXPECT_TRUE(absl::StrContains(
       report,
       "plan buffers    192 B with reuse, 320 B without (values 80 B, "
-      "gradients 56 B, sum buffers 64 B)"))
+      "gradients 56 B, sum buffers 64 B, kernels' scratch 128 B per pass)"))
       << report;
   EXPECT_TRUE(absl::StrContains(
       report, "session         24 B (variables 24 B, optimizer slots 0 B)"));
