@@ -15,6 +15,7 @@
 #ifndef NABLA_CORE_DATA_SOURCE_H_
 #define NABLA_CORE_DATA_SOURCE_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,19 @@ struct DataColumn {
 struct DataSourceContext {
   // Directory of the model file: relative paths are resolved against it.
   std::string base_dir;
+  // For validation and test data: the classes the training data's labels
+  // were read as (DataColumn::class_names), by placeholder. A source that
+  // reads labels as names indexes them the same way, so a split that lacks
+  // a class does not shift the others, and refuses a label training never
+  // had.
+  std::map<std::string, std::vector<std::string>> training_classes;
+
+  // training_classes' entry for `placeholder`, or null.
+  const std::vector<std::string>* TrainingClasses(
+      const std::string& placeholder) const {
+    auto it = training_classes.find(placeholder);
+    return it == training_classes.end() ? nullptr : &it->second;
+  }
 };
 
 class DataSource {

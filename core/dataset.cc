@@ -9,11 +9,17 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "core/random.h"
 #include "core/status_macros.h"
 
 namespace nabla {
 namespace {
+
+// "a", "b", "c"
+std::string QuoteJoin(const std::vector<std::string>& names) {
+  return absl::StrCat("\"", absl::StrJoin(names, "\", \""), "\"");
+}
 
 // Samples of as many values as the placeholder's sample shape (fully
 // known) take that shape: [N, 784] from an IDX file or a CSV file feeds
@@ -118,6 +124,16 @@ absl::StatusOr<Dataset> Dataset::FromParts(
           absl::StrCat(where, ": ", columns.status().message()));
     }
     for (DataColumn& column : *columns) {
+      // A source that set its own classes must agree with training's.
+      const std::vector<std::string>* trained =
+          context.TrainingClasses(column.placeholder);
+      if (trained != nullptr && !column.class_names.empty() &&
+          column.class_names != *trained) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            where, ": the classes of '", column.placeholder, "' (",
+            QuoteJoin(column.class_names), ") are not the training data's (",
+            QuoteJoin(*trained), ")"));
+      }
       NABLA_RETURN_IF_ERROR(data.AddColumn(graph, column.placeholder, where,
                                            std::move(column.samples),
                                            std::move(column.class_names)));

@@ -11,6 +11,14 @@ namespace nabla {
   ModelData data;
   NABLA_ASSIGN_OR_RETURN(data.training,
                          Dataset::FromConfig(graph, config, source, context));
+  // Validation and test labels take the training data's class indices.
+  DataSourceContext split_context = context;
+  for (const std::string& placeholder : data.training.placeholders()) {
+    std::vector<std::string> names = data.training.class_names(placeholder);
+    if (!names.empty()) {
+      split_context.training_classes[placeholder] = std::move(names);
+    }
+  }
   const bool has_validation =
       config.validation().feed_size() + config.validation().source_size() > 0;
   if (config.validation_fraction() != 0) {
@@ -30,12 +38,12 @@ namespace nabla {
   } else if (has_validation) {
     NABLA_ASSIGN_OR_RETURN(
         data.validation, Dataset::FromSplit(graph, config.validation(), source,
-                                            "validation", context));
+                                            "validation", split_context));
   }
   if (config.test().feed_size() + config.test().source_size() > 0) {
     NABLA_ASSIGN_OR_RETURN(
-        data.test,
-        Dataset::FromSplit(graph, config.test(), source, "test", context));
+        data.test, Dataset::FromSplit(graph, config.test(), source, "test",
+                                      split_context));
   }
   if (restored != nullptr && !restored->empty()) {
     data.normalizer = *restored;

@@ -30,9 +30,15 @@
 //   classes (list(string), []): with labels: "classes", the labels in index
 //       order; a cell holding another label is an error. When empty, the
 //       distinct labels of the file, sorted: numbers first, by value ("2"
-//       before "10"), then text. Labels are compared as written: "1" and
-//       "1.0" are two classes.
+//       before "10"), then text; for validation and test data, the
+//       training data's classes (a label training never had is an error),
+//       so a split that lacks a class reads the others as training did.
+//       Labels are compared as written: "1" and "1.0" are two classes.
 //   dtype (string, "float32"): "float32" or "float64", of both columns.
+//   skip_rows (int, 0): rows skipped before the header (or the first row of
+//       data), such as the line of metadata scikit-learn's CSVs start with.
+//   comment (string, ""): a line that starts with this character is
+//       skipped wherever it is ("#" for comment lines); none when empty.
 //
 // The format is RFC 4180's: a field in double quotes may hold the
 // delimiter, line breaks and "" for a quote. Lines end in \n, \r\n or \r.
@@ -91,10 +97,14 @@ struct CsvOptions {
   std::string path;
   bool header = true;
   char delimiter = ',';
+  int64_t skip_rows = 0;
+  char comment = '\0';  // none
   ColumnChoice features, targets;
   std::string features_placeholder, targets_placeholder;
   bool classes = false;  // labels: "classes"
   std::vector<std::string> class_order;
+  // class_order is the training data's (DataSourceContext::training_classes).
+  bool training_order = false;
   DType dtype = DType::kFloat32;
 };
 
@@ -159,11 +169,17 @@ struct Record {
 
 class CsvReader {
  public:
-  CsvReader(absl::string_view text, char delimiter, const std::string& file)
-      : text_(text), delimiter_(delimiter), file_(file) {}
+  CsvReader(absl::string_view text, char delimiter, char comment,
+            const std::string& file)
+      : text_(text), delimiter_(delimiter), comment_(comment), file_(file) {}
 
-  // Reads the next record into `record`; false at the end of the text.
+  // Reads the next record into `record`, past comment lines; false at the
+  // end of the text.
   [[nodiscard]] absl::StatusOr<bool> Next(Record* record) {
+    while (comment_ != '\0' && !AtEnd() && text_[pos_] == comment_) {
+      while (!AtLineEnd()) ++pos_;
+      EndLine();
+    }
     if (AtEnd()) return false;
     record->line = line_;
     record->fields.clear();
@@ -277,6 +293,7 @@ class CsvReader {
   const std::string& file_;
   size_t pos_ = 0;
   int line_ = 1;
+  const char comment_;
   // Quoted fields with "" inside, unescaped; a deque keeps them in place.
   std::deque<std::string> unescaped_;
 };
@@ -292,13 +309,17 @@ class CsvTable {
   [[nodiscard]] absl::StatusOr<std::vector<DataColumn>> Load(
       absl::string_view text) {
     if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
-    CsvReader reader(text, options_.delimiter, file_);
+    CsvReader reader(text, options_.delimiter, options_.comment, file_);
     Record record;
     int blank_line = 0;  // the first of the blank lines just read
     bool first = true;
-    for (;;) {
+    for (int64_t skipped = 0;;) {
       NABLA_ASSIGN_OR_RETURN(const bool more, reader.Next(&record));
       if (!more) break;
+      if (skipped < options_.skip_rows) {
+        ++skipped;
+        continue;
+      }
       if (record.blank()) {
         if (blank_line == 0) blank_line = record.line;
         continue;
@@ -416,9 +437,16 @@ class CsvTable {
   [[nodiscard]] absl::Status AddRow(const Record& row) {
     const int width = static_cast<int>(row.fields.size());
     if (width != width_) {
+      // No row has fit yet: most likely the first row is not part of the
+      // table (scikit-learn's CSVs start with a line of metadata).
+      const std::string hint =
+          rows_ > 0 ? ""
+                    : "; only the first row has that many: if the file "
+                      "starts with lines that are not part of the table, "
+                      "skip them with skip_rows";
       return absl::InvalidArgumentError(absl::StrCat(
           file_, ":", row.line, ": ", Plural(width, "column"), ", expected ",
-          width_, " (as in row ", first_line_, ")"));
+          width_, " (as in row ", first_line_, ")", hint));
     }
     for (int column : feature_cols_) {
       NABLA_RETURN_IF_ERROR(AddNumber(row, column, &features_));
@@ -456,10 +484,11 @@ class CsvTable {
     const absl::string_view cell = row.fields[column];
     if (!options_.class_order.empty() &&
         class_index_.count(std::string(cell)) == 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(file_, ":", row.line, ": ", ColumnLabel(column),
-                       ": class \"", cell, "\" is not in classes (",
-                       data_file::QuoteJoin(options_.class_order), ")"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          file_, ":", row.line, ": ", ColumnLabel(column), ": class \"", cell,
+          options_.training_order ? "\" is not among the training data's ("
+                                  : "\" is not in classes (",
+          data_file::QuoteJoin(options_.class_order), ")"));
     }
     labels_.emplace_back(cell);
     return absl::OkStatus();
@@ -558,7 +587,14 @@ class CsvSource : public DataSource {
       const DataSourceContext& context) const override {
     const std::string file = data_file::ResolvePath(context, options_.path);
     NABLA_ASSIGN_OR_RETURN(data_file::Contents contents, data_file::Read(file));
-    return CsvTable(options_, file).Load(contents.bytes);
+    CsvOptions options = options_;
+    const std::vector<std::string>* trained =
+        context.TrainingClasses(options.targets_placeholder);
+    if (options.classes && options.class_order.empty() && trained != nullptr) {
+      options.class_order = *trained;
+      options.training_order = true;
+    }
+    return CsvTable(options, file).Load(contents.bytes);
   }
 
  private:
@@ -666,6 +702,21 @@ class CsvSource : public DataSource {
         delimiter, "\""));
   }
   options.delimiter = delimiter[0];
+  options.skip_rows = attrs.GetInt("skip_rows");
+  if (options.skip_rows < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("skip_rows must be >= 0, got ", options.skip_rows));
+  }
+  const std::string& comment = attrs.GetString("comment");
+  if (comment.size() > 1 || comment == "\"" || comment == "\n" ||
+      comment == "\r" || comment == delimiter || comment == " " ||
+      comment == "\t") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "comment must be empty or one character other than the delimiter, a "
+        "double quote, a blank or a line break, got \"",
+        comment, "\""));
+  }
+  if (!comment.empty()) options.comment = comment[0];
   NABLA_ASSIGN_OR_RETURN(options.features,
                          ReadChoice(attrs, "feature", options.header));
   NABLA_ASSIGN_OR_RETURN(options.targets,
@@ -686,6 +737,8 @@ NABLA_REGISTER_DATA_SOURCE("csv")
     .RequiredAttr("path", AttrType::kString)
     .Attr("header", true)
     .Attr("delimiter", ",")
+    .Attr("skip_rows", int64_t{0})
+    .Attr("comment", "")
     .StringListAttr("feature_columns", {})
     .IntListAttr("feature_indices", {})
     .StringListAttr("target_columns", {})

@@ -406,6 +406,60 @@ TEST_F(CsvTest, EmptyAndNonFiniteCells) {
   ExpectColumn(columns[0], "x", DType::kFloat64, Shape{1, 1}, {1e39});
 }
 
+// scikit-learn's CSVs start with a line of metadata: 150 samples, 4
+// features and the class names.
+constexpr char kIrisLike[] =
+    "3,2,setosa,versicolor\n"
+    "sepal,petal,species\n"
+    "5.1,1.4,0\n"
+    "7.0,4.7,1\n"
+    "6.4,4.5,1\n";
+
+TEST_F(CsvTest, SkipRowsSkipsLinesBeforeTheHeader) {
+  AttrMap attrs = Attrs(
+      {{"target_columns", StrList({"species"})}, {"labels", Str("classes")}});
+  attrs["skip_rows"] = MakeAttr(int64_t{1});
+  ASSERT_OK_AND_ASSIGN(auto columns, Load(kIrisLike, attrs));
+  ExpectColumn(columns[0], "x", DType::kFloat32, Shape{3, 2},
+               AsFloat32({5.1, 1.4, 7.0, 4.7, 6.4, 4.5}));
+  ExpectColumn(columns[1], "y", DType::kFloat32, Shape{3}, {0, 1, 1});
+  // Without it, the metadata is the header and the hint says why rows do
+  // not fit.
+  attrs["skip_rows"] = MakeAttr(int64_t{0});
+  attrs["target_columns"] = StrList({"setosa"});
+  EXPECT_EQ(LoadError(kIrisLike, attrs),
+            absl::StrCat("INVALID_ARGUMENT: ", File(),
+                         ":2: 3 columns, expected 4 (as in row 1); only the "
+                         "first row has that many: if the file starts with "
+                         "lines that are not part of the table, skip them "
+                         "with skip_rows"));
+  // Skipping every row leaves an empty file.
+  attrs["skip_rows"] = MakeAttr(int64_t{5});
+  EXPECT_EQ(LoadError(kIrisLike, attrs),
+            absl::StrCat("INVALID_ARGUMENT: ", File(), ": the file is empty"));
+}
+
+TEST_F(CsvTest, CommentLinesAreSkippedAnywhere) {
+  AttrMap attrs = Attrs({{"target_columns", StrList({"t"})}});
+  attrs["comment"] = Str("#");
+  ASSERT_OK_AND_ASSIGN(
+      auto columns,
+      Load("# made by hand\na,t\n1,2\n# a note\n3,4\n#\n", attrs));
+  ExpectColumn(columns[0], "x", DType::kFloat32, Shape{2, 1}, {1, 3});
+  ExpectColumn(columns[1], "y", DType::kFloat32, Shape{2, 1}, {2, 4});
+  // Lines keep their numbers in messages.
+  EXPECT_EQ(LoadError("# note\na,t\n1,x\n", attrs),
+            absl::StrCat("INVALID_ARGUMENT: ", File(),
+                         ":3: column 2 (\"t\"): expected a number, got "
+                         "\"x\""));
+  // Without comment, "#" is data.
+  EXPECT_EQ(
+      LoadError("a,t\n1,2\n#,3\n", Attrs({{"target_columns", StrList({"t"})}})),
+      absl::StrCat("INVALID_ARGUMENT: ", File(),
+                   ":3: column 1 (\"a\"): expected a number, got "
+                   "\"#\""));
+}
+
 TEST_F(CsvTest, WrongColumnCount) {
   // The multi-line text in column 1 is not read.
   const AttrMap attrs = Attrs(
@@ -418,7 +472,10 @@ TEST_F(CsvTest, WrongColumnCount) {
   const AttrMap first = Attrs({{"target_indices", IntList({0})}});
   EXPECT_EQ(LoadError("a,b\n1,2,\n", first),
             absl::StrCat("INVALID_ARGUMENT: ", File(),
-                         ":2: 3 columns, expected 2 (as in row 1)"));
+                         ":2: 3 columns, expected 2 (as in row 1); only the "
+                         "first row has that many: if the file starts with "
+                         "lines that are not part of the table, skip them "
+                         "with skip_rows"));
   AttrMap no_header = first;
   no_header["header"] = MakeAttr(false);
   EXPECT_EQ(LoadError("1,2\n3\n", no_header),
@@ -592,6 +649,18 @@ TEST_F(CsvTest, AttributeErrors) {
                      "or a line break, got \"",
                      bad, "\""));
   }
+  for (const char* bad : {"##", ",", "\"", "\n", " ", "\t"}) {
+    EXPECT_EQ(
+        MakeError(Attrs({{"target_columns", label}, {"comment", Str(bad)}})),
+        absl::StrCat("INVALID_ARGUMENT: data source 'csv': comment must be "
+                     "empty or one character other than the delimiter, a "
+                     "double quote, a blank or a line break, got \"",
+                     bad, "\""));
+  }
+  EXPECT_EQ(MakeError(Attrs({{"target_columns", label},
+                             {"skip_rows", MakeAttr(int64_t{-1})}})),
+            "INVALID_ARGUMENT: data source 'csv': skip_rows must be >= 0, got "
+            "-1");
   EXPECT_EQ(MakeError(Attrs({{"target_columns", label},
                              {"features_placeholder", Str("")}})),
             "INVALID_ARGUMENT: data source 'csv': features_placeholder is "
@@ -727,7 +796,8 @@ TEST_F(CsvTest, ErrorsThroughTheModel) {
                 CsvSection("attr { key: \"target_index\" value { i: 2 } }"))),
             "INVALID_ARGUMENT: m.pbtxt: data source 1 ('csv'): data source "
             "'csv': unknown attribute 'target_index' (declared: path, header, "
-            "delimiter, feature_columns, feature_indices, target_columns, "
+            "delimiter, skip_rows, comment, feature_columns, feature_indices, "
+            "target_columns, "
             "target_indices, features_placeholder, targets_placeholder, "
             "labels, classes, dtype)");
 }
