@@ -1,5 +1,6 @@
 #include "core/attrs.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cmath>
 #include <limits>
@@ -157,6 +158,10 @@ void ResolvedAttrs::Set(std::string name, AttrValue value) {
   values_.emplace_back(std::move(name), std::move(value));
 }
 
+bool ResolvedAttrs::Given(absl::string_view name) const {
+  return std::find(given_.begin(), given_.end(), name) != given_.end();
+}
+
 const AttrValue& ResolvedAttrs::Get(absl::string_view name) const {
   for (const auto& [existing, v] : values_) {
     if (existing == name) return v;
@@ -220,6 +225,7 @@ ResolvedAttrs ResolveAttrs(
       continue;
     }
     resolved.Set(def.name, Normalize(it->second, def.type));
+    resolved.MarkGiven(def.name);
   }
   // Report unknown names in a fixed order: the proto map's is unspecified.
   std::vector<std::string> unknown;

@@ -70,11 +70,17 @@ class ResolvedAttrs {
   }
   void Set(std::string name, AttrValue value);
 
+  // Whether the model file set `name` (rather than its default), so a
+  // shape function can refuse a setting that would be ignored.
+  bool Given(absl::string_view name) const;
+  void MarkGiven(std::string name) { given_.push_back(std::move(name)); }
+
  private:
   const AttrValue& Get(absl::string_view name) const;
 
   // Few entries, in declaration order: a linear scan beats hashing.
   std::vector<std::pair<std::string, AttrValue>> values_;
+  std::vector<std::string> given_;
 };
 
 // Checks `given` against `declared`: unknown names, wrong types, missing

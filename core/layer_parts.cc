@@ -54,7 +54,11 @@ NodeDef LayerWeights(const ExpandContext& ctx, const Shape& shape) {
   auto& attr = *weights.mutable_attr();
   attr["shape"] = MakeAttr(shape);
   attr["dtype"] = MakeAttr(attrs.GetString("dtype"));
-  attr["initializer"] = MakeAttr(attrs.GetString("initializer"));
+  // Passed on only when given, so the Variable knows a default from a
+  // choice (and says so when a setting would be ignored).
+  if (ctx.HasAttr("initializer")) {
+    attr["initializer"] = MakeAttr(attrs.GetString("initializer"));
+  }
   for (const auto& [name, value] : attrs.values()) {
     for (const char* setting : kInitializerSettings) {
       if (name == setting && ctx.HasAttr(name)) attr[name] = value;

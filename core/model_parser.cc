@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/status_macros.h"
@@ -17,6 +18,18 @@
 namespace nabla {
 namespace {
 
+// Protobuf quotes the token it found, which is empty at the end of the
+// input ("Expected identifier, got: "): say so.
+std::string AtEndOfFile(const std::string& message) {
+  if (absl::EndsWith(message, "got: ")) {
+    return absl::StrCat(message, "end of file");
+  }
+  if (absl::EndsWith(message, "found \"\".")) {
+    return absl::StrCat(message.substr(0, message.size() - 3), "end of file.");
+  }
+  return message;
+}
+
 // Collects every syntax error with its position instead of printing them.
 class CollectingErrors : public google::protobuf::io::ErrorCollector {
  public:
@@ -24,8 +37,8 @@ class CollectingErrors : public google::protobuf::io::ErrorCollector {
 
   void AddError(int line, google::protobuf::io::ColumnNumber column,
                 const std::string& message) override {
-    errors_.push_back(
-        absl::StrCat(source_, ":", line + 1, ":", column + 1, ": ", message));
+    errors_.push_back(absl::StrCat(source_, ":", line + 1, ":", column + 1,
+                                   ": ", AtEndOfFile(message)));
   }
   void AddWarning(int line, google::protobuf::io::ColumnNumber column,
                   const std::string& message) override {

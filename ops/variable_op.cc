@@ -31,6 +31,39 @@ bool IsInitializer(absl::string_view name) {
   return false;
 }
 
+// The settings each initializer reads; the others have none.
+struct InitializerSetting {
+  const char* setting;
+  const char* initializers[2];
+};
+constexpr InitializerSetting kSettings[] = {
+    {"init_value", {"constant", ""}},
+    {"minval", {"uniform", ""}},
+    {"maxval", {"uniform", ""}},
+    {"mean", {"normal", "truncated_normal"}},
+    {"stddev", {"normal", "truncated_normal"}},
+    {"values", {"values", ""}}};
+
+// A setting given in the model file that `init` would ignore is an error,
+// not a surprise: values without initializer "values" drew random weights.
+[[nodiscard]] absl::Status CheckSettingsAreUsed(const ResolvedAttrs& attrs,
+                                                const std::string& init) {
+  for (const InitializerSetting& s : kSettings) {
+    if (!attrs.Given(s.setting)) continue;
+    if (init == s.initializers[0] || init == s.initializers[1]) continue;
+    const std::string wanted =
+        *s.initializers[1] == '\0'
+            ? absl::StrCat("initializer: \"", s.initializers[0], "\"")
+            : absl::StrCat("initializer: \"", s.initializers[0], "\" or \"",
+                           s.initializers[1], "\"");
+    return absl::InvalidArgumentError(absl::StrCat(
+        "attribute '", s.setting, "' is set, but initializer \"", init, "\"",
+        attrs.Given("initializer") ? "" : " (the default)",
+        " does not use it: set ", wanted, ", or remove '", s.setting, "'"));
+  }
+  return absl::OkStatus();
+}
+
 [[nodiscard]] absl::Status VariableShape(ShapeContext& ctx) {
   const ResolvedAttrs& attrs = ctx.attrs();
   NABLA_ASSIGN_OR_RETURN(const DType dtype,
@@ -54,6 +87,7 @@ bool IsInitializer(absl::string_view name) {
         absl::StrCat("unknown initializer \"", init,
                      "\"; valid: ", absl::StrJoin(kInitializers, ", ")));
   }
+  NABLA_RETURN_IF_ERROR(CheckSettingsAreUsed(attrs, init));
   if (init == "uniform" &&
       !(attrs.GetFloat("minval") < attrs.GetFloat("maxval"))) {
     return absl::InvalidArgumentError(absl::StrCat(

@@ -180,12 +180,17 @@ RunOptions RunOptionsFrom(const TrainOptions& options) {
     NABLA_RETURN_IF_ERROR(WriteDot(*run->graph(), *options.dot));
     std::printf("wrote the graph to %s\n", options.dot->c_str());
   }
+  // Without training, a model predicts from its variables' initial values
+  // (an imported or hand-set network) or from a checkpoint's.
+  const bool predicting =
+      options.predict.has_value() || options.predict_file.has_value();
   if (!run->has_training() && !options.resume.has_value() &&
-      !options.gradcheck) {
+      !options.gradcheck && !predicting) {
     return absl::InvalidArgumentError(absl::StrCat(
         run->source(),
         " has no training section (training { loss optimizer }): there is "
-        "nothing to train; give --resume CKPT to predict or evaluate with "
+        "nothing to train; give --predict to predict from the variables' "
+        "initial values, or --resume CKPT to predict or evaluate with "
         "trained variables"));
   }
   if ((options.eval || options.time) && !run->has_training()) {

@@ -1,6 +1,7 @@
 #include "core/run/prediction.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -191,6 +192,16 @@ ClassChoice ChooseClass(absl::string_view output_op, const double* row,
   return std::move(result);
 }
 
+std::string RoundTripText(double value, DType dtype) {
+  // float32: 9 significant digits always read back the same float.
+  if (dtype == DType::kFloat32) return absl::StrFormat("%.9g", value);
+  // float64: std::to_chars without a precision gives the shortest text
+  // that reads back the same double.
+  char buffer[32];
+  const auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
+  return std::string(buffer, result.ptr);
+}
+
 std::string FormatPredictions(const PredictionSetup& setup, const Tensor& rows,
                               const Tensor& outputs) {
   const int64_t n = rows.shape().dim(0);
@@ -214,7 +225,7 @@ std::string FormatPredictions(const PredictionSetup& setup, const Tensor& rows,
     } else {
       std::vector<std::string> out;
       for (int64_t j = 0; j < out_width; ++j) {
-        out.push_back(absl::StrFormat("%.9g", row[j]));
+        out.push_back(RoundTripText(row[j], outputs.dtype()));
       }
       shown = absl::StrCat("[", absl::StrJoin(out, ", "), "]");
     }

@@ -52,6 +52,10 @@ struct ClassChoice {
 ClassChoice ChooseClass(absl::string_view output_op, const double* row,
                         int64_t width);
 
+// `value` of a `dtype` tensor with as many significant digits as reading
+// it back into that dtype needs: 9 for float32, the shortest for float64.
+std::string RoundTripText(double value, DType dtype);
+
 // "4,8; 1,5" -> a [2, 2] tensor for the placeholder `placeholder`. Errors
 // start with `what` ("--predict") and name the row.
 [[nodiscard]] absl::StatusOr<Tensor> RowsFromText(absl::string_view text,

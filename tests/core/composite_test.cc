@@ -138,8 +138,8 @@ TEST(DenseExpandTest, FullLayer) {
       nodes,
       {"name: 'hidden/weights' op: 'Variable' "
        "attr { key: 'shape' value { shape { dim: 784 dim: 256 } } } "
-       "attr { key: 'dtype' value { s: 'float32' } } "
-       "attr { key: 'initializer' value { s: 'glorot_uniform' } }",
+       // The layer's default initializer is the Variable's: not passed on.
+       "attr { key: 'dtype' value { s: 'float32' } }",
        "name: 'hidden/bias' op: 'Variable' "
        "attr { key: 'shape' value { shape { dim: 256 } } } "
        "attr { key: 'dtype' value { s: 'float32' } } "
@@ -334,6 +334,22 @@ TEST(DenseGraphTest, ErrorsInExpandedNodesNameTheLayer) {
   ExpectError(graph.status(),
               "m.pbtxt:3: node 'hidden/weights' (Variable, from Dense "
               "'hidden'): unknown initializer \"glorot\"");
+}
+
+TEST(DenseGraphTest, ASettingItsInitializerIgnoresIsRefused) {
+  // Before, the values were ignored and the weights drawn at random.
+  auto graph = GraphFromBody(
+      Placeholder("x", "dim: -1 dim: 1") +  // 2
+          Dense("hidden", "x",
+                IntAttr("units", 2) +
+                    " attr { key: \"values\" value { tensor { shape { dim: 1 "
+                    "dim: 2 } value: [1, 2] } } }"),  // 3
+      "m.pbtxt");
+  ExpectError(graph.status(),
+              "m.pbtxt:3: node 'hidden/weights' (Variable, from Dense "
+              "'hidden'): attribute 'values' is set, but initializer "
+              "\"glorot_uniform\" (the default) does not use it: set "
+              "initializer: \"values\", or remove 'values'");
 }
 
 TEST(DenseGraphTest, ConsumersOfABrokenLayerAreNotReportedAgain) {

@@ -49,6 +49,22 @@ TEST(ParseModelTextTest, MissingBracePointsAtEndOfInput) {
       << parsed.status();
 }
 
+// Protobuf quotes the token it found, empty at the end of the input.
+TEST(ParseModelTextTest, TheEndOfTheInputIsCalledSo) {
+  for (const char* text :
+       {"graph { node { name: \"x\" op:", "graph { node {", "graph { node"}) {
+    SCOPED_TRACE(text);
+    auto parsed = ParseModelText(text, "m.pbtxt");
+    ASSERT_FALSE(parsed.ok());
+    EXPECT_TRUE(absl::EndsWith(parsed.status().message(), "end of file") ||
+                absl::EndsWith(parsed.status().message(), "end of file."))
+        << parsed.status();
+  }
+  EXPECT_EQ(
+      ParseModelText("graph { node { name:", "m.pbtxt").status().message(),
+      "m.pbtxt:1:21: Expected string, got: end of file");
+}
+
 TEST(ParseModelTextTest, UnknownTopLevelFieldIsNamedWithItsLine) {
   const std::string text =
       "format_version: 1\n"

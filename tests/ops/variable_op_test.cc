@@ -240,5 +240,47 @@ TEST(VariableOpTest, ShapeErrors) {
                 absl::StatusCode::kInvalidArgument, "got \"int32\"");
 }
 
+// A setting the initializer would ignore is refused, whether the
+// initializer is given or the default.
+TEST(VariableOpTest, SettingsTheInitializerIgnoresAreRefused) {
+  AttrMap values_only;
+  values_only["shape"] = MakeAttr(Shape{2});
+  values_only["values"].mutable_tensor()->add_value(1);
+  values_only["values"].mutable_tensor()->add_value(2);
+  EXPECT_STATUS(
+      RunOpShape("Variable", values_only, {}),
+      absl::StatusCode::kInvalidArgument,
+      "attribute 'values' is set, but initializer \"glorot_uniform\" (the "
+      "default) does not use it: set initializer: \"values\", or remove "
+      "'values'");
+  AttrMap init_value = Init("uniform", {2});
+  init_value["init_value"] = MakeAttr(0.5);
+  EXPECT_STATUS(RunOpShape("Variable", init_value, {}),
+                absl::StatusCode::kInvalidArgument,
+                "attribute 'init_value' is set, but initializer \"uniform\" "
+                "does not use it: set initializer: \"constant\", or remove "
+                "'init_value'");
+  AttrMap stddev = Init("he_normal", {2});
+  stddev["stddev"] = MakeAttr(0.1);
+  EXPECT_STATUS(RunOpShape("Variable", stddev, {}),
+                absl::StatusCode::kInvalidArgument,
+                "attribute 'stddev' is set, but initializer \"he_normal\" "
+                "does not use it: set initializer: \"normal\" or "
+                "\"truncated_normal\", or remove 'stddev'");
+  // Each setting with an initializer that reads it is fine.
+  const std::pair<const char*, const char*> used[] = {
+      {"init_value", "constant"},
+      {"minval", "uniform"},
+      {"maxval", "uniform"},
+      {"mean", "normal"},
+      {"stddev", "truncated_normal"}};
+  for (const auto& [setting, initializer] : used) {
+    SCOPED_TRACE(setting);
+    AttrMap attrs = Init(initializer, {2});
+    attrs[setting] = MakeAttr(std::string(setting) == "maxval" ? 1.0 : 0.0);
+    EXPECT_OK(RunOpShape("Variable", attrs, {}).status());
+  }
+}
+
 }  // namespace
 }  // namespace nabla
