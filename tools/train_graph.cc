@@ -104,6 +104,7 @@ RunOptions RunOptionsFrom(const TrainOptions& options) {
   std::printf("%s\n", run.DescribeTraining().c_str());
   ReportOptions reports;
   reports.log_every = options.log_every;
+  if (options.test_every_epoch) reports.test_every_epoch = true;
   reports.metrics_out = options.metrics_out;
   reports.plot = options.plot;
   if (options.save.has_value()) {

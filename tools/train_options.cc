@@ -55,6 +55,9 @@ constexpr int64_t kMaxTimeIterations = 1000000;
                 "any thread count either way)");
   flags.AddInt("log_every", &options->log_every,
                "print an epoch line every N epochs");
+  flags.AddBool("test_every_epoch", &options->test_every_epoch,
+                "score the test data after every epoch, not only the last "
+                "(training.test_every_epoch)");
   flags.AddBool("check_numerics", &options->check_numerics,
                 "stop at the first step with a NaN or an infinity in any "
                 "value or gradient, naming the node");

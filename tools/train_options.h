@@ -24,6 +24,8 @@ struct TrainOptions {
   // --memory_limit flag, else half of the machine's memory; 0 is no limit.
   uint64_t memory_limit = 0;
   bool check_numerics = false;
+  // Score the test data after every epoch (training.test_every_epoch).
+  bool test_every_epoch = false;
   // Keep all threads on every step (SessionOptions::adapt_threads off).
   bool fixed_threads = false;
   // Keep denormal floats (SessionOptions::flush_denormals off).

@@ -97,6 +97,7 @@ EpochResult ToEpochResult(const EpochRecord& record) {
                                          options.learning_rate));
   ReportOptions reports;
   reports.log_every = options.log_every;
+  reports.test_every_epoch = options.test_every_epoch;
   if (!options.metrics_out.empty()) reports.metrics_out = options.metrics_out;
   if (!options.plot.empty()) reports.plot = options.plot;
   if (!options.save.empty()) {

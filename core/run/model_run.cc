@@ -214,6 +214,8 @@ absl::StatusOr<TrainingOutcome> ModelRun::Train(const ReportOptions& reports) {
   options.epochs = settings_.epochs;
   options.log_every = reports.log_every.value_or(
       std::max<int64_t>(1, parsed_.model.training().log_every()));
+  options.test_every_epoch = reports.test_every_epoch.value_or(
+      parsed_.model.training().test_every_epoch());
   options.eval_batch_size = EvalBatchSize(settings_);
   options.metrics_out = reports.metrics_out;
   options.plot = reports.plot;

@@ -76,6 +76,9 @@ struct ReportOptions {
   // An epoch line every N epochs (and the first and last); unset: the
   // model's training.log_every.
   std::optional<int64_t> log_every;
+  // Score the test data after every epoch, not only the last; unset: the
+  // model's training.test_every_epoch.
+  std::optional<bool> test_every_epoch;
   // The metrics of every epoch as JSON Lines, and an SVG plot.
   std::optional<std::string> metrics_out, plot;
   // A checkpoint of the run to `checkpoint` every `checkpoint_every`

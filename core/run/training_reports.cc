@@ -75,7 +75,8 @@ absl::Status TrainingReports::OnEpoch(const EpochReport& epoch) {
       record.val_metrics = validation.metrics->Results();
     }
   }
-  if (!data_.test.empty()) {
+  if (!data_.test.empty() &&
+      (options_.test_every_epoch || epoch.epoch == options_.epochs)) {
     NABLA_ASSIGN_OR_RETURN(
         Evaluation test,
         Evaluate(session_, data_.test, targets_, options_.eval_batch_size));

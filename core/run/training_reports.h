@@ -29,6 +29,8 @@ struct TrainingReportOptions {
   // Print an epoch line every this many epochs (and the run's first and
   // the last).
   int64_t log_every = 1;
+  // Score the test data after every epoch; false: after the last only.
+  bool test_every_epoch = false;
   // Batches for validation; 0 is the whole set at once.
   int64_t eval_batch_size = 0;
   std::optional<std::string> metrics_out;

@@ -75,9 +75,19 @@ expect_contains "$straight" "val_loss" "validation loss on the epoch line"
 expect_contains "$straight" "test: 2 samples  loss " "test evaluation"
 [[ $(wc -l < "$TMP/metrics.jsonl") -eq 6 ]] || fail "metrics log: expected 6 lines"
 first=$(head -1 "$TMP/metrics.jsonl")
-for key in '"epoch":1' '"step":3' '"loss":' '"lr":0.02' '"samples_per_sec":' '"seconds":' '"val_loss":' '"mse":' '"val_mse":' '"test_loss":' '"test_mse":'; do
+for key in '"epoch":1' '"step":3' '"loss":' '"lr":0.02' '"samples_per_sec":' '"seconds":' '"val_loss":' '"mse":' '"val_mse":'; do
   expect_contains "$first" "$key" "metrics log key"
 done
+# The test data is scored after the last epoch only, unless asked.
+[[ "$first" != *test_loss* ]] || fail "epoch 1 scored the test data: $first"
+last=$(tail -1 "$TMP/metrics.jsonl")
+for key in '"epoch":6' '"test_loss":' '"test_mse":'; do
+  expect_contains "$last" "$key" "metrics log key of the last epoch"
+done
+"$TRAIN" "$TMP/model.pbtxt" --test_every_epoch --metrics_out "$TMP/every.jsonl" \
+  > /dev/null || fail "--test_every_epoch exited $?"
+[[ $(grep -c '"test_loss":' "$TMP/every.jsonl") -eq 6 ]] ||
+  fail "--test_every_epoch: not every epoch scored the test data: $(cat "$TMP/every.jsonl")"
 python3 -c "import json,sys; [json.loads(l) for l in open(sys.argv[1])]" "$TMP/metrics.jsonl" ||
   fail "metrics log is not JSON Lines"
 python3 -c "import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])" "$TMP/plot.svg" ||

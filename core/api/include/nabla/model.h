@@ -105,6 +105,9 @@ struct TrainingOptions {
   std::optional<double> learning_rate;
   // An epoch line every N epochs (and the first and last).
   std::optional<int64_t> log_every;
+  // Score the test data after every epoch, not only the last (the model's
+  // training.test_every_epoch when unset).
+  std::optional<bool> test_every_epoch;
   // Non-empty: a checkpoint of the run is written here at the end (and
   // every `checkpoint_every` epochs when that is > 0).
   std::string save;
