@@ -4,33 +4,37 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "core/registry.h"
 
 namespace nabla {
 
 void FlagParser::AddInt(std::string name, std::optional<int64_t>* value,
                         std::string help) {
-  flags_.push_back({std::move(name), value, std::move(help)});
+  flags_.push_back({std::move(name), value, std::move(help), "N"});
 }
 void FlagParser::AddUint(std::string name, std::optional<uint64_t>* value,
                          std::string help) {
-  flags_.push_back({std::move(name), value, std::move(help)});
+  flags_.push_back({std::move(name), value, std::move(help), "N"});
 }
 void FlagParser::AddDouble(std::string name, std::optional<double>* value,
                            std::string help) {
-  flags_.push_back({std::move(name), value, std::move(help)});
+  flags_.push_back({std::move(name), value, std::move(help), "X"});
 }
 void FlagParser::AddString(std::string name, std::optional<std::string>* value,
-                           std::string help) {
-  flags_.push_back({std::move(name), value, std::move(help)});
+                           std::string help, std::string value_name) {
+  flags_.push_back(
+      {std::move(name), value, std::move(help), std::move(value_name)});
 }
 void FlagParser::AddBool(std::string name, bool* value, std::string help) {
-  flags_.push_back({std::move(name), value, std::move(help)});
+  flags_.push_back({std::move(name), value, std::move(help), ""});
 }
 void FlagParser::AddRepeatedString(std::string name,
                                    std::vector<std::string>* values,
-                                   std::string help) {
-  flags_.push_back({std::move(name), values, std::move(help)});
+                                   std::string help, std::string value_name) {
+  flags_.push_back(
+      {std::move(name), values, std::move(help), std::move(value_name)});
 }
 
 FlagParser::Flag* FlagParser::Find(const std::string& name) {
@@ -119,9 +123,24 @@ absl::Status FlagParser::Parse(int argc, const char* const* argv,
 }
 
 std::string FlagParser::Help() const {
+  constexpr size_t kWidth = 80;
+  constexpr absl::string_view kIndent = "      ";
   std::string out;
   for (const Flag& flag : flags_) {
-    absl::StrAppend(&out, "  --", flag.name, "\n      ", flag.help, "\n");
+    absl::StrAppend(&out, "  --", flag.name, flag.value_name.empty() ? "" : " ",
+                    flag.value_name, "\n");
+    // The help, wrapped at spaces.
+    std::string line(kIndent);
+    for (absl::string_view word :
+         absl::StrSplit(flag.help, ' ', absl::SkipEmpty())) {
+      if (line.size() > kIndent.size() &&
+          line.size() + 1 + word.size() > kWidth) {
+        absl::StrAppend(&out, line, "\n");
+        line = std::string(kIndent);
+      }
+      absl::StrAppend(&line, line.size() > kIndent.size() ? " " : "", word);
+    }
+    absl::StrAppend(&out, line, "\n");
   }
   return out;
 }

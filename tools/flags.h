@@ -22,12 +22,13 @@ class FlagParser {
                std::string help);
   void AddDouble(std::string name, std::optional<double>* value,
                  std::string help);
+  // `value_name` stands for the value in the help ("FILE", "CKPT").
   void AddString(std::string name, std::optional<std::string>* value,
-                 std::string help);
+                 std::string help, std::string value_name = "TEXT");
   void AddBool(std::string name, bool* value, std::string help);
   // A flag that may be given several times; each value is appended.
   void AddRepeatedString(std::string name, std::vector<std::string>* values,
-                         std::string help);
+                         std::string help, std::string value_name = "TEXT");
 
   // Fills the registered values from argv[1..]; arguments that are not
   // flags go to `positional`. A flag given twice, unknown (with close
@@ -36,7 +37,8 @@ class FlagParser {
   [[nodiscard]] absl::Status Parse(int argc, const char* const* argv,
                                    std::vector<std::string>* positional);
 
-  // One line per flag: "  --epochs N   passes over the data".
+  // Per flag, its name with a placeholder for its value ("--epochs N",
+  // "--save CKPT"), then its help wrapped to 80 columns.
   std::string Help() const;
 
  private:
@@ -48,6 +50,7 @@ class FlagParser {
     std::string name;
     Target target;
     std::string help;
+    std::string value_name;  // empty for a boolean
     bool seen = false;
   };
   [[nodiscard]] absl::Status Set(Flag& flag, const std::string& text);

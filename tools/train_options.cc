@@ -15,7 +15,23 @@ constexpr char kUsage[] =
     "Trains the model as its training section says (flags override it),\n"
     "evaluates it on its test data, saves a checkpoint and predicts if "
     "asked.\n"
-    "With --resume, training continues from the checkpoint up to --epochs.\n";
+    "With --resume, training continues from the checkpoint up to --epochs.\n"
+    "Flags override the model file's settings; unset, each keeps the "
+    "model's.\n\nflags:\n";
+
+constexpr char kExamples[] =
+    "\nexamples:\n"
+    "  train_graph examples/xor.pbtxt --predict \"0,0; 0,1; 1,0; 1,1\"\n"
+    "  # train the CNN on 2 threads, then 5 more epochs, then its test score\n"
+    "  train_graph examples/fashion_mnist_cnn.pbtxt --threads 2 --save "
+    "cnn.ckpt\n"
+    "  train_graph examples/fashion_mnist_cnn.pbtxt --resume cnn.ckpt "
+    "--epochs 20\n"
+    "  train_graph examples/fashion_mnist_cnn.pbtxt --resume cnn.ckpt --eval\n"
+    "  train_graph model.pbtxt --time          # per-op times, the memory "
+    "plan\n"
+    "  train_graph --list --plugin ./libprelu.so\n"
+    "The README describes the model file, every op and every flag.\n";
 
 // Bounds that keep the values within int and sensible.
 constexpr int64_t kMaxThreads = 1024;
@@ -37,13 +53,16 @@ constexpr int64_t kMaxTimeIterations = 1000000;
                                              std::string* help) {
   FlagParser flags;
   flags.AddInt("epochs", &options->epochs,
-               "epochs to have trained when the run ends");
+               "epochs to have trained when the run ends (training.epochs)");
   flags.AddInt("batch_size", &options->batch_size,
-               "samples per step (1 is per-sample SGD)");
+               "samples per step, 1 is per-sample SGD (training.batch_size)");
   flags.AddDouble("learning_rate", &options->learning_rate,
-                  "the optimizer's learning_rate setting");
-  flags.AddUint("seed", &options->seed, "seeds initial weights and data order");
-  flags.AddInt("threads", &options->threads, "threads for the executor (>= 1)");
+                  "the optimizer's learning_rate setting (training.optimizer)");
+  flags.AddUint("seed", &options->seed,
+                "seeds initial weights and data order (training.seed)");
+  flags.AddInt("threads", &options->threads,
+               "threads for the executor, >= 1 (default 1); results are the "
+               "same for any count");
   flags.AddBool("fixed_threads", &options->fixed_threads,
                 "run every step on all --threads threads, even when one "
                 "thread measures faster (the default times both and runs "
@@ -54,7 +73,7 @@ constexpr int64_t kMaxTimeIterations = 1000000;
                 "faster once numbers get tiny; results are the same for "
                 "any thread count either way)");
   flags.AddInt("log_every", &options->log_every,
-               "print an epoch line every N epochs");
+               "print an epoch line every N epochs (training.log_every)");
   flags.AddBool("test_every_epoch", &options->test_every_epoch,
                 "score the test data after every epoch, not only the last "
                 "(training.test_every_epoch)");
@@ -65,26 +84,32 @@ constexpr int64_t kMaxTimeIterations = 1000000;
   flags.AddString("memory_limit", &memory_limit,
                   "refuse a model whose variables, optimizer slots and plan "
                   "buffers need more bytes than this (e.g. 512M, 4G; 0: no "
-                  "limit); default: half of the machine's memory");
+                  "limit); default: half of the machine's memory",
+                  "SIZE");
   flags.AddString("save", &options->save,
-                  "write a checkpoint here at the end (and on SIGINT/SIGTERM)");
+                  "write a checkpoint here at the end (and on SIGINT/SIGTERM)",
+                  "CKPT");
   flags.AddInt("checkpoint_every", &options->checkpoint_every,
                "also write the --save checkpoint every N epochs");
   flags.AddString("resume", &options->resume,
-                  "restore this checkpoint, then train up to --epochs");
+                  "restore this checkpoint, then train up to --epochs", "CKPT");
   flags.AddBool("eval", &options->eval,
                 "evaluate on the test data (or validation data) without "
                 "training");
   flags.AddString("metrics_out", &options->metrics_out,
-                  "write one JSON object per epoch to this file");
+                  "write one JSON object per epoch to this file", "FILE");
   flags.AddString("plot", &options->plot,
-                  "draw the loss and accuracy curves into this .svg file");
+                  "draw the loss and accuracy curves into this .svg file",
+                  "FILE.svg");
   flags.AddString("predict", &options->predict,
-                  "rows to predict: values split by ',', rows by ';'");
+                  "rows to predict: values split by ',', rows by ';'",
+                  "\"V,V; V,V\"");
   flags.AddString("predict_file", &options->predict_file,
-                  "rows to predict, one per line of this CSV file");
-  flags.AddString("input", &options->input, "placeholder the rows are fed to");
-  flags.AddString("output", &options->output, "node whose values are printed");
+                  "rows to predict, one per line of this CSV file", "FILE.csv");
+  flags.AddString("input", &options->input,
+                  "placeholder the rows are fed to (prediction.input)", "NODE");
+  flags.AddString("output", &options->output,
+                  "node whose values are printed (prediction.output)", "NODE");
   flags.AddBool("time", &options->time,
                 "time each op's forward and backward pass and show the "
                 "memory plan, instead of training");
@@ -92,9 +117,11 @@ constexpr int64_t kMaxTimeIterations = 1000000;
                "training steps that --time measures (default 50)");
   flags.AddString("dot", &options->dot,
                   "write the graph as Graphviz DOT (.dot, or rendered .svg / "
-                  ".png)");
+                  ".png)",
+                  "FILE");
   flags.AddRepeatedString("plugin", &options->plugins,
-                          "load this plugin library first (repeatable)");
+                          "load this plugin library first (repeatable)",
+                          "LIB.so");
   flags.AddBool("list", &options->list,
                 "print every registered op, activation, loss, optimizer, "
                 "schedule and data source, then exit");
@@ -106,7 +133,7 @@ constexpr int64_t kMaxTimeIterations = 1000000;
                 "check every op's gradient in the model against finite "
                 "differences instead of training");
   flags.AddBool("help", &options->help, "print this help");
-  *help = absl::StrCat(kUsage, flags.Help());
+  *help = absl::StrCat(kUsage, flags.Help(), kExamples);
   std::vector<std::string> positional;
   NABLA_RETURN_IF_ERROR(flags.Parse(argc, argv, &positional));
   if (options->help) return absl::OkStatus();

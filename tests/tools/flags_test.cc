@@ -7,7 +7,10 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "tests/status_matchers.h"
 
@@ -236,6 +239,47 @@ TEST_F(FlagParserTest, HelpListsEveryFlag) {
   EXPECT_TRUE(absl::StrContains(help, "passes over the data")) << help;
   EXPECT_TRUE(absl::StrContains(help, "--verbose")) << help;
   EXPECT_TRUE(absl::StrContains(help, "print more")) << help;
+}
+
+TEST(FlagHelpTest, PlaceholdersForValuesAndWrappedText) {
+  FlagParser parser;
+  std::optional<int64_t> epochs;
+  std::optional<double> rate;
+  std::optional<std::string> save, text;
+  bool verbose = false;
+  std::vector<std::string> plugins;
+  parser.AddInt("epochs", &epochs, "passes");
+  parser.AddDouble("rate", &rate, "step");
+  parser.AddString("save", &save, "a checkpoint", "CKPT");
+  parser.AddString("text", &text, "words");
+  parser.AddBool("verbose", &verbose, "more");
+  parser.AddRepeatedString("plugin", &plugins, "a library", "LIB.so");
+  // 30 words of 9 characters, each with a space.
+  std::string long_help;
+  for (int i = 0; i < 30; ++i)
+    absl::StrAppend(&long_help, "abcdefgh", i % 10, " ");
+  std::optional<int64_t> wide;
+  parser.AddInt("wide", &wide, long_help);
+  const std::string help = parser.Help();
+  for (const char* line :
+       {"  --epochs N\n", "  --rate X\n", "  --save CKPT\n", "  --text TEXT\n",
+        "  --verbose\n", "  --plugin LIB.so\n", "  --wide N\n"}) {
+    EXPECT_TRUE(absl::StrContains(help, line)) << line << "\n" << help;
+  }
+  // The long help is wrapped into lines of at most 80 columns, each
+  // indented, and keeps every word.
+  const size_t start = help.find("  --wide N\n") + 11;
+  int lines = 0;
+  std::string words;
+  for (absl::string_view line :
+       absl::StrSplit(help.substr(start), '\n', absl::SkipEmpty())) {
+    ++lines;
+    EXPECT_LE(line.size(), 80u) << line;
+    EXPECT_TRUE(absl::StartsWith(line, "      abcdefgh")) << line;
+    absl::StrAppend(&words, absl::StripLeadingAsciiWhitespace(line), " ");
+  }
+  EXPECT_EQ(lines, 5);  // 7 words fit in 80 columns: 7, 7, 7, 7, 2
+  EXPECT_EQ(words, long_help);
 }
 
 }  // namespace
