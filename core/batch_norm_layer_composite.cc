@@ -51,8 +51,7 @@ namespace {
       MakeAttr(ctx.attrs().GetFloat("momentum"));
   nodes.push_back(std::move(norm));
   if (!activation.empty()) {
-    nodes.push_back(
-        ctx.MakeNode("activation", activation, {nodes.back().name()}));
+    nodes.push_back(LayerActivation(ctx, activation, nodes.back().name()));
   }
   // Nothing consumes the last node yet: renaming it is safe.
   nodes.back().set_name(ctx.name());
@@ -64,7 +63,7 @@ NABLA_REGISTER_COMPOSITE("BatchNormLayer")
     .Output("y")
     .Attr("epsilon", 1e-5)
     .Attr("momentum", 0.9)
-    .Attr("activation", "")
+    .AttrGroup(ActivationAttrs<CompositeDef>)
     .Attr("dtype", "float32")
     .Expand(ExpandBatchNormLayer)
     .Doc(

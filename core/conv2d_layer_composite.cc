@@ -102,8 +102,7 @@ constexpr const char* kConvolutionAttrs[] = {"strides", "dilations", "pads",
     nodes.push_back(std::move(bias_add));
   }
   if (!activation.empty()) {
-    nodes.push_back(
-        ctx.MakeNode("activation", activation, {nodes.back().name()}));
+    nodes.push_back(LayerActivation(ctx, activation, nodes.back().name()));
   }
   // Nothing consumes the last node yet: renaming it is safe.
   nodes.back().set_name(ctx.name());
@@ -120,8 +119,8 @@ NABLA_REGISTER_COMPOSITE("Conv2DLayer")
     .IntListAttr("pads", {0, 0, 0, 0})
     .Attr("padding", "explicit")
     .Attr("group", 1)
-    .Attr("activation", "")
-    .Attr("use_bias", true)
+    .AttrGroup(ActivationAttrs<CompositeDef>)
+    .AttrGroup(BiasAttrs<CompositeDef>)
     .Attr("dtype", "float32")
     .AttrGroup(InitializerAttrs<CompositeDef>)
     .Expand(ExpandConv2DLayer)

@@ -64,8 +64,7 @@ namespace {
                                  {nodes.back().name(), nodes[1].name()}));
   }
   if (!activation.empty()) {
-    nodes.push_back(
-        ctx.MakeNode("activation", activation, {nodes.back().name()}));
+    nodes.push_back(LayerActivation(ctx, activation, nodes.back().name()));
   }
   // Nothing consumes the last node yet: renaming it is safe.
   nodes.back().set_name(ctx.name());
@@ -76,8 +75,8 @@ NABLA_REGISTER_COMPOSITE("Dense")
     .Input("x")
     .Output("y")
     .RequiredAttr("units", AttrType::kInt)
-    .Attr("activation", "")
-    .Attr("use_bias", true)
+    .AttrGroup(ActivationAttrs<CompositeDef>)
+    .AttrGroup(BiasAttrs<CompositeDef>)
     .Attr("dtype", "float32")
     .AttrGroup(InitializerAttrs<CompositeDef>)
     .Expand(ExpandDense)

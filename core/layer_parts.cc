@@ -80,7 +80,28 @@ NodeDef LayerVector(const ExpandContext& ctx, absl::string_view part,
 }
 
 NodeDef LayerBias(const ExpandContext& ctx, int64_t units) {
-  return LayerVector(ctx, "bias", units, "zeros");
+  NodeDef bias = LayerVector(ctx, "bias", units,
+                             ctx.attrs().GetString("bias_initializer"));
+  if (ctx.HasAttr("bias_init_value")) {
+    (*bias.mutable_attr())["init_value"] =
+        MakeAttr(ctx.attrs().GetFloat("bias_init_value"));
+  }
+  return bias;
+}
+
+NodeDef LayerActivation(const ExpandContext& ctx, const std::string& op,
+                        const std::string& input) {
+  NodeDef node = ctx.MakeNode("activation", op, {input});
+  // Passed only when set: the activation's own defaults stay its own.
+  constexpr const char* kSettings[] = {"alpha", "beta", "approximate", "axis"};
+  for (const char* setting : kSettings) {
+    const std::string name = absl::StrCat("activation_", setting);
+    if (!ctx.HasAttr(name)) continue;
+    for (const auto& [attr, value] : ctx.attrs().values()) {
+      if (attr == name) (*node.mutable_attr())[setting] = value;
+    }
+  }
+  return node;
 }
 
 }  // namespace nabla

@@ -35,8 +35,34 @@ NodeDef LayerVector(const ExpandContext& ctx, absl::string_view part,
                     int64_t units, absl::string_view initializer,
                     bool trainable = true);
 
-// The variable `<layer>/bias` [units], zeros, of the layer's `dtype`.
+// The variable `<layer>/bias` [units] of the layer's `dtype`, set by its
+// `bias_initializer` (and `bias_init_value` when given).
 NodeDef LayerBias(const ExpandContext& ctx, int64_t units);
+
+// The layer's activation node `<layer>/activation`: op `op` of `input`,
+// with the settings the layer's activation_* attributes give (alpha,
+// beta, approximate, axis). A setting the activation does not have is
+// refused when its node is resolved, naming the layer.
+NodeDef LayerActivation(const ExpandContext& ctx, const std::string& op,
+                        const std::string& input);
+
+// The attributes of a layer with an activation.
+template <typename Def>
+void ActivationAttrs(Def& def) {
+  def.Attr("activation", "")
+      .Attr("activation_alpha", 0.0)
+      .Attr("activation_beta", 0.0)
+      .Attr("activation_approximate", "")
+      .Attr("activation_axis", -1);
+}
+
+// A layer's bias settings.
+template <typename Def>
+void BiasAttrs(Def& def) {
+  def.Attr("use_bias", true)
+      .Attr("bias_initializer", "zeros")
+      .Attr("bias_init_value", 0.0);
+}
 
 }  // namespace nabla
 

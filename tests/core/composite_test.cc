@@ -172,6 +172,46 @@ TEST(DenseExpandTest, LinearWithoutBiasPassesInitializerSettings) {
                "name: 'out' op: 'MatMul' input: 'h:0' input: 'out/weights'"});
 }
 
+TEST(DenseExpandTest, BiasInitializerAndActivationSettingsArePassedOn) {
+  const NodeDef node = ParseNode(
+      "name: 'h' op: 'Dense' input: 'x' "
+      "attr { key: 'units' value { i: 2 } } "
+      "attr { key: 'activation' value { s: 'LeakyReLU' } } "
+      "attr { key: 'activation_alpha' value { f: 0.5 } } "
+      "attr { key: 'bias_initializer' value { s: 'constant' } } "
+      "attr { key: 'bias_init_value' value { f: -3 } }");
+  ASSERT_OK_AND_ASSIGN(std::vector<NodeDef> nodes,
+                       ExpandDense(node, DType::kFloat32, Shape{-1, 3}));
+  ExpectNodes(
+      nodes,
+      {"name: 'h/weights' op: 'Variable' "
+       "attr { key: 'shape' value { shape { dim: 3 dim: 2 } } } "
+       "attr { key: 'dtype' value { s: 'float32' } }",
+       "name: 'h/bias' op: 'Variable' "
+       "attr { key: 'shape' value { shape { dim: 2 } } } "
+       "attr { key: 'dtype' value { s: 'float32' } } "
+       "attr { key: 'initializer' value { s: 'constant' } } "
+       "attr { key: 'init_value' value { f: -3 } }",
+       "name: 'h/matmul' op: 'MatMul' input: 'x' input: 'h/weights'",
+       "name: 'h/bias_add' op: 'BiasAdd' input: 'h/matmul' input: 'h/bias'",
+       // The settings not given (beta, approximate, axis) are not passed.
+       "name: 'h' op: 'LeakyReLU' input: 'h/bias_add' "
+       "attr { key: 'alpha' value { f: 0.5 } }"});
+}
+
+TEST(DenseGraphTest, AnActivationSettingTheActivationLacksIsRefused) {
+  auto graph = GraphFromBody(
+      Placeholder("x", "dim: -1 dim: 3") +  // 2
+          Dense(
+              "h", "x",
+              IntAttr("units", 2) + StringAttr("activation", "ReLU") +
+                  " attr { key: \"activation_alpha\" value { f: 0.5 } }"),  // 3
+      "m.pbtxt");
+  ExpectError(graph.status(),
+              "m.pbtxt:3: node 'h' (ReLU, from Dense 'h'): unknown attribute "
+              "'alpha' (declared: none)");
+}
+
 TEST(DenseExpandTest, NoActivationEndsWithBiasAdd) {
   const NodeDef node = ParseNode(
       "name: 'logits' op: 'Dense' input: 'x' "
