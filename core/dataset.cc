@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <map>
 #include <numeric>
 #include <random>
 #include <utility>
@@ -187,27 +188,69 @@ Dataset Dataset::Rows(absl::Span<const int64_t> rows) const {
   return out;
 }
 
-absl::StatusOr<Dataset> Dataset::HoldOut(double fraction, uint64_t seed) {
-  const int64_t held = static_cast<int64_t>(
-      std::llround(fraction * static_cast<double>(num_samples_)));
-  if (!(fraction > 0 && fraction < 1) || held < 1 || held >= num_samples_) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("validation_fraction ", fraction, " of ", num_samples_,
-                     " samples must leave at least one sample on each side"));
+namespace {
+
+// Fisher-Yates with the project's UniformIndex: the same order on every
+// platform.
+void Shuffle(std::vector<int64_t>& rows, std::mt19937_64& rng) {
+  for (int64_t i = static_cast<int64_t>(rows.size()) - 1; i > 0; --i) {
+    std::swap(rows[i], rows[UniformIndex(rng, i + 1)]);
   }
-  std::vector<int64_t> order(num_samples_);
-  std::iota(order.begin(), order.end(), 0);
-  std::mt19937_64 rng(DeriveSeed(seed, "holdout"));
-  for (int64_t i = num_samples_ - 1; i > 0; --i) {
-    std::swap(order[i], order[UniformIndex(rng, i + 1)]);
+}
+
+}  // namespace
+
+Dataset Dataset::HoldOut(int64_t count, uint64_t seed,
+                         absl::string_view strata) {
+  std::mt19937_64 rng(seed);
+  std::vector<int64_t> held_rows;
+  const Tensor* labels = strata.empty() ? nullptr : samples(strata);
+  if (labels == nullptr || labels->shape().rank() != 1) {
+    std::vector<int64_t> order(num_samples_);
+    std::iota(order.begin(), order.end(), 0);
+    Shuffle(order, rng);
+    held_rows.assign(order.begin(), order.begin() + count);
+  } else {
+    // Rows by label, in row order; then each class's share of `count`.
+    std::map<double, std::vector<int64_t>> classes;
+    const std::vector<double> values = labels->ToDoubles();
+    for (int64_t row = 0; row < num_samples_; ++row) {
+      classes[values[row]].push_back(row);
+    }
+    std::vector<int64_t> share;
+    std::vector<std::pair<double, size_t>> remainders;  // (-fraction, class)
+    int64_t given = 0;
+    for (const auto& [label, rows] : classes) {
+      const double exact = static_cast<double>(count) *
+                           static_cast<double>(rows.size()) /
+                           static_cast<double>(num_samples_);
+      share.push_back(static_cast<int64_t>(std::floor(exact)));
+      given += share.back();
+      remainders.push_back({-(exact - std::floor(exact)), share.size() - 1});
+    }
+    std::sort(remainders.begin(), remainders.end());
+    for (size_t i = 0; given < count && i < remainders.size(); ++i, ++given) {
+      ++share[remainders[i].second];
+    }
+    size_t c = 0;
+    for (auto& [label, rows] : classes) {
+      Shuffle(rows, rng);
+      held_rows.insert(held_rows.end(), rows.begin(), rows.begin() + share[c]);
+      ++c;
+    }
   }
-  std::vector<int64_t> held_rows(order.begin(), order.begin() + held);
-  std::vector<int64_t> kept_rows(order.begin() + held, order.end());
   std::sort(held_rows.begin(), held_rows.end());
-  std::sort(kept_rows.begin(), kept_rows.end());
-  Dataset validation = Rows(held_rows);
+  std::vector<int64_t> kept_rows;
+  for (int64_t row = 0, h = 0; row < num_samples_; ++row) {
+    if (h < static_cast<int64_t>(held_rows.size()) && held_rows[h] == row) {
+      ++h;
+    } else {
+      kept_rows.push_back(row);
+    }
+  }
+  Dataset held = Rows(held_rows);
   *this = Rows(kept_rows);
-  return validation;
+  return held;
 }
 
 void Dataset::FillBatch(absl::Span<const int64_t> rows,

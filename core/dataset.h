@@ -43,11 +43,13 @@ class Dataset {
   const Tensor* samples(absl::string_view placeholder) const;
   Tensor* mutable_samples(absl::string_view placeholder);
 
-  // Moves round(fraction * num_samples()) samples, chosen by a generator
-  // seeded with `seed`, into the returned data set (for validation), and
-  // keeps the rest in their original order. InvalidArgument unless
-  // 0 < fraction < 1 and both parts keep at least one sample.
-  [[nodiscard]] absl::StatusOr<Dataset> HoldOut(double fraction, uint64_t seed);
+  // Moves `count` samples (0 < count < num_samples()), chosen by a
+  // generator seeded with `seed`, into the returned data set, both parts
+  // in their original order. With `strata`, the placeholder of class
+  // labels (one per sample), each class gives its share of `count`
+  // (largest remainders, ties to the smaller label), so every part keeps
+  // the classes' proportions.
+  Dataset HoldOut(int64_t count, uint64_t seed, absl::string_view strata = "");
 
   // The samples `rows`, in that order, as a new data set.
   Dataset Rows(absl::Span<const int64_t> rows) const;

@@ -1,13 +1,38 @@
 #include "core/model_data.h"
 
+#include <cmath>
+#include <tuple>
+
 #include "absl/strings/str_cat.h"
+#include "core/random.h"
 #include "core/status_macros.h"
 
 namespace nabla {
 
+namespace {
+
+// The samples round(fraction · total) of `data.<name>`, checked: 0 <
+// fraction < 1, and at least one sample held and one left in `left_in`.
+[[nodiscard]] absl::StatusOr<int64_t> HeldCount(absl::string_view source,
+                                                absl::string_view name,
+                                                double fraction, int64_t total,
+                                                int64_t left_in) {
+  const int64_t held =
+      static_cast<int64_t>(std::llround(fraction * static_cast<double>(total)));
+  if (!(fraction > 0 && fraction < 1) || held < 1 || held >= left_in) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": data.", name, " ", fraction, " of ", total,
+                     " samples must leave at least one sample on each side"));
+  }
+  return held;
+}
+
+}  // namespace
+
 [[nodiscard]] absl::StatusOr<ModelData> LoadModelData(
     const Graph& graph, const DataConfig& config, absl::string_view source,
-    const DataSourceContext& context, const Normalizer* restored) {
+    const DataSourceContext& context, const Normalizer* restored,
+    absl::string_view class_labels) {
   ModelData data;
   NABLA_ASSIGN_OR_RETURN(data.training,
                          Dataset::FromConfig(graph, config, source, context));
@@ -21,29 +46,51 @@ namespace nabla {
   }
   const bool has_validation =
       config.validation().feed_size() + config.validation().source_size() > 0;
+  const bool has_test =
+      config.test().feed_size() + config.test().source_size() > 0;
+  for (const auto& [given, fraction, name] :
+       {std::tuple(has_validation, config.validation_fraction(), "validation"),
+        std::tuple(has_test, config.test_fraction(), "test")}) {
+    if (given && fraction != 0) {
+      return absl::InvalidArgumentError(absl::StrCat(source, ": data has both ",
+                                                     name, " data and a ", name,
+                                                     "_fraction; choose one"));
+    }
+  }
+  const absl::string_view strata =
+      config.holdout() == DataConfig::HOLDOUT_RANDOM ? "" : class_labels;
+  if (config.holdout() == DataConfig::HOLDOUT_STRATIFIED &&
+      class_labels.empty() &&
+      (config.test_fraction() != 0 || config.validation_fraction() != 0)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source,
+        ": data.holdout is HOLDOUT_STRATIFIED, but the loss takes no class "
+        "labels from a placeholder to stratify by"));
+  }
+  // Both fractions count the samples given; the test is held out first.
+  const int64_t total = data.training.num_samples();
+  if (config.test_fraction() != 0) {
+    NABLA_ASSIGN_OR_RETURN(const int64_t held,
+                           HeldCount(source, "test_fraction",
+                                     config.test_fraction(), total, total));
+    data.test = data.training.HoldOut(
+        held, DeriveSeed(config.holdout_seed(), "test holdout"), strata);
+  } else if (has_test) {
+    NABLA_ASSIGN_OR_RETURN(
+        data.test, Dataset::FromSplit(graph, config.test(), source, "test",
+                                      split_context));
+  }
   if (config.validation_fraction() != 0) {
-    if (has_validation) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(source,
-                       ": data has both validation data and a "
-                       "validation_fraction; choose one"));
-    }
-    auto held_out = data.training.HoldOut(config.validation_fraction(),
-                                          config.holdout_seed());
-    if (!held_out.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(source, ": data.", held_out.status().message()));
-    }
-    data.validation = *std::move(held_out);
+    NABLA_ASSIGN_OR_RETURN(
+        const int64_t held,
+        HeldCount(source, "validation_fraction", config.validation_fraction(),
+                  total, data.training.num_samples()));
+    data.validation = data.training.HoldOut(
+        held, DeriveSeed(config.holdout_seed(), "holdout"), strata);
   } else if (has_validation) {
     NABLA_ASSIGN_OR_RETURN(
         data.validation, Dataset::FromSplit(graph, config.validation(), source,
                                             "validation", split_context));
-  }
-  if (config.test().feed_size() + config.test().source_size() > 0) {
-    NABLA_ASSIGN_OR_RETURN(
-        data.test, Dataset::FromSplit(graph, config.test(), source, "test",
-                                      split_context));
   }
   if (restored != nullptr && !restored->empty()) {
     data.normalizer = *restored;

@@ -27,10 +27,13 @@ struct ModelData {
 // when validation_fraction is set), fits the normalisation on the training
 // set unless `restored` holds statistics from a checkpoint, and applies it
 // to every split. `source` (the model file) and `context` are as in
-// Dataset::FromConfig.
+// Dataset::FromConfig. `class_labels` names the placeholder of the loss's
+// class labels, if any: test_fraction and validation_fraction then hold
+// out samples stratified by class (unless data.holdout says random).
 [[nodiscard]] absl::StatusOr<ModelData> LoadModelData(
     const Graph& graph, const DataConfig& config, absl::string_view source,
-    const DataSourceContext& context, const Normalizer* restored = nullptr);
+    const DataSourceContext& context, const Normalizer* restored = nullptr,
+    absl::string_view class_labels = "");
 
 }  // namespace nabla
 

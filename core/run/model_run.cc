@@ -139,8 +139,15 @@ absl::Status ModelRun::LoadData(const Normalizer* restored) {
   DataSourceContext context;
   context.base_dir =
       options_.base_dir.empty() ? DirectoryOf(source()) : options_.base_dir;
-  NABLA_ASSIGN_OR_RETURN(data_, LoadModelData(*graph_, parsed_.model.data(),
-                                              source(), context, restored));
+  // A classifier's held-out splits keep each class's share.
+  std::string class_labels;
+  if (targets_.has_value() && targets_->kind == MetricKind::kClassification &&
+      graph_->node(targets_->targets.node).op->role() == OpRole::kPlaceholder) {
+    class_labels = graph_->node(targets_->targets.node).name;
+  }
+  NABLA_ASSIGN_OR_RETURN(
+      data_, LoadModelData(*graph_, parsed_.model.data(), source(), context,
+                           restored, class_labels));
   data_loaded_ = true;
   return absl::OkStatus();
 }
