@@ -623,20 +623,51 @@ def derive_seed(seed, name):
     return h
 
 
-def shuffled(n, seed):
-    """iota(n) shuffled as nabla does: Fisher-Yates from the end with
-    rejection-sampled UniformIndex."""
-    rng = MT19937_64(seed)
-    order = list(range(n))
-    for i in range(n - 1, 0, -1):
+def shuffle_in_place(items, rng):
+    """Fisher-Yates from the end with rejection-sampled UniformIndex, as
+    nabla shuffles."""
+    for i in range(len(items) - 1, 0, -1):
         bound = i + 1
         limit = MASK64 - MASK64 % bound
         x = rng()
         while x >= limit:
             x = rng()
         j = x % bound
-        order[i], order[j] = order[j], order[i]
+        items[i], items[j] = items[j], items[i]
+
+
+def shuffled(n, seed):
+    """iota(n) shuffled as nabla does."""
+    order = list(range(n))
+    shuffle_in_place(order, MT19937_64(seed))
     return order
+
+
+def held_out_rows(labels, held, seed):
+    """Dataset::HoldOut stratified by class labels (a classifier's default):
+    each class gives its share of `held` (floors, then the largest
+    remainders, ties to the smaller label); the classes' rows, in row order,
+    are shuffled in label order by one generator and each gives its first
+    rows. Returns the held rows, sorted."""
+    n = len(labels)
+    classes = sorted(set(int(v) for v in labels))
+    rows_of = {c: [] for c in classes}
+    for row, label in enumerate(labels):
+        rows_of[int(label)].append(row)
+    exact = [float(held) * float(len(rows_of[c])) / float(n) for c in classes]
+    share = [int(math.floor(e)) for e in exact]
+    given = sum(share)
+    for _, k in sorted((-(e - math.floor(e)), k) for k, e in enumerate(exact)):
+        if given >= held:
+            break
+        share[k] += 1
+        given += 1
+    rng = MT19937_64(seed)
+    rows = []
+    for k, c in enumerate(classes):
+        shuffle_in_place(rows_of[c], rng)
+        rows += rows_of[c][:share[k]]
+    return sorted(rows)
 
 
 def check_generator():
@@ -698,8 +729,10 @@ def fashion_worker(settings, threads):
     x, y = fashion_split("train")
     n = len(x)
     held = int(math.floor(settings["validation_fraction"] * n + 0.5))
-    order = shuffled(n, derive_seed(settings["holdout_seed"], "holdout"))
-    val_rows, train_rows = sorted(order[:held]), sorted(order[held:])
+    # The examples are classifiers: nabla holds out by class.
+    val_rows = held_out_rows(y, held, derive_seed(settings["holdout_seed"], "holdout"))
+    held_set = set(val_rows)
+    train_rows = [r for r in range(n) if r not in held_set]
     train_x, train_y = torch.from_numpy(x[train_rows]), torch.from_numpy(y[train_rows])
     val_x, val_y = torch.from_numpy(x[val_rows]), torch.from_numpy(y[val_rows])
     test_x, test_y = (torch.from_numpy(a) for a in fashion_split("t10k"))
