@@ -11,6 +11,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/c_api/nabla_op_plugin.h"
@@ -195,6 +196,29 @@ template <typename Def, typename Registry>
   return RegisterCPlugin(info, registrar);
 }
 
+// A plugin that needs a nabla C++ symbol this nabla does not have was
+// built against other headers or another C++ library ABI: the handshake,
+// which would say so, never runs, so say it here.
+std::string MissingNablaSymbolHint(const char* error) {
+  if (error == nullptr) return "";
+  const absl::string_view text(error);
+  const size_t at = text.find("undefined symbol: ");
+  if (at == absl::string_view::npos) return "";
+  const absl::string_view symbol = text.substr(at + 18);
+  if (!absl::StartsWith(symbol, "_ZN5nabla") &&
+      !absl::StartsWith(symbol, "_ZNK5nabla")) {
+    return "";
+  }
+  return absl::StrCat(
+      " (a nabla symbol: the plugin was built with another C++ ABI than this "
+      "nabla's \"",
+      HostPluginAbi(),
+      "\", e.g. -D_GLIBCXX_USE_CXX11_ABI=0 or libc++, or against other "
+      "nabla headers; rebuild it with the same compiler and libraries, or "
+      "write it against the C ABI, core/c_api/nabla_op_plugin.h, which any "
+      "compiler can build)");
+}
+
 // The caller holds Loaded().mu.
 [[nodiscard]] absl::Status LoadLibrary(const std::string& path,
                                        const std::string& real_path) {
@@ -205,7 +229,8 @@ template <typename Def, typename Registry>
   if (library == nullptr) {
     const char* error = dlerror();
     return absl::InvalidArgumentError(
-        absl::StrCat("cannot be loaded: ", error == nullptr ? "" : error));
+        absl::StrCat("cannot be loaded: ", error == nullptr ? "" : error,
+                     MissingNablaSymbolHint(error)));
   }
   if (!static_registrations.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(

@@ -331,6 +331,26 @@ TEST(PluginLoaderTest, OtherStringAbiIsRefusedWithBothAbis) {
   EXPECT_TRUE(absl::StrContains(HostPluginAbi(), "_GLIBCXX_USE_CXX11_ABI=1"));
 }
 
+// Built with the old string ABI and calling nabla's API, it fails in
+// dlopen on a nabla symbol: the message says why and what to do.
+TEST(PluginLoaderTest, AMissingNablaSymbolIsExplained) {
+  const std::string path = Fixture("old_abi_uses_nabla");
+  const absl::Status status = LoadPlugin(path);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  EXPECT_TRUE(absl::StrContains(status.message(),
+                                "undefined symbol: _ZNK5nabla5Shape8ToString"))
+      << status;
+  EXPECT_TRUE(absl::StrContains(
+      status.message(),
+      absl::StrCat("(a nabla symbol: the plugin was built with another C++ "
+                   "ABI than this nabla's \"",
+                   HostPluginAbi(), "\", e.g. -D_GLIBCXX_USE_CXX11_ABI=0")))
+      << status;
+  EXPECT_TRUE(
+      absl::StrContains(status.message(), "core/c_api/nabla_op_plugin.h"))
+      << status;
+}
+
 TEST(PluginLoaderTest, RegistrationThatThrowsRegistersNothing) {
   const std::string path = Fixture("throwing");
   EXPECT_STATUS(LoadPlugin(path), absl::StatusCode::kInvalidArgument,
