@@ -43,6 +43,9 @@ struct DataSourceContext {
   // a class does not shift the others, and refuses a label training never
   // had.
   std::map<std::string, std::vector<std::string>> training_classes;
+  // When set, the built-in sources add each file they read (so a tool can
+  // keep its outputs off them).
+  std::vector<std::string>* files_read = nullptr;
 
   // training_classes' entry for `placeholder`, or null.
   const std::vector<std::string>* TrainingClasses(

@@ -200,14 +200,28 @@ std::string GraphToDot(const Graph& graph) {
   return absl::StrCat(out, "}\n");
 }
 
+namespace {
+
+// "svg" or "png" for a path that asks Graphviz to render, else "".
+std::string RenderedFormat(const std::string& path) {
+  if (absl::EndsWith(path, ".svg")) return "svg";
+  if (absl::EndsWith(path, ".png")) return "png";
+  return "";
+}
+
+}  // namespace
+
+std::string DotTextPath(const std::string& path) {
+  const std::string format = RenderedFormat(path);
+  if (format.empty()) return path;
+  return absl::StrCat(path.substr(0, path.size() - format.size() - 1), ".dot");
+}
+
 [[nodiscard]] absl::Status WriteDot(const Graph& graph,
                                     const std::string& path) {
-  std::string format;
-  if (absl::EndsWith(path, ".svg")) format = "svg";
-  if (absl::EndsWith(path, ".png")) format = "png";
+  const std::string format = RenderedFormat(path);
   if (format.empty()) return WriteFile(path, GraphToDot(graph));
-  const std::string dot_path =
-      absl::StrCat(path.substr(0, path.size() - format.size() - 1), ".dot");
+  const std::string dot_path = DotTextPath(path);
   absl::Status written = WriteFile(dot_path, GraphToDot(graph));
   if (!written.ok()) return written;
   return RunDot(format, dot_path, path);

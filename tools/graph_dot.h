@@ -34,6 +34,10 @@ std::string GraphToDot(const Graph& graph);
 [[nodiscard]] absl::Status WriteDot(const Graph& graph,
                                     const std::string& path);
 
+// Where WriteDot writes the DOT text for `path`: `path` itself, or for
+// .svg and .png the same path with the extension ".dot".
+std::string DotTextPath(const std::string& path);
+
 }  // namespace nabla
 
 #endif  // NABLA_TOOLS_GRAPH_DOT_H_

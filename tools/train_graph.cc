@@ -14,6 +14,7 @@
 #include <new>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -25,6 +26,7 @@
 #include "nabla/kernels.h"
 #include "nabla/registry.h"
 #include "tools/graph_dot.h"
+#include "tools/output_paths.h"
 #include "tools/stop_signal.h"
 #include "tools/train_options.h"
 
@@ -154,6 +156,40 @@ RunOptions RunOptionsFrom(const TrainOptions& options) {
              : RowsFromCsvFile(*options.predict_file, graph, placeholder);
 }
 
+// Every file the run reads and every file it writes: no output may be an
+// input or another output. Only --save may replace the --resume
+// checkpoint: that is how a run continues in place; the checkpoint was
+// read whole at the start and a save replaces it atomically.
+[[nodiscard]] absl::Status CheckOutputs(const TrainOptions& options,
+                                        const ModelRun& run) {
+  std::vector<NamedPath> inputs = {{"the model file", options.model_path}};
+  if (options.predict_file) {
+    inputs.push_back({"the --predict_file", *options.predict_file});
+  }
+  for (const std::string& plugin : options.plugins) {
+    inputs.push_back({"the plugin", plugin});
+  }
+  for (const std::string& file : run.data_files()) {
+    inputs.push_back({"the data file", file});
+  }
+  std::vector<NamedPath> others;  // every output but --save
+  if (options.metrics_out) {
+    others.push_back({"--metrics_out", *options.metrics_out});
+  }
+  if (options.plot) others.push_back({"--plot", *options.plot});
+  if (options.dot) {
+    others.push_back({"--dot", *options.dot});
+    const std::string text = DotTextPath(*options.dot);
+    if (text != *options.dot) others.push_back({"--dot's DOT text", text});
+  }
+  std::vector<NamedPath> outputs = others;
+  if (options.save) outputs.insert(outputs.begin(), {"--save", *options.save});
+  NABLA_RETURN_IF_ERROR(CheckOutputsApart(inputs, outputs));
+  if (!options.resume) return absl::OkStatus();
+  return CheckOutputsApart({{"the --resume checkpoint", *options.resume}},
+                           others);
+}
+
 [[nodiscard]] absl::Status RunTool(const TrainOptions& options) {
   NABLA_RETURN_IF_ERROR(KernelSelectionStatus());
   if (options.version) {
@@ -171,6 +207,7 @@ RunOptions RunOptionsFrom(const TrainOptions& options) {
   NABLA_ASSIGN_OR_RETURN(
       std::unique_ptr<ModelRun> run,
       ModelRun::Open(std::move(parsed), RunOptionsFrom(options)));
+  NABLA_RETURN_IF_ERROR(CheckOutputs(options, *run));
   if (options.resume.has_value()) {
     std::printf("restored %s (step %lld, epoch %lld)\n",
                 options.resume->c_str(),

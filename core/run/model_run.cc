@@ -139,6 +139,8 @@ absl::Status ModelRun::LoadData(const Normalizer* restored) {
   DataSourceContext context;
   context.base_dir =
       options_.base_dir.empty() ? DirectoryOf(source()) : options_.base_dir;
+  data_files_.clear();
+  context.files_read = &data_files_;
   // A classifier's held-out splits keep each class's share.
   std::string class_labels;
   if (targets_.has_value() && targets_->kind == MetricKind::kClassification &&

@@ -156,6 +156,8 @@ class ModelRun {
 
   const ParsedModel& parsed() const { return parsed_; }
   const std::string& source() const { return parsed_.source.name; }
+  // The files the data sources read (the built-in ones report theirs).
+  const std::vector<std::string>& data_files() const { return data_files_; }
   const std::shared_ptr<const Graph>& graph() const { return graph_; }
   Session& session() { return *session_; }
   const Session& session() const { return *session_; }
@@ -190,6 +192,8 @@ class ModelRun {
   std::unique_ptr<Session> session_;
   // Set when the model has a training section.
   std::optional<MetricTargets> targets_;
+  // The files the data sources read.
+  std::vector<std::string> data_files_;
   TrainingSettings settings_;
   TrainingPosition position_;
   bool data_loaded_ = false;

@@ -149,9 +149,16 @@ class Inflater {
 std::string ResolvePath(const DataSourceContext& context,
                         const std::string& path) {
   const std::string& dir = context.base_dir;
-  if (path.empty() || path[0] == '/' || dir.empty() || dir == ".") return path;
-  if (dir.back() == '/') return absl::StrCat(dir, path);
-  return absl::StrCat(dir, "/", path);
+  std::string resolved;
+  if (path.empty() || path[0] == '/' || dir.empty() || dir == ".") {
+    resolved = path;
+  } else if (dir.back() == '/') {
+    resolved = absl::StrCat(dir, path);
+  } else {
+    resolved = absl::StrCat(dir, "/", path);
+  }
+  if (context.files_read != nullptr) context.files_read->push_back(resolved);
+  return resolved;
 }
 
 [[nodiscard]] absl::StatusOr<Contents> Read(const std::string& path) {

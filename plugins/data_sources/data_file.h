@@ -17,7 +17,8 @@ namespace data_file {
 
 // `path` as given when it is absolute or the base directory is empty or
 // ".", else base_dir/path. The result is also the file's name in messages,
-// so a user sees the path that was opened.
+// so a user sees the path that was opened; it is added to
+// context.files_read when that is set.
 std::string ResolvePath(const DataSourceContext& context,
                         const std::string& path);
 
