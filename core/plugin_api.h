@@ -56,8 +56,10 @@
 
 // Raised whenever a header a plugin includes changes in a way that breaks
 // plugins built against the old one. 2: OpDef, InputDef and the kernel
-// contexts grew (state and variadic inputs, the run a kernel sees).
-#define NABLA_PLUGIN_API_VERSION 2
+// contexts grew (state and variadic inputs, the run a kernel sees). 3:
+// variadic outputs in OpDef, the planned scratch in the kernel contexts,
+// ResolvedAttrs knows which attributes a model file set.
+#define NABLA_PLUGIN_API_VERSION 3
 
 #define NABLA_PLUGIN_STRINGIFY_(x) #x
 #define NABLA_PLUGIN_STRINGIFY(x) NABLA_PLUGIN_STRINGIFY_(x)
