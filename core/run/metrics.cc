@@ -196,36 +196,62 @@ std::string Recall(const ConfusionMatrix& m, int64_t t) {
 
 }  // namespace
 
-std::string FormatConfusionMatrix(const ConfusionMatrix& matrix,
-                                  absl::Span<const std::string> class_names) {
+namespace {
+
+// The table with columns headed by the class names, or, `by_index`, by
+// the class indices with rows labelled "index name".
+std::string ConfusionTable(const ConfusionMatrix& matrix,
+                           absl::Span<const std::string> class_names,
+                           bool by_index) {
   const int64_t c = matrix.num_classes;
   constexpr absl::string_view kCorner = "true\\pred";
   constexpr absl::string_view kRecall = "recall";
+  auto column = [&](int64_t j) {
+    return by_index ? absl::StrCat(j) : ClassName(class_names, j);
+  };
+  auto row = [&](int64_t t) {
+    const bool named = t < static_cast<int64_t>(class_names.size());
+    return by_index && named ? absl::StrCat(t, " ", class_names[t])
+                             : ClassName(class_names, t);
+  };
   int label_width = kCorner.size();
   std::vector<int> widths(c);
   for (int64_t j = 0; j < c; ++j) {
-    const int name_width = ClassName(class_names, j).size();
-    label_width = std::max(label_width, name_width);
-    widths[j] = name_width;
+    label_width = std::max<int>(label_width, row(j).size());
+    widths[j] = column(j).size();
     for (int64_t t = 0; t < c; ++t) {
       widths[j] =
           std::max<int>(widths[j], absl::StrCat(matrix.at(t, j)).size());
     }
   }
+  // Narrow columns of indices need only one blank between them.
+  const int gap = by_index ? 1 : 2;
   std::string out = absl::StrFormat("%-*s", label_width, kCorner);
   for (int64_t j = 0; j < c; ++j) {
-    absl::StrAppendFormat(&out, "  %*s", widths[j], ClassName(class_names, j));
+    absl::StrAppendFormat(&out, "%*s", gap + widths[j], column(j));
   }
   absl::StrAppend(&out, "  ", kRecall, "\n");
   for (int64_t t = 0; t < c; ++t) {
-    absl::StrAppendFormat(&out, "%-*s", label_width, ClassName(class_names, t));
+    absl::StrAppendFormat(&out, "%-*s", label_width, row(t));
     for (int64_t j = 0; j < c; ++j) {
-      absl::StrAppendFormat(&out, "  %*d", widths[j], matrix.at(t, j));
+      absl::StrAppendFormat(&out, "%*d", gap + widths[j], matrix.at(t, j));
     }
     absl::StrAppendFormat(&out, "  %*s\n", static_cast<int>(kRecall.size()),
                           Recall(matrix, t));
   }
   return out;
+}
+
+}  // namespace
+
+std::string FormatConfusionMatrix(const ConfusionMatrix& matrix,
+                                  absl::Span<const std::string> class_names) {
+  // Names as column headings while the table fits 80 columns; else the
+  // columns take the class indices, which the rows spell out.
+  constexpr size_t kMaxWidth = 80;
+  std::string named = ConfusionTable(matrix, class_names, false);
+  if (named.find('\n') <= kMaxWidth || class_names.empty()) return named;
+  return ConfusionTable(matrix, class_names, true);
 }
 
 }  // namespace nabla

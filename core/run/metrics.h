@@ -120,8 +120,10 @@ class EpochMetrics {
 //   neg          3    1   0.750
 //   pos          0    2   1.000
 //
-// Classes without a name in `class_names` are shown by index. Every line
-// ends with '\n'.
+// Classes without a name in `class_names` are shown by index. When the
+// names make the table wider than 80 columns (Fashion-MNIST's ten), the
+// columns take the class indices and each row its index and name. Every
+// line ends with '\n'.
 std::string FormatConfusionMatrix(const ConfusionMatrix& matrix,
                                   absl::Span<const std::string> class_names);
 

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_split.h"
 #include "core/tensor.h"
 #include "gtest/gtest.h"
 #include "tests/allocation_counter.h"
@@ -204,6 +205,32 @@ TEST(FormatConfusionMatrixTest, UnnamedClassesWideCountsAndAnEmptyRow) {
             "cat         12  0  1   0.923\n"
             "1            0  0  0       -\n"
             "2            2  0  5   0.714\n");
+}
+
+// Fashion-MNIST's ten names with counts of a test set: as column headings
+// they would make lines of 116 columns.
+TEST(FormatConfusionMatrixTest, TenLongNamesFitEightyColumns) {
+  const std::vector<std::string> names = {
+      "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+      "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+  ConfusionMatrix m{10, std::vector<int64_t>(100, 0)};
+  for (int t = 0; t < 10; ++t) m.counts[t * 10 + t] = 1000;
+  m.counts[6 * 10 + 0] = 95;  // a shirt taken for a T-shirt
+  const std::string table = FormatConfusionMatrix(m, names);
+  const std::vector<std::string> lines =
+      absl::StrSplit(table, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 11u) << table;
+  for (const std::string& line : lines) EXPECT_LE(line.size(), 80u) << line;
+  EXPECT_EQ(lines[0],
+            "true\\pred        0    1    2    3    4    5    6    7    8    9  "
+            "recall");
+  EXPECT_EQ(lines[1],
+            "0 T-shirt/top 1000    0    0    0    0    0    0    0    0    0  "
+            " 1.000");
+  EXPECT_EQ(lines[7],
+            "6 Shirt         95    0    0    0    0    0 1000    0    0    0  "
+            " 0.913");
+  EXPECT_EQ(lines[10].substr(0, 13), "9 Ankle boot ");
 }
 
 }  // namespace
