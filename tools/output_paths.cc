@@ -59,8 +59,8 @@ FileId IdOf(const std::string& path) {
 
 }  // namespace
 
-absl::Status CheckOutputsApart(absl::Span<const NamedPath> inputs,
-                               absl::Span<const NamedPath> outputs) {
+[[nodiscard]] absl::Status CheckOutputsApart(
+    absl::Span<const NamedPath> inputs, absl::Span<const NamedPath> outputs) {
   std::vector<FileId> output_ids;
   for (const NamedPath& output : outputs)
     output_ids.push_back(IdOf(output.path));

@@ -1,11 +1,14 @@
 #include "core/run/progress.h"
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -13,13 +16,14 @@
 namespace nabla {
 namespace {
 
-void AppendSplit(std::string* out, const char* prefix,
+void AppendSplit(std::vector<std::string>* parts, const char* prefix,
                  const std::optional<double>& loss,
                  const std::vector<NamedMetric>& metrics) {
-  if (loss.has_value())
-    absl::StrAppendFormat(out, "  %sloss %.4g", prefix, *loss);
+  if (loss.has_value()) {
+    parts->push_back(absl::StrFormat("%sloss %.4g", prefix, *loss));
+  }
   for (const NamedMetric& m : metrics) {
-    absl::StrAppendFormat(out, "  %s%s %.4g", prefix, m.name, m.value);
+    parts->push_back(absl::StrFormat("%s%s %.4g", prefix, m.name, m.value));
   }
 }
 
@@ -39,16 +43,40 @@ std::string FormatEta(double seconds) {
 
 bool StdoutIsTerminal() { return isatty(fileno(stdout)) != 0; }
 
-std::string FormatEpochSummary(const EpochRecord& record,
-                               int64_t total_epochs) {
-  std::string out = absl::StrCat("epoch ", record.epoch, "/", total_epochs);
-  AppendSplit(&out, "", record.loss, record.metrics);
-  AppendSplit(&out, "val_", record.val_loss, record.val_metrics);
-  AppendSplit(&out, "test_", record.test_loss, record.test_metrics);
-  if (record.lr.has_value()) absl::StrAppendFormat(&out, "  lr %g", *record.lr);
-  absl::StrAppendFormat(
-      &out, "  %.0f samples/s  %s  (%s elapsed)", record.samples_per_sec,
-      FormatDuration(record.epoch_seconds), FormatDuration(record.seconds));
+int TerminalColumns() {
+  struct winsize size;
+  if (ioctl(fileno(stdout), TIOCGWINSZ, &size) != 0) return 0;
+  return size.ws_col;
+}
+
+std::string FormatEpochSummary(const EpochRecord& record, int64_t total_epochs,
+                               size_t width) {
+  std::vector<std::string> parts = {
+      absl::StrCat("epoch ", record.epoch, "/", total_epochs)};
+  AppendSplit(&parts, "", record.loss, record.metrics);
+  AppendSplit(&parts, "val_", record.val_loss, record.val_metrics);
+  AppendSplit(&parts, "test_", record.test_loss, record.test_metrics);
+  if (record.lr.has_value()) {
+    parts.push_back(absl::StrFormat("lr %g", *record.lr));
+  }
+  // The speed and the times stay together.
+  parts.push_back(absl::StrFormat(
+      "%.0f samples/s  %s  (%s elapsed)", record.samples_per_sec,
+      FormatDuration(record.epoch_seconds), FormatDuration(record.seconds)));
+  // Two blanks between parts; a part that would pass `width` starts an
+  // indented continuation line.
+  constexpr absl::string_view kIndent = "    ";
+  std::string out = parts[0];
+  size_t line_start = 0;
+  for (size_t i = 1; i < parts.size(); ++i) {
+    if (out.size() - line_start + 2 + parts[i].size() > width) {
+      absl::StrAppend(&out, "\n");
+      line_start = out.size();
+      absl::StrAppend(&out, kIndent, parts[i]);
+    } else {
+      absl::StrAppend(&out, "  ", parts[i]);
+    }
+  }
   return out;
 }
 
@@ -117,7 +145,8 @@ void Progress::EndEpoch(const EpochRecord& record) {
     text = absl::StrCat("\r", std::string(drawn_width_, ' '), "\r");
     drawn_width_ = 0;
   }
-  absl::StrAppend(&text, FormatEpochSummary(record, total_epochs_), "\n");
+  absl::StrAppend(
+      &text, FormatEpochSummary(record, total_epochs_, options_.width), "\n");
   Write(text);
 }
 

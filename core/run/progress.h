@@ -30,11 +30,16 @@ namespace nabla {
 // Whether stdout is a terminal (isatty).
 bool StdoutIsTerminal();
 
-// The summary line of a finished epoch, without a newline: loss and
+// The columns of the terminal on stdout, or 0 when it is not one.
+int TerminalColumns();
+
+// The summary of a finished epoch, without a final newline: loss and
 // metrics with 4 significant digits, lr with 6, samples/s rounded, the
 // epoch's time ("12.3 s", or "45.2 ms" under a second) and the run's time
-// so far. Absent splits and an unknown lr are left out.
-std::string FormatEpochSummary(const EpochRecord& record, int64_t total_epochs);
+// so far. Absent splits and an unknown lr are left out. Parts that would
+// pass `width` columns go on indented continuation lines.
+std::string FormatEpochSummary(const EpochRecord& record, int64_t total_epochs,
+                               size_t width = 100);
 
 // The bar line, without '\r' or a newline. `samples_per_sec` <= 0 (or not
 // finite) means the rate is not known yet: "? samples/s  ETA ?". The ETA is
@@ -53,6 +58,8 @@ struct ProgressOptions {
   // Redraw the bar at most this often.
   double min_redraw_seconds = 0.1;
   int bar_width = 20;
+  // Epoch summaries wrap at this many columns.
+  size_t width = 100;
 };
 
 // Writes progress to options.out, flushing after each write. Not

@@ -1,5 +1,6 @@
 #include "core/run/training_reports.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
@@ -13,6 +14,10 @@ ProgressOptions ConsoleProgress(std::FILE* out) {
   ProgressOptions options;
   options.out = out;
   options.is_terminal = out == stdout && StdoutIsTerminal();
+  // 100 columns, or a wider terminal's.
+  if (options.is_terminal) {
+    options.width = std::max<size_t>(options.width, TerminalColumns());
+  }
   return options;
 }
 

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 
 namespace nabla {
@@ -44,7 +45,7 @@ EpochRecord SummaryRecord() {
 }
 
 TEST(FormatEpochSummaryTest, ClassificationWithValidation) {
-  EXPECT_EQ(FormatEpochSummary(SummaryRecord(), 10),
+  EXPECT_EQ(FormatEpochSummary(SummaryRecord(), 10, 200),
             "epoch 3/10  loss 0.412  accuracy 0.853  val_loss 0.45  "
             "val_accuracy 0.84  lr 0.001  5312 samples/s  12.3 s  (36.9 s "
             "elapsed)");
@@ -61,9 +62,30 @@ TEST(FormatEpochSummaryTest, RegressionWithTestNoLrUnderASecond) {
   r.epoch_seconds = 0.0452;
   r.seconds = 0.0452;
   EXPECT_EQ(
-      FormatEpochSummary(r, 1),
+      FormatEpochSummary(r, 1, 200),
       "epoch 1/1  loss 1.235  mse 1.235  mae 0.9  test_loss 2  "
       "test_mse 2  test_mae 1  123 samples/s  45.2 ms  (45.2 ms elapsed)");
+}
+
+// At the default 100 columns the speed and times go on a continuation
+// line; every line fits.
+TEST(FormatEpochSummaryTest, LongLinesWrapAtTheWidth) {
+  EpochRecord r = SummaryRecord();
+  r.test_loss = 0.5;
+  r.test_metrics = {{"accuracy", 0.8}};
+  const std::string text = FormatEpochSummary(r, 10);
+  EXPECT_EQ(text,
+            "epoch 3/10  loss 0.412  accuracy 0.853  val_loss 0.45  "
+            "val_accuracy 0.84  test_loss 0.5\n"
+            "    test_accuracy 0.8  lr 0.001  5312 samples/s  12.3 s  (36.9 s "
+            "elapsed)");
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    EXPECT_LE(line.size(), 100u) << line;
+  }
+  EXPECT_EQ(FormatEpochSummary(r, 10, 60),
+            "epoch 3/10  loss 0.412  accuracy 0.853  val_loss 0.45\n"
+            "    val_accuracy 0.84  test_loss 0.5  test_accuracy 0.8\n"
+            "    lr 0.001  5312 samples/s  12.3 s  (36.9 s elapsed)");
 }
 
 TEST(FormatProgressBarTest, TheExampleLine) {
@@ -98,10 +120,11 @@ TEST(ProgressTest, NotATerminalWritesOnlySummaries) {
   progress.Update(60000);
   EXPECT_EQ(out.text(), "");
   progress.EndEpoch(SummaryRecord());
+  // 100 columns by default.
   EXPECT_EQ(out.text(),
             "epoch 3/10  loss 0.412  accuracy 0.853  val_loss 0.45  "
-            "val_accuracy 0.84  lr 0.001  5312 samples/s  12.3 s  (36.9 s "
-            "elapsed)\n");
+            "val_accuracy 0.84  lr 0.001\n"
+            "    5312 samples/s  12.3 s  (36.9 s elapsed)\n");
 }
 
 TEST(ProgressTest, TerminalRedrawsInPlaceAtMostEveryTenthOfASecond) {
