@@ -186,19 +186,24 @@ absl::Status ModelRun::SetOverrides(std::optional<int64_t> epochs,
 std::string ModelRun::DescribeTraining() const {
   const Dataset& training = data_.training;
   const int threads = session_->threads();
-  return absl::StrCat(
+  const std::string data = absl::StrCat(
       "training ", source(), ": ", training.num_samples(), " samples",
       data_.validation.empty()
           ? ""
           : absl::StrCat(" (", data_.validation.num_samples(),
-                         " for validation)"),
-      ", epochs ", position_.epoch + 1, " to ", settings_.epochs,
-      ", batch size ",
+                         " for validation)"));
+  const std::string settings = absl::StrCat(
+      "epochs ", position_.epoch + 1, " to ", settings_.epochs, ", batch size ",
       settings_.batch_size == 0 ? training.num_samples() : settings_.batch_size,
       ", ",
       DescribeOptimizer(
           EffectiveOptimizer(parsed_.model.training(), options_.learning_rate)),
       ", ", threads, " thread", threads == 1 ? "" : "s");
+  // Within 100 columns, like the epoch lines.
+  if (data.size() + 2 + settings.size() <= 100) {
+    return absl::StrCat(data, ", ", settings);
+  }
+  return absl::StrCat(data, "\n    ", settings);
 }
 
 absl::Status ModelRun::CheckCanTrain(absl::string_view what) const {

@@ -116,6 +116,7 @@ class ModelRun {
                                           std::optional<double> learning_rate);
   // "training m.pbtxt: 3 samples, epochs 1 to 2000, batch size 3,
   // SGD(learning_rate=2), 1 thread".
+  // Wrapped onto a second, indented line when longer than 100 columns.
   std::string DescribeTraining() const;
   // Trains from the position a restored checkpoint holds (or the start)
   // until the epochs are finished or reports.stop_requested() says stop.
