@@ -21,6 +21,7 @@
 #include "core/model_parser.h"
 #include "core/run/metrics.h"
 #include "core/run/model_run.h"
+#include "core/run/model_summary.h"
 #include "core/run/prediction.h"
 #include "core/status_macros.h"
 #include "nabla/kernels.h"
@@ -103,7 +104,8 @@ RunOptions RunOptionsFrom(const TrainOptions& options) {
 // Trains, stopping cleanly on SIGINT/SIGTERM with a checkpoint to resume
 // from.
 [[nodiscard]] absl::Status Train(ModelRun& run, const TrainOptions& options) {
-  std::printf("%s\n", run.DescribeTraining().c_str());
+  std::printf("%s%s\n", FormatModelSummary(*run.graph()).c_str(),
+              run.DescribeTraining().c_str());
   ReportOptions reports;
   reports.log_every = options.log_every;
   if (options.test_every_epoch) reports.test_every_epoch = true;
@@ -208,6 +210,10 @@ RunOptions RunOptionsFrom(const TrainOptions& options) {
       std::unique_ptr<ModelRun> run,
       ModelRun::Open(std::move(parsed), RunOptionsFrom(options)));
   NABLA_RETURN_IF_ERROR(CheckOutputs(options, *run));
+  if (options.summary) {
+    std::printf("%s", FormatModelSummary(*run->graph()).c_str());
+    return absl::OkStatus();
+  }
   if (options.resume.has_value()) {
     std::printf("restored %s (step %lld, epoch %lld)\n",
                 options.resume->c_str(),

@@ -129,6 +129,9 @@ constexpr int64_t kMaxTimeIterations = 1000000;
                 "print the math kernels this CPU runs (NABLA_KERNELS="
                 "portable|avx2|avx512 in the environment forces a set), then "
                 "exit");
+  flags.AddBool("summary", &options->summary,
+                "print each layer's output shape and parameters, then exit "
+                "(a training run prints it first)");
   flags.AddBool("gradcheck", &options->gradcheck,
                 "check every op's gradient in the model against finite "
                 "differences instead of training");

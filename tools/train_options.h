@@ -31,6 +31,7 @@ struct TrainOptions {
   // Keep denormal floats (SessionOptions::flush_denormals off).
   bool keep_denormals = false;
   bool list = false;
+  bool summary = false;
   bool version = false;
   bool gradcheck = false;
   bool eval = false;

@@ -10,35 +10,12 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "core/memory_limit.h"
+#include "core/run/text_table.h"
 
 namespace nabla {
 namespace {
 
-using Row = std::vector<std::string>;
-
-// Columns separated by two spaces; the first `left` columns are aligned
-// left (names), the others right (numbers).
-std::string FormatTable(const std::vector<Row>& rows, size_t left) {
-  std::vector<size_t> widths;
-  for (const Row& row : rows) {
-    widths.resize(std::max(widths.size(), row.size()));
-    for (size_t c = 0; c < row.size(); ++c) {
-      widths[c] = std::max(widths[c], row[c].size());
-    }
-  }
-  std::string out;
-  for (const Row& row : rows) {
-    std::string line;
-    for (size_t c = 0; c < row.size(); ++c) {
-      if (c > 0) line += "  ";
-      const std::string pad(widths[c] - row[c].size(), ' ');
-      line += c < left ? absl::StrCat(row[c], pad) : absl::StrCat(pad, row[c]);
-    }
-    line.erase(line.find_last_not_of(' ') + 1);
-    absl::StrAppend(&out, line, "\n");
-  }
-  return out;
-}
+using Row = TextRow;
 
 // Nanoseconds summed over `steps` as milliseconds per step; "-" for none.
 std::string MsPerStep(int64_t ns, int64_t steps) {
