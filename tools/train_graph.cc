@@ -101,11 +101,18 @@ RunOptions RunOptionsFrom(const TrainOptions& options) {
   return absl::OkStatus();
 }
 
+// The model's summary, with a training step's memory when the model
+// trains on data.
+std::string Summary(ModelRun& run) {
+  if (!run.has_training()) return FormatModelSummary(*run.graph());
+  const absl::StatusOr<MemoryPlan> memory = run.TrainingMemory();
+  return FormatModelSummary(*run.graph(), memory.ok() ? &*memory : nullptr);
+}
+
 // Trains, stopping cleanly on SIGINT/SIGTERM with a checkpoint to resume
 // from.
 [[nodiscard]] absl::Status Train(ModelRun& run, const TrainOptions& options) {
-  std::printf("%s%s\n", FormatModelSummary(*run.graph()).c_str(),
-              run.DescribeTraining().c_str());
+  std::printf("%s%s\n", Summary(run).c_str(), run.DescribeTraining().c_str());
   ReportOptions reports;
   reports.log_every = options.log_every;
   if (options.test_every_epoch) reports.test_every_epoch = true;
@@ -211,7 +218,7 @@ RunOptions RunOptionsFrom(const TrainOptions& options) {
       ModelRun::Open(std::move(parsed), RunOptionsFrom(options)));
   NABLA_RETURN_IF_ERROR(CheckOutputs(options, *run));
   if (options.summary) {
-    std::printf("%s", FormatModelSummary(*run->graph()).c_str());
+    std::printf("%s", Summary(*run).c_str());
     return absl::OkStatus();
   }
   if (options.resume.has_value()) {

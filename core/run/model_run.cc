@@ -380,6 +380,17 @@ absl::StatusOr<std::string> ModelRun::Time(int iterations, int warmup) {
   return TimeModel(*session_, feeds, iterations, warmup);
 }
 
+absl::StatusOr<MemoryPlan> ModelRun::TrainingMemory() {
+  NABLA_RETURN_IF_ERROR(CheckCanTrain("TrainingMemory"));
+  const int64_t size = settings_.batch_size > 0
+                           ? settings_.batch_size
+                           : std::numeric_limits<int64_t>::max();
+  std::vector<Tensor> batch;
+  std::vector<Feed> feeds;
+  NABLA_RETURN_IF_ERROR(FirstBatch(size, &batch, &feeds));
+  return session_->TrainingMemory(feeds);
+}
+
 absl::Status ModelRun::Save(const std::string& path) const {
   return WriteCheckpoint(
       CaptureRun(*session_, data_.normalizer, position_, settings_.seed), path);

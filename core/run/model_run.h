@@ -31,6 +31,7 @@
 #include "core/graph.h"
 #include "core/model_data.h"
 #include "core/model_parser.h"
+#include "core/profile.h"
 #include "core/run/epoch_record.h"
 #include "core/run/evaluation.h"
 #include "core/run/model_gradcheck.h"
@@ -118,6 +119,9 @@ class ModelRun {
   // SGD(learning_rate=2), 1 thread".
   // Wrapped onto a second, indented line when longer than 100 columns.
   std::string DescribeTraining() const;
+  // The memory of a training step on the first batch (its plan is built,
+  // nothing runs); errors as Time().
+  [[nodiscard]] absl::StatusOr<MemoryPlan> TrainingMemory();
   // Trains from the position a restored checkpoint holds (or the start)
   // until the epochs are finished or reports.stop_requested() says stop.
   // REQUIRES: a training section and data (else FailedPrecondition).

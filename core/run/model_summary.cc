@@ -38,7 +38,7 @@ std::string ShapesOf(const Node& node) {
 
 }  // namespace
 
-std::string FormatModelSummary(const Graph& graph) {
+std::string FormatModelSummary(const Graph& graph, const MemoryPlan* memory) {
   std::vector<SummaryRow> rows;
   int64_t trainable = 0, state = 0;
   size_t trainable_bytes = 0, state_bytes = 0;
@@ -73,9 +73,18 @@ std::string FormatModelSummary(const Graph& graph) {
     table.push_back({absl::StrCat(row.name, " (", row.op, ")"), row.shapes,
                      absl::StrCat(row.params)});
   }
-  return absl::StrCat(FormatTable(table, 2), "parameters: ", trainable,
-                      " trainable (", HumanBytes(trainable_bytes), "), ", state,
-                      " state (", HumanBytes(state_bytes), ")\n");
+  std::string out =
+      absl::StrCat(FormatTable(table, 2), "parameters: ", trainable,
+                   " trainable (", HumanBytes(trainable_bytes), "), ", state,
+                   " state (", HumanBytes(state_bytes), ")\n");
+  if (memory != nullptr) {
+    absl::StrAppend(
+        &out, "memory of a training step: ", HumanBytes(memory->peak_bytes()),
+        " peak (plan buffers ", HumanBytes(memory->plan_bytes()),
+        ", variables ", HumanBytes(memory->variable_bytes),
+        ", optimizer slots ", HumanBytes(memory->slot_bytes), ")\n");
+  }
+  return out;
 }
 
 }  // namespace nabla

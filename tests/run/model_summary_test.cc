@@ -94,5 +94,29 @@ TEST(ModelSummaryTest, LayersPlainNodesAndTotals) {
             "parameters: 120 trainable (720 B), 6 state (24 B)\n");
 }
 
+TEST(ModelSummaryTest, ATrainingStepsMemoryClosesIt) {
+  ASSERT_OK_AND_ASSIGN(const Graph graph,
+                       GraphFromBody(R"pb(
+                                       node {
+                                         name: "x"
+                                         op: "Placeholder"
+                                         attr {
+                                           key: "shape"
+                                           value { shape { dim: -1 dim: 2 } }
+                                         }
+                                       }
+                                     )pb",
+                                     "s.pbtxt"));
+  MemoryPlan memory;
+  memory.arena_bytes = 2048;
+  memory.variable_bytes = 512;
+  memory.slot_bytes = 1024;
+  const std::string summary = FormatModelSummary(graph, &memory);
+  EXPECT_EQ(summary.substr(summary.find("parameters")),
+            "parameters: 0 trainable (0 B), 0 state (0 B)\n"
+            "memory of a training step: 3.50 KiB peak (plan buffers 2.00 KiB, "
+            "variables 512 B, optimizer slots 1.00 KiB)\n");
+}
+
 }  // namespace
 }  // namespace nabla
