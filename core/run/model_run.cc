@@ -369,25 +369,27 @@ absl::StatusOr<std::vector<NodeGradientReport>> ModelRun::Gradcheck(
   return GradcheckModel(*session_, feeds, options);
 }
 
-absl::StatusOr<std::string> ModelRun::Time(int iterations, int warmup) {
-  NABLA_RETURN_IF_ERROR(CheckCanTrain("Time"));
+absl::Status ModelRun::FirstTrainingBatch(absl::string_view what,
+                                          std::vector<Tensor>* batch,
+                                          std::vector<Feed>* feeds) {
+  NABLA_RETURN_IF_ERROR(CheckCanTrain(what));
   const int64_t size = settings_.batch_size > 0
                            ? settings_.batch_size
                            : std::numeric_limits<int64_t>::max();
+  return FirstBatch(size, batch, feeds);
+}
+
+absl::StatusOr<std::string> ModelRun::Time(int iterations, int warmup) {
   std::vector<Tensor> batch;
   std::vector<Feed> feeds;
-  NABLA_RETURN_IF_ERROR(FirstBatch(size, &batch, &feeds));
+  NABLA_RETURN_IF_ERROR(FirstTrainingBatch("Time", &batch, &feeds));
   return TimeModel(*session_, feeds, iterations, warmup);
 }
 
 absl::StatusOr<MemoryPlan> ModelRun::TrainingMemory() {
-  NABLA_RETURN_IF_ERROR(CheckCanTrain("TrainingMemory"));
-  const int64_t size = settings_.batch_size > 0
-                           ? settings_.batch_size
-                           : std::numeric_limits<int64_t>::max();
   std::vector<Tensor> batch;
   std::vector<Feed> feeds;
-  NABLA_RETURN_IF_ERROR(FirstBatch(size, &batch, &feeds));
+  NABLA_RETURN_IF_ERROR(FirstTrainingBatch("TrainingMemory", &batch, &feeds));
   return session_->TrainingMemory(feeds);
 }
 

@@ -189,6 +189,10 @@ class ModelRun {
   [[nodiscard]] absl::Status FirstBatch(int64_t samples,
                                         std::vector<Tensor>* batch,
                                         std::vector<Feed>* feeds) const;
+  // FirstBatch of a training batch's size, once `what` may train.
+  [[nodiscard]] absl::Status FirstTrainingBatch(absl::string_view what,
+                                                std::vector<Tensor>* batch,
+                                                std::vector<Feed>* feeds);
 
   ParsedModel parsed_;
   RunOptions options_;
