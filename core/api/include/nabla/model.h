@@ -125,7 +125,8 @@ struct TrainingOptions {
 
 // One epoch of a run. Metrics are "accuracy" for classifiers, "mse" and
 // "mae" for regression; val_ and test_ fields are empty without those
-// splits.
+// splits, and test_ fields are set for the run's last epoch only unless
+// TrainingOptions::test_every_epoch.
 struct EpochResult {
   int64_t epoch = 0;  // 1-based
   int64_t step = 0;   // optimizer steps taken so far
