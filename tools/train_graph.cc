@@ -54,6 +54,7 @@ RunOptions RunOptionsFrom(const TrainOptions& options) {
   run.epochs = options.epochs;
   run.batch_size = options.batch_size;
   run.learning_rate = options.learning_rate;
+  run.metrics = options.metrics;
   run.resume = options.resume;
   return run;
 }
@@ -79,7 +80,7 @@ RunOptions RunOptionsFrom(const TrainOptions& options) {
 }
 
 // Prints the loss and metrics of a split, and a classifier's confusion
-// matrix.
+// matrix and per-class scores.
 [[nodiscard]] absl::Status PrintEvaluation(ModelRun& run, RunSplit split,
                                            absl::string_view name) {
   NABLA_ASSIGN_OR_RETURN(Evaluation evaluation, run.Evaluate(split));
@@ -93,10 +94,10 @@ RunOptions RunOptionsFrom(const TrainOptions& options) {
   std::printf("%s\n", line.c_str());
   if (evaluation.metrics != nullptr &&
       evaluation.metrics->kind() == MetricKind::kClassification) {
-    std::printf("%s",
-                FormatConfusionMatrix(evaluation.metrics->confusion_matrix(),
-                                      run.ClassNames())
-                    .c_str());
+    const ConfusionMatrix& matrix = evaluation.metrics->confusion_matrix();
+    std::printf("%s\n%s",
+                FormatConfusionMatrix(matrix, run.ClassNames()).c_str(),
+                FormatClassScores(matrix, run.ClassNames()).c_str());
   }
   return absl::OkStatus();
 }

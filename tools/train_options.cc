@@ -1,6 +1,8 @@
 #include "tools/train_options.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "core/status_macros.h"
 #include "tools/byte_size.h"
 #include "tools/flags.h"
@@ -96,6 +98,11 @@ constexpr int64_t kMaxTimeIterations = 1000000;
   flags.AddBool("eval", &options->eval,
                 "evaluate on the test data (or validation data) without "
                 "training");
+  std::optional<std::string> metrics;
+  flags.AddString("metrics", &metrics,
+                  "classification metrics after accuracy: precision, recall, "
+                  "f1, auc, top<k> (training.metrics)",
+                  "M,M");
   flags.AddString("metrics_out", &options->metrics_out,
                   "write one JSON object per epoch to this file", "FILE");
   flags.AddString("plot", &options->plot,
@@ -150,6 +157,12 @@ constexpr int64_t kMaxTimeIterations = 1000000;
           absl::StrCat("--memory_limit: ", bytes.status().message()));
     }
     options->memory_limit = *bytes;
+  }
+  if (metrics.has_value()) {
+    options->metrics = absl::StrSplit(*metrics, ',', absl::SkipWhitespace());
+    for (std::string& name : *options->metrics) {
+      name = std::string(absl::StripAsciiWhitespace(name));
+    }
   }
   if ((options->list || options->version) && positional.empty()) {
     return absl::OkStatus();

@@ -19,6 +19,8 @@ struct TrainOptions {
   std::optional<double> learning_rate;
   std::optional<std::string> save, resume, predict, predict_file, input, output,
       metrics_out, plot, dot;
+  // Metric names split at commas (training.metrics); empty: none.
+  std::optional<std::vector<std::string>> metrics;
   std::vector<std::string> plugins;
   // Bytes the session may hold (SessionOptions::memory_limit_bytes): the
   // --memory_limit flag, else half of the machine's memory; 0 is no limit.

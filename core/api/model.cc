@@ -29,6 +29,8 @@ using internal::ModelState;
   run.seed = options.seed;
   run.memory_limit_bytes = options.memory_limit_bytes;
   run.check_numerics = options.check_numerics;
+  run.metrics = options.metrics;
+  run.metrics_name = "ModelOptions::metrics";
   run.load_data = options.load_data;
   run.base_dir = options.base_dir.empty() ? "." : options.base_dir;
   NABLA_ASSIGN_OR_RETURN(state->run, ModelRun::Open(std::move(parsed), run));

@@ -132,6 +132,10 @@ absl::StatusOr<EvaluationResult> Model::Evaluate(Split split) {
         result.metrics[metric.name] = metric.value;
       }
       const ConfusionMatrix& matrix = evaluation.metrics->confusion_matrix();
+      for (const ClassScores& scores : PerClassScores(matrix)) {
+        result.per_class.push_back(
+            {scores.precision, scores.recall, scores.f1, scores.support});
+      }
       for (int64_t t = 0; t < matrix.num_classes; ++t) {
         result.confusion_matrix.emplace_back();
         for (int64_t p = 0; p < matrix.num_classes; ++p) {

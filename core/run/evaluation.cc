@@ -54,8 +54,8 @@ namespace nabla {
   }
   Evaluation evaluation;
   if (targets.has_metrics) {
-    evaluation.metrics =
-        std::make_unique<EpochMetrics>(targets.kind, targets.binary_threshold);
+    evaluation.metrics = std::make_unique<EpochMetrics>(
+        targets.kind, targets.binary_threshold, targets.extra);
   }
   const int64_t n = data.num_samples();
   const int64_t size = batch_size <= 0 ? n : std::min(batch_size, n);

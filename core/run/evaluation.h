@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "core/dataset.h"
@@ -23,6 +24,8 @@ struct MetricTargets {
   Endpoint targets;
   MetricKind kind = MetricKind::kRegression;
   double binary_threshold = 0.5;
+  // Classification metrics reported besides accuracy.
+  std::vector<MetricRequest> extra;
   // False when no loss op is upstream of the loss node: only the loss is
   // reported.
   bool has_metrics = false;

@@ -5,6 +5,9 @@
 #include <cstdio>
 #include <limits>
 
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
@@ -20,6 +23,18 @@ int64_t ArgMax(const T* row, int64_t n) {
     if (row[i] > row[best]) best = i;
   }
   return best;
+}
+
+// How many classes come before class `c` in argmax's order: a higher
+// output, or an equal one at a lower index. A NaN output of `c` comes last.
+template <typename T>
+int64_t RankOf(const T* row, int64_t n, int64_t c) {
+  if (std::isnan(row[c])) return n;
+  int64_t rank = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    rank += row[i] > row[c] || (i < c && row[i] == row[c]);
+  }
+  return rank;
 }
 
 // Reads a stored class index, or -1 when `v` is not one of 0..C-1.
@@ -56,8 +71,101 @@ double BinaryThresholdForLoss(absl::string_view loss_op) {
   return loss_op == "SigmoidCrossEntropy" || loss_op == "Hinge" ? 0.0 : 0.5;
 }
 
-EpochMetrics::EpochMetrics(MetricKind kind, double binary_threshold)
-    : kind_(kind), binary_threshold_(binary_threshold) {}
+[[nodiscard]] absl::StatusOr<std::vector<MetricRequest>> ParseMetricRequests(
+    absl::Span<const std::string> names) {
+  std::vector<MetricRequest> requests;
+  for (const std::string& name : names) {
+    MetricRequest request;
+    request.name = name;
+    int64_t k = 0;
+    if (name == "precision") {
+      request.kind = MetricRequest::Kind::kPrecision;
+    } else if (name == "recall") {
+      request.kind = MetricRequest::Kind::kRecall;
+    } else if (name == "f1") {
+      request.kind = MetricRequest::Kind::kF1;
+    } else if (name == "auc") {
+      request.kind = MetricRequest::Kind::kAuc;
+    } else if (absl::StartsWith(name, "top") &&
+               absl::SimpleAtoi(name.substr(3), &k) && k >= 1 &&
+               name.substr(3) == absl::StrCat(k)) {
+      request.kind = MetricRequest::Kind::kTopK;
+      request.k = k;
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unknown metric \"", absl::CEscape(name),
+          "\": the metrics besides accuracy are precision, recall, f1, auc "
+          "and top<k> (e.g. top5)"));
+    }
+    for (const MetricRequest& earlier : requests) {
+      if (earlier.name == name) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("metric \"", name, "\" is named twice"));
+      }
+    }
+    requests.push_back(std::move(request));
+  }
+  return requests;
+}
+
+std::vector<ClassScores> PerClassScores(const ConfusionMatrix& matrix) {
+  const int64_t c = matrix.num_classes;
+  std::vector<ClassScores> scores(c);
+  auto ratio = [](int64_t a, int64_t b) {
+    return b == 0 ? 0.0 : static_cast<double>(a) / static_cast<double>(b);
+  };
+  for (int64_t k = 0; k < c; ++k) {
+    int64_t predicted = 0, actual = 0;
+    for (int64_t j = 0; j < c; ++j) {
+      predicted += matrix.at(j, k);
+      actual += matrix.at(k, j);
+    }
+    ClassScores& s = scores[k];
+    s.support = actual;
+    s.precision = ratio(matrix.at(k, k), predicted);
+    s.recall = ratio(matrix.at(k, k), actual);
+    s.f1 = s.precision + s.recall > 0
+               ? 2 * s.precision * s.recall / (s.precision + s.recall)
+               : 0;
+  }
+  return scores;
+}
+
+ClassScores MacroAverage(const ConfusionMatrix& matrix) {
+  ClassScores mean;
+  int64_t present = 0;
+  const std::vector<ClassScores> scores = PerClassScores(matrix);
+  for (int64_t k = 0; k < matrix.num_classes; ++k) {
+    int64_t predicted = 0;
+    for (int64_t j = 0; j < matrix.num_classes; ++j) {
+      predicted += matrix.at(j, k);
+    }
+    mean.support += scores[k].support;
+    // A class neither true nor predicted anywhere does not count.
+    if (scores[k].support == 0 && predicted == 0) continue;
+    ++present;
+    mean.precision += scores[k].precision;
+    mean.recall += scores[k].recall;
+    mean.f1 += scores[k].f1;
+  }
+  if (present > 0) {
+    mean.precision /= present;
+    mean.recall /= present;
+    mean.f1 /= present;
+  }
+  return mean;
+}
+
+EpochMetrics::EpochMetrics(MetricKind kind, double binary_threshold,
+                           std::vector<MetricRequest> extra)
+    : kind_(kind),
+      binary_threshold_(binary_threshold),
+      extra_(std::move(extra)),
+      top_k_hits_(extra_.size(), 0) {
+  for (const MetricRequest& request : extra_) {
+    wants_auc_ |= request.kind == MetricRequest::Kind::kAuc;
+  }
+}
 
 absl::Status EpochMetrics::Add(const Tensor& outputs, const Tensor& targets) {
   return DispatchPair(outputs, targets, [&](auto o, auto t) {
@@ -78,6 +186,23 @@ absl::Status EpochMetrics::SetClassCount(int64_t num_classes) {
   }
   confusion_.num_classes = num_classes;
   confusion_.counts.assign(num_classes * num_classes, 0);
+  return absl::OkStatus();
+}
+
+absl::Status EpochMetrics::CheckRequests(int64_t width) const {
+  for (const MetricRequest& request : extra_) {
+    if (request.kind == MetricRequest::Kind::kTopK && width == 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "metrics: ", request.name,
+          " ranks one output column per class, but the outputs have one "
+          "column"));
+    }
+    if (request.kind == MetricRequest::Kind::kAuc && width > 2) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "metrics: auc is ROC AUC of two classes, but the outputs have ",
+          width));
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -112,20 +237,33 @@ absl::Status EpochMetrics::AddClassification(const Tensor& outputs,
       }
     }
   }
-  absl::Status status = SetClassCount(num_classes);
+  absl::Status status = CheckRequests(width);
+  if (status.ok()) status = SetClassCount(num_classes);
   if (!status.ok()) return status;
   for (int64_t r = 0; r < rows; ++r) {
     int64_t predicted, truth;
+    const O* row = out + r * width;
     if (binary) {
-      predicted = out[r] > binary_threshold_ ? 1 : 0;
+      predicted = row[0] > binary_threshold_ ? 1 : 0;
       truth = tgt[r] > 0.5 ? 1 : 0;
     } else {
-      predicted = ArgMax(out + r * width, width);
+      predicted = ArgMax(row, width);
       truth = indices ? static_cast<int64_t>(tgt[r])
                       : ArgMax(tgt + r * width, width);
     }
     ++confusion_.counts[truth * num_classes + predicted];
     correct_ += predicted == truth;
+    for (size_t i = 0; i < extra_.size(); ++i) {
+      if (extra_[i].kind == MetricRequest::Kind::kTopK) {
+        top_k_hits_[i] += RankOf(row, width, truth) < extra_[i].k;
+      }
+    }
+    if (wants_auc_) {
+      const double score =
+          binary ? static_cast<double>(row[0])
+                 : static_cast<double>(row[1]) - static_cast<double>(row[0]);
+      scored_.emplace_back(score, truth == 1);
+    }
   }
   samples_ += rows;
   return absl::OkStatus();
@@ -159,6 +297,64 @@ void EpochMetrics::Reset() {
   samples_ = correct_ = elements_ = 0;
   squared_error_ = absolute_error_ = 0;
   std::fill(confusion_.counts.begin(), confusion_.counts.end(), 0);
+  std::fill(top_k_hits_.begin(), top_k_hits_.end(), 0);
+  scored_.clear();  // keeps its capacity for the next epoch
+}
+
+// The Mann-Whitney statistic: the chance that a random sample of class 1
+// scores above a random one of class 0, ties counting half.
+double EpochMetrics::RocAuc() const {
+  std::vector<std::pair<double, bool>> sorted = scored_;
+  int64_t positives = 0;
+  for (const auto& [score, positive] : sorted) {
+    if (std::isnan(score)) return kNaN;
+    positives += positive;
+  }
+  const int64_t negatives = static_cast<int64_t>(sorted.size()) - positives;
+  if (positives == 0 || negatives == 0) return kNaN;
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  // Sum of the 1-based ranks of the positives, ties sharing their mean rank.
+  double rank_sum = 0;
+  for (size_t begin = 0; begin < sorted.size();) {
+    size_t end = begin;
+    int64_t tied_positives = 0;
+    while (end < sorted.size() && sorted[end].first == sorted[begin].first) {
+      tied_positives += sorted[end].second;
+      ++end;
+    }
+    const double mean_rank = (static_cast<double>(begin + 1 + end)) / 2;
+    rank_sum += mean_rank * static_cast<double>(tied_positives);
+    begin = end;
+  }
+  const double p = static_cast<double>(positives);
+  return (rank_sum - p * (p + 1) / 2) / (p * static_cast<double>(negatives));
+}
+
+double EpochMetrics::Value(const MetricRequest& request) const {
+  if (kind_ != MetricKind::kClassification || samples_ == 0) return kNaN;
+  const bool binary = confusion_.num_classes == 2;
+  const ClassScores scores =
+      binary ? PerClassScores(confusion_)[1] : MacroAverage(confusion_);
+  switch (request.kind) {
+    case MetricRequest::Kind::kPrecision:
+      return scores.precision;
+    case MetricRequest::Kind::kRecall:
+      return scores.recall;
+    case MetricRequest::Kind::kF1:
+      return scores.f1;
+    case MetricRequest::Kind::kAuc:
+      return RocAuc();
+    case MetricRequest::Kind::kTopK:
+      for (size_t i = 0; i < extra_.size(); ++i) {
+        if (extra_[i].name == request.name) {
+          return static_cast<double>(top_k_hits_[i]) /
+                 static_cast<double>(samples_);
+        }
+      }
+      return kNaN;
+  }
+  return kNaN;
 }
 
 double EpochMetrics::accuracy() const {
@@ -177,8 +373,12 @@ double EpochMetrics::mae() const {
 }
 
 std::vector<NamedMetric> EpochMetrics::Results() const {
-  if (kind_ == MetricKind::kClassification) return {{"accuracy", accuracy()}};
-  return {{"mse", mse()}, {"mae", mae()}};
+  if (kind_ == MetricKind::kRegression) return {{"mse", mse()}, {"mae", mae()}};
+  std::vector<NamedMetric> results = {{"accuracy", accuracy()}};
+  for (const MetricRequest& request : extra_) {
+    results.push_back({request.name, Value(request)});
+  }
+  return results;
 }
 
 namespace {
@@ -252,6 +452,28 @@ std::string FormatConfusionMatrix(const ConfusionMatrix& matrix,
   std::string named = ConfusionTable(matrix, class_names, false);
   if (named.find('\n') <= kMaxWidth || class_names.empty()) return named;
   return ConfusionTable(matrix, class_names, true);
+}
+
+std::string FormatClassScores(const ConfusionMatrix& matrix,
+                              absl::Span<const std::string> class_names) {
+  constexpr absl::string_view kMacro = "macro avg";
+  size_t label_width = kMacro.size();
+  for (int64_t c = 0; c < matrix.num_classes; ++c) {
+    label_width = std::max(label_width, ClassName(class_names, c).size());
+  }
+  const int width = static_cast<int>(label_width);
+  auto line = [&](absl::string_view label, const ClassScores& s) {
+    return absl::StrFormat("%-*s  %9.3f  %6.3f  %5.3f  %7d\n", width, label,
+                           s.precision, s.recall, s.f1, s.support);
+  };
+  std::string out = absl::StrFormat("%-*s  precision  recall     f1  support\n",
+                                    width, "class");
+  const std::vector<ClassScores> scores = PerClassScores(matrix);
+  for (int64_t c = 0; c < matrix.num_classes; ++c) {
+    absl::StrAppend(&out, line(ClassName(class_names, c), scores[c]));
+  }
+  absl::StrAppend(&out, line(kMacro, MacroAverage(matrix)));
+  return out;
 }
 
 }  // namespace nabla

@@ -1,5 +1,6 @@
 // Epoch metrics from model outputs and targets: accuracy and a confusion
-// matrix for classification, MSE and MAE for regression.
+// matrix for classification (and, when asked, precision, recall, F1,
+// top-k accuracy and ROC AUC), MSE and MAE for regression.
 //
 //   EpochMetrics metrics(MetricKindForLoss("SoftmaxCrossEntropy"));
 //   for (each batch) {
@@ -15,9 +16,11 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "core/run/epoch_record.h"
@@ -38,6 +41,21 @@ MetricKind MetricKindForLoss(absl::string_view loss_op);
 // Pass the loss's own input as outputs together with this threshold.
 double BinaryThresholdForLoss(absl::string_view loss_op);
 
+// A classification metric reported besides accuracy, as a model file's
+// training.metrics (or train_graph --metrics) names it.
+struct MetricRequest {
+  enum class Kind { kPrecision, kRecall, kF1, kTopK, kAuc };
+  Kind kind = Kind::kPrecision;
+  int64_t k = 0;  // kTopK only
+  // "precision", "recall", "f1", "auc" or "top<k>" (e.g. "top5").
+  std::string name;
+};
+
+// Parses metric names (see MetricRequest::name); InvalidArgument for an
+// unknown or repeated name, listing the known ones.
+[[nodiscard]] absl::StatusOr<std::vector<MetricRequest>> ParseMetricRequests(
+    absl::Span<const std::string> names);
+
 // counts[t * num_classes + p] samples of true class t were predicted as p.
 struct ConfusionMatrix {
   int64_t num_classes = 0;
@@ -48,14 +66,34 @@ struct ConfusionMatrix {
   }
 };
 
+// One class's scores, as scikit-learn's classification_report gives them:
+// precision = correct / predicted as the class, recall = correct / of the
+// class (support), F1 their harmonic mean; each 0 when its denominator is
+// (scikit-learn's zero_division=0).
+struct ClassScores {
+  double precision = 0;
+  double recall = 0;
+  double f1 = 0;
+  int64_t support = 0;
+};
+
+// The scores of every class of `matrix`, in class order.
+std::vector<ClassScores> PerClassScores(const ConfusionMatrix& matrix);
+
+// The mean of each score over the classes that occur among the true or the
+// predicted classes (scikit-learn's macro average); support is the total.
+ClassScores MacroAverage(const ConfusionMatrix& matrix);
+
 // Accumulates metrics over the batches of an epoch. Add() allocates only
 // the first time it sees the class count; after that, and after Reset(),
 // it allocates nothing (unless it returns an error).
 class EpochMetrics {
  public:
   // `binary_threshold` applies to single-column classification outputs
-  // (see BinaryThresholdForLoss).
-  explicit EpochMetrics(MetricKind kind, double binary_threshold = 0.5);
+  // (see BinaryThresholdForLoss). `extra` are classification metrics to
+  // report after accuracy, in that order.
+  explicit EpochMetrics(MetricKind kind, double binary_threshold = 0.5,
+                        std::vector<MetricRequest> extra = {});
 
   // Adds one batch. `outputs` has one row per sample (dimension 0).
   //
@@ -70,9 +108,16 @@ class EpochMetrics {
   // Regression: outputs and targets have the same number of elements;
   // squared and absolute errors are summed over all of them.
   //
+  // Top-k accuracy counts a sample when fewer than k classes rank above its
+  // true class (higher output, or equal output and lower index: argmax's
+  // order); it needs one output column per class. ROC AUC needs two
+  // classes: the score is the single output, or output 1 minus output 0
+  // (the log-odds of a softmax over two logits); tied scores count half.
+  //
   // On error (InvalidArgument: sizes that do not match, a class index
   // outside [0, C) or not an integer, a class count that changed since the
-  // first batch) nothing is accumulated.
+  // first batch, top-k of single-column outputs, AUC of more than two
+  // classes) nothing is accumulated.
   [[nodiscard]] absl::Status Add(const Tensor& outputs, const Tensor& targets);
 
   // Starts a new epoch: zeroes every sum and count, keeps the class count.
@@ -83,6 +128,10 @@ class EpochMetrics {
   int64_t samples() const { return samples_; }
   // NaN before any sample, and for regression.
   double accuracy() const;
+  // The value of a requested metric: binary precision, recall and F1 are
+  // those of class 1, with more classes their macro average; NaN before
+  // any sample (and an AUC without both classes among the targets).
+  double Value(const MetricRequest& request) const;
   // Means over all elements; NaN before any element, and for
   // classification.
   double mse() const;
@@ -90,8 +139,9 @@ class EpochMetrics {
   // Empty (num_classes 0) for regression and before the first batch.
   const ConfusionMatrix& confusion_matrix() const { return confusion_; }
 
-  // {{"accuracy", a}} for classification, {{"mse", m}, {"mae", a}} for
-  // regression: what EpochRecord::metrics holds.
+  // {{"accuracy", a}, then each requested metric} for classification,
+  // {{"mse", m}, {"mae", a}} for regression: what EpochRecord::metrics
+  // holds.
   std::vector<NamedMetric> Results() const;
 
  private:
@@ -102,6 +152,9 @@ class EpochMetrics {
   [[nodiscard]] absl::Status AddRegression(const Tensor& outputs,
                                            const Tensor& targets);
   [[nodiscard]] absl::Status SetClassCount(int64_t num_classes);
+  // Checks that the requested metrics suit outputs of `width` columns.
+  [[nodiscard]] absl::Status CheckRequests(int64_t width) const;
+  double RocAuc() const;
 
   MetricKind kind_;
   double binary_threshold_;
@@ -111,6 +164,12 @@ class EpochMetrics {
   double squared_error_ = 0;
   double absolute_error_ = 0;
   ConfusionMatrix confusion_;
+  std::vector<MetricRequest> extra_;
+  // Per top-k request, in extra_'s order (0 for the others): samples hit.
+  std::vector<int64_t> top_k_hits_;
+  // For ROC AUC: each sample's score and whether it is of class 1.
+  bool wants_auc_ = false;
+  std::vector<std::pair<double, bool>> scored_;
 };
 
 // An aligned table, rows the true class, columns the predicted class, and
@@ -126,6 +185,16 @@ class EpochMetrics {
 // line ends with '\n'.
 std::string FormatConfusionMatrix(const ConfusionMatrix& matrix,
                                   absl::Span<const std::string> class_names);
+
+// Each class's precision, recall, F1 and support, and their macro average,
+// as an aligned table (scikit-learn's classification_report):
+//
+//   class      precision  recall     f1  support
+//   neg            1.000   0.750  0.857        4
+//   pos            0.667   1.000  0.800        2
+//   macro avg      0.833   0.875  0.829        6
+std::string FormatClassScores(const ConfusionMatrix& matrix,
+                              absl::Span<const std::string> class_names);
 
 }  // namespace nabla
 

@@ -127,12 +127,60 @@ absl::Status ModelRun::SetUpTraining() {
   }
   NABLA_ASSIGN_OR_RETURN(MetricTargets targets,
                          FindMetricTargets(*graph_, *loss));
+  NABLA_ASSIGN_OR_RETURN(targets.extra, RequestedMetrics(targets));
   std::vector<Endpoint> keep;
   if (targets.has_metrics) keep = {targets.predictions, targets.targets};
   NABLA_RETURN_IF_ERROR(
       session_->SetTraining(config.loss(), std::move(rule), keep));
   targets_ = targets;
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<MetricRequest>> ModelRun::RequestedMetrics(
+    const MetricTargets& targets) const {
+  const TrainingConfig& config = parsed_.model.training();
+  const bool overridden = options_.metrics.has_value();
+  const std::vector<std::string> names =
+      overridden ? *options_.metrics
+                 : std::vector<std::string>(config.metrics().begin(),
+                                            config.metrics().end());
+  const std::string where = overridden
+                                ? options_.metrics_name
+                                : absl::StrCat(source(), ": training.metrics");
+  absl::StatusOr<std::vector<MetricRequest>> requests =
+      ParseMetricRequests(names);
+  if (!requests.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": ", requests.status().message()));
+  }
+  if (requests->empty()) return requests;
+  if (!targets.has_metrics || targets.kind != MetricKind::kClassification) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        where, ": ", requests->front().name,
+        " measures a classifier, but the loss '", config.loss(),
+        "' does not compare class labels (SoftmaxCrossEntropy, "
+        "SparseSoftmaxCrossEntropy, SigmoidCrossEntropy, BinaryCrossEntropy, "
+        "Hinge)"));
+  }
+  // What the outputs' known width rules out; EpochMetrics checks again
+  // when it is only known at run time.
+  const Node& node = graph_->node(targets.predictions.node);
+  const Shape& shape = node.output_shapes[targets.predictions.output];
+  const int64_t width = shape.rank() <= 1 ? 1 : shape.dim(shape.rank() - 1);
+  for (const MetricRequest& request : *requests) {
+    if (request.kind == MetricRequest::Kind::kAuc && width > 2) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": auc is ROC AUC of two classes, but '",
+                       node.name, "' has ", width, " columns"));
+    }
+    if (request.kind == MetricRequest::Kind::kTopK && width == 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": ", request.name,
+                       " ranks one output column per class, but '", node.name,
+                       "' has one column"));
+    }
+  }
+  return requests;
 }
 
 absl::Status ModelRun::LoadData(const Normalizer* restored) {

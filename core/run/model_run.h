@@ -59,6 +59,9 @@ struct RunOptions {
   // Overrides of the training section.
   std::optional<int64_t> epochs, batch_size;
   std::optional<double> learning_rate;
+  // Replaces training.metrics; errors name it `metrics_name`.
+  std::optional<std::vector<std::string>> metrics;
+  std::string metrics_name = "--metrics";
   // Restore this checkpoint of a run before the data is loaded (the data
   // is then normalised with its statistics).
   std::optional<std::string> resume;
@@ -180,6 +183,10 @@ class ModelRun {
   ModelRun(ParsedModel parsed, const RunOptions& options)
       : parsed_(std::move(parsed)), options_(options) {}
   [[nodiscard]] absl::Status SetUpTraining();
+  // The metrics options_.metrics or training.metrics ask for, checked
+  // against what `targets` measures.
+  [[nodiscard]] absl::StatusOr<std::vector<MetricRequest>> RequestedMetrics(
+      const MetricTargets& targets) const;
   [[nodiscard]] absl::Status LoadData(const Normalizer* restored);
   [[nodiscard]] absl::Status CheckCanTrain(absl::string_view what) const;
   // The split's samples; errors start with `what` ("Train", "Evaluate").

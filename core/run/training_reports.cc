@@ -38,8 +38,8 @@ absl::StatusOr<std::unique_ptr<TrainingReports>> TrainingReports::Create(
   std::unique_ptr<TrainingReports> run(
       new TrainingReports(session, data, targets, std::move(options)));
   if (targets.has_metrics) {
-    run->metrics_ =
-        std::make_unique<EpochMetrics>(targets.kind, targets.binary_threshold);
+    run->metrics_ = std::make_unique<EpochMetrics>(
+        targets.kind, targets.binary_threshold, targets.extra);
   }
   if (run->options_.metrics_out.has_value()) {
     NABLA_ASSIGN_OR_RETURN(run->log_,

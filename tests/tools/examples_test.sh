@@ -24,8 +24,16 @@ accuracy=$(sed -n 's/^test: 90 samples  loss [^ ]*  accuracy \(.*\)$/\1/p' <<<"$
 awk -v a="$accuracy" 'BEGIN { exit !(a > 0.85) }' ||
   fail "classification_csv: test accuracy '$accuracy', want > 0.85: $out"
 expect_contains "$out" "true\\pred  red  green  blue  recall" "confusion matrix"
+expect_contains "$out" "class      precision  recall     f1  support" "class scores"
+expect_contains "$out" "macro avg " "macro average"
 expect_contains "$out" "predict [0, 2] -> class 0 (red)  p=" "class name"
 expect_contains "$out" "predict [2, -1] -> class 2 (blue)  p=" "class name"
+# Metrics asked for by flag reach the epoch line and the test line.
+out=$("$TRAIN" "$EXAMPLES/classification_csv.pbtxt" --metrics f1,top2) ||
+  fail "classification_csv --metrics exited $?"
+expect_contains "$out" "val_f1 " "validation F1"
+expect_contains "$out" "  f1 " "test F1"
+expect_contains "$out" "  top2 " "test top-2 accuracy"
 
 # Fashion-MNIST, one epoch.
 out=$("$TRAIN" "$EXAMPLES/fashion_mnist_mlp.pbtxt" --epochs 1 --threads 2) ||

@@ -4,6 +4,7 @@
 // ones.
 #include "nabla/model.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <string>
@@ -313,6 +314,59 @@ TEST(ModelTest, EvaluateAgreesWithTheLossItRuns) {
   ASSERT_OK_AND_ASSIGN(auto classes, model->Classify(Values({1, 2}, {0, 2})));
   EXPECT_EQ(classes[0].label, 0);
   EXPECT_EQ(classes[0].name, "red");
+}
+
+// The metrics asked for, recomputed here from the model's own predictions.
+TEST(ModelTest, ClassificationMetricsFromPredictions) {
+  ModelOptions options;
+  options.metrics = std::vector<std::string>{"f1", "top2", "precision"};
+  auto model = Load(kClassification, options);
+  ASSERT_NE(model, nullptr);
+  ASSERT_OK_AND_ASSIGN(TrainingResult trained, model->Train({.epochs = 2}));
+  EXPECT_EQ(trained.epochs.back().val_metrics.count("f1"), 1u);
+  EXPECT_EQ(trained.epochs.back().metrics.count("top2"), 1u);
+  ASSERT_OK_AND_ASSIGN(EvaluationResult evaluation,
+                       model->Evaluate(Split::kTest));
+  ASSERT_OK_AND_ASSIGN(std::vector<NamedValues> test,
+                       model->Data(Split::kTest));
+  ASSERT_OK_AND_ASSIGN(Values probabilities, model->Predict(test[0].values));
+  const std::vector<double>& labels = test[1].values.data;
+  const int64_t classes = 3;
+  std::vector<int64_t> right(classes), predicted(classes), actual(classes);
+  int64_t top2 = 0;
+  for (size_t r = 0; r < labels.size(); ++r) {
+    const double* p = &probabilities.data[r * classes];
+    const int64_t best = std::max_element(p, p + classes) - p;
+    const int64_t truth = static_cast<int64_t>(labels[r]);
+    ++predicted[best];
+    ++actual[truth];
+    right[truth] += best == truth;
+    int64_t above = 0;
+    for (int64_t c = 0; c < classes; ++c) above += p[c] > p[truth];
+    top2 += above < 2;
+  }
+  ASSERT_EQ(evaluation.per_class.size(), 3u);
+  double f1_sum = 0, precision_sum = 0;
+  for (int64_t c = 0; c < classes; ++c) {
+    const double precision = static_cast<double>(right[c]) / predicted[c];
+    const double recall = static_cast<double>(right[c]) / actual[c];
+    const double f1 = 2 * precision * recall / (precision + recall);
+    EXPECT_EQ(evaluation.per_class[c].support, actual[c]);
+    EXPECT_NEAR(evaluation.per_class[c].precision, precision, 1e-12);
+    EXPECT_NEAR(evaluation.per_class[c].recall, recall, 1e-12);
+    EXPECT_NEAR(evaluation.per_class[c].f1, f1, 1e-12);
+    f1_sum += f1;
+    precision_sum += precision;
+  }
+  EXPECT_NEAR(evaluation.metrics["f1"], f1_sum / 3, 1e-12);
+  EXPECT_NEAR(evaluation.metrics["precision"], precision_sum / 3, 1e-12);
+  EXPECT_DOUBLE_EQ(evaluation.metrics["top2"],
+                   static_cast<double>(top2) / labels.size());
+  options.metrics = std::vector<std::string>{"auc"};
+  EXPECT_STATUS(Model::FromFile(kClassification, options),
+                absl::StatusCode::kInvalidArgument,
+                "ModelOptions::metrics: auc is ROC AUC of two classes, but "
+                "'logits' has 3 columns");
 }
 
 TEST(ModelTest, BadInputIsAnErrorNamingIt) {

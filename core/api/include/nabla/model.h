@@ -93,6 +93,10 @@ struct ModelOptions {
   // Names the model in messages. FromFile() uses the path when empty;
   // FromString() "<string>".
   std::string source_name;
+  // Replaces the model's training.metrics (as train_graph --metrics): the
+  // classification metrics reported after accuracy, "precision", "recall",
+  // "f1", "auc", "top<k>".
+  std::optional<std::vector<std::string>> metrics;
 };
 
 // The settings of a whole training run, as train_graph's flags; unset
@@ -123,7 +127,8 @@ struct TrainingOptions {
   std::function<bool()> stop_requested;
 };
 
-// One epoch of a run. Metrics are "accuracy" for classifiers, "mse" and
+// One epoch of a run. Metrics are "accuracy" (and those of
+// ModelOptions::metrics or training.metrics) for classifiers, "mse" and
 // "mae" for regression; val_ and test_ fields are empty without those
 // splits, and test_ fields are set for the run's last epoch only unless
 // TrainingOptions::test_every_epoch.
@@ -152,6 +157,14 @@ struct EvaluationResult {
   std::map<std::string, double> metrics;
   // Classifiers: confusion_matrix[true][predicted] counts; else empty.
   std::vector<std::vector<int64_t>> confusion_matrix;
+  // Classifiers: each class's precision (correct / predicted as it),
+  // recall (correct / support), F1 and support, 0 where a denominator is
+  // 0 (scikit-learn's classification_report); else empty.
+  struct ClassScores {
+    double precision = 0, recall = 0, f1 = 0;
+    int64_t support = 0;
+  };
+  std::vector<ClassScores> per_class;
 };
 
 struct Classification {
