@@ -123,6 +123,10 @@ std::string Summary(ModelRun& run) {
     reports.checkpoint = options.save;
     reports.checkpoint_every = options.checkpoint_every.value_or(0);
   }
+  reports.monitor = options.monitor;
+  reports.min_delta = options.min_delta;
+  reports.patience = options.patience;
+  reports.save_best = options.save_best;
   reports.stop_requested = [] { return StopSignalReceived() != 0; };
   InstallStopSignalHandlers();
   const absl::StatusOr<TrainingOutcome> trained = run.Train(reports);
@@ -187,6 +191,11 @@ std::string Summary(ModelRun& run) {
     others.push_back({"--metrics_out", *options.metrics_out});
   }
   if (options.plot) others.push_back({"--plot", *options.plot});
+  const std::string save_best = run.SaveBestPath(options.save_best);
+  if (!save_best.empty()) {
+    others.push_back(
+        {options.save_best ? "--save_best" : "training.save_best", save_best});
+  }
   if (options.dot) {
     others.push_back({"--dot", *options.dot});
     const std::string text = DotTextPath(*options.dot);

@@ -1,5 +1,7 @@
 #include "tools/train_options.h"
 
+#include <cmath>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -93,6 +95,21 @@ constexpr int64_t kMaxTimeIterations = 1000000;
                   "CKPT");
   flags.AddInt("checkpoint_every", &options->checkpoint_every,
                "also write the --save checkpoint every N epochs");
+  flags.AddString("save_best", &options->save_best,
+                  "write a checkpoint here after each epoch that improves "
+                  "the monitored validation figure (training.save_best)",
+                  "CKPT");
+  flags.AddInt("patience", &options->patience,
+               "stop when the monitored validation figure has not improved "
+               "for N epochs; 0: never (training.patience)");
+  flags.AddString("monitor", &options->monitor,
+                  "the validation figure early stopping and --save_best "
+                  "watch: loss (default), accuracy, f1, mse, ... "
+                  "(training.monitor.metric)",
+                  "METRIC");
+  flags.AddDouble("min_delta", &options->min_delta,
+                  "an epoch improves only by more than this "
+                  "(training.monitor.min_delta)");
   flags.AddString("resume", &options->resume,
                   "restore this checkpoint, then train up to --epochs", "CKPT");
   flags.AddBool("eval", &options->eval,
@@ -180,6 +197,16 @@ constexpr int64_t kMaxTimeIterations = 1000000;
       CheckPositive("checkpoint_every", options->checkpoint_every));
   NABLA_RETURN_IF_ERROR(
       CheckPositive("time_iterations", options->time_iterations));
+  if (options->patience.value_or(0) < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--patience must be >= 0 (0: no early stopping), got ",
+                     *options->patience));
+  }
+  if (options->min_delta.has_value() &&
+      !(*options->min_delta >= 0 && std::isfinite(*options->min_delta))) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--min_delta must be >= 0, got ", *options->min_delta));
+  }
   if (options->threads.value_or(1) > kMaxThreads) {
     return absl::InvalidArgumentError(absl::StrCat("--threads must be at most ",
                                                    kMaxThreads, ", got ",

@@ -14,7 +14,9 @@ namespace nabla {
 struct TrainOptions {
   std::string model_path;
   std::optional<int64_t> epochs, batch_size, threads, log_every;
-  std::optional<int64_t> checkpoint_every, time_iterations;
+  std::optional<int64_t> checkpoint_every, time_iterations, patience;
+  std::optional<double> min_delta;
+  std::optional<std::string> monitor, save_best;
   std::optional<uint64_t> seed;
   std::optional<double> learning_rate;
   std::optional<std::string> save, resume, predict, predict_file, input, output,

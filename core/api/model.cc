@@ -106,6 +106,10 @@ EpochResult ToEpochResult(const EpochRecord& record) {
     reports.checkpoint = options.save;
     reports.checkpoint_every = options.checkpoint_every;
   }
+  reports.monitor = options.monitor;
+  reports.min_delta = options.min_delta;
+  reports.patience = options.patience;
+  if (!options.save_best.empty()) reports.save_best = options.save_best;
   reports.out = options.progress;
   reports.stop_requested = options.stop_requested;
   // Whatever happens now, the variables may have changed.
@@ -117,6 +121,9 @@ EpochResult ToEpochResult(const EpochRecord& record) {
     result.epochs.push_back(ToEpochResult(record));
   }
   result.stopped = outcome.stopped;
+  result.stopped_early = outcome.stopped_early;
+  result.best_epoch = outcome.best.epoch;
+  if (outcome.best.epoch > 0) result.best_value = outcome.best.value;
   return result;
 }
 

@@ -92,6 +92,7 @@ absl::StatusOr<std::unique_ptr<ModelRun>> ModelRun::Open(
     NABLA_ASSIGN_OR_RETURN(RestoredRun from,
                            RestoreRun(*options.resume, *run->session_));
     run->position_ = from.position;
+    run->best_ = from.best;
     if (from.data_seed.has_value()) run->settings_.seed = *from.data_seed;
     restored = std::move(from.normalizer);
   }
@@ -288,11 +289,12 @@ absl::StatusOr<TrainingOutcome> ModelRun::Train(const ReportOptions& reports) {
     options.checkpoint_every = reports.checkpoint_every;
     options.save_checkpoint =
         [this, path = *reports.checkpoint](const TrainingPosition& position) {
-          return WriteCheckpoint(
-              CaptureRun(*session_, data_.normalizer, position, settings_.seed),
-              path);
+          return WriteCheckpoint(CaptureRun(*session_, data_.normalizer,
+                                            position, settings_.seed, best_),
+                                 path);
         };
   }
+  NABLA_RETURN_IF_ERROR(WatchBestEpoch(reports, options));
   NABLA_ASSIGN_OR_RETURN(
       std::unique_ptr<TrainingReports> observer,
       TrainingReports::Create(*session_, data_, *targets_, position_,
@@ -302,8 +304,68 @@ absl::StatusOr<TrainingOutcome> ModelRun::Train(const ReportOptions& reports) {
   NABLA_RETURN_IF_ERROR(observer->batch_error());
   TrainingOutcome outcome;
   outcome.epochs = observer->records();
-  outcome.stopped = position_.epoch < settings_.epochs;
+  outcome.stopped_early = observer->stopped_early();
+  outcome.stopped =
+      position_.epoch < settings_.epochs && !outcome.stopped_early;
+  outcome.best = best_;
   return outcome;
+}
+
+std::string ModelRun::SaveBestPath(
+    const std::optional<std::string>& override) const {
+  if (override.has_value()) return *override;
+  const std::string& path = parsed_.model.training().save_best();
+  const std::string dir =
+      options_.base_dir.empty() ? DirectoryOf(source()) : options_.base_dir;
+  if (path.empty() || path[0] == '/' || dir.empty() || dir == ".") return path;
+  return absl::StrCat(dir, dir.back() == '/' ? "" : "/", path);
+}
+
+// With a patience or a best checkpoint, checks the monitor and has
+// `options` track the best epoch in best_.
+absl::Status ModelRun::WatchBestEpoch(const ReportOptions& reports,
+                                      TrainingReportOptions& options) {
+  const TrainingConfig& config = parsed_.model.training();
+  MonitorRequest request;
+  request.config = config.monitor();
+  if (reports.monitor.has_value()) {
+    request.config.set_metric(*reports.monitor);
+  }
+  if (reports.min_delta.has_value()) {
+    request.config.set_min_delta(*reports.min_delta);
+  }
+  request.patience = reports.patience.value_or(config.patience());
+  const std::string save_best = SaveBestPath(reports.save_best);
+  if (request.patience == 0 && save_best.empty()) return absl::OkStatus();
+  NABLA_ASSIGN_OR_RETURN(MonitorSettings monitor,
+                         ResolveMonitor(request, *targets_, source()));
+  if (data_.validation.empty()) {
+    const std::string stopping =
+        absl::StrCat("early stopping (patience ", request.patience, ")");
+    const std::string best = absl::StrCat("save_best ", save_best);
+    return absl::InvalidArgumentError(absl::StrCat(
+        source(), ": ",
+        request.patience == 0 ? best
+        : save_best.empty()   ? stopping
+                              : absl::StrCat(stopping, " and ", best),
+        request.patience > 0 && !save_best.empty() ? " need" : " needs",
+        " validation data to watch, and there is none: give "
+        "data.validation or data.validation_fraction"));
+  }
+  // A best of another metric (a checkpoint of a run that watched another)
+  // is forgotten.
+  if (best_.metric != monitor.metric) best_ = {};
+  options.monitor = monitor;
+  options.best = &best_;
+  options.save_best_path = save_best;
+  if (!save_best.empty()) {
+    options.save_best = [this, save_best](const TrainingPosition& position) {
+      return WriteCheckpoint(CaptureRun(*session_, data_.normalizer, position,
+                                        settings_.seed, best_),
+                             save_best);
+    };
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<double> ModelRun::TrainStep(absl::Span<const Feed> feeds) {
@@ -443,12 +505,14 @@ absl::StatusOr<MemoryPlan> ModelRun::TrainingMemory() {
 
 absl::Status ModelRun::Save(const std::string& path) const {
   return WriteCheckpoint(
-      CaptureRun(*session_, data_.normalizer, position_, settings_.seed), path);
+      CaptureRun(*session_, data_.normalizer, position_, settings_.seed, best_),
+      path);
 }
 
 absl::Status ModelRun::Restore(const std::string& path) {
   NABLA_ASSIGN_OR_RETURN(RestoredRun restored, RestoreRun(path, *session_));
   position_ = restored.position;
+  best_ = restored.best;
   if (restored.data_seed.has_value()) settings_.seed = *restored.data_seed;
   // Data normalised with freshly fitted statistics is normalised again
   // with the checkpoint's.

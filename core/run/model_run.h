@@ -32,10 +32,12 @@
 #include "core/model_data.h"
 #include "core/model_parser.h"
 #include "core/profile.h"
+#include "core/run/best_epoch.h"
 #include "core/run/epoch_record.h"
 #include "core/run/evaluation.h"
 #include "core/run/model_gradcheck.h"
 #include "core/run/prediction.h"
+#include "core/run/training_reports.h"
 #include "core/session.h"
 #include "core/trainer.h"
 
@@ -89,6 +91,13 @@ struct ReportOptions {
   // epochs (0: never) before the last.
   std::optional<std::string> checkpoint;
   int64_t checkpoint_every = 0;
+  // Overrides of training.monitor's metric and min_delta and of
+  // training.patience and training.save_best (a path as given, not
+  // resolved against the model's directory).
+  std::optional<std::string> monitor;
+  std::optional<double> min_delta;
+  std::optional<int64_t> patience;
+  std::optional<std::string> save_best;
   // The progress bar (on a terminal) and epoch lines; null prints nothing.
   // Not owned.
   std::FILE* out = stdout;
@@ -99,6 +108,10 @@ struct ReportOptions {
 struct TrainingOutcome {
   std::vector<EpochRecord> epochs;  // those this call finished
   bool stopped = false;             // stop_requested ended it early
+  // The validation stopped improving for `patience` epochs.
+  bool stopped_early = false;
+  // The best epoch by the monitored figure (0: not watched, or none).
+  BestEpoch best;
 };
 
 class ModelRun {
@@ -126,7 +139,10 @@ class ModelRun {
   // nothing runs); errors as Time().
   [[nodiscard]] absl::StatusOr<MemoryPlan> TrainingMemory();
   // Trains from the position a restored checkpoint holds (or the start)
-  // until the epochs are finished or reports.stop_requested() says stop.
+  // until the epochs are finished, reports.stop_requested() says stop, or
+  // (with a patience) the validation stops improving. Early stopping and
+  // the best checkpoint need validation data (else InvalidArgument, as for
+  // a monitored metric the validation does not report).
   // REQUIRES: a training section and data (else FailedPrecondition).
   [[nodiscard]] absl::StatusOr<TrainingOutcome> Train(
       const ReportOptions& reports);
@@ -171,6 +187,10 @@ class ModelRun {
   const Session& session() const { return *session_; }
   const Normalizer& normalizer() const { return data_.normalizer; }
   const TrainingPosition& position() const { return position_; }
+  // Where the best epoch's checkpoint goes: `override` as given, else the
+  // model's training.save_best resolved against its directory; empty for
+  // none.
+  std::string SaveBestPath(const std::optional<std::string>& override) const;
   const TrainingSettings& settings() const { return settings_; }
   // The options the session was made with, for sessions made alike
   // (replicas that serve predictions at the same time).
@@ -183,6 +203,8 @@ class ModelRun {
   ModelRun(ParsedModel parsed, const RunOptions& options)
       : parsed_(std::move(parsed)), options_(options) {}
   [[nodiscard]] absl::Status SetUpTraining();
+  [[nodiscard]] absl::Status WatchBestEpoch(const ReportOptions& reports,
+                                            TrainingReportOptions& options);
   // The metrics options_.metrics or training.metrics ask for, checked
   // against what `targets` measures.
   [[nodiscard]] absl::StatusOr<std::vector<MetricRequest>> RequestedMetrics(
@@ -212,6 +234,8 @@ class ModelRun {
   std::vector<std::string> data_files_;
   TrainingSettings settings_;
   TrainingPosition position_;
+  // The best epoch so far, as checkpoints keep it.
+  BestEpoch best_;
   bool data_loaded_ = false;
   // The splits when loaded; the normaliser in any case.
   ModelData data_;

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/normalization.h"
+#include "core/run/best_epoch.h"
 #include "core/session.h"
 #include "core/trainer.h"
 #include "proto/checkpoint.pb.h"
@@ -17,7 +18,8 @@
 namespace nabla {
 
 Checkpoint CaptureRun(const Session& session, const Normalizer& normalizer,
-                      const TrainingPosition& position, uint64_t data_seed);
+                      const TrainingPosition& position, uint64_t data_seed,
+                      const BestEpoch& best);
 
 // What a checkpoint restores beyond the session's state.
 struct RestoredRun {
@@ -26,6 +28,7 @@ struct RestoredRun {
   // before any training (the caller's seed then applies).
   std::optional<uint64_t> data_seed;
   Normalizer normalizer;
+  BestEpoch best;
 };
 
 // Reads `path` and restores it into `session`; everything is checked

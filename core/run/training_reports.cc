@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "core/run/svg_plot.h"
 #include "core/status_macros.h"
 
@@ -80,8 +81,15 @@ absl::Status TrainingReports::OnEpoch(const EpochReport& epoch) {
       record.val_metrics = validation.metrics->Results();
     }
   }
-  if (!data_.test.empty() &&
-      (options_.test_every_epoch || epoch.epoch == options_.epochs)) {
+  if (options_.monitor.has_value()) {
+    if (Improve(*options_.monitor, record, *options_.best) &&
+        options_.save_best) {
+      NABLA_RETURN_IF_ERROR(options_.save_best({epoch.epoch, 0}));
+    }
+    stopped_early_ = ShouldStop(*options_.monitor, epoch.epoch, *options_.best);
+  }
+  const bool last = epoch.epoch == options_.epochs || stopped_early_;
+  if (!data_.test.empty() && (options_.test_every_epoch || last)) {
     NABLA_ASSIGN_OR_RETURN(
         Evaluation test,
         Evaluate(session_, data_.test, targets_, options_.eval_batch_size));
@@ -98,12 +106,15 @@ absl::Status TrainingReports::OnEpoch(const EpochReport& epoch) {
       epoch.seconds > 0 ? static_cast<double>(epoch.samples) / epoch.seconds
                         : 0;
   records_.push_back(record);
-  const bool print = records_.size() == 1 || epoch.epoch == options_.epochs ||
-                     epoch.epoch % options_.log_every == 0;
+  const bool print =
+      records_.size() == 1 || last || epoch.epoch % options_.log_every == 0;
   // Epochs between log lines leave no line; on a terminal the next epoch's
   // bar is drawn over theirs.
   if (print) progress_.EndEpoch(record);
-  if (epoch.epoch < options_.epochs) {
+  if (stopped_early_ && options_.out != nullptr) {
+    std::fprintf(options_.out, "%s\n", EarlyStopLine(record.epoch).c_str());
+  }
+  if (!last) {
     progress_.StartEpoch(epoch.epoch + 1, data_.training.num_samples());
   }
   if (log_ != nullptr) NABLA_RETURN_IF_ERROR(log_->Append(record));
@@ -113,15 +124,37 @@ absl::Status TrainingReports::OnEpoch(const EpochReport& epoch) {
     NABLA_RETURN_IF_ERROR(WriteSvgPlot(*options_.plot, records_, plot));
   }
   if (options_.checkpoint_every > 0 &&
-      epoch.epoch % options_.checkpoint_every == 0 &&
-      epoch.epoch < options_.epochs && options_.save_checkpoint) {
+      epoch.epoch % options_.checkpoint_every == 0 && !last &&
+      options_.save_checkpoint) {
     NABLA_RETURN_IF_ERROR(options_.save_checkpoint({epoch.epoch, 0}));
   }
   return absl::OkStatus();
 }
 
 bool TrainingReports::StopRequested() {
-  return options_.stop_requested && options_.stop_requested();
+  return stopped_early_ ||
+         (options_.stop_requested && options_.stop_requested());
+}
+
+// "early stopping after epoch 9: no better val_accuracy for 3 epochs,
+// best 0.9123 at epoch 6 (saved in best.ckpt)".
+std::string TrainingReports::EarlyStopLine(int64_t epoch) const {
+  const MonitorSettings& monitor = *options_.monitor;
+  const BestEpoch& best = *options_.best;
+  std::string line = absl::StrCat("early stopping after epoch ", epoch,
+                                  ": no better val_", monitor.metric);
+  if (monitor.min_delta > 0) {
+    absl::StrAppend(&line, " (by more than ", monitor.min_delta, ")");
+  }
+  absl::StrAppend(&line, " for ", monitor.patience,
+                  monitor.patience == 1 ? " epoch" : " epochs");
+  if (best.epoch == 0) return absl::StrCat(line, ", and none was a number");
+  absl::StrAppend(&line, ", best ", absl::StrFormat("%.6g", best.value),
+                  " at epoch ", best.epoch);
+  if (!options_.save_best_path.empty()) {
+    absl::StrAppend(&line, " (saved in ", options_.save_best_path, ")");
+  }
+  return line;
 }
 
 }  // namespace nabla

@@ -1,6 +1,7 @@
 // What a training run reports, as a TrainingObserver: the progress bar and
 // epoch lines, training, validation and test metrics, the JSON Lines log,
-// the SVG plot, periodic checkpoints, and stopping when asked.
+// the SVG plot, periodic checkpoints, the best epoch's checkpoint, and
+// stopping when asked or when the validation stops improving.
 #ifndef NABLA_CORE_RUN_TRAINING_REPORTS_H_
 #define NABLA_CORE_RUN_TRAINING_REPORTS_H_
 
@@ -14,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "core/model_data.h"
+#include "core/run/best_epoch.h"
 #include "core/run/epoch_record.h"
 #include "core/run/evaluation.h"
 #include "core/run/metrics.h"
@@ -40,6 +42,15 @@ struct TrainingReportOptions {
   int64_t checkpoint_every = 0;
   // Writes a checkpoint of the run at `position`.
   std::function<absl::Status(const TrainingPosition& position)> save_checkpoint;
+  // Set: the best epoch by `monitor` is tracked in `best` (which must
+  // outlive the run; it may hold a restored run's best), the run stops
+  // after monitor->patience epochs without improvement, and
+  // `save_best` (when set) writes a checkpoint after each improvement.
+  std::optional<MonitorSettings> monitor;
+  BestEpoch* best = nullptr;
+  std::function<absl::Status(const TrainingPosition& position)> save_best;
+  // Named in the early-stopping line.
+  std::string save_best_path;
   std::string title;
   // The progress bar (on a terminal) and epoch lines go here; null prints
   // nothing. Not owned.
@@ -62,6 +73,8 @@ class TrainingReports : public TrainingObserver {
   bool StopRequested() override;
 
   const std::vector<EpochRecord>& records() const { return records_; }
+  // Whether the validation stopped improving (monitor's patience).
+  bool stopped_early() const { return stopped_early_; }
   // The first error met while measuring a batch, if any (OnBatch cannot
   // return one); Train()'s caller reports it.
   const absl::Status& batch_error() const { return batch_error_; }
@@ -69,6 +82,7 @@ class TrainingReports : public TrainingObserver {
  private:
   TrainingReports(Session& session, const ModelData& data,
                   const MetricTargets& targets, TrainingReportOptions options);
+  std::string EarlyStopLine(int64_t epoch) const;
 
   Session& session_;
   const ModelData& data_;
@@ -79,6 +93,7 @@ class TrainingReports : public TrainingObserver {
   Progress progress_;
   std::vector<EpochRecord> records_;
   double seconds_before_ = 0;
+  bool stopped_early_ = false;
   absl::Status batch_error_;
 };
 

@@ -119,6 +119,16 @@ struct TrainingOptions {
   // Non-empty: the metrics of every epoch as JSON Lines, and an SVG plot.
   std::string metrics_out;
   std::string plot;
+  // Early stopping and the best checkpoint (the model's training.monitor,
+  // training.patience and training.save_best when unset; as train_graph
+  // --monitor, --min_delta, --patience, --save_best): the validation figure
+  // watched ("loss", "accuracy", "f1", ...), the improvement that counts,
+  // the epochs without one that end the run (0: never), and where the
+  // best epoch's checkpoint is written. Both need validation data.
+  std::optional<std::string> monitor;
+  std::optional<double> min_delta;
+  std::optional<int64_t> patience;
+  std::string save_best;
   // The progress bar (when this is stdout on a terminal) and epoch lines;
   // null prints nothing. Not owned.
   std::FILE* progress = nullptr;
@@ -147,6 +157,12 @@ struct EpochResult {
 struct TrainingResult {
   std::vector<EpochResult> epochs;  // those this run finished
   bool stopped = false;             // stop_requested ended the run
+  // The validation stopped improving for `patience` epochs.
+  bool stopped_early = false;
+  // The best epoch by the monitored figure and its value; 0 and unset
+  // when nothing is monitored (no patience, no save_best).
+  int64_t best_epoch = 0;
+  std::optional<double> best_value;
 };
 
 enum class Split { kTraining, kValidation, kTest };
