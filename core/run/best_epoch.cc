@@ -31,9 +31,9 @@ bool LowerIsBetter(absl::string_view metric) {
 
 }  // namespace
 
-absl::StatusOr<MonitorSettings> ResolveMonitor(const MonitorRequest& request,
-                                               const MetricTargets& targets,
-                                               absl::string_view source) {
+[[nodiscard]] absl::StatusOr<MonitorSettings> ResolveMonitor(
+    const MonitorRequest& request, const MetricTargets& targets,
+    absl::string_view source) {
   const MonitorConfig& config = request.config;
   MonitorSettings monitor;
   if (!config.metric().empty()) {

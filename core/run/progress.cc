@@ -82,7 +82,7 @@ std::string FormatEpochSummary(const EpochRecord& record, int64_t total_epochs,
 
 std::string FormatProgressBar(int64_t epoch, int64_t total_epochs, int64_t done,
                               int64_t total, double samples_per_sec,
-                              int bar_width) {
+                              int bar_width, const BarFigures& figures) {
   // Integer arithmetic, so 27000/60000 is 45% and not 44%.
   const int64_t filled = total > 0 ? done * bar_width / total : bar_width;
   const int64_t percent = total > 0 ? done * 100 / total : 100;
@@ -91,11 +91,26 @@ std::string FormatProgressBar(int64_t epoch, int64_t total_epochs, int64_t done,
   bar.resize(bar_width, ' ');
   std::string out = absl::StrFormat("epoch %d/%d [%s] %d%% %d/%d", epoch,
                                     total_epochs, bar, percent, done, total);
+  if (figures.loss.has_value()) {
+    absl::StrAppendFormat(&out, "  loss %.4g", *figures.loss);
+  }
+  if (figures.metric_name != nullptr) {
+    absl::StrAppendFormat(&out, "  %s %.4g", figures.metric_name,
+                          figures.metric);
+  }
+  if (!figures.status.empty()) {
+    absl::StrAppend(&out, "  ", figures.status);
+    return out;
+  }
   if (samples_per_sec > 0 && std::isfinite(samples_per_sec)) {
     absl::StrAppendFormat(&out, "  %.0f samples/s  ETA %s", samples_per_sec,
                           FormatEta((total - done) / samples_per_sec));
   } else {
     out += "  ? samples/s  ETA ?";
+  }
+  if (figures.run_seconds_left.has_value() &&
+      std::isfinite(*figures.run_seconds_left)) {
+    absl::StrAppend(&out, "  run ", FormatEta(*figures.run_seconds_left));
   }
   return out;
 }
@@ -111,26 +126,56 @@ double Progress::Now() const {
 }
 
 void Progress::StartEpoch(int64_t epoch, int64_t total_samples, int64_t done) {
+  EndEvaluation();
   epoch_ = epoch;
   total_samples_ = total_samples;
   start_done_ = done;
   epoch_start_ = Now();
-  if (options_.is_terminal) Draw(done, epoch_start_);
+  last_figures_ = {};
+  if (options_.is_terminal) Draw(done, epoch_start_, {});
 }
 
-void Progress::Update(int64_t done) {
+void Progress::Update(int64_t done, const BarFigures& figures) {
   if (!options_.is_terminal) return;
+  last_done_ = done;
+  last_figures_ = figures;
   const double now = Now();
   if (now - last_draw_ < options_.min_redraw_seconds) return;
-  Draw(done, now);
+  Draw(done, now, figures);
 }
 
-void Progress::Draw(int64_t done, double now) {
+void Progress::StartEvaluation(const std::string& what) {
+  evaluation_start_ = Now();
+  if (!options_.is_terminal) return;
+  BarFigures figures = last_figures_;
+  figures.status = what;
+  Draw(last_done_, evaluation_start_, figures);
+}
+
+void Progress::EndEvaluation() {
+  if (evaluation_start_ < 0) return;
+  evaluation_seconds_ = Now() - evaluation_start_;
+  evaluation_start_ = -1;
+}
+
+void Progress::Draw(int64_t done, double now, BarFigures figures) {
   const double elapsed = now - epoch_start_;
   const double rate = elapsed > 0 ? (done - start_done_) / elapsed : 0;
-  const std::string line = FormatProgressBar(
-      epoch_, total_epochs_, std::clamp<int64_t>(done, 0, total_samples_),
-      total_samples_, rate, options_.bar_width);
+  // Later epochs at this rate, each with an evaluation like the last.
+  if (rate > 0 && epoch_ < total_epochs_) {
+    const double epoch_seconds = total_samples_ / rate + evaluation_seconds_;
+    figures.run_seconds_left = (total_samples_ - done) / rate +
+                               evaluation_seconds_ +
+                               (total_epochs_ - epoch_) * epoch_seconds;
+  }
+  done = std::clamp<int64_t>(done, 0, total_samples_);
+  std::string line;
+  // Narrower bars until the line fits the width.
+  for (int bar = options_.bar_width;; --bar) {
+    line = FormatProgressBar(epoch_, total_epochs_, done, total_samples_, rate,
+                             bar, figures);
+    if (line.size() <= options_.width || bar <= 5) break;
+  }
   // Blanks over the rest of a longer earlier bar.
   const size_t pad =
       drawn_width_ > line.size() ? drawn_width_ - line.size() : 0;
@@ -140,6 +185,7 @@ void Progress::Draw(int64_t done, double now) {
 }
 
 void Progress::EndEpoch(const EpochRecord& record) {
+  EndEvaluation();
   std::string text;
   if (options_.is_terminal && drawn_width_ > 0) {
     text = absl::StrCat("\r", std::string(drawn_width_, ' '), "\r");

@@ -46,20 +46,37 @@ absl::StatusOr<std::unique_ptr<TrainingReports>> TrainingReports::Create(
     NABLA_ASSIGN_OR_RETURN(run->log_,
                            MetricsLog::Open(*run->options_.metrics_out));
   }
-  run->progress_.StartEpoch(position.epoch + 1, data.training.num_samples(),
-                            position.next_sample);
+  run->StartEpoch(position.epoch + 1, position.next_sample);
   return run;
 }
 
 void TrainingReports::OnBatch(const BatchReport& batch) {
-  progress_.Update(batch.samples_done);
-  if (metrics_ == nullptr || !batch_error_.ok()) return;
-  const Tensor* predictions = session_.last_value(targets_.predictions.node,
-                                                  targets_.predictions.output);
-  const Tensor* labels =
-      session_.last_value(targets_.targets.node, targets_.targets.output);
-  if (predictions == nullptr || labels == nullptr) return;
-  batch_error_ = metrics_->Add(*predictions, *labels);
+  const int64_t size = batch.samples_done - epoch_samples_done_;
+  epoch_samples_done_ = batch.samples_done;
+  epoch_loss_sum_ += batch.loss * static_cast<double>(size);
+  epoch_samples_ += size;
+  BarFigures figures;
+  figures.loss = epoch_loss_sum_ / static_cast<double>(epoch_samples_);
+  if (metrics_ != nullptr && batch_error_.ok()) {
+    const Tensor* predictions = session_.last_value(
+        targets_.predictions.node, targets_.predictions.output);
+    const Tensor* labels =
+        session_.last_value(targets_.targets.node, targets_.targets.output);
+    if (predictions != nullptr && labels != nullptr) {
+      batch_error_ = metrics_->Add(*predictions, *labels);
+    }
+    const bool classifier = metrics_->kind() == MetricKind::kClassification;
+    figures.metric_name = classifier ? "accuracy" : "mse";
+    figures.metric = classifier ? metrics_->accuracy() : metrics_->mse();
+  }
+  progress_.Update(batch.samples_done, figures);
+}
+
+void TrainingReports::StartEpoch(int64_t epoch, int64_t done) {
+  progress_.StartEpoch(epoch, data_.training.num_samples(), done);
+  epoch_samples_done_ = done;
+  epoch_loss_sum_ = 0;
+  epoch_samples_ = 0;
 }
 
 absl::Status TrainingReports::OnEpoch(const EpochReport& epoch) {
@@ -73,6 +90,8 @@ absl::Status TrainingReports::OnEpoch(const EpochReport& epoch) {
     metrics_->Reset();
   }
   if (!data_.validation.empty()) {
+    progress_.StartEvaluation(absl::StrCat(
+        "validating ", data_.validation.num_samples(), " samples"));
     NABLA_ASSIGN_OR_RETURN(Evaluation validation,
                            Evaluate(session_, data_.validation, targets_,
                                     options_.eval_batch_size));
@@ -90,6 +109,8 @@ absl::Status TrainingReports::OnEpoch(const EpochReport& epoch) {
   }
   const bool last = epoch.epoch == options_.epochs || stopped_early_;
   if (!data_.test.empty() && (options_.test_every_epoch || last)) {
+    progress_.StartEvaluation(
+        absl::StrCat("testing ", data_.test.num_samples(), " samples"));
     NABLA_ASSIGN_OR_RETURN(
         Evaluation test,
         Evaluate(session_, data_.test, targets_, options_.eval_batch_size));
@@ -114,9 +135,7 @@ absl::Status TrainingReports::OnEpoch(const EpochReport& epoch) {
   if (stopped_early_ && options_.out != nullptr) {
     std::fprintf(options_.out, "%s\n", EarlyStopLine(record.epoch).c_str());
   }
-  if (!last) {
-    progress_.StartEpoch(epoch.epoch + 1, data_.training.num_samples());
-  }
+  if (!last) StartEpoch(epoch.epoch + 1, 0);
   if (log_ != nullptr) NABLA_RETURN_IF_ERROR(log_->Append(record));
   if (options_.plot.has_value()) {
     PlotOptions plot;

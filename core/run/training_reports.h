@@ -83,6 +83,8 @@ class TrainingReports : public TrainingObserver {
   TrainingReports(Session& session, const ModelData& data,
                   const MetricTargets& targets, TrainingReportOptions options);
   std::string EarlyStopLine(int64_t epoch) const;
+  // The bar of `epoch`, `done` samples in, and its running loss from 0.
+  void StartEpoch(int64_t epoch, int64_t done);
 
   Session& session_;
   const ModelData& data_;
@@ -94,6 +96,11 @@ class TrainingReports : public TrainingObserver {
   std::vector<EpochRecord> records_;
   double seconds_before_ = 0;
   bool stopped_early_ = false;
+  // The running epoch: samples done (counting a resume's), and the loss
+  // summed over the samples this run trained on.
+  int64_t epoch_samples_done_ = 0;
+  double epoch_loss_sum_ = 0;
+  int64_t epoch_samples_ = 0;
   absl::Status batch_error_;
 };
 

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 
@@ -105,6 +106,70 @@ TEST(FormatProgressBarTest, StartEndAndLongEtas) {
             "epoch 1/1 [>] 0% 0/3725  1 samples/s  ETA 1h02m");
 }
 
+TEST(FormatProgressBarTest, RunningFiguresRunEtaAndStatus) {
+  BarFigures figures;
+  figures.loss = 0.41234;
+  figures.metric_name = "accuracy";
+  figures.metric = 0.853;
+  figures.run_seconds_left = 80;
+  EXPECT_EQ(FormatProgressBar(3, 10, 27000, 60000, 12345, 10, figures),
+            "epoch 3/10 [====>     ] 45% 27000/60000  loss 0.4123  accuracy "
+            "0.853  12345 samples/s  ETA 3s  run 1m20s");
+  figures.status = "validating 5000 samples";
+  EXPECT_EQ(FormatProgressBar(3, 10, 60000, 60000, 12345, 10, figures),
+            "epoch 3/10 [==========] 100% 60000/60000  loss 0.4123  accuracy "
+            "0.853  validating 5000 samples");
+}
+
+// The run's time left: the rest of this epoch and each later one at this
+// epoch's rate, each with an evaluation as long as the last.
+TEST(ProgressTest, RunEtaCountsLaterEpochsAndEvaluations) {
+  Capture out;
+  double now = 0;
+  ProgressOptions options;
+  options.out = out.file();
+  options.is_terminal = true;
+  options.clock = [&] { return now; };
+  Progress progress(options, 3);
+  progress.StartEpoch(1, 100);
+  now = 1;
+  BarFigures figures;
+  figures.loss = 0.5;
+  progress.Update(50, figures);  // 50 samples/s: 1 s + 2 epochs of 2 s
+  EXPECT_TRUE(absl::EndsWith(out.text(),
+                             "50/100  loss 0.5  50 samples/s  ETA 1s  run 5s"))
+      << out.text();
+  now = 2;
+  progress.StartEvaluation("validating 10 samples");
+  // Blanks cover the rest of the longer bar before it.
+  EXPECT_TRUE(absl::EndsWith(
+      out.text(),
+      "50/100  loss 0.5  validating 10 samples" + std::string(7, ' ')))
+      << out.text();
+  now = 3;  // the validation took 1 s
+  progress.StartEpoch(2, 100);
+  now = 3.5;
+  progress.Update(50);  // 100 samples/s: 0.5 + 1 + (1 + 1) s
+  EXPECT_TRUE(
+      absl::EndsWith(out.text(), "50/100  100 samples/s  ETA 1s  run 4s"))
+      << out.text();
+}
+
+TEST(ProgressTest, BarNarrowsToFitTheWidth) {
+  Capture out;
+  double now = 0;
+  ProgressOptions options;
+  options.out = out.file();
+  options.is_terminal = true;
+  options.clock = [&] { return now; };
+  options.width = 60;
+  Progress progress(options, 1);
+  progress.StartEpoch(1, 100);
+  // The 20-wide bar narrows to 19, and the line is 60 columns.
+  EXPECT_EQ(out.text(),
+            "\repoch 1/1 [>                  ] 0% 0/100  ? samples/s  ETA ?");
+}
+
 TEST(ProgressTest, NotATerminalWritesOnlySummaries) {
   Capture out;
   double now = 0;
@@ -145,7 +210,8 @@ TEST(ProgressTest, TerminalRedrawsInPlaceAtMostEveryTenthOfASecond) {
   now = 0.5;
   progress.Update(50);
   expected +=
-      "\repoch 1/2 [==========>         ] 50% 50/100  100 samples/s  ETA 1s";
+      "\repoch 1/2 [==========>         ] 50% 50/100  100 samples/s  ETA 1s  "
+      "run 2s";
   EXPECT_EQ(out.text(), expected);
   now = 0.55;
   progress.Update(60);
@@ -153,7 +219,7 @@ TEST(ProgressTest, TerminalRedrawsInPlaceAtMostEveryTenthOfASecond) {
   progress.Update(100);
   expected +=
       "\repoch 1/2 [====================] 100% 100/100  125 samples/s  "
-      "ETA 0s";
+      "ETA 0s  run 1s";
   EXPECT_EQ(out.text(), expected);
   EpochRecord r;
   r.epoch = 1;
@@ -161,9 +227,9 @@ TEST(ProgressTest, TerminalRedrawsInPlaceAtMostEveryTenthOfASecond) {
   r.samples_per_sec = 125;
   r.epoch_seconds = 0.8;
   progress.EndEpoch(r);
-  // The 68-character bar is blanked before the summary.
+  // The 76-character bar is blanked before the summary.
   expected +=
-      "\r" + std::string(68, ' ') + "\r" +
+      "\r" + std::string(76, ' ') + "\r" +
       "epoch 1/2  loss 0.5  125 samples/s  800.0 ms  (0.0 ms elapsed)\n";
   EXPECT_EQ(out.text(), expected);
 }
