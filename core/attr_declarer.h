@@ -43,6 +43,13 @@ class AttrDeclarer {
     return Declare(std::move(name), AttrType::kIntList,
                    MakeIntListAttr(default_value));
   }
+  // Empty by default: a list of floats is optional settings (class
+  // weights) more often than not.
+  Def& FloatListAttr(std::string name) {
+    AttrValue value;
+    value.mutable_list();
+    return Declare(std::move(name), AttrType::kFloatList, std::move(value));
+  }
   Def& StringListAttr(std::string name,
                       const std::vector<std::string>& default_value) {
     AttrValue value;

@@ -195,6 +195,12 @@ absl::Span<const int64_t> ResolvedAttrs::GetIntList(
   return absl::MakeConstSpan(list.data(), list.size());
 }
 
+absl::Span<const double> ResolvedAttrs::GetFloatList(
+    absl::string_view name) const {
+  const auto& list = Get(name).list().f();
+  return absl::MakeConstSpan(list.data(), list.size());
+}
+
 std::vector<std::string> ResolvedAttrs::GetStringList(
     absl::string_view name) const {
   const auto& list = Get(name).list().s();

@@ -63,6 +63,7 @@ class ResolvedAttrs {
   Shape GetShape(absl::string_view name) const;
   const TensorProto& GetTensor(absl::string_view name) const;
   absl::Span<const int64_t> GetIntList(absl::string_view name) const;
+  absl::Span<const double> GetFloatList(absl::string_view name) const;
   std::vector<std::string> GetStringList(absl::string_view name) const;
 
   const std::vector<std::pair<std::string, AttrValue>>& values() const {

@@ -22,8 +22,13 @@
 //       not a feature is a target (if none is left, only features are fed).
 //       The features, the targets or both must be chosen, and no column may
 //       be both.
+//   weight_columns (list(string), []), weight_indices (list(int), []): at
+//       most one column of per-sample weights (numbers >= 0), neither a
+//       feature nor a target, fed as [N] to weights_placeholder (for a
+//       WeightedMean of a loss with reduction "none").
 //   features_placeholder (string, "x"): the placeholder fed the features.
 //   targets_placeholder (string, "y"): the placeholder fed the targets.
+//   weights_placeholder (string, "w"): the placeholder fed the weights.
 //   labels (string, "numbers"): "numbers": target cells are numbers.
 //       "classes": the one target column holds class labels (integers or any
 //       text), fed as [N] indices 0..K-1.
@@ -84,7 +89,7 @@ namespace {
 // The columns of one role (features or targets) as the attributes give
 // them: by header name or by index, or neither (the columns left over).
 struct ColumnChoice {
-  std::string role;  // "feature", "target"
+  std::string role;  // "feature", "target", "weight"
   std::vector<std::string> names;
   std::vector<int64_t> indices;
 
@@ -99,8 +104,8 @@ struct CsvOptions {
   char delimiter = ',';
   int64_t skip_rows = 0;
   char comment = '\0';  // none
-  ColumnChoice features, targets;
-  std::string features_placeholder, targets_placeholder;
+  ColumnChoice features, targets, weights;
+  std::string features_placeholder, targets_placeholder, weights_placeholder;
   bool classes = false;  // labels: "classes"
   std::vector<std::string> class_order;
   // class_order is the training data's (DataSourceContext::training_classes).
@@ -361,14 +366,28 @@ class CsvTable {
   [[nodiscard]] absl::Status Choose() {
     NABLA_ASSIGN_OR_RETURN(feature_cols_, Resolve(options_.features));
     NABLA_ASSIGN_OR_RETURN(target_cols_, Resolve(options_.targets));
+    NABLA_ASSIGN_OR_RETURN(weight_cols_, Resolve(options_.weights));
     for (int column : feature_cols_) {
       if (std::count(target_cols_.begin(), target_cols_.end(), column) > 0) {
         return Error(absl::StrCat(ColumnLabel(column),
                                   " is both a feature and a target"));
       }
     }
-    if (options_.features.empty()) feature_cols_ = Others(target_cols_);
-    if (options_.targets.empty()) target_cols_ = Others(feature_cols_);
+    for (int column : weight_cols_) {
+      if (std::count(feature_cols_.begin(), feature_cols_.end(), column) +
+              std::count(target_cols_.begin(), target_cols_.end(), column) >
+          0) {
+        return Error(absl::StrCat(ColumnLabel(column),
+                                  " is the weights and a feature or target"));
+      }
+    }
+    // Columns left over are features or targets, never the weights.
+    auto others = [&](std::vector<int> taken) {
+      taken.insert(taken.end(), weight_cols_.begin(), weight_cols_.end());
+      return Others(taken);
+    };
+    if (options_.features.empty()) feature_cols_ = others(target_cols_);
+    if (options_.targets.empty()) target_cols_ = others(feature_cols_);
     if (feature_cols_.empty()) {
       return Error(absl::StrCat("no feature columns: all ",
                                 Plural(width_, "column"), " are targets"));
@@ -458,6 +477,13 @@ class CsvTable {
         NABLA_RETURN_IF_ERROR(AddNumber(row, column, &targets_));
       }
     }
+    for (int column : weight_cols_) {
+      NABLA_RETURN_IF_ERROR(AddNumber(row, column, &weights_));
+      if (weights_.back() < 0) {
+        return CellError(row, column, "expected a weight >= 0",
+                         row.fields[column]);
+      }
+    }
     ++rows_;
     return absl::OkStatus();
   }
@@ -512,6 +538,11 @@ class CsvTable {
       columns.push_back(
           {options_.targets_placeholder,
            Tensor::FromValues(options_.dtype, {rows_, targets}, targets_)});
+    }
+    if (!weight_cols_.empty()) {
+      columns.push_back(
+          {options_.weights_placeholder,
+           Tensor::FromValues(options_.dtype, {rows_}, weights_)});
     }
     return columns;
   }
@@ -572,8 +603,8 @@ class CsvTable {
   int width_ = 0;                   // columns of every row
   int first_line_ = 0;              // the line of the header or first row
   std::vector<std::string> names_;  // from the header; empty without one
-  std::vector<int> feature_cols_, target_cols_;  // 0-based
-  std::vector<double> features_, targets_;       // row-major
+  std::vector<int> feature_cols_, target_cols_, weight_cols_;  // 0-based
+  std::vector<double> features_, targets_, weights_;           // row-major
   std::vector<std::string> labels_;  // with labels: "classes", per row
   std::unordered_map<std::string, int> class_index_;
   int64_t rows_ = 0;
@@ -669,18 +700,23 @@ class CsvSource : public DataSource {
 
 [[nodiscard]] absl::Status ReadPlaceholders(const ResolvedAttrs& attrs,
                                             CsvOptions* options) {
-  options->features_placeholder = attrs.GetString("features_placeholder");
-  options->targets_placeholder = attrs.GetString("targets_placeholder");
-  if (options->features_placeholder.empty()) {
-    return absl::InvalidArgumentError("features_placeholder is empty");
-  }
-  if (options->targets_placeholder.empty()) {
-    return absl::InvalidArgumentError("targets_placeholder is empty");
-  }
-  if (options->features_placeholder == options->targets_placeholder) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("features_placeholder and targets_placeholder are both \"",
-                     options->features_placeholder, "\""));
+  const std::vector<std::pair<const char*, std::string*>> placeholders = {
+      {"features_placeholder", &options->features_placeholder},
+      {"targets_placeholder", &options->targets_placeholder},
+      {"weights_placeholder", &options->weights_placeholder}};
+  for (size_t i = 0; i < placeholders.size(); ++i) {
+    const auto& [name, value] = placeholders[i];
+    *value = attrs.GetString(name);
+    if (value->empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(name, " is empty"));
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (*placeholders[j].second == *value) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(placeholders[j].first, " and ", name, " are both \"",
+                         *value, "\""));
+      }
+    }
   }
   return absl::OkStatus();
 }
@@ -721,6 +757,12 @@ class CsvSource : public DataSource {
                          ReadChoice(attrs, "feature", options.header));
   NABLA_ASSIGN_OR_RETURN(options.targets,
                          ReadChoice(attrs, "target", options.header));
+  NABLA_ASSIGN_OR_RETURN(options.weights,
+                         ReadChoice(attrs, "weight", options.header));
+  if (options.weights.names.size() + options.weights.indices.size() > 1) {
+    return absl::InvalidArgumentError(
+        "weight_columns and weight_indices name at most one column");
+  }
   if (options.features.empty() && options.targets.empty()) {
     return absl::InvalidArgumentError(
         "choose the targets (target_columns or target_indices) or the "
@@ -743,15 +785,19 @@ NABLA_REGISTER_DATA_SOURCE("csv")
     .IntListAttr("feature_indices", {})
     .StringListAttr("target_columns", {})
     .IntListAttr("target_indices", {})
+    .StringListAttr("weight_columns", {})
+    .IntListAttr("weight_indices", {})
     .Attr("features_placeholder", "x")
     .Attr("targets_placeholder", "y")
+    .Attr("weights_placeholder", "w")
     .Attr("labels", "numbers")
     .StringListAttr("classes", {})
     .Attr("dtype", "float32")
     .Factory(MakeCsvSource)
     .Doc(
         "Rows of a CSV file: chosen columns feed features_placeholder "
-        "[N, F] and targets_placeholder [N, T] (or [N] class indices).");
+        "[N, F] and targets_placeholder [N, T] (or [N] class indices), and "
+        "a weight column weights_placeholder [N].");
 
 }  // namespace
 }  // namespace nabla

@@ -26,6 +26,7 @@ namespace nabla {
 namespace {
 
 struct BinaryCrossEntropyFn : ElementwiseLossFn {
+  static constexpr bool kClassWeights = true;
   static constexpr int64_t kCost = 16;
 
   explicit BinaryCrossEntropyFn(const ResolvedAttrs& attrs)
@@ -77,6 +78,7 @@ NABLA_REGISTER_OP("BinaryCrossEntropy")
     .Attr("epsilon", 1e-7)
     .Attr("reduction", "mean")
     .Attr("weight", 1.0)
+    .FloatListAttr("class_weights")
     .Category(OpCategory::kLoss)
     .ShapeFn(ElementwiseLossShape<BinaryCrossEntropyFn>)
     .Forward(ElementwiseLossForward<BinaryCrossEntropyFn>)

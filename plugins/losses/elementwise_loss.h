@@ -26,6 +26,10 @@
 //   CheckAttrs(attrs)      checks its own attributes in the shape function;
 //   CheckLabels(l, n)      checks the labels in the forward kernel;
 //   kCost                  rough cost of one element, for the grain;
+//   kClassWeights          true for the losses of two classes, which then
+//                          declare .FloatListAttr("class_weights") (two
+//                          weights; class_weights.h; class 1 is a label
+//                          > 0.5);
 // and read its attributes in its constructor, which the kernels call.
 #ifndef NABLA_PLUGINS_LOSSES_ELEMENTWISE_LOSS_H_
 #define NABLA_PLUGINS_LOSSES_ELEMENTWISE_LOSS_H_
@@ -39,6 +43,7 @@
 #include "core/status_macros.h"
 #include "core/tensor.h"
 #include "ops/vector_loop.h"
+#include "plugins/losses/class_weights.h"
 #include "plugins/losses/loss_reduction.h"
 
 namespace nabla {
@@ -55,6 +60,7 @@ struct ElementwiseLossFn {
   static constexpr const char* kPredictions = "predictions";
   static constexpr const char* kLabels = "labels";
   static constexpr int64_t kCost = 4;
+  static constexpr bool kClassWeights = false;
 
   explicit ElementwiseLossFn(const ResolvedAttrs&) {}
 
@@ -77,7 +83,23 @@ struct ElementwiseLossFn {
 template <typename Fn>
 [[nodiscard]] absl::Status ElementwiseLossShape(ShapeContext& ctx) {
   NABLA_RETURN_IF_ERROR(Fn::CheckAttrs(ctx.attrs()));
+  if constexpr (Fn::kClassWeights) {
+    NABLA_RETURN_IF_ERROR(ClassWeights::Check(ctx.attrs(), 2));
+  }
   return ElementwiseLossShapeOf(ctx, Fn::kPredictions, Fn::kLabels);
+}
+
+// The class weights of Fn's loss (none unless Fn::kClassWeights).
+template <typename Fn>
+ClassWeights ElementwiseClassWeights(const ResolvedAttrs& attrs) {
+  if constexpr (Fn::kClassWeights) return ClassWeights(attrs);
+  return ClassWeights();
+}
+
+// Class 1 of a binary loss is a label > 0.5 (1 of 0/1, 1 of -1/1).
+template <typename T>
+int64_t BinaryClass(T label) {
+  return label > T{0.5} ? 1 : 0;
 }
 
 template <typename Fn>
@@ -91,10 +113,15 @@ template <typename Fn>
     const T* pp = p.data<T>();
     const T* pl = l.data<T>();
     NABLA_RETURN_IF_ERROR(fn.CheckLabels(pl, l.num_elements()));
+    const ClassWeights weights = ElementwiseClassWeights<Fn>(ctx.attrs());
+    auto class_of = [&](int64_t i) { return BinaryClass(pl[i]); };
     WriteLoss(
         loss, p.num_elements(), GrainFor(Fn::kCost),
-        [&](int64_t i) { return fn.Value(pp[i], pl[i]); },
-        ctx.output(0).data<T>());
+        [&](int64_t i) {
+          const T v = fn.Value(pp[i], pl[i]);
+          return weights.empty() ? v : static_cast<T>(weights[class_of(i)]) * v;
+        },
+        ctx.output(0).data<T>(), weights.Total(p.num_elements(), class_of));
     return absl::OkStatus();
   });
 }
@@ -116,11 +143,16 @@ template <typename Fn>
     T* out_p = dp == nullptr ? nullptr : dp->data<T>();
     T* out_l = dl == nullptr ? nullptr : dl->data<T>();
     const int64_t n = p.num_elements();
-    const LossOutputGrad<T> upstream(loss, ctx.output_grad(0), n);
+    const ClassWeights weights = ElementwiseClassWeights<Fn>(ctx.attrs());
+    auto class_of = [&](int64_t i) { return BinaryClass(pl[i]); };
+    const LossOutputGrad<T> upstream(loss, ctx.output_grad(0),
+                                     weights.Total(n, class_of));
     VectorizedFor(n, GrainFor(Fn::kCost), [&](int64_t lo, int64_t hi) {
       for (int64_t i = lo; i < hi; ++i) {
         const LossDerivatives<T> d = fn.Derivatives(pp[i], pl[i]);
-        const T g = upstream[i];
+        const T g = weights.empty()
+                        ? upstream[i]
+                        : upstream[i] * static_cast<T>(weights[class_of(i)]);
         if (out_p != nullptr) out_p[i] = g * d.predictions;
         if (out_l != nullptr) out_l[i] = g * d.labels;
       }

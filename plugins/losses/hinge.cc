@@ -22,6 +22,7 @@ namespace nabla {
 namespace {
 
 struct HingeFn : ElementwiseLossFn {
+  static constexpr bool kClassWeights = true;
   using ElementwiseLossFn::ElementwiseLossFn;
 
   template <typename T>
@@ -60,6 +61,7 @@ NABLA_REGISTER_OP("Hinge")
     .Output("loss")
     .Attr("reduction", "mean")
     .Attr("weight", 1.0)
+    .FloatListAttr("class_weights")
     .Category(OpCategory::kLoss)
     .ShapeFn(ElementwiseLossShape<HingeFn>)
     .Forward(ElementwiseLossForward<HingeFn>)

@@ -50,10 +50,12 @@ struct LossAttrs {
 
 // Writes the loss output `out` from the per-element losses value(i), i in
 // [0, count). "none" fills out[i] in parallel chunks of `grain`; "mean" and
-// "sum" sum in index order on the calling thread.
+// "sum" sum in index order on the calling thread. "mean" divides by
+// `mean_denominator` (the count, or the sum of class weights that
+// value(i) already includes: class_weights.h).
 template <typename T, typename ValueFn>
 void WriteLoss(const LossAttrs& attrs, int64_t count, int64_t grain,
-               const ValueFn& value, T* out) {
+               const ValueFn& value, T* out, double mean_denominator) {
   if (attrs.reduction == Reduction::kNone) {
     const T w = static_cast<T>(attrs.weight);
     VectorizedFor(count, grain, [&](int64_t lo, int64_t hi) {
@@ -63,27 +65,34 @@ void WriteLoss(const LossAttrs& attrs, int64_t count, int64_t grain,
   }
   double sum = 0;
   for (int64_t i = 0; i < count; ++i) sum += static_cast<double>(value(i));
-  if (attrs.reduction == Reduction::kMean) sum /= static_cast<double>(count);
+  if (attrs.reduction == Reduction::kMean) sum /= mean_denominator;
   out[0] = static_cast<T>(sum * attrs.weight);
 }
 
+template <typename T, typename ValueFn>
+void WriteLoss(const LossAttrs& attrs, int64_t count, int64_t grain,
+               const ValueFn& value, T* out) {
+  WriteLoss(attrs, count, grain, value, out, static_cast<double>(count));
+}
+
 // dL/d v_i, the gradient reaching per-element loss i from the output's
-// gradient dy: w · dy_i for "none", w · dy for "sum", w · dy / count for
-// "mean".
+// gradient dy: w · dy_i for "none", w · dy for "sum", w · dy /
+// mean_denominator (the count unless class weights change it) for "mean".
 template <typename T>
 class LossOutputGrad {
  public:
   LossOutputGrad(const LossAttrs& attrs, const Tensor& output_grad,
                  int64_t count)
+      : LossOutputGrad(attrs, output_grad, static_cast<double>(count)) {}
+  LossOutputGrad(const LossAttrs& attrs, const Tensor& output_grad,
+                 double mean_denominator)
       : weight_(static_cast<T>(attrs.weight)) {
     if (attrs.reduction == Reduction::kNone) {
       per_element_ = output_grad.data<T>();
       return;
     }
     double scale = attrs.weight * output_grad.data<T>()[0];
-    if (attrs.reduction == Reduction::kMean) {
-      scale /= static_cast<double>(count);
-    }
+    if (attrs.reduction == Reduction::kMean) scale /= mean_denominator;
     scale_ = static_cast<T>(scale);
   }
 

@@ -19,6 +19,7 @@ namespace nabla {
 namespace {
 
 struct SigmoidCrossEntropyFn : ElementwiseLossFn {
+  static constexpr bool kClassWeights = true;
   using ElementwiseLossFn::ElementwiseLossFn;
   static constexpr const char* kPredictions = "logits";
   static constexpr int64_t kCost = 16;
@@ -48,6 +49,7 @@ NABLA_REGISTER_OP("SigmoidCrossEntropy")
     .Output("loss")
     .Attr("reduction", "mean")
     .Attr("weight", 1.0)
+    .FloatListAttr("class_weights")
     .Category(OpCategory::kLoss)
     .ShapeFn(ElementwiseLossShape<SigmoidCrossEntropyFn>)
     .Forward(ElementwiseLossForward<SigmoidCrossEntropyFn>)

@@ -7,13 +7,18 @@
 //
 //   logits: [N, C], C >= 1.  labels: [N, C], same dtype; receives a gradient.
 //   loss: scalar [], or [N] for reduction "none".
-//   attrs: reduction ("mean", "sum", "none"), weight (multiplies the loss).
+//   attrs: reduction ("mean", "sum", "none"), weight (multiplies the loss),
+//   class_weights (C weights, each sample weighted by its label row's
+//   argmax class; class_weights.h).
+
+#include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "core/op_registry.h"
 #include "core/status_macros.h"
 #include "ops/shape_util.h"
 #include "ops/vector_loop.h"
+#include "plugins/losses/class_weights.h"
 #include "plugins/losses/loss_reduction.h"
 #include "plugins/losses/softmax_loss.h"
 
@@ -31,7 +36,14 @@ namespace {
                      "logits is ",
                      x.ToString(), ", labels is ", y.ToString()));
   }
+  NABLA_RETURN_IF_ERROR(ClassWeights::Check(ctx.attrs(), x.dim(1)));
   return SetLossOutput(ctx, Shape{x.dim(0) >= 0 ? x.dim(0) : y.dim(0)});
+}
+
+// The class of a label row: its first largest element.
+template <typename T>
+int64_t RowClass(const T* labels, int64_t c) {
+  return std::max_element(labels, labels + c) - labels;
 }
 
 // Labels of 0 contribute nothing and are skipped: 0 · log softmax would be
@@ -60,10 +72,15 @@ int64_t SampleGrain(int64_t c) { return GrainFor(16 * c); }
     using T = decltype(zero);
     const T* px = x.data<T>();
     const T* py = y.data<T>();
+    const ClassWeights weights(ctx.attrs());
+    auto class_of = [&](int64_t i) { return RowClass(py + i * c, c); };
     WriteLoss(
         loss, n, SampleGrain(c),
-        [&](int64_t i) { return SampleLoss(px + i * c, py + i * c, c); },
-        ctx.output(0).data<T>());
+        [&](int64_t i) {
+          const T v = SampleLoss(px + i * c, py + i * c, c);
+          return weights.empty() ? v : static_cast<T>(weights[class_of(i)]) * v;
+        },
+        ctx.output(0).data<T>(), weights.Total(n, class_of));
   });
   return absl::OkStatus();
 }
@@ -88,13 +105,18 @@ int64_t SampleGrain(int64_t c) { return GrainFor(16 * c); }
     const T* py = y.data<T>();
     T* out_x = dx == nullptr ? nullptr : dx->data<T>();
     T* out_y = dy == nullptr ? nullptr : dy->data<T>();
-    const LossOutputGrad<T> upstream(loss, ctx.output_grad(0), n);
+    const ClassWeights weights(ctx.attrs());
+    auto class_of = [&](int64_t i) { return RowClass(py + i * c, c); };
+    const LossOutputGrad<T> upstream(loss, ctx.output_grad(0),
+                                     weights.Total(n, class_of));
     VectorizedFor(n, SampleGrain(c), [&](int64_t lo, int64_t hi) {
       for (int64_t i = lo; i < hi; ++i) {
         const T* row = px + i * c;
         const T* labels = py + i * c;
         const RowSoftmax<T> softmax(row, c);
-        const T g = upstream[i];
+        const T g = weights.empty()
+                        ? upstream[i]
+                        : upstream[i] * static_cast<T>(weights[class_of(i)]);
         if (out_x != nullptr) {
           T total = 0;
           for (int64_t j = 0; j < c; ++j) total += labels[j];
@@ -119,6 +141,7 @@ NABLA_REGISTER_OP("SoftmaxCrossEntropy")
     .Output("loss")
     .Attr("reduction", "mean")
     .Attr("weight", 1.0)
+    .FloatListAttr("class_weights")
     .Category(OpCategory::kLoss)
     .ShapeFn(SoftmaxCrossEntropyShape)
     .Forward(SoftmaxCrossEntropyForward)
@@ -127,7 +150,9 @@ NABLA_REGISTER_OP("SoftmaxCrossEntropy")
         "Cross-entropy -sum_c labels * log_softmax(logits) of logits [N, C] "
         "against one-hot or soft labels [N, C], computed stably; averaged "
         "over the N samples (or summed, or per sample [N]: attr reduction), "
-        "times attr weight.");
+        "times attr weight. class_weights (one per class) weight each sample "
+        "by its label row's largest class; the mean is then the weighted "
+        "mean.");
 
 }  // namespace
 }  // namespace nabla

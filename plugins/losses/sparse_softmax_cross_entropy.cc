@@ -9,7 +9,8 @@
 //   a float. Any other value (2.5, -1, C, NaN) is a kernel error:
 //   InvalidArgument naming the sample and the value. No gradient.
 //   loss: scalar [], or [N] for reduction "none".
-//   attrs: reduction ("mean", "sum", "none"), weight (multiplies the loss).
+//   attrs: reduction ("mean", "sum", "none"), weight (multiplies the loss),
+//   class_weights (C weights; class_weights.h).
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
@@ -17,6 +18,7 @@
 #include "core/status_macros.h"
 #include "ops/shape_util.h"
 #include "ops/vector_loop.h"
+#include "plugins/losses/class_weights.h"
 #include "plugins/losses/loss_reduction.h"
 #include "plugins/losses/softmax_loss.h"
 
@@ -34,6 +36,7 @@ namespace {
                      "is ",
                      x.ToString(), ", labels is ", k.ToString()));
   }
+  NABLA_RETURN_IF_ERROR(ClassWeights::Check(ctx.attrs(), x.dim(1)));
   return SetLossOutput(ctx, Shape{x.dim(0) >= 0 ? x.dim(0) : k.dim(0)});
 }
 
@@ -71,14 +74,16 @@ int64_t SampleGrain(int64_t c) { return GrainFor(16 * c); }
     const T* px = x.data<T>();
     const T* pk = k.data<T>();
     NABLA_RETURN_IF_ERROR(CheckClassLabels(pk, n, c));
+    const ClassWeights weights(ctx.attrs());
+    auto label = [&](int64_t i) { return static_cast<int64_t>(pk[i]); };
     WriteLoss(
         loss, n, SampleGrain(c),
         [&](int64_t i) {
           const T* row = px + i * c;
-          return -RowSoftmax<T>(row, c).LogProb(
-              row[static_cast<int64_t>(pk[i])]);
+          const T v = -RowSoftmax<T>(row, c).LogProb(row[label(i)]);
+          return weights.empty() ? v : static_cast<T>(weights[label(i)]) * v;
         },
-        ctx.output(0).data<T>());
+        ctx.output(0).data<T>(), weights.Total(n, label));
     return absl::OkStatus();
   });
 }
@@ -100,13 +105,16 @@ int64_t SampleGrain(int64_t c) { return GrainFor(16 * c); }
     const T* pk = k.data<T>();
     NABLA_RETURN_IF_ERROR(CheckClassLabels(pk, n, c));
     T* out = dx->data<T>();
-    const LossOutputGrad<T> upstream(loss, ctx.output_grad(0), n);
+    const ClassWeights weights(ctx.attrs());
+    auto label_of = [&](int64_t i) { return static_cast<int64_t>(pk[i]); };
+    const LossOutputGrad<T> upstream(loss, ctx.output_grad(0),
+                                     weights.Total(n, label_of));
     VectorizedFor(n, SampleGrain(c), [&](int64_t lo, int64_t hi) {
       for (int64_t i = lo; i < hi; ++i) {
         const T* row = px + i * c;
         const RowSoftmax<T> softmax(row, c);
-        const T g = upstream[i];
-        const int64_t label = static_cast<int64_t>(pk[i]);
+        const int64_t label = label_of(i);
+        const T g = upstream[i] * static_cast<T>(weights[label]);
         for (int64_t j = 0; j < c; ++j) {
           const T hot = j == label ? T{1} : T{0};
           out[i * c + j] = g * (softmax.Prob(row[j]) - hot);
@@ -123,6 +131,7 @@ NABLA_REGISTER_OP("SparseSoftmaxCrossEntropy")
     .Output("loss")
     .Attr("reduction", "mean")
     .Attr("weight", 1.0)
+    .FloatListAttr("class_weights")
     .Category(OpCategory::kLoss)
     .ShapeFn(SparseSoftmaxCrossEntropyShape)
     .Forward(SparseSoftmaxCrossEntropyForward)
@@ -132,7 +141,9 @@ NABLA_REGISTER_OP("SparseSoftmaxCrossEntropy")
         "Cross-entropy -log_softmax(logits)[label] of logits [N, C] against "
         "integer class labels [N] (floats holding 0..C-1), computed stably; "
         "averaged over the N samples (or summed, or per sample [N]: attr "
-        "reduction), times attr weight.");
+        "reduction), times attr weight. class_weights (one per class) "
+        "weight each sample by its class; the mean is then the weighted "
+        "mean, as PyTorch's.");
 
 }  // namespace
 }  // namespace nabla

@@ -19,7 +19,7 @@ SDK="$TMP/sdk"
 mkdir -p "$SDK" "$TMP/src/plugins/activations" "$TMP/src/plugins/losses"
 tar -xf "$ROOT/core/nabla_plugin_sdk.tar" -C "$SDK" || fail "untar SDK"
 cp "$ROOT/plugins/activations/sigmoid.cc" "$TMP/src/plugins/activations/"
-for f in mean_squared_error.cc elementwise_loss.{h,cc} loss_reduction.{h,cc}; do
+for f in mean_squared_error.cc {class_weights,elementwise_loss,loss_reduction}.{h,cc}; do
   cp "$ROOT/plugins/losses/$f" "$TMP/src/plugins/losses/"
 done
 
@@ -34,7 +34,8 @@ build() {
     fail "g++ could not build lib$name.so against the SDK"
 }
 build sigmoid plugins/activations/sigmoid.cc
-build mean_squared_error plugins/losses/{mean_squared_error,elementwise_loss,loss_reduction}.cc
+build mean_squared_error \
+  plugins/losses/{mean_squared_error,class_weights,elementwise_loss,loss_reduction}.cc
 PLUGINS=(--plugin "$TMP/libsigmoid.so" --plugin "$TMP/libmean_squared_error.so")
 
 # --- without the plugins, the bare train_graph knows neither op -----------

@@ -117,6 +117,53 @@ TEST_F(CsvTest, SeveralTargetsAndUnchosenColumnsAreNotRead) {
   ExpectColumn(columns[1], "y", DType::kFloat32, Shape{2, 2}, {3, 2, 6, 5});
 }
 
+// A weight column is read apart: never a leftover feature or target.
+TEST_F(CsvTest, WeightColumnFeedsItsOwnPlaceholder) {
+  ASSERT_OK_AND_ASSIGN(auto columns,
+                       Load("a,w,b,label\n1,0.5,2,0\n3,2,4,1\n",
+                            Attrs({{"target_columns", StrList({"label"})},
+                                   {"weight_columns", StrList({"w"})}})));
+  ASSERT_EQ(columns.size(), 3u);
+  ExpectColumn(columns[0], "x", DType::kFloat32, Shape{2, 2}, {1, 2, 3, 4});
+  ExpectColumn(columns[1], "y", DType::kFloat32, Shape{2, 1}, {0, 1});
+  ExpectColumn(columns[2], "w", DType::kFloat32, Shape{2}, {0.5, 2});
+  ASSERT_OK_AND_ASSIGN(
+      columns, Load("1,0.5,2\n3,2,4\n",
+                    Attrs({{"header", MakeAttr(false)},
+                           {"feature_indices", IntList({0})},
+                           {"weight_indices", IntList({1})},
+                           {"weights_placeholder", Str("sample_weight")}})));
+  ASSERT_EQ(columns.size(), 3u);
+  ExpectColumn(columns[1], "y", DType::kFloat32, Shape{2, 1}, {2, 4});
+  ExpectColumn(columns[2], "sample_weight", DType::kFloat32, Shape{2},
+               {0.5, 2});
+}
+
+TEST_F(CsvTest, WeightColumnErrors) {
+  const AttrMap attrs = Attrs({{"target_columns", StrList({"label"})},
+                               {"weight_columns", StrList({"w"})}});
+  EXPECT_EQ(LoadError("a,w,label\n1,0.5,0\n3,-2,1\n", attrs),
+            absl::StrCat("INVALID_ARGUMENT: ", File(),
+                         ":3: column 2 (\"w\"): expected a weight >= 0, got "
+                         "\"-2\""));
+  EXPECT_EQ(LoadError("a,w,label\n1,0.5,0\n",
+                      Attrs({{"target_columns", StrList({"w"})},
+                             {"weight_columns", StrList({"w"})}})),
+            absl::StrCat("INVALID_ARGUMENT: ", File(),
+                         ": column 2 (\"w\") is the weights and a feature or "
+                         "target"));
+  EXPECT_EQ(MakeError(Attrs({{"target_columns", StrList({"label"})},
+                             {"weight_columns", StrList({"w", "v"})}})),
+            "INVALID_ARGUMENT: data source 'csv': weight_columns and "
+            "weight_indices name at most "
+            "one column");
+  EXPECT_EQ(MakeError(Attrs({{"target_columns", StrList({"label"})},
+                             {"weights_placeholder", Str("y")}})),
+            "INVALID_ARGUMENT: data source 'csv': targets_placeholder and "
+            "weights_placeholder are "
+            "both \"y\"");
+}
+
 TEST_F(CsvTest, IndicesWithoutHeader) {
   ASSERT_OK_AND_ASSIGN(
       auto columns,
@@ -797,8 +844,8 @@ TEST_F(CsvTest, ErrorsThroughTheModel) {
             "INVALID_ARGUMENT: m.pbtxt: data source 1 ('csv'): data source "
             "'csv': unknown attribute 'target_index' (declared: path, header, "
             "delimiter, skip_rows, comment, feature_columns, feature_indices, "
-            "target_columns, "
-            "target_indices, features_placeholder, targets_placeholder, "
+            "target_columns, target_indices, weight_columns, weight_indices, "
+            "features_placeholder, targets_placeholder, weights_placeholder, "
             "labels, classes, dtype)");
 }
 
