@@ -12,6 +12,10 @@ def nabla_cc_proto_library(name, srcs, deps = [], visibility = None):
       deps: other nabla_cc_proto_library targets the protos import.
       visibility: visibility of the cc_library.
     """
+    # The repository's root: "." in nabla, external/nabla when a workspace
+    # outside it builds nabla's targets (a plugin against @nabla).
+    repository = native.repository_name()
+    root = "." if repository == "@" else "external/" + repository[1:]
     stems = [src[:-len(".proto")] for src in srcs]
     headers = [stem + ".pb.h" for stem in stems]
     sources = [stem + ".pb.cc" for stem in stems]
@@ -19,7 +23,7 @@ def nabla_cc_proto_library(name, srcs, deps = [], visibility = None):
         name = name + "_genproto",
         srcs = srcs + [dep + "_srcs" for dep in deps],
         outs = headers + sources,
-        cmd = "protoc --proto_path=. --cpp_out=$(GENDIR) " +
+        cmd = "protoc --proto_path=%s --cpp_out=$(GENDIR)/%s " % (root, root) +
               " ".join(["$(location %s)" % src for src in srcs]),
     )
     native.filegroup(

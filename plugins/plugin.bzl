@@ -1,4 +1,5 @@
-"""nabla_plugin: a source file of built-in declarations, built as a plugin."""
+"""nabla_plugin: plugin libraries from NABLA_REGISTER_* sources, in nabla
+or in a workspace outside it (examples/external_plugin)."""
 
 load("@rules_cc//cc:defs.bzl", "cc_binary")
 
@@ -21,6 +22,8 @@ def nabla_plugin(name, srcs, **kwargs):
         srcs = srcs,
         copts = ["-DNABLA_PLUGIN_BUILD"],
         linkshared = 1,
-        deps = ["//core:plugin_library"],
+        # Label(): nabla's target also when a workspace outside nabla
+        # calls this macro.
+        deps = [Label("//core:plugin_library")],
         **kwargs
     )
