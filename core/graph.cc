@@ -199,6 +199,12 @@ void Builder::DeclareName(int i) {
   if (name.empty()) {
     Error(i, "node has no name");
     p.valid = false;
+  } else if (name.find(':') != std::string::npos) {
+    // An input "out:0" would bind to node "out", output 0.
+    Error(i, absl::StrCat("node name '", name,
+                          "' holds ':', which inputs use to pick an output "
+                          "('node:1'): rename it"));
+    p.valid = false;
   } else if (auto [it, added] = by_name_.emplace(name, i); !added) {
     Error(i, absl::StrCat("duplicate node name; first defined at ",
                           Where(it->second)));

@@ -109,6 +109,14 @@ absl::Status FlagParser::Parse(int argc, const char* const* argv,
     if (eq != std::string::npos) {
       text = arg.substr(eq + 1);
     } else if (std::holds_alternative<bool*>(flag->target)) {
+      // "--check_numerics false" would leave "false" as a second model file.
+      if (i + 1 < argc && (std::string(argv[i + 1]) == "true" ||
+                           std::string(argv[i + 1]) == "false")) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--", name, " takes no separate value: write --", name,
+                         "=", argv[i + 1], " (or --", name,
+                         " alone for true), not --", name, " ", argv[i + 1]));
+      }
       text = "true";
     } else if (i + 1 < argc) {
       text = argv[++i];

@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "core/attrs.h"
 #include "core/checkpoint.h"
+#include "tools/stdout_status.h"
 
 namespace nabla {
 namespace {
@@ -73,5 +74,5 @@ int main(int argc, char** argv) {
     nabla::PrintTensor("slot " + slot.variable() + "/" + slot.slot(),
                        slot.value());
   }
-  return 0;
+  return nabla::FinishStdout("inspect_checkpoint", 0);
 }

@@ -28,6 +28,7 @@
 #include "nabla/registry.h"
 #include "tools/graph_dot.h"
 #include "tools/output_paths.h"
+#include "tools/stdout_status.h"
 #include "tools/stop_signal.h"
 #include "tools/train_options.h"
 
@@ -326,7 +327,7 @@ int main(int argc, char** argv) {
   }
   if (options.help) {
     std::printf("%s", help.c_str());
-    return 0;
+    return nabla::FinishStdout("train_graph", 0);
   }
   absl::Status status;
   try {
@@ -342,7 +343,7 @@ int main(int argc, char** argv) {
   if (!status.ok()) {
     std::fprintf(stderr, "train_graph: %s\n",
                  std::string(status.message()).c_str());
-    return 1;
+    return nabla::FinishStdout("train_graph", 1);
   }
-  return 0;
+  return nabla::FinishStdout("train_graph", 0);
 }

@@ -112,6 +112,21 @@ absl::StatusOr<std::unique_ptr<ModelRun>> ModelRun::Open(
 // train, keeping what the metrics measure after each step.
 absl::Status ModelRun::SetUpTraining() {
   const TrainingConfig& config = parsed_.model.training();
+  // As strict as the flags that override them.
+  const struct {
+    const char* field;
+    int64_t value;
+    const char* zero;
+  } counts[] = {{"epochs", config.epochs(), "0 means 1"},
+                {"batch_size", config.batch_size(), "0: the whole data set"},
+                {"log_every", config.log_every(), "0: every epoch"}};
+  for (const auto& count : counts) {
+    if (count.value < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(source(), ": training.", count.field, " must be >= 0 (",
+                       count.zero, "), got ", count.value));
+    }
+  }
   if (config.loss().empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         source(),

@@ -1,6 +1,7 @@
 #include "core/run/prediction.h"
 
 #include <algorithm>
+#include <cfloat>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -45,9 +46,10 @@ Tensor RowsTensor(const Graph& graph, int placeholder, int64_t rows,
                             values);
 }
 
-// Parses one row's fields; `where` prefixes errors.
+// Parses one row's fields; `where` prefixes errors. Values follow the CSV
+// source's rule: finite, and within float32's range for a float32 input.
 [[nodiscard]] absl::Status ParseFields(absl::string_view row, char delimiter,
-                                       int64_t per_row,
+                                       int64_t per_row, DType dtype,
                                        const std::string& where,
                                        absl::string_view takes,
                                        std::vector<double>* values) {
@@ -58,6 +60,15 @@ Tensor RowsTensor(const Graph& graph, int placeholder, int64_t rows,
     if (!absl::SimpleAtod(field, &v)) {
       return absl::InvalidArgumentError(
           absl::StrCat(where, ": '", field, "' is not a number"));
+    }
+    if (!std::isfinite(v)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": '", field, "' is not a finite number"));
+    }
+    if (dtype == DType::kFloat32 && std::fabs(v) > FLT_MAX) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": '", field,
+                       "' is beyond float32's range, which ", takes, " holds"));
     }
     values->push_back(v);
     ++count;
@@ -133,6 +144,7 @@ ClassChoice ChooseClass(absl::string_view output_op, const double* row,
        absl::StrSplit(text, ';', absl::SkipWhitespace())) {
     ++rows;
     NABLA_RETURN_IF_ERROR(ParseFields(row, ',', per_row,
+                                      graph.node(placeholder).output_dtypes[0],
                                       absl::StrCat(what, ": row ", rows),
                                       graph.Describe(placeholder), &values));
   }
@@ -158,6 +170,7 @@ ClassChoice ChooseClass(absl::string_view output_op, const double* row,
     if (line_number == 1 && IsHeader(line)) continue;
     ++rows;
     NABLA_RETURN_IF_ERROR(ParseFields(line, ',', per_row,
+                                      graph.node(placeholder).output_dtypes[0],
                                       absl::StrCat(path, ":", line_number),
                                       graph.Describe(placeholder), &values));
   }

@@ -38,7 +38,8 @@
 //       before "10"), then text; for validation and test data, the
 //       training data's classes (a label training never had is an error),
 //       so a split that lacks a class reads the others as training did.
-//       Labels are compared as written: "1" and "1.0" are two classes.
+//       Labels are compared as written: "1" and "1.0" are two classes. An
+//       empty cell is an error unless classes lists "".
 //   dtype (string, "float32"): "float32" or "float64", of both columns.
 //   skip_rows (int, 0): rows skipped before the header (or the first row of
 //       data), such as the line of metadata scikit-learn's CSVs start with.
@@ -508,6 +509,14 @@ class CsvTable {
 
   [[nodiscard]] absl::Status AddClass(const Record& row, int column) {
     const absl::string_view cell = row.fields[column];
+    // A missing label, not a class named "", unless `classes` declares one.
+    if (cell.empty() && std::count(options_.class_order.begin(),
+                                   options_.class_order.end(), "") == 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          file_, ":", row.line, ": ", ColumnLabel(column),
+          ": the class label is empty (list \"\" in classes if empty is a "
+          "class)"));
+    }
     if (!options_.class_order.empty() &&
         class_index_.count(std::string(cell)) == 0) {
       return absl::InvalidArgumentError(absl::StrCat(

@@ -132,4 +132,15 @@ err=$("$TRAIN" "$TMP/field.pbtxt" 2>&1 >/dev/null); code=$?
 expect_contains "$err" "field.pbtxt:3:" "unknown field position"
 expect_contains "$err" "bogus" "unknown field name"
 
+# A full stdout loses what the tools print: they say so and fail.
+if [[ -w /dev/full ]]; then
+  err=$("$TRAIN" "$EXAMPLES/test_score.pbtxt" --resume "$TMP/score.ckpt" \
+    --predict "4,8" 2>&1 >/dev/full); code=$?
+  [[ $code -eq 1 ]] || fail "predictions to a full stdout: exit $code"
+  expect_contains "$err" "train_graph: could not write to standard output: No space left on device" "full stdout message"
+  err=$("$INSPECT" "$TMP/score.ckpt" 2>&1 >/dev/full); code=$?
+  [[ $code -eq 1 ]] || fail "inspect_checkpoint to a full stdout: exit $code"
+  expect_contains "$err" "inspect_checkpoint: could not write to standard output" "inspect full stdout message"
+fi
+
 finish_checks "all train_graph end-to-end checks passed"
