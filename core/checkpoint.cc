@@ -153,7 +153,8 @@ Checkpoint CaptureCheckpoint(const Session& session) {
 
 [[nodiscard]] absl::StatusOr<Checkpoint> ReadCheckpoint(
     const std::string& path) {
-  NABLA_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(path));
+  NABLA_ASSIGN_OR_RETURN(std::string bytes,
+                         ReadFileToString(path, MaxWholeFileBytes()));
   if (bytes.size() < kMagicSize ||
       bytes.compare(0, kMagicSize, kMagic, kMagicSize) != 0) {
     return absl::DataLossError(

@@ -123,27 +123,8 @@ std::string SourceInfo::NodePrefix(int index) const {
 }
 
 [[nodiscard]] absl::StatusOr<std::string> ReadFileToString(
-    const std::string& path) {
-  struct stat info;
-  if (stat(path.c_str(), &info) != 0) {
-    return absl::NotFoundError(
-        absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
-  }
-  if (S_ISDIR(info.st_mode)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": is a directory, not a file"));
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::NotFoundError(
-        absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
-  }
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  if (in.bad()) {
-    return absl::DataLossError(absl::StrCat(path, ": read failed"));
-  }
-  return contents.str();
+    const std::string& path, uint64_t max_bytes) {
+  return ReadRegularFile(path, max_bytes);
 }
 
 std::string DirectoryOf(absl::string_view path) {
@@ -155,7 +136,7 @@ std::string DirectoryOf(absl::string_view path) {
 
 [[nodiscard]] absl::StatusOr<ParsedModel> ReadModelFile(
     const std::string& path) {
-  auto text = ReadFileToString(path);
+  auto text = ReadFileToString(path, kMaxTextFileBytes);
   if (!text.ok()) return text.status();
   return ParseModelText(*text, path);
 }

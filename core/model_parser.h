@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "core/file_read.h"
 #include "proto/model.pb.h"
 
 namespace nabla {
@@ -47,9 +48,10 @@ inline constexpr int kModelFormatVersion = 1;
 [[nodiscard]] absl::StatusOr<ParsedModel> ReadModelFile(
     const std::string& path);
 
-// Reads a whole file. NotFound / InvalidArgument naming the path on error.
+// Reads a whole regular file of at most `max_bytes` (core/file_read.h).
+// NotFound / InvalidArgument naming the path on error.
 [[nodiscard]] absl::StatusOr<std::string> ReadFileToString(
-    const std::string& path);
+    const std::string& path, uint64_t max_bytes = kMaxTextFileBytes);
 
 // The text of a model file, as ReadModelFile() reads it back.
 std::string ModelToText(const ModelDef& model);

@@ -17,6 +17,7 @@
 #include "core/c_api/nabla_op_plugin.h"
 #include "core/c_plugin_host.h"
 #include "core/composite.h"
+#include "core/file_read.h"
 #include "core/plugin_api.h"
 #include "core/registry.h"
 #include "core/status_macros.h"
@@ -290,6 +291,11 @@ const char* HostPluginAbi() { return NABLA_PLUGIN_ABI; }
   }
   const std::string real_path = resolved;
   free(resolved);
+  // dlopen of a FIFO would block; of a device or directory, fail obscurely.
+  if (absl::Status regular = CheckRegularFile(real_path); !regular.ok()) {
+    return absl::Status(regular.code(),
+                        absl::StrCat("plugin ", path, ": ", regular.message()));
+  }
   LoadedPluginList& loaded = Loaded();
   std::lock_guard<std::mutex> lock(loaded.mu);
   if (loaded.real_paths.contains(real_path)) return absl::OkStatus();

@@ -85,4 +85,37 @@ FileId IdOf(const std::string& path) {
   return absl::OkStatus();
 }
 
+[[nodiscard]] absl::Status CheckOutputWritable(const NamedPath& output) {
+  const std::string& path = output.path;
+  struct stat info;
+  if (::stat(path.c_str(), &info) == 0) {
+    if (S_ISREG(info.st_mode)) return absl::OkStatus();
+    // /dev/null discards an output on purpose, without blocking.
+    struct stat null_device;
+    if (S_ISCHR(info.st_mode) && ::stat("/dev/null", &null_device) == 0 &&
+        info.st_rdev == null_device.st_rdev) {
+      return absl::OkStatus();
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat(output.what, " ", path,
+                     S_ISDIR(info.st_mode)    ? ": is a directory"
+                     : S_ISFIFO(info.st_mode) ? ": is a FIFO"
+                                              : ": is a device or special file",
+                     ", not a regular file to write"));
+  }
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "."
+                          : slash == 0               ? "/"
+                                                     : path.substr(0, slash);
+  if (::stat(dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        output.what, " ", path, ": the directory ", dir, " does not exist"));
+  }
+  if (::access(dir.c_str(), W_OK) != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        output.what, " ", path, ": the directory ", dir, " is not writable"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace nabla

@@ -24,6 +24,13 @@ struct NamedPath {
 [[nodiscard]] absl::Status CheckOutputsApart(
     absl::Span<const NamedPath> inputs, absl::Span<const NamedPath> outputs);
 
+// Before any work: an output that exists must be a regular file or
+// /dev/null (opening a FIFO to write would block), and one to be
+// created needs an existing, writable directory. InvalidArgument naming
+// the output otherwise ("--save /no/such/dir/m.ckpt: the directory
+// /no/such/dir does not exist").
+[[nodiscard]] absl::Status CheckOutputWritable(const NamedPath& output);
+
 }  // namespace nabla
 
 #endif  // NABLA_TOOLS_OUTPUT_PATHS_H_

@@ -204,6 +204,9 @@ std::string Summary(ModelRun& run) {
   }
   std::vector<NamedPath> outputs = others;
   if (options.save) outputs.insert(outputs.begin(), {"--save", *options.save});
+  for (const NamedPath& output : outputs) {
+    NABLA_RETURN_IF_ERROR(CheckOutputWritable(output));
+  }
   NABLA_RETURN_IF_ERROR(CheckOutputsApart(inputs, outputs));
   if (!options.resume) return absl::OkStatus();
   return CheckOutputsApart({{"the --resume checkpoint", *options.resume}},

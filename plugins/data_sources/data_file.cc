@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/file_read.h"
 
 namespace nabla {
 namespace data_file {
@@ -29,29 +30,10 @@ bool StartsWithGzipMagic(absl::string_view bytes) {
          static_cast<unsigned char>(bytes[1]) == 0x8b;
 }
 
+// Data files are held in memory whole (until they stream): at most the
+// machine's memory.
 [[nodiscard]] absl::StatusOr<std::string> ReadRaw(const std::string& path) {
-  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"),
-                                             &std::fclose);
-  if (file == nullptr) {
-    return absl::NotFoundError(
-        absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
-  }
-  struct stat info;
-  if (fstat(fileno(file.get()), &info) != 0) {
-    return absl::NotFoundError(
-        absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
-  }
-  if (S_ISDIR(info.st_mode)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": is a directory, not a file"));
-  }
-  std::string bytes(static_cast<size_t>(info.st_size), '\0');
-  const size_t got = std::fread(bytes.data(), 1, bytes.size(), file.get());
-  if (got != bytes.size() || std::ferror(file.get())) {
-    return absl::DataLossError(absl::StrCat(path, ": read failed after ", got,
-                                            " of ", bytes.size(), " bytes"));
-  }
-  return bytes;
+  return ReadRegularFile(path, MaxWholeFileBytes());
 }
 
 // The size of the last member's data, from the gzip trailer (modulo 2^32),

@@ -384,7 +384,7 @@ TEST_F(CsvTest, PathsResolveAgainstTheBaseDirectory) {
           "csv", Attrs({{"path", Str(".")}, {"target_indices", IntList({1})}}),
           TestDir())),
       absl::StrCat("INVALID_ARGUMENT: ", TestDir(),
-                   "/.: is a directory, not a file"));
+                   "/.: is a directory, not a regular file"));
 }
 
 TEST_F(CsvTest, GzipCompressedFile) {
