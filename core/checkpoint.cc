@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 
@@ -194,9 +195,30 @@ Checkpoint CaptureCheckpoint(const Session& session) {
         " is not supported (this nabla reads version ",
         kCheckpointFormatVersion, ")"));
   }
-  if (checkpoint.step() < 0) {
+  // No reachable run counts this far, and training on would overflow.
+  constexpr int64_t kMaxCount = int64_t{1} << 62;
+  const DataPosition& position = checkpoint.position();
+  const struct {
+    const char* what;
+    int64_t value;
+  } counts[] = {{"step", checkpoint.step()},
+                {"position epoch", position.epoch()},
+                {"position sample", position.next_sample()},
+                {"best epoch", position.best_epoch()}};
+  for (const auto& count : counts) {
+    if (count.value < 0 || count.value > kMaxCount) {
+      return absl::DataLossError(absl::StrCat(
+          path, ": ", count.what, " ", count.value, " is outside [0, 2^62]"));
+    }
+  }
+  if (position.best_epoch() > position.epoch()) {
     return absl::DataLossError(
-        absl::StrCat(path, ": negative step ", checkpoint.step()));
+        absl::StrCat(path, ": best epoch ", position.best_epoch(),
+                     " is after the epochs finished, ", position.epoch()));
+  }
+  if (position.best_epoch() > 0 && !std::isfinite(position.best_value())) {
+    return absl::DataLossError(absl::StrCat(
+        path, ": best value ", position.best_value(), " is not a number"));
   }
   return checkpoint;
 }
@@ -209,8 +231,11 @@ Checkpoint CaptureCheckpoint(const Session& session) {
   absl::flat_hash_map<std::string, Tensor> values;
   absl::flat_hash_set<std::string> in_checkpoint;
   for (const VariableValue& v : checkpoint.variable()) {
-    in_checkpoint.insert(v.name());
     const std::string what = absl::StrCat("variable '", v.name(), "'");
+    if (!in_checkpoint.insert(v.name()).second) {
+      problems.push_back(absl::StrCat(what, " is listed twice"));
+      continue;
+    }
     auto node = graph.FindNode(v.name());
     if (!node.ok() || graph.node(*node).op->role() != OpRole::kVariable) {
       problems.push_back(

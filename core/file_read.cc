@@ -47,7 +47,7 @@ uint64_t MaxWholeFileBytes() {
   return static_cast<uint64_t>(pages) * static_cast<uint64_t>(page_size);
 }
 
-absl::Status CheckRegularFile(const std::string& path) {
+[[nodiscard]] absl::Status CheckRegularFile(const std::string& path) {
   struct stat info;
   if (::stat(path.c_str(), &info) != 0) {
     return absl::NotFoundError(
@@ -57,8 +57,8 @@ absl::Status CheckRegularFile(const std::string& path) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> ReadRegularFile(const std::string& path,
-                                            uint64_t max_bytes) {
+[[nodiscard]] absl::StatusOr<std::string> ReadRegularFile(
+    const std::string& path, uint64_t max_bytes) {
   // Checked before opening: opening a FIFO for reading would wait for a
   // writer. O_NONBLOCK covers a file swapped in between.
   if (absl::Status regular = CheckRegularFile(path); !regular.ok()) {

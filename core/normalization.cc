@@ -122,6 +122,20 @@ absl::StatusOr<Normalizer> Normalizer::FromProto(
                                                 scale));
       }
     }
+    for (double offset : s.offset()) {
+      if (!std::isfinite(offset)) {
+        return absl::DataLossError(absl::StrCat(what, ": normalisation of '",
+                                                s.placeholder(),
+                                                "' has offset ", offset));
+      }
+    }
+    for (const NormalizationStats& earlier : stats) {
+      if (&earlier == &s) break;
+      if (earlier.placeholder() == s.placeholder()) {
+        return absl::DataLossError(absl::StrCat(what, ": '", s.placeholder(),
+                                                "' is normalised twice"));
+      }
+    }
     normalizer.stats_.push_back({s.placeholder(),
                                  method,
                                  {s.offset().begin(), s.offset().end()},

@@ -102,6 +102,9 @@ absl::StatusOr<std::unique_ptr<ModelRun>> ModelRun::Open(
     NABLA_ASSIGN_OR_RETURN(
         run->settings_.augment,
         ReadAugmentations(model.data(), run->data_.training, run->source()));
+    if (options.resume.has_value()) {
+      NABLA_RETURN_IF_ERROR(run->CheckPositionFitsData(*options.resume));
+    }
   } else {
     run->data_.normalizer = std::move(restored);
   }
@@ -524,6 +527,17 @@ absl::Status ModelRun::Save(const std::string& path) const {
       path);
 }
 
+absl::Status ModelRun::CheckPositionFitsData(const std::string& path) const {
+  const int64_t samples = data_.training.num_samples();
+  if (!data_loaded_ || samples == 0 || position_.next_sample < samples) {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      path, ": its position, sample ", position_.next_sample, " of epoch ",
+      position_.epoch + 1, ", is past the ", samples, " training samples of ",
+      source(), " (a checkpoint of other data?)"));
+}
+
 absl::Status ModelRun::Restore(const std::string& path) {
   NABLA_ASSIGN_OR_RETURN(RestoredRun restored, RestoreRun(path, *session_));
   position_ = restored.position;
@@ -532,10 +546,11 @@ absl::Status ModelRun::Restore(const std::string& path) {
   // Data normalised with freshly fitted statistics is normalised again
   // with the checkpoint's.
   if (data_loaded_ && parsed_.model.data().normalize_size() > 0) {
-    return LoadData(&restored.normalizer);
+    NABLA_RETURN_IF_ERROR(LoadData(&restored.normalizer));
+    return CheckPositionFitsData(path);
   }
   data_.normalizer = std::move(restored.normalizer);
-  return absl::OkStatus();
+  return CheckPositionFitsData(path);
 }
 
 }  // namespace nabla

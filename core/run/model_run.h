@@ -203,6 +203,10 @@ class ModelRun {
   ModelRun(ParsedModel parsed, const RunOptions& options)
       : parsed_(std::move(parsed)), options_(options) {}
   [[nodiscard]] absl::Status SetUpTraining();
+  // InvalidArgument naming the checkpoint `path` when the restored
+  // position is past the loaded training data.
+  [[nodiscard]] absl::Status CheckPositionFitsData(
+      const std::string& path) const;
   [[nodiscard]] absl::Status WatchBestEpoch(const ReportOptions& reports,
                                             TrainingReportOptions& options);
   // The metrics options_.metrics or training.metrics ask for, checked

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -398,7 +399,55 @@ TEST(CheckpointTest, GarbageFileIsDataLossNamingThePath) {
   negative.set_step(-4);
   ASSERT_OK(WriteCheckpoint(negative, path));
   EXPECT_STATUS(ReadCheckpoint(path), absl::StatusCode::kDataLoss,
-                absl::StrCat(path, ": negative step -4"));
+                absl::StrCat(path, ": step -4 is outside [0, 2^62]"));
+}
+
+// Counters no run reaches, which would overflow as training went on, and a
+// best epoch that contradicts the position.
+TEST(CheckpointTest, UnreachableCountersAreDataLoss) {
+  const std::string dir = MakeTestDir("counters");
+  const std::string path = dir + "/c.ckpt";
+  Checkpoint checkpoint;
+  checkpoint.set_format_version(kCheckpointFormatVersion);
+  checkpoint.set_step(int64_t{1} << 62);
+  ASSERT_OK(WriteCheckpoint(checkpoint, path));
+  ASSERT_OK(ReadCheckpoint(path).status());
+  checkpoint.set_step((int64_t{1} << 62) + 1);
+  ASSERT_OK(WriteCheckpoint(checkpoint, path));
+  EXPECT_STATUS(ReadCheckpoint(path), absl::StatusCode::kDataLoss,
+                absl::StrCat(path,
+                             ": step 4611686018427387905 is outside [0, "
+                             "2^62]"));
+  checkpoint.set_step(5);
+  checkpoint.mutable_position()->set_next_sample(-1);
+  ASSERT_OK(WriteCheckpoint(checkpoint, path));
+  EXPECT_STATUS(ReadCheckpoint(path), absl::StatusCode::kDataLoss,
+                "position sample -1 is outside");
+  checkpoint.mutable_position()->set_next_sample(0);
+  checkpoint.mutable_position()->set_epoch(2);
+  checkpoint.mutable_position()->set_best_epoch(3);
+  ASSERT_OK(WriteCheckpoint(checkpoint, path));
+  EXPECT_STATUS(ReadCheckpoint(path), absl::StatusCode::kDataLoss,
+                "best epoch 3 is after the epochs finished, 2");
+  checkpoint.mutable_position()->set_best_epoch(1);
+  checkpoint.mutable_position()->set_best_value(std::nan(""));
+  ASSERT_OK(WriteCheckpoint(checkpoint, path));
+  EXPECT_STATUS(ReadCheckpoint(path), absl::StatusCode::kDataLoss,
+                "best value nan is not a number");
+}
+
+TEST(CheckpointTest, VariableListedTwiceIsRefused) {
+  const std::string dir = MakeTestDir("twice");
+  const std::string path = dir + "/x.ckpt";
+  auto session = MakeSession(TwoLayerBody(), 3);
+  ASSERT_NE(session, nullptr);
+  ASSERT_OK(SaveCheckpoint(*session, path));
+  ASSERT_OK_AND_ASSIGN(Checkpoint checkpoint, ReadCheckpoint(path));
+  *checkpoint.add_variable() = checkpoint.variable(0);
+  const std::string name = checkpoint.variable(0).name();
+  EXPECT_STATUS(RestoreCheckpoint(checkpoint, path, *session),
+                absl::StatusCode::kInvalidArgument,
+                absl::StrCat("variable '", name, "' is listed twice"));
 }
 
 TEST(CheckpointTest, EveryFlippedByteIsCaught) {

@@ -196,6 +196,23 @@ TEST_F(NormalizationTest, RoundTripThroughACheckpointProto) {
   ExpectBitIdentical(*again.training.samples("x"), *data.training.samples("x"));
 }
 
+// A checkpoint's statistics are checked as strictly as fitted ones.
+TEST_F(NormalizationTest, BadCheckpointStatisticsAreDataLoss) {
+  Checkpoint checkpoint;
+  NormalizationStats* stats = checkpoint.add_normalization();
+  stats->set_placeholder("x");
+  stats->set_method("STANDARDIZE");
+  stats->add_offset(std::nan(""));
+  stats->add_scale(1);
+  EXPECT_STATUS(Normalizer::FromProto(checkpoint.normalization(), "c.ckpt"),
+                absl::StatusCode::kDataLoss,
+                "c.ckpt: normalisation of 'x' has offset nan");
+  stats->set_offset(0, 2);
+  *checkpoint.add_normalization() = *stats;
+  EXPECT_STATUS(Normalizer::FromProto(checkpoint.normalization(), "c.ckpt"),
+                absl::StatusCode::kDataLoss, "c.ckpt: 'x' is normalised twice");
+}
+
 TEST_F(NormalizationTest, ErrorsNameThePlaceholder) {
   Normalize("x", NormalizationDef::METHOD_UNSET);
   EXPECT_STATUS(Load(), absl::StatusCode::kInvalidArgument,

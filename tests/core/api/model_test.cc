@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "nabla/graph_builder.h"
@@ -367,6 +368,39 @@ TEST(ModelTest, ClassificationMetricsFromPredictions) {
                 absl::StatusCode::kInvalidArgument,
                 "ModelOptions::metrics: auc is ROC AUC of two classes, but "
                 "'logits' has 3 columns");
+}
+
+// A checkpoint taken mid-epoch on 240 samples, restored into the same
+// network with 4 samples: its position is past them, and the error names
+// the checkpoint.
+TEST(ModelTest, CheckpointPositionPastTheDataNamesTheCheckpoint) {
+  auto big = Load(kClassification);
+  ASSERT_NE(big, nullptr);
+  int steps = 0;
+  TrainingOptions options;
+  options.stop_requested = [&steps] { return ++steps >= 2; };
+  ASSERT_OK(big->Train(options).status());
+  const std::string path = TempPath("mid_epoch.ckpt");
+  ASSERT_OK(big->Save(path));
+  auto small = Model::FromString(R"(graph {
+  node { name: "point" op: "Placeholder" attr { key: "shape" value { shape { dim: -1 dim: 2 } } } }
+  node { name: "colour" op: "Placeholder" attr { key: "shape" value { shape { dim: -1 } } } }
+  node { name: "hidden" op: "Dense" input: "point" attr { key: "units" value { i: 16 } } attr { key: "activation" value { s: "ReLU" } } }
+  node { name: "logits" op: "Dense" input: "hidden" attr { key: "units" value { i: 3 } } }
+  node { name: "loss" op: "SparseSoftmaxCrossEntropy" input: "logits" input: "colour" }
+}
+training { loss: "loss" optimizer { name: "SGD" attr { key: "learning_rate" value { f: 0.1 } } attr { key: "momentum" value { f: 0.9 } } } batch_size: 16 }
+data {
+  feed { placeholder: "point" tensor { shape { dim: 4 dim: 2 } value: [0, 1, 1, 0, 2, 2, -1, 0] } }
+  feed { placeholder: "colour" tensor { shape { dim: 4 } value: [0, 1, 2, 1] } }
+}
+)");
+  ASSERT_OK(small.status());
+  EXPECT_STATUS((*small)->Restore(path), absl::StatusCode::kInvalidArgument,
+                absl::StrCat(path,
+                             ": its position, sample 32 of epoch 1, is past "
+                             "the 4 training samples of <string> (a "
+                             "checkpoint of other data?)"));
 }
 
 TEST(ModelTest, BadInputIsAnErrorNamingIt) {
