@@ -161,6 +161,8 @@ class Builder {
   std::deque<PendingNode> pending_;
   std::deque<NodeDef> expanded_defs_;
   absl::flat_hash_map<std::string, int> by_name_;
+  // Missing inputs reported so far with a "did you mean" search.
+  int suggested_inputs_ = 0;
   // Graph node of each pending node, -1 until its shapes are inferred. A
   // composite maps to the node producing its output.
   std::vector<int> position_;
@@ -310,10 +312,16 @@ Endpoint Builder::ResolveInput(
     from = it->second;
   }
   if (from < 0) {
-    std::vector<std::string> names;
-    for (const auto& [name, index] : by_name_) names.push_back(name);
-    std::sort(names.begin(), names.end());
-    std::vector<std::string> close = ClosestNames(producer, names);
+    // Suggestions compare against every name: for the first few missing
+    // inputs only, so a model of many bad inputs is reported in linear time.
+    constexpr int kInputsWithSuggestions = 20;
+    std::vector<std::string> close;
+    if (suggested_inputs_++ < kInputsWithSuggestions) {
+      std::vector<std::string> names;
+      for (const auto& [name, index] : by_name_) names.push_back(name);
+      std::sort(names.begin(), names.end());
+      close = ClosestNames(producer, names);
+    }
     Error(i, absl::StrCat("input '", input, "' names no node",
                           close.empty()
                               ? ExpandedNameHint(producer)

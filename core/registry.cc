@@ -1,5 +1,6 @@
 #include "core/registry.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
@@ -8,18 +9,26 @@
 namespace nabla {
 namespace {
 
-int EditDistance(absl::string_view a, absl::string_view b) {
+// The edit distance of a and b (case-insensitive), or a number above
+// `bound` as soon as it must exceed it: a row's minimum never decreases.
+int EditDistance(absl::string_view a, absl::string_view b, int bound) {
+  const int length_gap = static_cast<int>(
+      a.size() > b.size() ? a.size() - b.size() : b.size() - a.size());
+  if (length_gap > bound) return bound + 1;
   std::vector<int> row(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) row[j] = static_cast<int>(j);
   for (size_t i = 1; i <= a.size(); ++i) {
     int diagonal = row[0];
     row[0] = static_cast<int>(i);
+    int lowest = row[0];
     for (size_t j = 1; j <= b.size(); ++j) {
       const int substitution =
           diagonal + (std::tolower(a[i - 1]) == std::tolower(b[j - 1]) ? 0 : 1);
       diagonal = row[j];
       row[j] = std::min({row[j] + 1, row[j - 1] + 1, substitution});
+      lowest = std::min(lowest, row[j]);
     }
+    if (lowest > bound) return bound + 1;
   }
   return row[b.size()];
 }
@@ -32,9 +41,9 @@ std::vector<std::string> ClosestNames(absl::string_view name,
   // Plausible: at most a third of the longer name differs.
   std::vector<std::pair<int, std::string>> scored;
   for (const std::string& candidate : known) {
-    const int distance = EditDistance(name, candidate);
     const int allowed =
         std::max<int>(1, std::max(name.size(), candidate.size()) / 3);
+    const int distance = EditDistance(name, candidate, allowed);
     if (distance <= allowed) scored.emplace_back(distance, candidate);
   }
   std::sort(scored.begin(), scored.end());

@@ -143,6 +143,28 @@ TEST(GraphBuildTest, DanglingInputSuggestsCloseName) {
               "did you mean weights?");
 }
 
+// Every missing input is reported, but only the first 20 search all names
+// for a suggestion: a model of thousands of them is reported at once.
+TEST(GraphBuildTest, ManyMissingInputsSuggestForTheFirstOnly) {
+  std::string nodes = Placeholder("x", "dim: 2");
+  for (int i = 0; i < 25; ++i) {
+    nodes += absl::StrCat("  node { name: \"n", i,
+                          "\" op: \"Neg\" input: \"xx\" }\n");
+  }
+  auto graph = BuildGraph(nodes);
+  ASSERT_FALSE(graph.ok());
+  const std::string message(graph.status().message());
+  EXPECT_NE(message.find("node 'n19' (Neg): input 'xx' names no node; did "
+                         "you mean x?"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("node 'n20' (Neg): input 'xx' names no node\n"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("node 'n24' (Neg): input 'xx' names no node"),
+            std::string::npos);
+}
+
 TEST(GraphBuildTest, BadOutputIndex) {
   auto graph = BuildGraph(Placeholder("x", "dim: 2") +  // 2
                           "  node { name: \"n\" op: \"Neg\" input: \"x:1\" "
