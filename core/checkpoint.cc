@@ -1,16 +1,21 @@
 #include "core/checkpoint.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/model_parser.h"
@@ -36,8 +41,36 @@ namespace {
   return absl::OkStatus();
 }
 
+// Removes PATH.tmp.PID files that a save killed mid-way (kill -9) left:
+// only those whose process is gone, so a save running elsewhere keeps its
+// own.
+void RemoveStaleTemporaries(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "."
+                          : slash == 0               ? "/"
+                                                     : path.substr(0, slash);
+  const std::string prefix = absl::StrCat(
+      slash == std::string::npos ? path : path.substr(slash + 1), ".tmp.");
+  std::unique_ptr<DIR, int (*)(DIR*)> listing(::opendir(dir.c_str()),
+                                              &::closedir);
+  if (listing == nullptr) return;
+  while (const dirent* entry = ::readdir(listing.get())) {
+    const absl::string_view name = entry->d_name;
+    int64_t pid = 0;
+    if (!absl::StartsWith(name, prefix) ||
+        !absl::SimpleAtoi(name.substr(prefix.size()), &pid) || pid <= 0 ||
+        pid == ::getpid() || name.substr(prefix.size()) != absl::StrCat(pid)) {
+      continue;
+    }
+    if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+      std::remove(absl::StrCat(dir, "/", name).c_str());
+    }
+  }
+}
+
 [[nodiscard]] absl::Status WriteFileAtomically(const std::string& path,
                                                const std::string& bytes) {
+  RemoveStaleTemporaries(path);
   const std::string temp = absl::StrCat(path, ".tmp.", ::getpid());
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd < 0) {

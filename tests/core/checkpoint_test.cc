@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -573,6 +574,31 @@ TEST(CheckpointTest, SavingOverAnExistingCheckpointLeavesNoTemporaryFiles) {
   ASSERT_OK_AND_ASSIGN(Checkpoint checkpoint, ReadCheckpoint(path));
   EXPECT_EQ(checkpoint.step(), 2);
   EXPECT_EQ(checkpoint.optimizer(), "SGD");
+}
+
+// A save cleans up what an earlier one killed mid-way left behind: the
+// temporary files of this path whose process is gone, and only those.
+TEST(CheckpointTest, SaveRemovesStaleTemporariesOfDeadProcesses) {
+  const std::string dir = MakeTestDir("stale");
+  const std::string path = dir + "/model.ckpt";
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) _exit(0);
+  ASSERT_EQ(waitpid(child, nullptr, 0), child);  // now a pid of no process
+  const std::vector<std::string> kept = {
+      absl::StrCat("model.ckpt.tmp.", getppid()),  // a live process's save
+      "model.ckpt.tmp.notapid", "other.ckpt.tmp.1234567"};
+  for (const std::string& name : kept) WriteBytes(dir + "/" + name, "x");
+  WriteBytes(absl::StrCat(path, ".tmp.", child), "partial");
+  auto session = MakeSession(TwoLayerBody(), 1);
+  ASSERT_NE(session, nullptr);
+  ASSERT_OK(SaveCheckpoint(*session, path));
+  std::vector<std::string> expected = kept;
+  expected.push_back("model.ckpt");
+  std::sort(expected.begin(), expected.end());
+  std::vector<std::string> listed = ListDir(dir);
+  std::sort(listed.begin(), listed.end());
+  EXPECT_EQ(listed, expected);
 }
 
 TEST(CheckpointTest, SaveIntoMissingDirectoryFails) {
