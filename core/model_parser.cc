@@ -7,10 +7,15 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "core/status_macros.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
@@ -78,6 +83,81 @@ std::vector<int> NodeLines(
   return lines;
 }
 
+// The key of a map entry as written from `column` of `line` (0-based):
+// `key: "units"` or `key "units"`; empty when it cannot be read back.
+std::string KeyAt(const std::vector<absl::string_view>& lines, int line,
+                  int column) {
+  if (line < 0 || line >= static_cast<int>(lines.size())) return "";
+  absl::string_view rest = lines[line];
+  if (column < 0 || column > static_cast<int>(rest.size())) return "";
+  rest.remove_prefix(column);
+  if (!absl::ConsumePrefix(&rest, "key")) return "";
+  rest = absl::StripLeadingAsciiWhitespace(rest);
+  absl::ConsumePrefix(&rest, ":");
+  rest = absl::StripLeadingAsciiWhitespace(rest);
+  if (rest.empty() || (rest[0] != '"' && rest[0] != '\'')) return "";
+  const char quote = rest[0];
+  size_t end = 1;
+  while (end < rest.size() && rest[end] != quote)
+    end += rest[end] == '\\' ? 2 : 1;
+  std::string key;
+  if (end >= rest.size() || !absl::CUnescape(rest.substr(1, end - 1), &key)) {
+    return "";
+  }
+  return key;
+}
+
+// The text parser keeps the last of two entries with one key in a map
+// (`attr { key: "units" ... }` twice): find such keys, with both lines.
+void FindRepeatedMapKeys(
+    const google::protobuf::Message& message,
+    const google::protobuf::TextFormat::ParseInfoTree& tree,
+    const std::vector<absl::string_view>& lines, absl::string_view source_name,
+    std::vector<std::string>* errors) {
+  const google::protobuf::Descriptor* descriptor = message.GetDescriptor();
+  const google::protobuf::Reflection* reflection = message.GetReflection();
+  for (int f = 0; f < descriptor->field_count(); ++f) {
+    const google::protobuf::FieldDescriptor* field = descriptor->field(f);
+    if (field->cpp_type() !=
+        google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
+      continue;
+    }
+    if (field->is_map()) {
+      const google::protobuf::FieldDescriptor* key_field =
+          field->message_type()->FindFieldByName("key");
+      absl::flat_hash_map<std::string, int> first_line;
+      for (int i = 0;; ++i) {
+        const auto* entry = tree.GetTreeForNested(field, i);
+        if (entry == nullptr) break;
+        const auto location = entry->GetLocation(key_field, -1);
+        const std::string key = KeyAt(lines, location.line, location.column);
+        if (key.empty()) continue;
+        auto [it, added] = first_line.emplace(key, location.line + 1);
+        if (!added) {
+          errors->push_back(absl::StrCat(
+              source_name, ":", location.line + 1, ": ", field->name(),
+              " key \"", absl::CEscape(key), "\" is given twice (also at line ",
+              it->second, "); give each setting once"));
+        }
+      }
+      continue;
+    }
+    if (field->is_repeated()) {
+      for (int i = 0; i < reflection->FieldSize(message, field); ++i) {
+        if (const auto* nested = tree.GetTreeForNested(field, i)) {
+          FindRepeatedMapKeys(reflection->GetRepeatedMessage(message, field, i),
+                              *nested, lines, source_name, errors);
+        }
+      }
+    } else if (reflection->HasField(message, field)) {
+      if (const auto* nested = tree.GetTreeForNested(field, -1)) {
+        FindRepeatedMapKeys(reflection->GetMessage(message, field), *nested,
+                            lines, source_name, errors);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 std::string SourceInfo::NodePrefix(int index) const {
@@ -106,6 +186,12 @@ std::string SourceInfo::NodePrefix(int index) const {
     return absl::InvalidArgumentError(absl::StrJoin(errors.errors(), "\n"));
   }
   NABLA_RETURN_IF_ERROR(CheckFormatVersion(parsed.model, source_name));
+  std::vector<std::string> repeated;
+  FindRepeatedMapKeys(parsed.model, tree, absl::StrSplit(copy, '\n'),
+                      source_name, &repeated);
+  if (!repeated.empty()) {
+    return absl::InvalidArgumentError(absl::StrJoin(repeated, "\n"));
+  }
   parsed.source.node_lines = NodeLines(tree, parsed.model);
   return parsed;
 }

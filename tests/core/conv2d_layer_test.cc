@@ -3,6 +3,7 @@
 // for bit like the same network written with Variable, Conv2D and BiasAdd.
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -35,15 +36,21 @@ constexpr char kHead[] =
 
 // Conv2DLayer 'c' on x with `attrs` (attr { ... } text) after filters 3,
 // kernel_size [3, 3], strides [2, 2], pads 1 and ReLU.
+// The layer with these settings, each replaced by one of `attrs` that
+// sets the same key (a key given twice is an error).
 std::string Layer(const std::string& attrs = "") {
-  return absl::StrCat(
-      "  node { name: \"c\" op: \"Conv2DLayer\" input: \"x\" "
-      "attr { key: \"filters\" value { i: 3 } } "
-      "attr { key: \"kernel_size\" value { list { i: [3, 3] } } } "
-      "attr { key: \"strides\" value { list { i: [2, 2] } } } "
-      "attr { key: \"pads\" value { list { i: [1, 1, 1, 1] } } } "
-      "attr { key: \"activation\" value { s: \"ReLU\" } } ",
-      attrs, "}\n");
+  const std::pair<const char*, const char*> defaults[] = {
+      {"filters", "value { i: 3 }"},
+      {"kernel_size", "value { list { i: [3, 3] } }"},
+      {"strides", "value { list { i: [2, 2] } }"},
+      {"pads", "value { list { i: [1, 1, 1, 1] } }"},
+      {"activation", "value { s: \"ReLU\" }"}};
+  std::string node = "  node { name: \"c\" op: \"Conv2DLayer\" input: \"x\" ";
+  for (const auto& [key, value] : defaults) {
+    if (absl::StrContains(attrs, absl::StrCat("key: \"", key, "\""))) continue;
+    absl::StrAppend(&node, "attr { key: \"", key, "\" ", value, " } ");
+  }
+  return absl::StrCat(node, attrs, "}\n");
 }
 
 // What Layer() expands to, written out.

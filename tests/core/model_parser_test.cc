@@ -101,6 +101,33 @@ TEST(ParseModelTextTest, UnknownNestedFieldIsNamedWithItsLine) {
       << parsed.status();
 }
 
+// The text parser would keep the last of two entries with one key: every
+// map of the model file (node, data source, optimizer settings) refuses it,
+// naming both lines; one key in two different maps is fine.
+TEST(ParseModelTextTest, RepeatedMapKeysAreRefusedNamingBothLines) {
+  const std::string text =
+      "graph {\n"
+      "  node { name: \"a\" op: \"Const\" attr { key: \"value\" value { f: 1 } "
+      "}\n"
+      "         attr { key: 'value' value { f: 2 } } }\n"
+      "  node { name: \"b\" op: \"Const\" attr { key: \"value\" value { f: 3 } "
+      "} }\n"
+      "}\n"
+      "training { optimizer { name: \"SGD\"\n"
+      "  attr { key: \"learning_rate\" value { f: 0.1 } }\n"
+      "  attr { key : \"learning_rate\" value { f: 0.2 } } } }\n"
+      "data { validation { source { name: \"csv\"\n"
+      "  attr { key: \"path\" value { s: \"a.csv\" } }\n"
+      "  attr { key: \"p\\x61th\" value { s: \"b.csv\" } } } } }\n";
+  EXPECT_EQ(ParseModelText(text, "m.pbtxt").status().message(),
+            "m.pbtxt:3: attr key \"value\" is given twice (also at line 2); "
+            "give each setting once\n"
+            "m.pbtxt:8: attr key \"learning_rate\" is given twice (also at "
+            "line 7); give each setting once\n"
+            "m.pbtxt:11: attr key \"path\" is given twice (also at line 10); "
+            "give each setting once");
+}
+
 TEST(ParseModelTextTest, BinaryGarbageIsRefused) {
   const std::string garbage("\x08\x96\x01\xff\xfe\x00\x13\x37garbage", 15);
   auto parsed = ParseModelText(garbage, "weights.bin");
