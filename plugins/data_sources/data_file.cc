@@ -68,10 +68,13 @@ class Inflater {
   bool ok_ = false;
 };
 
-// Decompresses every gzip member of `compressed` (which starts with one).
-// Offsets in messages count compressed bytes from the start of the file.
+// Decompresses every gzip member of `compressed` (which starts with one),
+// stopping once `wanted` bytes are out (`*cut_short` then). Offsets in
+// messages count compressed bytes from the start of the file.
 [[nodiscard]] absl::StatusOr<std::string> Gunzip(const std::string& path,
-                                                 absl::string_view compressed) {
+                                                 absl::string_view compressed,
+                                                 const WantedBytes& wanted,
+                                                 bool* cut_short) {
   Inflater inflater;
   if (!inflater.ok()) {
     return absl::ResourceExhaustedError(
@@ -80,7 +83,15 @@ class Inflater {
   z_stream& zs = inflater.stream();
   std::string out(std::max<size_t>(OutputSizeHint(compressed), 64), '\0');
   size_t in_pos = 0, out_pos = 0;
+  uint64_t limit = UINT64_MAX;
   for (;;) {
+    if (wanted && limit == UINT64_MAX) {
+      limit = wanted(absl::string_view(out.data(), out_pos));
+    }
+    if (out_pos >= limit) {
+      *cut_short = true;
+      break;
+    }
     if (zs.avail_in == 0 && in_pos < compressed.size()) {
       const size_t chunk = std::min(compressed.size() - in_pos, kZlibChunk);
       zs.next_in = reinterpret_cast<Bytef*>(
@@ -88,9 +99,14 @@ class Inflater {
       zs.avail_in = static_cast<uInt>(chunk);
       in_pos += chunk;
     }
-    // Grow by half again (the size hint is usually exact, so rarely).
-    if (out_pos == out.size()) out.resize(out.size() + out.size() / 2);
-    const size_t room = std::min(out.size() - out_pos, kZlibChunk);
+    // Grow by half again (the size hint is usually exact, so rarely), never
+    // past what is wanted.
+    if (out_pos == out.size()) {
+      out.resize(std::min<uint64_t>(out.size() + out.size() / 2,
+                                    std::max<uint64_t>(limit, out.size() + 1)));
+    }
+    const size_t room =
+        std::min<uint64_t>({out.size() - out_pos, kZlibChunk, limit - out_pos});
     zs.next_out = reinterpret_cast<Bytef*>(out.data() + out_pos);
     zs.avail_out = static_cast<uInt>(room);
     const int rc = inflate(&zs, Z_NO_FLUSH);
@@ -143,7 +159,8 @@ std::string ResolvePath(const DataSourceContext& context,
   return resolved;
 }
 
-[[nodiscard]] absl::StatusOr<Contents> Read(const std::string& path) {
+[[nodiscard]] absl::StatusOr<Contents> Read(const std::string& path,
+                                            const WantedBytes& wanted) {
   auto raw = ReadRaw(path);
   if (!raw.ok()) return raw.status();
   Contents contents;
@@ -152,7 +169,7 @@ std::string ResolvePath(const DataSourceContext& context,
     contents.bytes = std::move(*raw);
     return contents;
   }
-  auto plain = Gunzip(path, *raw);
+  auto plain = Gunzip(path, *raw, wanted, &contents.cut_short);
   if (!plain.ok()) return plain.status();
   contents.bytes = std::move(*plain);
   return contents;

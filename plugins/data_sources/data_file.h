@@ -4,6 +4,8 @@
 #ifndef NABLA_PLUGINS_DATA_SOURCES_DATA_FILE_H_
 #define NABLA_PLUGINS_DATA_SOURCES_DATA_FILE_H_
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -27,13 +29,22 @@ struct Contents {
   std::string bytes;
   // Whether the file started with the gzip magic bytes 1f 8b.
   bool gzipped = false;
+  // Decompression stopped once `wanted` bytes were there (see Read()).
+  bool cut_short = false;
 };
 
+// How many decompressed bytes a reader needs in all, given those it has so
+// far (a header tells): UINT64_MAX while it cannot tell.
+using WantedBytes = std::function<uint64_t(absl::string_view prefix)>;
+
 // Reads all of `path`. A file that starts with 1f 8b is decompressed (every
-// gzip member, one after another, as gunzip does). Errors start with the
+// gzip member, one after another, as gunzip does), but no further than
+// `wanted` says: a small file that would inflate to gigabytes is stopped
+// where its header's promise (or a sample limit) ends. Errors start with the
 // path: NotFound when it cannot be opened; InvalidArgument for a directory,
 // a corrupt or truncated gzip stream, or bytes after the last member.
-[[nodiscard]] absl::StatusOr<Contents> Read(const std::string& path);
+[[nodiscard]] absl::StatusOr<Contents> Read(const std::string& path,
+                                            const WantedBytes& wanted = {});
 
 // "\"a\", \"b\"": names for messages.
 std::string QuoteJoin(const std::vector<std::string>& names);

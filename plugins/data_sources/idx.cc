@@ -86,7 +86,10 @@ struct IdxArray {
   const ElementType* type = nullptr;
   std::vector<int64_t> dims;
   size_t header_bytes = 0;
-  std::string bytes;  // the whole (decompressed) file
+  std::string bytes;  // the (decompressed) file, or the part read
+  // A gzip file was inflated only as far as the samples asked for (and
+  // one byte past the data, to catch more).
+  bool cut_short = false;
 
   int64_t count() const { return dims[0]; }
   // Elements per sample: the product of every dimension but the first.
@@ -188,9 +191,40 @@ std::string Hex(absl::string_view bytes) {
 }
 
 // The data must be exactly as long as the header says.
-[[nodiscard]] absl::Status CheckDataSize(const IdxArray& a) {
+// The decompressed bytes a reader of `samples` samples (0: all) needs, from
+// the header once `prefix` holds it; one more than the data when all are
+// read, so that a file holding more than its header says is caught without
+// inflating the rest. UINT64_MAX until the header is there or if it is bad
+// (the checks that follow say why).
+uint64_t WantedIdxBytes(absl::string_view prefix, int64_t samples) {
+  if (prefix.size() < 4) return UINT64_MAX;
+  const size_t rank = static_cast<unsigned char>(prefix[3]);
+  const size_t header = 4 + 4 * rank;
+  if (rank == 0 || prefix.size() < header) return UINT64_MAX;
+  uint64_t size = 0;
+  for (const ElementType& type : kElementTypes) {
+    if (type.code == static_cast<uint8_t>(prefix[2])) size = type.size;
+  }
+  const auto* p = reinterpret_cast<const unsigned char*>(prefix.data());
+  const uint64_t declared = BigEndian32(p + 4);
+  const bool all = samples <= 0 || static_cast<uint64_t>(samples) >= declared;
+  const uint64_t count = all ? declared : static_cast<uint64_t>(samples);
+  uint64_t bytes = size * count;
+  for (size_t i = 1; i < rank; ++i) {
+    const uint64_t dim = BigEndian32(p + 4 + 4 * i);
+    if (dim != 0 && bytes > kMaxDataBytes / dim) return UINT64_MAX;
+    bytes *= dim;
+  }
+  if (size == 0 || bytes > kMaxDataBytes) return UINT64_MAX;
+  return header + bytes + (all ? 1 : 0);
+}
+
+// `samples` > 0: only that many are read (a limit).
+[[nodiscard]] absl::Status CheckDataSize(const IdxArray& a, int64_t samples) {
+  const int64_t count =
+      samples > 0 && samples < a.count() && a.cut_short ? samples : a.count();
   const uint64_t promised =
-      static_cast<uint64_t>(a.count()) * a.sample_elements() * a.type->size;
+      static_cast<uint64_t>(count) * a.sample_elements() * a.type->size;
   const uint64_t has = a.bytes.size() - a.header_bytes;
   if (has < promised) {
     return Invalid(absl::StrCat(a.file, ": truncated at ",
@@ -200,8 +234,11 @@ std::string Hex(absl::string_view bytes) {
   }
   if (has > promised) {
     const uint64_t extra = has - promised;
-    return Invalid(absl::StrCat(a.At(a.header_bytes + promised), extra,
-                                extra == 1 ? " byte" : " bytes",
+    // Inflation stopped one byte past the data: there are more.
+    const std::string how_many =
+        a.cut_short ? "more bytes"
+                    : absl::StrCat(extra, extra == 1 ? " byte" : " bytes");
+    return Invalid(absl::StrCat(a.At(a.header_bytes + promised), how_many,
                                 " after the end of the data (the header "
                                 "promises ",
                                 promised, " bytes of data)"));
@@ -209,15 +246,23 @@ std::string Hex(absl::string_view bytes) {
   return absl::OkStatus();
 }
 
-[[nodiscard]] absl::StatusOr<IdxArray> ReadIdx(std::string file) {
-  NABLA_ASSIGN_OR_RETURN(data_file::Contents contents, data_file::Read(file));
+// Reads `file`, of which only the first `samples` samples (0: all) are
+// needed: a gzip file is inflated no further.
+[[nodiscard]] absl::StatusOr<IdxArray> ReadIdx(std::string file,
+                                               int64_t samples) {
+  NABLA_ASSIGN_OR_RETURN(
+      data_file::Contents contents,
+      data_file::Read(file, [samples](absl::string_view prefix) {
+        return WantedIdxBytes(prefix, samples);
+      }));
   IdxArray a;
   a.file = std::move(file);
   a.gzipped = contents.gzipped;
+  a.cut_short = contents.cut_short;
   a.bytes = std::move(contents.bytes);
   NABLA_RETURN_IF_ERROR(ParseMagic(&a));
   NABLA_RETURN_IF_ERROR(ParseDims(&a));
-  NABLA_RETURN_IF_ERROR(CheckDataSize(a));
+  NABLA_RETURN_IF_ERROR(CheckDataSize(a, samples));
   return a;
 }
 
@@ -321,12 +366,14 @@ class IdxSource : public DataSource {
       const DataSourceContext& context) const override {
     NABLA_ASSIGN_OR_RETURN(
         const IdxArray images,
-        ReadIdx(data_file::ResolvePath(context, options_.images)));
+        ReadIdx(data_file::ResolvePath(context, options_.images),
+                options_.limit));
     // Both files are checked before either is converted.
     IdxArray labels;
     if (!options_.labels.empty()) {
       NABLA_ASSIGN_OR_RETURN(
-          labels, ReadIdx(data_file::ResolvePath(context, options_.labels)));
+          labels, ReadIdx(data_file::ResolvePath(context, options_.labels),
+                          options_.limit));
       NABLA_RETURN_IF_ERROR(CheckLabels(labels, images));
     }
     const int64_t n = options_.limit > 0

@@ -493,6 +493,35 @@ TEST_F(IdxTest, BytesAfterTheGzipStream) {
                          bytes.size()));
 }
 
+// A gzip file is inflated only as far as it is needed: the samples a limit
+// asks for, or one byte past the data its header promises. A corrupt member
+// after that point is never reached, as the rest of a decompression bomb
+// is never inflated.
+TEST_F(IdxTest, GzipIsInflatedOnlyAsFarAsNeeded) {
+  const std::string corrupt =
+      Bytes({0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0x07, 0});
+  WriteGzip(TestPath("head.gz"),
+            Header(0x08, {3, 2, 2}) + Bytes(kPixels).substr(0, 8));
+  WriteFile(TestPath("lazy.idx.gz"), ReadBack(TestPath("head.gz")) + corrupt);
+  ASSERT_OK_AND_ASSIGN(auto columns,
+                       Load(Attrs({{"images", Str("lazy.idx.gz")},
+                                   {"limit", MakeAttr(int64_t{2})}})));
+  std::vector<int> first_two(kPixels.begin(), kPixels.begin() + 8);
+  ExpectColumn(columns[0], "x", DType::kFloat32, Shape{2, 4},
+               Scaled(first_two));
+  // Without the limit all 3 samples are needed: the corrupt member is read.
+  EXPECT_NE(StatusText(Load(Attrs({{"images", Str("lazy.idx.gz")}})))
+                .find("corrupt gzip stream"),
+            std::string::npos);
+  // More data than the header promises stops at the first extra byte.
+  WriteGzip(TestPath("more.gz"),
+            Header(0x08, {3, 2, 2}) + Bytes(kPixels) + "!!!!");
+  EXPECT_EQ(ImagesError(ReadBack(TestPath("more.gz")) + corrupt),
+            absl::StrCat(Bad(),
+                         ": decompressed byte 28: more bytes after the end of "
+                         "the data (the header promises 12 bytes of data)"));
+}
+
 // ----- errors in the labels -----------------------------------------------
 
 TEST_F(IdxTest, LabelsWithTwoDimensions) {
