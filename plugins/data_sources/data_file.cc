@@ -21,6 +21,8 @@ namespace {
 
 // zlib counts bytes in 32-bit uInt: feed and drain it in pieces this large.
 constexpr size_t kZlibChunk = size_t{1} << 30;
+// Until a reader's header tells how much it wants: this much at a time.
+constexpr size_t kProbeChunk = size_t{1} << 16;
 // Deflate cannot compress better than about 1032:1, so a gzip trailer that
 // promises more than this is not believed when reserving the output.
 constexpr size_t kMaxDeflateRatio = 1032;
@@ -68,12 +70,21 @@ class Inflater {
   bool ok_ = false;
 };
 
+[[nodiscard]] absl::Status TooLarge(const std::string& path,
+                                    uint64_t max_bytes) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(path, ": decompresses to more than ", max_bytes,
+                   " bytes, more than a data file read whole may hold (the "
+                   "machine's memory)"));
+}
+
 // Decompresses every gzip member of `compressed` (which starts with one),
 // stopping once `wanted` bytes are out (`*cut_short` then). Offsets in
 // messages count compressed bytes from the start of the file.
 [[nodiscard]] absl::StatusOr<std::string> Gunzip(const std::string& path,
                                                  absl::string_view compressed,
                                                  const WantedBytes& wanted,
+                                                 uint64_t max_bytes,
                                                  bool* cut_short) {
   Inflater inflater;
   if (!inflater.ok()) {
@@ -81,7 +92,12 @@ class Inflater {
         absl::StrCat(path, ": cannot start zlib"));
   }
   z_stream& zs = inflater.stream();
-  std::string out(std::max<size_t>(OutputSizeHint(compressed), 64), '\0');
+  // Room for one byte past max_bytes, which shows that there is more.
+  const uint64_t room_cap = max_bytes < UINT64_MAX ? max_bytes + 1 : max_bytes;
+  std::string out(
+      std::min<uint64_t>(std::max<size_t>(OutputSizeHint(compressed), 64),
+                         room_cap),
+      '\0');
   size_t in_pos = 0, out_pos = 0;
   uint64_t limit = UINT64_MAX;
   for (;;) {
@@ -100,13 +116,18 @@ class Inflater {
       in_pos += chunk;
     }
     // Grow by half again (the size hint is usually exact, so rarely), never
-    // past what is wanted.
+    // past what is wanted or may be held.
     if (out_pos == out.size()) {
-      out.resize(std::min<uint64_t>(out.size() + out.size() / 2,
-                                    std::max<uint64_t>(limit, out.size() + 1)));
+      if (out_pos > max_bytes) return TooLarge(path, max_bytes);
+      out.resize(std::min<uint64_t>({out.size() + out.size() / 2,
+                                     std::max<uint64_t>(limit, out.size() + 1),
+                                     room_cap}));
     }
+    // Small steps until `wanted` can tell (a header is short).
+    const uint64_t step =
+        limit == UINT64_MAX && wanted ? kProbeChunk : kZlibChunk;
     const size_t room =
-        std::min<uint64_t>({out.size() - out_pos, kZlibChunk, limit - out_pos});
+        std::min<uint64_t>({out.size() - out_pos, step, limit - out_pos});
     zs.next_out = reinterpret_cast<Bytef*>(out.data() + out_pos);
     zs.avail_out = static_cast<uInt>(room);
     const int rc = inflate(&zs, Z_NO_FLUSH);
@@ -138,6 +159,15 @@ class Inflater {
         path, ": corrupt gzip stream at compressed byte ", consumed, ": ",
         zs.msg != nullptr ? zs.msg : "unknown zlib error"));
   }
+  if (out_pos > max_bytes) return TooLarge(path, max_bytes);
+  // The last step may have passed what is wanted.
+  if (wanted && limit == UINT64_MAX) {
+    limit = wanted(absl::string_view(out.data(), out_pos));
+  }
+  if (out_pos > limit) {
+    out_pos = limit;
+    *cut_short = true;
+  }
   out.resize(out_pos);
   return out;
 }
@@ -160,7 +190,8 @@ std::string ResolvePath(const DataSourceContext& context,
 }
 
 [[nodiscard]] absl::StatusOr<Contents> Read(const std::string& path,
-                                            const WantedBytes& wanted) {
+                                            const WantedBytes& wanted,
+                                            uint64_t max_bytes) {
   auto raw = ReadRaw(path);
   if (!raw.ok()) return raw.status();
   Contents contents;
@@ -169,7 +200,9 @@ std::string ResolvePath(const DataSourceContext& context,
     contents.bytes = std::move(*raw);
     return contents;
   }
-  auto plain = Gunzip(path, *raw, wanted, &contents.cut_short);
+  auto plain = Gunzip(path, *raw, wanted,
+                      max_bytes > 0 ? max_bytes : MaxWholeFileBytes(),
+                      &contents.cut_short);
   if (!plain.ok()) return plain.status();
   contents.bytes = std::move(*plain);
   return contents;

@@ -40,11 +40,14 @@ using WantedBytes = std::function<uint64_t(absl::string_view prefix)>;
 // Reads all of `path`. A file that starts with 1f 8b is decompressed (every
 // gzip member, one after another, as gunzip does), but no further than
 // `wanted` says: a small file that would inflate to gigabytes is stopped
-// where its header's promise (or a sample limit) ends. Errors start with the
-// path: NotFound when it cannot be opened; InvalidArgument for a directory,
-// a corrupt or truncated gzip stream, or bytes after the last member.
+// where its header's promise (or a sample limit) ends; and never past
+// `max_bytes` (0: the machine's memory), which is an error. Errors start
+// with the path: NotFound when it cannot be opened; InvalidArgument for a
+// directory, a corrupt or truncated gzip stream, bytes after the last
+// member, or more than `max_bytes` inflated.
 [[nodiscard]] absl::StatusOr<Contents> Read(const std::string& path,
-                                            const WantedBytes& wanted = {});
+                                            const WantedBytes& wanted = {},
+                                            uint64_t max_bytes = 0);
 
 // "\"a\", \"b\"": names for messages.
 std::string QuoteJoin(const std::vector<std::string>& names);
