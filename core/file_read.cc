@@ -40,11 +40,21 @@ std::string Bytes(uint64_t n) {
 
 }  // namespace
 
-uint64_t MaxWholeFileBytes() {
+uint64_t PhysicalMemoryBytes() {
   const long pages = ::sysconf(_SC_PHYS_PAGES);
   const long page_size = ::sysconf(_SC_PAGE_SIZE);
-  if (pages <= 0 || page_size <= 0) return UINT64_MAX;
+  if (pages <= 0 || page_size <= 0) return 0;
   return static_cast<uint64_t>(pages) * static_cast<uint64_t>(page_size);
+}
+
+uint64_t MaxWholeFileBytes() {
+  const uint64_t memory = PhysicalMemoryBytes();
+  return memory > 0 ? memory : UINT64_MAX;
+}
+
+std::string PathRelativeTo(const std::string& dir, const std::string& path) {
+  if (path.empty() || path[0] == '/' || dir.empty() || dir == ".") return path;
+  return absl::StrCat(dir, dir.back() == '/' ? "" : "/", path);
 }
 
 [[nodiscard]] absl::Status CheckRegularFile(const std::string& path) {

@@ -21,10 +21,18 @@ namespace nabla {
 // generates, far below this.
 inline constexpr uint64_t kMaxTextFileBytes = uint64_t{1} << 30;  // 1 GiB
 
+// The machine's physical memory, from sysconf; 0 when it cannot tell.
+uint64_t PhysicalMemoryBytes();
+
 // Files whose size follows the model or the data (checkpoints, CSV and IDX
 // data read whole): at most the machine's physical memory, since they are
-// held in memory whole.
+// held in memory whole (no limit when it is unknown).
 uint64_t MaxWholeFileBytes();
+
+// `path` as given when it is absolute or `dir` is empty or ".", else
+// dir/path: how a model file's relative paths (data files, save_best) are
+// resolved against its directory.
+std::string PathRelativeTo(const std::string& dir, const std::string& path);
 
 // OK when `path` is a regular file (symbolic links followed); otherwise
 // NotFound (missing) or InvalidArgument ("is a FIFO, not a regular file"),

@@ -1,7 +1,5 @@
 #include "tools/byte_size.h"
 
-#include <unistd.h>
-
 #include <cmath>
 #include <cstring>
 
@@ -39,13 +37,6 @@ namespace nabla {
   const double bytes = std::floor(std::ldexp(value, shift));
   if (!(bytes < std::ldexp(1.0, 63))) return bad(": more than 2^63 bytes");
   return static_cast<uint64_t>(bytes);
-}
-
-uint64_t PhysicalMemoryBytes() {
-  const long pages = ::sysconf(_SC_PHYS_PAGES);
-  const long page_size = ::sysconf(_SC_PAGE_SIZE);
-  if (pages <= 0 || page_size <= 0) return 0;
-  return static_cast<uint64_t>(pages) * static_cast<uint64_t>(page_size);
 }
 
 }  // namespace nabla

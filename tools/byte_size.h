@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "core/file_read.h"  // PhysicalMemoryBytes()
 
 namespace nabla {
 
@@ -15,9 +16,6 @@ namespace nabla {
 // fraction: "512M", "1.5G". Rounded down to whole bytes. InvalidArgument,
 // saying what is expected, for anything else or more than 2^63 bytes.
 [[nodiscard]] absl::StatusOr<uint64_t> ParseByteSize(absl::string_view text);
-
-// The machine's physical memory, from sysconf; 0 when it cannot tell.
-uint64_t PhysicalMemoryBytes();
 
 }  // namespace nabla
 

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/checkpoint.h"
+#include "core/file_read.h"
 #include "core/run/run_checkpoint.h"
 #include "core/run/time_model.h"
 #include "core/run/training_reports.h"
@@ -333,10 +334,9 @@ std::string ModelRun::SaveBestPath(
     const std::optional<std::string>& override) const {
   if (override.has_value()) return *override;
   const std::string& path = parsed_.model.training().save_best();
-  const std::string dir =
-      options_.base_dir.empty() ? DirectoryOf(source()) : options_.base_dir;
-  if (path.empty() || path[0] == '/' || dir.empty() || dir == ".") return path;
-  return absl::StrCat(dir, dir.back() == '/' ? "" : "/", path);
+  return PathRelativeTo(
+      options_.base_dir.empty() ? DirectoryOf(source()) : options_.base_dir,
+      path);
 }
 
 // With a patience or a best checkpoint, checks the monitor and has

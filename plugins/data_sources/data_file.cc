@@ -176,15 +176,7 @@ class Inflater {
 
 std::string ResolvePath(const DataSourceContext& context,
                         const std::string& path) {
-  const std::string& dir = context.base_dir;
-  std::string resolved;
-  if (path.empty() || path[0] == '/' || dir.empty() || dir == ".") {
-    resolved = path;
-  } else if (dir.back() == '/') {
-    resolved = absl::StrCat(dir, path);
-  } else {
-    resolved = absl::StrCat(dir, "/", path);
-  }
+  std::string resolved = PathRelativeTo(context.base_dir, path);
   if (context.files_read != nullptr) context.files_read->push_back(resolved);
   return resolved;
 }
