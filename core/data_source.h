@@ -26,12 +26,26 @@
 
 namespace nabla {
 
+// Where a column's samples were read, for messages about one sample (a
+// label out of range is reported with its file and line).
+struct SampleOrigin {
+  // The file, or what else holds the samples; empty when unknown.
+  std::string file;
+  // For text files, the line each sample starts on; empty when the samples
+  // are counted instead (an IDX file).
+  std::vector<int64_t> lines;
+
+  // "iris.csv:57", or "labels.idx, sample 57 (from 0)"; empty when unknown.
+  std::string Describe(int64_t sample) const;
+};
+
 // Samples for one placeholder, along axis 0.
 struct DataColumn {
   std::string placeholder;
   Tensor samples;
   // For class labels read as names: the name of each class index.
   std::vector<std::string> class_names;
+  SampleOrigin origin;
 };
 
 struct DataSourceContext {

@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/bad_value.h"
 #include "core/random.h"
 #include "core/status_macros.h"
 
@@ -48,7 +49,8 @@ void TakePerSampleShape(const Shape& declared, Tensor& value) {
 absl::Status Dataset::AddColumn(const Graph& graph,
                                 const std::string& placeholder_name,
                                 absl::string_view where, Tensor value,
-                                std::vector<std::string> class_names) {
+                                std::vector<std::string> class_names,
+                                SampleOrigin origin) {
   auto node = graph.FindNode(placeholder_name);
   if (!node.ok()) {
     return absl::InvalidArgumentError(
@@ -87,6 +89,7 @@ absl::Status Dataset::AddColumn(const Graph& graph,
   placeholders_.push_back(placeholder_name);
   samples_.push_back(std::move(value));
   class_names_.push_back(std::move(class_names));
+  origins_.push_back(std::move(origin));
   return absl::OkStatus();
 }
 
@@ -106,8 +109,8 @@ absl::StatusOr<Dataset> Dataset::FromParts(
         node.ok() ? graph.node(*node).output_dtypes[0] : DType::kFloat32;
     NABLA_ASSIGN_OR_RETURN(Tensor value,
                            TensorFromProto(feed.tensor(), where, dtype));
-    NABLA_RETURN_IF_ERROR(
-        data.AddColumn(graph, feed.placeholder(), where, std::move(value)));
+    NABLA_RETURN_IF_ERROR(data.AddColumn(graph, feed.placeholder(), where,
+                                         std::move(value), {}, {where}));
   }
   for (int i = 0; i < sources.size(); ++i) {
     const DataSourceConfig& source_config = sources.Get(i);
@@ -135,9 +138,9 @@ absl::StatusOr<Dataset> Dataset::FromParts(
             QuoteJoin(column.class_names), ") are not the training data's (",
             QuoteJoin(*trained), ")"));
       }
-      NABLA_RETURN_IF_ERROR(data.AddColumn(graph, column.placeholder, where,
-                                           std::move(column.samples),
-                                           std::move(column.class_names)));
+      NABLA_RETURN_IF_ERROR(data.AddColumn(
+          graph, column.placeholder, where, std::move(column.samples),
+          std::move(column.class_names), std::move(column.origin)));
     }
   }
   return data;
@@ -182,6 +185,9 @@ Dataset Dataset::Rows(absl::Span<const int64_t> rows) const {
   Dataset out;
   out.placeholders_ = placeholders_;
   out.class_names_ = class_names_;
+  out.origins_ = origins_;
+  out.loaded_rows_.reserve(rows.size());
+  for (int64_t row : rows) out.loaded_rows_.push_back(LoadedRow(row));
   std::vector<Feed> feeds;
   FillBatch(rows, &out.samples_, &feeds);
   out.num_samples_ = static_cast<int64_t>(rows.size());
@@ -275,6 +281,43 @@ void Dataset::FillBatch(absl::Span<const int64_t> rows,
     }
     (*feeds)[f] = {placeholders_[f], &out};
   }
+}
+
+absl::Status Dataset::WithSampleOrigin(absl::Status status,
+                                       absl::Span<const int64_t> rows) const {
+  const std::optional<BatchSample> bad = FindBatchSample(status);
+  if (!bad.has_value() || bad->sample < 0 ||
+      bad->sample >= static_cast<int64_t>(rows.size())) {
+    return status;
+  }
+  const auto column =
+      std::find(placeholders_.begin(), placeholders_.end(), bad->placeholder);
+  if (column == placeholders_.end()) return status;
+  const size_t c = column - placeholders_.begin();
+  const int64_t row = rows[bad->sample];
+  const std::string origin = origins_[c].Describe(LoadedRow(row));
+  if (origin.empty()) return status;
+  // A label read as a class name: the name too.
+  std::string class_name;
+  const Tensor& samples = samples_[c];
+  if (!class_names_[c].empty() && samples.num_elements() == num_samples_) {
+    const double index = samples.ValueAt(row);
+    if (index >= 0 && index < static_cast<double>(class_names_[c].size()) &&
+        index == std::floor(index)) {
+      class_name = absl::StrCat(" (class \"",
+                                class_names_[c][static_cast<size_t>(index)],
+                                "\")");
+    }
+  }
+  absl::Status located(
+      status.code(),
+      absl::StrCat(status.message(), "; sample ", bad->sample,
+                   " of the batch is '", bad->placeholder, "' at ", origin,
+                   class_name));
+  status.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
+    located.SetPayload(url, payload);
+  });
+  return located;
 }
 
 }  // namespace nabla

@@ -59,21 +59,37 @@ class Dataset {
   void FillBatch(absl::Span<const int64_t> rows, std::vector<Tensor>* batch,
                  std::vector<Feed>* feeds) const;
 
+  // `status` of a step run on the batch of samples `rows`. When a kernel
+  // found a bad value in one sample fed from this data (core/bad_value.h),
+  // the message gains where that sample was read, and its class:
+  //   "...; sample 3 of the batch is 'y' at iris.csv:57 (class \"virginica\")"
+  absl::Status WithSampleOrigin(absl::Status status,
+                                absl::Span<const int64_t> rows) const;
+
  private:
   [[nodiscard]] static absl::StatusOr<Dataset> FromParts(
       const Graph& graph,
       const google::protobuf::RepeatedPtrField<FeedDef>& feeds,
       const google::protobuf::RepeatedPtrField<DataSourceConfig>& sources,
       absl::string_view where, const DataSourceContext& context);
-  [[nodiscard]] absl::Status AddColumn(
-      const Graph& graph, const std::string& placeholder_name,
-      absl::string_view where, Tensor value,
-      std::vector<std::string> class_names = {});
+  [[nodiscard]] absl::Status AddColumn(const Graph& graph,
+                                       const std::string& placeholder_name,
+                                       absl::string_view where, Tensor value,
+                                       std::vector<std::string> class_names,
+                                       SampleOrigin origin);
+
+  int64_t LoadedRow(int64_t row) const {
+    return loaded_rows_.empty() ? row : loaded_rows_[row];
+  }
 
   std::vector<std::string> placeholders_;
   std::vector<Tensor> samples_;
   // By placeholder, as placeholders_.
   std::vector<std::vector<std::string>> class_names_;
+  std::vector<SampleOrigin> origins_;
+  // The sample as loaded (its index in origins_) of each row; empty while
+  // they are the same.
+  std::vector<int64_t> loaded_rows_;
   int64_t num_samples_ = 0;
 };
 

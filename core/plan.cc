@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "core/bad_value.h"
 #include "core/gradient_path.h"
 #include "core/parallel.h"
 #include "core/random.h"
@@ -341,12 +342,35 @@ absl::Status Plan::RunStep(const PlanStep& step) {
   }
   if (status.ok()) return status;
   // Kernels know their values, not their node: say which node failed.
-  return absl::Status(
+  absl::Status located(
       status.code(),
       absl::StrCat(
           graph_.Describe(step.node),
           step.kind == PlanStepKind::kForward ? " forward: " : " gradient: ",
           status.message()));
+  AddBatchSample(step.node, status, located);
+  return located;
+}
+
+void Plan::AddBatchSample(int node, const absl::Status& kernel_status,
+                          absl::Status& located) const {
+  const std::optional<InputElement> bad = FindInputElement(kernel_status);
+  const std::vector<Endpoint>& inputs = graph_.node(node).inputs;
+  if (!bad.has_value() || bad->input < 0 ||
+      bad->input >= static_cast<int>(inputs.size())) {
+    return;
+  }
+  const Endpoint from = inputs[bad->input];
+  const Node& producer = graph_.node(from.node);
+  const Tensor* fed = values_[from.node].empty() ? nullptr
+                                                 : values_[from.node][0];
+  if (producer.op->role() != OpRole::kPlaceholder || fed == nullptr ||
+      fed->shape().rank() < 1 || fed->shape().dim(0) <= 0) {
+    return;
+  }
+  const int64_t per_sample = fed->num_elements() / fed->shape().dim(0);
+  if (per_sample <= 0) return;
+  SetBatchSample(located, {producer.name, bad->element / per_sample});
 }
 
 absl::Status Plan::SumGradients(int node, int output, int parts_index) {

@@ -148,6 +148,10 @@ class Plan {
   // The scratch memory of `step` in the arena; empty when it takes none.
   absl::Span<char> ScratchOf(const PlanLayout& layout, int step);
   [[nodiscard]] absl::Status RunStep(const PlanStep& step);
+  // When `kernel_status` names a bad element of an input that a Placeholder
+  // feeds, adds to `located` which sample of the batch it is (bad_value.h).
+  void AddBatchSample(int node, const absl::Status& kernel_status,
+                      absl::Status& located) const;
   [[nodiscard]] absl::Status TimedStep(const PlanStep& step, StepTime& time);
   [[nodiscard]] absl::Status SumGradients(int node, int output,
                                           int parts_index);

@@ -58,8 +58,9 @@
 // plugins built against the old one. 2: OpDef, InputDef and the kernel
 // contexts grew (state and variadic inputs, the run a kernel sees). 3:
 // variadic outputs in OpDef, the planned scratch in the kernel contexts,
-// ResolvedAttrs knows which attributes a model file set.
-#define NABLA_PLUGIN_API_VERSION 3
+// ResolvedAttrs knows which attributes a model file set. 4: DataColumn
+// carries where its samples were read (SampleOrigin).
+#define NABLA_PLUGIN_API_VERSION 4
 
 #define NABLA_PLUGIN_STRINGIFY_(x) #x
 #define NABLA_PLUGIN_STRINGIFY(x) NABLA_PLUGIN_STRINGIFY_(x)

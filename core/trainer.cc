@@ -91,7 +91,7 @@ namespace {
       if (const NumericalFault* fault = session.numerical_fault()) {
         return NumericalFaultError(*fault, epoch);
       }
-      if (!loss.ok()) return loss.status();
+      if (!loss.ok()) return data.WithSampleOrigin(loss.status(), rows);
       position.next_sample = begin + size;
       loss_sum += *loss * static_cast<double>(size);
       report.samples += size;

@@ -54,7 +54,7 @@ template <typename T>
 [[nodiscard]] absl::Status CheckIndices(const Tensor& indices, int64_t d) {
   int64_t unused = 0;
   for (int64_t i = 0; i < indices.num_elements(); ++i) {
-    NABLA_RETURN_IF_ERROR(ReadIndex(indices.data<T>(), i, d,
+    NABLA_RETURN_IF_ERROR(ReadIndex(1, indices.data<T>(), i, d,
                                     /*negative_from_end=*/true, &unused));
   }
   return absl::OkStatus();

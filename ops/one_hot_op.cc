@@ -41,7 +41,7 @@ namespace {
     std::fill(out, out + ctx.output(0).num_elements(), T(0));
     for (int64_t i = 0; i < indices.num_elements() && status.ok(); ++i) {
       int64_t index = 0;
-      status = ReadIndex(in, i, depth, /*negative_from_end=*/false, &index);
+      status = ReadIndex(0, in, i, depth, /*negative_from_end=*/false, &index);
       if (status.ok()) out[i * depth + index] = T(1);
     }
   });

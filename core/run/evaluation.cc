@@ -67,8 +67,9 @@ namespace nabla {
     rows.resize(std::min(size, n - begin));
     std::iota(rows.begin(), rows.end(), begin);
     data.FillBatch(rows, &batch, &feeds);
-    NABLA_ASSIGN_OR_RETURN(std::vector<Tensor> values,
-                           session.Run(feeds, fetches));
+    auto run = session.Run(feeds, fetches);
+    if (!run.ok()) return data.WithSampleOrigin(run.status(), rows);
+    const std::vector<Tensor>& values = *run;
     loss_sum += values[0].ValueAt(0) * static_cast<double>(rows.size());
     if (evaluation.metrics != nullptr) {
       NABLA_RETURN_IF_ERROR(evaluation.metrics->Add(values[1], values[2]));

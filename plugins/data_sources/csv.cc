@@ -485,6 +485,7 @@ class CsvTable {
                          row.fields[column]);
       }
     }
+    lines_.push_back(row.line);
     ++rows_;
     return absl::OkStatus();
   }
@@ -553,6 +554,7 @@ class CsvTable {
           {options_.weights_placeholder,
            Tensor::FromValues(options_.dtype, {rows_}, weights_)});
     }
+    for (DataColumn& column : columns) column.origin = {file_, lines_};
     return columns;
   }
 
@@ -615,6 +617,7 @@ class CsvTable {
   std::vector<int> feature_cols_, target_cols_, weight_cols_;  // 0-based
   std::vector<double> features_, targets_, weights_;           // row-major
   std::vector<std::string> labels_;  // with labels: "classes", per row
+  std::vector<int64_t> lines_;       // the line each row starts on
   std::unordered_map<std::string, int> class_index_;
   int64_t rows_ = 0;
 };

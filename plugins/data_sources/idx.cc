@@ -383,11 +383,13 @@ class IdxSource : public DataSource {
     Tensor samples(options_.dtype, SampleShape(images, n));
     NABLA_RETURN_IF_ERROR(ConvertInto(images, samples.num_elements(),
                                       {options_.scale, false}, &samples));
-    columns.push_back({options_.images_placeholder, std::move(samples)});
+    columns.push_back({options_.images_placeholder, std::move(samples), {},
+                       {data_file::ResolvePath(context, options_.images)}});
     if (options_.labels.empty()) return columns;
     Tensor indices(options_.dtype, {n});
     NABLA_RETURN_IF_ERROR(ConvertInto(labels, n, {1, true}, &indices));
-    columns.push_back({options_.labels_placeholder, std::move(indices)});
+    columns.push_back({options_.labels_placeholder, std::move(indices), {},
+                       {data_file::ResolvePath(context, options_.labels)}});
     return columns;
   }
 

@@ -15,6 +15,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "core/bad_value.h"
 #include "core/op_registry.h"
 #include "plugins/losses/elementwise_loss.h"
 
@@ -30,7 +31,8 @@ struct HingeFn : ElementwiseLossFn {
     for (int64_t i = 0; i < n; ++i) {
       const T l = labels[i];
       if (l == T{-1} || l == T{0} || l == T{1}) continue;
-      return absl::InvalidArgumentError(
+      return InputValueError(
+          1, i,
           absl::StrCat("Hinge: label ", i, " is ", l,
                        "; labels must be -1 or 1 (or 0, read as -1)"));
     }

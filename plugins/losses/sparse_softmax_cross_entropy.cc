@@ -14,6 +14,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "core/bad_value.h"
 #include "core/op_registry.h"
 #include "core/status_macros.h"
 #include "ops/shape_util.h"
@@ -52,9 +53,11 @@ template <typename T>
         static_cast<int64_t>(l) < c) {
       continue;
     }
-    return absl::InvalidArgumentError(absl::StrCat(
-        "SparseSoftmaxCrossEntropy: label of sample ", i, " is ", l,
-        "; labels must be integer class indices in [0, ", c, ")"));
+    return InputValueError(
+        1, i,
+        absl::StrCat("SparseSoftmaxCrossEntropy: label of sample ", i, " is ",
+                     l, "; labels must be integer class indices in [0, ", c,
+                     ")"));
   }
   return absl::OkStatus();
 }

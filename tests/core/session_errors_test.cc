@@ -8,6 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "core/bad_value.h"
 #include "core/graph.h"
 #include "core/model_parser.h"
 #include "core/op_registry.h"
@@ -376,6 +377,105 @@ TEST(KernelErrorTest, NamesTheNodeAndTheStep) {
                 "s.pbtxt:29: node 'loss' (SparseSoftmaxCrossEntropy) forward: "
                 "SparseSoftmaxCrossEntropy: label of sample 1 is 3");
   EXPECT_EQ(session->step(), 0);
+}
+
+// A kernel that names a bad element of an input a Placeholder feeds gets
+// the sample of the batch attached (core/bad_value.h), for the run to name
+// the file and line; an input computed by another node gets none.
+constexpr char kLabelGraph[] = R"pb(
+  node {
+    name: "x"
+    op: "Placeholder"
+    attr {
+      key: "shape"
+      value { shape { dim: -1 dim: 2 } }
+    }
+  }
+  node {
+    name: "label"
+    op: "Placeholder"
+    attr {
+      key: "shape"
+      value { shape { dim: -1 } }
+    }
+  }
+  node { name: "copied" op: "Identity" input: "label" }
+  node {
+    name: "w"
+    op: "Variable"
+    attr {
+      key: "shape"
+      value { shape { dim: 2 dim: 3 } }
+    }
+  }
+  node { name: "logits" op: "MatMul" input: "x" input: "w" }
+  node {
+    name: "fed"
+    op: "SparseSoftmaxCrossEntropy"
+    input: "logits"
+    input: "label"
+  }
+  node {
+    name: "computed"
+    op: "SparseSoftmaxCrossEntropy"
+    input: "logits"
+    input: "copied"
+  }
+)pb";
+
+TEST(KernelErrorTest, BadLabelOfAFedPlaceholderNamesItsSample) {
+  auto session = MakeSession(kLabelGraph);
+  ASSERT_NE(session, nullptr);
+  Tensor x = Filled(DType::kFloat32, Shape{4, 2}, 1);
+  Tensor label = Tensor::FromValues(DType::kFloat32, {4}, {0, 2, 1, 7});
+  const Feed feeds[] = {{"x", &x}, {"label", &label}};
+  const std::string fed[] = {"fed"};
+  const absl::Status status = session->Run(feeds, fed).status();
+  ASSERT_FALSE(status.ok());
+  const std::optional<BatchSample> sample = FindBatchSample(status);
+  ASSERT_TRUE(sample.has_value()) << status;
+  EXPECT_EQ(sample->placeholder, "label");
+  EXPECT_EQ(sample->sample, 3);
+
+  const std::string computed[] = {"computed"};
+  const absl::Status other = session->Run(feeds, computed).status();
+  EXPECT_TRUE(absl::StrContains(other.message(), "label of sample 3 is 7"))
+      << other;
+  EXPECT_FALSE(FindBatchSample(other).has_value());
+}
+
+TEST(KernelErrorTest, BadIndexNamesTheSampleThatHoldsIt) {
+  // Two indices per sample: element 5 is in sample 2.
+  auto session = MakeSession(R"pb(
+    node {
+      name: "table"
+      op: "Variable"
+      attr {
+        key: "shape"
+        value { shape { dim: 4 dim: 2 } }
+      }
+    }
+    node {
+      name: "ids"
+      op: "Placeholder"
+      attr {
+        key: "shape"
+        value { shape { dim: -1 dim: 2 } }
+      }
+    }
+    node { name: "rows" op: "Gather" input: "table" input: "ids" }
+  )pb");
+  ASSERT_NE(session, nullptr);
+  Tensor ids = Tensor::FromValues(DType::kFloat32, {3, 2}, {0, 1, 2, 3, 1, 9});
+  const Feed feeds[] = {{"ids", &ids}};
+  const std::string fetch[] = {"rows"};
+  const absl::Status status = session->Run(feeds, fetch).status();
+  EXPECT_TRUE(absl::StrContains(status.message(), "index 9 at element 5"))
+      << status;
+  const std::optional<BatchSample> sample = FindBatchSample(status);
+  ASSERT_TRUE(sample.has_value()) << status;
+  EXPECT_EQ(sample->placeholder, "ids");
+  EXPECT_EQ(sample->sample, 2);
 }
 
 }  // namespace

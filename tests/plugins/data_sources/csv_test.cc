@@ -74,6 +74,30 @@ void ExpectColumn(const DataColumn& column, const std::string& placeholder,
   EXPECT_EQ(column.samples.ToDoubles(), values);
 }
 
+// ----- where each sample was read -----------------------------------------
+
+TEST_F(CsvTest, EverySampleKeepsTheLineItStartsOn) {
+  // Skipped lines, comments and a quoted line break move the lines on.
+  AttrMap attrs = Attrs({{"skip_rows", MakeAttr(int64_t{1})},
+                         {"comment", Str("#")},
+                         {"labels", Str("classes")},
+                         {"target_columns", StrList({"label"})}});
+  ASSERT_OK_AND_ASSIGN(auto columns, Load("metadata\n"
+                                          "a,label\n"
+                                          "1,x\n"
+                                          "# a comment\n"
+                                          "2,\"two\nlines\"\n"
+                                          "3,x\n",
+                                          attrs));
+  ASSERT_EQ(columns.size(), 2u);
+  for (const DataColumn& column : columns) {
+    EXPECT_EQ(column.origin.file, File());
+    EXPECT_EQ(column.origin.lines, (std::vector<int64_t>{3, 5, 7}));
+  }
+  EXPECT_EQ(columns[1].origin.Describe(1), absl::StrCat(File(), ":5"));
+  EXPECT_EQ(columns[1].origin.Describe(3), "");
+}
+
 // ----- registration -------------------------------------------------------
 
 TEST(CsvRegistryTest, IsBuiltIn) {

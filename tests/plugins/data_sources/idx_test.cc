@@ -191,6 +191,16 @@ TEST_F(IdxTest, ImagesFlattenedAndLabels) {
   ExpectColumn(columns[1], "y", DType::kFloat32, Shape{3}, {3, 0, 9});
 }
 
+TEST_F(IdxTest, SamplesAreCountedInTheirFile) {
+  ASSERT_OK_AND_ASSIGN(auto columns, Load({}));
+  ASSERT_EQ(columns.size(), 2u);
+  EXPECT_EQ(columns[0].origin.file, TestPath("images.idx"));
+  EXPECT_EQ(columns[1].origin.file, TestPath("labels.idx"));
+  EXPECT_TRUE(columns[1].origin.lines.empty());
+  EXPECT_EQ(columns[1].origin.Describe(2),
+            absl::StrCat(TestPath("labels.idx"), ", sample 2 (from 0)"));
+}
+
 TEST_F(IdxTest, NotFlattened) {
   ASSERT_OK_AND_ASSIGN(auto columns,
                        Load(Attrs({{"flatten", MakeAttr(false)}})));

@@ -315,7 +315,7 @@ TEST(PluginLoaderTest, OtherApiVersionIsRefusedWithBothVersions) {
   EXPECT_STATUS(LoadPlugin(path), absl::StatusCode::kFailedPrecondition,
                 absl::StrCat("plugin ", path,
                              ": it was built for plugin API version 999, this "
-                             "nabla expects version 3"));
+                             "nabla expects version 4"));
 }
 
 TEST(PluginLoaderTest, OtherStringAbiIsRefusedWithBothAbis) {
