@@ -91,7 +91,7 @@ std::string PathRelativeTo(const std::string& dir, const std::string& path) {
   if (!S_ISREG(info.st_mode)) return NotRegular(path, info.st_mode);
   const uint64_t size = static_cast<uint64_t>(info.st_size);
   if (size > max_bytes) {
-    return absl::InvalidArgumentError(
+    return absl::ResourceExhaustedError(
         absl::StrCat(path, ": ", Bytes(size), " is more than the ",
                      Bytes(max_bytes), " a file of its kind may hold"));
   }

@@ -18,7 +18,8 @@
 namespace nabla {
 
 // Model files and --predict_file rows: text a person writes or a script
-// generates, far below this.
+// generates, far below this by default (train_graph --max_text_size and
+// ModelOptions::max_model_file_bytes set another limit).
 inline constexpr uint64_t kMaxTextFileBytes = uint64_t{1} << 30;  // 1 GiB
 
 // The machine's physical memory, from sysconf; 0 when it cannot tell.
@@ -40,7 +41,7 @@ std::string PathRelativeTo(const std::string& dir, const std::string& path);
 [[nodiscard]] absl::Status CheckRegularFile(const std::string& path);
 
 // The bytes of `path`, a regular file of at most `max_bytes` (else
-// InvalidArgument naming the path, its size and the limit). The file is
+// ResourceExhausted naming the path, its size and the limit). The file is
 // opened without blocking and checked again once open.
 [[nodiscard]] absl::StatusOr<std::string> ReadRegularFile(
     const std::string& path, uint64_t max_bytes);

@@ -221,8 +221,8 @@ std::string DirectoryOf(absl::string_view path) {
 }
 
 [[nodiscard]] absl::StatusOr<ParsedModel> ReadModelFile(
-    const std::string& path) {
-  auto text = ReadFileToString(path, kMaxTextFileBytes);
+    const std::string& path, uint64_t max_bytes) {
+  auto text = ReadFileToString(path, max_bytes);
   if (!text.ok()) return text.status();
   return ParseModelText(*text, path);
 }

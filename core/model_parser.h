@@ -44,9 +44,10 @@ inline constexpr int kModelFormatVersion = 1;
 [[nodiscard]] absl::Status CheckFormatVersion(const ModelDef& model,
                                               absl::string_view source_name);
 
-// Reads and parses `path`; NotFound when it cannot be read.
+// Reads and parses `path`, a file of at most `max_bytes`; NotFound when it
+// cannot be read, ResourceExhausted when it is larger.
 [[nodiscard]] absl::StatusOr<ParsedModel> ReadModelFile(
-    const std::string& path);
+    const std::string& path, uint64_t max_bytes = kMaxTextFileBytes);
 
 // Reads a whole regular file of at most `max_bytes` (core/file_read.h).
 // NotFound / InvalidArgument naming the path on error.

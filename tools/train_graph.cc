@@ -44,6 +44,18 @@ constexpr int64_t kGradcheckElements = 64;
 constexpr int kTimeWarmupSteps = 5;
 constexpr int64_t kTimeSteps = 50;
 
+// A model file or --predict_file over its size limit: say which flag
+// raises it.
+template <typename T>
+absl::StatusOr<T> WithTextLimitHint(absl::StatusOr<T> read) {
+  if (read.status().code() != absl::StatusCode::kResourceExhausted) {
+    return read;
+  }
+  return absl::ResourceExhaustedError(
+      absl::StrCat(read.status().message(), " (--max_text_size SIZE raises "
+                                            "the limit)"));
+}
+
 RunOptions RunOptionsFrom(const TrainOptions& options) {
   RunOptions run;
   run.threads = static_cast<int>(options.threads.value_or(1));
@@ -168,7 +180,9 @@ std::string Summary(ModelRun& run) {
   const int placeholder = *graph.FindNode(setup->input);
   return options.predict.has_value()
              ? RowsFromText(*options.predict, graph, placeholder, "--predict")
-             : RowsFromCsvFile(*options.predict_file, graph, placeholder);
+             : WithTextLimitHint(RowsFromCsvFile(*options.predict_file, graph,
+                                                 placeholder,
+                                                 options.max_text_bytes));
 }
 
 // Every file the run reads and every file it writes: no output may be an
@@ -226,7 +240,10 @@ std::string Summary(ModelRun& run) {
     std::printf("%s", DescribeRegistry().c_str());
     return absl::OkStatus();
   }
-  NABLA_ASSIGN_OR_RETURN(ParsedModel parsed, ReadModelFile(options.model_path));
+  NABLA_ASSIGN_OR_RETURN(
+      ParsedModel parsed,
+      WithTextLimitHint(
+          ReadModelFile(options.model_path, options.max_text_bytes)));
   NABLA_ASSIGN_OR_RETURN(
       std::unique_ptr<ModelRun> run,
       ModelRun::Open(std::move(parsed), RunOptionsFrom(options)));

@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "core/file_read.h"
 #include "core/status_macros.h"
 #include "tools/byte_size.h"
 #include "tools/flags.h"
@@ -90,6 +91,11 @@ constexpr int64_t kMaxTimeIterations = 1000000;
                   "buffers need more bytes than this (e.g. 512M, 4G; 0: no "
                   "limit); default: half of the machine's memory",
                   "SIZE");
+  std::optional<std::string> max_text_size;
+  flags.AddString("max_text_size", &max_text_size,
+                  "the most bytes the model file and --predict_file may hold "
+                  "(e.g. 4G); default: 1G",
+                  "SIZE");
   flags.AddString("save", &options->save,
                   "write a checkpoint here at the end (and on SIGINT/SIGTERM)",
                   "CKPT");
@@ -174,6 +180,18 @@ constexpr int64_t kMaxTimeIterations = 1000000;
           absl::StrCat("--memory_limit: ", bytes.status().message()));
     }
     options->memory_limit = *bytes;
+  }
+  options->max_text_bytes = kMaxTextFileBytes;
+  if (max_text_size.has_value()) {
+    auto bytes = ParseByteSize(*max_text_size);
+    if (bytes.ok() && *bytes == 0) {
+      bytes = absl::InvalidArgumentError("expected a size above 0, got 0");
+    }
+    if (!bytes.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--max_text_size: ", bytes.status().message()));
+    }
+    options->max_text_bytes = *bytes;
   }
   if (metrics.has_value()) {
     options->metrics = absl::StrSplit(*metrics, ',', absl::SkipWhitespace());

@@ -27,6 +27,9 @@ struct TrainOptions {
   // Bytes the session may hold (SessionOptions::memory_limit_bytes): the
   // --memory_limit flag, else half of the machine's memory; 0 is no limit.
   uint64_t memory_limit = 0;
+  // The most bytes the model file and --predict_file may hold: the
+  // --max_text_size flag, else kMaxTextFileBytes.
+  uint64_t max_text_bytes = 0;
   bool check_numerics = false;
   // Score the test data after every epoch (training.test_every_epoch).
   bool test_every_epoch = false;

@@ -155,7 +155,8 @@ Model::~Model() = default;
 absl::StatusOr<std::unique_ptr<Model>> Model::FromFile(
     const std::string& path, const ModelOptions& options) {
   return ReportingOutOfMemory([&]() -> absl::StatusOr<std::unique_ptr<Model>> {
-    NABLA_ASSIGN_OR_RETURN(ParsedModel parsed, ReadModelFile(path));
+    NABLA_ASSIGN_OR_RETURN(ParsedModel parsed,
+                           ReadModelFile(path, options.max_model_file_bytes));
     ModelOptions resolved = options;
     if (resolved.base_dir.empty()) resolved.base_dir = DirectoryOf(path);
     if (!resolved.source_name.empty()) {

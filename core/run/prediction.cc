@@ -156,10 +156,11 @@ ClassChoice ChooseClass(absl::string_view output_op, const double* row,
 
 [[nodiscard]] absl::StatusOr<Tensor> RowsFromCsvFile(const std::string& path,
                                                      const Graph& graph,
-                                                     int placeholder) {
+                                                     int placeholder,
+                                                     uint64_t max_bytes) {
   NABLA_ASSIGN_OR_RETURN(const int64_t per_row,
                          ValuesPerRow(graph, placeholder, "--predict_file"));
-  NABLA_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+  NABLA_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path, max_bytes));
   std::vector<double> values;
   int64_t rows = 0;
   int line_number = 0;

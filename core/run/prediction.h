@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/file_read.h"
 #include "core/graph.h"
 #include "core/normalization.h"
 #include "core/session.h"
@@ -63,11 +64,12 @@ std::string RoundTripText(double value, DType dtype);
                                                   int placeholder,
                                                   absl::string_view what);
 
-// One row per non-empty line of a CSV file; a first line without any
-// number is a header and skipped. Errors name the file and line.
-[[nodiscard]] absl::StatusOr<Tensor> RowsFromCsvFile(const std::string& path,
-                                                     const Graph& graph,
-                                                     int placeholder);
+// One row per non-empty line of a CSV file of at most `max_bytes`; a first
+// line without any number is a header and skipped. Errors name the file
+// and line.
+[[nodiscard]] absl::StatusOr<Tensor> RowsFromCsvFile(
+    const std::string& path, const Graph& graph, int placeholder,
+    uint64_t max_bytes = kMaxTextFileBytes);
 
 // The output for `rows` (in the input's original units), one output row
 // per input row, mapped back to the units of output_units_of.

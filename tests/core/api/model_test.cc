@@ -61,6 +61,19 @@ TEST(ModelTest, TrainsTheTestScoreModelAndPredictsInPoints) {
   EXPECT_NEAR(score.data[0], 89.7, 0.05);
 }
 
+TEST(ModelTest, ModelFileOverItsSizeLimitIsRefusedByName) {
+  ModelOptions options;
+  options.max_model_file_bytes = 100;
+  EXPECT_STATUS(Model::FromFile(kXor, options).status(),
+                absl::StatusCode::kResourceExhausted,
+                absl::StrCat(kXor, ": "));
+  EXPECT_STATUS(Model::FromFile(kXor, options).status(),
+                absl::StatusCode::kResourceExhausted,
+                " is more than the 100 bytes a file of its kind may hold");
+  options.max_model_file_bytes = 1 << 20;
+  EXPECT_OK(Model::FromFile(kXor, options).status());
+}
+
 TEST(ModelTest, DataComesBackInItsOwnUnits) {
   auto model = Load(kTestScore);
   ASSERT_NE(model, nullptr);
