@@ -16,13 +16,19 @@ kept as regressions). Seeds come from:
               bad-input cases, with settings bytes that fit them
   idx         small IDX files of every element type, gzipped or not, and
               the IDX files of the bad-input cases
+  predict     rows as --predict and --predict_file give them, for every
+              shape the target offers, and the --predict values and CSV
+              files of the bad-input cases
+  flags       the command lines of the bad-input cases and of the README's
+              examples
 
-The first bytes of a checkpoint, csv or idx seed are the target's settings
+The first bytes of a checkpoint, csv, idx or predict seed are the target's settings
 (see the comment at the top of each *_fuzzer.cc).
 """
 import gzip
 import hashlib
 import os
+import shlex
 import struct
 import subprocess
 import sys
@@ -193,6 +199,52 @@ def idx_seeds():
     return seeds
 
 
+def case_args():
+    """The arguments of every bad-input case ({model} as m.pbtxt)."""
+    found = {}
+    for case in sorted(os.listdir(CASES)):
+        with open(os.path.join(CASES, case)) as f:
+            for line in f:
+                if line.startswith("# args:"):
+                    text = line[len("# args:"):].replace("{model}", "m.pbtxt")
+                    try:
+                        found[case[:-len(".case")]] = shlex.split(text)
+                    except ValueError:
+                        pass
+    return found
+
+
+def predict_seeds():
+    # Settings byte: bits 0-1 the shape, bit 2 float64, bit 3 a file.
+    seeds = {
+        "two": bytes([0]) + b"4,8; 1,5",
+        "two_f64_file": bytes([0x04 | 0x08]) + b"a,b\n4,8\n1,5\n",
+        "image": bytes([1]) + b"0.1,0.2,0.3,0.4",
+        "three_file": bytes([2 | 0x08]) + b"1,2,3\n\n4,5,6\n",
+        "unknown_dim": bytes([3]) + b"1,2",
+        "exponent": bytes([0]) + b"1e-3,-2E+2;0x1p3,inf",
+    }
+    for name, args in case_args().items():
+        for flag, value in zip(args, args[1:]):
+            if flag == "--predict":
+                seeds[f"{name}_text"] = bytes([0]) + value.encode()
+    for name, data in case_files((".csv",)).items():
+        seeds[name] = bytes([0x08]) + data
+    return seeds
+
+
+def flags_seeds():
+    seeds = {f"{name}": "\0".join(args).encode()
+             for name, args in case_args().items()}
+    seeds["readme_predict"] = b"\0".join(
+        [b"examples/xor.pbtxt", b"--predict", b"0,0; 0,1; 1,0; 1,1"])
+    seeds["readme_resume"] = b"\0".join(
+        [b"m.pbtxt", b"--threads", b"2", b"--resume", b"cnn.ckpt",
+         b"--epochs", b"20", b"--memory_limit", b"1.5G", b"--metrics",
+         b"f1,top3", b"--max_text_size=4G", b"--check_numerics=false"])
+    return seeds
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: make_corpus.py PATH/TO/train_graph")
@@ -201,6 +253,8 @@ def main():
     write_seeds("checkpoint", checkpoint_seeds(train_graph))
     write_seeds("csv", csv_seeds())
     write_seeds("idx", idx_seeds())
+    write_seeds("predict", predict_seeds())
+    write_seeds("flags", flags_seeds())
 
 
 if __name__ == "__main__":

@@ -4,9 +4,9 @@
 #
 #   tests/fuzz/run_fuzzers.sh [SECONDS] [TARGET...]
 #
-# TARGET is model, checkpoint, csv or idx (default: all four). Run from the
-# repository root. A crash, leak, timeout, out-of-memory or sanitizer report
-# fails the target: its input is saved as
+# TARGET is model, checkpoint, csv, idx, predict or flags (default: all).
+# Run from the repository root. A crash, leak, timeout, out-of-memory or
+# sanitizer report fails the target: its input is saved as
 # $NABLA_FUZZ_ARTIFACTS/<target>-crash-... (default /tmp/nabla-fuzz-artifacts)
 # and the script exits 1. New inputs the fuzzer finds go to a scratch copy
 # of the corpus, not to tests/fuzz/corpus/. Each target prints one line:
@@ -22,7 +22,7 @@ cd "$(dirname "$0")/../.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-if [ ${#targets[@]} -eq 0 ]; then targets=(model checkpoint csv idx); fi
+if [ ${#targets[@]} -eq 0 ]; then targets=(model checkpoint csv idx predict flags); fi
 
 output_base=${NABLA_FUZZ_OUTPUT_BASE:-"$(bazel info output_base 2>/dev/null)-fuzz"}
 artifacts=${NABLA_FUZZ_ARTIFACTS:-/tmp/nabla-fuzz-artifacts}
