@@ -1,14 +1,24 @@
 #include "core/data_source.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 
 namespace nabla {
 
 std::string SampleOrigin::Describe(int64_t sample) const {
-  if (file.empty() || sample < 0) return "";
-  if (lines.empty()) return absl::StrCat(file, ", sample ", sample, " (from 0)");
+  // The last file that starts at or before `sample`.
+  auto after = std::upper_bound(
+      files.begin(), files.end(), sample,
+      [](int64_t s, const File& file) { return s < file.first_sample; });
+  if (sample < 0 || after == files.begin()) return "";
+  const File& file = *(after - 1);
+  if (lines.empty()) {
+    return absl::StrCat(file.name, ", sample ", sample - file.first_sample,
+                        " (from 0)");
+  }
   if (sample >= static_cast<int64_t>(lines.size())) return "";
-  return absl::StrCat(file, ":", lines[sample]);
+  return absl::StrCat(file.name, ":", lines[sample]);
 }
 
 DataSourceRegistry& DataSourceRegistry::Global() {

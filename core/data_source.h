@@ -29,13 +29,25 @@ namespace nabla {
 // Where a column's samples were read, for messages about one sample (a
 // label out of range is reported with its file and line).
 struct SampleOrigin {
-  // The file, or what else holds the samples; empty when unknown.
-  std::string file;
-  // For text files, the line each sample starts on; empty when the samples
-  // are counted instead (an IDX file).
+  // A file (or what else holds samples) and the first of its samples.
+  struct File {
+    std::string name;
+    int64_t first_sample = 0;
+  };
+  // In sample order; empty when unknown. Shards are several files.
+  std::vector<File> files;
+  // For text files, the line each sample starts on in its file; empty when
+  // the samples are counted in their file instead (an IDX file).
   std::vector<int64_t> lines;
 
-  // "iris.csv:57", or "labels.idx, sample 57 (from 0)"; empty when unknown.
+  // All the samples from one file.
+  static SampleOrigin OneFile(std::string name,
+                              std::vector<int64_t> lines = {}) {
+    return {{{std::move(name), 0}}, std::move(lines)};
+  }
+
+  // "iris.csv:57", or "labels.idx, sample 57 (from 0)" (counted in its
+  // file); empty when unknown.
   std::string Describe(int64_t sample) const;
 };
 

@@ -110,7 +110,8 @@ absl::StatusOr<Dataset> Dataset::FromParts(
     NABLA_ASSIGN_OR_RETURN(Tensor value,
                            TensorFromProto(feed.tensor(), where, dtype));
     NABLA_RETURN_IF_ERROR(data.AddColumn(graph, feed.placeholder(), where,
-                                         std::move(value), {}, {where}));
+                                         std::move(value), {},
+                                         SampleOrigin::OneFile(where)));
   }
   for (int i = 0; i < sources.size(); ++i) {
     const DataSourceConfig& source_config = sources.Get(i);

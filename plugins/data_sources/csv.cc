@@ -10,6 +10,9 @@
 // Attributes:
 //   path (string, required): the file. A relative path is resolved against
 //       the model file's directory. A gzip-compressed file is decompressed.
+//       A glob pattern ("parts/*.csv") names shards: every matching file in
+//       sorted order, each with the first's header (or width), read as one
+//       table.
 //   header (bool, true): the first row names the columns.
 //   delimiter (string, ","): the one character between fields: ";", "\t".
 //   feature_columns (list(string), []): the feature columns by header name,
@@ -309,11 +312,14 @@ class CsvReader {
 
 class CsvTable {
  public:
-  CsvTable(const CsvOptions& options, std::string file)
-      : options_(options), file_(std::move(file)) {}
+  explicit CsvTable(const CsvOptions& options) : options_(options) {}
 
-  [[nodiscard]] absl::StatusOr<std::vector<DataColumn>> Load(
-      absl::string_view text) {
+  // Adds the rows of one file. Files after the first (shards of one table)
+  // must have the first's header, or without one, its number of columns.
+  [[nodiscard]] absl::Status AddFile(std::string file, absl::string_view text) {
+    file_ = std::move(file);
+    origin_.files.push_back({file_, rows_});
+    file_rows_ = 0;
     if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
     CsvReader reader(text, options_.delimiter, options_.comment, file_);
     Record record;
@@ -337,7 +343,8 @@ class CsvTable {
       }
       if (first) {
         first = false;
-        NABLA_RETURN_IF_ERROR(Begin(record));
+        NABLA_RETURN_IF_ERROR(origin_.files.size() == 1 ? Begin(record)
+                                                        : BeginShard(record));
         if (options_.header) continue;
       }
       NABLA_RETURN_IF_ERROR(AddRow(record));
@@ -346,10 +353,63 @@ class CsvTable {
       return absl::InvalidArgumentError(
           absl::StrCat(file_, ": the file is empty"));
     }
-    return Finish();
+    return absl::OkStatus();
+  }
+
+  [[nodiscard]] absl::StatusOr<std::vector<DataColumn>> Finish() {
+    if (rows_ == 0) return Error("no rows of data after the header");
+    std::vector<DataColumn> columns;
+    const int64_t features = static_cast<int64_t>(feature_cols_.size());
+    columns.push_back(
+        {options_.features_placeholder,
+         Tensor::FromValues(options_.dtype, {rows_, features}, features_)});
+    if (options_.classes) {
+      std::vector<std::string> names;
+      const std::vector<double> indices = ClassIndices(&names);
+      columns.push_back({options_.targets_placeholder,
+                         Tensor::FromValues(options_.dtype, {rows_}, indices),
+                         std::move(names)});
+    } else if (!target_cols_.empty()) {
+      const int64_t targets = static_cast<int64_t>(target_cols_.size());
+      columns.push_back(
+          {options_.targets_placeholder,
+           Tensor::FromValues(options_.dtype, {rows_, targets}, targets_)});
+    }
+    if (!weight_cols_.empty()) {
+      columns.push_back(
+          {options_.weights_placeholder,
+           Tensor::FromValues(options_.dtype, {rows_}, weights_)});
+    }
+    origin_.lines = std::move(lines_);
+    for (DataColumn& column : columns) column.origin = origin_;
+    return columns;
   }
 
  private:
+  // The first record of a file after the first: the same header (or
+  // number of columns) as the first file's.
+  [[nodiscard]] absl::Status BeginShard(const Record& record) {
+    const std::string& first_file = origin_.files[0].name;
+    first_line_ = record.line;
+    if (options_.header) {
+      const std::vector<std::string> names(record.fields.begin(),
+                                           record.fields.end());
+      if (names == names_) return absl::OkStatus();
+      return absl::InvalidArgumentError(absl::StrCat(
+          file_, ":", record.line, ": the header (",
+          data_file::QuoteJoin(names), ") is not that of ", first_file, " (",
+          data_file::QuoteJoin(names_),
+          "); the files of one source must have the same columns"));
+    }
+    const int width = static_cast<int>(record.fields.size());
+    if (width == width_) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrCat(
+        file_, ":", record.line, ": ", Plural(width, "column"), ", but ",
+        first_file, " has ", width_,
+        "; the files of one source must have the same columns"));
+  }
+
+
   // The first record: the header or the first row of data. It fixes the
   // number of columns and, with the attributes, which are chosen.
   [[nodiscard]] absl::Status Begin(const Record& record) {
@@ -460,7 +520,7 @@ class CsvTable {
       // No row has fit yet: most likely the first row is not part of the
       // table (scikit-learn's CSVs start with a line of metadata).
       const std::string hint =
-          rows_ > 0 ? ""
+          file_rows_ > 0 ? ""
                     : "; only the first row has that many: if the file "
                       "starts with lines that are not part of the table, "
                       "skip them with skip_rows";
@@ -487,6 +547,7 @@ class CsvTable {
     }
     lines_.push_back(row.line);
     ++rows_;
+    ++file_rows_;
     return absl::OkStatus();
   }
 
@@ -528,34 +589,6 @@ class CsvTable {
     }
     labels_.emplace_back(cell);
     return absl::OkStatus();
-  }
-
-  [[nodiscard]] absl::StatusOr<std::vector<DataColumn>> Finish() {
-    if (rows_ == 0) return Error("no rows of data after the header");
-    std::vector<DataColumn> columns;
-    const int64_t features = static_cast<int64_t>(feature_cols_.size());
-    columns.push_back(
-        {options_.features_placeholder,
-         Tensor::FromValues(options_.dtype, {rows_, features}, features_)});
-    if (options_.classes) {
-      std::vector<std::string> names;
-      const std::vector<double> indices = ClassIndices(&names);
-      columns.push_back({options_.targets_placeholder,
-                         Tensor::FromValues(options_.dtype, {rows_}, indices),
-                         std::move(names)});
-    } else if (!target_cols_.empty()) {
-      const int64_t targets = static_cast<int64_t>(target_cols_.size());
-      columns.push_back(
-          {options_.targets_placeholder,
-           Tensor::FromValues(options_.dtype, {rows_, targets}, targets_)});
-    }
-    if (!weight_cols_.empty()) {
-      columns.push_back(
-          {options_.weights_placeholder,
-           Tensor::FromValues(options_.dtype, {rows_}, weights_)});
-    }
-    for (DataColumn& column : columns) column.origin = {file_, lines_};
-    return columns;
   }
 
   // Each row's label as its index in the classes, given or sorted; the
@@ -610,7 +643,7 @@ class CsvTable {
   }
 
   const CsvOptions& options_;
-  const std::string file_;
+  std::string file_;  // the file being read
   int width_ = 0;                   // columns of every row
   int first_line_ = 0;              // the line of the header or first row
   std::vector<std::string> names_;  // from the header; empty without one
@@ -618,8 +651,10 @@ class CsvTable {
   std::vector<double> features_, targets_, weights_;           // row-major
   std::vector<std::string> labels_;  // with labels: "classes", per row
   std::vector<int64_t> lines_;       // the line each row starts on
+  SampleOrigin origin_;              // the files, as they are added
   std::unordered_map<std::string, int> class_index_;
   int64_t rows_ = 0;
+  int64_t file_rows_ = 0;  // rows of the file being read
 };
 
 class CsvSource : public DataSource {
@@ -628,8 +663,8 @@ class CsvSource : public DataSource {
 
   [[nodiscard]] absl::StatusOr<std::vector<DataColumn>> Load(
       const DataSourceContext& context) const override {
-    const std::string file = data_file::ResolvePath(context, options_.path);
-    NABLA_ASSIGN_OR_RETURN(data_file::Contents contents, data_file::Read(file));
+    NABLA_ASSIGN_OR_RETURN(const std::vector<std::string> files,
+                           data_file::ExpandPaths(context, options_.path));
     CsvOptions options = options_;
     const std::vector<std::string>* trained =
         context.TrainingClasses(options.targets_placeholder);
@@ -637,7 +672,13 @@ class CsvSource : public DataSource {
       options.class_order = *trained;
       options.training_order = true;
     }
-    return CsvTable(options, file).Load(contents.bytes);
+    CsvTable table(options);
+    for (const std::string& file : files) {
+      NABLA_ASSIGN_OR_RETURN(data_file::Contents contents,
+                             data_file::Read(file));
+      NABLA_RETURN_IF_ERROR(table.AddFile(file, contents.bytes));
+    }
+    return table.Finish();
   }
 
  private:

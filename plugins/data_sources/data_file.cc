@@ -1,5 +1,6 @@
 #include "plugins/data_sources/data_file.h"
 
+#include <glob.h>
 #include <sys/stat.h>
 #include <zlib.h>
 
@@ -179,6 +180,37 @@ std::string ResolvePath(const DataSourceContext& context,
   std::string resolved = PathRelativeTo(context.base_dir, path);
   if (context.files_read != nullptr) context.files_read->push_back(resolved);
   return resolved;
+}
+
+absl::StatusOr<std::vector<std::string>> ExpandPaths(
+    const DataSourceContext& context, const std::string& pattern) {
+  if (pattern.find_first_of("*?[") == std::string::npos) {
+    return std::vector<std::string>{ResolvePath(context, pattern)};
+  }
+  const std::string resolved = PathRelativeTo(context.base_dir, pattern);
+  glob_t found;
+  // A folder that is missing or cannot be read matches nothing.
+  const int status = ::glob(resolved.c_str(), 0, nullptr, &found);
+  std::vector<std::string> paths;
+  if (status == 0) {
+    for (size_t i = 0; i < found.gl_pathc; ++i) {
+      paths.emplace_back(found.gl_pathv[i]);
+    }
+  }
+  ::globfree(&found);
+  if (status == GLOB_NOMATCH) {
+    return absl::NotFoundError(
+        absl::StrCat(resolved, ": no file matches the pattern"));
+  }
+  if (status != 0) {
+    return absl::NotFoundError(
+        absl::StrCat(resolved, ": cannot list the files of the pattern"));
+  }
+  if (context.files_read != nullptr) {
+    context.files_read->insert(context.files_read->end(), paths.begin(),
+                               paths.end());
+  }
+  return paths;
 }
 
 [[nodiscard]] absl::StatusOr<Contents> Read(const std::string& path,

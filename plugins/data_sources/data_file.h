@@ -24,6 +24,13 @@ namespace data_file {
 std::string ResolvePath(const DataSourceContext& context,
                         const std::string& path);
 
+// The files `pattern` names, resolved as ResolvePath does: itself when it
+// has no wildcard (*, ? or [), else every file the glob(7) pattern
+// matches, in sorted order (the shards of one data set); NotFound naming
+// the pattern when none matches. Each is added to context.files_read.
+[[nodiscard]] absl::StatusOr<std::vector<std::string>> ExpandPaths(
+    const DataSourceContext& context, const std::string& pattern);
+
 struct Contents {
   // The file's bytes, decompressed when it was gzip-compressed.
   std::string bytes;

@@ -10,9 +10,11 @@
 //   images (string, required): the IDX file of samples, along its first
 //       dimension. A relative path is resolved against the model file's
 //       directory; a gzip-compressed file (found by its magic bytes 1f 8b)
-//       is decompressed.
+//       is decompressed. A glob pattern ("img-*.idx") names shards: every
+//       matching file in sorted order, with the same sample dimensions.
 //   labels (string, ""): an IDX file of one dimension, one label (a class
-//       index) per sample; empty: no labels are fed.
+//       index) per sample; empty: no labels are fed. With shards, a pattern
+//       that matches as many files, paired with the images' in sorted order.
 //   images_placeholder (string, "x"): the placeholder fed the samples.
 //   labels_placeholder (string, "y"): the placeholder fed the labels, as
 //       [N] class indices.
@@ -364,36 +366,90 @@ class IdxSource : public DataSource {
 
   [[nodiscard]] absl::StatusOr<std::vector<DataColumn>> Load(
       const DataSourceContext& context) const override {
-    NABLA_ASSIGN_OR_RETURN(
-        const IdxArray images,
-        ReadIdx(data_file::ResolvePath(context, options_.images),
-                options_.limit));
-    // Both files are checked before either is converted.
-    IdxArray labels;
+    NABLA_ASSIGN_OR_RETURN(const std::vector<std::string> image_files,
+                           data_file::ExpandPaths(context, options_.images));
+    std::vector<std::string> label_files;
     if (!options_.labels.empty()) {
-      NABLA_ASSIGN_OR_RETURN(
-          labels, ReadIdx(data_file::ResolvePath(context, options_.labels),
-                          options_.limit));
-      NABLA_RETURN_IF_ERROR(CheckLabels(labels, images));
+      NABLA_ASSIGN_OR_RETURN(label_files,
+                             data_file::ExpandPaths(context, options_.labels));
+      if (label_files.size() != image_files.size()) {
+        return Invalid(absl::StrCat(
+            "images names ", image_files.size(), " file(s) but labels ",
+            label_files.size(),
+            ": each images file needs its labels file (paired in sorted "
+            "order)"));
+      }
     }
-    const int64_t n = options_.limit > 0
-                          ? std::min(options_.limit, images.count())
-                          : images.count();
+    DataColumn images{options_.images_placeholder};
+    DataColumn labels{options_.labels_placeholder};
+    std::vector<Tensor> image_parts, label_parts;
+    std::vector<int64_t> first_dims;  // of a sample of the first file
+    int64_t n = 0;
+    for (size_t f = 0; f < image_files.size(); ++f) {
+      // With a limit, only the samples still wanted are read.
+      const int64_t wanted = options_.limit > 0 ? options_.limit - n : 0;
+      if (options_.limit > 0 && wanted == 0) break;
+      NABLA_ASSIGN_OR_RETURN(const IdxArray image_file,
+                             ReadIdx(image_files[f], wanted));
+      // As the files hold them, not as flattened.
+      const std::vector<int64_t> sample_dims(image_file.dims.begin() + 1,
+                                             image_file.dims.end());
+      if (f == 0) first_dims = sample_dims;
+      if (sample_dims != first_dims) {
+        return Invalid(absl::StrCat(
+            image_file.file, ": samples of ", image_file.DimsText(),
+            " are not shaped as those of ", image_files[0],
+            "; the files of one source must have the same sample shape"));
+      }
+      // Both files are checked before either is converted.
+      IdxArray label_file;
+      if (!label_files.empty()) {
+        NABLA_ASSIGN_OR_RETURN(label_file, ReadIdx(label_files[f], wanted));
+        NABLA_RETURN_IF_ERROR(CheckLabels(label_file, image_file));
+      }
+      const int64_t count = wanted > 0
+                                ? std::min(wanted, image_file.count())
+                                : image_file.count();
+      Tensor samples(options_.dtype, SampleShape(image_file, count));
+      NABLA_RETURN_IF_ERROR(ConvertInto(image_file, samples.num_elements(),
+                                        {options_.scale, false}, &samples));
+      image_parts.push_back(std::move(samples));
+      images.origin.files.push_back({image_files[f], n});
+      if (!label_files.empty()) {
+        Tensor indices(options_.dtype, {count});
+        NABLA_RETURN_IF_ERROR(
+            ConvertInto(label_file, count, {1, true}, &indices));
+        label_parts.push_back(std::move(indices));
+        labels.origin.files.push_back({label_files[f], n});
+      }
+      n += count;
+    }
+    images.samples = ConcatenateSamples(std::move(image_parts));
     std::vector<DataColumn> columns;
-    Tensor samples(options_.dtype, SampleShape(images, n));
-    NABLA_RETURN_IF_ERROR(ConvertInto(images, samples.num_elements(),
-                                      {options_.scale, false}, &samples));
-    columns.push_back({options_.images_placeholder, std::move(samples), {},
-                       {data_file::ResolvePath(context, options_.images)}});
-    if (options_.labels.empty()) return columns;
-    Tensor indices(options_.dtype, {n});
-    NABLA_RETURN_IF_ERROR(ConvertInto(labels, n, {1, true}, &indices));
-    columns.push_back({options_.labels_placeholder, std::move(indices), {},
-                       {data_file::ResolvePath(context, options_.labels)}});
+    columns.push_back(std::move(images));
+    if (label_files.empty()) return columns;
+    labels.samples = ConcatenateSamples(std::move(label_parts));
+    columns.push_back(std::move(labels));
     return columns;
   }
 
  private:
+  // The parts one after another along axis 0 (the samples).
+  static Tensor ConcatenateSamples(std::vector<Tensor> parts) {
+    if (parts.size() == 1) return std::move(parts[0]);
+    Shape shape = parts[0].shape();
+    int64_t total = 0;
+    for (const Tensor& part : parts) total += part.shape().dim(0);
+    shape.set_dim(0, total);
+    Tensor all(parts[0].dtype(), shape);
+    char* to = static_cast<char*>(all.raw_data());
+    for (const Tensor& part : parts) {
+      std::memcpy(to, part.raw_data(), part.num_bytes());
+      to += part.num_bytes();
+    }
+    return all;
+  }
+
   // [n, d1 * d2 * ...] flattened, else [n, d1, d2, ...].
   Shape SampleShape(const IdxArray& images, int64_t n) const {
     Shape shape{n};

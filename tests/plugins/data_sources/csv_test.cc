@@ -1,6 +1,7 @@
 // Tests of the "csv" data source: every attribute, the CSV dialect (quotes,
 // line endings, blanks), every error with its whole message, and columns
 // reaching a graph's placeholders through Dataset::FromConfig.
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include <string>
@@ -55,6 +56,11 @@ class CsvTest : public ::testing::Test {
     return StatusText(Load(text, std::move(attrs)));
   }
 
+  // The error of loading with `attrs`, whose path names existing files.
+  static std::string LoadErrorOf(const AttrMap& attrs) {
+    return StatusText(MakeAndLoad("csv", attrs, TestDir()));
+  }
+
   // The error of making the source from `attrs` (nothing is read).
   static std::string MakeError(AttrMap attrs) {
     if (attrs.find("path") == attrs.end()) attrs["path"] = Str("data.csv");
@@ -91,11 +97,84 @@ TEST_F(CsvTest, EverySampleKeepsTheLineItStartsOn) {
                                           attrs));
   ASSERT_EQ(columns.size(), 2u);
   for (const DataColumn& column : columns) {
-    EXPECT_EQ(column.origin.file, File());
+    ASSERT_EQ(column.origin.files.size(), 1u);
+    EXPECT_EQ(column.origin.files[0].name, File());
     EXPECT_EQ(column.origin.lines, (std::vector<int64_t>{3, 5, 7}));
   }
   EXPECT_EQ(columns[1].origin.Describe(1), absl::StrCat(File(), ":5"));
   EXPECT_EQ(columns[1].origin.Describe(3), "");
+}
+
+// ----- shards: a pattern names several files --------------------------------
+
+class CsvShardsTest : public CsvTest {
+ protected:
+  void SetUp() override {
+    ::mkdir(TestPath("parts").c_str(), 0755);
+    WriteFile(TestPath("parts/part-1.csv"), "a,label\n1,cat\n2,dog\n");
+    WriteFile(TestPath("parts/part-2.csv"), "a,label\n# note\n3,ant\n");
+  }
+
+  static AttrMap Classes() {
+    return Attrs({{"path", Str("parts/part-*.csv")},
+                  {"labels", Str("classes")},
+                  {"comment", Str("#")},
+                  {"target_columns", StrList({"label"})}});
+  }
+};
+
+TEST_F(CsvShardsTest, FilesFollowOneAnotherWithOneClassMapping) {
+  std::vector<std::string> files_read;
+  auto source = DataSourceRegistry::Global().Make("csv", Classes());
+  ASSERT_OK(source.status());
+  DataSourceContext context;
+  context.base_dir = TestDir();
+  context.files_read = &files_read;
+  ASSERT_OK_AND_ASSIGN(auto columns, (*source)->Load(context));
+  ASSERT_EQ(columns.size(), 2u);
+  ExpectColumn(columns[0], "x", DType::kFloat32, Shape{3, 1}, {1, 2, 3});
+  // "ant" is only in the second file and still sorts first.
+  EXPECT_EQ(columns[1].class_names,
+            (std::vector<std::string>{"ant", "cat", "dog"}));
+  ExpectColumn(columns[1], "y", DType::kFloat32, Shape{3}, {1, 2, 0});
+  EXPECT_EQ(columns[1].origin.Describe(2),
+            absl::StrCat(TestPath("parts/part-2.csv"), ":3"));
+  EXPECT_EQ(columns[1].origin.Describe(1),
+            absl::StrCat(TestPath("parts/part-1.csv"), ":3"));
+  EXPECT_EQ(files_read, (std::vector<std::string>{
+                            TestPath("parts/part-1.csv"),
+                            TestPath("parts/part-2.csv")}));
+}
+
+TEST_F(CsvShardsTest, EveryFileHasTheFirstFilesColumns) {
+  WriteFile(TestPath("parts/part-3.csv"), "a,kind\n4,cat\n");
+  EXPECT_EQ(LoadErrorOf(Classes()),
+            absl::StrCat("INVALID_ARGUMENT: ", TestPath("parts/part-3.csv"),
+                         ":1: the header (\"a\", \"kind\") is not that of ",
+                         TestPath("parts/part-1.csv"),
+                         " (\"a\", \"label\"); the files of one source must "
+                         "have the same columns"));
+  WriteFile(TestPath("parts/part-1.csv"), "1,cat\n");
+  WriteFile(TestPath("parts/part-2.csv"), "2,dog\n");
+  WriteFile(TestPath("parts/part-3.csv"), "4,cat,5\n");
+  AttrMap attrs = Classes();
+  attrs["header"] = MakeAttr(false);
+  attrs.erase("target_columns");
+  attrs["target_indices"] = IntList({1});
+  attrs["feature_indices"] = IntList({0});
+  EXPECT_EQ(LoadErrorOf(attrs),
+            absl::StrCat("INVALID_ARGUMENT: ", TestPath("parts/part-3.csv"),
+                         ":1: 3 columns, but ", TestPath("parts/part-1.csv"),
+                         " has 2; the files of one source must have the same "
+                         "columns"));
+}
+
+TEST_F(CsvShardsTest, PatternWithoutFilesIsNotFound) {
+  AttrMap attrs = Classes();
+  attrs["path"] = Str("parts/none-*.csv");
+  EXPECT_EQ(LoadErrorOf(attrs),
+            absl::StrCat("NOT_FOUND: ", TestPath("parts/none-*.csv"),
+                         ": no file matches the pattern"));
 }
 
 // ----- registration -------------------------------------------------------

@@ -2,6 +2,7 @@
 // gzip-compressed files written with zlib, every error with its whole
 // message, a Fashion-MNIST-sized file, and columns reaching a graph's
 // placeholders through Dataset::FromConfig.
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include <chrono>
@@ -194,11 +195,75 @@ TEST_F(IdxTest, ImagesFlattenedAndLabels) {
 TEST_F(IdxTest, SamplesAreCountedInTheirFile) {
   ASSERT_OK_AND_ASSIGN(auto columns, Load({}));
   ASSERT_EQ(columns.size(), 2u);
-  EXPECT_EQ(columns[0].origin.file, TestPath("images.idx"));
-  EXPECT_EQ(columns[1].origin.file, TestPath("labels.idx"));
+  ASSERT_EQ(columns[1].origin.files.size(), 1u);
+  EXPECT_EQ(columns[0].origin.files[0].name, TestPath("images.idx"));
+  EXPECT_EQ(columns[1].origin.files[0].name, TestPath("labels.idx"));
   EXPECT_TRUE(columns[1].origin.lines.empty());
   EXPECT_EQ(columns[1].origin.Describe(2),
             absl::StrCat(TestPath("labels.idx"), ", sample 2 (from 0)"));
+}
+
+// ----- shards: a pattern names several files --------------------------------
+
+class IdxShardsTest : public IdxTest {
+ protected:
+  void SetUp() override {
+    IdxTest::SetUp();
+    ::mkdir(TestPath("shards").c_str(), 0755);
+    // Sorted: part-1 (2 samples), part-2 (3 samples, kPixels).
+    WriteFile(TestPath("shards/img-1.idx"),
+              Header(0x08, {2, 2, 2}) + Bytes({5, 6, 7, 8, 9, 10, 11, 12}));
+    WriteFile(TestPath("shards/lab-1.idx"), Header(0x08, {2}) + Bytes({1, 2}));
+    WriteFile(TestPath("shards/img-2.idx"),
+              Header(0x08, {3, 2, 2}) + Bytes(kPixels));
+    WriteFile(TestPath("shards/lab-2.idx"), Header(0x08, {3}) + Bytes(kLabels));
+  }
+
+  static AttrMap Shards() {
+    return Attrs({{"images", Str("shards/img-*.idx")},
+                  {"labels", Str("shards/lab-*.idx")}});
+  }
+};
+
+TEST_F(IdxShardsTest, FilesFollowOneAnotherInSortedOrder) {
+  ASSERT_OK_AND_ASSIGN(auto columns, Load(Shards()));
+  ASSERT_EQ(columns.size(), 2u);
+  std::vector<double> pixels = {5, 6, 7, 8, 9, 10, 11, 12};
+  for (int p : kPixels) pixels.push_back(p);
+  ExpectColumn(columns[0], "x", DType::kFloat32, Shape{5, 4}, pixels);
+  ExpectColumn(columns[1], "y", DType::kFloat32, Shape{5}, {1, 2, 3, 0, 9});
+  // Samples are counted in their own file.
+  EXPECT_EQ(columns[1].origin.Describe(1),
+            absl::StrCat(TestPath("shards/lab-1.idx"), ", sample 1 (from 0)"));
+  EXPECT_EQ(columns[1].origin.Describe(4),
+            absl::StrCat(TestPath("shards/lab-2.idx"), ", sample 2 (from 0)"));
+}
+
+TEST_F(IdxShardsTest, LimitCountsAllFiles) {
+  AttrMap attrs = Shards();
+  attrs["limit"] = MakeAttr(int64_t{3});
+  ASSERT_OK_AND_ASSIGN(auto columns, Load(attrs));
+  ExpectColumn(columns[1], "y", DType::kFloat32, Shape{3}, {1, 2, 3});
+}
+
+TEST_F(IdxShardsTest, FilesMustPairAndAgree) {
+  WriteFile(TestPath("shards/img-3.idx"),
+            Header(0x08, {1, 4}) + Bytes({1, 2, 3, 4}));
+  AttrMap attrs = Shards();
+  EXPECT_EQ(StatusText(Load(attrs)),
+            "INVALID_ARGUMENT: images names 3 file(s) but labels 2: each "
+            "images file needs its labels file (paired in sorted order)");
+  WriteFile(TestPath("shards/lab-3.idx"), Header(0x08, {1}) + Bytes({0}));
+  EXPECT_EQ(StatusText(Load(attrs)),
+            absl::StrCat("INVALID_ARGUMENT: ", TestPath("shards/img-3.idx"),
+                         ": samples of [1, 4] are not shaped as those of ",
+                         TestPath("shards/img-1.idx"),
+                         "; the files of one source must have the same "
+                         "sample shape"));
+  attrs["images"] = Str("shards/none-*.idx");
+  EXPECT_EQ(StatusText(Load(attrs)),
+            absl::StrCat("NOT_FOUND: ", TestPath("shards/none-*.idx"),
+                         ": no file matches the pattern"));
 }
 
 TEST_F(IdxTest, NotFlattened) {
