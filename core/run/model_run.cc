@@ -104,7 +104,8 @@ absl::StatusOr<std::unique_ptr<ModelRun>> ModelRun::Open(
         run->settings_.augment,
         ReadAugmentations(model.data(), run->data_.training, run->source()));
     if (options.resume.has_value()) {
-      NABLA_RETURN_IF_ERROR(run->CheckPositionFitsData(*options.resume));
+      NABLA_RETURN_IF_ERROR(
+          run->CheckPositionFitsData(*options.resume, run->position_));
     }
   } else {
     run->data_.normalizer = std::move(restored);
@@ -204,22 +205,27 @@ absl::StatusOr<std::vector<MetricRequest>> ModelRun::RequestedMetrics(
 }
 
 absl::Status ModelRun::LoadData(const Normalizer* restored) {
+  std::vector<std::string> files;
+  NABLA_ASSIGN_OR_RETURN(data_, ReadData(restored, &files));
+  data_files_ = std::move(files);
+  data_loaded_ = true;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ModelData> ModelRun::ReadData(
+    const Normalizer* restored, std::vector<std::string>* files) const {
   DataSourceContext context;
   context.base_dir =
       options_.base_dir.empty() ? DirectoryOf(source()) : options_.base_dir;
-  data_files_.clear();
-  context.files_read = &data_files_;
+  context.files_read = files;
   // A classifier's held-out splits keep each class's share.
   std::string class_labels;
   if (targets_.has_value() && targets_->kind == MetricKind::kClassification &&
       graph_->node(targets_->targets.node).op->role() == OpRole::kPlaceholder) {
     class_labels = graph_->node(targets_->targets.node).name;
   }
-  NABLA_ASSIGN_OR_RETURN(
-      data_, LoadModelData(*graph_, parsed_.model.data(), source(), context,
-                           restored, class_labels));
-  data_loaded_ = true;
-  return absl::OkStatus();
+  return LoadModelData(*graph_, parsed_.model.data(), source(), context,
+                       restored, class_labels);
 }
 
 absl::Status ModelRun::SetOverrides(std::optional<int64_t> epochs,
@@ -318,8 +324,12 @@ absl::StatusOr<TrainingOutcome> ModelRun::Train(const ReportOptions& reports) {
       std::unique_ptr<TrainingReports> observer,
       TrainingReports::Create(*session_, data_, *targets_, position_,
                               std::move(options)));
-  NABLA_RETURN_IF_ERROR(
-      nabla::Train(*session_, data_.training, settings_, position_, *observer));
+  const bool stopped_before =
+      position_.next_sample == 0 && observer->StoppedAt(position_.epoch);
+  if (!stopped_before) {
+    NABLA_RETURN_IF_ERROR(nabla::Train(*session_, data_.training, settings_,
+                                       position_, *observer));
+  }
   NABLA_RETURN_IF_ERROR(observer->batch_error());
   TrainingOutcome outcome;
   outcome.epochs = observer->records();
@@ -527,30 +537,42 @@ absl::Status ModelRun::Save(const std::string& path) const {
       path);
 }
 
-absl::Status ModelRun::CheckPositionFitsData(const std::string& path) const {
+absl::Status ModelRun::CheckPositionFitsData(
+    const std::string& path, const TrainingPosition& position) const {
   const int64_t samples = data_.training.num_samples();
-  if (!data_loaded_ || samples == 0 || position_.next_sample < samples) {
+  if (!data_loaded_ || samples == 0 || position.next_sample < samples) {
     return absl::OkStatus();
   }
   return absl::InvalidArgumentError(absl::StrCat(
-      path, ": its position, sample ", position_.next_sample, " of epoch ",
-      position_.epoch + 1, ", is past the ", samples, " training samples of ",
+      path, ": its position, sample ", position.next_sample, " of epoch ",
+      position.epoch + 1, ", is past the ", samples, " training samples of ",
       source(), " (a checkpoint of other data?)"));
 }
 
 absl::Status ModelRun::Restore(const std::string& path) {
-  NABLA_ASSIGN_OR_RETURN(RestoredRun restored, RestoreRun(path, *session_));
+  // Everything is read and checked before anything changes: a checkpoint
+  // refused leaves the model as it was.
+  NABLA_ASSIGN_OR_RETURN(RestoredRun restored, ReadRun(path));
+  NABLA_RETURN_IF_ERROR(CheckPositionFitsData(path, restored.position));
+  // Data normalised with freshly fitted statistics is normalised again
+  // with the checkpoint's.
+  std::optional<ModelData> renormalised;
+  std::vector<std::string> files;
+  if (data_loaded_ && parsed_.model.data().normalize_size() > 0) {
+    NABLA_ASSIGN_OR_RETURN(renormalised, ReadData(&restored.normalizer, &files));
+  }
+  NABLA_RETURN_IF_ERROR(
+      RestoreCheckpoint(restored.checkpoint, path, *session_));
   position_ = restored.position;
   best_ = restored.best;
   if (restored.data_seed.has_value()) settings_.seed = *restored.data_seed;
-  // Data normalised with freshly fitted statistics is normalised again
-  // with the checkpoint's.
-  if (data_loaded_ && parsed_.model.data().normalize_size() > 0) {
-    NABLA_RETURN_IF_ERROR(LoadData(&restored.normalizer));
-    return CheckPositionFitsData(path);
+  if (renormalised.has_value()) {
+    data_ = *std::move(renormalised);
+    data_files_ = std::move(files);
+  } else {
+    data_.normalizer = std::move(restored.normalizer);
   }
-  data_.normalizer = std::move(restored.normalizer);
-  return CheckPositionFitsData(path);
+  return absl::OkStatus();
 }
 
 }  // namespace nabla

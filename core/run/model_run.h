@@ -203,17 +203,22 @@ class ModelRun {
   ModelRun(ParsedModel parsed, const RunOptions& options)
       : parsed_(std::move(parsed)), options_(options) {}
   [[nodiscard]] absl::Status SetUpTraining();
-  // InvalidArgument naming the checkpoint `path` when the restored
-  // position is past the loaded training data.
+  // InvalidArgument naming the checkpoint `path` when its `position` is
+  // past the loaded training data.
   [[nodiscard]] absl::Status CheckPositionFitsData(
-      const std::string& path) const;
+      const std::string& path, const TrainingPosition& position) const;
   [[nodiscard]] absl::Status WatchBestEpoch(const ReportOptions& reports,
                                             TrainingReportOptions& options);
   // The metrics options_.metrics or training.metrics ask for, checked
   // against what `targets` measures.
   [[nodiscard]] absl::StatusOr<std::vector<MetricRequest>> RequestedMetrics(
       const MetricTargets& targets) const;
+  // ReadData() into the run.
   [[nodiscard]] absl::Status LoadData(const Normalizer* restored);
+  // The model's data, normalised with `restored` when given; every file
+  // read is added to `files`.
+  [[nodiscard]] absl::StatusOr<ModelData> ReadData(
+      const Normalizer* restored, std::vector<std::string>* files) const;
   [[nodiscard]] absl::Status CheckCanTrain(absl::string_view what) const;
   // The split's samples; errors start with `what` ("Train", "Evaluate").
   [[nodiscard]] absl::StatusOr<const Dataset*> SplitData(

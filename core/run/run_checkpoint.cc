@@ -21,14 +21,13 @@ Checkpoint CaptureRun(const Session& session, const Normalizer& normalizer,
   return checkpoint;
 }
 
-[[nodiscard]] absl::StatusOr<RestoredRun> RestoreRun(const std::string& path,
-                                                     Session& session) {
-  NABLA_ASSIGN_OR_RETURN(Checkpoint checkpoint, ReadCheckpoint(path));
+[[nodiscard]] absl::StatusOr<RestoredRun> ReadRun(const std::string& path) {
   RestoredRun restored;
+  NABLA_ASSIGN_OR_RETURN(restored.checkpoint, ReadCheckpoint(path));
+  const Checkpoint& checkpoint = restored.checkpoint;
   NABLA_ASSIGN_OR_RETURN(
       restored.normalizer,
       Normalizer::FromProto(checkpoint.normalization(), path));
-  NABLA_RETURN_IF_ERROR(RestoreCheckpoint(checkpoint, path, session));
   restored.position = {checkpoint.position().epoch(),
                        checkpoint.position().next_sample()};
   restored.best = {checkpoint.position().best_metric(),
@@ -38,6 +37,14 @@ Checkpoint CaptureRun(const Session& session, const Normalizer& normalizer,
   if (restored.position.epoch + restored.position.next_sample > 0) {
     restored.data_seed = checkpoint.position().data_seed();
   }
+  return restored;
+}
+
+[[nodiscard]] absl::StatusOr<RestoredRun> RestoreRun(const std::string& path,
+                                                     Session& session) {
+  NABLA_ASSIGN_OR_RETURN(RestoredRun restored, ReadRun(path));
+  NABLA_RETURN_IF_ERROR(
+      RestoreCheckpoint(restored.checkpoint, path, session));
   return restored;
 }
 

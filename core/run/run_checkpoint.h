@@ -29,10 +29,15 @@ struct RestoredRun {
   std::optional<uint64_t> data_seed;
   Normalizer normalizer;
   BestEpoch best;
+  // The variables and optimizer slots, for RestoreCheckpoint().
+  Checkpoint checkpoint;
 };
 
-// Reads `path` and restores it into `session`; everything is checked
-// before the session changes. Errors name the path.
+// Reads and checks `path`; nothing changes. Errors name the path.
+[[nodiscard]] absl::StatusOr<RestoredRun> ReadRun(const std::string& path);
+
+// ReadRun(), then its variables and slots into `session`; everything is
+// checked before the session changes. Errors name the path.
 [[nodiscard]] absl::StatusOr<RestoredRun> RestoreRun(const std::string& path,
                                                      Session& session);
 

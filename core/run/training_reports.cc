@@ -150,6 +150,18 @@ absl::Status TrainingReports::OnEpoch(const EpochReport& epoch) {
   return absl::OkStatus();
 }
 
+bool TrainingReports::StoppedAt(int64_t epoch) {
+  if (!options_.monitor.has_value() || epoch == 0 ||
+      !ShouldStop(*options_.monitor, epoch, *options_.best)) {
+    return false;
+  }
+  stopped_early_ = true;
+  if (options_.out != nullptr) {
+    std::fprintf(options_.out, "%s\n", EarlyStopLine(epoch).c_str());
+  }
+  return true;
+}
+
 bool TrainingReports::StopRequested() {
   return stopped_early_ ||
          (options_.stop_requested && options_.stop_requested());

@@ -75,6 +75,10 @@ class TrainingReports : public TrainingObserver {
   const std::vector<EpochRecord>& records() const { return records_; }
   // Whether the validation stopped improving (monitor's patience).
   bool stopped_early() const { return stopped_early_; }
+  // For a run resumed at the end of `epoch`: true (and the early-stopping
+  // line printed) when the monitor already says stop there, as it did for
+  // the run that saved the checkpoint; the caller then trains no further.
+  bool StoppedAt(int64_t epoch);
   // The first error met while measuring a batch, if any (OnBatch cannot
   // return one); Train()'s caller reports it.
   const absl::Status& batch_error() const { return batch_error_; }

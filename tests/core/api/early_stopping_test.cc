@@ -113,6 +113,36 @@ TEST(EarlyStoppingTest, ResumedRunStopsWhereTheWholeRunStops) {
   EXPECT_EQ(rest.epochs.back().val_loss, one_run.epochs.back().val_loss);
 }
 
+// A run that stopped early, saved and resumed with the same monitor trains
+// no further: the monitor still says stop.
+TEST(EarlyStoppingTest, RunThatStoppedEarlyStaysStopped) {
+  auto first = Load(kClassification);
+  ASSERT_NE(first, nullptr);
+  ASSERT_OK_AND_ASSIGN(TrainingResult stopped,
+                       first->Train(Watching(TempPath("stopped_best.ckpt"))));
+  ASSERT_TRUE(stopped.stopped_early);
+  const std::string checkpoint = TempPath("stopped.ckpt");
+  ASSERT_OK(first->Save(checkpoint));
+  auto second = Load(kClassification);
+  ASSERT_NE(second, nullptr);
+  ASSERT_OK(second->Restore(checkpoint));
+  ASSERT_OK_AND_ASSIGN(auto before, second->Variable(second->VariableNames()[0]));
+  ASSERT_OK_AND_ASSIGN(TrainingResult again,
+                       second->Train(Watching(TempPath("stopped_best.ckpt"))));
+  EXPECT_TRUE(again.stopped_early);
+  EXPECT_TRUE(again.epochs.empty());
+  EXPECT_EQ(again.best_epoch, stopped.best_epoch);
+  ASSERT_OK_AND_ASSIGN(auto after, second->Variable(second->VariableNames()[0]));
+  EXPECT_EQ(after.data, before.data);
+  // A larger patience lets it go on.
+  TrainingOptions patient = Watching(TempPath("stopped_best.ckpt"));
+  patient.patience = 1000;
+  patient.epochs = stopped.epochs.back().epoch + 1;
+  ASSERT_OK_AND_ASSIGN(TrainingResult more, second->Train(patient));
+  ASSERT_EQ(more.epochs.size(), 1u);
+  EXPECT_EQ(more.epochs[0].epoch, stopped.epochs.back().epoch + 1);
+}
+
 TEST(EarlyStoppingTest, MinDeltaAndMinimisedLoss) {
   auto model = Load(kClassification);
   ASSERT_NE(model, nullptr);

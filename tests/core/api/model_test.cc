@@ -409,11 +409,18 @@ data {
 }
 )");
   ASSERT_OK(small.status());
+  const std::vector<std::vector<double>> before = Variables(**small);
   EXPECT_STATUS((*small)->Restore(path), absl::StatusCode::kInvalidArgument,
                 absl::StrCat(path,
                              ": its position, sample 32 of epoch 1, is past "
                              "the 4 training samples of <string> (a "
                              "checkpoint of other data?)"));
+  // Refused whole: the model keeps its own weights, and trains from the
+  // start.
+  EXPECT_EQ(Variables(**small), before);
+  ASSERT_OK_AND_ASSIGN(TrainingResult trained, (*small)->Train());
+  ASSERT_FALSE(trained.epochs.empty());
+  EXPECT_EQ(trained.epochs[0].epoch, 1);
 }
 
 TEST(ModelTest, BadInputIsAnErrorNamingIt) {
