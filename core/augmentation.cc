@@ -10,7 +10,7 @@
 namespace nabla {
 namespace {
 
-int ColumnOf(const Dataset& data, const std::string& placeholder) {
+int ColumnOf(const TrainingSamples& data, const std::string& placeholder) {
   const std::vector<std::string>& names = data.placeholders();
   const auto it = std::find(names.begin(), names.end(), placeholder);
   return it == names.end() ? -1 : static_cast<int>(it - names.begin());
@@ -25,7 +25,7 @@ int64_t DrawOffset(double u, int64_t shift) {
 }  // namespace
 
 [[nodiscard]] absl::StatusOr<std::vector<ImageAugmentation>> ReadAugmentations(
-    const DataConfig& config, const Dataset& training,
+    const DataConfig& config, const TrainingSamples& training,
     absl::string_view source) {
   std::vector<ImageAugmentation> out;
   for (int i = 0; i < config.augment_size(); ++i) {
@@ -43,7 +43,7 @@ int64_t DrawOffset(double u, int64_t shift) {
                                                        "' is augmented twice"));
       }
     }
-    const Shape& samples = training.samples(def.placeholder())->shape();
+    const Shape samples = training.SamplesShape(def.placeholder());
     if (samples.rank() != 4) {
       return absl::InvalidArgumentError(
           absl::StrCat(where, ": placeholder '", def.placeholder(), "' is fed ",
@@ -93,12 +93,12 @@ SampleChange DrawChange(const ImageAugmentation& augmentation, uint64_t seed,
 }
 
 Augmenter::Augmenter(std::vector<ImageAugmentation> augmentations,
-                     const Dataset& data, uint64_t seed)
+                     const TrainingSamples& data, uint64_t seed)
     : augmentations_(std::move(augmentations)), seed_(seed) {
   for (const ImageAugmentation& a : augmentations_) {
     const int column = ColumnOf(data, a.placeholder);
     columns_.push_back(column);
-    const Shape& s = data.samples(a.placeholder)->shape();
+    const Shape s = data.SamplesShape(a.placeholder);
     plane_.resize(std::max<size_t>(plane_.size(), s.dim(2) * s.dim(3)));
   }
 }

@@ -15,8 +15,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
-#include "core/dataset.h"
 #include "core/tensor.h"
+#include "core/training_samples.h"
 #include "proto/model.pb.h"
 
 namespace nabla {
@@ -32,7 +32,7 @@ struct ImageAugmentation {
 // names a placeholder the training data feeds with samples [C, H, W],
 // once, with 0 <= shift < min(H, W). Errors name `source` and the entry.
 [[nodiscard]] absl::StatusOr<std::vector<ImageAugmentation>> ReadAugmentations(
-    const DataConfig& config, const Dataset& training,
+    const DataConfig& config, const TrainingSamples& training,
     absl::string_view source);
 
 // The offsets and flip of one sample, as drawn.
@@ -53,11 +53,11 @@ SampleChange DrawChange(const ImageAugmentation& augmentation, uint64_t key,
 // plane of memory, so a run allocates once.
 class Augmenter {
  public:
-  Augmenter(std::vector<ImageAugmentation> augmentations, const Dataset& data,
-            uint64_t seed);
+  Augmenter(std::vector<ImageAugmentation> augmentations,
+            const TrainingSamples& data, uint64_t seed);
 
   // batch[k] holds placeholder data.placeholders()[k]'s samples `rows` of
-  // epoch `epoch` (1-based), as Dataset::FillBatch made them.
+  // epoch `epoch` (1-based), as TrainingSamples::FillBatch made them.
   void Apply(int64_t epoch, absl::Span<const int64_t> rows,
              std::vector<Tensor>& batch);
 

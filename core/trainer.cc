@@ -8,21 +8,13 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "core/random.h"
+#include "core/status_macros.h"
 
 namespace nabla {
 
 std::vector<int64_t> EpochOrder(int64_t n, int64_t epoch,
                                 const TrainingSettings& settings) {
-  std::vector<int64_t> order(n);
-  std::iota(order.begin(), order.end(), 0);
-  if (!settings.shuffle) return order;
-  std::mt19937_64 rng(
-      DeriveSeed(settings.seed, absl::StrCat("data_order/", epoch)));
-  for (int64_t i = n - 1; i > 0; --i) {
-    std::swap(order[i], order[UniformIndex(rng, i + 1)]);
-  }
-  return order;
+  return EpochOrder(n, SampleOrder{epoch, settings.shuffle, settings.seed});
 }
 
 namespace {
@@ -50,6 +42,14 @@ namespace {
                                  const TrainingSettings& settings,
                                  TrainingPosition& position,
                                  TrainingObserver& observer) {
+  DatasetSamples samples(data);
+  return Train(session, samples, settings, position, observer);
+}
+
+[[nodiscard]] absl::Status Train(Session& session, TrainingSamples& data,
+                                 const TrainingSettings& settings,
+                                 TrainingPosition& position,
+                                 TrainingObserver& observer) {
   const int64_t n = data.num_samples();
   if (n == 0) {
     return absl::InvalidArgumentError(
@@ -70,20 +70,20 @@ namespace {
       settings.batch_size == 0 ? n : std::min(settings.batch_size, n);
   std::vector<Tensor> batch;
   std::vector<Feed> feeds;
+  std::vector<int64_t> rows;
   Augmenter augmenter(settings.augment, data, settings.seed);
   while (position.epoch < settings.epochs) {
     const int64_t epoch = position.epoch + 1;
     const auto start = std::chrono::steady_clock::now();
-    const std::vector<int64_t> order = EpochOrder(n, epoch, settings);
+    const SampleOrder order{epoch, settings.shuffle, settings.seed};
     EpochReport report;
     report.epoch = epoch;
     double loss_sum = 0;
     while (position.next_sample < n) {
       const int64_t begin = position.next_sample;
       const int64_t size = std::min(batch_size, n - begin);
-      const absl::Span<const int64_t> rows =
-          absl::MakeConstSpan(order.data() + begin, size);
-      data.FillBatch(rows, &batch, &feeds);
+      NABLA_RETURN_IF_ERROR(
+          data.FillBatch(order, begin, size, &batch, &feeds, &rows));
       augmenter.Apply(epoch, rows, batch);
       auto loss = session.TrainStep(feeds);
       // Set whenever the loss is not finite (and, with check_numerics, for

@@ -16,6 +16,7 @@
 #include "core/augmentation.h"
 #include "core/dataset.h"
 #include "core/session.h"
+#include "core/training_samples.h"
 
 namespace nabla {
 
@@ -75,7 +76,8 @@ class TrainingObserver {
   virtual bool StopRequested() { return false; }
 };
 
-// The order in which epoch `epoch` (1-based) visits samples [0, n).
+// The order in which epoch `epoch` (1-based) of an in-memory data set
+// visits samples [0, n).
 std::vector<int64_t> EpochOrder(int64_t n, int64_t epoch,
                                 const TrainingSettings& settings);
 
@@ -87,6 +89,11 @@ std::vector<int64_t> EpochOrder(int64_t n, int64_t epoch,
 // infinity anywhere ("the first NaN or infinity at epoch E, step S ...");
 // both name the first node whose value or gradient holds one
 // (NumericalFault::where).
+[[nodiscard]] absl::Status Train(Session& session, TrainingSamples& data,
+                                 const TrainingSettings& settings,
+                                 TrainingPosition& position,
+                                 TrainingObserver& observer);
+// The same on a data set in memory.
 [[nodiscard]] absl::Status Train(Session& session, const Dataset& data,
                                  const TrainingSettings& settings,
                                  TrainingPosition& position,

@@ -102,7 +102,8 @@ absl::StatusOr<std::unique_ptr<ModelRun>> ModelRun::Open(
         run->LoadData(options.resume.has_value() ? &restored : nullptr));
     NABLA_ASSIGN_OR_RETURN(
         run->settings_.augment,
-        ReadAugmentations(model.data(), run->data_.training, run->source()));
+        ReadAugmentations(model.data(), DatasetSamples(run->data_.training),
+                          run->source()));
     if (options.resume.has_value()) {
       NABLA_RETURN_IF_ERROR(
           run->CheckPositionFitsData(*options.resume, run->position_));

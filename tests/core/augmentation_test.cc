@@ -149,7 +149,7 @@ TEST(AugmentationTest, ShiftAndFlipByHand) {
   ModelUnderTest run = MakeRun();
   ASSERT_OK_AND_ASSIGN(
       std::vector<ImageAugmentation> augment,
-      ReadAugmentations(run.parsed.model.data(), *run.data, "m.pbtxt"));
+      ReadAugmentations(run.parsed.model.data(), DatasetSamples(*run.data), "m.pbtxt"));
   ASSERT_EQ(augment.size(), 1u);
   int64_t row = 0;
   for (;; ++row) {
@@ -161,7 +161,7 @@ TEST(AugmentationTest, ShiftAndFlipByHand) {
       Tensor::FromValues(DType::kFloat32, {1, 1, 3, 4},
                          {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}),
       Tensor::FromValues(DType::kFloat32, {1, 1}, {0})};
-  Augmenter augmenter(augment, *run.data, 11);
+  Augmenter augmenter(augment, DatasetSamples(*run.data), 11);
   const int64_t rows[] = {row};
   augmenter.Apply(1, rows, batch);
   ExpectTensorNear(batch[0], {1, 1, 3, 4},
@@ -202,7 +202,7 @@ TrainingSettings Settings(std::vector<ImageAugmentation> augment) {
 TEST(AugmentationTest, AResumedRunFeedsWhatTheStraightOneDid) {
   ModelUnderTest straight = MakeRun();
   const TrainingSettings settings = Settings(
-      ReadAugmentations(straight.parsed.model.data(), *straight.data, "m.pbtxt")
+      ReadAugmentations(straight.parsed.model.data(), DatasetSamples(*straight.data), "m.pbtxt")
           .value());
   TrainingPosition position;
   Recorder all;
@@ -237,7 +237,7 @@ void ExpectRefused(const std::string& augment, const std::string& message) {
   text.replace(text.find(line), line.size(), augment);
   ModelUnderTest run = MakeRun(text);
   EXPECT_STATUS(
-      ReadAugmentations(run.parsed.model.data(), *run.data, "m.pbtxt").status(),
+      ReadAugmentations(run.parsed.model.data(), DatasetSamples(*run.data), "m.pbtxt").status(),
       absl::StatusCode::kInvalidArgument, message);
 }
 
