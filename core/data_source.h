@@ -15,6 +15,7 @@
 #ifndef NABLA_CORE_DATA_SOURCE_H_
 #define NABLA_CORE_DATA_SOURCE_H_
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -81,6 +82,13 @@ struct DataSourceContext {
   }
 };
 
+// Samples [begin, end) of `column`, with their origin counted from begin.
+DataColumn SliceSamples(const DataColumn& column, int64_t begin, int64_t end);
+
+// Takes one chunk of streamed samples (DataSource::Stream).
+using ChunkConsumer =
+    std::function<absl::Status(std::vector<DataColumn> chunk)>;
+
 class DataSource {
  public:
   virtual ~DataSource() = default;
@@ -88,6 +96,15 @@ class DataSource {
   // Reads every sample. Errors name the file (and line, where there is one).
   [[nodiscard]] virtual absl::StatusOr<std::vector<DataColumn>> Load(
       const DataSourceContext& context) const = 0;
+
+  // For data larger than memory (data.stream): gives `consume` the samples
+  // in order, in chunks of about `chunk_samples` (the last may be smaller),
+  // each with the same columns and classes, its origin counted from its
+  // first sample. A source that can holds no more than a chunk in memory
+  // (the csv source does); by default the samples are loaded whole and cut.
+  [[nodiscard]] virtual absl::Status Stream(
+      const DataSourceContext& context, int64_t chunk_samples,
+      const ChunkConsumer& consume) const;
 };
 
 using DataSourceDef = FactoryDef<DataSource>;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "core/status_macros.h"
 
 namespace nabla {
 namespace {
@@ -14,24 +15,9 @@ int64_t ColumnsOf(const Shape& shape) {
   return shape.rank() < 2 ? 1 : shape.dim(shape.rank() - 1);
 }
 
-// Welford's running mean and sum of squared deviations: E[x^2] - mean^2
-// would lose the variance of columns with a large mean (timestamps).
-struct Accumulator {
-  double count = 0, mean = 0, squared_deviations = 0;
-  double min = INFINITY, max = -INFINITY, max_abs = 0;
-  void Add(double x) {
-    ++count;
-    const double delta = x - mean;
-    mean += delta / count;
-    squared_deviations += delta * (x - mean);
-    min = std::min(min, x);
-    max = std::max(max, x);
-    max_abs = std::max(max_abs, std::abs(x));
-  }
-};
-
 // The (offset, scale) of one column; a scale of 0 (no spread) becomes 1 so
 // the column passes through shifted only.
+template <typename Accumulator>
 void StatsFor(NormalizationDef::Method method, const Accumulator& a,
               double* offset, double* scale) {
   switch (method) {
@@ -56,7 +42,26 @@ void StatsFor(NormalizationDef::Method method, const Accumulator& a,
 absl::StatusOr<Normalizer> Normalizer::Fit(
     const google::protobuf::RepeatedPtrField<NormalizationDef>& defs,
     const Dataset& training, absl::string_view source) {
-  Normalizer normalizer;
+  NABLA_ASSIGN_OR_RETURN(NormalizerFitter fitter,
+                         NormalizerFitter::Create(defs, source));
+  NABLA_RETURN_IF_ERROR(fitter.Add(training));
+  return fitter.Finish();
+}
+
+void NormalizerFitter::Accumulator::Add(double x) {
+  ++count;
+  const double delta = x - mean;
+  mean += delta / count;
+  squared_deviations += delta * (x - mean);
+  min = std::min(min, x);
+  max = std::max(max, x);
+  max_abs = std::max(max_abs, std::abs(x));
+}
+
+absl::StatusOr<NormalizerFitter> NormalizerFitter::Create(
+    const google::protobuf::RepeatedPtrField<NormalizationDef>& defs,
+    absl::string_view source) {
+  NormalizerFitter fitter;
   for (const NormalizationDef& def : defs) {
     const std::string where =
         absl::StrCat(source, ": data.normalize for '", def.placeholder(), "'");
@@ -66,30 +71,53 @@ absl::StatusOr<Normalizer> Normalizer::Fit(
                        ": method is not set (STANDARDIZE, MIN_MAX or "
                        "DIVIDE_BY_MAX)"));
     }
-    if (normalizer.Find(def.placeholder()) != nullptr) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, ": the placeholder is normalised twice"));
+    for (const Fit& earlier : fitter.fits_) {
+      if (earlier.def.placeholder() == def.placeholder()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": the placeholder is normalised twice"));
+      }
     }
-    const Tensor* samples = training.samples(def.placeholder());
+    fitter.fits_.push_back({def, where, {}, 0});
+  }
+  return fitter;
+}
+
+absl::Status NormalizerFitter::Add(const Dataset& part) {
+  for (Fit& fit : fits_) {
+    const Tensor* samples = part.samples(fit.def.placeholder());
     if (samples == nullptr) {
       return absl::InvalidArgumentError(absl::StrCat(
-          where, ": the training data does not feed this placeholder"));
+          fit.where, ": the training data does not feed this placeholder"));
     }
-    const int64_t columns = def.all_values() ? 1 : ColumnsOf(samples->shape());
-    std::vector<Accumulator> columns_seen(columns);
+    const int64_t columns =
+        fit.def.all_values() ? 1 : ColumnsOf(samples->shape());
+    if (fit.columns.empty()) fit.columns.resize(columns);
+    if (static_cast<int64_t>(fit.columns.size()) != columns) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(fit.where, ": ", columns, " columns, but earlier "
+                       "samples had ", fit.columns.size()));
+    }
     const int64_t n = samples->num_elements();
     for (int64_t i = 0; i < n; ++i) {
       const double x = samples->ValueAt(i);
       if (!std::isfinite(x)) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(where, ": sample value ", i, " is ", x));
+        return absl::InvalidArgumentError(absl::StrCat(
+            fit.where, ": sample value ", fit.values_seen + i, " is ", x));
       }
-      columns_seen[def.all_values() ? 0 : i % columns].Add(x);
+      fit.columns[fit.def.all_values() ? 0 : i % columns].Add(x);
     }
-    Stats stats{def.placeholder(), def.method(), {}, {}};
-    for (const Accumulator& a : columns_seen) {
+    fit.values_seen += n;
+  }
+  return absl::OkStatus();
+}
+
+Normalizer NormalizerFitter::Finish() const {
+  Normalizer normalizer;
+  for (const Fit& fit : fits_) {
+    Normalizer::Stats stats{fit.def.placeholder(), fit.def.method(), {}, {}};
+    for (const Accumulator& a : fit.columns) {
       double offset = 0, scale = 1;
-      if (a.count > 0) StatsFor(def.method(), a, &offset, &scale);
+      if (a.count > 0) StatsFor(fit.def.method(), a, &offset, &scale);
       stats.offset.push_back(offset);
       stats.scale.push_back(scale);
     }

@@ -9,6 +9,7 @@
 #ifndef NABLA_CORE_NORMALIZATION_H_
 #define NABLA_CORE_NORMALIZATION_H_
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -66,11 +67,46 @@ class Normalizer {
     std::vector<double> offset;
     std::vector<double> scale;
   };
+  friend class NormalizerFitter;
   const Stats* Find(absl::string_view placeholder) const;
   [[nodiscard]] absl::Status Transform(absl::string_view placeholder,
                                        Tensor& values, bool invert) const;
 
   std::vector<Stats> stats_;
+};
+
+// Fits a Normalizer on training samples that come in parts, such as the
+// chunks of data streamed from disk: Add() each part, then Finish(). The
+// statistics are those of all the parts at once (Normalizer::Fit is one
+// part).
+class NormalizerFitter {
+ public:
+  // Checks every definition: a method, and each placeholder once. Errors
+  // name `source`.
+  [[nodiscard]] static absl::StatusOr<NormalizerFitter> Create(
+      const google::protobuf::RepeatedPtrField<NormalizationDef>& defs,
+      absl::string_view source);
+
+  // The samples of one part; each placeholder normalised must be fed, with
+  // the same number of columns in every part, and finite values.
+  [[nodiscard]] absl::Status Add(const Dataset& part);
+  Normalizer Finish() const;
+
+ private:
+  // Welford's running mean and sum of squared deviations: E[x^2] - mean^2
+  // would lose the variance of columns with a large mean (timestamps).
+  struct Accumulator {
+    double count = 0, mean = 0, squared_deviations = 0;
+    double min = INFINITY, max = -INFINITY, max_abs = 0;
+    void Add(double x);
+  };
+  struct Fit {
+    NormalizationDef def;
+    std::string where;  // names the definition in messages
+    std::vector<Accumulator> columns;
+    int64_t values_seen = 0;
+  };
+  std::vector<Fit> fits_;
 };
 
 }  // namespace nabla

@@ -69,6 +69,7 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <system_error>
 #include <unordered_map>
@@ -85,6 +86,7 @@
 #include "core/attrs.h"
 #include "core/data_source.h"
 #include "core/status_macros.h"
+#include "plugins/data_sources/csv_pieces.h"
 #include "plugins/data_sources/data_file.h"
 
 namespace nabla {
@@ -114,6 +116,9 @@ struct CsvOptions {
   std::vector<std::string> class_order;
   // class_order is the training data's (DataSourceContext::training_classes).
   bool training_order = false;
+  // Only the class labels are read, for SortedClasses(): the first pass
+  // over streamed data, which fixes the classes before any row is fed.
+  bool labels_only = false;
   DType dtype = DType::kFloat32;
 };
 
@@ -166,7 +171,7 @@ std::string Plural(size_t count, absl::string_view noun) {
 // One record. Its fields point into the text or into the reader, and stay
 // valid until the reader's next Next().
 struct Record {
-  int line = 0;  // 1-based line where the record starts
+  int64_t line = 0;  // 1-based line where the record starts
   std::vector<absl::string_view> fields;
   bool any_quoted = false;
 
@@ -178,9 +183,17 @@ struct Record {
 
 class CsvReader {
  public:
+  // `text` holds whole records, the first on line `first_line`.
   CsvReader(absl::string_view text, char delimiter, char comment,
-            const std::string& file)
-      : text_(text), delimiter_(delimiter), comment_(comment), file_(file) {}
+            const std::string& file, int64_t first_line = 1)
+      : text_(text),
+        delimiter_(delimiter),
+        file_(file),
+        line_(first_line),
+        comment_(comment) {}
+
+  // The line after the records read so far.
+  int64_t line() const { return line_; }
 
   // Reads the next record into `record`, past comment lines; false at the
   // end of the text.
@@ -248,7 +261,7 @@ class CsvReader {
   // A quoted field, from the opening quote at pos_ through the closing one
   // and the blanks after it.
   [[nodiscard]] absl::StatusOr<absl::string_view> ReadQuoted(int column) {
-    const int open_line = line_;
+    const int64_t open_line = line_;
     const size_t start = ++pos_;
     bool escaped = false;
     size_t close;
@@ -286,8 +299,8 @@ class CsvReader {
     return absl::string_view(out);
   }
 
-  static int CountLineBreaks(absl::string_view text) {
-    int count = 0;
+  static int64_t CountLineBreaks(absl::string_view text) {
+    int64_t count = 0;
     for (size_t i = 0; i < text.size(); ++i) {
       if (text[i] == '\n') ++count;
       if (text[i] == '\r' && (i + 1 == text.size() || text[i + 1] != '\n')) {
@@ -301,7 +314,7 @@ class CsvReader {
   char delimiter_;
   const std::string& file_;
   size_t pos_ = 0;
-  int line_ = 1;
+  int64_t line_ = 1;
   const char comment_;
   // Quoted fields with "" inside, unescaped; a deque keeps them in place.
   std::deque<std::string> unescaped_;
@@ -312,76 +325,134 @@ class CsvReader {
 
 class CsvTable {
  public:
-  explicit CsvTable(const CsvOptions& options) : options_(options) {}
+  explicit CsvTable(CsvOptions options) : options_(std::move(options)) {}
 
   // Adds the rows of one file. Files after the first (shards of one table)
   // must have the first's header, or without one, its number of columns.
   [[nodiscard]] absl::Status AddFile(std::string file, absl::string_view text) {
+    BeginFile(std::move(file));
+    NABLA_RETURN_IF_ERROR(AddRecords(text, 1).status());
+    return EndFile();
+  }
+
+  // A file read in pieces: BeginFile(), AddRecords() for each piece of
+  // whole records in order, EndFile().
+  void BeginFile(std::string file) {
     file_ = std::move(file);
-    origin_.files.push_back({file_, rows_});
+    files_.push_back({file_, rows_});
     file_rows_ = 0;
-    if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
-    CsvReader reader(text, options_.delimiter, options_.comment, file_);
+    skipped_ = 0;
+    blank_line_ = 0;
+    first_record_ = true;
+  }
+
+  // Whole records of the file being read, from line `first_line`; returns
+  // the line after them.
+  [[nodiscard]] absl::StatusOr<int64_t> AddRecords(absl::string_view text,
+                                                   int64_t first_line) {
+    if (first_line == 1 && text.substr(0, 3) == "\xEF\xBB\xBF") {
+      text.remove_prefix(3);
+    }
+    CsvReader reader(text, options_.delimiter, options_.comment, file_,
+                     first_line);
     Record record;
-    int blank_line = 0;  // the first of the blank lines just read
-    bool first = true;
-    for (int64_t skipped = 0;;) {
+    for (;;) {
       NABLA_ASSIGN_OR_RETURN(const bool more, reader.Next(&record));
       if (!more) break;
-      if (skipped < options_.skip_rows) {
-        ++skipped;
+      if (skipped_ < options_.skip_rows) {
+        ++skipped_;
         continue;
       }
       if (record.blank()) {
-        if (blank_line == 0) blank_line = record.line;
+        if (blank_line_ == 0) blank_line_ = record.line;
         continue;
       }
-      if (blank_line != 0) {
+      if (blank_line_ != 0) {
         return absl::InvalidArgumentError(
-            absl::StrCat(file_, ":", blank_line,
+            absl::StrCat(file_, ":", blank_line_,
                          ": blank line (blank lines may only end the file)"));
       }
-      if (first) {
-        first = false;
-        NABLA_RETURN_IF_ERROR(origin_.files.size() == 1 ? Begin(record)
-                                                        : BeginShard(record));
+      if (first_record_) {
+        first_record_ = false;
+        NABLA_RETURN_IF_ERROR(files_.size() == 1 && !begun_
+                                  ? Begin(record)
+                                  : BeginShard(record));
+        begun_ = true;
         if (options_.header) continue;
       }
       NABLA_RETURN_IF_ERROR(AddRow(record));
     }
-    if (first) {
+    return reader.line();
+  }
+
+  [[nodiscard]] absl::Status EndFile() {
+    if (first_record_) {
       return absl::InvalidArgumentError(
           absl::StrCat(file_, ": the file is empty"));
     }
     return absl::OkStatus();
   }
 
+  // Rows added and not yet taken; all rows added.
+  int64_t rows() const { return rows_ - taken_; }
+  int64_t rows_read() const { return rows_; }
+
+  // The distinct class labels of every row, in index order (see
+  // ClassIndices); with labels_only.
+  std::vector<std::string> SortedClasses() const {
+    std::vector<std::string> sorted(distinct_labels_.begin(),
+                                    distinct_labels_.end());
+    std::sort(sorted.begin(), sorted.end(), ClassLess);
+    return sorted;
+  }
+
+  // Every row, as the source's columns.
   [[nodiscard]] absl::StatusOr<std::vector<DataColumn>> Finish() {
     if (rows_ == 0) return Error("no rows of data after the header");
+    return TakeColumns();
+  }
+
+  // The rows added since the last TakeColumns(), as columns, which no
+  // longer holds them; sample 0 is the first of them.
+  [[nodiscard]] absl::StatusOr<std::vector<DataColumn>> TakeColumns() {
+    const int64_t rows = rows_ - taken_;
     std::vector<DataColumn> columns;
     const int64_t features = static_cast<int64_t>(feature_cols_.size());
     columns.push_back(
         {options_.features_placeholder,
-         Tensor::FromValues(options_.dtype, {rows_, features}, features_)});
+         Tensor::FromValues(options_.dtype, {rows, features}, features_)});
     if (options_.classes) {
       std::vector<std::string> names;
       const std::vector<double> indices = ClassIndices(&names);
       columns.push_back({options_.targets_placeholder,
-                         Tensor::FromValues(options_.dtype, {rows_}, indices),
+                         Tensor::FromValues(options_.dtype, {rows}, indices),
                          std::move(names)});
     } else if (!target_cols_.empty()) {
       const int64_t targets = static_cast<int64_t>(target_cols_.size());
       columns.push_back(
           {options_.targets_placeholder,
-           Tensor::FromValues(options_.dtype, {rows_, targets}, targets_)});
+           Tensor::FromValues(options_.dtype, {rows, targets}, targets_)});
     }
     if (!weight_cols_.empty()) {
       columns.push_back(
           {options_.weights_placeholder,
-           Tensor::FromValues(options_.dtype, {rows_}, weights_)});
+           Tensor::FromValues(options_.dtype, {rows}, weights_)});
     }
-    origin_.lines = std::move(lines_);
-    for (DataColumn& column : columns) column.origin = origin_;
+    // The files of these rows, counted from the first of them.
+    SampleOrigin origin;
+    for (const SampleOrigin::File& file : files_) {
+      origin.files.push_back(
+          {file.name, std::max<int64_t>(0, file.first_sample - taken_)});
+    }
+    origin.lines = std::move(lines_);
+    for (DataColumn& column : columns) column.origin = origin;
+    taken_ = rows_;
+    files_.erase(files_.begin(), files_.end() - 1);
+    features_.clear();
+    targets_.clear();
+    weights_.clear();
+    labels_.clear();
+    lines_.clear();
     return columns;
   }
 
@@ -389,7 +460,7 @@ class CsvTable {
   // The first record of a file after the first: the same header (or
   // number of columns) as the first file's.
   [[nodiscard]] absl::Status BeginShard(const Record& record) {
-    const std::string& first_file = origin_.files[0].name;
+    const std::string& first_file = first_file_;
     first_line_ = record.line;
     if (options_.header) {
       const std::vector<std::string> names(record.fields.begin(),
@@ -413,6 +484,7 @@ class CsvTable {
   // The first record: the header or the first row of data. It fixes the
   // number of columns and, with the attributes, which are chosen.
   [[nodiscard]] absl::Status Begin(const Record& record) {
+    first_file_ = file_;
     width_ = static_cast<int>(record.fields.size());
     first_line_ = record.line;
     if (options_.header) {
@@ -528,6 +600,14 @@ class CsvTable {
           file_, ":", row.line, ": ", Plural(width, "column"), ", expected ",
           width_, " (as in row ", first_line_, ")", hint));
     }
+    if (options_.labels_only) {
+      NABLA_RETURN_IF_ERROR(AddClass(row, target_cols_[0]));
+      distinct_labels_.insert(std::move(labels_.back()));
+      labels_.clear();
+      ++rows_;
+      ++file_rows_;
+      return absl::OkStatus();
+    }
     for (int column : feature_cols_) {
       NABLA_RETURN_IF_ERROR(AddNumber(row, column, &features_));
     }
@@ -642,16 +722,26 @@ class CsvTable {
     return absl::InvalidArgumentError(absl::StrCat(file_, ": ", what));
   }
 
-  const CsvOptions& options_;
+  const CsvOptions options_;
   std::string file_;  // the file being read
   int width_ = 0;                   // columns of every row
-  int first_line_ = 0;              // the line of the header or first row
+  int64_t first_line_ = 0;          // the line of the header or first row
   std::vector<std::string> names_;  // from the header; empty without one
   std::vector<int> feature_cols_, target_cols_, weight_cols_;  // 0-based
   std::vector<double> features_, targets_, weights_;           // row-major
   std::vector<std::string> labels_;  // with labels: "classes", per row
   std::vector<int64_t> lines_;       // the line each row starts on
-  SampleOrigin origin_;              // the files, as they are added
+  // The files of the rows not yet taken, each with its first row.
+  std::vector<SampleOrigin::File> files_;
+  std::string first_file_;  // whose first record fixed the columns
+  int64_t taken_ = 0;       // rows already taken by TakeColumns()
+  // Of the file being read: rows skipped (skip_rows), the first of the
+  // blank lines just read, whether its first record is still to come.
+  int64_t skipped_ = 0;
+  int64_t blank_line_ = 0;
+  bool first_record_ = true;
+  bool begun_ = false;  // Begin() has fixed the columns
+  std::set<std::string> distinct_labels_;  // with labels_only
   std::unordered_map<std::string, int> class_index_;
   int64_t rows_ = 0;
   int64_t file_rows_ = 0;  // rows of the file being read
@@ -665,14 +755,7 @@ class CsvSource : public DataSource {
       const DataSourceContext& context) const override {
     NABLA_ASSIGN_OR_RETURN(const std::vector<std::string> files,
                            data_file::ExpandPaths(context, options_.path));
-    CsvOptions options = options_;
-    const std::vector<std::string>* trained =
-        context.TrainingClasses(options.targets_placeholder);
-    if (options.classes && options.class_order.empty() && trained != nullptr) {
-      options.class_order = *trained;
-      options.training_order = true;
-    }
-    CsvTable table(options);
+    CsvTable table(OptionsFor(context));
     for (const std::string& file : files) {
       NABLA_ASSIGN_OR_RETURN(data_file::Contents contents,
                              data_file::Read(file));
@@ -681,7 +764,78 @@ class CsvSource : public DataSource {
     return table.Finish();
   }
 
+  // Reads the files in pieces (CsvPieces), holding one chunk of rows at a
+  // time. Class labels without a given order take a first pass that reads
+  // only them, so that every chunk indexes them alike.
+  [[nodiscard]] absl::Status Stream(
+      const DataSourceContext& context, int64_t chunk_samples,
+      const ChunkConsumer& consume) const override {
+    NABLA_ASSIGN_OR_RETURN(const std::vector<std::string> files,
+                           data_file::ExpandPaths(context, options_.path));
+    CsvOptions options = OptionsFor(context);
+    if (options.classes && options.class_order.empty()) {
+      CsvOptions labels = options;
+      labels.labels_only = true;
+      CsvTable table(labels);
+      NABLA_RETURN_IF_ERROR(ReadPieces(files, table, 0, nullptr));
+      options.class_order = table.SortedClasses();
+      if (options.class_order.empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            files.back(), ": no rows of data after the header"));
+      }
+    }
+    CsvTable table(options);
+    return ReadPieces(files, table, std::max<int64_t>(1, chunk_samples),
+                      &consume);
+  }
+
  private:
+  CsvOptions OptionsFor(const DataSourceContext& context) const {
+    CsvOptions options = options_;
+    const std::vector<std::string>* trained =
+        context.TrainingClasses(options.targets_placeholder);
+    if (options.classes && options.class_order.empty() && trained != nullptr) {
+      options.class_order = *trained;
+      options.training_order = true;
+    }
+    return options;
+  }
+
+  // Every file into `table` piece by piece; with `consume`, the rows go to
+  // it in chunks of `chunk_samples` or more, and the last ones at the end.
+  [[nodiscard]] absl::Status ReadPieces(const std::vector<std::string>& files,
+                                        CsvTable& table, int64_t chunk_samples,
+                                        const ChunkConsumer* consume) const {
+    for (const std::string& file : files) {
+      NABLA_ASSIGN_OR_RETURN(
+          std::unique_ptr<CsvPieces> pieces,
+          CsvPieces::Open(file, options_.delimiter, options_.comment));
+      table.BeginFile(file);
+      for (int64_t line = 1;;) {
+        NABLA_ASSIGN_OR_RETURN(const absl::string_view piece, pieces->Next());
+        if (piece.empty()) break;
+        NABLA_ASSIGN_OR_RETURN(line, table.AddRecords(piece, line));
+        if (consume != nullptr && table.rows() >= chunk_samples) {
+          NABLA_ASSIGN_OR_RETURN(std::vector<DataColumn> chunk,
+                                 table.TakeColumns());
+          NABLA_RETURN_IF_ERROR((*consume)(std::move(chunk)));
+        }
+      }
+      NABLA_RETURN_IF_ERROR(table.EndFile());
+    }
+    if (consume == nullptr) return absl::OkStatus();
+    if (table.rows_read() == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(files.back(), ": no rows of data after the header"));
+    }
+    if (table.rows() > 0) {
+      NABLA_ASSIGN_OR_RETURN(std::vector<DataColumn> chunk,
+                             table.TakeColumns());
+      return (*consume)(std::move(chunk));
+    }
+    return absl::OkStatus();
+  }
+
   CsvOptions options_;
 };
 

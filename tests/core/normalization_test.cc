@@ -134,6 +134,35 @@ TEST(NormalizationStatsTest, StandardizeKeepsTheSpreadOfLargeValues) {
                    {-1.5 / sd, -0.5 / sd, 0.5 / sd, 1.5 / sd}, 1e-9);
 }
 
+// Fitted on parts (as streamed data is), the statistics are those of the
+// whole: the same values once normalised.
+TEST_F(NormalizationTest, FittingInPartsEqualsFittingTheWhole) {
+  for (const auto method : {NormalizationDef::STANDARDIZE,
+                            NormalizationDef::MIN_MAX,
+                            NormalizationDef::DIVIDE_BY_MAX}) {
+    parsed_.model.mutable_data()->clear_normalize();
+    Normalize("x", method);
+    ASSERT_OK_AND_ASSIGN(ModelData raw, LoadModelData(*graph_, [&] {
+      DataConfig config = parsed_.model.data();
+      config.clear_normalize();
+      return config;
+    }(), "n.pbtxt", {}));
+    ASSERT_OK_AND_ASSIGN(
+        Normalizer whole,
+        Normalizer::Fit(parsed_.model.data().normalize(), raw.training, "n"));
+    ASSERT_OK_AND_ASSIGN(
+        NormalizerFitter fitter,
+        NormalizerFitter::Create(parsed_.model.data().normalize(), "n"));
+    ASSERT_OK(fitter.Add(raw.training.Rows({0})));
+    ASSERT_OK(fitter.Add(raw.training.Rows({1, 2, 3})));
+    const Normalizer parts = fitter.Finish();
+    Tensor a = *raw.training.samples("x"), b = a;
+    ASSERT_OK(whole.Apply("x", a));
+    ASSERT_OK(parts.Apply("x", b));
+    ExpectTensorNear(b, {4, 2}, a.ToDoubles(), 1e-12);
+  }
+}
+
 TEST_F(NormalizationTest, MinMaxIntoTheUnitInterval) {
   Normalize("x", NormalizationDef::MIN_MAX);
   ASSERT_OK_AND_ASSIGN(ModelData data, Load());

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
+#include <filesystem>
 #include <string>
 #include <utility>
 #include <vector>
@@ -110,6 +111,8 @@ TEST_F(CsvTest, EverySampleKeepsTheLineItStartsOn) {
 class CsvShardsTest : public CsvTest {
  protected:
   void SetUp() override {
+    // Each test its own files: TEST_TMPDIR is shared by the tests.
+    std::filesystem::remove_all(TestPath("parts"));
     ::mkdir(TestPath("parts").c_str(), 0755);
     WriteFile(TestPath("parts/part-1.csv"), "a,label\n1,cat\n2,dog\n");
     WriteFile(TestPath("parts/part-2.csv"), "a,label\n# note\n3,ant\n");
@@ -175,6 +178,71 @@ TEST_F(CsvShardsTest, PatternWithoutFilesIsNotFound) {
   EXPECT_EQ(LoadErrorOf(attrs),
             absl::StrCat("NOT_FOUND: ", TestPath("parts/none-*.csv"),
                          ": no file matches the pattern"));
+}
+
+// ----- streamed in chunks (data.stream) -----------------------------------
+
+// The chunks of Stream() put together are what Load() reads, with the same
+// classes in every chunk (fixed before the first), and origins counted from
+// each chunk's first sample.
+TEST_F(CsvShardsTest, StreamedChunksAreTheLoadedTable) {
+  WriteFile(TestPath("parts/part-1.csv"),
+            "a,label\n1,cat\n\"2\",dog\n# \"x\n3,\"ant\"\n");
+  WriteFile(TestPath("parts/part-2.csv"), "a,label\r\n4,bee\r\n5,cat\r\n");
+  auto source = DataSourceRegistry::Global().Make("csv", Classes());
+  ASSERT_OK(source.status());
+  DataSourceContext context;
+  context.base_dir = TestDir();
+  ASSERT_OK_AND_ASSIGN(auto whole, (*source)->Load(context));
+  for (int64_t chunk_samples : {1, 2, 3, 100}) {
+    std::vector<double> features, labels;
+    std::vector<std::string> origins;
+    std::vector<int64_t> sizes;
+    ASSERT_OK((*source)->Stream(
+        context, chunk_samples, [&](std::vector<DataColumn> chunk) {
+          sizes.push_back(chunk[0].samples.shape().dim(0));
+          EXPECT_EQ(chunk.size(), 2u);
+          EXPECT_EQ(chunk[1].class_names, whole[1].class_names);
+          const std::vector<double> x = chunk[0].samples.ToDoubles();
+          const std::vector<double> y = chunk[1].samples.ToDoubles();
+          features.insert(features.end(), x.begin(), x.end());
+          labels.insert(labels.end(), y.begin(), y.end());
+          for (size_t i = 0; i < y.size(); ++i) {
+            origins.push_back(chunk[1].origin.Describe(i));
+          }
+          return absl::OkStatus();
+        }));
+    // A chunk is cut once a piece of the file brings it to chunk_samples
+    // (here a piece is a whole file): only the last may be smaller.
+    for (size_t i = 0; i + 1 < sizes.size(); ++i) {
+      EXPECT_GE(sizes[i], chunk_samples);
+    }
+    EXPECT_EQ(sizes.size(), chunk_samples <= 3 ? 2u : 1u);  // 3 rows, then 2
+    EXPECT_EQ(features, whole[0].samples.ToDoubles());
+    EXPECT_EQ(labels, whole[1].samples.ToDoubles());
+    std::vector<std::string> loaded;
+    for (int i = 0; i < 5; ++i) loaded.push_back(whole[1].origin.Describe(i));
+    EXPECT_EQ(origins, loaded);
+  }
+  EXPECT_EQ(whole[1].origin.Describe(2),
+            absl::StrCat(TestPath("parts/part-1.csv"), ":5"));
+}
+
+TEST_F(CsvShardsTest, StreamedErrorsNameFileAndLine) {
+  WriteFile(TestPath("parts/part-2.csv"), "a,label\nx,cat\n");
+  auto source = DataSourceRegistry::Global().Make("csv", Classes());
+  ASSERT_OK(source.status());
+  DataSourceContext context;
+  context.base_dir = TestDir();
+  EXPECT_EQ((*source)
+                ->Stream(context, 1,
+                         [](std::vector<DataColumn>) {
+                           return absl::OkStatus();
+                         })
+                .ToString(),
+            absl::StrCat("INVALID_ARGUMENT: ", TestPath("parts/part-2.csv"),
+                         ":2: column 1 (\"a\"): expected a number, got "
+                         "\"x\""));
 }
 
 // ----- registration -------------------------------------------------------

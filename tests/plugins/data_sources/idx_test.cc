@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <filesystem>
 #include <string>
 #include <utility>
 #include <vector>
@@ -209,6 +210,8 @@ class IdxShardsTest : public IdxTest {
  protected:
   void SetUp() override {
     IdxTest::SetUp();
+    // Each test its own files: TEST_TMPDIR is shared by the tests.
+    std::filesystem::remove_all(TestPath("shards"));
     ::mkdir(TestPath("shards").c_str(), 0755);
     // Sorted: part-1 (2 samples), part-2 (3 samples, kPixels).
     WriteFile(TestPath("shards/img-1.idx"),
