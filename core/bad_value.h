@@ -84,6 +84,16 @@ inline std::optional<BatchSample> FindBatchSample(const absl::Status& status) {
   return found;
 }
 
+// `status` with `message` instead of its own, its code and payloads kept.
+inline absl::Status WithMessage(const absl::Status& status,
+                                absl::string_view message) {
+  absl::Status out(status.code(), message);
+  status.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
+    out.SetPayload(url, payload);
+  });
+  return out;
+}
+
 }  // namespace nabla
 
 #endif  // NABLA_CORE_BAD_VALUE_H_

@@ -9,18 +9,23 @@
 namespace nabla {
 
 std::string SampleOrigin::Describe(int64_t sample) const {
+  if (lines.empty()) return DescribeAtLine(sample, -1);
+  if (sample < 0 || sample >= static_cast<int64_t>(lines.size())) return "";
+  return DescribeAtLine(sample, lines[sample]);
+}
+
+std::string SampleOrigin::DescribeAtLine(int64_t sample, int64_t line) const {
   // The last file that starts at or before `sample`.
   auto after = std::upper_bound(
       files.begin(), files.end(), sample,
       [](int64_t s, const File& file) { return s < file.first_sample; });
   if (sample < 0 || after == files.begin()) return "";
   const File& file = *(after - 1);
-  if (lines.empty()) {
+  if (line < 0) {
     return absl::StrCat(file.name, ", sample ", sample - file.first_sample,
                         " (from 0)");
   }
-  if (sample >= static_cast<int64_t>(lines.size())) return "";
-  return absl::StrCat(file.name, ":", lines[sample]);
+  return absl::StrCat(file.name, ":", line);
 }
 
 absl::Status DataSource::Stream(const DataSourceContext& context,

@@ -50,6 +50,8 @@ struct SampleOrigin {
   // "iris.csv:57", or "labels.idx, sample 57 (from 0)" (counted in its
   // file); empty when unknown.
   std::string Describe(int64_t sample) const;
+  // The same with the sample's line given (-1: counted) instead of lines.
+  std::string DescribeAtLine(int64_t sample, int64_t line) const;
 };
 
 // Samples for one placeholder, along axis 0.

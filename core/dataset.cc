@@ -128,22 +128,42 @@ absl::StatusOr<Dataset> Dataset::FromParts(
       return absl::InvalidArgumentError(
           absl::StrCat(where, ": ", columns.status().message()));
     }
-    for (DataColumn& column : *columns) {
-      // A source that set its own classes must agree with training's.
-      const std::vector<std::string>* trained =
-          context.TrainingClasses(column.placeholder);
-      if (trained != nullptr && !column.class_names.empty() &&
-          column.class_names != *trained) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            where, ": the classes of '", column.placeholder, "' (",
-            QuoteJoin(column.class_names), ") are not the training data's (",
-            QuoteJoin(*trained), ")"));
-      }
-      NABLA_RETURN_IF_ERROR(data.AddColumn(
-          graph, column.placeholder, where, std::move(column.samples),
-          std::move(column.class_names), std::move(column.origin)));
-    }
+    NABLA_RETURN_IF_ERROR(
+        data.AddColumns(graph, *std::move(columns), where, context));
   }
+  return data;
+}
+
+absl::Status Dataset::AddColumns(const Graph& graph,
+                                 std::vector<DataColumn> columns,
+                                 absl::string_view where,
+                                 const DataSourceContext& context) {
+  for (DataColumn& column : columns) {
+    // A source that set its own classes must agree with training's.
+    const std::vector<std::string>* trained =
+        context.TrainingClasses(column.placeholder);
+    if (trained != nullptr && !column.class_names.empty() &&
+        column.class_names != *trained) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, ": the classes of '", column.placeholder, "' (",
+          QuoteJoin(column.class_names), ") are not the training data's (",
+          QuoteJoin(*trained), ")"));
+    }
+    NABLA_RETURN_IF_ERROR(AddColumn(graph, column.placeholder, where,
+                                    std::move(column.samples),
+                                    std::move(column.class_names),
+                                    std::move(column.origin)));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Dataset> Dataset::FromColumns(const Graph& graph,
+                                             std::vector<DataColumn> columns,
+                                             absl::string_view where,
+                                             const DataSourceContext& context) {
+  Dataset data;
+  NABLA_RETURN_IF_ERROR(
+      data.AddColumns(graph, std::move(columns), where, context));
   return data;
 }
 
@@ -310,15 +330,10 @@ absl::Status Dataset::WithSampleOrigin(absl::Status status,
                                 "\")");
     }
   }
-  absl::Status located(
-      status.code(),
-      absl::StrCat(status.message(), "; sample ", bad->sample,
-                   " of the batch is '", bad->placeholder, "' at ", origin,
-                   class_name));
-  status.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
-    located.SetPayload(url, payload);
-  });
-  return located;
+  return WithMessage(
+      status, absl::StrCat(status.message(), "; sample ", bad->sample,
+                           " of the batch is '", bad->placeholder, "' at ",
+                           origin, class_name));
 }
 
 }  // namespace nabla

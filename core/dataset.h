@@ -27,6 +27,11 @@ class Dataset {
   [[nodiscard]] static absl::StatusOr<Dataset> FromConfig(
       const Graph& graph, const DataConfig& config, absl::string_view source,
       const DataSourceContext& context = {});
+  // The columns a data source gave (all of them, or a chunk of streamed
+  // ones), checked as FromConfig checks them; `where` names the source.
+  [[nodiscard]] static absl::StatusOr<Dataset> FromColumns(
+      const Graph& graph, std::vector<DataColumn> columns,
+      absl::string_view where, const DataSourceContext& context = {});
   // The same for validation or test data; `split` names it in messages.
   [[nodiscard]] static absl::StatusOr<Dataset> FromSplit(
       const Graph& graph, const DataSplit& data, absl::string_view source,
@@ -72,6 +77,11 @@ class Dataset {
       const google::protobuf::RepeatedPtrField<FeedDef>& feeds,
       const google::protobuf::RepeatedPtrField<DataSourceConfig>& sources,
       absl::string_view where, const DataSourceContext& context);
+  // Adds a source's columns (FromColumns).
+  [[nodiscard]] absl::Status AddColumns(const Graph& graph,
+                                        std::vector<DataColumn> columns,
+                                        absl::string_view where,
+                                        const DataSourceContext& context);
   [[nodiscard]] absl::Status AddColumn(const Graph& graph,
                                        const std::string& placeholder_name,
                                        absl::string_view where, Tensor value,

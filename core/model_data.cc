@@ -1,6 +1,7 @@
 #include "core/model_data.h"
 
 #include <cmath>
+#include <optional>
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
@@ -27,6 +28,54 @@ namespace {
   return held;
 }
 
+// data.stream: the one source streamed into a cache, normalisation fitted
+// on the way.
+[[nodiscard]] absl::Status LoadStreamed(const Graph& graph,
+                                        const DataConfig& config,
+                                        absl::string_view source,
+                                        const DataSourceContext& context,
+                                        const Normalizer* restored,
+                                        ModelData& data) {
+  if (config.source_size() != 1 || config.feed_size() != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ": data.stream streams exactly one data source (its path may "
+                "name many files), but the data section has ",
+        config.source_size(), " source(s) and ", config.feed_size(),
+        " feed(s)"));
+  }
+  if (config.validation_fraction() != 0 || config.test_fraction() != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ": data.stream keeps no training samples in memory to hold "
+                "out: give validation and test data sections of their own "
+                "instead of validation_fraction and test_fraction"));
+  }
+  const StreamDef& stream = config.stream();
+  if (stream.window_samples() < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": data.stream.window_samples must be >= 0 "
+                     "(0: 16 MiB of samples), got ",
+                     stream.window_samples()));
+  }
+  const bool fit = restored == nullptr || restored->empty();
+  std::optional<NormalizerFitter> fitter;
+  if (fit) {
+    NABLA_ASSIGN_OR_RETURN(fitter,
+                           NormalizerFitter::Create(config.normalize(), source));
+  }
+  StreamSettings settings;
+  settings.window_samples = stream.window_samples();
+  settings.cache_dir = stream.cache_dir();
+  NABLA_ASSIGN_OR_RETURN(
+      data.streamed,
+      StreamedData::Build(graph, config.source(0),
+                          absl::StrCat(source, ": data source 1 ('",
+                                       config.source(0).name(), "')"),
+                          context, settings, fit ? &*fitter : nullptr));
+  data.normalizer = fit ? fitter->Finish() : *restored;
+  data.streamed->set_normalizer(data.normalizer);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 [[nodiscard]] absl::StatusOr<ModelData> LoadModelData(
@@ -34,12 +83,20 @@ namespace {
     const DataSourceContext& context, const Normalizer* restored,
     absl::string_view class_labels) {
   ModelData data;
-  NABLA_ASSIGN_OR_RETURN(data.training,
-                         Dataset::FromConfig(graph, config, source, context));
+  if (config.has_stream()) {
+    NABLA_RETURN_IF_ERROR(
+        LoadStreamed(graph, config, source, context, restored, data));
+  } else {
+    NABLA_ASSIGN_OR_RETURN(data.training,
+                           Dataset::FromConfig(graph, config, source, context));
+  }
   // Validation and test labels take the training data's class indices.
   DataSourceContext split_context = context;
-  for (const std::string& placeholder : data.training.placeholders()) {
-    std::vector<std::string> names = data.training.class_names(placeholder);
+  const std::vector<std::string>& fed =
+      data.streamed != nullptr ? data.streamed->placeholders()
+                               : data.training.placeholders();
+  for (const std::string& placeholder : fed) {
+    std::vector<std::string> names = data.training_class_names(placeholder);
     if (!names.empty()) {
       split_context.training_classes[placeholder] = std::move(names);
     }
@@ -92,7 +149,9 @@ namespace {
         data.validation, Dataset::FromSplit(graph, config.validation(), source,
                                             "validation", split_context));
   }
-  if (restored != nullptr && !restored->empty()) {
+  if (data.streamed != nullptr) {
+    // Fitted while streaming.
+  } else if (restored != nullptr && !restored->empty()) {
     data.normalizer = *restored;
   } else {
     NABLA_ASSIGN_OR_RETURN(

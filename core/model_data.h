@@ -4,23 +4,39 @@
 #ifndef NABLA_CORE_MODEL_DATA_H_
 #define NABLA_CORE_MODEL_DATA_H_
 
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "core/data_source.h"
 #include "core/dataset.h"
 #include "core/graph.h"
 #include "core/normalization.h"
+#include "core/streamed_data.h"
 #include "proto/model.pb.h"
 
 namespace nabla {
 
 struct ModelData {
+  // Empty when the training data is streamed.
   Dataset training;
+  // With data.stream: the training data, read from disk as it trains.
+  std::unique_ptr<StreamedData> streamed;
   // Empty when the model has none.
   Dataset validation;
   Dataset test;
   Normalizer normalizer;
+
+  int64_t training_samples() const {
+    return streamed != nullptr ? streamed->num_samples()
+                               : training.num_samples();
+  }
+  std::vector<std::string> training_class_names(
+      absl::string_view placeholder) const {
+    return streamed != nullptr ? streamed->class_names(placeholder)
+                               : training.class_names(placeholder);
+  }
 };
 
 // Loads every split of `config` (training data held out for validation

@@ -251,8 +251,21 @@ absl::StatusOr<Session::CachedPlan*> Session::FindOrBuildPlan(
   return &plans_.back();
 }
 
+absl::Status Session::SetDataBytes(size_t bytes) {
+  data_bytes_ = bytes;
+  if (memory_limit_bytes_ == 0) return absl::OkStatus();
+  const HeldBytes held = Held();
+  return CheckMemoryLimit(
+      held.total(), memory_limit_bytes_,
+      "the streamed data's buffers and the model need",
+      absl::StrCat(": data buffers ", held.data, " bytes, variables ",
+                   held.variables, ", optimizer slots ", held.slots,
+                   ", plans ", held.plans));
+}
+
 Session::HeldBytes Session::Held() const {
   HeldBytes held;
+  held.data = data_bytes_;
   for (int v : variable_nodes_) {
     held.variables += variables_[v].num_bytes();
     for (const Tensor& slot : slots_[v]) held.slots += slot.num_bytes();
@@ -280,7 +293,9 @@ absl::Status Session::CheckPlanMemory(
                    " needs"),
       absl::StrCat(": its buffers ", plan_bytes, " bytes, variables ",
                    held.variables, ", optimizer slots ", held.slots,
-                   ", other plans ", held.plans));
+                   ", other plans ", held.plans,
+                   held.data > 0 ? absl::StrCat(", data buffers ", held.data)
+                                 : ""));
 }
 
 void Session::CopyFeeds(Plan& plan,

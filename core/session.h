@@ -160,6 +160,11 @@ class Session {
   // default; off, a step pays one branch per phase and per update. Run()
   // is not profiled.
   void set_profiling(bool on) { profiling_ = on; }
+  // Data buffers the run holds besides the session's own (the windows of
+  // streamed data): counted against the memory limit with its plans.
+  // ResourceExhausted when they alone, with the variables and slots, pass
+  // it.
+  [[nodiscard]] absl::Status SetDataBytes(size_t bytes);
   bool profiling() const { return profiling_; }
   // Totals since creation, the last ResetProfile() or SetTraining() (which
   // drops the plans and their times).
@@ -187,7 +192,8 @@ class Session {
     size_t variables = 0;
     size_t slots = 0;
     size_t plans = 0;
-    size_t total() const { return variables + slots + plans; }
+    size_t data = 0;
+    size_t total() const { return variables + slots + plans + data; }
   };
   HeldBytes Held() const;
   void KeepSlots(const std::vector<std::string>& slot_names);
@@ -225,6 +231,7 @@ class Session {
   std::shared_ptr<const Graph> graph_;
   Executor executor_;
   const size_t memory_limit_bytes_;
+  size_t data_bytes_ = 0;
   const bool check_numerics_;
   const bool adapt_threads_;
   const bool reuse_buffers_;

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/checkpoint.h"
+#include "core/memory_limit.h"
 #include "core/file_read.h"
 #include "core/run/run_checkpoint.h"
 #include "core/run/time_model.h"
@@ -100,10 +101,14 @@ absl::StatusOr<std::unique_ptr<ModelRun>> ModelRun::Open(
   if (options.load_data && HasData(model.data())) {
     NABLA_RETURN_IF_ERROR(
         run->LoadData(options.resume.has_value() ? &restored : nullptr));
+    DatasetSamples in_memory(run->data_.training);
+    const TrainingSamples& training =
+        run->data_.streamed != nullptr
+            ? static_cast<const TrainingSamples&>(*run->data_.streamed)
+            : in_memory;
     NABLA_ASSIGN_OR_RETURN(
         run->settings_.augment,
-        ReadAugmentations(model.data(), DatasetSamples(run->data_.training),
-                          run->source()));
+        ReadAugmentations(model.data(), training, run->source()));
     if (options.resume.has_value()) {
       NABLA_RETURN_IF_ERROR(
           run->CheckPositionFitsData(*options.resume, run->position_));
@@ -210,7 +215,9 @@ absl::Status ModelRun::LoadData(const Normalizer* restored) {
   NABLA_ASSIGN_OR_RETURN(data_, ReadData(restored, &files));
   data_files_ = std::move(files);
   data_loaded_ = true;
-  return absl::OkStatus();
+  // The windows of streamed data count against the memory limit.
+  return session_->SetDataBytes(
+      data_.streamed != nullptr ? data_.streamed->buffer_bytes() : 0);
 }
 
 absl::StatusOr<ModelData> ModelRun::ReadData(
@@ -259,17 +266,22 @@ absl::Status ModelRun::SetOverrides(std::optional<int64_t> epochs,
 }
 
 std::string ModelRun::DescribeTraining() const {
-  const Dataset& training = data_.training;
+  const int64_t samples = data_.training_samples();
   const int threads = session_->threads();
   const std::string data = absl::StrCat(
-      "training ", source(), ": ", training.num_samples(), " samples",
+      "training ", source(), ": ", samples, " samples",
+      data_.streamed == nullptr
+          ? ""
+          : absl::StrCat(" streamed (", HumanBytes(data_.streamed->cache_bytes()),
+                         " cached, windows of ",
+                         data_.streamed->window_samples(), ")"),
       data_.validation.empty()
           ? ""
           : absl::StrCat(" (", data_.validation.num_samples(),
                          " for validation)"));
   const std::string settings = absl::StrCat(
       "epochs ", position_.epoch + 1, " to ", settings_.epochs, ", batch size ",
-      settings_.batch_size == 0 ? training.num_samples() : settings_.batch_size,
+      settings_.batch_size == 0 ? samples : settings_.batch_size,
       ", ",
       DescribeOptimizer(
           EffectiveOptimizer(parsed_.model.training(), options_.learning_rate)),
@@ -328,8 +340,12 @@ absl::StatusOr<TrainingOutcome> ModelRun::Train(const ReportOptions& reports) {
   const bool stopped_before =
       position_.next_sample == 0 && observer->StoppedAt(position_.epoch);
   if (!stopped_before) {
-    NABLA_RETURN_IF_ERROR(nabla::Train(*session_, data_.training, settings_,
-                                       position_, *observer));
+    DatasetSamples in_memory(data_.training);
+    TrainingSamples& samples = data_.streamed != nullptr
+                                   ? static_cast<TrainingSamples&>(*data_.streamed)
+                                   : in_memory;
+    NABLA_RETURN_IF_ERROR(
+        nabla::Train(*session_, samples, settings_, position_, *observer));
   }
   NABLA_RETURN_IF_ERROR(observer->batch_error());
   TrainingOutcome outcome;
@@ -415,6 +431,12 @@ absl::StatusOr<const Dataset*> ModelRun::SplitData(
         options_.load_data ? " has no data section (data { feed or source })"
                            : " was opened without its data (load_data)"));
   }
+  if (split == RunSplit::kTraining && data_.streamed != nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        what, ": the training data of ", source(),
+        " is streamed from disk (data.stream), not held in memory; the "
+        "validation and test data are"));
+  }
   const Dataset* data = split == RunSplit::kTraining     ? &data_.training
                         : split == RunSplit::kValidation ? &data_.validation
                                                          : &data_.test;
@@ -438,7 +460,8 @@ std::vector<std::string> ModelRun::ClassNames() const {
   const auto& names = parsed_.model.prediction().class_names();
   if (!names.empty()) return {names.begin(), names.end()};
   if (!targets_.has_value() || !targets_->has_metrics) return {};
-  return data_.training.class_names(graph_->node(targets_->targets.node).name);
+  return data_.training_class_names(
+      graph_->node(targets_->targets.node).name);
 }
 
 absl::StatusOr<PredictionSetup> ModelRun::Prediction(
@@ -492,6 +515,9 @@ absl::StatusOr<PredictionSetup> ModelRun::Prediction(
 
 absl::Status ModelRun::FirstBatch(int64_t samples, std::vector<Tensor>* batch,
                                   std::vector<Feed>* feeds) const {
+  if (data_.streamed != nullptr) {
+    return data_.streamed->FillFirst(samples, batch, feeds);
+  }
   NABLA_ASSIGN_OR_RETURN(const Dataset* data,
                          SplitData(RunSplit::kTraining, "Data"));
   std::vector<int64_t> rows(std::min(data->num_samples(), samples));
@@ -540,7 +566,7 @@ absl::Status ModelRun::Save(const std::string& path) const {
 
 absl::Status ModelRun::CheckPositionFitsData(
     const std::string& path, const TrainingPosition& position) const {
-  const int64_t samples = data_.training.num_samples();
+  const int64_t samples = data_.training_samples();
   if (!data_loaded_ || samples == 0 || position.next_sample < samples) {
     return absl::OkStatus();
   }
@@ -570,6 +596,11 @@ absl::Status ModelRun::Restore(const std::string& path) {
   if (renormalised.has_value()) {
     data_ = *std::move(renormalised);
     data_files_ = std::move(files);
+    NABLA_RETURN_IF_ERROR(session_->SetDataBytes(
+        data_.streamed != nullptr ? data_.streamed->buffer_bytes() : 0));
+  } else if (data_.streamed != nullptr) {
+    data_.normalizer = std::move(restored.normalizer);
+    data_.streamed->set_normalizer(data_.normalizer);
   } else {
     data_.normalizer = std::move(restored.normalizer);
   }

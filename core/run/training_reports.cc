@@ -73,7 +73,7 @@ void TrainingReports::OnBatch(const BatchReport& batch) {
 }
 
 void TrainingReports::StartEpoch(int64_t epoch, int64_t done) {
-  progress_.StartEpoch(epoch, data_.training.num_samples(), done);
+  progress_.StartEpoch(epoch, data_.training_samples(), done);
   epoch_samples_done_ = done;
   epoch_loss_sum_ = 0;
   epoch_samples_ = 0;

@@ -1,0 +1,376 @@
+#include "core/streamed_data.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "core/bad_value.h"
+#include "core/dataset.h"
+#include "core/random.h"
+#include "core/status_macros.h"
+
+namespace nabla {
+namespace {
+
+// Each record starts with the line its sample was read from (-1: none).
+constexpr int64_t kLineBytes = sizeof(int64_t);
+
+bool SameOrder(const SampleOrder& a, const SampleOrder& b) {
+  return a.epoch == b.epoch && a.shuffle == b.shuffle && a.seed == b.seed;
+}
+
+std::string CacheDirectory(const StreamSettings& settings) {
+  if (!settings.cache_dir.empty()) return settings.cache_dir;
+  const char* tmp = std::getenv("TMPDIR");
+  return tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<StreamedData>> StreamedData::Build(
+    const Graph& graph, const DataSourceConfig& source,
+    absl::string_view where, const DataSourceContext& context,
+    const StreamSettings& settings, NormalizerFitter* fitter) {
+  auto made = DataSourceRegistry::Global().Make(source.name(), source.attr());
+  if (!made.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": ", made.status().message()));
+  }
+  std::unique_ptr<StreamedData> data(new StreamedData());
+  const std::string dir = CacheDirectory(settings);
+  std::string path = absl::StrCat(dir, "/nabla-stream-XXXXXX");
+  data->fd_ = ::mkstemp(path.data());
+  if (data->fd_ < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        where, ": cannot create the stream's cache file in ", dir, ": ",
+        std::strerror(errno), " (data.stream.cache_dir chooses another)"));
+  }
+  // Gone from the directory now; its space is freed when it is closed.
+  ::unlink(path.c_str());
+  data->cache_path_ = path;
+  absl::Status status = (*made)->Stream(
+      context, settings.chunk_samples, [&](std::vector<DataColumn> chunk) {
+        return data->AddChunk(graph, std::move(chunk), where, context, fitter);
+      });
+  if (!status.ok()) {
+    return absl::Status(status.code(),
+                        absl::StrCat(where, ": ", status.message()));
+  }
+  if (data->samples_ == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": the source gave no samples"));
+  }
+  const int64_t window =
+      settings.window_samples > 0
+          ? settings.window_samples
+          : std::max<int64_t>(1, kDefaultWindowBytes / data->record_bytes_);
+  data->window_ = std::min(window, data->samples_);
+  return data;
+}
+
+StreamedData::~StreamedData() {
+  if (next_.valid()) next_.wait();
+  if (fd_ >= 0) ::close(fd_);
+}
+
+absl::Status StreamedData::AddChunk(const Graph& graph,
+                                    std::vector<DataColumn> chunk,
+                                    absl::string_view where,
+                                    const DataSourceContext& context,
+                                    NormalizerFitter* fitter) {
+  const SampleOrigin origin = chunk.empty() ? SampleOrigin() : chunk[0].origin;
+  NABLA_ASSIGN_OR_RETURN(
+      Dataset part,
+      Dataset::FromColumns(graph, std::move(chunk), where, context));
+  if (columns_.empty()) {
+    placeholders_ = part.placeholders();
+    record_bytes_ = kLineBytes;
+    for (const std::string& placeholder : placeholders_) {
+      const Tensor& samples = *part.samples(placeholder);
+      Column column;
+      column.dtype = samples.dtype();
+      std::vector<int64_t> dims(samples.shape().dims().begin() + 1,
+                                samples.shape().dims().end());
+      column.sample_shape = Shape(dims);
+      column.bytes = column.sample_shape.num_elements() *
+                     static_cast<int64_t>(DTypeSize(column.dtype));
+      column.offset = record_bytes_;
+      column.class_names = part.class_names(placeholder);
+      record_bytes_ += column.bytes;
+      columns_.push_back(std::move(column));
+    }
+  } else if (part.placeholders() != placeholders_) {
+    return absl::InternalError(absl::StrCat(
+        where, ": a chunk of the stream feeds other placeholders than the "
+               "first"));
+  }
+  if (fitter != nullptr) NABLA_RETURN_IF_ERROR(fitter->Add(part));
+  const int64_t m = part.num_samples();
+  for (const SampleOrigin::File& file : origin.files) {
+    if (origin_.files.empty() || origin_.files.back().name != file.name) {
+      origin_.files.push_back({file.name, samples_ + file.first_sample});
+    }
+  }
+  std::string records(m * record_bytes_, '\0');
+  for (int64_t i = 0; i < m; ++i) {
+    char* record = records.data() + i * record_bytes_;
+    const int64_t line = i < static_cast<int64_t>(origin.lines.size())
+                             ? origin.lines[i]
+                             : -1;
+    std::memcpy(record, &line, kLineBytes);
+    for (size_t c = 0; c < columns_.size(); ++c) {
+      const Tensor& samples = *part.samples(placeholders_[c]);
+      std::memcpy(record + columns_[c].offset,
+                  static_cast<const char*>(samples.raw_data()) +
+                      i * columns_[c].bytes,
+                  columns_[c].bytes);
+    }
+  }
+  for (size_t done = 0; done < records.size();) {
+    const ssize_t wrote =
+        ::write(fd_, records.data() + done, records.size() - done);
+    if (wrote < 0 && errno == EINTR) continue;
+    if (wrote <= 0) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "cannot write the stream's cache file ", cache_path_, " after ",
+          samples_ * record_bytes_ + static_cast<int64_t>(done), " bytes: ",
+          wrote < 0 ? std::strerror(errno) : "nothing written",
+          " (data.stream.cache_dir chooses another directory)"));
+    }
+    done += static_cast<size_t>(wrote);
+  }
+  samples_ += m;
+  return absl::OkStatus();
+}
+
+Shape StreamedData::SamplesShape(absl::string_view placeholder) const {
+  for (size_t c = 0; c < placeholders_.size(); ++c) {
+    if (placeholders_[c] != placeholder) continue;
+    std::vector<int64_t> dims = {samples_};
+    for (int64_t d : columns_[c].sample_shape.dims()) dims.push_back(d);
+    return Shape(dims);
+  }
+  return Shape();
+}
+
+std::vector<std::string> StreamedData::class_names(
+    absl::string_view placeholder) const {
+  for (size_t c = 0; c < placeholders_.size(); ++c) {
+    if (placeholders_[c] == placeholder) return columns_[c].class_names;
+  }
+  return {};
+}
+
+std::vector<int64_t> StreamedData::WindowOrder(const SampleOrder& order) const {
+  return EpochOrder(num_windows(),
+                    {order.epoch, order.shuffle,
+                     DeriveSeed(order.seed, "stream windows")});
+}
+
+StreamedData::Slot StreamedData::Locate(const std::vector<int64_t>& windows,
+                                        int64_t position) const {
+  // Every window holds window_ samples but the last one (by index); the
+  // positions after it in the visiting order move up by what it lacks.
+  const int64_t last = num_windows() - 1;
+  const int64_t last_count = samples_ - last * window_;
+  const int64_t last_slot =
+      std::find(windows.begin(), windows.end(), last) - windows.begin();
+  const int64_t last_start = last_slot * window_;
+  if (position < last_start) return {position / window_, position % window_};
+  if (position < last_start + last_count) {
+    return {last_slot, position - last_start};
+  }
+  const int64_t after = position - last_start - last_count;
+  return {last_slot + 1 + after / window_, after % window_};
+}
+
+StreamedData::Window StreamedData::ReadWindow(const SampleOrder& order,
+                                              int64_t slot,
+                                              int64_t index) const {
+  Window window;
+  window.epoch = order.epoch;
+  window.slot = slot;
+  window.first = index * window_;
+  window.count = std::min(window_, samples_ - window.first);
+  window.bytes.resize(window.count * record_bytes_);
+  const off_t start = static_cast<off_t>(window.first * record_bytes_);
+  for (size_t done = 0; done < window.bytes.size();) {
+    const ssize_t got = ::pread(fd_, window.bytes.data() + done,
+                                window.bytes.size() - done, start + done);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {
+      window.status = absl::DataLossError(absl::StrCat(
+          "cannot read the stream's cache file ", cache_path_, ": ",
+          got < 0 ? std::strerror(errno) : "it is shorter than written"));
+      return window;
+    }
+    done += static_cast<size_t>(got);
+  }
+  window.order = EpochOrder(
+      window.count, {order.epoch, order.shuffle,
+                     DeriveSeed(order.seed, absl::StrCat("stream window ",
+                                                         index))});
+  return window;
+}
+
+absl::Status StreamedData::MoveTo(const SampleOrder& order, int64_t slot) {
+  if (!SameOrder(order, order_) || windows_.empty()) {
+    order_ = order;
+    windows_ = WindowOrder(order);
+  }
+  if (next_.valid() && next_slot_ == slot && SameOrder(next_order_, order)) {
+    current_ = next_.get();
+  } else {
+    if (next_.valid()) next_.get();  // a window not wanted after all
+    current_ = ReadWindow(order, slot, windows_[slot]);
+  }
+  NABLA_RETURN_IF_ERROR(current_.status);
+  // Read the window after this one (the next epoch's first, after the
+  // last) while this one trains.
+  SampleOrder following = order;
+  int64_t following_slot = slot + 1;
+  int64_t following_index = 0;
+  if (following_slot < num_windows()) {
+    following_index = windows_[following_slot];
+  } else {
+    ++following.epoch;
+    following_slot = 0;
+    following_index = WindowOrder(following)[0];
+  }
+  next_order_ = following;
+  next_slot_ = following_slot;
+  next_ = std::async(std::launch::async, [this, following, following_slot,
+                                          following_index] {
+    return ReadWindow(following, following_slot, following_index);
+  });
+  return absl::OkStatus();
+}
+
+absl::Status StreamedData::PrepareBatch(int64_t count,
+                                        std::vector<Tensor>* batch,
+                                        std::vector<Feed>* feeds) const {
+  batch->resize(columns_.size());
+  feeds->resize(columns_.size());
+  for (size_t c = 0; c < columns_.size(); ++c) {
+    std::vector<int64_t> dims = {count};
+    for (int64_t d : columns_[c].sample_shape.dims()) dims.push_back(d);
+    const Shape shape(dims);
+    Tensor& out = (*batch)[c];
+    if (out.shape() != shape || out.dtype() != columns_[c].dtype) {
+      out.Reset(columns_[c].dtype, shape);
+    }
+    (*feeds)[c] = {placeholders_[c], &out};
+  }
+  return absl::OkStatus();
+}
+
+void StreamedData::CopyRecord(const char* record, int64_t i,
+                              std::vector<Tensor>& batch) const {
+  for (size_t c = 0; c < columns_.size(); ++c) {
+    std::memcpy(static_cast<char*>(batch[c].raw_data()) + i * columns_[c].bytes,
+                record + columns_[c].offset, columns_[c].bytes);
+  }
+}
+
+absl::Status StreamedData::Normalize(std::vector<Tensor>& batch) const {
+  for (size_t c = 0; c < columns_.size(); ++c) {
+    NABLA_RETURN_IF_ERROR(normalizer_.Apply(placeholders_[c], batch[c]));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status StreamedData::FillBatch(const SampleOrder& order, int64_t begin,
+                                     int64_t count, std::vector<Tensor>* batch,
+                                     std::vector<Feed>* feeds,
+                                     std::vector<int64_t>* rows) {
+  NABLA_RETURN_IF_ERROR(PrepareBatch(count, batch, feeds));
+  rows->resize(count);
+  if (!SameOrder(order, order_) || windows_.empty()) {
+    order_ = order;
+    windows_ = WindowOrder(order);
+    current_ = Window();
+  }
+  for (int64_t i = 0; i < count; ++i) {
+    const Slot at = Locate(windows_, begin + i);
+    if (current_.epoch != order.epoch || current_.slot != at.slot) {
+      NABLA_RETURN_IF_ERROR(MoveTo(order, at.slot));
+    }
+    const int64_t within = current_.order[at.offset];
+    (*rows)[i] = current_.first + within;
+    CopyRecord(current_.bytes.data() + within * record_bytes_, i, *batch);
+  }
+  return Normalize(*batch);
+}
+
+absl::Status StreamedData::FillFirst(int64_t count, std::vector<Tensor>* batch,
+                                     std::vector<Feed>* feeds) {
+  count = std::min(count, samples_);
+  NABLA_RETURN_IF_ERROR(PrepareBatch(count, batch, feeds));
+  std::string record;
+  for (int64_t i = 0; i < count; ++i) {
+    NABLA_RETURN_IF_ERROR(ReadRecord(i, &record));
+    CopyRecord(record.data(), i, *batch);
+  }
+  return Normalize(*batch);
+}
+
+absl::Status StreamedData::ReadRecord(int64_t sample,
+                                      std::string* record) const {
+  record->resize(record_bytes_);
+  const off_t at = static_cast<off_t>(sample * record_bytes_);
+  for (size_t done = 0; done < record->size();) {
+    const ssize_t got =
+        ::pread(fd_, record->data() + done, record->size() - done, at + done);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {
+      return absl::DataLossError(
+          absl::StrCat("cannot read the stream's cache file ", cache_path_));
+    }
+    done += static_cast<size_t>(got);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status StreamedData::WithSampleOrigin(
+    absl::Status status, absl::Span<const int64_t> rows) const {
+  const std::optional<BatchSample> bad = FindBatchSample(status);
+  if (!bad.has_value() || bad->sample < 0 ||
+      bad->sample >= static_cast<int64_t>(rows.size())) {
+    return status;
+  }
+  const auto column =
+      std::find(placeholders_.begin(), placeholders_.end(), bad->placeholder);
+  if (column == placeholders_.end()) return status;
+  const Column& c = columns_[column - placeholders_.begin()];
+  const int64_t sample = rows[bad->sample];
+  std::string record;
+  if (!ReadRecord(sample, &record).ok()) return status;
+  int64_t line = -1;
+  std::memcpy(&line, record.data(), kLineBytes);
+  const std::string where = origin_.DescribeAtLine(sample, line);
+  if (where.empty()) return status;
+  std::string class_name;
+  if (!c.class_names.empty() && c.sample_shape.num_elements() == 1) {
+    Tensor value(c.dtype, Shape{1});
+    std::memcpy(value.raw_data(), record.data() + c.offset, c.bytes);
+    const double index = value.ValueAt(0);
+    if (index >= 0 && index < static_cast<double>(c.class_names.size()) &&
+        index == std::floor(index)) {
+      class_name = absl::StrCat(
+          " (class \"", c.class_names[static_cast<size_t>(index)], "\")");
+    }
+  }
+  return WithMessage(
+      status, absl::StrCat(status.message(), "; sample ", bad->sample,
+                           " of the batch is '", bad->placeholder, "' at ",
+                           where, class_name));
+}
+
+}  // namespace nabla
