@@ -6,7 +6,10 @@
 #ifndef NABLA_TESTS_FUZZ_DATA_FUZZ_UTIL_H_
 #define NABLA_TESTS_FUZZ_DATA_FUZZ_UTIL_H_
 
+#include <algorithm>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -14,6 +17,7 @@
 #include "core/data_source.h"
 #include "core/graph.h"
 #include "core/model_data.h"
+#include "core/streamed_data.h"
 #include "core/tensor.h"
 #include "proto/model.pb.h"
 #include "tests/fuzz/fuzz_util.h"
@@ -58,6 +62,10 @@ inline absl::StatusOr<Graph> GraphFor(const std::vector<DataColumn>& columns) {
 // LoadModelData with the settings `options` picks: normalisation of each
 // column (none, STANDARDIZE, MIN_MAX, DIVIDE_BY_MAX; per column or all
 // values) and a validation hold-out.
+inline void StreamAsLoaded(const Graph& graph, const DataSourceConfig& source,
+                           const DataSourceContext& context,
+                           const std::vector<DataColumn>& loaded);
+
 inline void LoadSource(const DataSourceConfig& source, uint8_t options) {
   auto made = DataSourceRegistry::Global().Make(source.name(), source.attr());
   Trace("make", made.status());
@@ -85,6 +93,56 @@ inline void LoadSource(const DataSourceConfig& source, uint8_t options) {
   if (options & 8) config.set_validation_fraction(0.25);
   Trace("model data",
         LoadModelData(*graph, config, "fuzz.pbtxt", context).status());
+  StreamAsLoaded(*graph, source, context, *columns);
+}
+
+// The source streamed (data.stream) in chunks of 3 and windows of 4 must
+// give what it loaded: an epoch visits every sample once, with the loaded
+// values. A difference is a bug, reported as a crash.
+inline void StreamAsLoaded(const Graph& graph, const DataSourceConfig& source,
+                           const DataSourceContext& context,
+                           const std::vector<DataColumn>& loaded) {
+  StreamSettings settings;
+  settings.window_samples = 4;
+  settings.chunk_samples = 3;
+  auto streamed =
+      StreamedData::Build(graph, source, "fuzz", context, settings, nullptr);
+  Trace("stream", streamed.status());
+  if (!streamed.ok()) {
+    std::fprintf(stderr, "loaded, but the stream failed: %s\n",
+                 streamed.status().ToString().c_str());
+    std::abort();
+  }
+  const int64_t n = loaded[0].samples.shape().dim(0);
+  if ((*streamed)->num_samples() != n) std::abort();
+  std::vector<Tensor> batch;
+  std::vector<Feed> feeds;
+  std::vector<int64_t> rows;
+  std::vector<bool> seen(n, false);
+  for (int64_t begin = 0; begin < n; begin += 5) {
+    const int64_t count = std::min<int64_t>(5, n - begin);
+    if (!(*streamed)->FillBatch({1, true, 7}, begin, count, &batch, &feeds,
+                                &rows)
+             .ok()) {
+      std::abort();
+    }
+    for (size_t c = 0; c < loaded.size(); ++c) {
+      const Tensor& all = loaded[c].samples;
+      const int64_t per = all.num_elements() / std::max<int64_t>(1, n);
+      for (int64_t i = 0; i < count; ++i) {
+        if (seen[rows[i]] && c == 0) std::abort();
+        if (c == 0) seen[rows[i]] = true;
+        for (int64_t k = 0; k < per; ++k) {
+          const double want = all.ValueAt(rows[i] * per + k);
+          const double got = feeds[c].tensor->ValueAt(i * per + k);
+          // Both in the placeholder's dtype; NaN never loads.
+          if (static_cast<float>(want) != static_cast<float>(got)) {
+            std::abort();
+          }
+        }
+      }
+    }
+  }
 }
 
 }  // namespace fuzz
