@@ -72,8 +72,7 @@ namespace {
                                        config.source(0).name(), "')"),
                           context, settings, fit ? &*fitter : nullptr));
   data.normalizer = fit ? fitter->Finish() : *restored;
-  data.streamed->set_normalizer(data.normalizer);
-  return absl::OkStatus();
+  return data.streamed->Normalize(data.normalizer);
 }
 
 }  // namespace

@@ -174,14 +174,19 @@ std::vector<int64_t> StreamedData::WindowOrder(const SampleOrder& order) const {
                      DeriveSeed(order.seed, "stream windows")});
 }
 
-StreamedData::Slot StreamedData::Locate(const std::vector<int64_t>& windows,
-                                        int64_t position) const {
+void StreamedData::SetOrder(const SampleOrder& order) {
+  order_ = order;
+  windows_ = WindowOrder(order);
+  last_window_slot_ =
+      std::find(windows_.begin(), windows_.end(), num_windows() - 1) -
+      windows_.begin();
+}
+
+StreamedData::Slot StreamedData::Locate(int64_t position) const {
   // Every window holds window_ samples but the last one (by index); the
   // positions after it in the visiting order move up by what it lacks.
-  const int64_t last = num_windows() - 1;
-  const int64_t last_count = samples_ - last * window_;
-  const int64_t last_slot =
-      std::find(windows.begin(), windows.end(), last) - windows.begin();
+  const int64_t last_count = samples_ - (num_windows() - 1) * window_;
+  const int64_t last_slot = last_window_slot_;
   const int64_t last_start = last_slot * window_;
   if (position < last_start) return {position / window_, position % window_};
   if (position < last_start + last_count) {
@@ -192,44 +197,32 @@ StreamedData::Slot StreamedData::Locate(const std::vector<int64_t>& windows,
 }
 
 StreamedData::Window StreamedData::ReadWindow(const SampleOrder& order,
-                                              int64_t slot,
-                                              int64_t index) const {
-  Window window;
+                                              int64_t slot, int64_t index,
+                                              Window window) const {
   window.epoch = order.epoch;
   window.slot = slot;
   window.first = index * window_;
   window.count = std::min(window_, samples_ - window.first);
   window.bytes.resize(window.count * record_bytes_);
-  const off_t start = static_cast<off_t>(window.first * record_bytes_);
-  for (size_t done = 0; done < window.bytes.size();) {
-    const ssize_t got = ::pread(fd_, window.bytes.data() + done,
-                                window.bytes.size() - done, start + done);
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) {
-      window.status = absl::DataLossError(absl::StrCat(
-          "cannot read the stream's cache file ", cache_path_, ": ",
-          got < 0 ? std::strerror(errno) : "it is shorter than written"));
-      return window;
-    }
-    done += static_cast<size_t>(got);
-  }
-  window.order = EpochOrder(
-      window.count, {order.epoch, order.shuffle,
-                     DeriveSeed(order.seed, absl::StrCat("stream window ",
-                                                         index))});
+  window.status = ReadSamples(window.first, window.bytes);
+  if (!window.status.ok()) return window;
+  EpochOrderInto(window.count,
+                 {order.epoch, order.shuffle,
+                  DeriveSeed(order.seed, absl::StrCat("stream window ", index))},
+                 &window.order);
   return window;
 }
 
 absl::Status StreamedData::MoveTo(const SampleOrder& order, int64_t slot) {
-  if (!SameOrder(order, order_) || windows_.empty()) {
-    order_ = order;
-    windows_ = WindowOrder(order);
-  }
+  if (!SameOrder(order, order_) || windows_.empty()) SetOrder(order);
+  // The window done with lends its buffers to the next one.
+  Window spare = std::move(current_);
   if (next_.valid() && next_slot_ == slot && SameOrder(next_order_, order)) {
     current_ = next_.get();
   } else {
     if (next_.valid()) next_.get();  // a window not wanted after all
-    current_ = ReadWindow(order, slot, windows_[slot]);
+    current_ = ReadWindow(order, slot, windows_[slot], std::move(spare));
+    spare = Window();
   }
   NABLA_RETURN_IF_ERROR(current_.status);
   // Read the window after this one (the next epoch's first, after the
@@ -246,10 +239,12 @@ absl::Status StreamedData::MoveTo(const SampleOrder& order, int64_t slot) {
   }
   next_order_ = following;
   next_slot_ = following_slot;
-  next_ = std::async(std::launch::async, [this, following, following_slot,
-                                          following_index] {
-    return ReadWindow(following, following_slot, following_index);
-  });
+  next_ = std::async(std::launch::async,
+                     [this, following, following_slot, following_index,
+                      spare = std::move(spare)]() mutable {
+                       return ReadWindow(following, following_slot,
+                                         following_index, std::move(spare));
+                     });
   return absl::OkStatus();
 }
 
@@ -279,9 +274,63 @@ void StreamedData::CopyRecord(const char* record, int64_t i,
   }
 }
 
-absl::Status StreamedData::Normalize(std::vector<Tensor>& batch) const {
-  for (size_t c = 0; c < columns_.size(); ++c) {
-    NABLA_RETURN_IF_ERROR(normalizer_.Apply(placeholders_[c], batch[c]));
+absl::Status StreamedData::ReadSamples(int64_t first,
+                                       std::string& bytes) const {
+  const off_t start = static_cast<off_t>(first * record_bytes_);
+  for (size_t done = 0; done < bytes.size();) {
+    const ssize_t got =
+        ::pread(fd_, bytes.data() + done, bytes.size() - done, start + done);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {
+      return absl::DataLossError(absl::StrCat(
+          "cannot read the stream's cache file ", cache_path_, ": ",
+          got < 0 ? std::strerror(errno) : "it is shorter than written"));
+    }
+    done += static_cast<size_t>(got);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status StreamedData::WriteSamples(int64_t first,
+                                        const std::string& bytes) {
+  const off_t start = static_cast<off_t>(first * record_bytes_);
+  for (size_t done = 0; done < bytes.size();) {
+    const ssize_t wrote =
+        ::pwrite(fd_, bytes.data() + done, bytes.size() - done, start + done);
+    if (wrote < 0 && errno == EINTR) continue;
+    if (wrote <= 0) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "cannot write the stream's cache file ", cache_path_, ": ",
+          wrote < 0 ? std::strerror(errno) : "nothing written"));
+    }
+    done += static_cast<size_t>(wrote);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status StreamedData::Normalize(const Normalizer& normalizer) {
+  if (normalizer.empty()) return absl::OkStatus();
+  std::vector<Tensor> batch;
+  std::vector<Feed> feeds;
+  std::string block;
+  for (int64_t first = 0; first < samples_; first += window_) {
+    const int64_t count = std::min(window_, samples_ - first);
+    block.resize(count * record_bytes_);
+    NABLA_RETURN_IF_ERROR(ReadSamples(first, block));
+    NABLA_RETURN_IF_ERROR(PrepareBatch(count, &batch, &feeds));
+    for (int64_t i = 0; i < count; ++i) {
+      CopyRecord(block.data() + i * record_bytes_, i, batch);
+    }
+    for (size_t c = 0; c < columns_.size(); ++c) {
+      if (!normalizer.Normalizes(placeholders_[c])) continue;
+      NABLA_RETURN_IF_ERROR(normalizer.Apply(placeholders_[c], batch[c]));
+      const char* values = static_cast<const char*>(batch[c].raw_data());
+      for (int64_t i = 0; i < count; ++i) {
+        std::memcpy(block.data() + i * record_bytes_ + columns_[c].offset,
+                    values + i * columns_[c].bytes, columns_[c].bytes);
+      }
+    }
+    NABLA_RETURN_IF_ERROR(WriteSamples(first, block));
   }
   return absl::OkStatus();
 }
@@ -293,20 +342,23 @@ absl::Status StreamedData::FillBatch(const SampleOrder& order, int64_t begin,
   NABLA_RETURN_IF_ERROR(PrepareBatch(count, batch, feeds));
   rows->resize(count);
   if (!SameOrder(order, order_) || windows_.empty()) {
-    order_ = order;
-    windows_ = WindowOrder(order);
+    SetOrder(order);
     current_ = Window();
   }
-  for (int64_t i = 0; i < count; ++i) {
-    const Slot at = Locate(windows_, begin + i);
+  for (int64_t i = 0; i < count;) {
+    const Slot at = Locate(begin + i);
     if (current_.epoch != order.epoch || current_.slot != at.slot) {
       NABLA_RETURN_IF_ERROR(MoveTo(order, at.slot));
     }
-    const int64_t within = current_.order[at.offset];
-    (*rows)[i] = current_.first + within;
-    CopyRecord(current_.bytes.data() + within * record_bytes_, i, *batch);
+    // The batch's samples in this window.
+    const int64_t run = std::min(count - i, current_.count - at.offset);
+    for (int64_t k = 0; k < run; ++k, ++i) {
+      const int64_t within = current_.order[at.offset + k];
+      (*rows)[i] = current_.first + within;
+      CopyRecord(current_.bytes.data() + within * record_bytes_, i, *batch);
+    }
   }
-  return Normalize(*batch);
+  return absl::OkStatus();
 }
 
 absl::Status StreamedData::FillFirst(int64_t count, std::vector<Tensor>* batch,
@@ -318,24 +370,13 @@ absl::Status StreamedData::FillFirst(int64_t count, std::vector<Tensor>* batch,
     NABLA_RETURN_IF_ERROR(ReadRecord(i, &record));
     CopyRecord(record.data(), i, *batch);
   }
-  return Normalize(*batch);
+  return absl::OkStatus();
 }
 
 absl::Status StreamedData::ReadRecord(int64_t sample,
                                       std::string* record) const {
   record->resize(record_bytes_);
-  const off_t at = static_cast<off_t>(sample * record_bytes_);
-  for (size_t done = 0; done < record->size();) {
-    const ssize_t got =
-        ::pread(fd_, record->data() + done, record->size() - done, at + done);
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) {
-      return absl::DataLossError(
-          absl::StrCat("cannot read the stream's cache file ", cache_path_));
-    }
-    done += static_cast<size_t>(got);
-  }
-  return absl::OkStatus();
+  return ReadSamples(sample, *record);
 }
 
 absl::Status StreamedData::WithSampleOrigin(

@@ -66,11 +66,9 @@ class StreamedData : public TrainingSamples {
 
   // The class names the source gave `placeholder`'s labels; empty if none.
   std::vector<std::string> class_names(absl::string_view placeholder) const;
-  // Applied to every batch (its statistics come after the cache is
-  // written).
-  void set_normalizer(Normalizer normalizer) {
-    normalizer_ = std::move(normalizer);
-  }
+  // Rewrites the cache normalised by `normalizer` (its statistics are known
+  // only once the cache is written), a window at a time; once.
+  [[nodiscard]] absl::Status Normalize(const Normalizer& normalizer);
   int64_t window_samples() const { return window_; }
   // What the stream holds in memory: two windows.
   int64_t buffer_bytes() const { return 2 * window_ * record_bytes_; }
@@ -108,17 +106,23 @@ class StreamedData : public TrainingSamples {
   StreamedData() = default;
   // The window indexes in the order `order`'s epoch visits them.
   std::vector<int64_t> WindowOrder(const SampleOrder& order) const;
-  Slot Locate(const std::vector<int64_t>& windows, int64_t position) const;
+  // Makes `order` the one windows_ and Locate() follow.
+  void SetOrder(const SampleOrder& order);
+  Slot Locate(int64_t position) const;
   [[nodiscard]] absl::Status AddChunk(const Graph& graph,
                                       std::vector<DataColumn> chunk,
                                       absl::string_view where,
                                       const DataSourceContext& context,
                                       NormalizerFitter* fitter);
   int64_t num_windows() const { return (samples_ + window_ - 1) / window_; }
+  // Reads or writes `bytes` of the cache at sample `first`.
+  [[nodiscard]] absl::Status ReadSamples(int64_t first, std::string& bytes) const;
+  [[nodiscard]] absl::Status WriteSamples(int64_t first,
+                                          const std::string& bytes);
   // Window `index`, visited `slot`-th in `order`'s epoch, read (on any
-  // thread).
-  Window ReadWindow(const SampleOrder& order, int64_t slot,
-                    int64_t index) const;
+  // thread) into `window`, whose buffers are reused.
+  Window ReadWindow(const SampleOrder& order, int64_t slot, int64_t index,
+                    Window window) const;
   // Makes current_ the `slot`-th window of `order`'s epoch, and starts
   // reading the one after it.
   [[nodiscard]] absl::Status MoveTo(const SampleOrder& order, int64_t slot);
@@ -126,7 +130,6 @@ class StreamedData : public TrainingSamples {
   void CopyRecord(const char* at, int64_t i, std::vector<Tensor>& batch) const;
   [[nodiscard]] absl::Status ReadRecord(int64_t sample,
                                         std::string* record) const;
-  [[nodiscard]] absl::Status Normalize(std::vector<Tensor>& batch) const;
   [[nodiscard]] absl::Status PrepareBatch(int64_t count,
                                           std::vector<Tensor>* batch,
                                           std::vector<Feed>* feeds) const;
@@ -140,9 +143,9 @@ class StreamedData : public TrainingSamples {
   int64_t window_ = 1;
   // The files read, each with its first sample.
   SampleOrigin origin_;
-  Normalizer normalizer_;
   SampleOrder order_;             // of current_
   std::vector<int64_t> windows_;  // WindowOrder(order_)
+  int64_t last_window_slot_ = 0;  // where windows_ has the short window
   Window current_;
   std::future<Window> next_;
   int64_t next_slot_ = -1;

@@ -10,15 +10,21 @@
 namespace nabla {
 
 std::vector<int64_t> EpochOrder(int64_t n, const SampleOrder& order) {
-  std::vector<int64_t> rows(n);
-  std::iota(rows.begin(), rows.end(), 0);
-  if (!order.shuffle) return rows;
+  std::vector<int64_t> rows;
+  EpochOrderInto(n, order, &rows);
+  return rows;
+}
+
+void EpochOrderInto(int64_t n, const SampleOrder& order,
+                    std::vector<int64_t>* rows) {
+  rows->resize(n);
+  std::iota(rows->begin(), rows->end(), 0);
+  if (!order.shuffle) return;
   std::mt19937_64 rng(
       DeriveSeed(order.seed, absl::StrCat("data_order/", order.epoch)));
   for (int64_t i = n - 1; i > 0; --i) {
-    std::swap(rows[i], rows[UniformIndex(rng, i + 1)]);
+    std::swap((*rows)[i], (*rows)[UniformIndex(rng, i + 1)]);
   }
-  return rows;
 }
 
 Shape DatasetSamples::SamplesShape(absl::string_view placeholder) const {

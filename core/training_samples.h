@@ -53,6 +53,9 @@ class TrainingSamples {
 // The sample numbers of epoch `order.epoch` in the order it visits them: a
 // permutation drawn from the seed and the epoch, or 0..n-1 without shuffle.
 std::vector<int64_t> EpochOrder(int64_t n, const SampleOrder& order);
+// The same into `rows`, reusing its storage.
+void EpochOrderInto(int64_t n, const SampleOrder& order,
+                    std::vector<int64_t>* rows);
 
 // A Dataset in memory; every epoch is a permutation of all its samples.
 class DatasetSamples : public TrainingSamples {

@@ -598,9 +598,6 @@ absl::Status ModelRun::Restore(const std::string& path) {
     data_files_ = std::move(files);
     NABLA_RETURN_IF_ERROR(session_->SetDataBytes(
         data_.streamed != nullptr ? data_.streamed->buffer_bytes() : 0));
-  } else if (data_.streamed != nullptr) {
-    data_.normalizer = std::move(restored.normalizer);
-    data_.streamed->set_normalizer(data_.normalizer);
   } else {
     data_.normalizer = std::move(restored.normalizer);
   }
