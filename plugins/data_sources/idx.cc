@@ -10,7 +10,8 @@
 //   images (string, required): the IDX file of samples, along its first
 //       dimension. A relative path is resolved against the model file's
 //       directory; a gzip-compressed file (found by its magic bytes 1f 8b)
-//       is decompressed. A glob pattern ("img-*.idx") names shards: every
+//       is decompressed (read whole, or with data.stream a chunk of
+//       samples at a time). A glob pattern ("img-*.idx") names shards: every
 //       matching file in sorted order, with the same sample dimensions.
 //   labels (string, ""): an IDX file of one dimension, one label (a class
 //       index) per sample; empty: no labels are fed. With shards, a pattern
@@ -37,6 +38,8 @@
 //
 //   images.idx: truncated at byte 1016: the header promises 47040000 bytes
 //   of data, the file has 1000
+#include <zlib.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -53,6 +56,7 @@
 #include "absl/types/span.h"
 #include "core/attrs.h"
 #include "core/data_source.h"
+#include "core/file_read.h"
 #include "core/status_macros.h"
 #include "plugins/data_sources/data_file.h"
 
@@ -92,6 +96,9 @@ struct IdxArray {
   // A gzip file was inflated only as far as the samples asked for (and
   // one byte past the data, to catch more).
   bool cut_short = false;
+  // Where bytes[0] is in the (decompressed) file: 0, or for a chunk of a
+  // file read in pieces (IdxStream), its offset.
+  uint64_t base = 0;
 
   int64_t count() const { return dims[0]; }
   // Elements per sample: the product of every dimension but the first.
@@ -109,7 +116,8 @@ struct IdxArray {
     return absl::StrCat(file, ": ", Byte(offset), ": ");
   }
   std::string Byte(uint64_t offset) const {
-    return absl::StrCat(gzipped ? "decompressed byte " : "byte ", offset);
+    return absl::StrCat(gzipped ? "decompressed byte " : "byte ",
+                        base + offset);
   }
   std::string DimsText() const {
     return absl::StrCat("[", absl::StrJoin(dims, ", "), "]");
@@ -351,6 +359,112 @@ template <uint8_t kCode, typename T>
   });
 }
 
+// An IDX file read in pieces, for data larger than memory (data.stream):
+// the header, then a number of samples at a time, checked as ReadIdx
+// checks the whole (the data as long as the header says), gzip-compressed
+// or not.
+class IdxStream {
+ public:
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<IdxStream>> Open(
+      std::string file) {
+    NABLA_RETURN_IF_ERROR(CheckRegularFile(file));
+    gzFile gz = gzopen(file.c_str(), "rb");
+    if (gz == nullptr) {
+      return absl::NotFoundError(absl::StrCat(file, ": cannot open"));
+    }
+    std::unique_ptr<IdxStream> stream(new IdxStream(gz));
+    IdxArray& h = stream->header_;
+    h.file = std::move(file);
+    NABLA_RETURN_IF_ERROR(stream->Read(4, &h.bytes));
+    h.gzipped = gzdirect(gz) == 0;
+    NABLA_RETURN_IF_ERROR(ParseMagic(&h));
+    std::string dims;
+    NABLA_RETURN_IF_ERROR(
+        stream->Read(4 * static_cast<unsigned char>(h.bytes[3]), &dims));
+    h.bytes += dims;
+    NABLA_RETURN_IF_ERROR(ParseDims(&h));
+    return stream;
+  }
+  ~IdxStream() { gzclose(file_); }
+
+  // The header, without data.
+  const IdxArray& header() const { return header_; }
+
+  // The next `count` samples (the header must promise them).
+  [[nodiscard]] absl::StatusOr<IdxArray> Next(int64_t count) {
+    IdxArray chunk = header_;
+    chunk.header_bytes = 0;
+    chunk.base = header_.header_bytes + data_read_;
+    chunk.dims[0] = count;
+    chunk.bytes.clear();
+    const uint64_t bytes = static_cast<uint64_t>(count) *
+                           header_.sample_elements() * header_.type->size;
+    NABLA_RETURN_IF_ERROR(Read(bytes, &chunk.bytes));
+    data_read_ += bytes;
+    if (chunk.bytes.size() < bytes) {
+      return Invalid(absl::StrCat(
+          header_.file, ": truncated at ",
+          header_.Byte(header_.header_bytes + data_read_ - bytes +
+                       chunk.bytes.size()),
+          ": the header promises ", Promised(), " bytes of data, the file has ",
+          data_read_ - bytes + chunk.bytes.size()));
+    }
+    return chunk;
+  }
+
+  // After all the samples the header promises: nothing may follow.
+  [[nodiscard]] absl::Status CheckEnd() {
+    std::string extra;
+    NABLA_RETURN_IF_ERROR(Read(kExtraCounted + 1, &extra));
+    if (extra.empty()) return absl::OkStatus();
+    const std::string how_many =
+        extra.size() > kExtraCounted
+            ? "more bytes"
+            : absl::StrCat(extra.size(), extra.size() == 1 ? " byte" : " bytes");
+    return Invalid(absl::StrCat(header_.At(header_.header_bytes + data_read_),
+                                how_many,
+                                " after the end of the data (the header "
+                                "promises ",
+                                Promised(), " bytes of data)"));
+  }
+
+ private:
+  // Extra bytes after the data are counted up to this many.
+  static constexpr size_t kExtraCounted = size_t{1} << 20;
+
+  explicit IdxStream(gzFile file) : file_(file) {}
+
+  uint64_t Promised() const {
+    return static_cast<uint64_t>(header_.count()) *
+           header_.sample_elements() * header_.type->size;
+  }
+
+  // Up to `bytes` more (fewer only at the end of the file) into `out`.
+  [[nodiscard]] absl::Status Read(uint64_t bytes, std::string* out) {
+    const size_t had = out->size();
+    out->resize(had + bytes);
+    uint64_t done = 0;
+    while (done < bytes) {
+      const unsigned piece = static_cast<unsigned>(
+          std::min<uint64_t>(bytes - done, uint64_t{1} << 30));
+      const int got = gzread(file_, out->data() + had + done, piece);
+      if (got < 0) {
+        int code = 0;
+        return Invalid(absl::StrCat(header_.file, ": cannot read: ",
+                                    gzerror(file_, &code)));
+      }
+      if (got == 0) break;
+      done += static_cast<uint64_t>(got);
+    }
+    out->resize(had + done);
+    return absl::OkStatus();
+  }
+
+  gzFile file_;
+  IdxArray header_;
+  uint64_t data_read_ = 0;
+};
+
 struct IdxOptions {
   std::string images, labels;
   std::string images_placeholder, labels_placeholder;
@@ -366,20 +480,9 @@ class IdxSource : public DataSource {
 
   [[nodiscard]] absl::StatusOr<std::vector<DataColumn>> Load(
       const DataSourceContext& context) const override {
-    NABLA_ASSIGN_OR_RETURN(const std::vector<std::string> image_files,
-                           data_file::ExpandPaths(context, options_.images));
-    std::vector<std::string> label_files;
-    if (!options_.labels.empty()) {
-      NABLA_ASSIGN_OR_RETURN(label_files,
-                             data_file::ExpandPaths(context, options_.labels));
-      if (label_files.size() != image_files.size()) {
-        return Invalid(absl::StrCat(
-            "images names ", image_files.size(), " file(s) but labels ",
-            label_files.size(),
-            ": each images file needs its labels file (paired in sorted "
-            "order)"));
-      }
-    }
+    NABLA_ASSIGN_OR_RETURN(const Files files, ExpandFiles(context));
+    const std::vector<std::string>& image_files = files.images;
+    const std::vector<std::string>& label_files = files.labels;
     DataColumn images{options_.images_placeholder};
     DataColumn labels{options_.labels_placeholder};
     std::vector<Tensor> image_parts, label_parts;
@@ -391,16 +494,8 @@ class IdxSource : public DataSource {
       if (options_.limit > 0 && wanted == 0) break;
       NABLA_ASSIGN_OR_RETURN(const IdxArray image_file,
                              ReadIdx(image_files[f], wanted));
-      // As the files hold them, not as flattened.
-      const std::vector<int64_t> sample_dims(image_file.dims.begin() + 1,
-                                             image_file.dims.end());
-      if (f == 0) first_dims = sample_dims;
-      if (sample_dims != first_dims) {
-        return Invalid(absl::StrCat(
-            image_file.file, ": samples of ", image_file.DimsText(),
-            " are not shaped as those of ", image_files[0],
-            "; the files of one source must have the same sample shape"));
-      }
+      NABLA_RETURN_IF_ERROR(
+          CheckSampleDims(image_file, image_files[0], f, first_dims));
       // Both files are checked before either is converted.
       IdxArray label_file;
       if (!label_files.empty()) {
@@ -433,7 +528,102 @@ class IdxSource : public DataSource {
     return columns;
   }
 
+  // Each pair of files read `chunk_samples` samples at a time (IdxStream).
+  [[nodiscard]] absl::Status Stream(
+      const DataSourceContext& context, int64_t chunk_samples,
+      const ChunkConsumer& consume) const override {
+    NABLA_ASSIGN_OR_RETURN(const Files files, ExpandFiles(context));
+    chunk_samples = std::max<int64_t>(1, chunk_samples);
+    std::vector<int64_t> first_dims;
+    int64_t n = 0;
+    for (size_t f = 0; f < files.images.size(); ++f) {
+      const int64_t wanted = options_.limit > 0 ? options_.limit - n : 0;
+      if (options_.limit > 0 && wanted == 0) break;
+      NABLA_ASSIGN_OR_RETURN(std::unique_ptr<IdxStream> images,
+                             IdxStream::Open(files.images[f]));
+      NABLA_RETURN_IF_ERROR(
+          CheckSampleDims(images->header(), files.images[0], f, first_dims));
+      std::unique_ptr<IdxStream> labels;
+      if (!files.labels.empty()) {
+        NABLA_ASSIGN_OR_RETURN(labels, IdxStream::Open(files.labels[f]));
+        NABLA_RETURN_IF_ERROR(
+            CheckLabels(labels->header(), images->header()));
+      }
+      const int64_t total = images->header().count();
+      const int64_t count = wanted > 0 ? std::min(wanted, total) : total;
+      for (int64_t done = 0; done < count; done += chunk_samples) {
+        const int64_t k = std::min(chunk_samples, count - done);
+        NABLA_ASSIGN_OR_RETURN(const IdxArray image_chunk, images->Next(k));
+        std::vector<DataColumn> chunk(1);
+        chunk[0].placeholder = options_.images_placeholder;
+        chunk[0].samples = Tensor(options_.dtype, SampleShape(image_chunk, k));
+        NABLA_RETURN_IF_ERROR(ConvertInto(image_chunk,
+                                          chunk[0].samples.num_elements(),
+                                          {options_.scale, false},
+                                          &chunk[0].samples));
+        // Samples are counted in their file: this chunk starts at `done`.
+        chunk[0].origin.files.push_back({files.images[f], -done});
+        if (labels != nullptr) {
+          NABLA_ASSIGN_OR_RETURN(const IdxArray label_chunk, labels->Next(k));
+          DataColumn& column = chunk.emplace_back();
+          column.placeholder = options_.labels_placeholder;
+          column.samples = Tensor(options_.dtype, {k});
+          NABLA_RETURN_IF_ERROR(
+              ConvertInto(label_chunk, k, {1, true}, &column.samples));
+          column.origin.files.push_back({files.labels[f], -done});
+        }
+        NABLA_RETURN_IF_ERROR(consume(std::move(chunk)));
+      }
+      // Without a limit (or one past this file), the whole file was read.
+      if (count == total) {
+        NABLA_RETURN_IF_ERROR(images->CheckEnd());
+        if (labels != nullptr) NABLA_RETURN_IF_ERROR(labels->CheckEnd());
+      }
+      n += count;
+    }
+    return absl::OkStatus();
+  }
+
  private:
+  struct Files {
+    std::vector<std::string> images, labels;
+  };
+
+  // The images and labels files the patterns name, paired.
+  [[nodiscard]] absl::StatusOr<Files> ExpandFiles(
+      const DataSourceContext& context) const {
+    Files files;
+    NABLA_ASSIGN_OR_RETURN(files.images,
+                           data_file::ExpandPaths(context, options_.images));
+    if (!options_.labels.empty()) {
+      NABLA_ASSIGN_OR_RETURN(files.labels,
+                             data_file::ExpandPaths(context, options_.labels));
+      if (files.labels.size() != files.images.size()) {
+        return Invalid(absl::StrCat(
+            "images names ", files.images.size(), " file(s) but labels ",
+            files.labels.size(),
+            ": each images file needs its labels file (paired in sorted "
+            "order)"));
+      }
+    }
+    return files;
+  }
+
+  // File `f`'s samples must be shaped as those of the first.
+  [[nodiscard]] static absl::Status CheckSampleDims(
+      const IdxArray& file, const std::string& first_file, size_t f,
+      std::vector<int64_t>& first_dims) {
+    // As the files hold them, not as flattened.
+    const std::vector<int64_t> sample_dims(file.dims.begin() + 1,
+                                           file.dims.end());
+    if (f == 0) first_dims = sample_dims;
+    if (sample_dims == first_dims) return absl::OkStatus();
+    return Invalid(absl::StrCat(
+        file.file, ": samples of ", file.DimsText(),
+        " are not shaped as those of ", first_file,
+        "; the files of one source must have the same sample shape"));
+  }
+
   // The parts one after another along axis 0 (the samples).
   static Tensor ConcatenateSamples(std::vector<Tensor> parts) {
     if (parts.size() == 1) return std::move(parts[0]);

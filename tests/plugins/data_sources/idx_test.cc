@@ -269,6 +269,84 @@ TEST_F(IdxShardsTest, FilesMustPairAndAgree) {
                          ": no file matches the pattern"));
 }
 
+// ----- streamed in chunks (data.stream) -----------------------------------
+
+// Stream()'s chunks put together are Load()'s columns, for every chunk
+// size, with a limit, across shards.
+std::vector<std::vector<double>> StreamedValues(const AttrMap& attrs,
+                                                int64_t chunk_samples,
+                                                std::vector<std::string>* where) {
+  std::vector<std::vector<double>> values(2);
+  auto source = DataSourceRegistry::Global().Make("idx", attrs);
+  EXPECT_TRUE(source.ok()) << source.status();
+  if (!source.ok()) return values;
+  DataSourceContext context;
+  context.base_dir = TestDir();
+  EXPECT_OK((*source)->Stream(
+      context, chunk_samples, [&](std::vector<DataColumn> chunk) {
+        EXPECT_LE(chunk[0].samples.shape().dim(0), chunk_samples);
+        for (size_t c = 0; c < chunk.size(); ++c) {
+          const std::vector<double> v = chunk[c].samples.ToDoubles();
+          values[c].insert(values[c].end(), v.begin(), v.end());
+        }
+        for (int64_t i = 0; i < chunk.back().samples.shape().dim(0); ++i) {
+          where->push_back(chunk.back().origin.Describe(i));
+        }
+        return absl::OkStatus();
+      }));
+  return values;
+}
+
+TEST_F(IdxShardsTest, StreamedChunksAreTheLoadedColumns) {
+  for (const int64_t limit : {0, 4}) {
+    AttrMap attrs = Shards();
+    attrs["limit"] = MakeAttr(limit);
+    ASSERT_OK_AND_ASSIGN(auto loaded, Load(attrs));
+    for (int64_t chunk : {1, 2, 5}) {
+      std::vector<std::string> where;
+      const auto streamed = StreamedValues(attrs, chunk, &where);
+      EXPECT_EQ(streamed[0], loaded[0].samples.ToDoubles()) << chunk;
+      EXPECT_EQ(streamed[1], loaded[1].samples.ToDoubles()) << chunk;
+      std::vector<std::string> loaded_where;
+      for (int64_t i = 0; i < loaded[1].samples.shape().dim(0); ++i) {
+        loaded_where.push_back(loaded[1].origin.Describe(i));
+      }
+      EXPECT_EQ(where, loaded_where) << chunk;
+    }
+  }
+  // Gzip-compressed files stream alike.
+  WriteGzip(TestPath("shards/img-1.idx"),
+                Header(0x08, {2, 2, 2}) + Bytes({5, 6, 7, 8, 9, 10, 11, 12}));
+  std::vector<std::string> where;
+  EXPECT_EQ(StreamedValues(Shards(), 3, &where)[1],
+            (std::vector<double>{1, 2, 3, 0, 9}));
+}
+
+TEST_F(IdxTest, StreamedFileTruncatedOrLongerIsAnError) {
+  auto stream_error = [](const std::string& bytes) {
+    WriteFile(TestPath("bad.idx"), bytes);
+    auto source = DataSourceRegistry::Global().Make(
+        "idx", Attrs({{"images", Str("bad.idx")}}));
+    DataSourceContext context;
+    context.base_dir = TestDir();
+    return (*source)
+        ->Stream(context, 2,
+                 [](std::vector<DataColumn>) { return absl::OkStatus(); })
+        .ToString();
+  };
+  EXPECT_EQ(stream_error(Header(0x08, {3, 2}) + Bytes({1, 2, 3, 4, 5})),
+            absl::StrCat("INVALID_ARGUMENT: ", TestPath("bad.idx"),
+                         ": truncated at byte 17: the header promises 6 bytes "
+                         "of data, the file has 5"));
+  EXPECT_EQ(stream_error(Header(0x08, {3, 2}) + Bytes({1, 2, 3, 4, 5, 6, 7})),
+            absl::StrCat("INVALID_ARGUMENT: ", TestPath("bad.idx"),
+                         ": byte 18: 1 byte after the end of the data (the "
+                         "header promises 6 bytes of data)"));
+  // The same messages as reading the file whole.
+  EXPECT_EQ(ImagesError(Header(0x08, {3, 2}) + Bytes({1, 2, 3, 4, 5})),
+            stream_error(Header(0x08, {3, 2}) + Bytes({1, 2, 3, 4, 5})));
+}
+
 TEST_F(IdxTest, NotFlattened) {
   ASSERT_OK_AND_ASSIGN(auto columns,
                        Load(Attrs({{"flatten", MakeAttr(false)}})));
