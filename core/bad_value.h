@@ -26,8 +26,7 @@
 
 namespace nabla {
 
-inline constexpr absl::string_view kInputElementPayload =
-    "nabla/input-element";
+inline constexpr absl::string_view kInputElementPayload = "nabla/input-element";
 inline constexpr absl::string_view kBatchSamplePayload = "nabla/batch-sample";
 
 // Element `element` (row-major) of input `input` of the failing kernel.
@@ -68,9 +67,9 @@ inline std::optional<InputElement> FindInputElement(
 }
 
 inline void SetBatchSample(absl::Status& status, const BatchSample& sample) {
-  status.SetPayload(kBatchSamplePayload,
-                    absl::Cord(absl::StrCat(sample.sample, " ",
-                                            sample.placeholder)));
+  status.SetPayload(
+      kBatchSamplePayload,
+      absl::Cord(absl::StrCat(sample.sample, " ", sample.placeholder)));
 }
 
 inline std::optional<BatchSample> FindBatchSample(const absl::Status& status) {
@@ -85,9 +84,9 @@ inline std::optional<BatchSample> FindBatchSample(const absl::Status& status) {
 }
 
 // `status` with `message` instead of its own, its code and payloads kept.
-inline absl::Status WithMessage(const absl::Status& status,
-                                absl::string_view message) {
-  absl::Status out(status.code(), message);
+[[nodiscard]] inline absl::Status WithMessage(const absl::Status& status,
+                                              absl::string_view message) {
+  auto out = absl::Status(status.code(), message);
   status.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
     out.SetPayload(url, payload);
   });

@@ -29,8 +29,8 @@ std::string SampleOrigin::DescribeAtLine(int64_t sample, int64_t line) const {
 }
 
 absl::Status DataSource::Stream(const DataSourceContext& context,
-                               int64_t chunk_samples,
-                               const ChunkConsumer& consume) const {
+                                int64_t chunk_samples,
+                                const ChunkConsumer& consume) const {
   NABLA_ASSIGN_OR_RETURN(std::vector<DataColumn> columns, Load(context));
   if (columns.empty()) return absl::OkStatus();
   const int64_t n = columns[0].samples.shape().dim(0);
@@ -53,16 +53,17 @@ DataColumn SliceSamples(const DataColumn& column, int64_t begin, int64_t end) {
   const size_t per_sample = n > 0 ? column.samples.num_bytes() / n : 0;
   shape.set_dim(0, end - begin);
   part.samples = Tensor(column.samples.dtype(), shape);
-  std::memcpy(part.samples.raw_data(),
-              static_cast<const char*>(column.samples.raw_data()) +
-                  begin * per_sample,
-              (end - begin) * per_sample);
+  std::memcpy(
+      part.samples.raw_data(),
+      static_cast<const char*>(column.samples.raw_data()) + begin * per_sample,
+      (end - begin) * per_sample);
   for (const SampleOrigin::File& file : column.origin.files) {
     if (file.first_sample >= end) break;
     // The file the slice starts in, and those after it.
     auto& files = part.origin.files;
     if (!files.empty() && file.first_sample <= begin) files.clear();
-    files.push_back({file.name, std::max<int64_t>(0, file.first_sample - begin)});
+    files.push_back(
+        {file.name, std::max<int64_t>(0, file.first_sample - begin)});
   }
   if (!column.origin.lines.empty()) {
     part.origin.lines.assign(column.origin.lines.begin() + begin,

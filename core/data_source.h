@@ -104,9 +104,9 @@ class DataSource {
   // each with the same columns and classes, its origin counted from its
   // first sample. A source that can holds no more than a chunk in memory
   // (the csv source does); by default the samples are loaded whole and cut.
-  [[nodiscard]] virtual absl::Status Stream(
-      const DataSourceContext& context, int64_t chunk_samples,
-      const ChunkConsumer& consume) const;
+  [[nodiscard]] virtual absl::Status Stream(const DataSourceContext& context,
+                                            int64_t chunk_samples,
+                                            const ChunkConsumer& consume) const;
 };
 
 using DataSourceDef = FactoryDef<DataSource>;

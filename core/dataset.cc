@@ -11,9 +11,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "core/bad_value.h"
 #include "core/random.h"
 #include "core/status_macros.h"
+#include "core/training_samples.h"
 
 namespace nabla {
 namespace {
@@ -149,10 +149,9 @@ absl::Status Dataset::AddColumns(const Graph& graph,
           QuoteJoin(column.class_names), ") are not the training data's (",
           QuoteJoin(*trained), ")"));
     }
-    NABLA_RETURN_IF_ERROR(AddColumn(graph, column.placeholder, where,
-                                    std::move(column.samples),
-                                    std::move(column.class_names),
-                                    std::move(column.origin)));
+    NABLA_RETURN_IF_ERROR(
+        AddColumn(graph, column.placeholder, where, std::move(column.samples),
+                  std::move(column.class_names), std::move(column.origin)));
   }
   return absl::OkStatus();
 }
@@ -306,34 +305,16 @@ void Dataset::FillBatch(absl::Span<const int64_t> rows,
 
 absl::Status Dataset::WithSampleOrigin(absl::Status status,
                                        absl::Span<const int64_t> rows) const {
-  const std::optional<BatchSample> bad = FindBatchSample(status);
-  if (!bad.has_value() || bad->sample < 0 ||
-      bad->sample >= static_cast<int64_t>(rows.size())) {
-    return status;
-  }
-  const auto column =
-      std::find(placeholders_.begin(), placeholders_.end(), bad->placeholder);
-  if (column == placeholders_.end()) return status;
-  const size_t c = column - placeholders_.begin();
-  const int64_t row = rows[bad->sample];
-  const std::string origin = origins_[c].Describe(LoadedRow(row));
-  if (origin.empty()) return status;
+  const std::optional<BadSample> bad =
+      FindBadSample(status, placeholders_, rows);
+  if (!bad.has_value()) return status;
+  const std::string where = origins_[bad->column].Describe(LoadedRow(bad->row));
+  if (where.empty()) return status;
   // A label read as a class name: the name too.
-  std::string class_name;
-  const Tensor& samples = samples_[c];
-  if (!class_names_[c].empty() && samples.num_elements() == num_samples_) {
-    const double index = samples.ValueAt(row);
-    if (index >= 0 && index < static_cast<double>(class_names_[c].size()) &&
-        index == std::floor(index)) {
-      class_name = absl::StrCat(" (class \"",
-                                class_names_[c][static_cast<size_t>(index)],
-                                "\")");
-    }
-  }
-  return WithMessage(
-      status, absl::StrCat(status.message(), "; sample ", bad->sample,
-                           " of the batch is '", bad->placeholder, "' at ",
-                           origin, class_name));
+  const Tensor& samples = samples_[bad->column];
+  const double value =
+      samples.num_elements() == num_samples_ ? samples.ValueAt(bad->row) : -1;
+  return WithSampleWhere(status, *bad, where, value, class_names_[bad->column]);
 }
 
 }  // namespace nabla

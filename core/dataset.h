@@ -68,8 +68,8 @@ class Dataset {
   // found a bad value in one sample fed from this data (core/bad_value.h),
   // the message gains where that sample was read, and its class:
   //   "...; sample 3 of the batch is 'y' at iris.csv:57 (class \"virginica\")"
-  absl::Status WithSampleOrigin(absl::Status status,
-                                absl::Span<const int64_t> rows) const;
+  [[nodiscard]] absl::Status WithSampleOrigin(
+      absl::Status status, absl::Span<const int64_t> rows) const;
 
  private:
   [[nodiscard]] static absl::StatusOr<Dataset> FromParts(

@@ -38,29 +38,32 @@ namespace {
                                         ModelData& data) {
   if (config.source_size() != 1 || config.feed_size() != 0) {
     return absl::InvalidArgumentError(absl::StrCat(
-        source, ": data.stream streams exactly one data source (its path may "
-                "name many files), but the data section has ",
+        source,
+        ": data.stream streams exactly one data source (its path may "
+        "name many files), but the data section has ",
         config.source_size(), " source(s) and ", config.feed_size(),
         " feed(s)"));
   }
   if (config.validation_fraction() != 0 || config.test_fraction() != 0) {
     return absl::InvalidArgumentError(absl::StrCat(
-        source, ": data.stream keeps no training samples in memory to hold "
-                "out: give validation and test data sections of their own "
-                "instead of validation_fraction and test_fraction"));
+        source,
+        ": data.stream keeps no training samples in memory to hold "
+        "out: give validation and test data sections of their own "
+        "instead of validation_fraction and test_fraction"));
   }
   const StreamDef& stream = config.stream();
   if (stream.window_samples() < 0) {
     return absl::InvalidArgumentError(
-        absl::StrCat(source, ": data.stream.window_samples must be >= 0 "
+        absl::StrCat(source,
+                     ": data.stream.window_samples must be >= 0 "
                      "(0: 16 MiB of samples), got ",
                      stream.window_samples()));
   }
   const bool fit = restored == nullptr || restored->empty();
   std::optional<NormalizerFitter> fitter;
   if (fit) {
-    NABLA_ASSIGN_OR_RETURN(fitter,
-                           NormalizerFitter::Create(config.normalize(), source));
+    NABLA_ASSIGN_OR_RETURN(
+        fitter, NormalizerFitter::Create(config.normalize(), source));
   }
   StreamSettings settings;
   settings.window_samples = stream.window_samples();
@@ -91,9 +94,9 @@ namespace {
   }
   // Validation and test labels take the training data's class indices.
   DataSourceContext split_context = context;
-  const std::vector<std::string>& fed =
-      data.streamed != nullptr ? data.streamed->placeholders()
-                               : data.training.placeholders();
+  const std::vector<std::string>& fed = data.streamed != nullptr
+                                            ? data.streamed->placeholders()
+                                            : data.training.placeholders();
   for (const std::string& placeholder : fed) {
     std::vector<std::string> names = data.training_class_names(placeholder);
     if (!names.empty()) {

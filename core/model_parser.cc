@@ -220,8 +220,8 @@ std::string DirectoryOf(absl::string_view path) {
   return std::string(path.substr(0, slash));
 }
 
-[[nodiscard]] absl::StatusOr<ParsedModel> ReadModelFile(
-    const std::string& path, uint64_t max_bytes) {
+[[nodiscard]] absl::StatusOr<ParsedModel> ReadModelFile(const std::string& path,
+                                                        uint64_t max_bytes) {
   auto text = ReadFileToString(path, max_bytes);
   if (!text.ok()) return text.status();
   return ParseModelText(*text, path);

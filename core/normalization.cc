@@ -93,9 +93,10 @@ absl::Status NormalizerFitter::Add(const Dataset& part) {
         fit.def.all_values() ? 1 : ColumnsOf(samples->shape());
     if (fit.columns.empty()) fit.columns.resize(columns);
     if (static_cast<int64_t>(fit.columns.size()) != columns) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(fit.where, ": ", columns, " columns, but earlier "
-                       "samples had ", fit.columns.size()));
+      return absl::InvalidArgumentError(absl::StrCat(fit.where, ": ", columns,
+                                                     " columns, but earlier "
+                                                     "samples had ",
+                                                     fit.columns.size()));
     }
     const int64_t n = samples->num_elements();
     for (int64_t i = 0; i < n; ++i) {

@@ -342,7 +342,7 @@ absl::Status Plan::RunStep(const PlanStep& step) {
   }
   if (status.ok()) return status;
   // Kernels know their values, not their node: say which node failed.
-  absl::Status located(
+  auto located = absl::Status(
       status.code(),
       absl::StrCat(
           graph_.Describe(step.node),
@@ -362,8 +362,8 @@ void Plan::AddBatchSample(int node, const absl::Status& kernel_status,
   }
   const Endpoint from = inputs[bad->input];
   const Node& producer = graph_.node(from.node);
-  const Tensor* fed = values_[from.node].empty() ? nullptr
-                                                 : values_[from.node][0];
+  const Tensor* fed =
+      values_[from.node].empty() ? nullptr : values_[from.node][0];
   if (producer.op->role() != OpRole::kPlaceholder || fed == nullptr ||
       fed->shape().rank() < 1 || fed->shape().dim(0) <= 0) {
     return;

@@ -259,8 +259,8 @@ absl::Status Session::SetDataBytes(size_t bytes) {
       held.total(), memory_limit_bytes_,
       "the streamed data's buffers and the model need",
       absl::StrCat(": data buffers ", held.data, " bytes, variables ",
-                   held.variables, ", optimizer slots ", held.slots,
-                   ", plans ", held.plans));
+                   held.variables, ", optimizer slots ", held.slots, ", plans ",
+                   held.plans));
 }
 
 Session::HeldBytes Session::Held() const {
@@ -291,11 +291,10 @@ absl::Status Session::CheckPlanMemory(
       absl::StrCat("the ", training ? "training" : "forward", " plan",
                    fed.empty() ? "" : " for ", absl::StrJoin(fed, ", "),
                    " needs"),
-      absl::StrCat(": its buffers ", plan_bytes, " bytes, variables ",
-                   held.variables, ", optimizer slots ", held.slots,
-                   ", other plans ", held.plans,
-                   held.data > 0 ? absl::StrCat(", data buffers ", held.data)
-                                 : ""));
+      absl::StrCat(
+          ": its buffers ", plan_bytes, " bytes, variables ", held.variables,
+          ", optimizer slots ", held.slots, ", other plans ", held.plans,
+          held.data > 0 ? absl::StrCat(", data buffers ", held.data) : ""));
 }
 
 void Session::CopyFeeds(Plan& plan,

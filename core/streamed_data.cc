@@ -22,6 +22,22 @@ namespace {
 // Each record starts with the line its sample was read from (-1: none).
 constexpr int64_t kLineBytes = sizeof(int64_t);
 
+// pread or pwrite of all `size` bytes at `offset`, past interruptions and
+// short counts: the bytes done (fewer at the end of the file), or -1.
+template <typename Io>
+int64_t WholeIo(Io io, int fd, char* data, size_t size, int64_t offset) {
+  size_t done = 0;
+  while (done < size) {
+    const ssize_t n =
+        io(fd, data + done, size - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return -1;
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+  }
+  return static_cast<int64_t>(done);
+}
+
 bool SameOrder(const SampleOrder& a, const SampleOrder& b) {
   return a.epoch == b.epoch && a.shuffle == b.shuffle && a.seed == b.seed;
 }
@@ -35,9 +51,9 @@ std::string CacheDirectory(const StreamSettings& settings) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<StreamedData>> StreamedData::Build(
-    const Graph& graph, const DataSourceConfig& source,
-    absl::string_view where, const DataSourceContext& context,
-    const StreamSettings& settings, NormalizerFitter* fitter) {
+    const Graph& graph, const DataSourceConfig& source, absl::string_view where,
+    const DataSourceContext& context, const StreamSettings& settings,
+    NormalizerFitter* fitter) {
   auto made = DataSourceRegistry::Global().Make(source.name(), source.attr());
   if (!made.ok()) {
     return absl::InvalidArgumentError(
@@ -108,8 +124,9 @@ absl::Status StreamedData::AddChunk(const Graph& graph,
     }
   } else if (part.placeholders() != placeholders_) {
     return absl::InternalError(absl::StrCat(
-        where, ": a chunk of the stream feeds other placeholders than the "
-               "first"));
+        where,
+        ": a chunk of the stream feeds other placeholders than the "
+        "first"));
   }
   if (fitter != nullptr) NABLA_RETURN_IF_ERROR(fitter->Add(part));
   const int64_t m = part.num_samples();
@@ -121,31 +138,18 @@ absl::Status StreamedData::AddChunk(const Graph& graph,
   std::string records(m * record_bytes_, '\0');
   for (int64_t i = 0; i < m; ++i) {
     char* record = records.data() + i * record_bytes_;
-    const int64_t line = i < static_cast<int64_t>(origin.lines.size())
-                             ? origin.lines[i]
-                             : -1;
+    const int64_t line =
+        i < static_cast<int64_t>(origin.lines.size()) ? origin.lines[i] : -1;
     std::memcpy(record, &line, kLineBytes);
     for (size_t c = 0; c < columns_.size(); ++c) {
       const Tensor& samples = *part.samples(placeholders_[c]);
-      std::memcpy(record + columns_[c].offset,
-                  static_cast<const char*>(samples.raw_data()) +
-                      i * columns_[c].bytes,
-                  columns_[c].bytes);
+      std::memcpy(
+          record + columns_[c].offset,
+          static_cast<const char*>(samples.raw_data()) + i * columns_[c].bytes,
+          columns_[c].bytes);
     }
   }
-  for (size_t done = 0; done < records.size();) {
-    const ssize_t wrote =
-        ::write(fd_, records.data() + done, records.size() - done);
-    if (wrote < 0 && errno == EINTR) continue;
-    if (wrote <= 0) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "cannot write the stream's cache file ", cache_path_, " after ",
-          samples_ * record_bytes_ + static_cast<int64_t>(done), " bytes: ",
-          wrote < 0 ? std::strerror(errno) : "nothing written",
-          " (data.stream.cache_dir chooses another directory)"));
-    }
-    done += static_cast<size_t>(wrote);
-  }
+  NABLA_RETURN_IF_ERROR(WriteSamples(samples_, records));
   samples_ += m;
   return absl::OkStatus();
 }
@@ -169,9 +173,8 @@ std::vector<std::string> StreamedData::class_names(
 }
 
 std::vector<int64_t> StreamedData::WindowOrder(const SampleOrder& order) const {
-  return EpochOrder(num_windows(),
-                    {order.epoch, order.shuffle,
-                     DeriveSeed(order.seed, "stream windows")});
+  return EpochOrder(num_windows(), {order.epoch, order.shuffle,
+                                    DeriveSeed(order.seed, "stream windows")});
 }
 
 void StreamedData::SetOrder(const SampleOrder& order) {
@@ -206,10 +209,11 @@ StreamedData::Window StreamedData::ReadWindow(const SampleOrder& order,
   window.bytes.resize(window.count * record_bytes_);
   window.status = ReadSamples(window.first, window.bytes);
   if (!window.status.ok()) return window;
-  EpochOrderInto(window.count,
-                 {order.epoch, order.shuffle,
-                  DeriveSeed(order.seed, absl::StrCat("stream window ", index))},
-                 &window.order);
+  EpochOrderInto(
+      window.count,
+      {order.epoch, order.shuffle,
+       DeriveSeed(order.seed, absl::StrCat("stream window ", index))},
+      &window.order);
   return window;
 }
 
@@ -276,36 +280,23 @@ void StreamedData::CopyRecord(const char* record, int64_t i,
 
 absl::Status StreamedData::ReadSamples(int64_t first,
                                        std::string& bytes) const {
-  const off_t start = static_cast<off_t>(first * record_bytes_);
-  for (size_t done = 0; done < bytes.size();) {
-    const ssize_t got =
-        ::pread(fd_, bytes.data() + done, bytes.size() - done, start + done);
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) {
-      return absl::DataLossError(absl::StrCat(
-          "cannot read the stream's cache file ", cache_path_, ": ",
-          got < 0 ? std::strerror(errno) : "it is shorter than written"));
-    }
-    done += static_cast<size_t>(got);
-  }
-  return absl::OkStatus();
+  const int64_t done =
+      WholeIo(::pread, fd_, bytes.data(), bytes.size(), first * record_bytes_);
+  if (done == static_cast<int64_t>(bytes.size())) return absl::OkStatus();
+  return absl::DataLossError(absl::StrCat(
+      "cannot read the stream's cache file ", cache_path_, ": ",
+      done < 0 ? std::strerror(errno) : "it is shorter than written"));
 }
 
 absl::Status StreamedData::WriteSamples(int64_t first,
                                         const std::string& bytes) {
-  const off_t start = static_cast<off_t>(first * record_bytes_);
-  for (size_t done = 0; done < bytes.size();) {
-    const ssize_t wrote =
-        ::pwrite(fd_, bytes.data() + done, bytes.size() - done, start + done);
-    if (wrote < 0 && errno == EINTR) continue;
-    if (wrote <= 0) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "cannot write the stream's cache file ", cache_path_, ": ",
-          wrote < 0 ? std::strerror(errno) : "nothing written"));
-    }
-    done += static_cast<size_t>(wrote);
-  }
-  return absl::OkStatus();
+  const int64_t done = WholeIo(::pwrite, fd_, const_cast<char*>(bytes.data()),
+                               bytes.size(), first * record_bytes_);
+  if (done == static_cast<int64_t>(bytes.size())) return absl::OkStatus();
+  return absl::ResourceExhaustedError(
+      absl::StrCat("cannot write the stream's cache file ", cache_path_, ": ",
+                   done < 0 ? std::strerror(errno) : "nothing written",
+                   " (data.stream.cache_dir chooses another directory)"));
 }
 
 absl::Status StreamedData::Normalize(const Normalizer& normalizer) {
@@ -381,37 +372,23 @@ absl::Status StreamedData::ReadRecord(int64_t sample,
 
 absl::Status StreamedData::WithSampleOrigin(
     absl::Status status, absl::Span<const int64_t> rows) const {
-  const std::optional<BatchSample> bad = FindBatchSample(status);
-  if (!bad.has_value() || bad->sample < 0 ||
-      bad->sample >= static_cast<int64_t>(rows.size())) {
-    return status;
-  }
-  const auto column =
-      std::find(placeholders_.begin(), placeholders_.end(), bad->placeholder);
-  if (column == placeholders_.end()) return status;
-  const Column& c = columns_[column - placeholders_.begin()];
-  const int64_t sample = rows[bad->sample];
+  const std::optional<BadSample> bad =
+      FindBadSample(status, placeholders_, rows);
+  if (!bad.has_value()) return status;
   std::string record;
-  if (!ReadRecord(sample, &record).ok()) return status;
+  if (!ReadRecord(bad->row, &record).ok()) return status;
   int64_t line = -1;
   std::memcpy(&line, record.data(), kLineBytes);
-  const std::string where = origin_.DescribeAtLine(sample, line);
+  const std::string where = origin_.DescribeAtLine(bad->row, line);
   if (where.empty()) return status;
-  std::string class_name;
-  if (!c.class_names.empty() && c.sample_shape.num_elements() == 1) {
-    Tensor value(c.dtype, Shape{1});
-    std::memcpy(value.raw_data(), record.data() + c.offset, c.bytes);
-    const double index = value.ValueAt(0);
-    if (index >= 0 && index < static_cast<double>(c.class_names.size()) &&
-        index == std::floor(index)) {
-      class_name = absl::StrCat(
-          " (class \"", c.class_names[static_cast<size_t>(index)], "\")");
-    }
+  const Column& c = columns_[bad->column];
+  double value = -1;
+  if (c.sample_shape.num_elements() == 1) {
+    Tensor one(c.dtype, Shape{1});
+    std::memcpy(one.raw_data(), record.data() + c.offset, c.bytes);
+    value = one.ValueAt(0);
   }
-  return WithMessage(
-      status, absl::StrCat(status.message(), "; sample ", bad->sample,
-                           " of the batch is '", bad->placeholder, "' at ",
-                           where, class_name));
+  return WithSampleWhere(status, *bad, where, value, c.class_names);
 }
 
 }  // namespace nabla

@@ -61,8 +61,8 @@ class StreamedData : public TrainingSamples {
                                        std::vector<Tensor>* batch,
                                        std::vector<Feed>* feeds,
                                        std::vector<int64_t>* rows) override;
-  absl::Status WithSampleOrigin(absl::Status status,
-                                absl::Span<const int64_t> rows) const override;
+  [[nodiscard]] absl::Status WithSampleOrigin(
+      absl::Status status, absl::Span<const int64_t> rows) const override;
 
   // The class names the source gave `placeholder`'s labels; empty if none.
   std::vector<std::string> class_names(absl::string_view placeholder) const;
@@ -116,7 +116,8 @@ class StreamedData : public TrainingSamples {
                                       NormalizerFitter* fitter);
   int64_t num_windows() const { return (samples_ + window_ - 1) / window_; }
   // Reads or writes `bytes` of the cache at sample `first`.
-  [[nodiscard]] absl::Status ReadSamples(int64_t first, std::string& bytes) const;
+  [[nodiscard]] absl::Status ReadSamples(int64_t first,
+                                         std::string& bytes) const;
   [[nodiscard]] absl::Status WriteSamples(int64_t first,
                                           const std::string& bytes);
   // Window `index`, visited `slot`-th in `order`'s epoch, read (on any

@@ -7,6 +7,7 @@
 #define NABLA_CORE_TRAINING_SAMPLES_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,9 +47,28 @@ class TrainingSamples {
                                                std::vector<int64_t>* rows) = 0;
   // `status` of a step on the samples `rows`, with where a bad sample was
   // read (Dataset::WithSampleOrigin).
-  virtual absl::Status WithSampleOrigin(
+  [[nodiscard]] virtual absl::Status WithSampleOrigin(
       absl::Status status, absl::Span<const int64_t> rows) const = 0;
 };
+
+// The sample of a batch a kernel found a bad value in (core/bad_value.h),
+// among batch `rows` fed to `placeholders`.
+struct BadSample {
+  size_t column = 0;         // in placeholders
+  int64_t row = 0;           // the sample's number in the data
+  int64_t batch_sample = 0;  // its place in the batch
+  std::string placeholder;
+};
+std::optional<BadSample> FindBadSample(
+    const absl::Status& status, absl::Span<const std::string> placeholders,
+    absl::Span<const int64_t> rows);
+
+// `status` with where the bad sample was read, and the class its label
+// `value` names among `class_names` (if any):
+//   "...; sample 3 of the batch is 'y' at iris.csv:57 (class \"virginica\")"
+[[nodiscard]] absl::Status WithSampleWhere(
+    const absl::Status& status, const BadSample& bad, absl::string_view where,
+    double value, const std::vector<std::string>& class_names);
 
 // The sample numbers of epoch `order.epoch` in the order it visits them: a
 // permutation drawn from the seed and the epoch, or 0..n-1 without shuffle.
@@ -73,7 +93,7 @@ class DatasetSamples : public TrainingSamples {
                                        std::vector<Tensor>* batch,
                                        std::vector<Feed>* feeds,
                                        std::vector<int64_t>* rows) override;
-  absl::Status WithSampleOrigin(
+  [[nodiscard]] absl::Status WithSampleOrigin(
       absl::Status status, absl::Span<const int64_t> rows) const override {
     return data_.WithSampleOrigin(std::move(status), rows);
   }

@@ -47,13 +47,14 @@ constexpr int64_t kTimeSteps = 50;
 // A model file or --predict_file over its size limit: say which flag
 // raises it.
 template <typename T>
-absl::StatusOr<T> WithTextLimitHint(absl::StatusOr<T> read) {
+[[nodiscard]] absl::StatusOr<T> WithTextLimitHint(absl::StatusOr<T> read) {
   if (read.status().code() != absl::StatusCode::kResourceExhausted) {
     return read;
   }
   return absl::ResourceExhaustedError(
-      absl::StrCat(read.status().message(), " (--max_text_size SIZE raises "
-                                            "the limit)"));
+      absl::StrCat(read.status().message(),
+                   " (--max_text_size SIZE raises "
+                   "the limit)"));
 }
 
 RunOptions RunOptionsFrom(const TrainOptions& options) {
@@ -240,10 +241,9 @@ std::string Summary(ModelRun& run) {
     std::printf("%s", DescribeRegistry().c_str());
     return absl::OkStatus();
   }
-  NABLA_ASSIGN_OR_RETURN(
-      ParsedModel parsed,
-      WithTextLimitHint(
-          ReadModelFile(options.model_path, options.max_text_bytes)));
+  NABLA_ASSIGN_OR_RETURN(ParsedModel parsed,
+                         WithTextLimitHint(ReadModelFile(
+                             options.model_path, options.max_text_bytes)));
   NABLA_ASSIGN_OR_RETURN(
       std::unique_ptr<ModelRun> run,
       ModelRun::Open(std::move(parsed), RunOptionsFrom(options)));

@@ -8,8 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/checkpoint.h"
-#include "core/memory_limit.h"
 #include "core/file_read.h"
+#include "core/memory_limit.h"
 #include "core/run/run_checkpoint.h"
 #include "core/run/time_model.h"
 #include "core/run/training_reports.h"
@@ -272,17 +272,16 @@ std::string ModelRun::DescribeTraining() const {
       "training ", source(), ": ", samples, " samples",
       data_.streamed == nullptr
           ? ""
-          : absl::StrCat(" streamed (", HumanBytes(data_.streamed->cache_bytes()),
-                         " cached, windows of ",
-                         data_.streamed->window_samples(), ")"),
+          : absl::StrCat(
+                " streamed (", HumanBytes(data_.streamed->cache_bytes()),
+                " cached, windows of ", data_.streamed->window_samples(), ")"),
       data_.validation.empty()
           ? ""
           : absl::StrCat(" (", data_.validation.num_samples(),
                          " for validation)"));
   const std::string settings = absl::StrCat(
       "epochs ", position_.epoch + 1, " to ", settings_.epochs, ", batch size ",
-      settings_.batch_size == 0 ? samples : settings_.batch_size,
-      ", ",
+      settings_.batch_size == 0 ? samples : settings_.batch_size, ", ",
       DescribeOptimizer(
           EffectiveOptimizer(parsed_.model.training(), options_.learning_rate)),
       ", ", threads, " thread", threads == 1 ? "" : "s");
@@ -341,9 +340,10 @@ absl::StatusOr<TrainingOutcome> ModelRun::Train(const ReportOptions& reports) {
       position_.next_sample == 0 && observer->StoppedAt(position_.epoch);
   if (!stopped_before) {
     DatasetSamples in_memory(data_.training);
-    TrainingSamples& samples = data_.streamed != nullptr
-                                   ? static_cast<TrainingSamples&>(*data_.streamed)
-                                   : in_memory;
+    TrainingSamples& samples =
+        data_.streamed != nullptr
+            ? static_cast<TrainingSamples&>(*data_.streamed)
+            : in_memory;
     NABLA_RETURN_IF_ERROR(
         nabla::Train(*session_, samples, settings_, position_, *observer));
   }
@@ -460,8 +460,7 @@ std::vector<std::string> ModelRun::ClassNames() const {
   const auto& names = parsed_.model.prediction().class_names();
   if (!names.empty()) return {names.begin(), names.end()};
   if (!targets_.has_value() || !targets_->has_metrics) return {};
-  return data_.training_class_names(
-      graph_->node(targets_->targets.node).name);
+  return data_.training_class_names(graph_->node(targets_->targets.node).name);
 }
 
 absl::StatusOr<PredictionSetup> ModelRun::Prediction(
@@ -586,7 +585,8 @@ absl::Status ModelRun::Restore(const std::string& path) {
   std::optional<ModelData> renormalised;
   std::vector<std::string> files;
   if (data_loaded_ && parsed_.model.data().normalize_size() > 0) {
-    NABLA_ASSIGN_OR_RETURN(renormalised, ReadData(&restored.normalizer, &files));
+    NABLA_ASSIGN_OR_RETURN(renormalised,
+                           ReadData(&restored.normalizer, &files));
   }
   NABLA_RETURN_IF_ERROR(
       RestoreCheckpoint(restored.checkpoint, path, *session_));

@@ -43,8 +43,7 @@ Checkpoint CaptureRun(const Session& session, const Normalizer& normalizer,
 [[nodiscard]] absl::StatusOr<RestoredRun> RestoreRun(const std::string& path,
                                                      Session& session) {
   NABLA_ASSIGN_OR_RETURN(RestoredRun restored, ReadRun(path));
-  NABLA_RETURN_IF_ERROR(
-      RestoreCheckpoint(restored.checkpoint, path, session));
+  NABLA_RETURN_IF_ERROR(RestoreCheckpoint(restored.checkpoint, path, session));
   return restored;
 }
 

@@ -374,9 +374,8 @@ class CsvTable {
       }
       if (first_record_) {
         first_record_ = false;
-        NABLA_RETURN_IF_ERROR(files_.size() == 1 && !begun_
-                                  ? Begin(record)
-                                  : BeginShard(record));
+        NABLA_RETURN_IF_ERROR(
+            files_.size() == 1 && !begun_ ? Begin(record) : BeginShard(record));
         begun_ = true;
         if (options_.header) continue;
       }
@@ -434,9 +433,8 @@ class CsvTable {
            Tensor::FromValues(options_.dtype, {rows, targets}, targets_)});
     }
     if (!weight_cols_.empty()) {
-      columns.push_back(
-          {options_.weights_placeholder,
-           Tensor::FromValues(options_.dtype, {rows}, weights_)});
+      columns.push_back({options_.weights_placeholder,
+                         Tensor::FromValues(options_.dtype, {rows}, weights_)});
     }
     // The files of these rows, counted from the first of them.
     SampleOrigin origin;
@@ -474,12 +472,11 @@ class CsvTable {
     }
     const int width = static_cast<int>(record.fields.size());
     if (width == width_) return absl::OkStatus();
-    return absl::InvalidArgumentError(absl::StrCat(
-        file_, ":", record.line, ": ", Plural(width, "column"), ", but ",
-        first_file, " has ", width_,
-        "; the files of one source must have the same columns"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(file_, ":", record.line, ": ", Plural(width, "column"),
+                     ", but ", first_file, " has ", width_,
+                     "; the files of one source must have the same columns"));
   }
-
 
   // The first record: the header or the first row of data. It fixes the
   // number of columns and, with the attributes, which are chosen.
@@ -593,9 +590,9 @@ class CsvTable {
       // table (scikit-learn's CSVs start with a line of metadata).
       const std::string hint =
           file_rows_ > 0 ? ""
-                    : "; only the first row has that many: if the file "
-                      "starts with lines that are not part of the table, "
-                      "skip them with skip_rows";
+                         : "; only the first row has that many: if the file "
+                           "starts with lines that are not part of the table, "
+                           "skip them with skip_rows";
       return absl::InvalidArgumentError(absl::StrCat(
           file_, ":", row.line, ": ", Plural(width, "column"), ", expected ",
           width_, " (as in row ", first_line_, ")", hint));
@@ -723,7 +720,7 @@ class CsvTable {
   }
 
   const CsvOptions options_;
-  std::string file_;  // the file being read
+  std::string file_;                // the file being read
   int width_ = 0;                   // columns of every row
   int64_t first_line_ = 0;          // the line of the header or first row
   std::vector<std::string> names_;  // from the header; empty without one
@@ -740,7 +737,7 @@ class CsvTable {
   int64_t skipped_ = 0;
   int64_t blank_line_ = 0;
   bool first_record_ = true;
-  bool begun_ = false;  // Begin() has fixed the columns
+  bool begun_ = false;                     // Begin() has fixed the columns
   std::set<std::string> distinct_labels_;  // with labels_only
   std::unordered_map<std::string, int> class_index_;
   int64_t rows_ = 0;
@@ -780,8 +777,8 @@ class CsvSource : public DataSource {
       NABLA_RETURN_IF_ERROR(ReadPieces(files, table, 0, nullptr));
       options.class_order = table.SortedClasses();
       if (options.class_order.empty()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            files.back(), ": no rows of data after the header"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(files.back(), ": no rows of data after the header"));
       }
     }
     CsvTable table(options);

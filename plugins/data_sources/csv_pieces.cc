@@ -10,8 +10,7 @@
 namespace nabla {
 
 absl::StatusOr<std::unique_ptr<CsvPieces>> CsvPieces::Open(
-    const std::string& path, char delimiter, char comment,
-    size_t block_bytes) {
+    const std::string& path, char delimiter, char comment, size_t block_bytes) {
   NABLA_RETURN_IF_ERROR(CheckRegularFile(path));
   // gzread reads a file that is not compressed as it is.
   gzFile file = gzopen(path.c_str(), "rb");
@@ -39,9 +38,9 @@ absl::StatusOr<absl::string_view> CsvPieces::Next() {
       return absl::string_view(buffer_);
     }
     if (buffer_.size() > kMaxRecordBytes) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path_, ": a record longer than ", kMaxRecordBytes >> 20,
-          " MiB (a quoted field that never closes?)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(path_, ": a record longer than ", kMaxRecordBytes >> 20,
+                       " MiB (a quoted field that never closes?)"));
     }
     const size_t had = buffer_.size();
     buffer_.resize(had + block_bytes_);

@@ -182,7 +182,7 @@ std::string ResolvePath(const DataSourceContext& context,
   return resolved;
 }
 
-absl::StatusOr<std::vector<std::string>> ExpandPaths(
+[[nodiscard]] absl::StatusOr<std::vector<std::string>> ExpandPaths(
     const DataSourceContext& context, const std::string& pattern) {
   if (pattern.find_first_of("*?[") == std::string::npos) {
     return std::vector<std::string>{ResolvePath(context, pattern)};

@@ -420,7 +420,8 @@ class IdxStream {
     const std::string how_many =
         extra.size() > kExtraCounted
             ? "more bytes"
-            : absl::StrCat(extra.size(), extra.size() == 1 ? " byte" : " bytes");
+            : absl::StrCat(extra.size(),
+                           extra.size() == 1 ? " byte" : " bytes");
     return Invalid(absl::StrCat(header_.At(header_.header_bytes + data_read_),
                                 how_many,
                                 " after the end of the data (the header "
@@ -435,8 +436,8 @@ class IdxStream {
   explicit IdxStream(gzFile file) : file_(file) {}
 
   uint64_t Promised() const {
-    return static_cast<uint64_t>(header_.count()) *
-           header_.sample_elements() * header_.type->size;
+    return static_cast<uint64_t>(header_.count()) * header_.sample_elements() *
+           header_.type->size;
   }
 
   // Up to `bytes` more (fewer only at the end of the file) into `out`.
@@ -450,8 +451,8 @@ class IdxStream {
       const int got = gzread(file_, out->data() + had + done, piece);
       if (got < 0) {
         int code = 0;
-        return Invalid(absl::StrCat(header_.file, ": cannot read: ",
-                                    gzerror(file_, &code)));
+        return Invalid(absl::StrCat(header_.file,
+                                    ": cannot read: ", gzerror(file_, &code)));
       }
       if (got == 0) break;
       done += static_cast<uint64_t>(got);
@@ -502,9 +503,8 @@ class IdxSource : public DataSource {
         NABLA_ASSIGN_OR_RETURN(label_file, ReadIdx(label_files[f], wanted));
         NABLA_RETURN_IF_ERROR(CheckLabels(label_file, image_file));
       }
-      const int64_t count = wanted > 0
-                                ? std::min(wanted, image_file.count())
-                                : image_file.count();
+      const int64_t count = wanted > 0 ? std::min(wanted, image_file.count())
+                                       : image_file.count();
       Tensor samples(options_.dtype, SampleShape(image_file, count));
       NABLA_RETURN_IF_ERROR(ConvertInto(image_file, samples.num_elements(),
                                         {options_.scale, false}, &samples));
@@ -546,8 +546,7 @@ class IdxSource : public DataSource {
       std::unique_ptr<IdxStream> labels;
       if (!files.labels.empty()) {
         NABLA_ASSIGN_OR_RETURN(labels, IdxStream::Open(files.labels[f]));
-        NABLA_RETURN_IF_ERROR(
-            CheckLabels(labels->header(), images->header()));
+        NABLA_RETURN_IF_ERROR(CheckLabels(labels->header(), images->header()));
       }
       const int64_t total = images->header().count();
       const int64_t count = wanted > 0 ? std::min(wanted, total) : total;
@@ -557,10 +556,9 @@ class IdxSource : public DataSource {
         std::vector<DataColumn> chunk(1);
         chunk[0].placeholder = options_.images_placeholder;
         chunk[0].samples = Tensor(options_.dtype, SampleShape(image_chunk, k));
-        NABLA_RETURN_IF_ERROR(ConvertInto(image_chunk,
-                                          chunk[0].samples.num_elements(),
-                                          {options_.scale, false},
-                                          &chunk[0].samples));
+        NABLA_RETURN_IF_ERROR(
+            ConvertInto(image_chunk, chunk[0].samples.num_elements(),
+                        {options_.scale, false}, &chunk[0].samples));
         // Samples are counted in their file: this chunk starts at `done`.
         chunk[0].origin.files.push_back({files.images[f], -done});
         if (labels != nullptr) {

@@ -147,9 +147,9 @@ TEST(AugmentationTest, DrawsCoverTheOffsetsAndFlipHalfTheTime) {
 // The image 1 .. 12 (3 x 4), flipped, moved down 1 and left 1, fill -1.
 TEST(AugmentationTest, ShiftAndFlipByHand) {
   ModelUnderTest run = MakeRun();
-  ASSERT_OK_AND_ASSIGN(
-      std::vector<ImageAugmentation> augment,
-      ReadAugmentations(run.parsed.model.data(), DatasetSamples(*run.data), "m.pbtxt"));
+  ASSERT_OK_AND_ASSIGN(std::vector<ImageAugmentation> augment,
+                       ReadAugmentations(run.parsed.model.data(),
+                                         DatasetSamples(*run.data), "m.pbtxt"));
   ASSERT_EQ(augment.size(), 1u);
   int64_t row = 0;
   for (;; ++row) {
@@ -201,9 +201,10 @@ TrainingSettings Settings(std::vector<ImageAugmentation> augment) {
 // and going on: the batches after the stop hold the same images.
 TEST(AugmentationTest, AResumedRunFeedsWhatTheStraightOneDid) {
   ModelUnderTest straight = MakeRun();
-  const TrainingSettings settings = Settings(
-      ReadAugmentations(straight.parsed.model.data(), DatasetSamples(*straight.data), "m.pbtxt")
-          .value());
+  const TrainingSettings settings =
+      Settings(ReadAugmentations(straight.parsed.model.data(),
+                                 DatasetSamples(*straight.data), "m.pbtxt")
+                   .value());
   TrainingPosition position;
   Recorder all;
   ASSERT_OK(Train(*straight.session, *straight.data, settings, position, all));
@@ -236,9 +237,10 @@ void ExpectRefused(const std::string& augment, const std::string& message) {
       R"(augment { placeholder: "x" shift: 1 horizontal_flip: true fill: -1 })";
   text.replace(text.find(line), line.size(), augment);
   ModelUnderTest run = MakeRun(text);
-  EXPECT_STATUS(
-      ReadAugmentations(run.parsed.model.data(), DatasetSamples(*run.data), "m.pbtxt").status(),
-      absl::StatusCode::kInvalidArgument, message);
+  EXPECT_STATUS(ReadAugmentations(run.parsed.model.data(),
+                                  DatasetSamples(*run.data), "m.pbtxt")
+                    .status(),
+                absl::StatusCode::kInvalidArgument, message);
 }
 
 TEST(AugmentationTest, BadSettingsAreRefused) {

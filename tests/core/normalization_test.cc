@@ -137,16 +137,19 @@ TEST(NormalizationStatsTest, StandardizeKeepsTheSpreadOfLargeValues) {
 // Fitted on parts (as streamed data is), the statistics are those of the
 // whole: the same values once normalised.
 TEST_F(NormalizationTest, FittingInPartsEqualsFittingTheWhole) {
-  for (const auto method : {NormalizationDef::STANDARDIZE,
-                            NormalizationDef::MIN_MAX,
-                            NormalizationDef::DIVIDE_BY_MAX}) {
+  for (const auto method :
+       {NormalizationDef::STANDARDIZE, NormalizationDef::MIN_MAX,
+        NormalizationDef::DIVIDE_BY_MAX}) {
     parsed_.model.mutable_data()->clear_normalize();
     Normalize("x", method);
-    ASSERT_OK_AND_ASSIGN(ModelData raw, LoadModelData(*graph_, [&] {
-      DataConfig config = parsed_.model.data();
-      config.clear_normalize();
-      return config;
-    }(), "n.pbtxt", {}));
+    ASSERT_OK_AND_ASSIGN(
+        ModelData raw, LoadModelData(*graph_,
+                                     [&] {
+                                       DataConfig config = parsed_.model.data();
+                                       config.clear_normalize();
+                                       return config;
+                                     }(),
+                                     "n.pbtxt", {}));
     ASSERT_OK_AND_ASSIGN(
         Normalizer whole,
         Normalizer::Fit(parsed_.model.data().normalize(), raw.training, "n"));

@@ -43,8 +43,8 @@ std::unique_ptr<StreamedData> Build(const Graph& graph, int64_t window) {
   StreamSettings settings;
   settings.window_samples = window;
   settings.chunk_samples = 7;
-  auto data = StreamedData::Build(graph, source, "s.pbtxt", {}, settings,
-                                  nullptr);
+  auto data =
+      StreamedData::Build(graph, source, "s.pbtxt", {}, settings, nullptr);
   EXPECT_TRUE(data.ok()) << data.status();
   return data.ok() ? *std::move(data) : nullptr;
 }

@@ -121,8 +121,8 @@ inline void StreamAsLoaded(const Graph& graph, const DataSourceConfig& source,
   std::vector<bool> seen(n, false);
   for (int64_t begin = 0; begin < n; begin += 5) {
     const int64_t count = std::min<int64_t>(5, n - begin);
-    if (!(*streamed)->FillBatch({1, true, 7}, begin, count, &batch, &feeds,
-                                &rows)
+    if (!(*streamed)
+             ->FillBatch({1, true, 7}, begin, count, &batch, &feeds, &rows)
              .ok()) {
       std::abort();
     }

@@ -29,9 +29,8 @@ void ParseFlags(absl::string_view input) {
   for (const std::string& arg : args) argv.push_back(arg.c_str());
   TrainOptions options;
   std::string help;
-  fuzz::Trace("parse",
-              ParseTrainOptions(static_cast<int>(argv.size()), argv.data(),
-                                &options, &help));
+  fuzz::Trace("parse", ParseTrainOptions(static_cast<int>(argv.size()),
+                                         argv.data(), &options, &help));
 }
 
 }  // namespace

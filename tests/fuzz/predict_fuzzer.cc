@@ -30,9 +30,9 @@ namespace {
 
 // x (the placeholder) -> Flatten -> Dense(3) -> Softmax.
 std::string ModelText(uint8_t settings) {
-  static const char* const kShapes[] = {"dim: -1 dim: 2",
-                                        "dim: -1 dim: 1 dim: 2 dim: 2",
-                                        "dim: -1 dim: 3", "dim: -1 dim: 2 dim: -1"};
+  static const char* const kShapes[] = {
+      "dim: -1 dim: 2", "dim: -1 dim: 1 dim: 2 dim: 2", "dim: -1 dim: 3",
+      "dim: -1 dim: 2 dim: -1"};
   const char* dtype = (settings & 4) != 0 ? "float64" : "float32";
   return absl::StrCat(
       "node { name: 'x' op: 'Placeholder' attr { key: 'shape' value { shape "
@@ -42,7 +42,8 @@ std::string ModelText(uint8_t settings) {
       "node { name: 'flat' op: 'Flatten' input: 'x' }\n"
       "node { name: 'logits' op: 'Dense' input: 'flat' attr { key: 'units' "
       "value { i: 3 } } attr { key: 'dtype' value { s: '",
-      dtype, "' } } }\n"
+      dtype,
+      "' } } }\n"
       "node { name: 'p' op: 'Softmax' input: 'logits' }\n");
 }
 

@@ -126,13 +126,15 @@ TEST(EarlyStoppingTest, RunThatStoppedEarlyStaysStopped) {
   auto second = Load(kClassification);
   ASSERT_NE(second, nullptr);
   ASSERT_OK(second->Restore(checkpoint));
-  ASSERT_OK_AND_ASSIGN(auto before, second->Variable(second->VariableNames()[0]));
+  ASSERT_OK_AND_ASSIGN(auto before,
+                       second->Variable(second->VariableNames()[0]));
   ASSERT_OK_AND_ASSIGN(TrainingResult again,
                        second->Train(Watching(TempPath("stopped_best.ckpt"))));
   EXPECT_TRUE(again.stopped_early);
   EXPECT_TRUE(again.epochs.empty());
   EXPECT_EQ(again.best_epoch, stopped.best_epoch);
-  ASSERT_OK_AND_ASSIGN(auto after, second->Variable(second->VariableNames()[0]));
+  ASSERT_OK_AND_ASSIGN(auto after,
+                       second->Variable(second->VariableNames()[0]));
   EXPECT_EQ(after.data, before.data);
   // A larger patience lets it go on.
   TrainingOptions patient = Watching(TempPath("stopped_best.ckpt"));

@@ -65,8 +65,7 @@ TEST(ModelTest, ModelFileOverItsSizeLimitIsRefusedByName) {
   ModelOptions options;
   options.max_model_file_bytes = 100;
   EXPECT_STATUS(Model::FromFile(kXor, options).status(),
-                absl::StatusCode::kResourceExhausted,
-                absl::StrCat(kXor, ": "));
+                absl::StatusCode::kResourceExhausted, absl::StrCat(kXor, ": "));
   EXPECT_STATUS(Model::FromFile(kXor, options).status(),
                 absl::StatusCode::kResourceExhausted,
                 " is more than the 100 bytes a file of its kind may hold");

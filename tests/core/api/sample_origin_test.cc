@@ -61,18 +61,16 @@ TEST(SampleOriginTest, CsvLabelOutOfRangeNamesFileLineAndClass) {
   // training meets in some shuffled batch.
   WriteFile(TestPath("four.csv"),
             "x,label\n0,a\n1,b\n# a comment\n2,c\n3,a\n4,b\n5,c\n6,d\n7,a\n");
-  const absl::Status status =
-      TrainError(Model(absl::StrCat("data { ", CsvSource("four.csv", ""),
-                                    " }")));
+  const absl::Status status = TrainError(
+      Model(absl::StrCat("data { ", CsvSource("four.csv", ""), " }")));
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(absl::StrContains(status.message(),
                                 "labels must be integer class indices in "
                                 "[0, 3); sample "))
       << status;
   EXPECT_TRUE(absl::StrContains(
-      status.message(),
-      absl::StrCat(" of the batch is 'y' at ", TestPath("four.csv"),
-                   ":9 (class \"d\")")))
+      status.message(), absl::StrCat(" of the batch is 'y' at ",
+                                     TestPath("four.csv"), ":9 (class \"d\")")))
       << status;
 }
 
@@ -82,12 +80,13 @@ TEST(SampleOriginTest, ValidationSplitNamesItsOwnFile) {
   WriteFile(TestPath("train.csv"), "x,label\n0,a\n1,b\n2,c\n3,a\n");
   WriteFile(TestPath("valid.csv"), "x,label\n4,b\n5,d\n");
   const std::string classes = R"(s: "a" s: "b" s: "c" s: "d")";
-  const absl::Status status = TrainError(Model(absl::StrCat(
-      "data { ", CsvSource("train.csv", classes), " validation { ",
-      CsvSource("valid.csv", classes), " } }")));
+  const absl::Status status = TrainError(Model(
+      absl::StrCat("data { ", CsvSource("train.csv", classes), " validation { ",
+                   CsvSource("valid.csv", classes), " } }")));
   EXPECT_TRUE(absl::StrContains(
-      status.message(), absl::StrCat("sample 1 of the batch is 'y' at ",
-                                     TestPath("valid.csv"), ":3 (class \"d\")")))
+      status.message(),
+      absl::StrCat("sample 1 of the batch is 'y' at ", TestPath("valid.csv"),
+                   ":3 (class \"d\")")))
       << status;
 }
 
@@ -104,9 +103,8 @@ TEST(SampleOriginTest, FeedSampleIsCountedAsLoadedAfterAHoldOut) {
   absl::Status status = model->Train().status();
   if (status.ok()) status = model->Evaluate(Split::kValidation).status();
   EXPECT_TRUE(absl::StrContains(
-      status.message(),
-      absl::StrCat("is 'y' at ", path,
-                   ": data feed for 'y', sample 7 (from 0)")))
+      status.message(), absl::StrCat("is 'y' at ", path,
+                                     ": data feed for 'y', sample 7 (from 0)")))
       << status;
 }
 

@@ -41,9 +41,9 @@ std::string Points() {
   };
   for (int i = 0; i < 300; ++i) {
     const double x = next(), y = next();
-    absl::StrAppend(&csv, x, ",", y, ",",
-                    i % 7 == 0 ? "\"" : "", x * x + y * y < 0.5 ? "in" : "out",
-                    i % 7 == 0 ? "\"" : "", "\n");
+    absl::StrAppend(&csv, x, ",", y, ",", i % 7 == 0 ? "\"" : "",
+                    x * x + y * y < 0.5 ? "in" : "out", i % 7 == 0 ? "\"" : "",
+                    "\n");
   }
   return csv;
 }
@@ -88,8 +88,8 @@ std::vector<std::vector<double>> Weights(const Model& model) {
 
 TEST(StreamingTest, UnshuffledStreamTrainsBitForBitAsInMemory) {
   auto in_memory = Load("memory.pbtxt", ModelText("", "epochs: 4"));
-  auto streamed =
-      Load("stream.pbtxt", ModelText("stream { window_samples: 50 }", "epochs: 4"));
+  auto streamed = Load("stream.pbtxt",
+                       ModelText("stream { window_samples: 50 }", "epochs: 4"));
   ASSERT_NE(in_memory, nullptr);
   ASSERT_NE(streamed, nullptr);
   ASSERT_OK_AND_ASSIGN(TrainingResult a, in_memory->Train());
@@ -145,7 +145,8 @@ TEST(StreamingTest, LabelTheLossCannotTakeNamesFileAndLine) {
   // (after the header, the comment and two rows).
   std::string csv = Points();
   size_t line_five = 0;
-  for (int line = 1; line < 5; ++line) line_five = csv.find('\n', line_five) + 1;
+  for (int line = 1; line < 5; ++line)
+    line_five = csv.find('\n', line_five) + 1;
   csv.insert(line_five, "0.1,0.2,zz\n");
   const std::string path = TestPath("edge.pbtxt");
   WriteFile(path, ModelText("stream { }", ""));
@@ -153,8 +154,8 @@ TEST(StreamingTest, LabelTheLossCannotTakeNamesFileAndLine) {
   ASSERT_OK_AND_ASSIGN(auto model, Model::FromFile(path));
   const absl::Status status = model->Train().status();
   EXPECT_TRUE(absl::StrContains(
-      status.message(), absl::StrCat("at ", TestPath("points.csv"),
-                                     ":5 (class \"zz\")")))
+      status.message(),
+      absl::StrCat("at ", TestPath("points.csv"), ":5 (class \"zz\")")))
       << status;
 }
 
@@ -171,8 +172,7 @@ TEST(StreamingTest, SettingsThatNeedTheDataInMemoryAreRefused) {
                 absl::StatusCode::kInvalidArgument,
                 "data.stream.window_samples must be >= 0 (0: 16 MiB of "
                 "samples), got -1");
-  WriteFile(path,
-            ModelText("stream { cache_dir: \"/nonexistent/dir\" }", ""));
+  WriteFile(path, ModelText("stream { cache_dir: \"/nonexistent/dir\" }", ""));
   EXPECT_STATUS(Model::FromFile(path).status(),
                 absl::StatusCode::kInvalidArgument,
                 "cannot create the stream's cache file in /nonexistent/dir: "

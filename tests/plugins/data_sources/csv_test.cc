@@ -144,9 +144,9 @@ TEST_F(CsvShardsTest, FilesFollowOneAnotherWithOneClassMapping) {
             absl::StrCat(TestPath("parts/part-2.csv"), ":3"));
   EXPECT_EQ(columns[1].origin.Describe(1),
             absl::StrCat(TestPath("parts/part-1.csv"), ":3"));
-  EXPECT_EQ(files_read, (std::vector<std::string>{
-                            TestPath("parts/part-1.csv"),
-                            TestPath("parts/part-2.csv")}));
+  EXPECT_EQ(files_read,
+            (std::vector<std::string>{TestPath("parts/part-1.csv"),
+                                      TestPath("parts/part-2.csv")}));
 }
 
 TEST_F(CsvShardsTest, EveryFileHasTheFirstFilesColumns) {
@@ -234,15 +234,14 @@ TEST_F(CsvShardsTest, StreamedErrorsNameFileAndLine) {
   ASSERT_OK(source.status());
   DataSourceContext context;
   context.base_dir = TestDir();
-  EXPECT_EQ((*source)
-                ->Stream(context, 1,
-                         [](std::vector<DataColumn>) {
-                           return absl::OkStatus();
-                         })
-                .ToString(),
-            absl::StrCat("INVALID_ARGUMENT: ", TestPath("parts/part-2.csv"),
-                         ":2: column 1 (\"a\"): expected a number, got "
-                         "\"x\""));
+  EXPECT_EQ(
+      (*source)
+          ->Stream(context, 1,
+                   [](std::vector<DataColumn>) { return absl::OkStatus(); })
+          .ToString(),
+      absl::StrCat("INVALID_ARGUMENT: ", TestPath("parts/part-2.csv"),
+                   ":2: column 1 (\"a\"): expected a number, got "
+                   "\"x\""));
 }
 
 // ----- registration -------------------------------------------------------

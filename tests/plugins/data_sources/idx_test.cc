@@ -9,8 +9,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <limits>
 #include <filesystem>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -273,9 +273,9 @@ TEST_F(IdxShardsTest, FilesMustPairAndAgree) {
 
 // Stream()'s chunks put together are Load()'s columns, for every chunk
 // size, with a limit, across shards.
-std::vector<std::vector<double>> StreamedValues(const AttrMap& attrs,
-                                                int64_t chunk_samples,
-                                                std::vector<std::string>* where) {
+std::vector<std::vector<double>> StreamedValues(
+    const AttrMap& attrs, int64_t chunk_samples,
+    std::vector<std::string>* where) {
   std::vector<std::vector<double>> values(2);
   auto source = DataSourceRegistry::Global().Make("idx", attrs);
   EXPECT_TRUE(source.ok()) << source.status();
@@ -316,7 +316,7 @@ TEST_F(IdxShardsTest, StreamedChunksAreTheLoadedColumns) {
   }
   // Gzip-compressed files stream alike.
   WriteGzip(TestPath("shards/img-1.idx"),
-                Header(0x08, {2, 2, 2}) + Bytes({5, 6, 7, 8, 9, 10, 11, 12}));
+            Header(0x08, {2, 2, 2}) + Bytes({5, 6, 7, 8, 9, 10, 11, 12}));
   std::vector<std::string> where;
   EXPECT_EQ(StreamedValues(Shards(), 3, &where)[1],
             (std::vector<double>{1, 2, 3, 0, 9}));
