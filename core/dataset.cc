@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <new>
 #include <numeric>
 #include <random>
 #include <utility>
@@ -42,6 +43,19 @@ void TakePerSampleShape(const Shape& declared, Tensor& value) {
   }
   if (total != shape.num_elements()) return;
   value.Reshape(Shape(dims));
+}
+
+// A source's Load(); running out of memory is an error (the caller names
+// the source) with the way around it, instead of the end of the process.
+absl::StatusOr<std::vector<DataColumn>> LoadNamingMemory(
+    const DataSource& source, const DataSourceContext& context) {
+  try {
+    return source.Load(context);
+  } catch (const std::bad_alloc&) {
+    return absl::ResourceExhaustedError(
+        "out of memory reading the data into memory (data.stream trains "
+        "from disk instead)");
+  }
 }
 
 }  // namespace
@@ -123,7 +137,8 @@ absl::StatusOr<Dataset> Dataset::FromParts(
       return absl::InvalidArgumentError(
           absl::StrCat(where, ": ", made.status().message()));
     }
-    auto columns = (*made)->Load(context);
+    absl::StatusOr<std::vector<DataColumn>> columns =
+        LoadNamingMemory(**made, context);
     if (!columns.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat(where, ": ", columns.status().message()));

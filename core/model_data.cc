@@ -84,6 +84,16 @@ namespace {
     const Graph& graph, const DataConfig& config, absl::string_view source,
     const DataSourceContext& context, const Normalizer* restored,
     absl::string_view class_labels) {
+  // Settings of the hold-out, without one, would be ignored.
+  if (config.validation_fraction() == 0 && config.test_fraction() == 0 &&
+      (config.holdout_seed() != 0 ||
+       config.holdout() != DataConfig::HOLDOUT_AUTO)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ": data.",
+        config.holdout_seed() != 0 ? "holdout_seed" : "holdout",
+        " is set, but neither validation_fraction nor test_fraction holds "
+        "samples out: it would have no effect"));
+  }
   ModelData data;
   if (config.has_stream()) {
     NABLA_RETURN_IF_ERROR(

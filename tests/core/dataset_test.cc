@@ -5,11 +5,13 @@
 #include <iomanip>
 #include <limits>
 #include <memory>
+#include <new>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "core/data_source.h"
 #include "core/graph.h"
 #include "core/model_parser.h"
 #include "core/tensor.h"
@@ -64,6 +66,30 @@ class DatasetTest : public ::testing::Test {
 
   std::unique_ptr<Graph> graph_;
 };
+
+// A data source whose Load() runs out of memory.
+class ExhaustingSource : public DataSource {
+ public:
+  absl::StatusOr<std::vector<DataColumn>> Load(
+      const DataSourceContext&) const override {
+    throw std::bad_alloc();
+  }
+};
+
+NABLA_REGISTER_DATA_SOURCE("test_exhausting")
+    .Factory([](const ResolvedAttrs&)
+                 -> absl::StatusOr<std::unique_ptr<DataSource>> {
+      return std::make_unique<ExhaustingSource>();
+    });
+
+TEST_F(DatasetTest, OutOfMemoryLoadingIsAnErrorNamingTheSource) {
+  DataConfig config;
+  config.add_source()->set_name("test_exhausting");
+  EXPECT_STATUS(FromConfig(config).status(), absl::StatusCode::kInvalidArgument,
+                "d.pbtxt: data source 1 ('test_exhausting'): out of memory "
+                "reading the data into memory (data.stream trains from disk "
+                "instead)");
+}
 
 TEST_F(DatasetTest, ValidConfig) {
   DataConfig config;

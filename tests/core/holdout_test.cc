@@ -144,5 +144,19 @@ TEST(HoldoutTest, BadSettingsAreRefused) {
       "class labels from a placeholder to stratify by");
 }
 
+// holdout and holdout_seed choose how samples are held out: without a
+// fraction they would be ignored, so they are refused.
+TEST(HoldoutTest, HoldoutSettingsWithoutAFractionAreRefused) {
+  EXPECT_STATUS(Load(Model("holdout_seed: 3")).status(),
+                absl::StatusCode::kInvalidArgument,
+                "h.pbtxt: data.holdout_seed is set, but neither "
+                "validation_fraction nor test_fraction holds samples out: it "
+                "would have no effect");
+  EXPECT_STATUS(Load(Model("holdout: HOLDOUT_RANDOM")).status(),
+                absl::StatusCode::kInvalidArgument,
+                "h.pbtxt: data.holdout is set, but neither");
+  EXPECT_OK(Load(Model("holdout_seed: 3 test_fraction: 0.1")).status());
+}
+
 }  // namespace
 }  // namespace nabla
