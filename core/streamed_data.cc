@@ -71,10 +71,15 @@ absl::StatusOr<std::unique_ptr<StreamedData>> StreamedData::Build(
   // Gone from the directory now; its space is freed when it is closed.
   ::unlink(path.c_str());
   data->cache_path_ = path;
+  // The chunks' errors name `where` already; the source's own do not.
+  absl::Status chunk_error;
   absl::Status status = (*made)->Stream(
       context, settings.chunk_samples, [&](std::vector<DataColumn> chunk) {
-        return data->AddChunk(graph, std::move(chunk), where, context, fitter);
+        chunk_error =
+            data->AddChunk(graph, std::move(chunk), where, context, fitter);
+        return chunk_error;
       });
+  if (!chunk_error.ok()) return chunk_error;
   if (!status.ok()) {
     return absl::Status(status.code(),
                         absl::StrCat(where, ": ", status.message()));
@@ -123,10 +128,22 @@ absl::Status StreamedData::AddChunk(const Graph& graph,
       columns_.push_back(std::move(column));
     }
   } else if (part.placeholders() != placeholders_) {
-    return absl::InternalError(absl::StrCat(
+    return absl::InvalidArgumentError(absl::StrCat(
         where,
         ": a chunk of the stream feeds other placeholders than the "
         "first"));
+  }
+  // Every record has the first chunk's layout.
+  for (size_t c = 0; c < columns_.size(); ++c) {
+    const Shape& shape = part.samples(placeholders_[c])->shape();
+    const std::vector<int64_t> dims(shape.dims().begin() + 1,
+                                    shape.dims().end());
+    if (Shape(dims) != columns_[c].sample_shape) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": '", placeholders_[c], "' samples of ",
+                       Shape(dims).ToString(), " in a later chunk, but ",
+                       columns_[c].sample_shape.ToString(), " in the first"));
+    }
   }
   if (fitter != nullptr) NABLA_RETURN_IF_ERROR(fitter->Add(part));
   const int64_t m = part.num_samples();
