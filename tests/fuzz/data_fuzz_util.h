@@ -98,7 +98,10 @@ inline void LoadSource(const DataSourceConfig& source, uint8_t options) {
 
 // The source streamed (data.stream) in chunks of 3 and windows of 4 must
 // give what it loaded: an epoch visits every sample once, with the loaded
-// values. A difference is a bug, reported as a crash.
+// values. A difference is a bug, reported as a crash. One difference is
+// allowed: with a `limit`, loading inflates a gzip file no further than
+// the samples wanted, while zlib's streaming reader reads ahead and may
+// meet a corrupt member (or checksum) past them, which it refuses.
 inline void StreamAsLoaded(const Graph& graph, const DataSourceConfig& source,
                            const DataSourceContext& context,
                            const std::vector<DataColumn>& loaded) {
@@ -108,6 +111,10 @@ inline void StreamAsLoaded(const Graph& graph, const DataSourceConfig& source,
   auto streamed =
       StreamedData::Build(graph, source, "fuzz", context, settings, nullptr);
   Trace("stream", streamed.status());
+  const auto limit = source.attr().find("limit");
+  if (!streamed.ok() && limit != source.attr().end() && limit->second.i() > 0) {
+    return;
+  }
   if (!streamed.ok()) {
     std::fprintf(stderr, "loaded, but the stream failed: %s\n",
                  streamed.status().ToString().c_str());
