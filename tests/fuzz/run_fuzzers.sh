@@ -34,7 +34,10 @@ fuzz_bazel() {
 
 labels=()
 for t in "${targets[@]}"; do labels+=("//tests/fuzz:${t}_fuzzer"); done
-if ! fuzz_bazel build --config=fuzz "${labels[@]}"; then
+# The bazel-* symlinks stay the ordinary build's: a build of //... in the
+# main output base would otherwise find them pointing here.
+if ! fuzz_bazel build --config=fuzz --experimental_convenience_symlinks=ignore \
+  "${labels[@]}"; then
   for label in "${labels[@]}"; do echo "$label FAILED TO BUILD"; done
   exit 1
 fi
