@@ -47,7 +47,7 @@ void TakePerSampleShape(const Shape& declared, Tensor& value) {
 
 // A source's Load(); running out of memory is an error (the caller names
 // the source) with the way around it, instead of the end of the process.
-absl::StatusOr<std::vector<DataColumn>> LoadNamingMemory(
+[[nodiscard]] absl::StatusOr<std::vector<DataColumn>> LoadNamingMemory(
     const DataSource& source, const DataSourceContext& context) {
   try {
     return source.Load(context);
