@@ -229,6 +229,29 @@ uint64_t WantedIdxBytes(absl::string_view prefix, int64_t samples) {
   return header + bytes + (all ? 1 : 0);
 }
 
+// The data of `a` ends at (decompressed) byte `end`, `has` bytes of the
+// `promised` ones: a file read whole or in pieces says it alike.
+[[nodiscard]] absl::Status TruncatedError(const IdxArray& a, uint64_t end,
+                                          uint64_t promised, uint64_t has) {
+  return Invalid(absl::StrCat(a.file, ": truncated at ", a.Byte(end),
+                              ": the header promises ", promised,
+                              " bytes of data, the file has ", has));
+}
+
+// `how_many` ("3 bytes", "more bytes") follow the data, at `at`.
+[[nodiscard]] absl::Status TrailingBytesError(const IdxArray& a, uint64_t at,
+                                              absl::string_view how_many,
+                                              uint64_t promised) {
+  return Invalid(absl::StrCat(a.At(at), how_many,
+                              " after the end of the data (the header "
+                              "promises ",
+                              promised, " bytes of data)"));
+}
+
+std::string ByteCount(uint64_t n) {
+  return absl::StrCat(n, n == 1 ? " byte" : " bytes");
+}
+
 // `samples` > 0: only that many are read (a limit).
 [[nodiscard]] absl::Status CheckDataSize(const IdxArray& a, int64_t samples) {
   const int64_t count =
@@ -236,22 +259,12 @@ uint64_t WantedIdxBytes(absl::string_view prefix, int64_t samples) {
   const uint64_t promised =
       static_cast<uint64_t>(count) * a.sample_elements() * a.type->size;
   const uint64_t has = a.bytes.size() - a.header_bytes;
-  if (has < promised) {
-    return Invalid(absl::StrCat(a.file, ": truncated at ",
-                                a.Byte(a.bytes.size()),
-                                ": the header promises ", promised,
-                                " bytes of data, the file has ", has));
-  }
+  if (has < promised) return TruncatedError(a, a.bytes.size(), promised, has);
   if (has > promised) {
-    const uint64_t extra = has - promised;
     // Inflation stopped one byte past the data: there are more.
-    const std::string how_many =
-        a.cut_short ? "more bytes"
-                    : absl::StrCat(extra, extra == 1 ? " byte" : " bytes");
-    return Invalid(absl::StrCat(a.At(a.header_bytes + promised), how_many,
-                                " after the end of the data (the header "
-                                "promises ",
-                                promised, " bytes of data)"));
+    return TrailingBytesError(
+        a, a.header_bytes + promised,
+        a.cut_short ? "more bytes" : ByteCount(has - promised), promised);
   }
   return absl::OkStatus();
 }
@@ -402,12 +415,9 @@ class IdxStream {
     NABLA_RETURN_IF_ERROR(Read(bytes, &chunk.bytes));
     data_read_ += bytes;
     if (chunk.bytes.size() < bytes) {
-      return Invalid(absl::StrCat(
-          header_.file, ": truncated at ",
-          header_.Byte(header_.header_bytes + data_read_ - bytes +
-                       chunk.bytes.size()),
-          ": the header promises ", Promised(), " bytes of data, the file has ",
-          data_read_ - bytes + chunk.bytes.size()));
+      const uint64_t has = data_read_ - bytes + chunk.bytes.size();
+      return TruncatedError(header_, header_.header_bytes + has, Promised(),
+                            has);
     }
     return chunk;
   }
@@ -417,16 +427,10 @@ class IdxStream {
     std::string extra;
     NABLA_RETURN_IF_ERROR(Read(kExtraCounted + 1, &extra));
     if (extra.empty()) return absl::OkStatus();
-    const std::string how_many =
-        extra.size() > kExtraCounted
-            ? "more bytes"
-            : absl::StrCat(extra.size(),
-                           extra.size() == 1 ? " byte" : " bytes");
-    return Invalid(absl::StrCat(header_.At(header_.header_bytes + data_read_),
-                                how_many,
-                                " after the end of the data (the header "
-                                "promises ",
-                                Promised(), " bytes of data)"));
+    return TrailingBytesError(
+        header_, header_.header_bytes + data_read_,
+        extra.size() > kExtraCounted ? "more bytes" : ByteCount(extra.size()),
+        Promised());
   }
 
  private:
@@ -505,16 +509,14 @@ class IdxSource : public DataSource {
       }
       const int64_t count = wanted > 0 ? std::min(wanted, image_file.count())
                                        : image_file.count();
-      Tensor samples(options_.dtype, SampleShape(image_file, count));
-      NABLA_RETURN_IF_ERROR(ConvertInto(image_file, samples.num_elements(),
-                                        {options_.scale, false}, &samples));
-      image_parts.push_back(std::move(samples));
+      NABLA_ASSIGN_OR_RETURN(
+          std::vector<DataColumn> part,
+          ConvertSamples(image_file,
+                         label_files.empty() ? nullptr : &label_file, count));
+      image_parts.push_back(std::move(part[0].samples));
       images.origin.files.push_back({image_files[f], n});
       if (!label_files.empty()) {
-        Tensor indices(options_.dtype, {count});
-        NABLA_RETURN_IF_ERROR(
-            ConvertInto(label_file, count, {1, true}, &indices));
-        label_parts.push_back(std::move(indices));
+        label_parts.push_back(std::move(part[1].samples));
         labels.origin.files.push_back({label_files[f], n});
       }
       n += count;
@@ -553,22 +555,18 @@ class IdxSource : public DataSource {
       for (int64_t done = 0; done < count; done += chunk_samples) {
         const int64_t k = std::min(chunk_samples, count - done);
         NABLA_ASSIGN_OR_RETURN(const IdxArray image_chunk, images->Next(k));
-        std::vector<DataColumn> chunk(1);
-        chunk[0].placeholder = options_.images_placeholder;
-        chunk[0].samples = Tensor(options_.dtype, SampleShape(image_chunk, k));
-        NABLA_RETURN_IF_ERROR(
-            ConvertInto(image_chunk, chunk[0].samples.num_elements(),
-                        {options_.scale, false}, &chunk[0].samples));
+        IdxArray label_chunk;
+        if (labels != nullptr) {
+          NABLA_ASSIGN_OR_RETURN(label_chunk, labels->Next(k));
+        }
+        NABLA_ASSIGN_OR_RETURN(
+            std::vector<DataColumn> chunk,
+            ConvertSamples(image_chunk,
+                           labels != nullptr ? &label_chunk : nullptr, k));
         // Samples are counted in their file: this chunk starts at `done`.
         chunk[0].origin.files.push_back({files.images[f], -done});
         if (labels != nullptr) {
-          NABLA_ASSIGN_OR_RETURN(const IdxArray label_chunk, labels->Next(k));
-          DataColumn& column = chunk.emplace_back();
-          column.placeholder = options_.labels_placeholder;
-          column.samples = Tensor(options_.dtype, {k});
-          NABLA_RETURN_IF_ERROR(
-              ConvertInto(label_chunk, k, {1, true}, &column.samples));
-          column.origin.files.push_back({files.labels[f], -done});
+          chunk[1].origin.files.push_back({files.labels[f], -done});
         }
         NABLA_RETURN_IF_ERROR(consume(std::move(chunk)));
       }
@@ -586,6 +584,24 @@ class IdxSource : public DataSource {
   struct Files {
     std::vector<std::string> images, labels;
   };
+
+  // The first `count` samples of `images`, and of `labels` when given, as
+  // the source's columns (without origins).
+  [[nodiscard]] absl::StatusOr<std::vector<DataColumn>> ConvertSamples(
+      const IdxArray& images, const IdxArray* labels, int64_t count) const {
+    std::vector<DataColumn> columns(labels != nullptr ? 2 : 1);
+    columns[0].placeholder = options_.images_placeholder;
+    columns[0].samples = Tensor(options_.dtype, SampleShape(images, count));
+    NABLA_RETURN_IF_ERROR(ConvertInto(images, columns[0].samples.num_elements(),
+                                      {options_.scale, false},
+                                      &columns[0].samples));
+    if (labels == nullptr) return columns;
+    columns[1].placeholder = options_.labels_placeholder;
+    columns[1].samples = Tensor(options_.dtype, {count});
+    NABLA_RETURN_IF_ERROR(
+        ConvertInto(*labels, count, {1, true}, &columns[1].samples));
+    return columns;
+  }
 
   // The images and labels files the patterns name, paired.
   [[nodiscard]] absl::StatusOr<Files> ExpandFiles(
