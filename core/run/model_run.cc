@@ -212,7 +212,12 @@ absl::StatusOr<std::vector<MetricRequest>> ModelRun::RequestedMetrics(
 
 absl::Status ModelRun::LoadData(const Normalizer* restored) {
   std::vector<std::string> files;
-  NABLA_ASSIGN_OR_RETURN(data_, ReadData(restored, &files));
+  NABLA_ASSIGN_OR_RETURN(ModelData data, ReadData(restored, &files));
+  return SetData(std::move(data), std::move(files));
+}
+
+absl::Status ModelRun::SetData(ModelData data, std::vector<std::string> files) {
+  data_ = std::move(data);
   data_files_ = std::move(files);
   data_loaded_ = true;
   // The windows of streamed data count against the memory limit.
@@ -594,10 +599,7 @@ absl::Status ModelRun::Restore(const std::string& path) {
   best_ = restored.best;
   if (restored.data_seed.has_value()) settings_.seed = *restored.data_seed;
   if (renormalised.has_value()) {
-    data_ = *std::move(renormalised);
-    data_files_ = std::move(files);
-    NABLA_RETURN_IF_ERROR(session_->SetDataBytes(
-        data_.streamed != nullptr ? data_.streamed->buffer_bytes() : 0));
+    NABLA_RETURN_IF_ERROR(SetData(*std::move(renormalised), std::move(files)));
   } else {
     data_.normalizer = std::move(restored.normalizer);
   }

@@ -215,6 +215,9 @@ class ModelRun {
       const MetricTargets& targets) const;
   // ReadData() into the run.
   [[nodiscard]] absl::Status LoadData(const Normalizer* restored);
+  // Makes `data`, read from `files`, the run's.
+  [[nodiscard]] absl::Status SetData(ModelData data,
+                                     std::vector<std::string> files);
   // The model's data, normalised with `restored` when given; every file
   // read is added to `files`.
   [[nodiscard]] absl::StatusOr<ModelData> ReadData(
