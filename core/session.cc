@@ -348,7 +348,36 @@ const Tensor* Session::last_gradient(int node) const {
   return last_training_plan_->variable_gradient(node);
 }
 
-absl::StatusOr<double> Session::TrainStep(absl::Span<const Feed> feeds) {
+void Session::SetDataParallel(Communicator* communicator) {
+  exchange_.reset();
+  exchanged_states_.clear();
+  if (communicator == nullptr) return;
+  exchange_ = std::make_unique<GradientExchange>(*communicator);
+  for (int n = 0; n < graph_->num_nodes(); ++n) {
+    const Node& node = graph_->node(n);
+    for (size_t k = 0; k < node.inputs.size(); ++k) {
+      if (node.op->input(k).state) {
+        exchanged_states_.push_back(&variables_[node.inputs[k].node]);
+      }
+    }
+  }
+  exchanged_gradients_.reserve(trainable_nodes_.size());
+}
+
+absl::Status Session::ExchangeGradients(Plan& plan, double share,
+                                        double* loss) {
+  exchanged_gradients_.clear();  // keeps its capacity: no allocation
+  for (int v : trainable_nodes_) {
+    if (Tensor* gradient = plan.variable_gradient(v)) {
+      exchanged_gradients_.push_back(gradient);
+    }
+  }
+  return exchange_->Exchange(exchanged_gradients_, exchanged_states_, share,
+                             loss);
+}
+
+absl::StatusOr<double> Session::TrainStep(absl::Span<const Feed> feeds,
+                                          double share) {
   if (update_rule_ == nullptr) {
     return absl::FailedPreconditionError(
         "TrainStep before SetTraining: no loss or optimizer chosen");
@@ -363,6 +392,8 @@ absl::StatusOr<double> Session::TrainStep(absl::Span<const Feed> feeds) {
   last_training_plan_ = plan;
   fault_.reset();
   absl::Status status;
+  double loss = 0;
+  if (exchange_ != nullptr) exchange_->SnapshotState(exchanged_states_);
   executor_.Enter(
       [&] {
         PhaseStopwatch stopwatch(profiling_);
@@ -374,10 +405,23 @@ absl::StatusOr<double> Session::TrainStep(absl::Span<const Feed> feeds) {
         if (!status.ok()) return;
         // Before the update, so that the variables the scan sees are the ones
         // this step used. Off, this costs one test of the loss.
-        const double loss = plan->value({loss_, 0})->ValueAt(0);
+        loss = plan->value({loss_, 0})->ValueAt(0);
         if (check_numerics_ || !std::isfinite(loss)) {
           status = ScanForNonFinite(*plan, loss);
           if (!status.ok()) return;
+        }
+        if (exchange_ != nullptr) {
+          status = ExchangeGradients(*plan, share, &loss);
+          if (!status.ok()) return;
+          // Every rank sees the batch's loss: the rank whose shard made it
+          // non-finite names the node, the others say where to look.
+          if (!std::isfinite(loss) && !fault_.has_value()) {
+            fault_ = NumericalFault{
+                step_ + 1, loss, -1, false,
+                absl::StrCat("in another rank's shard of the batch (",
+                             DescribeRank(exchange_->communicator()),
+                             " found none in its own)")};
+          }
         }
         ++step_;
         ApplyUpdates(*plan);
@@ -386,7 +430,7 @@ absl::StatusOr<double> Session::TrainStep(absl::Span<const Feed> feeds) {
       },
       TunerFor(*cached));
   NABLA_RETURN_IF_ERROR(status);
-  return plan->value({loss_, 0})->ValueAt(0);
+  return loss;
 }
 
 absl::Status Session::ScanForNonFinite(const Plan& plan, double loss) {

@@ -24,6 +24,7 @@
 #include "absl/types/span.h"
 #include "core/concurrency_tuner.h"
 #include "core/executor.h"
+#include "core/gradient_exchange.h"
 #include "core/graph.h"
 #include "core/optimizer.h"
 #include "core/plan.h"
@@ -114,7 +115,21 @@ class Session {
   // With check_numerics, a step that has one fails with InvalidArgument
   // ("the first NaN or infinity at step S: <where>") and updates nothing:
   // step() stays where it was. Without it, the step goes on as usual.
-  [[nodiscard]] absl::StatusOr<double> TrainStep(absl::Span<const Feed> feeds);
+  // Data-parallel (SetDataParallel()), `feeds` are this rank's shard of the
+  // batch and `share` its share of the batch's samples: the gradients,
+  // state changes and loss are exchanged before the update (see
+  // core/gradient_exchange.h) and the loss returned is the batch's.
+  [[nodiscard]] absl::StatusOr<double> TrainStep(absl::Span<const Feed> feeds,
+                                                 double share = 1);
+
+  // Trains data-parallel with the ranks of `communicator` (not owned; it
+  // must outlive the session's training); null trains alone. Every rank's
+  // session must hold the same variables and make the same calls.
+  void SetDataParallel(Communicator* communicator);
+  // The communicator of SetDataParallel(), or null.
+  Communicator* communicator() const {
+    return exchange_ ? &exchange_->communicator() : nullptr;
+  }
 
   // Forward only: output of each fetch ("node" or "node:k"). Feeds only the
   // placeholders the fetches need.
@@ -216,6 +231,9 @@ class Session {
   void CopyFeeds(Plan& plan,
                  absl::Span<const std::pair<int, const Tensor*>> feeds);
   void ApplyUpdates(Plan& plan);
+  // The data-parallel exchange of the step `plan` has just run backward.
+  [[nodiscard]] absl::Status ExchangeGradients(Plan& plan, double share,
+                                               double* loss);
 
   struct CachedPlan {
     bool training;
@@ -261,6 +279,12 @@ class Session {
   const Plan* last_training_plan_ = nullptr;
   // Reused by TrainStep so that resolving feeds does not allocate.
   std::vector<std::pair<int, const Tensor*>> resolved_feeds_;
+  // Data-parallel training; null alone. With it, the trainable variables'
+  // gradients and the state variables (those feeding an op's state input)
+  // are what each step exchanges.
+  std::unique_ptr<GradientExchange> exchange_;
+  std::vector<Tensor*> exchanged_gradients_;
+  std::vector<Tensor*> exchanged_states_;
 
   // Profiling state; the step times of plan steps live in the plans.
   // Defined in core/session_profile.cc, apart from the phase laps in

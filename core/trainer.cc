@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "core/communicator.h"
 #include "core/status_macros.h"
 
 namespace nabla {
@@ -34,6 +35,41 @@ namespace {
   return absl::InvalidArgumentError(absl::StrCat(
       "the first NaN or infinity at epoch ", epoch, ", step ", fault.step,
       " (the loss is still finite, ", fault.loss, "): ", fault.where));
+}
+
+// The samples of a batch one rank trains on.
+struct Shard {
+  int64_t offset = 0;  // into the batch
+  int64_t count = 0;
+  double share = 1;  // of the batch's samples
+};
+
+// Rank `rank`'s contiguous shard of a batch of `size` samples: the first
+// size % ranks ranks take one sample more. A rank left without samples (a
+// batch smaller than the ranks) runs the batch's last sample with share 0,
+// so that it still takes part in the exchange and changes nothing.
+Shard ShardOf(int64_t size, const Communicator* communicator) {
+  if (communicator == nullptr) return {0, size, 1};
+  const int64_t ranks = communicator->size();
+  const int64_t rank = communicator->rank();
+  const int64_t base = size / ranks;
+  const int64_t extra = size % ranks;
+  Shard shard;
+  shard.count = base + (rank < extra ? 1 : 0);
+  shard.offset = rank * base + std::min(rank, extra);
+  shard.share = static_cast<double>(shard.count) / static_cast<double>(size);
+  if (shard.count == 0) shard = {size - 1, 1, 0};
+  return shard;
+}
+
+// The observer's stop request; data-parallel, every rank stops when any
+// rank is asked to, at the same step.
+[[nodiscard]] absl::Status StopRequested(TrainingObserver& observer,
+                                         Communicator* communicator,
+                                         bool* stop) {
+  *stop = observer.StopRequested();
+  if (communicator == nullptr) return absl::OkStatus();
+  return AnyRank(*communicator, *stop, stop);
 }
 
 }  // namespace
@@ -72,6 +108,8 @@ namespace {
   std::vector<Feed> feeds;
   std::vector<int64_t> rows;
   Augmenter augmenter(settings.augment, data, settings.seed);
+  Communicator* const communicator = session.communicator();
+  bool stop = false;
   while (position.epoch < settings.epochs) {
     const int64_t epoch = position.epoch + 1;
     const auto start = std::chrono::steady_clock::now();
@@ -82,10 +120,11 @@ namespace {
     while (position.next_sample < n) {
       const int64_t begin = position.next_sample;
       const int64_t size = std::min(batch_size, n - begin);
-      NABLA_RETURN_IF_ERROR(
-          data.FillBatch(order, begin, size, &batch, &feeds, &rows));
+      const Shard shard = ShardOf(size, communicator);
+      NABLA_RETURN_IF_ERROR(data.FillBatch(order, begin + shard.offset,
+                                           shard.count, &batch, &feeds, &rows));
       augmenter.Apply(epoch, rows, batch);
-      auto loss = session.TrainStep(feeds);
+      auto loss = session.TrainStep(feeds, shard.share);
       // Set whenever the loss is not finite (and, with check_numerics, for
       // any NaN or infinity, which also fails the step).
       if (const NumericalFault* fault = session.numerical_fault()) {
@@ -96,9 +135,11 @@ namespace {
       loss_sum += *loss * static_cast<double>(size);
       report.samples += size;
       ++report.steps;
-      observer.OnBatch({epoch, position.next_sample, n, *loss, feeds});
-      if (position.next_sample < n && observer.StopRequested()) {
-        return absl::OkStatus();
+      observer.OnBatch({epoch, position.next_sample, n, *loss, feeds,
+                        shard.share == 0});
+      if (position.next_sample < n) {
+        NABLA_RETURN_IF_ERROR(StopRequested(observer, communicator, &stop));
+        if (stop) return absl::OkStatus();
       }
     }
     position = {epoch, 0};
@@ -108,7 +149,8 @@ namespace {
             .count();
     absl::Status status = observer.OnEpoch(report);
     if (!status.ok()) return status;
-    if (observer.StopRequested()) return absl::OkStatus();
+    NABLA_RETURN_IF_ERROR(StopRequested(observer, communicator, &stop));
+    if (stop) return absl::OkStatus();
   }
   return absl::OkStatus();
 }

@@ -49,7 +49,12 @@ struct BatchReport {
   // The batch's loss, before its update.
   double loss = 0;
   // The batch as fed; the session's last_value() has what it computed.
+  // Data-parallel, this rank's shard of it.
   absl::Span<const Feed> feeds;
+  // Data-parallel, a rank left without samples of a batch smaller than the
+  // ranks ran a copy of its last sample, which counts for nothing: its
+  // outputs are not the rank's to measure.
+  bool copy_only = false;
 };
 
 struct EpochReport {
@@ -75,6 +80,14 @@ class TrainingObserver {
   // the next batch.
   virtual bool StopRequested() { return false; }
 };
+
+// Data-parallel training: with a session that has a communicator
+// (Session::SetDataParallel), every rank runs Train() alike on the same
+// data and settings; each batch of batch_size samples is cut into
+// contiguous shards, one per rank (the first batch_size % ranks take one
+// more), each rank trains on its own and the session exchanges the
+// gradients. Stop requests are agreed: when one rank's observer asks,
+// every rank stops at the same step.
 
 // The order in which epoch `epoch` (1-based) of an in-memory data set
 // visits samples [0, n).

@@ -39,6 +39,17 @@ namespace nabla {
   return targets;
 }
 
+absl::Status CombineOverRanks(Communicator& communicator,
+                              EpochMetrics& metrics) {
+  std::vector<std::string> all;
+  NABLA_RETURN_IF_ERROR(communicator.AllGather(metrics.Encode(), &all));
+  metrics.Reset();
+  for (const std::string& theirs : all) {
+    NABLA_RETURN_IF_ERROR(metrics.AddEncoded(theirs));
+  }
+  return absl::OkStatus();
+}
+
 [[nodiscard]] absl::StatusOr<Evaluation> Evaluate(Session& session,
                                                   const Dataset& data,
                                                   const MetricTargets& targets,
@@ -59,12 +70,19 @@ namespace nabla {
   }
   const int64_t n = data.num_samples();
   const int64_t size = batch_size <= 0 ? n : std::min(batch_size, n);
+  // Data-parallel, each rank measures a contiguous share of the rows.
+  Communicator* communicator = session.communicator();
+  int64_t first = 0, end = n;
+  if (communicator != nullptr) {
+    first = n * communicator->rank() / communicator->size();
+    end = n * (communicator->rank() + 1) / communicator->size();
+  }
   std::vector<int64_t> rows;
   std::vector<Tensor> batch;
   std::vector<Feed> feeds;
   double loss_sum = 0;
-  for (int64_t begin = 0; begin < n; begin += size) {
-    rows.resize(std::min(size, n - begin));
+  for (int64_t begin = first; begin < end; begin += size) {
+    rows.resize(std::min(size, end - begin));
     std::iota(rows.begin(), rows.end(), begin);
     data.FillBatch(rows, &batch, &feeds);
     auto run = session.Run(feeds, fetches);
@@ -75,6 +93,16 @@ namespace nabla {
       NABLA_RETURN_IF_ERROR(evaluation.metrics->Add(values[1], values[2]));
     }
     evaluation.samples += static_cast<int64_t>(rows.size());
+  }
+  if (communicator != nullptr) {
+    double sums[] = {loss_sum, static_cast<double>(evaluation.samples)};
+    NABLA_RETURN_IF_ERROR(communicator->AllReduceSum(absl::MakeSpan(sums)));
+    loss_sum = sums[0];
+    evaluation.samples = static_cast<int64_t>(sums[1]);
+    if (evaluation.metrics != nullptr) {
+      NABLA_RETURN_IF_ERROR(
+          CombineOverRanks(*communicator, *evaluation.metrics));
+    }
   }
   evaluation.loss = n == 0 ? 0 : loss_sum / static_cast<double>(n);
   return evaluation;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/communicator.h"
 #include "core/dataset.h"
 #include "core/graph.h"
 #include "core/run/metrics.h"
@@ -41,8 +42,15 @@ struct Evaluation {
   std::unique_ptr<EpochMetrics> metrics;  // null without metrics
 };
 
+// Data-parallel: makes every rank's `metrics` the sum of all ranks', added
+// in rank order (so every rank holds the same figures).
+[[nodiscard]] absl::Status CombineOverRanks(Communicator& communicator,
+                                            EpochMetrics& metrics);
+
 // Runs the model forward over `data` in batches of `batch_size` (0: all at
-// once) and averages the loss over samples.
+// once) and averages the loss over samples. Data-parallel (a session with
+// a communicator), each rank runs a contiguous share of the rows and every
+// rank returns the figures of the whole.
 [[nodiscard]] absl::StatusOr<Evaluation> Evaluate(Session& session,
                                                   const Dataset& data,
                                                   const MetricTargets& targets,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <limits>
 
@@ -299,6 +300,94 @@ void EpochMetrics::Reset() {
   std::fill(confusion_.counts.begin(), confusion_.counts.end(), 0);
   std::fill(top_k_hits_.begin(), top_k_hits_.end(), 0);
   scored_.clear();  // keeps its capacity for the next epoch
+}
+
+namespace {
+
+// Fixed-size values appended to, and read back from, a byte string.
+template <typename T>
+void Put(std::string& out, T value) {
+  out.append(reinterpret_cast<const char*>(&value), sizeof(value));
+}
+
+template <typename T>
+bool Take(absl::string_view& in, T* value) {
+  if (in.size() < sizeof(T)) return false;
+  std::memcpy(value, in.data(), sizeof(T));
+  in.remove_prefix(sizeof(T));
+  return true;
+}
+
+}  // namespace
+
+std::string EpochMetrics::Encode() const {
+  std::string out;
+  Put<int64_t>(out, static_cast<int64_t>(kind_));
+  Put(out, samples_);
+  Put(out, correct_);
+  Put(out, elements_);
+  Put(out, squared_error_);
+  Put(out, absolute_error_);
+  Put(out, confusion_.num_classes);
+  for (int64_t count : confusion_.counts) Put(out, count);
+  Put<int64_t>(out, static_cast<int64_t>(top_k_hits_.size()));
+  for (int64_t hits : top_k_hits_) Put(out, hits);
+  Put<int64_t>(out, static_cast<int64_t>(scored_.size()));
+  for (const auto& [score, positive] : scored_) {
+    Put(out, score);
+    Put<uint8_t>(out, positive ? 1 : 0);
+  }
+  return out;
+}
+
+absl::Status EpochMetrics::AddEncoded(absl::string_view bytes) {
+  const auto bad = [] {
+    return absl::InvalidArgumentError(
+        "metrics: the encoded metrics are of another kind or cut short");
+  };
+  int64_t kind, samples, correct, elements, classes, hits_size, scored_size;
+  double squared, absolute;
+  if (!Take(bytes, &kind) || kind != static_cast<int64_t>(kind_) ||
+      !Take(bytes, &samples) || !Take(bytes, &correct) ||
+      !Take(bytes, &elements) || !Take(bytes, &squared) ||
+      !Take(bytes, &absolute) || !Take(bytes, &classes) || classes < 0 ||
+      bytes.size() / sizeof(int64_t) <
+          static_cast<size_t>(classes) * static_cast<size_t>(classes)) {
+    return bad();
+  }
+  std::vector<int64_t> counts(classes * classes);
+  for (int64_t& count : counts) Take(bytes, &count);
+  if (!Take(bytes, &hits_size) ||
+      hits_size != static_cast<int64_t>(top_k_hits_.size())) {
+    return bad();
+  }
+  std::vector<int64_t> hits(hits_size);
+  for (int64_t& h : hits) {
+    if (!Take(bytes, &h)) return bad();
+  }
+  if (!Take(bytes, &scored_size) || scored_size < 0 ||
+      bytes.size() != static_cast<size_t>(scored_size) * 9) {
+    return bad();
+  }
+  if (classes != 0) {
+    absl::Status status = SetClassCount(classes);
+    if (!status.ok()) return status;
+  }
+  samples_ += samples;
+  correct_ += correct;
+  elements_ += elements;
+  squared_error_ += squared;
+  absolute_error_ += absolute;
+  for (size_t i = 0; i < counts.size(); ++i) confusion_.counts[i] += counts[i];
+  for (size_t i = 0; i < hits.size(); ++i) top_k_hits_[i] += hits[i];
+  for (int64_t i = 0; i < scored_size; ++i) {
+    double score;
+    uint8_t positive;
+    Take(bytes, &score);
+    Take(bytes, &positive);
+    scored_.emplace_back(score, positive != 0);
+  }
+  return absl::OkStatus();
 }
 
 // The Mann-Whitney statistic: the chance that a random sample of class 1

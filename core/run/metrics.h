@@ -123,6 +123,13 @@ class EpochMetrics {
   // Starts a new epoch: zeroes every sum and count, keeps the class count.
   void Reset();
 
+  // The sums and counts as bytes, for AddEncoded() in another process
+  // (data-parallel ranks combine what each measured on its share).
+  std::string Encode() const;
+  // Adds what Encode() wrote, as if its batches had been added here.
+  // InvalidArgument for bytes of another kind of metrics (or class count).
+  [[nodiscard]] absl::Status AddEncoded(absl::string_view bytes);
+
   MetricKind kind() const { return kind_; }
   // Rows added since the last Reset().
   int64_t samples() const { return samples_; }

@@ -7,9 +7,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "core/checkpoint.h"
 #include "core/file_read.h"
 #include "core/memory_limit.h"
+#include "core/run/replica_check.h"
 #include "core/run/run_checkpoint.h"
 #include "core/run/time_model.h"
 #include "core/run/training_reports.h"
@@ -82,6 +85,11 @@ absl::StatusOr<std::unique_ptr<ModelRun>> ModelRun::Open(
   session.adapt_threads = options.adapt_threads;
   session.flush_denormals = options.flush_denormals;
   NABLA_ASSIGN_OR_RETURN(run->session_, Session::Create(run->graph_, session));
+  if (options.communicator != nullptr && options.communicator->size() > 1) {
+    run->session_->SetDataParallel(options.communicator);
+  } else {
+    run->options_.communicator = nullptr;  // alone: exactly as without one
+  }
   const TrainingConfig& config = model.training();
   run->settings_.epochs =
       options.epochs.value_or(std::max<int64_t>(1, config.epochs()));
@@ -115,6 +123,9 @@ absl::StatusOr<std::unique_ptr<ModelRun>> ModelRun::Open(
     }
   } else {
     run->data_.normalizer = std::move(restored);
+  }
+  if (run->options_.communicator != nullptr) {
+    NABLA_RETURN_IF_ERROR(run->CheckReplicas());
   }
   return run;
 }
@@ -327,13 +338,16 @@ absl::StatusOr<TrainingOutcome> ModelRun::Train(const ReportOptions& reports) {
   options.title = source();
   options.out = reports.out;
   options.stop_requested = reports.stop_requested;
+  if (!WritesFiles()) {
+    options.metrics_out.reset();
+    options.plot.reset();
+    options.out = nullptr;
+  }
   if (reports.checkpoint.has_value()) {
     options.checkpoint_every = reports.checkpoint_every;
     options.save_checkpoint =
         [this, path = *reports.checkpoint](const TrainingPosition& position) {
-          return WriteCheckpoint(CaptureRun(*session_, data_.normalizer,
-                                            position, settings_.seed, best_),
-                                 path);
+          return SaveAt(path, position);
         };
   }
   NABLA_RETURN_IF_ERROR(WatchBestEpoch(reports, options));
@@ -410,9 +424,7 @@ absl::Status ModelRun::WatchBestEpoch(const ReportOptions& reports,
   options.save_best_path = save_best;
   if (!save_best.empty()) {
     options.save_best = [this, save_best](const TrainingPosition& position) {
-      return WriteCheckpoint(CaptureRun(*session_, data_.normalizer, position,
-                                        settings_.seed, best_),
-                             save_best);
+      return SaveAt(save_best, position);
     };
   }
   return absl::OkStatus();
@@ -420,7 +432,17 @@ absl::Status ModelRun::WatchBestEpoch(const ReportOptions& reports,
 
 absl::StatusOr<double> ModelRun::TrainStep(absl::Span<const Feed> feeds) {
   NABLA_RETURN_IF_ERROR(CheckCanTrain("TrainStep"));
-  return session_->TrainStep(feeds);
+  Communicator* communicator = options_.communicator;
+  if (communicator == nullptr || feeds.empty()) {
+    return session_->TrainStep(feeds);
+  }
+  // Each rank's share is its rows over all ranks' rows.
+  const double rows = static_cast<double>(
+      feeds[0].tensor->shape().rank() == 0 ? 1
+                                           : feeds[0].tensor->shape().dim(0));
+  double total = rows;
+  NABLA_RETURN_IF_ERROR(communicator->AllReduceSum(absl::MakeSpan(&total, 1)));
+  return session_->TrainStep(feeds, rows / total);
 }
 
 absl::StatusOr<const Dataset*> ModelRun::Data(RunSplit split) const {
@@ -563,9 +585,51 @@ absl::StatusOr<MemoryPlan> ModelRun::TrainingMemory() {
 }
 
 absl::Status ModelRun::Save(const std::string& path) const {
+  return SaveAt(path, position_);
+}
+
+absl::Status ModelRun::SaveAt(const std::string& path,
+                              const TrainingPosition& position) const {
+  if (!WritesFiles()) return absl::OkStatus();
   return WriteCheckpoint(
-      CaptureRun(*session_, data_.normalizer, position_, settings_.seed, best_),
+      CaptureRun(*session_, data_.normalizer, position, settings_.seed, best_),
       path);
+}
+
+bool ModelRun::WritesFiles() const {
+  return options_.communicator == nullptr || options_.communicator->rank() == 0;
+}
+
+absl::Status ModelRun::CheckReplicas() const {
+  std::string model;
+  {
+    google::protobuf::io::StringOutputStream stream(&model);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    parsed_.model.SerializeToCodedStream(&coded);
+  }
+  const RunOptions& o = options_;
+  const std::string settings = absl::StrCat(
+      "seed ", settings_.seed, " epochs ", settings_.epochs, " batch_size ",
+      settings_.batch_size, " learning_rate ",
+      o.learning_rate.has_value() ? absl::StrCat(*o.learning_rate) : "-",
+      " metrics ",
+      o.metrics.has_value() ? absl::StrJoin(*o.metrics, ",") : "-",
+      " resume ", o.resume.value_or("-"), " check_numerics ",
+      o.check_numerics, " step ", session_->step(), " position ",
+      position_.epoch, ":", position_.next_sample);
+  const std::string data = absl::StrCat(
+      absl::StrJoin(data_files_, "\n"), " training ",
+      data_.training_samples(), " validation ",
+      data_.validation.num_samples(), " test ", data_.test.num_samples());
+  std::vector<ReplicaPart> parts = {
+      {"model", model},
+      {"run settings (seed, epochs, batch size, learning rate, metrics, "
+       "checkpoint)",
+       settings},
+      {"data (files and sample counts)", data}};
+  parts.insert(parts.end(), o.replica_check.begin(), o.replica_check.end());
+  return CheckReplicasAgree(*o.communicator, parts);
 }
 
 absl::Status ModelRun::CheckPositionFitsData(

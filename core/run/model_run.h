@@ -37,6 +37,7 @@
 #include "core/run/evaluation.h"
 #include "core/run/model_gradcheck.h"
 #include "core/run/prediction.h"
+#include "core/run/replica_check.h"
 #include "core/run/training_reports.h"
 #include "core/session.h"
 #include "core/trainer.h"
@@ -73,6 +74,17 @@ struct RunOptions {
   // Resolves the data section's relative paths; empty: the model file's
   // directory.
   std::string base_dir;
+  // Trains data-parallel with these ranks (not owned; core/trainer.h and
+  // docs/distributed.md): every rank opens the same model alike, Open()
+  // checks that they do (the model, these settings, the data's files and
+  // sample counts, and replica_check), Train() splits every batch among
+  // them, Evaluate() measures the whole split over all, and only rank 0
+  // writes files (checkpoints, metrics, plots) and prints progress. Null,
+  // or one rank: alone, as if unset.
+  Communicator* communicator = nullptr;
+  // More parts every rank must have alike (train_graph's flags and
+  // plugins).
+  std::vector<ReplicaPart> replica_check;
 };
 
 enum class RunSplit { kTraining, kValidation, kTest };
@@ -147,7 +159,9 @@ class ModelRun {
   [[nodiscard]] absl::StatusOr<TrainingOutcome> Train(
       const ReportOptions& reports);
   // One optimizer step on `feeds` (already normalised); the loss before
-  // the update.
+  // the update. Data-parallel, `feeds` are this rank's rows of the batch
+  // (every rank calls it), weighted by their share of all ranks' rows, and
+  // the loss is the whole batch's.
   [[nodiscard]] absl::StatusOr<double> TrainStep(absl::Span<const Feed> feeds);
 
   // --- evaluation, prediction, diagnostics ---------------------------
@@ -172,7 +186,8 @@ class ModelRun {
 
   // --- checkpoints of the whole run ------------------------------------
   // Variables, optimizer slots and step, normalisation statistics, the
-  // data position and seed; written atomically.
+  // data position and seed; written atomically. Data-parallel, rank 0
+  // alone writes (every rank holds the same run) and the others return OK.
   [[nodiscard]] absl::Status Save(const std::string& path) const;
   // Restores one written by Save(); a checkpoint of another model changes
   // nothing. Loaded data is normalised again with its statistics.
@@ -203,6 +218,14 @@ class ModelRun {
   ModelRun(ParsedModel parsed, const RunOptions& options)
       : parsed_(std::move(parsed)), options_(options) {}
   [[nodiscard]] absl::Status SetUpTraining();
+  // Writes a checkpoint of the run at `position`; data-parallel, rank 0
+  // alone writes and the others return OK.
+  [[nodiscard]] absl::Status SaveAt(const std::string& path,
+                                    const TrainingPosition& position) const;
+  // Alone, or rank 0 of the ranks.
+  bool WritesFiles() const;
+  // CheckReplicasAgree() over what Open() set up.
+  [[nodiscard]] absl::Status CheckReplicas() const;
   // InvalidArgument naming the checkpoint `path` when its `position` is
   // past the loaded training data.
   [[nodiscard]] absl::Status CheckPositionFitsData(

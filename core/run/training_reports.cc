@@ -57,7 +57,7 @@ void TrainingReports::OnBatch(const BatchReport& batch) {
   epoch_samples_ += size;
   BarFigures figures;
   figures.loss = epoch_loss_sum_ / static_cast<double>(epoch_samples_);
-  if (metrics_ != nullptr && batch_error_.ok()) {
+  if (metrics_ != nullptr && batch_error_.ok() && !batch.copy_only) {
     const Tensor* predictions = session_.last_value(
         targets_.predictions.node, targets_.predictions.output);
     const Tensor* labels =
@@ -86,6 +86,9 @@ absl::Status TrainingReports::OnEpoch(const EpochReport& epoch) {
   record.step = session_.step();
   record.loss = epoch.loss;
   if (metrics_ != nullptr) {
+    if (Communicator* communicator = session_.communicator()) {
+      NABLA_RETURN_IF_ERROR(CombineOverRanks(*communicator, *metrics_));
+    }
     record.metrics = metrics_->Results();
     metrics_->Reset();
   }

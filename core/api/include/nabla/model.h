@@ -48,6 +48,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "nabla/communicator.h"
 #include "nabla/values.h"
 
 namespace nabla {
@@ -100,6 +101,17 @@ struct ModelOptions {
   // classification metrics reported after accuracy, "precision", "recall",
   // "f1", "auc", "top<k>".
   std::optional<std::vector<std::string>> metrics;
+  // Train data-parallel with these ranks (not owned; it must outlive the
+  // model): each rank (a process under mpirun, or a thread) makes its own
+  // Model of the same model file with the same options; Train() then cuts
+  // every batch into one shard per rank and sums the gradients over the
+  // ranks, so that every rank applies the one-process update; Evaluate()
+  // measures the whole split over all ranks; Save() writes on rank 0 only.
+  // Every rank must make the same calls with the same arguments. Loading
+  // checks that the ranks have the same model, settings and data, and
+  // fails naming what differs. Null, or a single rank: alone.
+  // (<nabla/communicator.h>, docs/distributed.md)
+  Communicator* communicator = nullptr;
 };
 
 // The settings of a whole training run, as train_graph's flags; unset
@@ -216,6 +228,8 @@ class Model {
 
   // One optimizer step on `feeds` (each a placeholder the loss needs and
   // its [batch, ...] values); returns the loss before the update.
+  // Data-parallel, every rank calls it with its own rows of the batch; the
+  // update and the loss returned are the whole batch's.
   [[nodiscard]] absl::StatusOr<double> TrainStep(
       const std::vector<NamedValues>& feeds);
 

@@ -14,6 +14,7 @@
 #ifndef NABLA_NABLA_H_
 #define NABLA_NABLA_H_
 
+#include "nabla/communicator.h"
 #include "nabla/graph_builder.h"
 #include "nabla/kernels.h"
 #include "nabla/model.h"

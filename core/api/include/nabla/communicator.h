@@ -1,0 +1,53 @@
+// Communicator: the processes (or threads) that train one model together,
+// data-parallel, each a replica with the whole model and a share of every
+// batch (ModelOptions::communicator, docs/distributed.md).
+//
+// Every collective must be called by every rank, in the same order, with
+// the same sizes. The sums are deterministic: the order in which a value's
+// terms are added depends only on size(), never on timing, and every rank
+// receives the same bits.
+//
+// Made by MakeLocalCommunicators() below (threads of one process) or
+// MakeMpiCommunicator() (<nabla/mpi_communicator.h>: processes under
+// mpirun); an application may implement its own.
+#ifndef NABLA_COMMUNICATOR_H_
+#define NABLA_COMMUNICATOR_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+
+namespace nabla {
+
+class Communicator {
+ public:
+  virtual ~Communicator() = default;
+
+  // 0-based; rank 0 alone writes files and prints progress.
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+
+  // Replaces each element by its sum over the ranks.
+  [[nodiscard]] virtual absl::Status AllReduceSum(absl::Span<float> values) = 0;
+  [[nodiscard]] virtual absl::Status AllReduceSum(
+      absl::Span<double> values) = 0;
+  // Every rank's `mine`, in rank order, on every rank.
+  [[nodiscard]] virtual absl::Status AllGather(
+      absl::string_view mine, std::vector<std::string>* all) = 0;
+};
+
+// Communicators between threads of one process: a group of `size` ranks,
+// each used by one thread. Tests train data-parallel with them without
+// MPI; an application can train replicas on threads with them. Sums add
+// the ranks' values in rank order. A rank that stops calling the
+// collectives blocks the others: every rank must make the same calls.
+// REQUIRES: size >= 1.
+std::vector<std::unique_ptr<Communicator>> MakeLocalCommunicators(int size);
+
+}  // namespace nabla
+
+#endif  // NABLA_COMMUNICATOR_H_

@@ -1,0 +1,108 @@
+#include "nabla/communicator.h"
+
+#include <condition_variable>
+#include <algorithm>
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+namespace nabla {
+namespace {
+
+// What the ranks of one group share: a reusable barrier and, between two
+// of its phases, each rank's posted buffer.
+class LocalGroup {
+ public:
+  explicit LocalGroup(int size) : size_(size), posted_(size) {}
+
+  int size() const { return size_; }
+
+  // Blocks until every rank has arrived.
+  void Barrier() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    const int64_t generation = generation_;
+    if (++arrived_ == size_) {
+      arrived_ = 0;
+      ++generation_;
+      all_arrived_.notify_all();
+      return;
+    }
+    all_arrived_.wait(lock, [&] { return generation_ != generation; });
+  }
+
+  void Post(int rank, const void* data) { posted_[rank] = data; }
+  const void* posted(int rank) const { return posted_[rank]; }
+
+ private:
+  const int size_;
+  std::mutex mutex_;
+  std::condition_variable all_arrived_;
+  int arrived_ = 0;
+  int64_t generation_ = 0;
+  // Written by each rank before a barrier, read by all after it.
+  std::vector<const void*> posted_;
+};
+
+class LocalCommunicator : public Communicator {
+ public:
+  LocalCommunicator(std::shared_ptr<LocalGroup> group, int rank)
+      : group_(std::move(group)), rank_(rank) {}
+
+  int rank() const override { return rank_; }
+  int size() const override { return group_->size(); }
+
+  absl::Status AllReduceSum(absl::Span<float> values) override {
+    Sum(values);
+    return absl::OkStatus();
+  }
+  absl::Status AllReduceSum(absl::Span<double> values) override {
+    Sum(values);
+    return absl::OkStatus();
+  }
+
+  absl::Status AllGather(absl::string_view mine,
+                         std::vector<std::string>* all) override {
+    group_->Post(rank_, &mine);
+    group_->Barrier();
+    all->clear();
+    for (int r = 0; r < size(); ++r) {
+      all->emplace_back(*static_cast<const absl::string_view*>(
+          group_->posted(r)));
+    }
+    group_->Barrier();  // nobody reads `mine` after this
+    return absl::OkStatus();
+  }
+
+ private:
+  // Post, then every rank sums everybody's values in rank order into its
+  // own copy; only after a second barrier may it overwrite its buffer,
+  // which the others read until then.
+  template <typename T>
+  void Sum(absl::Span<T> values) {
+    group_->Post(rank_, values.data());
+    group_->Barrier();
+    std::vector<T> sum(values.size(), T(0));
+    for (int r = 0; r < size(); ++r) {
+      const T* theirs = static_cast<const T*>(group_->posted(r));
+      for (size_t i = 0; i < values.size(); ++i) sum[i] += theirs[i];
+    }
+    group_->Barrier();
+    std::copy(sum.begin(), sum.end(), values.begin());
+  }
+
+  std::shared_ptr<LocalGroup> group_;
+  const int rank_;
+};
+
+}  // namespace
+
+std::vector<std::unique_ptr<Communicator>> MakeLocalCommunicators(int size) {
+  auto group = std::make_shared<LocalGroup>(size);
+  std::vector<std::unique_ptr<Communicator>> ranks;
+  for (int r = 0; r < size; ++r) {
+    ranks.push_back(std::make_unique<LocalCommunicator>(group, r));
+  }
+  return ranks;
+}
+
+}  // namespace nabla
