@@ -18,6 +18,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "core/communicator.h"
+#include "core/file_read.h"
 #include "core/model_parser.h"
 #include "core/run/metrics.h"
 #include "core/run/model_run.h"
@@ -25,6 +27,7 @@
 #include "core/run/prediction.h"
 #include "core/status_macros.h"
 #include "nabla/kernels.h"
+#include "nabla/mpi_communicator.h"
 #include "nabla/registry.h"
 #include "tools/graph_dot.h"
 #include "tools/output_paths.h"
@@ -55,6 +58,30 @@ template <typename T>
       absl::StrCat(read.status().message(),
                    " (--max_text_size SIZE raises "
                    "the limit)"));
+}
+
+// Under mpirun: the ranks, and what every rank must have alike besides
+// the model and data (the run layer checks those).
+struct Ranks {
+  Communicator* communicator = nullptr;
+  // The command line but the model file's path, which may differ from
+  // host to host.
+  std::string flags;
+};
+
+// Plugins are compared by their bytes, read whole.
+constexpr uint64_t kMaxPluginBytes = uint64_t{1} << 30;
+
+// Data-parallel ranks must load the same plugins: their bytes, not paths.
+[[nodiscard]] absl::StatusOr<std::string> PluginBytes(
+    const TrainOptions& options) {
+  std::string bytes;
+  for (const std::string& plugin : options.plugins) {
+    NABLA_ASSIGN_OR_RETURN(std::string content,
+                           ReadRegularFile(plugin, kMaxPluginBytes));
+    absl::StrAppend(&bytes, content.size(), ":", content);
+  }
+  return bytes;
 }
 
 RunOptions RunOptionsFrom(const TrainOptions& options) {
@@ -126,7 +153,10 @@ std::string Summary(ModelRun& run) {
 
 // Trains, stopping cleanly on SIGINT/SIGTERM with a checkpoint to resume
 // from.
-[[nodiscard]] absl::Status Train(ModelRun& run, const TrainOptions& options) {
+// Trains; true when a stop signal (on this rank or, data-parallel, on
+// another) ended the run, which is then saved.
+[[nodiscard]] absl::StatusOr<bool> Train(ModelRun& run,
+                                         const TrainOptions& options) {
   std::printf("%s%s\n", Summary(run).c_str(), run.DescribeTraining().c_str());
   ReportOptions reports;
   reports.log_every = options.log_every;
@@ -147,18 +177,17 @@ std::string Summary(ModelRun& run) {
   // Evaluation, saving and prediction stop on a signal as usual.
   RestoreDefaultSignalHandlers();
   NABLA_RETURN_IF_ERROR(trained.status());
-  if (const int signal = StopSignalReceived()) {
-    const std::string path =
-        options.save.value_or(absl::StrCat(options.model_path, ".ckpt"));
-    NABLA_RETURN_IF_ERROR(run.Save(path));
-    std::printf(
-        "stopped by signal %d at epoch %lld, sample %lld: saved %s; "
-        "continue with --resume %s\n",
-        signal, static_cast<long long>(run.position().epoch + 1),
-        static_cast<long long>(run.position().next_sample), path.c_str(),
-        path.c_str());
-  }
-  return absl::OkStatus();
+  if (!trained->stopped) return false;
+  const std::string path =
+      options.save.value_or(absl::StrCat(options.model_path, ".ckpt"));
+  NABLA_RETURN_IF_ERROR(run.Save(path));
+  std::printf(
+      "stopped by signal %d at epoch %lld, sample %lld: saved %s; "
+      "continue with --resume %s\n",
+      StopSignalReceived(), static_cast<long long>(run.position().epoch + 1),
+      static_cast<long long>(run.position().next_sample), path.c_str(),
+      path.c_str());
+  return true;
 }
 
 // Checks the prediction flags and reads the rows, before any training, so
@@ -228,7 +257,8 @@ std::string Summary(ModelRun& run) {
                            others);
 }
 
-[[nodiscard]] absl::Status RunTool(const TrainOptions& options) {
+[[nodiscard]] absl::Status RunTool(const TrainOptions& options,
+                                   const Ranks& ranks) {
   NABLA_RETURN_IF_ERROR(KernelSelectionStatus());
   if (options.version) {
     std::printf("%s\n", KernelsInUse().c_str());
@@ -244,9 +274,15 @@ std::string Summary(ModelRun& run) {
   NABLA_ASSIGN_OR_RETURN(ParsedModel parsed,
                          WithTextLimitHint(ReadModelFile(
                              options.model_path, options.max_text_bytes)));
-  NABLA_ASSIGN_OR_RETURN(
-      std::unique_ptr<ModelRun> run,
-      ModelRun::Open(std::move(parsed), RunOptionsFrom(options)));
+  RunOptions run_options = RunOptionsFrom(options);
+  if (ranks.communicator != nullptr) {
+    run_options.communicator = ranks.communicator;
+    NABLA_ASSIGN_OR_RETURN(std::string plugins, PluginBytes(options));
+    run_options.replica_check = {{"command line", ranks.flags},
+                                 {"plugins", plugins}};
+  }
+  NABLA_ASSIGN_OR_RETURN(std::unique_ptr<ModelRun> run,
+                         ModelRun::Open(std::move(parsed), run_options));
   NABLA_RETURN_IF_ERROR(CheckOutputs(options, *run));
   if (options.summary) {
     std::printf("%s", Summary(*run).c_str());
@@ -299,8 +335,8 @@ std::string Summary(ModelRun& run) {
   const bool train = run->has_training() && !options.eval &&
                      run->position().epoch < run->settings().epochs;
   if (train) {
-    NABLA_RETURN_IF_ERROR(Train(*run, options));
-    if (StopSignalReceived() != 0) return absl::OkStatus();
+    NABLA_ASSIGN_OR_RETURN(const bool stopped, Train(*run, options));
+    if (stopped) return absl::OkStatus();
   }
   if (run->has_training() && (train || options.eval)) {
     if (run->Data(RunSplit::kTest).ok()) {
@@ -349,9 +385,27 @@ int main(int argc, char** argv) {
     std::printf("%s", help.c_str());
     return nabla::FinishStdout("train_graph", 0);
   }
+  // Under mpirun with more than one process: data-parallel training
+  // (docs/distributed.md). Rank 0 alone prints what a run prints; every
+  // rank prints its errors, and a rank that fails ends the whole job so
+  // that no other waits for it.
+  std::unique_ptr<nabla::Communicator> communicator =
+      nabla::MakeMpiCommunicator();
+  nabla::Ranks ranks;
+  if (communicator != nullptr && communicator->size() > 1) {
+    ranks.communicator = communicator.get();
+    for (int i = 1; i < argc; ++i) {
+      if (argv[i] != options.model_path) absl::StrAppend(&ranks.flags, argv[i], "\n");
+    }
+    if (communicator->rank() != 0 &&
+        std::freopen("/dev/null", "w", stdout) == nullptr) {
+      std::fprintf(stderr, "train_graph (%s): cannot silence stdout\n",
+                   nabla::DescribeRank(*communicator).c_str());
+    }
+  }
   absl::Status status;
   try {
-    status = nabla::RunTool(options);
+    status = nabla::RunTool(options, ranks);
   } catch (const std::bad_alloc&) {
     // The memory limit refuses a model before it allocates, but it does not
     // count the data, and it can be raised or turned off.
@@ -361,6 +415,13 @@ int main(int argc, char** argv) {
         "and plan buffers, not the data)");
   }
   if (!status.ok()) {
+    if (ranks.communicator != nullptr) {
+      std::fprintf(stderr, "train_graph (%s): %s\n",
+                   nabla::DescribeRank(*ranks.communicator).c_str(),
+                   std::string(status.message()).c_str());
+      std::fflush(stderr);
+      nabla::AbortAllRanks(1);
+    }
     std::fprintf(stderr, "train_graph: %s\n",
                  std::string(status.message()).c_str());
     return nabla::FinishStdout("train_graph", 1);

@@ -343,6 +343,10 @@ absl::StatusOr<TrainingOutcome> ModelRun::Train(const ReportOptions& reports) {
     options.plot.reset();
     options.out = nullptr;
   }
+  // Data-parallel, rank 0's output goes through mpirun, which stops
+  // reading it when it is interrupted: a bar redrawn at every step would
+  // then block rank 0 before it saves. Epoch lines only.
+  if (options_.communicator != nullptr) options.bar = false;
   if (reports.checkpoint.has_value()) {
     options.checkpoint_every = reports.checkpoint_every;
     options.save_checkpoint =

@@ -11,10 +11,10 @@
 namespace nabla {
 namespace {
 
-ProgressOptions ConsoleProgress(std::FILE* out) {
+ProgressOptions ConsoleProgress(std::FILE* out, bool bar) {
   ProgressOptions options;
   options.out = out;
-  options.is_terminal = out == stdout && StdoutIsTerminal();
+  options.is_terminal = bar && out == stdout && StdoutIsTerminal();
   // 100 columns, or a wider terminal's.
   if (options.is_terminal) {
     options.width = std::max<size_t>(options.width, TerminalColumns());
@@ -31,7 +31,7 @@ TrainingReports::TrainingReports(Session& session, const ModelData& data,
       data_(data),
       targets_(targets),
       options_(std::move(options)),
-      progress_(ConsoleProgress(options_.out), options_.epochs) {}
+      progress_(ConsoleProgress(options_.out, options_.bar), options_.epochs) {}
 
 absl::StatusOr<std::unique_ptr<TrainingReports>> TrainingReports::Create(
     Session& session, const ModelData& data, const MetricTargets& targets,

@@ -55,6 +55,8 @@ struct TrainingReportOptions {
   // The progress bar (on a terminal) and epoch lines go here; null prints
   // nothing. Not owned.
   std::FILE* out = stdout;
+  // Draw the progress bar when `out` is stdout on a terminal.
+  bool bar = true;
   // Asked after every step: true stops the run (train_graph asks whether
   // SIGINT or SIGTERM arrived).
   std::function<bool()> stop_requested;

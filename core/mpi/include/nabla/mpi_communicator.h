@@ -1,0 +1,37 @@
+// The ranks of an MPI job (Open MPI's mpirun) as a Communicator, for
+// data-parallel training across processes and machines
+// (docs/distributed.md).
+//
+//   std::unique_ptr<nabla::Communicator> ranks = nabla::MakeMpiCommunicator();
+//   nabla::ModelOptions options;
+//   if (ranks != nullptr) options.communicator = ranks.get();
+//
+// A process not started by mpirun gets null and runs alone, without
+// initialising MPI. The sums are ring all-reduces of MPI point-to-point
+// messages: each chunk is summed in a fixed order around the ring and then
+// passed on, so every rank gets the same bits and two runs with as many
+// ranks the same results. MPI errors are fatal to the whole job (MPI's
+// default), so no rank waits forever on one that failed.
+#ifndef NABLA_MPI_COMMUNICATOR_H_
+#define NABLA_MPI_COMMUNICATOR_H_
+
+#include <memory>
+
+#include "nabla/communicator.h"
+
+namespace nabla {
+
+// Whether this process was started by mpirun (Open MPI's environment).
+bool LaunchedByMpirun();
+
+// Initialises MPI (finalised when the communicator is destroyed) when
+// LaunchedByMpirun(); null otherwise. One per process.
+std::unique_ptr<Communicator> MakeMpiCommunicator();
+
+// Ends every rank of the job with `exit_code` (MPI_Abort): what a rank
+// does on an error the others cannot see, so that they do not wait for it.
+[[noreturn]] void AbortAllRanks(int exit_code);
+
+}  // namespace nabla
+
+#endif  // NABLA_MPI_COMMUNICATOR_H_
