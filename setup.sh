@@ -21,6 +21,8 @@ PACKAGES=(
   libc++-dev libc++abi-dev
   # CI's lint stage (tools/lint/lint.sh).
   clang-format
+  # Data-parallel training under mpirun (core/mpi, docs/distributed.md).
+  libopenmpi-dev openmpi-bin
 )
 
 exec "$(dirname "$0")/tools/install_packages.sh" setup "${PACKAGES[@]}"

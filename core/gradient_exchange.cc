@@ -1,6 +1,8 @@
 #include "core/gradient_exchange.h"
 
+#include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 #include "core/status_macros.h"
 
@@ -20,6 +22,21 @@ std::vector<T>& BufferOf(std::vector<float>& floats,
 
 }  // namespace
 
+GradientExchange::GradientExchange(Communicator& communicator, bool overlap)
+    : communicator_(communicator) {
+  if (overlap) thread_ = std::thread([this] { SumBuckets(); });
+}
+
+GradientExchange::~GradientExchange() {
+  if (!overlaps()) return;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  thread_.join();
+}
+
 void GradientExchange::SnapshotState(absl::Span<Tensor* const> states) {
   if (snapshot_.size() != states.size()) {
     snapshot_.clear();
@@ -33,56 +50,163 @@ void GradientExchange::SnapshotState(absl::Span<Tensor* const> states) {
   }
 }
 
-absl::Status GradientExchange::Exchange(absl::Span<Tensor* const> gradients,
-                                        absl::Span<Tensor* const> states,
-                                        double weight, double* loss) {
-  floats_.clear();  // keeps the capacity: no allocation after the first step
-  doubles_.clear();
-  // Packs weight * values (minus `base`, for a state's change).
-  auto pack = [&](const Tensor& values, const Tensor* base) {
-    DispatchFloat(values.dtype(), [&](auto zero) {
-      using T = decltype(zero);
-      std::vector<T>& buffer = BufferOf<T>(floats_, doubles_);
-      const T* v = values.data<T>();
-      const T w = static_cast<T>(weight);
-      const int64_t n = values.num_elements();
-      if (base == nullptr) {
-        for (int64_t i = 0; i < n; ++i) buffer.push_back(w * v[i]);
-      } else {
-        const T* b = base->data<T>();
-        for (int64_t i = 0; i < n; ++i) buffer.push_back(w * (v[i] - b[i]));
-      }
-    });
-  };
-  for (const Tensor* gradient : gradients) pack(*gradient, nullptr);
-  for (size_t i = 0; i < states.size(); ++i) pack(*states[i], &snapshot_[i]);
-  doubles_.push_back(weight * *loss);
-
-  if (!floats_.empty()) {
-    NABLA_RETURN_IF_ERROR(communicator_.AllReduceSum(absl::MakeSpan(floats_)));
+void GradientExchange::LayOutBuckets(absl::Span<Tensor* const> gradients) {
+  if (std::equal(gradients.begin(), gradients.end(), gradients_.begin(),
+                 gradients_.end())) {
+    return;
   }
-  NABLA_RETURN_IF_ERROR(communicator_.AllReduceSum(absl::MakeSpan(doubles_)));
+  gradients_.assign(gradients.begin(), gradients.end());
+  buckets_.clear();
+  int64_t largest = 0;
+  for (size_t i = 0; i < gradients.size(); ++i) {
+    const Tensor& g = *gradients[i];
+    const bool fits = !buckets_.empty() && buckets_.back().dtype == g.dtype() &&
+                      (buckets_.back().elements + g.num_elements()) *
+                              DTypeSize(g.dtype()) <=
+                          kBucketBytes;
+    if (!fits) buckets_.push_back({i, i, g.dtype(), 0, 0});
+    Bucket& bucket = buckets_.back();
+    bucket.end = i + 1;
+    bucket.elements += g.num_elements();
+    largest = std::max(largest, bucket.elements);
+  }
+  floats_.resize(largest);
+  doubles_.resize(std::max<int64_t>(largest, 1));
+}
 
-  size_t next_float = 0, next_double = 0;
-  // Unpacks the sums into `values` (added to `base`, for a state).
-  auto unpack = [&](Tensor& values, const Tensor* base) {
-    DispatchFloat(values.dtype(), [&](auto zero) {
+void GradientExchange::BeginStep(absl::Span<const int> variables,
+                                 absl::Span<Tensor* const> gradients,
+                                 double share) {
+  LayOutBuckets(gradients);
+  share_ = share;
+  if (!overlaps()) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  const int largest_node =
+      variables.empty() ? -1
+                        : *std::max_element(variables.begin(), variables.end());
+  if (static_cast<int>(bucket_of_.size()) <= largest_node) {
+    bucket_of_.resize(largest_node + 1);
+  }
+  std::fill(bucket_of_.begin(), bucket_of_.end(), -1);
+  for (size_t b = 0; b < buckets_.size(); ++b) {
+    Bucket& bucket = buckets_[b];
+    bucket.pending = bucket.end - bucket.first;
+    for (size_t i = bucket.first; i < bucket.end; ++i) {
+      bucket_of_[variables[i]] = static_cast<int>(b);
+    }
+  }
+  ++steps_begun_;
+  changed_.notify_all();
+}
+
+void GradientExchange::GradientReady(int variable) {
+  if (!overlaps()) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (variable >= static_cast<int>(bucket_of_.size())) return;
+  const int b = bucket_of_[variable];
+  if (b >= 0 && --buckets_[b].pending == 0) changed_.notify_all();
+}
+
+void GradientExchange::SumBuckets() {
+  int64_t summed = 0;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      changed_.wait(lock, [&] { return stopping_ || steps_begun_ > summed; });
+      if (stopping_) return;
+    }
+    absl::Status status;
+    for (const Bucket& bucket : buckets_) {
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        changed_.wait(lock, [&] { return bucket.pending == 0; });
+      }
+      // After an error the ranks are out of step: the sums stop.
+      if (status.ok()) status = SumBucket(bucket);
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    summed = steps_begun_;
+    steps_summed_ = summed;
+    summed_status_ = status;
+    changed_.notify_all();
+  }
+}
+
+absl::Status GradientExchange::SumBucket(const Bucket& bucket) {
+  return DispatchFloat(bucket.dtype, [&](auto zero) {
+    using T = decltype(zero);
+    const T w = static_cast<T>(share_);
+    // A gradient alone in its bucket is summed where it is: no copies.
+    if (bucket.end - bucket.first == 1) {
+      T* g = gradients_[bucket.first]->data<T>();
+      for (int64_t k = 0; k < bucket.elements; ++k) g[k] *= w;
+      return communicator_.AllReduceSum(absl::MakeSpan(g, bucket.elements));
+    }
+    std::vector<T>& buffer = BufferOf<T>(floats_, doubles_);
+    T* out = buffer.data();
+    for (size_t i = bucket.first; i < bucket.end; ++i) {
+      const T* g = gradients_[i]->data<T>();
+      const int64_t n = gradients_[i]->num_elements();
+      for (int64_t k = 0; k < n; ++k) out[k] = w * g[k];
+      out += n;
+    }
+    NABLA_RETURN_IF_ERROR(communicator_.AllReduceSum(
+        absl::MakeSpan(buffer.data(), bucket.elements)));
+    const T* in = buffer.data();
+    for (size_t i = bucket.first; i < bucket.end; ++i) {
+      const int64_t n = gradients_[i]->num_elements();
+      std::copy(in, in + n, gradients_[i]->data<T>());
+      in += n;
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status GradientExchange::FinishStep(absl::Span<Tensor* const> states,
+                                          double* loss) {
+  if (!overlaps()) {
+    for (const Bucket& bucket : buckets_) {
+      NABLA_RETURN_IF_ERROR(SumBucket(bucket));
+    }
+  } else {
+    std::unique_lock<std::mutex> lock(mutex_);
+    // Whatever the backward pass did not finish counts as final now.
+    for (Bucket& bucket : buckets_) bucket.pending = 0;
+    changed_.notify_all();
+    changed_.wait(lock, [&] { return steps_summed_ == steps_begun_; });
+    NABLA_RETURN_IF_ERROR(summed_status_);
+  }
+  // The states' weighted changes and the loss, in one float64 sum (the
+  // exchange thread is idle until the next step).
+  size_t count = 1;
+  for (const Tensor* state : states) count += state->num_elements();
+  if (doubles_.size() < count) doubles_.resize(count);
+  size_t next = 0;
+  for (size_t s = 0; s < states.size(); ++s) {
+    DispatchFloat(states[s]->dtype(), [&](auto zero) {
       using T = decltype(zero);
-      const std::vector<T>& buffer = BufferOf<T>(floats_, doubles_);
-      size_t& next = std::is_same_v<T, float> ? next_float : next_double;
-      T* v = values.data<T>();
-      const int64_t n = values.num_elements();
-      if (base == nullptr) {
-        for (int64_t i = 0; i < n; ++i) v[i] = buffer[next++];
-      } else {
-        const T* b = base->data<T>();
-        for (int64_t i = 0; i < n; ++i) v[i] = b[i] + buffer[next++];
+      const T* now = states[s]->data<T>();
+      const T* before = snapshot_[s].data<T>();
+      for (int64_t i = 0; i < states[s]->num_elements(); ++i) {
+        doubles_[next++] = share_ * (static_cast<double>(now[i]) - before[i]);
       }
     });
-  };
-  for (Tensor* gradient : gradients) unpack(*gradient, nullptr);
-  for (size_t i = 0; i < states.size(); ++i) unpack(*states[i], &snapshot_[i]);
-  *loss = doubles_[next_double];
+  }
+  doubles_[next] = share_ * *loss;
+  NABLA_RETURN_IF_ERROR(
+      communicator_.AllReduceSum(absl::MakeSpan(doubles_.data(), count)));
+  next = 0;
+  for (size_t s = 0; s < states.size(); ++s) {
+    DispatchFloat(states[s]->dtype(), [&](auto zero) {
+      using T = decltype(zero);
+      T* now = states[s]->data<T>();
+      const T* before = snapshot_[s].data<T>();
+      for (int64_t i = 0; i < states[s]->num_elements(); ++i) {
+        now[i] = static_cast<T>(before[i] + doubles_[next++]);
+      }
+    });
+  }
+  *loss = doubles_[next];
   return absl::OkStatus();
 }
 

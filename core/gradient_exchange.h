@@ -7,52 +7,115 @@
 // does not depend on the data (a weight penalty) keeps its one-process
 // weight, since the shares sum to 1.
 //
-// The changes the forward pass made to state variables (BatchNorm's
-// running statistics) are summed the same way, so every rank's state moves
-// by the weighted mean of the ranks' changes: for running means exactly
-// the one-process update of the whole batch. The loss too: the step's
-// loss is the batch's.
+// The gradients go in buckets (runs of consecutive gradients of one dtype,
+// in the order the backward pass finishes them, up to kBucketBytes each,
+// like Horovod's tensor fusion and PyTorch DDP's buckets). With
+// `overlap`, a thread of the exchange's own sums each bucket as soon as
+// its last gradient is final (GradientReady(), called by the plan) while
+// the backward pass computes the rest; without, FinishStep() sums them
+// after the pass, on the caller's thread. Overlap pays where a core is
+// free for the thread: where every core already runs a rank's step, the
+// thread (and MPI polling for messages on it) takes time from the backward
+// pass instead. Every rank sums the same buckets in the same order,
+// whatever the timing, and the results are the same bits either way.
 //
-// All tensors of one dtype travel in one fused buffer (float32 and
-// float64), in the order given, which every rank gives alike. Steady
-// state allocates nothing.
+// After the backward pass, the changes the forward pass made to state
+// variables (BatchNorm's running statistics) are summed the same way, so
+// every rank's state moves by the weighted mean of the ranks' changes (for
+// running means exactly the one-process update of the whole batch), and
+// the loss too: the step's loss is the batch's.
+//
+// Steady state allocates nothing.
 #ifndef NABLA_CORE_GRADIENT_EXCHANGE_H_
 #define NABLA_CORE_GRADIENT_EXCHANGE_H_
 
+#include <condition_variable>
+#include <cstddef>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/types/span.h"
 #include "core/communicator.h"
+#include "core/plan.h"
 #include "core/tensor.h"
 
 namespace nabla {
 
-class GradientExchange {
+// The most bytes of gradients summed in one collective (a larger tensor
+// goes alone): small enough that the first buckets are summed while the
+// backward pass computes the large gradients of the first layers.
+inline constexpr size_t kBucketBytes = size_t{256} << 10;
+
+class GradientExchange : public GradientListener {
  public:
   // `communicator` is not owned and must outlive the exchange.
-  explicit GradientExchange(Communicator& communicator)
-      : communicator_(communicator) {}
+  GradientExchange(Communicator& communicator, bool overlap);
+  ~GradientExchange() override;
+  GradientExchange(const GradientExchange&) = delete;
+  GradientExchange& operator=(const GradientExchange&) = delete;
 
   Communicator& communicator() const { return communicator_; }
+  bool overlaps() const { return thread_.joinable(); }
 
   // Remembers the state variables' values before a step's forward pass.
   void SnapshotState(absl::Span<Tensor* const> states);
 
-  // Replaces each gradient by the weighted sum over the ranks, moves each
-  // state by the weighted sum of the ranks' changes since SnapshotState()
-  // and `*loss` (this shard's mean loss) by the batch's. `weight` is this
-  // rank's share of the batch. Errors are the communicator's.
-  [[nodiscard]] absl::Status Exchange(absl::Span<Tensor* const> gradients,
-                                      absl::Span<Tensor* const> states,
-                                      double weight, double* loss);
+  // Before a step's backward pass: `variables` are the trainable Variables
+  // with a gradient in the order the pass finishes them
+  // (Plan::gradient_order()), `gradients` theirs, and `share` this rank's
+  // share of the batch.
+  void BeginStep(absl::Span<const int> variables,
+                 absl::Span<Tensor* const> gradients, double share);
+  // `variable`'s gradient is final. Thread-safe.
+  void GradientReady(int variable) override;
+  // After the backward pass (also when it failed: every gradient counts as
+  // final, so that the ranks stay in step): waits until every gradient
+  // holds the weighted sum over the ranks, then moves each state by the
+  // weighted sum of the ranks' changes since SnapshotState() and `*loss`
+  // (this shard's mean loss) to the batch's. Errors are the
+  // communicator's.
+  [[nodiscard]] absl::Status FinishStep(absl::Span<Tensor* const> states,
+                                        double* loss);
 
  private:
+  struct Bucket {
+    // Gradients [first, end) of the step's order, all of `dtype`.
+    size_t first = 0, end = 0;
+    DType dtype = DType::kFloat32;
+    int64_t elements = 0;
+    // Gradients not final yet; guarded by mutex_.
+    size_t pending = 0;
+  };
+  // Cuts the step's gradients into buckets (when they changed).
+  void LayOutBuckets(absl::Span<Tensor* const> gradients);
+  // The exchange thread: sums each step's buckets in order.
+  void SumBuckets();
+  [[nodiscard]] absl::Status SumBucket(const Bucket& bucket);
+
   Communicator& communicator_;
   std::vector<Tensor> snapshot_;
-  // The fused buffers, kept between steps.
+  std::vector<Tensor*> gradients_;
+  // Per variable node: the bucket of its gradient, or -1.
+  std::vector<int> bucket_of_;
+  std::vector<Bucket> buckets_;
+  double share_ = 1;
+  // The fused buffer of a bucket, and of the final sum; kept between
+  // steps.
   std::vector<float> floats_;
   std::vector<double> doubles_;
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  // Guarded by mutex_: steps begun and finished by the thread, the status
+  // of the last, and whether the thread should end.
+  int64_t steps_begun_ = 0;
+  int64_t steps_summed_ = 0;
+  absl::Status summed_status_;
+  bool stopping_ = false;
+  // Only with overlap.
+  std::thread thread_;
 };
 
 }  // namespace nabla

@@ -72,6 +72,7 @@ absl::StatusOr<std::unique_ptr<Plan>> Plan::Build(
   }
   NABLA_RETURN_IF_ERROR(plan->Allocate(layout, variables));
   plan->BuildPhases(layout);
+  plan->FindGradientWriters(layout, request.trainable);
   const bool small =
       layout.unshared_bytes / sizeof(float) < kParallelPhaseMinElements;
   plan->forward_phase_.set_sequential(small);
@@ -208,6 +209,27 @@ absl::Status Plan::Allocate(const PlanLayout& layout,
     });
   }
   return absl::OkStatus();
+}
+
+void Plan::FindGradientWriters(const PlanLayout& layout,
+                               absl::Span<const int> trainable) {
+  gradients_done_by_step_.assign(backward_steps_.size(), {});
+  // (backward step that finishes it, or -1 before the run; node)
+  std::vector<std::pair<int, int>> done;
+  for (int v : trainable) {
+    if (layout.grad_ids[v].empty() || layout.grad_ids[v][0] < 0) continue;
+    const int writer = layout.tensors[layout.grad_ids[v][0]].writer;
+    const int step = writer == kBeforeRun ? -1 : writer - layout.num_forward;
+    if (step >= 0) gradients_done_by_step_[step].push_back(v);
+    done.emplace_back(step, v);
+  }
+  std::sort(done.begin(), done.end());
+  gradient_order_.clear();
+  for (const auto& [step, v] : done) gradient_order_.push_back(v);
+  // Those written before the run are final from the start.
+  for (const auto& [step, v] : done) {
+    if (step < 0) gradients_ready_at_start_.push_back(v);
+  }
 }
 
 absl::Span<char> Plan::ScratchOf(const PlanLayout& layout, int step) {
@@ -415,14 +437,19 @@ absl::Status Plan::RunForward(Executor& executor, bool timed) {
   });
 }
 
-absl::Status Plan::RunBackward(Executor& executor, bool timed) {
-  if (timed) {
-    return executor.Run(backward_phase_, [this](int step) {
-      return TimedStep(backward_steps_[step], backward_times_[step]);
-    });
+absl::Status Plan::RunBackward(Executor& executor, bool timed,
+                               GradientListener* listener) {
+  if (listener != nullptr) {
+    for (int v : gradients_ready_at_start_) listener->GradientReady(v);
   }
-  return executor.Run(backward_phase_, [this](int step) {
-    return RunStep(backward_steps_[step]);
+  return executor.Run(backward_phase_, [&](int step) {
+    absl::Status status =
+        timed ? TimedStep(backward_steps_[step], backward_times_[step])
+              : RunStep(backward_steps_[step]);
+    if (listener != nullptr && status.ok()) {
+      for (int v : gradients_done_by_step_[step]) listener->GradientReady(v);
+    }
+    return status;
   });
 }
 

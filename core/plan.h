@@ -72,6 +72,15 @@ struct NonFinite {
   double value = 0;
 };
 
+// Told, during RunBackward(), as soon as a trainable Variable's gradient
+// is final (from whichever thread ran its last step): data-parallel
+// training sends it to the other ranks while the backward pass goes on.
+class GradientListener {
+ public:
+  virtual ~GradientListener() = default;
+  virtual void GradientReady(int variable) = 0;
+};
+
 class Plan {
  public:
   // `variables` holds each Variable node's value by node index; the plan
@@ -102,8 +111,12 @@ class Plan {
   // With `timed`, each step's time on the thread that runs it is added to
   // the plan's step times; otherwise the steps run exactly as untimed.
   [[nodiscard]] absl::Status RunForward(Executor& executor, bool timed = false);
-  [[nodiscard]] absl::Status RunBackward(Executor& executor,
-                                         bool timed = false);
+  [[nodiscard]] absl::Status RunBackward(Executor& executor, bool timed = false,
+                                         GradientListener* listener = nullptr);
+  // The trainable Variables with a gradient, in the order a sequential
+  // backward run finishes their gradients (the order of their last
+  // writers; ties by node index). The same for every batch size.
+  const std::vector<int>& gradient_order() const { return gradient_order_; }
 
   // The first NaN or infinity of the last run: in every value (fed,
   // variable, constant and computed) in graph order, which is the order of
@@ -148,6 +161,9 @@ class Plan {
   // The scratch memory of `step` in the arena; empty when it takes none.
   absl::Span<char> ScratchOf(const PlanLayout& layout, int step);
   [[nodiscard]] absl::Status RunStep(const PlanStep& step);
+  // gradients_done_by_step_ and gradient_order_ for `trainable`.
+  void FindGradientWriters(const PlanLayout& layout,
+                           absl::Span<const int> trainable);
   // When `kernel_status` names a bad element of an input that a Placeholder
   // feeds, adds to `located` which sample of the batch it is (bad_value.h).
   void AddBatchSample(int node, const absl::Status& kernel_status,
@@ -195,6 +211,10 @@ class Plan {
   std::vector<StepTime> backward_times_;
   Phase forward_phase_;
   Phase backward_phase_;
+  // Per backward step: the trainable Variables whose gradient it finishes.
+  std::vector<std::vector<int>> gradients_done_by_step_;
+  std::vector<int> gradients_ready_at_start_;
+  std::vector<int> gradient_order_;
 };
 
 }  // namespace nabla

@@ -348,11 +348,12 @@ const Tensor* Session::last_gradient(int node) const {
   return last_training_plan_->variable_gradient(node);
 }
 
-void Session::SetDataParallel(Communicator* communicator) {
+void Session::SetDataParallel(Communicator* communicator, bool overlap) {
   exchange_.reset();
   exchanged_states_.clear();
+  exchange_time_ = {};
   if (communicator == nullptr) return;
-  exchange_ = std::make_unique<GradientExchange>(*communicator);
+  exchange_ = std::make_unique<GradientExchange>(*communicator, overlap);
   for (int n = 0; n < graph_->num_nodes(); ++n) {
     const Node& node = graph_->node(n);
     for (size_t k = 0; k < node.inputs.size(); ++k) {
@@ -364,16 +365,20 @@ void Session::SetDataParallel(Communicator* communicator) {
   exchanged_gradients_.reserve(trainable_nodes_.size());
 }
 
-absl::Status Session::ExchangeGradients(Plan& plan, double share,
-                                        double* loss) {
+void Session::BeginExchange(Plan& plan, double share) {
   exchanged_gradients_.clear();  // keeps its capacity: no allocation
-  for (int v : trainable_nodes_) {
-    if (Tensor* gradient = plan.variable_gradient(v)) {
-      exchanged_gradients_.push_back(gradient);
-    }
+  for (int v : plan.gradient_order()) {
+    exchanged_gradients_.push_back(plan.variable_gradient(v));
   }
-  return exchange_->Exchange(exchanged_gradients_, exchanged_states_, share,
-                             loss);
+  exchange_->BeginStep(plan.gradient_order(), exchanged_gradients_, share);
+}
+
+absl::Status Session::FinishExchange(double* loss) {
+  const int64_t start = ProfileNowNs();
+  absl::Status status = exchange_->FinishStep(exchanged_states_, loss);
+  ++exchange_time_.steps;
+  exchange_time_.ns += ProfileNowNs() - start;
+  return status;
 }
 
 absl::StatusOr<double> Session::TrainStep(absl::Span<const Feed> feeds,
@@ -400,28 +405,32 @@ absl::StatusOr<double> Session::TrainStep(absl::Span<const Feed> feeds,
         status = plan->RunForward(executor_, profiling_);
         stopwatch.Lap(&phase_times_.forward_ns);
         if (!status.ok()) return;
-        status = plan->RunBackward(executor_, profiling_);
+        loss = plan->value({loss_, 0})->ValueAt(0);
+        const double own_loss = loss;
+        if (exchange_ != nullptr) BeginExchange(*plan, share);
+        status = plan->RunBackward(executor_, profiling_, exchange_.get());
         stopwatch.Lap(&phase_times_.backward_ns);
+        if (exchange_ != nullptr) {
+          // Also after a failed backward pass: the ranks stay in step.
+          const absl::Status exchanged = FinishExchange(&loss);
+          if (status.ok()) status = exchanged;
+        }
         if (!status.ok()) return;
         // Before the update, so that the variables the scan sees are the ones
         // this step used. Off, this costs one test of the loss.
-        loss = plan->value({loss_, 0})->ValueAt(0);
-        if (check_numerics_ || !std::isfinite(loss)) {
-          status = ScanForNonFinite(*plan, loss);
+        if (check_numerics_ || !std::isfinite(own_loss)) {
+          status = ScanForNonFinite(*plan, own_loss);
           if (!status.ok()) return;
         }
-        if (exchange_ != nullptr) {
-          status = ExchangeGradients(*plan, share, &loss);
-          if (!status.ok()) return;
-          // Every rank sees the batch's loss: the rank whose shard made it
-          // non-finite names the node, the others say where to look.
-          if (!std::isfinite(loss) && !fault_.has_value()) {
-            fault_ = NumericalFault{
-                step_ + 1, loss, -1, false,
-                absl::StrCat("in another rank's shard of the batch (",
-                             DescribeRank(exchange_->communicator()),
-                             " found none in its own)")};
-          }
+        // Data-parallel, every rank sees the batch's loss: the rank whose
+        // shard made it non-finite names the node, the others say where to
+        // look.
+        if (!std::isfinite(loss) && !fault_.has_value()) {
+          fault_ = NumericalFault{
+              step_ + 1, loss, -1, false,
+              absl::StrCat("in another rank's shard of the batch (",
+                           DescribeRank(exchange_->communicator()),
+                           " found none in its own)")};
         }
         ++step_;
         ApplyUpdates(*plan);

@@ -124,12 +124,23 @@ class Session {
 
   // Trains data-parallel with the ranks of `communicator` (not owned; it
   // must outlive the session's training); null trains alone. Every rank's
-  // session must hold the same variables and make the same calls.
-  void SetDataParallel(Communicator* communicator);
+  // session must hold the same variables and make the same calls. With
+  // `overlap`, the gradients are summed on a thread of their own during
+  // the backward pass (core/gradient_exchange.h); the same bits either way.
+  void SetDataParallel(Communicator* communicator, bool overlap);
   // The communicator of SetDataParallel(), or null.
   Communicator* communicator() const {
     return exchange_ ? &exchange_->communicator() : nullptr;
   }
+  // Data-parallel: the steps since SetDataParallel() and the wall time
+  // they waited for the exchange after their backward pass (the sums not
+  // hidden behind it, waiting for the slowest rank, and the states and
+  // loss): what the exchange costs on top of a rank's own step.
+  struct ExchangeTime {
+    int64_t steps = 0;
+    int64_t ns = 0;
+  };
+  ExchangeTime exchange_time() const { return exchange_time_; }
 
   // Forward only: output of each fetch ("node" or "node:k"). Feeds only the
   // placeholders the fetches need.
@@ -231,9 +242,10 @@ class Session {
   void CopyFeeds(Plan& plan,
                  absl::Span<const std::pair<int, const Tensor*>> feeds);
   void ApplyUpdates(Plan& plan);
-  // The data-parallel exchange of the step `plan` has just run backward.
-  [[nodiscard]] absl::Status ExchangeGradients(Plan& plan, double share,
-                                               double* loss);
+  // The data-parallel exchange of a step of `plan`: begun before its
+  // backward pass, finished after it.
+  void BeginExchange(Plan& plan, double share);
+  [[nodiscard]] absl::Status FinishExchange(double* loss);
 
   struct CachedPlan {
     bool training;
@@ -285,6 +297,7 @@ class Session {
   std::unique_ptr<GradientExchange> exchange_;
   std::vector<Tensor*> exchanged_gradients_;
   std::vector<Tensor*> exchanged_states_;
+  ExchangeTime exchange_time_;
 
   // Profiling state; the step times of plan steps live in the plans.
   // Defined in core/session_profile.cc, apart from the phase laps in

@@ -177,6 +177,14 @@ std::string Summary(ModelRun& run) {
   // Evaluation, saving and prediction stop on a signal as usual.
   RestoreDefaultSignalHandlers();
   NABLA_RETURN_IF_ERROR(trained.status());
+  if (const Communicator* ranks = run.session().communicator()) {
+    const Session::ExchangeTime exchange = run.session().exchange_time();
+    std::printf(
+        "data-parallel over %d ranks: %lld steps, %.3f ms per step in the "
+        "gradient exchange (rank 0; waiting for other ranks included)\n",
+        ranks->size(), static_cast<long long>(exchange.steps),
+        exchange.steps == 0 ? 0.0 : exchange.ns * 1e-6 / exchange.steps);
+  }
   if (!trained->stopped) return false;
   const std::string path =
       options.save.value_or(absl::StrCat(options.model_path, ".ckpt"));

@@ -33,6 +33,7 @@ using internal::ModelState;
   run.metrics_name = "ModelOptions::metrics";
   run.load_data = options.load_data;
   run.communicator = options.communicator;
+  run.overlap_exchange = options.overlap_exchange;
   run.base_dir = options.base_dir.empty() ? "." : options.base_dir;
   NABLA_ASSIGN_OR_RETURN(state->run, ModelRun::Open(std::move(parsed), run));
   state->replicas = std::make_unique<ReplicaPool>(

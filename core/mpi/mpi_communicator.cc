@@ -35,6 +35,12 @@ class MpiCommunicator : public Communicator {
 
   int rank() const override { return rank_; }
   int size() const override { return size_; }
+  int ranks_on_this_machine() const override {
+    // Set by Open MPI's launcher for every process it starts.
+    const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+    const int count = local == nullptr ? 0 : std::atoi(local);
+    return count > 0 ? count : size_;
+  }
 
   absl::Status AllReduceSum(absl::Span<float> values) override {
     RingAllReduce(values, float_scratch_);

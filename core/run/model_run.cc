@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 #include <numeric>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -86,7 +87,11 @@ absl::StatusOr<std::unique_ptr<ModelRun>> ModelRun::Open(
   session.flush_denormals = options.flush_denormals;
   NABLA_ASSIGN_OR_RETURN(run->session_, Session::Create(run->graph_, session));
   if (options.communicator != nullptr && options.communicator->size() > 1) {
-    run->session_->SetDataParallel(options.communicator);
+    run->session_->SetDataParallel(
+        options.communicator,
+        options.overlap_exchange.value_or(
+            static_cast<int>(std::thread::hardware_concurrency()) >
+            options.communicator->ranks_on_this_machine() * options.threads));
   } else {
     run->options_.communicator = nullptr;  // alone: exactly as without one
   }

@@ -82,6 +82,11 @@ struct RunOptions {
   // writes files (checkpoints, metrics, plots) and prints progress. Null,
   // or one rank: alone, as if unset.
   Communicator* communicator = nullptr;
+  // Sum the gradients on a thread of their own while the backward pass
+  // runs (core/gradient_exchange.h); unset: when this machine has a core
+  // to spare for it (more cores than its ranks' threads). The same results
+  // either way.
+  std::optional<bool> overlap_exchange;
   // More parts every rank must have alike (train_graph's flags and
   // plugins).
   std::vector<ReplicaPart> replica_check;

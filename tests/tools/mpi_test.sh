@@ -61,6 +61,13 @@ close() {
       END { exit bad }' >&2 || fail "$3 differ"
 }
 
+# --- the collectives: exact sums of every size, the same bits everywhere --
+for n in 2 3 4; do
+  out=$("${MPIRUN[@]}" -np $n "$ROOT/tests/tools/mpi_collectives_check" 2>&1) ||
+    fail "collectives on $n ranks: $out"
+  [[ $(grep -c ": ok$" <<<"$out") -eq $n ]] || fail "collectives on $n ranks: $out"
+done
+
 # --- one process, then 2 and 4 ranks at the same global batch ------------
 "$TRAIN" "$TMP/m.pbtxt" --save "$TMP/alone.ckpt" --metrics_out "$TMP/alone.jsonl" \
   > "$TMP/alone.out" 2>&1 || fail "alone exited $?: $(cat "$TMP/alone.out")"

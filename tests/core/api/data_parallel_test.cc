@@ -102,7 +102,8 @@ struct RankResult {
 // with its own communicator.
 std::vector<RankResult> RunRanks(
     int ranks, const std::vector<std::string>& paths,
-    const std::function<absl::Status(int rank, Model&, RankResult&)>& body) {
+    const std::function<absl::Status(int rank, Model&, RankResult&)>& body,
+    bool overlap = false) {
   std::vector<std::unique_ptr<Communicator>> group =
       MakeLocalCommunicators(ranks);
   std::vector<RankResult> results(ranks);
@@ -111,6 +112,7 @@ std::vector<RankResult> RunRanks(
     threads.emplace_back([&, r] {
       ModelOptions options;
       options.communicator = group[r].get();
+      options.overlap_exchange = overlap;
       auto model = Model::FromFile(paths[r % paths.size()], options);
       if (!model.ok()) {
         results[r].status = model.status();
@@ -156,10 +158,14 @@ TEST(DataParallelTest, RanksTrainAsOneProcessAtTheSameBatch) {
   const RankResult alone = Alone(path);
   ASSERT_OK(alone.status);
   ASSERT_EQ(alone.steps, 110);  // 11 batches of 103 samples, 10 epochs
+  std::vector<double> overlapped_weights;
   for (int ranks : {2, 3, 4}) {
-    const std::vector<RankResult> results = RunRanks(ranks, {path}, TrainAll);
+   for (bool overlap : {false, true}) {
+    const std::vector<RankResult> results =
+        RunRanks(ranks, {path}, TrainAll, overlap);
     for (int r = 0; r < ranks; ++r) {
-      const std::string what = absl::StrCat(ranks, " ranks, rank ", r);
+      const std::string what = absl::StrCat(ranks, " ranks, rank ", r,
+                                            overlap ? ", overlapped" : "");
       ASSERT_TRUE(results[r].status.ok()) << what << ": " << results[r].status;
       EXPECT_EQ(results[r].steps, alone.steps) << what;
       ExpectClose(results[r].losses, alone.losses, 1e-9, what + " losses");
@@ -177,6 +183,10 @@ TEST(DataParallelTest, RanksTrainAsOneProcessAtTheSameBatch) {
     }
     // Losses and weights really moved: the comparison means something.
     EXPECT_LT(results[0].losses.back(), 0.5 * results[0].losses.front());
+    // Summed during the backward pass or after it: the same bits.
+    if (!overlap) overlapped_weights = results[0].weights;
+    EXPECT_EQ(results[0].weights, overlapped_weights);
+   }
   }
 }
 

@@ -30,6 +30,9 @@ class Communicator {
   // 0-based; rank 0 alone writes files and prints progress.
   virtual int rank() const = 0;
   virtual int size() const = 0;
+  // The ranks that share this rank's machine (and so its cores); all of
+  // them unless an implementation knows better.
+  virtual int ranks_on_this_machine() const { return size(); }
 
   // Replaces each element by its sum over the ranks.
   [[nodiscard]] virtual absl::Status AllReduceSum(absl::Span<float> values) = 0;

@@ -112,6 +112,10 @@ struct ModelOptions {
   // fails naming what differs. Null, or a single rank: alone.
   // (<nabla/communicator.h>, docs/distributed.md)
   Communicator* communicator = nullptr;
+  // Data-parallel: sum the gradients on a thread of their own while the
+  // backward pass runs; unset: when the machine has more cores than its
+  // ranks' threads. The same results either way.
+  std::optional<bool> overlap_exchange;
 };
 
 // The settings of a whole training run, as train_graph's flags; unset

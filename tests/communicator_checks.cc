@@ -1,0 +1,97 @@
+#include "tests/communicator_checks.h"
+
+#include <cstdint>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "core/communicator.h"
+
+namespace nabla {
+namespace {
+
+// Rank r holds r * 1000 + i at i: every sum is an integer that float
+// represents exactly, whatever the order of additions.
+template <typename T>
+void CheckExactSums(Communicator& c, std::vector<std::string>& failures) {
+  const int n = c.size();
+  for (int64_t length : {0, 1, 2, 3, 5, 7, 64, 1000, 4099}) {
+    std::vector<T> values(length);
+    for (int64_t i = 0; i < length; ++i) values[i] = T(c.rank() * 1000 + i);
+    absl::Status status = c.AllReduceSum(absl::MakeSpan(values));
+    if (!status.ok()) {
+      failures.push_back(std::string(status.message()));
+      continue;
+    }
+    for (int64_t i = 0; i < length; ++i) {
+      const T expected = T(1000 * n * (n - 1) / 2 + n * i);
+      if (values[i] != expected) {
+        failures.push_back(absl::StrCat("sum of ", length, " (", sizeof(T),
+                                        "-byte) at ", i, ": ", values[i],
+                                        ", not ", expected));
+        break;
+      }
+    }
+  }
+}
+
+// Values whose sum rounds: every rank must still get the same bits.
+void CheckSameBits(Communicator& c, std::vector<std::string>& failures) {
+  std::vector<double> values(777);
+  uint64_t state = 1234567 + c.rank();
+  for (double& v : values) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    v = static_cast<double>(state >> 11) * 1e-10 - 3.3e5;
+  }
+  if (!c.AllReduceSum(absl::MakeSpan(values)).ok()) {
+    failures.push_back("the rounding sum failed");
+    return;
+  }
+  std::string bytes(reinterpret_cast<const char*>(values.data()),
+                    values.size() * sizeof(double));
+  std::vector<std::string> all;
+  if (!c.AllGather(bytes, &all).ok()) {
+    failures.push_back("gathering the sums failed");
+    return;
+  }
+  for (size_t r = 0; r < all.size(); ++r) {
+    if (all[r] != all[0]) {
+      failures.push_back(absl::StrCat("rank ", r, "'s sums differ from rank 0's"));
+    }
+  }
+}
+
+void CheckGatherAndAny(Communicator& c, std::vector<std::string>& failures) {
+  // Rank r sends r copies of its digit: rank 0 an empty string.
+  std::vector<std::string> all;
+  if (!c.AllGather(std::string(c.rank(), '0' + c.rank() % 10), &all).ok() ||
+      static_cast<int>(all.size()) != c.size()) {
+    failures.push_back("AllGather failed");
+    return;
+  }
+  for (int r = 0; r < c.size(); ++r) {
+    if (all[r] != std::string(r, '0' + r % 10)) {
+      failures.push_back(absl::StrCat("AllGather: rank ", r, " sent '",
+                                      all[r], "'"));
+    }
+  }
+  bool any = true;
+  if (!AnyRank(c, false, &any).ok() || any) {
+    failures.push_back("AnyRank: nobody said true");
+  }
+  if (!AnyRank(c, c.rank() == c.size() - 1, &any).ok() || !any) {
+    failures.push_back("AnyRank: the last rank said true");
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> CheckCollectives(Communicator& communicator) {
+  std::vector<std::string> failures;
+  CheckExactSums<float>(communicator, failures);
+  CheckExactSums<double>(communicator, failures);
+  CheckSameBits(communicator, failures);
+  CheckGatherAndAny(communicator, failures);
+  return failures;
+}
+
+}  // namespace nabla

@@ -1,0 +1,22 @@
+// Checks any Communicator must pass, run by every rank of a group: sums of
+// buffers of every size (empty, shorter than the ranks, uneven chunks)
+// against their exact values, the same bits on every rank, AllGather of
+// strings of different lengths, AnyRank. Used with threads
+// (tests/core/communicator_test) and under mpirun
+// (tests/tools/mpi_collectives_check).
+#ifndef NABLA_TESTS_COMMUNICATOR_CHECKS_H_
+#define NABLA_TESTS_COMMUNICATOR_CHECKS_H_
+
+#include <string>
+#include <vector>
+
+#include "nabla/communicator.h"
+
+namespace nabla {
+
+// What failed on this rank; empty when everything passed.
+std::vector<std::string> CheckCollectives(Communicator& communicator);
+
+}  // namespace nabla
+
+#endif  // NABLA_TESTS_COMMUNICATOR_CHECKS_H_

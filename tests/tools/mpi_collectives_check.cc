@@ -1,0 +1,22 @@
+// Run by tests/tools/mpi_test under mpirun: the collective checks of
+// tests/communicator_checks.h on MPI's ranks. Prints "rank R: ok" or the
+// failures, and exits 1 on any.
+#include <cstdio>
+#include <memory>
+
+#include "nabla/mpi_communicator.h"
+#include "tests/communicator_checks.h"
+
+int main() {
+  std::unique_ptr<nabla::Communicator> ranks = nabla::MakeMpiCommunicator();
+  if (ranks == nullptr) {
+    std::fprintf(stderr, "not started by mpirun\n");
+    return 1;
+  }
+  const std::vector<std::string> failures = nabla::CheckCollectives(*ranks);
+  for (const std::string& failure : failures) {
+    std::printf("rank %d: %s\n", ranks->rank(), failure.c_str());
+  }
+  if (failures.empty()) std::printf("rank %d: ok\n", ranks->rank());
+  return failures.empty() ? 0 : 1;
+}
