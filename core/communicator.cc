@@ -10,7 +10,8 @@ std::string DescribeRank(const Communicator& communicator) {
                       communicator.size());
 }
 
-absl::Status AnyRank(Communicator& communicator, bool mine, bool* any) {
+[[nodiscard]] absl::Status AnyRank(Communicator& communicator, bool mine,
+                                   bool* any) {
   double count = mine ? 1 : 0;
   NABLA_RETURN_IF_ERROR(communicator.AllReduceSum(absl::MakeSpan(&count, 1)));
   *any = count > 0;

@@ -60,10 +60,10 @@ void GradientExchange::LayOutBuckets(absl::Span<Tensor* const> gradients) {
   int64_t largest = 0;
   for (size_t i = 0; i < gradients.size(); ++i) {
     const Tensor& g = *gradients[i];
-    const bool fits = !buckets_.empty() && buckets_.back().dtype == g.dtype() &&
-                      (buckets_.back().elements + g.num_elements()) *
-                              DTypeSize(g.dtype()) <=
-                          kBucketBytes;
+    const bool fits =
+        !buckets_.empty() && buckets_.back().dtype == g.dtype() &&
+        (buckets_.back().elements + g.num_elements()) * DTypeSize(g.dtype()) <=
+            kBucketBytes;
     if (!fits) buckets_.push_back({i, i, g.dtype(), 0, 0});
     Bucket& bucket = buckets_.back();
     bucket.end = i + 1;

@@ -1,10 +1,10 @@
-#include "nabla/communicator.h"
-
-#include <condition_variable>
 #include <algorithm>
+#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <string>
+
+#include "nabla/communicator.h"
 
 namespace nabla {
 namespace {
@@ -51,23 +51,23 @@ class LocalCommunicator : public Communicator {
   int rank() const override { return rank_; }
   int size() const override { return group_->size(); }
 
-  absl::Status AllReduceSum(absl::Span<float> values) override {
+  [[nodiscard]] absl::Status AllReduceSum(absl::Span<float> values) override {
     Sum(values);
     return absl::OkStatus();
   }
-  absl::Status AllReduceSum(absl::Span<double> values) override {
+  [[nodiscard]] absl::Status AllReduceSum(absl::Span<double> values) override {
     Sum(values);
     return absl::OkStatus();
   }
 
-  absl::Status AllGather(absl::string_view mine,
-                         std::vector<std::string>* all) override {
+  [[nodiscard]] absl::Status AllGather(absl::string_view mine,
+                                       std::vector<std::string>* all) override {
     group_->Post(rank_, &mine);
     group_->Barrier();
     all->clear();
     for (int r = 0; r < size(); ++r) {
-      all->emplace_back(*static_cast<const absl::string_view*>(
-          group_->posted(r)));
+      all->emplace_back(
+          *static_cast<const absl::string_view*>(group_->posted(r)));
     }
     group_->Barrier();  // nobody reads `mine` after this
     return absl::OkStatus();

@@ -135,8 +135,8 @@ Shard ShardOf(int64_t size, const Communicator* communicator) {
       loss_sum += *loss * static_cast<double>(size);
       report.samples += size;
       ++report.steps;
-      observer.OnBatch({epoch, position.next_sample, n, *loss, feeds,
-                        shard.share == 0});
+      observer.OnBatch(
+          {epoch, position.next_sample, n, *loss, feeds, shard.share == 0});
       if (position.next_sample < n) {
         NABLA_RETURN_IF_ERROR(StopRequested(observer, communicator, &stop));
         if (stop) return absl::OkStatus();

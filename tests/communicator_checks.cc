@@ -55,7 +55,8 @@ void CheckSameBits(Communicator& c, std::vector<std::string>& failures) {
   }
   for (size_t r = 0; r < all.size(); ++r) {
     if (all[r] != all[0]) {
-      failures.push_back(absl::StrCat("rank ", r, "'s sums differ from rank 0's"));
+      failures.push_back(
+          absl::StrCat("rank ", r, "'s sums differ from rank 0's"));
     }
   }
 }
@@ -70,8 +71,8 @@ void CheckGatherAndAny(Communicator& c, std::vector<std::string>& failures) {
   }
   for (int r = 0; r < c.size(); ++r) {
     if (all[r] != std::string(r, '0' + r % 10)) {
-      failures.push_back(absl::StrCat("AllGather: rank ", r, " sent '",
-                                      all[r], "'"));
+      failures.push_back(
+          absl::StrCat("AllGather: rank ", r, " sent '", all[r], "'"));
     }
   }
   bool any = true;

@@ -403,7 +403,8 @@ int main(int argc, char** argv) {
   if (communicator != nullptr && communicator->size() > 1) {
     ranks.communicator = communicator.get();
     for (int i = 1; i < argc; ++i) {
-      if (argv[i] != options.model_path) absl::StrAppend(&ranks.flags, argv[i], "\n");
+      if (argv[i] != options.model_path)
+        absl::StrAppend(&ranks.flags, argv[i], "\n");
     }
     if (communicator->rank() != 0 &&
         std::freopen("/dev/null", "w", stdout) == nullptr) {

@@ -42,17 +42,17 @@ class MpiCommunicator : public Communicator {
     return count > 0 ? count : size_;
   }
 
-  absl::Status AllReduceSum(absl::Span<float> values) override {
+  [[nodiscard]] absl::Status AllReduceSum(absl::Span<float> values) override {
     RingAllReduce(values, float_scratch_);
     return absl::OkStatus();
   }
-  absl::Status AllReduceSum(absl::Span<double> values) override {
+  [[nodiscard]] absl::Status AllReduceSum(absl::Span<double> values) override {
     RingAllReduce(values, double_scratch_);
     return absl::OkStatus();
   }
 
-  absl::Status AllGather(absl::string_view mine,
-                         std::vector<std::string>* all) override {
+  [[nodiscard]] absl::Status AllGather(absl::string_view mine,
+                                       std::vector<std::string>* all) override {
     const int64_t my_size = static_cast<int64_t>(mine.size());
     std::vector<int64_t> sizes(size_);
     MPI_Allgather(&my_size, 1, MPI_INT64_T, sizes.data(), 1, MPI_INT64_T,
@@ -77,9 +77,7 @@ class MpiCommunicator : public Communicator {
 
  private:
   // Chunk c of n elements: [Begin(c), Begin(c + 1)).
-  int64_t Begin(int64_t chunk, int64_t n) const {
-    return n * chunk / size_;
-  }
+  int64_t Begin(int64_t chunk, int64_t n) const { return n * chunk / size_; }
 
   // Reduce-scatter then all-gather around the ring rank -> rank + 1: in
   // step s a rank adds the chunk it receives to its own and passes the
@@ -114,13 +112,12 @@ class MpiCommunicator : public Communicator {
       const int64_t receive = chunk_of(rank_ - step);
       const int64_t send_begin = Begin(send, n);
       const int64_t receive_begin = Begin(receive, n);
-      MPI_Sendrecv(values.data() + send_begin,
-                   static_cast<int>(Begin(send + 1, n) - send_begin),
-                   MpiType<T>(), next, size_ + step,
-                   values.data() + receive_begin,
-                   static_cast<int>(Begin(receive + 1, n) - receive_begin),
-                   MpiType<T>(), previous, size_ + step, MPI_COMM_WORLD,
-                   MPI_STATUS_IGNORE);
+      MPI_Sendrecv(
+          values.data() + send_begin,
+          static_cast<int>(Begin(send + 1, n) - send_begin), MpiType<T>(), next,
+          size_ + step, values.data() + receive_begin,
+          static_cast<int>(Begin(receive + 1, n) - receive_begin), MpiType<T>(),
+          previous, size_ + step, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
     }
   }
 

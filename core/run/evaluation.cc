@@ -39,8 +39,8 @@ namespace nabla {
   return targets;
 }
 
-absl::Status CombineOverRanks(Communicator& communicator,
-                              EpochMetrics& metrics) {
+[[nodiscard]] absl::Status CombineOverRanks(Communicator& communicator,
+                                            EpochMetrics& metrics) {
   std::vector<std::string> all;
   NABLA_RETURN_IF_ERROR(communicator.AllGather(metrics.Encode(), &all));
   metrics.Reset();

@@ -8,8 +8,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "core/checkpoint.h"
 #include "core/file_read.h"
 #include "core/memory_limit.h"
@@ -19,6 +17,8 @@
 #include "core/run/training_reports.h"
 #include "core/status_macros.h"
 #include "core/update_rule.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 
 namespace nabla {
 namespace {
@@ -622,15 +622,14 @@ absl::Status ModelRun::CheckReplicas() const {
       "seed ", settings_.seed, " epochs ", settings_.epochs, " batch_size ",
       settings_.batch_size, " learning_rate ",
       o.learning_rate.has_value() ? absl::StrCat(*o.learning_rate) : "-",
-      " metrics ",
-      o.metrics.has_value() ? absl::StrJoin(*o.metrics, ",") : "-",
-      " resume ", o.resume.value_or("-"), " check_numerics ",
-      o.check_numerics, " step ", session_->step(), " position ",
-      position_.epoch, ":", position_.next_sample);
+      " metrics ", o.metrics.has_value() ? absl::StrJoin(*o.metrics, ",") : "-",
+      " resume ", o.resume.value_or("-"), " check_numerics ", o.check_numerics,
+      " step ", session_->step(), " position ", position_.epoch, ":",
+      position_.next_sample);
   const std::string data = absl::StrCat(
-      absl::StrJoin(data_files_, "\n"), " training ",
-      data_.training_samples(), " validation ",
-      data_.validation.num_samples(), " test ", data_.test.num_samples());
+      absl::StrJoin(data_files_, "\n"), " training ", data_.training_samples(),
+      " validation ", data_.validation.num_samples(), " test ",
+      data_.test.num_samples());
   std::vector<ReplicaPart> parts = {
       {"model", model},
       {"run settings (seed, epochs, batch size, learning rate, metrics, "

@@ -23,8 +23,8 @@ uint64_t Digest(absl::string_view bytes) {
 
 }  // namespace
 
-absl::Status CheckReplicasAgree(Communicator& communicator,
-                                absl::Span<const ReplicaPart> parts) {
+[[nodiscard]] absl::Status CheckReplicasAgree(
+    Communicator& communicator, absl::Span<const ReplicaPart> parts) {
   std::vector<std::string> digests;
   for (const ReplicaPart& part : parts) {
     digests.push_back(absl::StrCat(Digest(part.content)));

@@ -1,11 +1,12 @@
 // The collectives of ranks on threads (MakeLocalCommunicators) for 1 to 5
 // ranks; the same checks run under mpirun in tests/tools/mpi_test.
+#include "nabla/communicator.h"
+
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
-#include "nabla/communicator.h"
 #include "tests/communicator_checks.h"
 
 namespace nabla {
@@ -25,9 +26,8 @@ TEST(LocalCommunicatorTest, PassesTheCollectiveChecks) {
     }
     for (std::thread& t : threads) t.join();
     for (int r = 0; r < size; ++r) {
-      EXPECT_TRUE(failures[r].empty())
-          << size << " ranks, rank " << r << ": "
-          << absl::StrJoin(failures[r], "; ");
+      EXPECT_TRUE(failures[r].empty()) << size << " ranks, rank " << r << ": "
+                                       << absl::StrJoin(failures[r], "; ");
     }
   }
 }

@@ -108,6 +108,21 @@ expect_contains "$out" "epochs 3 to 5" "resume on 4 ranks"
 close <("$INSPECT" "$TMP/resumed1.ckpt") "$TMP/alone.weights" "resumed alone"
 close <("$INSPECT" "$TMP/resumed4.ckpt") "$TMP/alone.weights" "resumed on 4"
 
+# --- Fashion-MNIST: 2 ranks reach one process's test accuracy -----------
+# One epoch of the example MLP at batch 256 (float32: only the order of
+# additions differs, so the runs part slowly), within 0.3 points. Left out
+# under the sanitizers, where an epoch takes minutes.
+accuracy() {  # the test accuracy a run printed
+  sed -n 's/^test: .* accuracy \([0-9.]*\)$/\1/p' <<<"$1"
+}
+FASHION="$ROOT/examples/fashion_mnist_mlp.pbtxt"
+if [[ -z "${NABLA_SANITIZER:-}" ]]; then
+  alone=$(accuracy "$("$TRAIN" "$FASHION" --epochs 1 --batch_size 256)")
+  ranked=$(accuracy "$("${MPIRUN[@]}" -np 2 "$TRAIN" "$FASHION" --epochs 1 --batch_size 256 2>&1)")
+  awk -v a="$alone" -v b="$ranked" 'BEGIN { d = a - b; exit !(a > 0.8 && (d < 0 ? -d : d) <= 0.003) }' ||
+    fail "Fashion-MNIST test accuracy: alone '$alone', 2 ranks '$ranked'"
+fi
+
 # --- faults end the job within seconds ------------------------------------
 # timed SECONDS CMD...: runs CMD, fails when it takes longer; its output in
 # $out, its exit code in $code.
@@ -137,6 +152,12 @@ timed 30 "${MPIRUN[@]}" -np 1 "$TRAIN" "$TMP/m.pbtxt" : -np 1 "$TRAIN" "$TMP/bad
 [[ $code -ne 0 ]] || fail "bad data on rank 1: exit 0"
 expect_contains "$out" "train_graph (rank 1 of 2): " "bad data: the rank"
 expect_contains "$out" "rows.csv:50" "bad data: the file and line"
+
+# One rank out of memory (its --memory_limit refuses the variables).
+timed 30 "${MPIRUN[@]}" -np 1 "$TRAIN" "$TMP/m.pbtxt" : -np 1 "$TRAIN" "$TMP/m.pbtxt" --memory_limit 1K
+[[ $code -ne 0 ]] || fail "out of memory on rank 1: exit 0"
+expect_contains "$out" "train_graph (rank 1 of 2): " "out of memory: the rank"
+expect_contains "$out" "memory limit" "out of memory: the message"
 
 # A rank killed mid-run.
 model 100000 > "$TMP/long.pbtxt"

@@ -160,33 +160,34 @@ TEST(DataParallelTest, RanksTrainAsOneProcessAtTheSameBatch) {
   ASSERT_EQ(alone.steps, 110);  // 11 batches of 103 samples, 10 epochs
   std::vector<double> overlapped_weights;
   for (int ranks : {2, 3, 4}) {
-   for (bool overlap : {false, true}) {
-    const std::vector<RankResult> results =
-        RunRanks(ranks, {path}, TrainAll, overlap);
-    for (int r = 0; r < ranks; ++r) {
-      const std::string what = absl::StrCat(ranks, " ranks, rank ", r,
-                                            overlap ? ", overlapped" : "");
-      ASSERT_TRUE(results[r].status.ok()) << what << ": " << results[r].status;
-      EXPECT_EQ(results[r].steps, alone.steps) << what;
-      ExpectClose(results[r].losses, alone.losses, 1e-9, what + " losses");
-      ExpectClose(results[r].weights, alone.weights, 1e-9, what + " weights");
-      // Every rank applies the same update to the same weights.
-      EXPECT_EQ(results[r].weights, results[0].weights) << what;
-      ASSERT_TRUE(results[r].validation.has_value());
-      EXPECT_EQ(results[r].validation->samples, 26) << what;
-      EXPECT_NEAR(results[r].validation->loss, alone.validation->loss,
-                  1e-9 * alone.validation->loss)
-          << what;
-      EXPECT_NEAR(results[r].validation->metrics.at("mae"),
-                  alone.validation->metrics.at("mae"), 1e-9)
-          << what;
+    for (bool overlap : {false, true}) {
+      const std::vector<RankResult> results =
+          RunRanks(ranks, {path}, TrainAll, overlap);
+      for (int r = 0; r < ranks; ++r) {
+        const std::string what = absl::StrCat(ranks, " ranks, rank ", r,
+                                              overlap ? ", overlapped" : "");
+        ASSERT_TRUE(results[r].status.ok())
+            << what << ": " << results[r].status;
+        EXPECT_EQ(results[r].steps, alone.steps) << what;
+        ExpectClose(results[r].losses, alone.losses, 1e-9, what + " losses");
+        ExpectClose(results[r].weights, alone.weights, 1e-9, what + " weights");
+        // Every rank applies the same update to the same weights.
+        EXPECT_EQ(results[r].weights, results[0].weights) << what;
+        ASSERT_TRUE(results[r].validation.has_value());
+        EXPECT_EQ(results[r].validation->samples, 26) << what;
+        EXPECT_NEAR(results[r].validation->loss, alone.validation->loss,
+                    1e-9 * alone.validation->loss)
+            << what;
+        EXPECT_NEAR(results[r].validation->metrics.at("mae"),
+                    alone.validation->metrics.at("mae"), 1e-9)
+            << what;
+      }
+      // Losses and weights really moved: the comparison means something.
+      EXPECT_LT(results[0].losses.back(), 0.5 * results[0].losses.front());
+      // Summed during the backward pass or after it: the same bits.
+      if (!overlap) overlapped_weights = results[0].weights;
+      EXPECT_EQ(results[0].weights, overlapped_weights);
     }
-    // Losses and weights really moved: the comparison means something.
-    EXPECT_LT(results[0].losses.back(), 0.5 * results[0].losses.front());
-    // Summed during the backward pass or after it: the same bits.
-    if (!overlap) overlapped_weights = results[0].weights;
-    EXPECT_EQ(results[0].weights, overlapped_weights);
-   }
   }
 }
 
@@ -243,14 +244,50 @@ TEST(DataParallelTest, AStopOnOneRankStopsAllAtTheSameStep) {
   ExpectClose(Weights(*resumed), Alone(path).weights, 1e-9, "resumed");
 }
 
+// BatchNorm's running mean moves by the mean of the whole batch, as in one
+// process (each rank normalises its shard with the shard's statistics, as
+// PyTorch's DDP without SyncBatchNorm does, so only the state after the
+// first step can be compared with one process).
+TEST(DataParallelTest, RunningMeansMoveAsOneProcess) {
+  const std::string text = absl::StrReplaceAll(
+      ModelText(0),
+      {{R"(node { name: "h" op: "Dense" input: "x")",
+        R"(node { name: "bn" op: "BatchNormLayer" input: "x" attr { key: "dtype" value { s: "float64" } } }
+  node { name: "h" op: "Dense" input: "bn")"},
+       {"epochs: 10", "epochs: 1"}});
+  const std::string path = WriteModel("bn.pbtxt", text);
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Model> alone, Model::FromFile(path));
+  ASSERT_OK(alone->Train().status());
+  ASSERT_OK_AND_ASSIGN(Values mean, alone->Variable("bn/mean"));
+  ASSERT_OK_AND_ASSIGN(Values initial,
+                       Model::FromFile(path).value()->Variable("bn/mean"));
+  ASSERT_NE(mean.data, initial.data);  // the step moved it
+  for (int ranks : {2, 3}) {
+    std::vector<std::vector<double>> means(ranks);
+    const std::vector<RankResult> results =
+        RunRanks(ranks, {path}, [&](int rank, Model& model, RankResult&) {
+          auto run = model.Train();
+          if (!run.ok()) return run.status();
+          auto value = model.Variable("bn/mean");
+          if (!value.ok()) return value.status();
+          means[rank] = value->data;
+          return absl::OkStatus();
+        });
+    for (int r = 0; r < ranks; ++r) {
+      ASSERT_OK(results[r].status);
+      ExpectClose(means[r], mean.data, 1e-12, absl::StrCat(ranks, " ranks"));
+      EXPECT_EQ(means[r], means[0]);
+    }
+  }
+}
+
 TEST(DataParallelTest, RanksThatDifferAreNamed) {
   // The same model under another name is the same model.
   const std::string same = WriteModel("same.pbtxt", ModelText(10));
   const std::string copy = WriteModel("copy.pbtxt", ModelText(10));
   for (const RankResult& result :
-       RunRanks(2, {same, copy}, [](int, Model&, RankResult&) {
-         return absl::OkStatus();
-       })) {
+       RunRanks(2, {same, copy},
+                [](int, Model&, RankResult&) { return absl::OkStatus(); })) {
     EXPECT_OK(result.status);
   }
   const std::string other = WriteModel("other.pbtxt", ModelText(12));
