@@ -163,7 +163,7 @@ absl::Status GradientExchange::SumBucket(const Bucket& bucket) {
 }
 
 absl::Status GradientExchange::FinishStep(absl::Span<Tensor* const> states,
-                                          double* loss) {
+                                          double* loss, bool* stop) {
   if (!overlaps()) {
     for (const Bucket& bucket : buckets_) {
       NABLA_RETURN_IF_ERROR(SumBucket(bucket));
@@ -176,9 +176,9 @@ absl::Status GradientExchange::FinishStep(absl::Span<Tensor* const> states,
     changed_.wait(lock, [&] { return steps_summed_ == steps_begun_; });
     NABLA_RETURN_IF_ERROR(summed_status_);
   }
-  // The states' weighted changes and the loss, in one float64 sum (the
-  // exchange thread is idle until the next step).
-  size_t count = 1;
+  // The states' weighted changes, the loss and the stop votes, in one
+  // float64 sum (the exchange thread is idle until the next step).
+  size_t count = 2;
   for (const Tensor* state : states) count += state->num_elements();
   if (doubles_.size() < count) doubles_.resize(count);
   size_t next = 0;
@@ -193,6 +193,7 @@ absl::Status GradientExchange::FinishStep(absl::Span<Tensor* const> states,
     });
   }
   doubles_[next] = share_ * *loss;
+  doubles_[next + 1] = *stop ? 1 : 0;
   NABLA_RETURN_IF_ERROR(
       communicator_.AllReduceSum(absl::MakeSpan(doubles_.data(), count)));
   next = 0;
@@ -207,6 +208,7 @@ absl::Status GradientExchange::FinishStep(absl::Span<Tensor* const> states,
     });
   }
   *loss = doubles_[next];
+  *stop = doubles_[next + 1] > 0;
   return absl::OkStatus();
 }
 

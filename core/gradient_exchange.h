@@ -73,11 +73,12 @@ class GradientExchange : public GradientListener {
   // After the backward pass (also when it failed: every gradient counts as
   // final, so that the ranks stay in step): waits until every gradient
   // holds the weighted sum over the ranks, then moves each state by the
-  // weighted sum of the ranks' changes since SnapshotState() and `*loss`
-  // (this shard's mean loss) to the batch's. Errors are the
+  // weighted sum of the ranks' changes since SnapshotState(), `*loss`
+  // (this shard's mean loss) to the batch's and `*stop` (this rank's vote
+  // to stop) to whether any rank voted so, in one last sum. Errors are the
   // communicator's.
   [[nodiscard]] absl::Status FinishStep(absl::Span<Tensor* const> states,
-                                        double* loss);
+                                        double* loss, bool* stop);
 
  private:
   struct Bucket {

@@ -375,7 +375,9 @@ void Session::BeginExchange(Plan& plan, double share) {
 
 absl::Status Session::FinishExchange(double* loss) {
   const int64_t start = ProfileNowNs();
-  absl::Status status = exchange_->FinishStep(exchanged_states_, loss);
+  stop_voted_ = stop_vote_ && stop_vote_();
+  absl::Status status =
+      exchange_->FinishStep(exchanged_states_, loss, &stop_voted_);
   ++exchange_time_.steps;
   exchange_time_.ns += ProfileNowNs() - start;
   return status;

@@ -14,6 +14,7 @@
 #define NABLA_CORE_SESSION_H_
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -141,6 +142,12 @@ class Session {
     int64_t ns = 0;
   };
   ExchangeTime exchange_time() const { return exchange_time_; }
+  // Data-parallel: asked at the end of every training step's exchange for
+  // this rank's vote to stop; stop_voted() then says whether any rank's
+  // vote was yes. The ranks agree on a stop without a sum of its own.
+  // Null: no vote.
+  void SetStopVote(std::function<bool()> vote) { stop_vote_ = std::move(vote); }
+  bool stop_voted() const { return stop_voted_; }
 
   // Forward only: output of each fetch ("node" or "node:k"). Feeds only the
   // placeholders the fetches need.
@@ -298,6 +305,8 @@ class Session {
   std::vector<Tensor*> exchanged_gradients_;
   std::vector<Tensor*> exchanged_states_;
   ExchangeTime exchange_time_;
+  std::function<bool()> stop_vote_;
+  bool stop_voted_ = false;
 
   // Profiling state; the step times of plan steps live in the plans.
   // Defined in core/session_profile.cc, apart from the phase laps in

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <numeric>
+#include <optional>
 #include <random>
 
 #include "absl/status/status.h"
@@ -72,6 +73,20 @@ Shard ShardOf(int64_t size, const Communicator* communicator) {
   return AnyRank(*communicator, *stop, stop);
 }
 
+// Data-parallel, the ranks vote on a stop within every step's exchange
+// (Session::SetStopVote) rather than in a sum of its own each step; the
+// vote is withdrawn when training returns.
+class StopVote {
+ public:
+  StopVote(Session& session, TrainingObserver& observer) : session_(session) {
+    session_.SetStopVote([&observer] { return observer.StopRequested(); });
+  }
+  ~StopVote() { session_.SetStopVote(nullptr); }
+
+ private:
+  Session& session_;
+};
+
 }  // namespace
 
 [[nodiscard]] absl::Status Train(Session& session, const Dataset& data,
@@ -110,6 +125,8 @@ Shard ShardOf(int64_t size, const Communicator* communicator) {
   Augmenter augmenter(settings.augment, data, settings.seed);
   Communicator* const communicator = session.communicator();
   bool stop = false;
+  std::optional<StopVote> vote;
+  if (communicator != nullptr) vote.emplace(session, observer);
   while (position.epoch < settings.epochs) {
     const int64_t epoch = position.epoch + 1;
     const auto start = std::chrono::steady_clock::now();
@@ -138,7 +155,8 @@ Shard ShardOf(int64_t size, const Communicator* communicator) {
       observer.OnBatch(
           {epoch, position.next_sample, n, *loss, feeds, shard.share == 0});
       if (position.next_sample < n) {
-        NABLA_RETURN_IF_ERROR(StopRequested(observer, communicator, &stop));
+        stop = communicator != nullptr ? session.stop_voted()
+                                       : observer.StopRequested();
         if (stop) return absl::OkStatus();
       }
     }

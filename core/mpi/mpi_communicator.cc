@@ -43,11 +43,11 @@ class MpiCommunicator : public Communicator {
   }
 
   [[nodiscard]] absl::Status AllReduceSum(absl::Span<float> values) override {
-    RingAllReduce(values, float_scratch_);
+    Sum(values, float_scratch_);
     return absl::OkStatus();
   }
   [[nodiscard]] absl::Status AllReduceSum(absl::Span<double> values) override {
-    RingAllReduce(values, double_scratch_);
+    Sum(values, double_scratch_);
     return absl::OkStatus();
   }
 
@@ -79,6 +79,63 @@ class MpiCommunicator : public Communicator {
   // Chunk c of n elements: [Begin(c), Begin(c + 1)).
   int64_t Begin(int64_t chunk, int64_t n) const { return n * chunk / size_; }
 
+  // Small sums (a step's loss, states and stop votes; small buckets) are
+  // bound by the latency of a message: recursive doubling takes
+  // log2(size) + 2 of them where the ring takes 2 (size - 1).
+  static constexpr size_t kSmallSumBytes = 16 << 10;
+
+  template <typename T>
+  void Sum(absl::Span<T> values, std::vector<T>& scratch) {
+    if (size_ == 1) return;
+    if (values.size() * sizeof(T) <= kSmallSumBytes) {
+      RecursiveDoubling(values, scratch);
+    } else {
+      RingAllReduce(values, scratch);
+    }
+  }
+
+  void Exchange(const void* send, void* receive, int count, MPI_Datatype type,
+                int peer, int tag) {
+    MPI_Sendrecv(send, count, type, peer, tag, receive, count, type, peer, tag,
+                 MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+  }
+
+  // The ranks past the largest power of two p <= size first hand their
+  // values to rank - p; the first p ranks then sum with partners at
+  // distance 1, 2, 4, ... (both partners add the same two partial sums,
+  // and IEEE addition is commutative: they get the same bits); the result
+  // goes back to the ranks past p.
+  template <typename T>
+  void RecursiveDoubling(absl::Span<T> values, std::vector<T>& scratch) {
+    const int count = static_cast<int>(values.size());
+    scratch.resize(values.size());
+    int p = 1;
+    while (p * 2 <= size_) p *= 2;
+    // Within the 32767 tags every MPI allows; the ring uses 0 to 2 size.
+    constexpr int kTag = 30000;
+    if (rank_ >= p) {
+      MPI_Send(values.data(), count, MpiType<T>(), rank_ - p, kTag,
+               MPI_COMM_WORLD);
+      MPI_Recv(values.data(), count, MpiType<T>(), rank_ - p, kTag + 1,
+               MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+      return;
+    }
+    if (rank_ + p < size_) {
+      MPI_Recv(scratch.data(), count, MpiType<T>(), rank_ + p, kTag,
+               MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+      for (int i = 0; i < count; ++i) values[i] = values[i] + scratch[i];
+    }
+    for (int distance = 1, level = 0; distance < p; distance *= 2, ++level) {
+      Exchange(values.data(), scratch.data(), count, MpiType<T>(),
+               rank_ ^ distance, kTag + 2 + level);
+      for (int i = 0; i < count; ++i) values[i] += scratch[i];
+    }
+    if (rank_ + p < size_) {
+      MPI_Send(values.data(), count, MpiType<T>(), rank_ + p, kTag + 1,
+               MPI_COMM_WORLD);
+    }
+  }
+
   // Reduce-scatter then all-gather around the ring rank -> rank + 1: in
   // step s a rank adds the chunk it receives to its own and passes the
   // partial sum on, so chunk c is summed starting at rank c + 1 in ring
@@ -86,7 +143,6 @@ class MpiCommunicator : public Communicator {
   // the all-gather passes around unchanged.
   template <typename T>
   void RingAllReduce(absl::Span<T> values, std::vector<T>& scratch) {
-    if (size_ == 1) return;
     const int64_t n = static_cast<int64_t>(values.size());
     const int next = (rank_ + 1) % size_;
     const int previous = (rank_ + size_ - 1) % size_;

@@ -1,6 +1,7 @@
 #include "core/run/model_run.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <limits>
 #include <numeric>
 #include <thread>
@@ -623,19 +624,22 @@ absl::Status ModelRun::CheckReplicas() const {
       settings_.batch_size, " learning_rate ",
       o.learning_rate.has_value() ? absl::StrCat(*o.learning_rate) : "-",
       " metrics ", o.metrics.has_value() ? absl::StrJoin(*o.metrics, ",") : "-",
-      " resume ", o.resume.value_or("-"), " check_numerics ", o.check_numerics,
-      " step ", session_->step(), " position ", position_.epoch, ":",
-      position_.next_sample);
-  const std::string data = absl::StrCat(
-      absl::StrJoin(data_files_, "\n"), " training ", data_.training_samples(),
-      " validation ", data_.validation.num_samples(), " test ",
-      data_.test.num_samples());
+      " check_numerics ", o.check_numerics, " step ", session_->step(),
+      " position ", position_.epoch, ":", position_.next_sample);
+  // Sizes, not paths: each machine may keep its copy elsewhere.
+  std::string data = absl::StrCat(
+      "training ", data_.training_samples(), " validation ",
+      data_.validation.num_samples(), " test ", data_.test.num_samples());
+  for (const std::string& file : data_files_) {
+    std::error_code error;
+    absl::StrAppend(&data, " ", std::filesystem::file_size(file, error));
+  }
   std::vector<ReplicaPart> parts = {
       {"model", model},
       {"run settings (seed, epochs, batch size, learning rate, metrics, "
        "checkpoint)",
        settings},
-      {"data (files and sample counts)", data}};
+      {"data (file sizes and sample counts)", data}};
   parts.insert(parts.end(), o.replica_check.begin(), o.replica_check.end());
   return CheckReplicasAgree(*o.communicator, parts);
 }

@@ -76,8 +76,8 @@ struct RunOptions {
   std::string base_dir;
   // Trains data-parallel with these ranks (not owned; core/trainer.h and
   // docs/distributed.md): every rank opens the same model alike, Open()
-  // checks that they do (the model, these settings, the data's files and
-  // sample counts, and replica_check), Train() splits every batch among
+  // checks that they do (the model, these settings, the data's file sizes
+  // and sample counts, and replica_check), Train() splits every batch among
   // them, Evaluate() measures the whole split over all, and only rank 0
   // writes files (checkpoints, metrics, plots) and prints progress. Null,
   // or one rank: alone, as if unset.

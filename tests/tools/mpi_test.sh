@@ -164,19 +164,19 @@ model 100000 > "$TMP/long.pbtxt"
 "${MPIRUN[@]}" -np 2 "$TRAIN" "$TMP/long.pbtxt" --log_every 1000000 > "$TMP/killed.out" 2>&1 &
 mpirun_pid=$!
 for _ in $(seq 100); do
-  [[ $(pgrep -f "train_graph $TMP/long.pbtxt" | wc -l) -eq 2 ]] &&
+  [[ $(pgrep -f "^$TRAIN $TMP/long.pbtxt" | wc -l) -eq 2 ]] &&
     grep -q "^training" "$TMP/killed.out" && break
   sleep 0.1
 done
 sleep 1
-victim=$(pgrep -f "train_graph $TMP/long.pbtxt" | sort -n | tail -1)
+victim=$(pgrep -f "^$TRAIN $TMP/long.pbtxt" | sort -n | tail -1)
 start=$(date +%s)
 kill -KILL "$victim"
 timeout 60 tail --pid="$mpirun_pid" -f /dev/null
 wait "$mpirun_pid"; code=$?
 (( $(date +%s) - start <= 10 )) || fail "a killed rank: the job took over 10 s to end"
-[[ $code -ne 0 ]] || fail "a killed rank: exit 0"
-[[ $(pgrep -f "train_graph $TMP/long.pbtxt" | wc -l) -eq 0 ]] ||
+[[ $code -ne 0 ]] || fail "a killed rank ($victim): exit 0: $(cat "$TMP/killed.out")"
+[[ $(pgrep -f "^$TRAIN $TMP/long.pbtxt" | wc -l) -eq 0 ]] ||
   fail "a killed rank: ranks left running"
 
 # SIGINT to mpirun: every rank stops at the same step, rank 0 saves.

@@ -17,8 +17,13 @@ Model of a step on N ranks: T(N) = C(B/N) * max(1, N*threads/cores)
 + R(N), where C(b) is the measured time of a training step on b samples
 by one process of 1 thread (the MLP: its second epoch at batch b, reading
 the batches included; the CNN, too slow for whole epochs: train_graph
---time, whose batches are read once), and R(N) the ring all-reduce of the G
-gradient bytes, 2(N-1) * alpha + 2(N-1)/N * G / beta. On this machine
+--time, whose batches are read once), and R(N) the sums as nabla makes
+them: the gradients in buckets of up to 256 KiB (consecutive gradients in
+the order the backward pass finishes them, reverse graph order here), each
+bucket of G bytes a ring all-reduce, 2(N-1) * alpha + 2(N-1)/N * G / beta,
+or, up to 16 KiB, recursive doubling, (log2 p + 2 [N > p]) * (alpha + G /
+beta) for p the largest power of two <= N; then one small sum of the loss
+and stop votes. On this machine
 alpha and beta are fitted to allreduce_bench on 2 ranks (shared memory),
 and the model's 2- and 4-rank step times are compared with runs. With
 --table, the model's step times, samples/s and speed-ups for N = 1 to 64
@@ -87,23 +92,57 @@ def step_ms(train, model, batch, iterations):
     return float(re.search(r"TrainStep wall ([0-9.]+) ms/step", out).group(1))
 
 
-def gradient_bytes(train, model):
-    out = run([train, model, "--summary"])
-    return 4 * int(re.search(r"parameters: (\d+) trainable", out).group(1))
+BUCKET_BYTES = 256 << 10
+SMALL_SUM_BYTES = 16 << 10
 
 
-def ring_ms(ranks, gradient, alpha, beta):
+def gradient_sizes(train, model):
+    """Bytes of each trainable variable's gradient, in reverse graph order."""
+    out = run([train, model, "--batch_size", "2", "--time", "--time_iterations", "1"])
+    sizes = []
+    for line in out.split("\n"):
+        found = re.match(r"^\S+\s+Variable\s+\[([^\]]*)\]\s+(\S+)\s+(\S+)", line)
+        if found and found.group(3) != "-":
+            elements = math.prod(int(d) for d in found.group(1).split(",") if d.strip())
+            sizes.append(4 * elements)
+    if not sizes:
+        fail(f"no trainable variables in the --time table of {model}")
+    return sizes[::-1]
+
+
+def buckets(sizes):
+    fused = []
+    for size in sizes:
+        if fused and fused[-1] + size <= BUCKET_BYTES:
+            fused[-1] += size
+        else:
+            fused.append(size)
+    return fused
+
+
+def sum_ms(ranks, size, alpha, beta):
     if ranks == 1:
         return 0.0
-    return 1e3 * (2 * (ranks - 1) * alpha + 2 * (ranks - 1) / ranks * gradient / beta)
+    if size <= SMALL_SUM_BYTES:
+        p = 1 << (ranks.bit_length() - 1)
+        messages = int(math.log2(p)) + (2 if ranks > p else 0)
+        return 1e3 * messages * (alpha + size / beta)
+    return 1e3 * (2 * (ranks - 1) * alpha + 2 * (ranks - 1) / ranks * size / beta)
 
 
-def fit_shared_memory(bench, gradient):
-    """alpha (s) and beta (bytes/s) of 2 ranks here."""
-    out = run(MPIRUN + ["-np", "2", bench, "8", str(gradient)])
+def ring_ms(ranks, sizes, alpha, beta):
+    """All of a step's sums: its buckets, then the loss and votes."""
+    return (sum(sum_ms(ranks, b, alpha, beta) for b in buckets(sizes)) +
+            sum_ms(ranks, 16, alpha, beta))
+
+
+def fit_shared_memory(bench, large_bytes):
+    """alpha (s) and beta (bytes/s) of 2 ranks here: one message of 8
+    bytes, and a ring all-reduce of `large_bytes` (two messages of half)."""
+    out = run(MPIRUN + ["-np", "2", bench, "8", str(large_bytes)])
     small, large = [float(line.split()[1]) * 1e-6 for line in out.split("\n") if line]
-    alpha = small / 2
-    beta = gradient / (large - 2 * alpha)
+    alpha = small
+    beta = large_bytes / (large - 2 * alpha)
     return alpha, beta
 
 
@@ -141,11 +180,12 @@ def epoch_step_ms(train, model, batch, tmp):
 
 def check_model(args, train, bench, measured_two):
     model = os.path.join(args.examples, "fashion_mnist_mlp.pbtxt")
-    gradient = gradient_bytes(train, model)
-    alpha, beta = fit_shared_memory(bench, gradient)
+    sizes = gradient_sizes(train, model)
+    alpha, beta = fit_shared_memory(bench, max(buckets(sizes)))
     cores = os.cpu_count()
     print(f"\nthis machine (shared memory, 2 ranks): alpha {alpha * 1e6:.2f} us, "
-          f"beta {beta / 1e9:.2f} GB/s; MLP gradients {gradient} bytes")
+          f"beta {beta / 1e9:.2f} GB/s; MLP gradients {sum(sizes)} bytes in buckets of "
+          f"{', '.join(str(b) for b in buckets(sizes))}")
     measured = {2: 1e3 * BATCH / measured_two}
     out = run(MPIRUN + ["-np", "4", train, model, "--epochs", "2", "--batch_size",
                         str(BATCH), "--metrics_out", os.path.join(args.tmp, "np4.jsonl")])
@@ -153,34 +193,35 @@ def check_model(args, train, bench, measured_two):
         measured[4] = 1e3 * BATCH / [json.loads(l) for l in lines][-1]["samples_per_sec"]
     for ranks in (2, 4):
         compute = epoch_step_ms(train, model, BATCH // ranks, args.tmp)
-        predicted = compute * max(1, ranks / cores) + ring_ms(ranks, gradient, alpha, beta)
+        predicted = compute * max(1, ranks / cores) + ring_ms(ranks, sizes, alpha, beta)
         print(f"  {ranks} ranks: model {predicted:.3f} ms per step (compute {compute:.3f} ms"
-              f" x {max(1, ranks / cores):g}, ring {ring_ms(ranks, gradient, alpha, beta):.3f} ms),"
+              f" x {max(1, ranks / cores):g}, sums {ring_ms(ranks, sizes, alpha, beta):.3f} ms),"
               f" measured {measured[ranks]:.3f} ms ({(predicted / measured[ranks] - 1) * 100:+.0f}%)")
 
 
 def table(args, train):
     for name in ("fashion_mnist_mlp", "fashion_mnist_cnn"):
         model = os.path.join(args.examples, name + ".pbtxt")
-        gradient = gradient_bytes(train, model)
+        sizes = gradient_sizes(train, model)
         compute = {}
         for ranks in (1, 2, 4, 8, 16, 32, 64):
             compute[ranks] = (epoch_step_ms(train, model, BATCH // ranks, args.tmp)
                               if name.endswith("mlp") else
                               step_ms(train, model, BATCH // ranks, 3))
-        print(f"\n{name}: {gradient / 1e6:.2f} MB of gradients, global batch {BATCH}, "
+        print(f"\n{name}: {sum(sizes) / 1e6:.2f} MB of gradients in {len(buckets(sizes))} "
+              f"buckets, global batch {BATCH}, "
               "one rank of 1 thread per machine\n")
         header = "| N | shard | compute ms |"
         rule = "|---|---|---|"
         for network, _, _ in NETWORKS:
-            header += f" {network}: ring ms | step ms | samples/s | speed-up |"
+            header += f" {network}: sums ms | step ms | samples/s | speed-up |"
             rule += "---|---|---|---|"
         print(header)
         print(rule)
         for ranks, c in compute.items():
             row = f"| {ranks} | {BATCH // ranks} | {c:.2f} |"
             for _, beta, alpha in NETWORKS:
-                ring = ring_ms(ranks, gradient, alpha, beta)
+                ring = ring_ms(ranks, sizes, alpha, beta)
                 step = c + ring
                 row += (f" {ring:.3f} | {step:.2f} | {1e3 * BATCH / step:.0f} |"
                         f" {compute[1] / step:.2f}x |")

@@ -7,11 +7,12 @@
 //   if (ranks != nullptr) options.communicator = ranks.get();
 //
 // A process not started by mpirun gets null and runs alone, without
-// initialising MPI. The sums are ring all-reduces of MPI point-to-point
-// messages: each chunk is summed in a fixed order around the ring and then
-// passed on, so every rank gets the same bits and two runs with as many
-// ranks the same results. MPI errors are fatal to the whole job (MPI's
-// default), so no rank waits forever on one that failed.
+// initialising MPI. The sums are MPI point-to-point messages in a fixed
+// pattern: a ring all-reduce (each chunk summed in a fixed order around the
+// ring, then passed on) for large buffers, recursive doubling for small
+// ones (up to 16 KiB), so every rank gets the same bits and two runs with
+// as many ranks the same results. MPI errors are fatal to the whole job
+// (MPI's default), so no rank waits forever on one that failed.
 #ifndef NABLA_MPI_COMMUNICATOR_H_
 #define NABLA_MPI_COMMUNICATOR_H_
 
