@@ -126,7 +126,7 @@ std::vector<RankResult> RunRanks(
   return results;
 }
 
-absl::Status TrainAll(int, Model& model, RankResult& result) {
+absl::Status TrainWithoutValidation(int, Model& model, RankResult& result) {
   auto run = model.Train();
   if (!run.ok()) return run.status();
   for (const EpochResult& epoch : run->epochs) {
@@ -134,14 +134,20 @@ absl::Status TrainAll(int, Model& model, RankResult& result) {
     result.steps = epoch.step;
   }
   result.stopped = run->stopped;
+  return absl::OkStatus();
+}
+
+absl::Status TrainAll(int rank, Model& model, RankResult& result) {
+  absl::Status trained = TrainWithoutValidation(rank, model, result);
+  if (!trained.ok()) return trained;
   auto validation = model.Evaluate(Split::kValidation);
   if (!validation.ok()) return validation.status();
   result.validation = *validation;
   return absl::OkStatus();
 }
 
-RankResult Alone(const std::string& path) {
-  return RunRanks(1, {path}, TrainAll)[0];
+RankResult Alone(const std::string& path, bool validate = true) {
+  return RunRanks(1, {path}, validate ? TrainAll : TrainWithoutValidation)[0];
 }
 
 void ExpectClose(const std::vector<double>& a, const std::vector<double>& b,
@@ -189,6 +195,63 @@ TEST(DataParallelTest, RanksTrainAsOneProcessAtTheSameBatch) {
       EXPECT_EQ(results[0].weights, overlapped_weights);
     }
   }
+}
+
+// Data streamed from disk (data.stream) splits among the ranks as data in
+// memory does.
+TEST(DataParallelTest, StreamedDataTrainsAsOneProcess) {
+  const std::string text = absl::StrReplaceAll(
+      ModelText(10),
+      {{"validation_fraction: 0.2", "stream { window_samples: 40 }"}});
+  const std::string path = WriteModel("streamed.pbtxt", text);
+  const RankResult alone = Alone(path, /*validate=*/false);
+  ASSERT_OK(alone.status);
+  for (int ranks : {2, 3}) {
+    const std::vector<RankResult> results =
+        RunRanks(ranks, {path}, TrainWithoutValidation);
+    for (int r = 0; r < ranks; ++r) {
+      ASSERT_TRUE(results[r].status.ok()) << results[r].status;
+      ExpectClose(results[r].losses, alone.losses, 1e-9, "streamed losses");
+      ExpectClose(results[r].weights, alone.weights, 1e-9, "streamed weights");
+    }
+  }
+}
+
+// Model::TrainStep on each rank's own rows weights them by their share of
+// all ranks' rows: one step of 2 + 3 rows on two ranks is one step of the
+// 5 rows alone.
+TEST(DataParallelTest, TrainStepOnEachRanksRows) {
+  const std::string path = WriteModel("m.pbtxt", ModelText(10));
+  std::vector<double> x, y;
+  for (int i = 0; i < 5; ++i) {
+    x.insert(x.end(), {0.1 * i, -0.2 * i, 0.3});
+    y.push_back(0.5 * i - 1);
+  }
+  auto rows = [&](int first, int count) {
+    return std::vector<NamedValues>{
+        {"x", Values({count, 3},
+                     std::vector<double>(x.begin() + 3 * first,
+                                         x.begin() + 3 * (first + count)))},
+        {"y",
+         Values({count, 1}, std::vector<double>(y.begin() + first,
+                                                y.begin() + first + count))}};
+  };
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Model> alone, Model::FromFile(path));
+  ASSERT_OK_AND_ASSIGN(double alone_loss, alone->TrainStep(rows(0, 5)));
+  std::vector<double> losses(2);
+  const std::vector<RankResult> results =
+      RunRanks(2, {path}, [&](int rank, Model& model, RankResult&) {
+        auto loss = model.TrainStep(rank == 0 ? rows(0, 2) : rows(2, 3));
+        if (!loss.ok()) return loss.status();
+        losses[rank] = *loss;
+        return absl::OkStatus();
+      });
+  for (int r = 0; r < 2; ++r) {
+    ASSERT_OK(results[r].status);
+    EXPECT_NEAR(losses[r], alone_loss, 1e-12 * alone_loss);
+    ExpectClose(results[r].weights, Weights(*alone), 1e-12, "after the step");
+  }
+  EXPECT_NE(Weights(*alone), Weights(*Model::FromFile(path).value()));
 }
 
 TEST(DataParallelTest, SameRanksSameBits) {
