@@ -13,26 +13,19 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "tests/status_matchers.h"
+#include "tests/test_files.h"
 
 namespace nabla {
 namespace {
 
-std::string TestPath(const std::string& name) {
-  return absl::StrCat(std::getenv("TEST_TMPDIR"), "/", name);
-}
-
-std::string WriteFile(const std::string& name, const std::string& bytes) {
-  const std::string path = TestPath(name);
-  FILE* file = std::fopen(path.c_str(), "wb");
-  EXPECT_NE(file, nullptr) << path;
-  if (file == nullptr) return path;
-  EXPECT_EQ(std::fwrite(bytes.data(), 1, bytes.size(), file), bytes.size());
-  EXPECT_EQ(std::fclose(file), 0);
-  return path;
+// TEST_TMPDIR/name, holding `bytes`.
+std::string Written(const std::string& name, const std::string& bytes) {
+  WriteFile(TestPath(name), bytes);
+  return TestPath(name);
 }
 
 TEST(FileReadTest, ReadsARegularFileUpToTheLimit) {
-  const std::string path = WriteFile("ten", "0123456789");
+  const std::string path = Written("ten", "0123456789");
   ASSERT_OK_AND_ASSIGN(const std::string bytes, ReadRegularFile(path, 10));
   EXPECT_EQ(bytes, "0123456789");
   EXPECT_STATUS(ReadRegularFile(path, 9).status(),
@@ -43,7 +36,7 @@ TEST(FileReadTest, ReadsARegularFileUpToTheLimit) {
 }
 
 TEST(FileReadTest, LargeSizesAreSaidInUnits) {
-  const std::string path = WriteFile("two_mib", std::string(2 << 20, 'x'));
+  const std::string path = Written("two_mib", std::string(2 << 20, 'x'));
   EXPECT_STATUS(ReadRegularFile(path, 1 << 20).status(),
                 absl::StatusCode::kResourceExhausted,
                 absl::StrCat(path,
@@ -53,7 +46,7 @@ TEST(FileReadTest, LargeSizesAreSaidInUnits) {
 
 TEST(FileReadTest, EmptyFileIsEmpty) {
   ASSERT_OK_AND_ASSIGN(const std::string bytes,
-                       ReadRegularFile(WriteFile("empty", ""), 10));
+                       ReadRegularFile(Written("empty", ""), 10));
   EXPECT_EQ(bytes, "");
 }
 

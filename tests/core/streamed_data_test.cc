@@ -18,24 +18,18 @@
 #include "gtest/gtest.h"
 #include "tests/model_test_util.h"
 #include "tests/status_matchers.h"
+#include "tests/test_files.h"
 
 namespace nabla {
 namespace {
 
 constexpr int64_t kSamples = 103;  // windows of 10: the last holds 3
 
-std::string TestPath(const std::string& name) {
-  return absl::StrCat(std::getenv("TEST_TMPDIR"), "/", name);
-}
-
 // x holds each sample's number.
 std::unique_ptr<StreamedData> Build(const Graph& graph, int64_t window) {
   std::string csv = "n,t\n";
   for (int64_t i = 0; i < kSamples; ++i) absl::StrAppend(&csv, i, ",0\n");
-  FILE* file = std::fopen(TestPath("n.csv").c_str(), "w");
-  EXPECT_NE(file, nullptr);
-  std::fwrite(csv.data(), 1, csv.size(), file);
-  std::fclose(file);
+  WriteFile(TestPath("n.csv"), csv);
   DataSourceConfig source;
   source.set_name("csv");
   (*source.mutable_attr())["path"].set_s(TestPath("n.csv"));

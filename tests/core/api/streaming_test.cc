@@ -15,20 +15,10 @@
 #include "gtest/gtest.h"
 #include "nabla/model.h"
 #include "tests/status_matchers.h"
+#include "tests/test_files.h"
 
 namespace nabla {
 namespace {
-
-std::string TestPath(const std::string& name) {
-  return absl::StrCat(std::getenv("TEST_TMPDIR"), "/", name);
-}
-
-void WriteFile(const std::string& path, const std::string& text) {
-  FILE* file = std::fopen(path.c_str(), "w");
-  ASSERT_NE(file, nullptr) << path;
-  ASSERT_EQ(std::fwrite(text.data(), 1, text.size(), file), text.size());
-  ASSERT_EQ(std::fclose(file), 0);
-}
 
 // 300 points in two classes (inside or outside a circle), with a comment
 // line and a quoted label now and then.
