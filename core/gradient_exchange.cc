@@ -135,20 +135,16 @@ void GradientExchange::SumBuckets() {
 absl::Status GradientExchange::SumBucket(const Bucket& bucket) {
   return DispatchFloat(bucket.dtype, [&](auto zero) {
     using T = decltype(zero);
-    const T w = static_cast<T>(share_);
     // A gradient alone in its bucket is summed where it is: no copies.
     if (bucket.end - bucket.first == 1) {
       T* g = gradients_[bucket.first]->data<T>();
-      for (int64_t k = 0; k < bucket.elements; ++k) g[k] *= w;
       return communicator_.AllReduceSum(absl::MakeSpan(g, bucket.elements));
     }
     std::vector<T>& buffer = BufferOf<T>(floats_, doubles_);
     T* out = buffer.data();
     for (size_t i = bucket.first; i < bucket.end; ++i) {
       const T* g = gradients_[i]->data<T>();
-      const int64_t n = gradients_[i]->num_elements();
-      for (int64_t k = 0; k < n; ++k) out[k] = w * g[k];
-      out += n;
+      out = std::copy(g, g + gradients_[i]->num_elements(), out);
     }
     NABLA_RETURN_IF_ERROR(communicator_.AllReduceSum(
         absl::MakeSpan(buffer.data(), bucket.elements)));

@@ -64,8 +64,10 @@ class GradientExchange : public GradientListener {
 
   // Before a step's backward pass: `variables` are the trainable Variables
   // with a gradient in the order the pass finishes them
-  // (Plan::gradient_order()), `gradients` theirs, and `share` this rank's
-  // share of the batch.
+  // (Plan::gradient_order()), `gradients` theirs, which the pass computes
+  // already weighted by this rank's `share` of the batch (its loss seed,
+  // Plan::SetLossSeed), so the sums need no pass of their own to weight
+  // them; the states' changes and the loss are weighted here.
   void BeginStep(absl::Span<const int> variables,
                  absl::Span<Tensor* const> gradients, double share);
   // `variable`'s gradient is final. Thread-safe.

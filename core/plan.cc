@@ -200,15 +200,16 @@ absl::Status Plan::Allocate(const PlanLayout& layout,
           absl::StrCat(graph_.Describe(i), ": ", s.message()));
     }
   }
-  if (loss_ >= 0) {
-    // dL/dL = 1.
-    Tensor& seed = *grads_[loss_][0];
-    DispatchFloat(seed.dtype(), [&](auto zero) {
-      using T = decltype(zero);
-      seed.data<T>()[0] = T(1);
-    });
-  }
+  if (loss_ >= 0) SetLossSeed(1);
   return absl::OkStatus();
+}
+
+void Plan::SetLossSeed(double value) {
+  Tensor& seed = *grads_[loss_][0];
+  DispatchFloat(seed.dtype(), [&](auto zero) {
+    using T = decltype(zero);
+    seed.data<T>()[0] = static_cast<T>(value);
+  });
 }
 
 void Plan::FindGradientWriters(const PlanLayout& layout,

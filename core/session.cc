@@ -409,6 +409,9 @@ absl::StatusOr<double> Session::TrainStep(absl::Span<const Feed> feeds,
         if (!status.ok()) return;
         loss = plan->value({loss_, 0})->ValueAt(0);
         const double own_loss = loss;
+        // Data-parallel, the backward pass computes this rank's share of
+        // the batch's gradient (core/gradient_exchange.h).
+        plan->SetLossSeed(exchange_ != nullptr ? share : 1);
         if (exchange_ != nullptr) BeginExchange(*plan, share);
         status = plan->RunBackward(executor_, profiling_, exchange_.get());
         stopwatch.Lap(&phase_times_.backward_ns);
