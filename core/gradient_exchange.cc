@@ -57,7 +57,6 @@ void GradientExchange::LayOutBuckets(absl::Span<Tensor* const> gradients) {
   }
   gradients_.assign(gradients.begin(), gradients.end());
   buckets_.clear();
-  int64_t largest = 0;
   for (size_t i = 0; i < gradients.size(); ++i) {
     const Tensor& g = *gradients[i];
     const bool fits =
@@ -68,10 +67,17 @@ void GradientExchange::LayOutBuckets(absl::Span<Tensor* const> gradients) {
     Bucket& bucket = buckets_.back();
     bucket.end = i + 1;
     bucket.elements += g.num_elements();
-    largest = std::max(largest, bucket.elements);
   }
-  floats_.resize(largest);
-  doubles_.resize(std::max<int64_t>(largest, 1));
+  // The fused buffers serve the buckets of several gradients (at most
+  // kBucketBytes); a gradient alone is summed where it is.
+  size_t floats = 0, doubles = 0;
+  for (const Bucket& bucket : buckets_) {
+    if (bucket.end - bucket.first == 1) continue;
+    size_t& largest = bucket.dtype == DType::kFloat32 ? floats : doubles;
+    largest = std::max(largest, static_cast<size_t>(bucket.elements));
+  }
+  floats_.resize(floats);
+  doubles_.resize(doubles);
 }
 
 void GradientExchange::BeginStep(absl::Span<const int> variables,
@@ -79,7 +85,10 @@ void GradientExchange::BeginStep(absl::Span<const int> variables,
                                  double share) {
   LayOutBuckets(gradients);
   share_ = share;
-  if (!overlaps()) return;
+  if (!overlaps()) {
+    ++steps_begun_;
+    return;
+  }
   std::lock_guard<std::mutex> lock(mutex_);
   const int largest_node =
       variables.empty() ? -1
@@ -119,7 +128,8 @@ void GradientExchange::SumBuckets() {
     for (const Bucket& bucket : buckets_) {
       {
         std::unique_lock<std::mutex> lock(mutex_);
-        changed_.wait(lock, [&] { return bucket.pending == 0; });
+        changed_.wait(lock, [&] { return stopping_ || bucket.pending == 0; });
+        if (stopping_) return;
       }
       // After an error the ranks are out of step: the sums stop.
       if (status.ok()) status = SumBucket(bucket);
@@ -158,23 +168,32 @@ absl::Status GradientExchange::SumBucket(const Bucket& bucket) {
   });
 }
 
-absl::Status GradientExchange::FinishStep(absl::Span<Tensor* const> states,
-                                          double* loss, bool* stop) {
+void GradientExchange::WaitForBuckets() {
   if (!overlaps()) {
+    // Summed here, once per step.
+    if (steps_summed_ == steps_begun_) return;
+    summed_status_ = absl::OkStatus();
     for (const Bucket& bucket : buckets_) {
-      NABLA_RETURN_IF_ERROR(SumBucket(bucket));
+      summed_status_ = SumBucket(bucket);
+      if (!summed_status_.ok()) break;
     }
-  } else {
-    std::unique_lock<std::mutex> lock(mutex_);
-    // Whatever the backward pass did not finish counts as final now.
-    for (Bucket& bucket : buckets_) bucket.pending = 0;
-    changed_.notify_all();
-    changed_.wait(lock, [&] { return steps_summed_ == steps_begun_; });
-    NABLA_RETURN_IF_ERROR(summed_status_);
+    steps_summed_ = steps_begun_;
+    return;
   }
-  // The states' weighted changes, the loss and the stop votes, in one
-  // float64 sum (the exchange thread is idle until the next step).
-  size_t count = 2;
+  std::unique_lock<std::mutex> lock(mutex_);
+  // Whatever the backward pass did not finish counts as final now.
+  for (Bucket& bucket : buckets_) bucket.pending = 0;
+  changed_.notify_all();
+  changed_.wait(lock, [&] { return steps_summed_ == steps_begun_; });
+}
+
+absl::Status GradientExchange::FinishStep(absl::Span<Tensor* const> states,
+                                          double* loss, Votes* votes) {
+  WaitForBuckets();
+  NABLA_RETURN_IF_ERROR(summed_status_);
+  // The states' weighted changes, the loss and the votes, in one float64
+  // sum (the exchange thread is idle until the next step).
+  size_t count = 4;
   for (const Tensor* state : states) count += state->num_elements();
   if (doubles_.size() < count) doubles_.resize(count);
   size_t next = 0;
@@ -188,8 +207,12 @@ absl::Status GradientExchange::FinishStep(absl::Span<Tensor* const> states,
       }
     });
   }
-  doubles_[next] = share_ * *loss;
-  doubles_[next + 1] = *stop ? 1 : 0;
+  // A failed rank's loss may be anything: it must not make the sum NaN.
+  doubles_[next] = votes->failed ? 0 : share_ * *loss;
+  doubles_[next + 1] = votes->stop ? 1 : 0;
+  doubles_[next + 2] = votes->failed ? 1 : 0;
+  // With one failed rank, the sum of (rank + 1) over failed ranks names it.
+  doubles_[next + 3] = votes->failed ? communicator_.rank() + 1 : 0;
   NABLA_RETURN_IF_ERROR(
       communicator_.AllReduceSum(absl::MakeSpan(doubles_.data(), count)));
   next = 0;
@@ -204,7 +227,10 @@ absl::Status GradientExchange::FinishStep(absl::Span<Tensor* const> states,
     });
   }
   *loss = doubles_[next];
-  *stop = doubles_[next + 1] > 0;
+  votes->stop = doubles_[next + 1] > 0;
+  votes->failed = doubles_[next + 2] > 0;
+  votes->failed_rank =
+      doubles_[next + 2] == 1 ? static_cast<int>(doubles_[next + 3]) - 1 : -1;
   return absl::OkStatus();
 }
 

@@ -72,15 +72,24 @@ class GradientExchange : public GradientListener {
                  absl::Span<Tensor* const> gradients, double share);
   // `variable`'s gradient is final. Thread-safe.
   void GradientReady(int variable) override;
-  // After the backward pass (also when it failed: every gradient counts as
-  // final, so that the ranks stay in step): waits until every gradient
-  // holds the weighted sum over the ranks, then moves each state by the
-  // weighted sum of the ranks' changes since SnapshotState(), `*loss`
-  // (this shard's mean loss) to the batch's and `*stop` (this rank's vote
-  // to stop) to whether any rank voted so, in one last sum. Errors are the
-  // communicator's.
+  // Waits until every gradient holds the weighted sum over the ranks (also
+  // when the backward pass failed or did not run: every gradient then
+  // counts as final, so that the ranks stay in step). FinishStep() does it
+  // first; a caller that reads the gradients before may call it earlier.
+  void WaitForBuckets();
+
+  // What every rank says at the end of a step, and what they add up to.
+  struct Votes {
+    bool stop = false;     // in: this rank's request to stop; out: any's
+    bool failed = false;   // in: this rank's step failed; out: any's
+    int failed_rank = -1;  // out: the rank that failed, when only one did
+  };
+  // After the backward pass: WaitForBuckets(), then, in one last sum, moves
+  // each state by the weighted sum of the ranks' changes since SnapshotState(),
+  // `*loss` (this shard's mean loss) to the batch's and `votes` to what the
+  // ranks said. Errors are the communicator's.
   [[nodiscard]] absl::Status FinishStep(absl::Span<Tensor* const> states,
-                                        double* loss, bool* stop);
+                                        double* loss, Votes* votes);
 
  private:
   struct Bucket {
@@ -111,8 +120,8 @@ class GradientExchange : public GradientListener {
 
   std::mutex mutex_;
   std::condition_variable changed_;
-  // Guarded by mutex_: steps begun and finished by the thread, the status
-  // of the last, and whether the thread should end.
+  // Steps begun and summed, the status of the last sums, and whether the
+  // thread should end; guarded by mutex_ when the thread runs.
   int64_t steps_begun_ = 0;
   int64_t steps_summed_ = 0;
   absl::Status summed_status_;

@@ -64,6 +64,9 @@ struct RunState {
   bool training = false;
   // Training steps done before this one: 0 during the first.
   int64_t step = 0;
+  // The index of the run's first sample in the step's whole batch: past 0
+  // on a data-parallel rank, whose shard is a part of the batch.
+  int64_t first_sample = 0;
 };
 
 // What kernels see of the run: ops that behave differently in training
@@ -77,6 +80,10 @@ class NodeRun {
  public:
   bool training() const { return run_->training; }
   int64_t step() const { return run_->step; }
+  // RunState::first_sample: an op that draws per sample (Dropout) counts
+  // its draws from here, so a data-parallel rank draws what one process
+  // draws for the same samples of the batch.
+  int64_t first_sample() const { return run_->first_sample; }
   // DeriveSeed of the session's seed and this node's name.
   uint64_t node_seed() const { return node_seed_; }
   // `run` must outlive the context.

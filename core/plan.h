@@ -145,6 +145,8 @@ class Plan {
   // random numbers key their draws with. (A plan with a loss runs in
   // training mode, one without in inference: kernels see which.)
   void SetStep(int64_t step) { run_state_.step = step; }
+  // RunState::first_sample of the next runs.
+  void SetFirstSample(int64_t first) { run_state_.first_sample = first; }
   // dL/dL, the seed of the backward pass: 1 unless the gradients are to
   // come out scaled (a data-parallel rank's share of the batch, which
   // saves scaling them after). REQUIRES: a training plan.

@@ -373,18 +373,31 @@ void Session::BeginExchange(Plan& plan, double share) {
   exchange_->BeginStep(plan.gradient_order(), exchanged_gradients_, share);
 }
 
-absl::Status Session::FinishExchange(double* loss) {
+absl::Status Session::FinishExchange(absl::Status status, double* loss) {
   const int64_t start = ProfileNowNs();
-  stop_voted_ = stop_vote_ && stop_vote_();
-  absl::Status status =
-      exchange_->FinishStep(exchanged_states_, loss, &stop_voted_);
+  GradientExchange::Votes votes;
+  votes.stop = stop_vote_ && stop_vote_();
+  votes.failed = !status.ok();
+  const absl::Status exchanged =
+      exchange_->FinishStep(exchanged_states_, loss, &votes);
   ++exchange_time_.steps;
   exchange_time_.ns += ProfileNowNs() - start;
-  return status;
+  stop_voted_ = votes.stop;
+  NABLA_RETURN_IF_ERROR(status);
+  NABLA_RETURN_IF_ERROR(exchanged);
+  if (!votes.failed) return absl::OkStatus();
+  const Communicator& ranks = exchange_->communicator();
+  return absl::AbortedError(
+      absl::StrCat("the step failed on ",
+                   votes.failed_rank >= 0
+                       ? absl::StrCat("rank ", votes.failed_rank, " of ",
+                                      ranks.size(), " (its error says why)")
+                       : "several ranks (their errors say why)",
+                   "; no rank updated anything (", DescribeRank(ranks), ")"));
 }
 
 absl::StatusOr<double> Session::TrainStep(absl::Span<const Feed> feeds,
-                                          double share) {
+                                          const BatchShard& shard) {
   if (update_rule_ == nullptr) {
     return absl::FailedPreconditionError(
         "TrainStep before SetTraining: no loss or optimizer chosen");
@@ -396,6 +409,7 @@ absl::StatusOr<double> Session::TrainStep(absl::Span<const Feed> feeds,
   Plan* plan = cached->plan.get();
   CopyFeeds(*plan, resolved_feeds_);
   plan->SetStep(step_);
+  plan->SetFirstSample(shard.first_sample);
   last_training_plan_ = plan;
   fault_.reset();
   absl::Status status;
@@ -406,27 +420,27 @@ absl::StatusOr<double> Session::TrainStep(absl::Span<const Feed> feeds,
         PhaseStopwatch stopwatch(profiling_);
         status = plan->RunForward(executor_, profiling_);
         stopwatch.Lap(&phase_times_.forward_ns);
-        if (!status.ok()) return;
-        loss = plan->value({loss_, 0})->ValueAt(0);
-        const double own_loss = loss;
         // Data-parallel, the backward pass computes this rank's share of
-        // the batch's gradient (core/gradient_exchange.h).
-        plan->SetLossSeed(exchange_ != nullptr ? share : 1);
-        if (exchange_ != nullptr) BeginExchange(*plan, share);
-        status = plan->RunBackward(executor_, profiling_, exchange_.get());
+        // the batch's gradient (core/gradient_exchange.h), and a rank whose
+        // forward pass failed still takes part in the exchange.
+        plan->SetLossSeed(exchange_ != nullptr ? shard.share : 1);
+        if (exchange_ != nullptr) BeginExchange(*plan, shard.share);
+        const double own_loss =
+            status.ok() ? plan->value({loss_, 0})->ValueAt(0) : 0;
+        loss = own_loss;
+        if (status.ok()) {
+          status = plan->RunBackward(executor_, profiling_, exchange_.get());
+        }
         stopwatch.Lap(&phase_times_.backward_ns);
-        if (exchange_ != nullptr) {
-          // Also after a failed backward pass: the ranks stay in step.
-          const absl::Status exchanged = FinishExchange(&loss);
-          if (status.ok()) status = exchanged;
-        }
-        if (!status.ok()) return;
-        // Before the update, so that the variables the scan sees are the ones
-        // this step used. Off, this costs one test of the loss.
-        if (check_numerics_ || !std::isfinite(own_loss)) {
+        // Before the update, so that the variables the scan sees are the
+        // ones this step used. Off, this costs one test of the loss.
+        if (status.ok() && (check_numerics_ || !std::isfinite(own_loss))) {
+          // The scan may read the gradients: their sums first.
+          if (exchange_ != nullptr) exchange_->WaitForBuckets();
           status = ScanForNonFinite(*plan, own_loss);
-          if (!status.ok()) return;
         }
+        if (exchange_ != nullptr) status = FinishExchange(status, &loss);
+        if (!status.ok()) return;
         // Data-parallel, every rank sees the batch's loss: the rank whose
         // shard made it non-finite names the node, the others say where to
         // look.

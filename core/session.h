@@ -80,6 +80,14 @@ struct NumericalFault {
   std::string where;
 };
 
+// A data-parallel rank's part of a training step's batch.
+struct BatchShard {
+  // Its share of the batch's samples (n_r / B).
+  double share = 1;
+  // The index of its first sample in the batch.
+  int64_t first_sample = 0;
+};
+
 // A tensor fed to a placeholder by name.
 struct Feed {
   absl::string_view placeholder;
@@ -116,12 +124,13 @@ class Session {
   // With check_numerics, a step that has one fails with InvalidArgument
   // ("the first NaN or infinity at step S: <where>") and updates nothing:
   // step() stays where it was. Without it, the step goes on as usual.
-  // Data-parallel (SetDataParallel()), `feeds` are this rank's shard of the
-  // batch and `share` its share of the batch's samples: the gradients,
-  // state changes and loss are exchanged before the update (see
-  // core/gradient_exchange.h) and the loss returned is the batch's.
+  // Data-parallel (SetDataParallel()), `feeds` are this rank's `shard` of
+  // the batch: the gradients, state changes and loss are exchanged before
+  // the update (see core/gradient_exchange.h) and the loss returned is the
+  // batch's. A step that fails on any rank fails on all, and updates
+  // nothing on any (the others say which rank).
   [[nodiscard]] absl::StatusOr<double> TrainStep(absl::Span<const Feed> feeds,
-                                                 double share = 1);
+                                                 const BatchShard& shard = {});
 
   // Trains data-parallel with the ranks of `communicator` (not owned; it
   // must outlive the session's training); null trains alone. Every rank's
@@ -250,9 +259,10 @@ class Session {
                  absl::Span<const std::pair<int, const Tensor*>> feeds);
   void ApplyUpdates(Plan& plan);
   // The data-parallel exchange of a step of `plan`: begun before its
-  // backward pass, finished after it.
+  // backward pass, finished after it with `status`, this rank's outcome so
+  // far, which becomes an error on every rank if it is one on any.
   void BeginExchange(Plan& plan, double share);
-  [[nodiscard]] absl::Status FinishExchange(double* loss);
+  [[nodiscard]] absl::Status FinishExchange(absl::Status status, double* loss);
 
   struct CachedPlan {
     bool training;

@@ -46,20 +46,26 @@ struct Shard {
 };
 
 // Rank `rank`'s contiguous shard of a batch of `size` samples: the first
-// size % ranks ranks take one sample more. A rank left without samples (a
-// batch smaller than the ranks) runs the batch's last sample with share 0,
-// so that it still takes part in the exchange and changes nothing.
+// size % ranks ranks take one sample more. No shard has a single sample
+// when the batch has more (BatchNorm's statistics need two): a batch of
+// fewer than twice the ranks goes to the first size / 2 ranks. A rank left
+// without samples runs a copy of the batch's last (two) samples with share
+// 0, so that it still takes part in the exchange and changes nothing.
 Shard ShardOf(int64_t size, const Communicator* communicator) {
   if (communicator == nullptr) return {0, size, 1};
-  const int64_t ranks = communicator->size();
+  const int64_t ranks =
+      std::min<int64_t>(communicator->size(), std::max<int64_t>(1, size / 2));
   const int64_t rank = communicator->rank();
+  if (rank >= ranks) {
+    const int64_t copied = std::min<int64_t>(2, size);
+    return {size - copied, copied, 0};
+  }
   const int64_t base = size / ranks;
   const int64_t extra = size % ranks;
   Shard shard;
   shard.count = base + (rank < extra ? 1 : 0);
   shard.offset = rank * base + std::min(rank, extra);
   shard.share = static_cast<double>(shard.count) / static_cast<double>(size);
-  if (shard.count == 0) shard = {size - 1, 1, 0};
   return shard;
 }
 
@@ -141,7 +147,7 @@ class StopVote {
       NABLA_RETURN_IF_ERROR(data.FillBatch(order, begin + shard.offset,
                                            shard.count, &batch, &feeds, &rows));
       augmenter.Apply(epoch, rows, batch);
-      auto loss = session.TrainStep(feeds, shard.share);
+      auto loss = session.TrainStep(feeds, {shard.share, shard.offset});
       // Set whenever the loss is not finite (and, with check_numerics, for
       // any NaN or infinity, which also fails the step).
       if (const NumericalFault* fault = session.numerical_fault()) {

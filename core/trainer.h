@@ -85,9 +85,10 @@ class TrainingObserver {
 // (Session::SetDataParallel), every rank runs Train() alike on the same
 // data and settings; each batch of batch_size samples is cut into
 // contiguous shards, one per rank (the first batch_size % ranks take one
-// more), each rank trains on its own and the session exchanges the
-// gradients. Stop requests are agreed: when one rank's observer asks,
-// every rank stops at the same step.
+// more; no shard of a single sample when the batch has more), each rank
+// trains on its own and the session exchanges the gradients. Stop requests
+// are agreed: when one rank's observer asks, every rank stops at the same
+// step.
 
 // The order in which epoch `epoch` (1-based) of an in-memory data set
 // visits samples [0, n).

@@ -3,10 +3,12 @@
 // expectation is x; in inference (predict, evaluate) y = x.
 //
 // Element i of a step is dropped when CounterUniform(StepKey(node seed,
-// step), i) < rate (core/counter_random.h): the mask is a function of the
-// session's seed, the node's name, the step and the element, so it is the
-// same for any thread count and for a run resumed from a checkpoint, and
-// the gradient draws it again instead of storing it.
+// step), i) < rate (core/counter_random.h), i counted in the step's whole
+// batch (a data-parallel rank's shard starts at NodeRun::first_sample()):
+// the mask is a function of the session's seed, the node's name, the step
+// and the element, so it is the same for any thread count, for a run
+// resumed from a checkpoint and for the samples of a data-parallel shard,
+// and the gradient draws it again instead of storing it.
 #include "absl/strings/str_cat.h"
 #include "core/counter_random.h"
 #include "core/op_registry.h"
@@ -34,6 +36,12 @@ void ApplyMask(const NodeRun& run, double rate, const Tensor& in, Tensor& out) {
     return;
   }
   const uint64_t key = StepKey(run.node_seed(), run.step());
+  // Element i of this batch is element `first + i` of the step's whole
+  // batch (a data-parallel rank's shard starts past 0).
+  const int64_t per_sample = in.shape().rank() == 0 || in.shape().dim(0) == 0
+                                 ? 0
+                                 : in.num_elements() / in.shape().dim(0);
+  const int64_t first = run.first_sample() * per_sample;
   DispatchFloat(in.dtype(), [&](auto zero) {
     using T = decltype(zero);
     const T* x = in.data<T>();
@@ -41,7 +49,7 @@ void ApplyMask(const NodeRun& run, double rate, const Tensor& in, Tensor& out) {
     const T scale = static_cast<T>(1 / (1 - rate));
     VectorizedFor(in.num_elements(), GrainFor(8), [&](int64_t lo, int64_t hi) {
       for (int64_t i = lo; i < hi; ++i) {
-        y[i] = CounterUniform(key, i) < rate ? T(0) : x[i] * scale;
+        y[i] = CounterUniform(key, first + i) < rate ? T(0) : x[i] * scale;
       }
     });
   });

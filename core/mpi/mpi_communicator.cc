@@ -28,6 +28,7 @@ class MpiCommunicator : public Communicator {
     // Only one thread at a time calls MPI (the session's step), but not
     // always the one that initialised it.
     MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided);
+    serialized_ = provided >= MPI_THREAD_SERIALIZED;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
     MPI_Comm_size(MPI_COMM_WORLD, &size_);
   }
@@ -35,6 +36,7 @@ class MpiCommunicator : public Communicator {
 
   int rank() const override { return rank_; }
   int size() const override { return size_; }
+  bool callable_from_other_threads() const override { return serialized_; }
   int ranks_on_this_machine() const override {
     // Set by Open MPI's launcher for every process it starts.
     const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
@@ -84,13 +86,19 @@ class MpiCommunicator : public Communicator {
   // log2(size) + 2 of them where the ring takes 2 (size - 1).
   static constexpr size_t kSmallSumBytes = 16 << 10;
 
+  // MPI counts are ints: a ring's chunk stays below 2^31 elements when a
+  // sum goes in slices of at most 2^30.
+  static constexpr size_t kSliceElements = size_t{1} << 30;
+
   template <typename T>
   void Sum(absl::Span<T> values, std::vector<T>& scratch) {
     if (size_ == 1) return;
     if (values.size() * sizeof(T) <= kSmallSumBytes) {
       RecursiveDoubling(values, scratch);
-    } else {
-      RingAllReduce(values, scratch);
+      return;
+    }
+    for (size_t first = 0; first < values.size(); first += kSliceElements) {
+      RingAllReduce(values.subspan(first, kSliceElements), scratch);
     }
   }
 
@@ -179,6 +187,8 @@ class MpiCommunicator : public Communicator {
 
   int rank_ = 0;
   int size_ = 1;
+  // MPI allows calls from any thread, one at a time.
+  bool serialized_ = false;
   // Kept between calls: a step's sums allocate nothing after the first.
   std::vector<float> float_scratch_;
   std::vector<double> double_scratch_;

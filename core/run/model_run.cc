@@ -7,6 +7,7 @@
 #include <thread>
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/checkpoint.h"
@@ -90,9 +91,11 @@ absl::StatusOr<std::unique_ptr<ModelRun>> ModelRun::Open(
   if (options.communicator != nullptr && options.communicator->size() > 1) {
     run->session_->SetDataParallel(
         options.communicator,
-        options.overlap_exchange.value_or(
-            static_cast<int>(std::thread::hardware_concurrency()) >
-            options.communicator->ranks_on_this_machine() * options.threads));
+        options.communicator->callable_from_other_threads() &&
+            options.overlap_exchange.value_or(
+                static_cast<int>(std::thread::hardware_concurrency()) >
+                options.communicator->ranks_on_this_machine() *
+                    options.threads));
   } else {
     run->options_.communicator = nullptr;  // alone: exactly as without one
   }
@@ -443,16 +446,29 @@ absl::Status ModelRun::WatchBestEpoch(const ReportOptions& reports,
 absl::StatusOr<double> ModelRun::TrainStep(absl::Span<const Feed> feeds) {
   NABLA_RETURN_IF_ERROR(CheckCanTrain("TrainStep"));
   Communicator* communicator = options_.communicator;
-  if (communicator == nullptr || feeds.empty()) {
-    return session_->TrainStep(feeds);
+  if (communicator == nullptr) return session_->TrainStep(feeds);
+  // Each rank's share is its rows over all ranks' rows, and its first row
+  // is the batch's row after the lower ranks' rows.
+  const int64_t rows = feeds.empty() || feeds[0].tensor->shape().rank() == 0
+                           ? 0
+                           : feeds[0].tensor->shape().dim(0);
+  std::vector<std::string> all;
+  NABLA_RETURN_IF_ERROR(communicator->AllGather(absl::StrCat(rows), &all));
+  BatchShard shard;
+  int64_t total = 0;
+  for (int r = 0; r < static_cast<int>(all.size()); ++r) {
+    int64_t theirs = 0;
+    if (!absl::SimpleAtoi(all[r], &theirs) || theirs < 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "TrainStep: rank ", r, " of ", all.size(),
+          " has no rows to train on; data-parallel, every rank feeds at "
+          "least one"));
+    }
+    if (r < communicator->rank()) shard.first_sample += theirs;
+    total += theirs;
   }
-  // Each rank's share is its rows over all ranks' rows.
-  const double rows = static_cast<double>(
-      feeds[0].tensor->shape().rank() == 0 ? 1
-                                           : feeds[0].tensor->shape().dim(0));
-  double total = rows;
-  NABLA_RETURN_IF_ERROR(communicator->AllReduceSum(absl::MakeSpan(&total, 1)));
-  return session_->TrainStep(feeds, rows / total);
+  shard.share = static_cast<double>(rows) / static_cast<double>(total);
+  return session_->TrainStep(feeds, shard);
 }
 
 absl::StatusOr<const Dataset*> ModelRun::Data(RunSplit split) const {

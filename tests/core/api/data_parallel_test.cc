@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
@@ -242,6 +243,17 @@ TEST(DataParallelTest, TrainStepOnEachRanksRows) {
     ExpectClose(results[r].weights, Weights(*alone), 1e-12, "after the step");
   }
   EXPECT_NE(Weights(*alone), Weights(*Model::FromFile(path).value()));
+
+  // A rank without rows: every rank refuses the step.
+  const std::vector<RankResult> empty =
+      RunRanks(2, {path}, [&](int rank, Model& model, RankResult&) {
+        return model.TrainStep(rank == 0 ? rows(0, 2) : rows(0, 0)).status();
+      });
+  for (const RankResult& result : empty) {
+    EXPECT_EQ(result.status.message(),
+              "TrainStep: rank 1 of 2 has no rows to train on; data-parallel, "
+              "every rank feeds at least one");
+  }
 }
 
 TEST(DataParallelTest, SameRanksSameBits) {
@@ -331,6 +343,80 @@ TEST(DataParallelTest, RunningMeansMoveAsOneProcess) {
       ExpectClose(means[r], mean.data, 1e-12, absl::StrCat(ranks, " ranks"));
       EXPECT_EQ(means[r], means[0]);
     }
+  }
+}
+
+// Batches of 5 on 4 ranks: no shard of a single sample, which BatchNorm
+// refuses in training (the batch goes to 2 ranks, 2 run copies).
+TEST(DataParallelTest, SmallBatchesKeepTwoSamplesPerShard) {
+  const std::string text = absl::StrReplaceAll(
+      ModelText(5),
+      {{R"(node { name: "h" op: "Dense" input: "x")",
+        R"(node { name: "bn" op: "BatchNormLayer" input: "x" attr { key: "dtype" value { s: "float64" } } }
+  node { name: "h" op: "Dense" input: "bn")"},
+       {"epochs: 10", "epochs: 1"}});
+  const std::string path = WriteModel("bn5.pbtxt", text);
+  const std::vector<RankResult> results = RunRanks(4, {path}, TrainAll);
+  for (int r = 0; r < 4; ++r) {
+    ASSERT_TRUE(results[r].status.ok()) << results[r].status;
+    EXPECT_EQ(results[r].weights, results[0].weights);
+    EXPECT_EQ(results[r].steps, 21);  // ceil(103 / 5)
+  }
+}
+
+// Dropout draws, on each rank, the masks one process draws for the same
+// samples: one step of 2 or 3 ranks ends where one process ends.
+TEST(DataParallelTest, DropoutMasksAreOneProcesssMasks) {
+  const std::string text = absl::StrReplaceAll(
+      ModelText(0),
+      {{R"(node { name: "out" op: "Dense" input: "h")",
+        R"(node { name: "drop" op: "Dropout" input: "h" attr { key: "rate" value { f: 0.5 } } }
+  node { name: "out" op: "Dense" input: "drop")"},
+       {"epochs: 10", "epochs: 1"}});
+  const std::string path = WriteModel("dropout.pbtxt", text);
+  const RankResult alone = Alone(path);
+  ASSERT_OK(alone.status);
+  for (int ranks : {2, 3}) {
+    for (const RankResult& result : RunRanks(ranks, {path}, TrainAll)) {
+      ASSERT_TRUE(result.status.ok()) << result.status;
+      ExpectClose(result.weights, alone.weights, 1e-12,
+                  absl::StrCat(ranks, " ranks"));
+    }
+  }
+}
+
+// A step that fails on one rank (a label its kernel refuses) fails on
+// every rank, naming the rank, and no rank updates anything.
+TEST(DataParallelTest, AStepThatFailsOnOneRankFailsOnAll) {
+  const std::string path = WriteModel("classes.pbtxt", R"(graph {
+  node { name: "x" op: "Placeholder" attr { key: "shape" value { shape { dim: -1 dim: 2 } } } }
+  node { name: "y" op: "Placeholder" attr { key: "shape" value { shape { dim: -1 } } } }
+  node { name: "logits" op: "Dense" input: "x" attr { key: "units" value { i: 3 } } }
+  node { name: "loss" op: "SparseSoftmaxCrossEntropy" input: "logits" input: "y" }
+}
+training { loss: "loss" optimizer { name: "SGD" attr { key: "learning_rate" value { f: 0.1 } } } }
+)");
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Model> fresh, Model::FromFile(path));
+  const std::vector<double> before = Weights(*fresh);
+  std::vector<absl::Status> steps(2);
+  const std::vector<RankResult> results =
+      RunRanks(2, {path}, [&](int rank, Model& model, RankResult&) {
+        const double label = rank == 1 ? 7 : 1;  // 7: no such class
+        steps[rank] = model
+                          .TrainStep({{"x", Values({2, 2}, {0.5, 1, -1, 2})},
+                                      {"y", Values({2}, {label, 0})}})
+                          .status();
+        return absl::OkStatus();
+      });
+  EXPECT_EQ(steps[0].code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(steps[0].message(),
+            "the step failed on rank 1 of 2 (its error says why); no rank "
+            "updated anything (rank 0 of 2)");
+  EXPECT_EQ(steps[1].code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(steps[1].message(), "7")) << steps[1];
+  for (const RankResult& result : results) {
+    ASSERT_OK(result.status);
+    EXPECT_EQ(result.weights, before);
   }
 }
 

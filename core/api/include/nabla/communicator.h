@@ -33,6 +33,10 @@ class Communicator {
   // The ranks that share this rank's machine (and so its cores); all of
   // them unless an implementation knows better.
   virtual int ranks_on_this_machine() const { return size(); }
+  // Whether the collectives may be called from a thread other than the
+  // one that made the communicator (one call at a time): the gradient
+  // exchange's own thread calls them.
+  virtual bool callable_from_other_threads() const { return true; }
 
   // Replaces each element by its sum over the ranks.
   [[nodiscard]] virtual absl::Status AllReduceSum(absl::Span<float> values) = 0;
