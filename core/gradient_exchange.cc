@@ -50,7 +50,8 @@ void GradientExchange::SnapshotState(absl::Span<Tensor* const> states) {
   }
 }
 
-void GradientExchange::LayOutBuckets(absl::Span<Tensor* const> gradients) {
+void GradientExchange::LayOutBuckets(absl::Span<const int> variables,
+                                     absl::Span<Tensor* const> gradients) {
   if (std::equal(gradients.begin(), gradients.end(), gradients_.begin(),
                  gradients_.end())) {
     return;
@@ -78,32 +79,30 @@ void GradientExchange::LayOutBuckets(absl::Span<Tensor* const> gradients) {
   }
   floats_.resize(floats);
   doubles_.resize(doubles);
+  // Which bucket each variable's gradient is in, for GradientReady().
+  const int largest_node =
+      variables.empty() ? -1
+                        : *std::max_element(variables.begin(), variables.end());
+  bucket_of_.assign(largest_node + 1, -1);
+  for (size_t b = 0; b < buckets_.size(); ++b) {
+    for (size_t i = buckets_[b].first; i < buckets_[b].end; ++i) {
+      bucket_of_[variables[i]] = static_cast<int>(b);
+    }
+  }
 }
 
 void GradientExchange::BeginStep(absl::Span<const int> variables,
                                  absl::Span<Tensor* const> gradients,
                                  double share) {
-  LayOutBuckets(gradients);
+  // The exchange thread is idle between steps: the layout is the caller's.
+  LayOutBuckets(variables, gradients);
   share_ = share;
   if (!overlaps()) {
     ++steps_begun_;
     return;
   }
   std::lock_guard<std::mutex> lock(mutex_);
-  const int largest_node =
-      variables.empty() ? -1
-                        : *std::max_element(variables.begin(), variables.end());
-  if (static_cast<int>(bucket_of_.size()) <= largest_node) {
-    bucket_of_.resize(largest_node + 1);
-  }
-  std::fill(bucket_of_.begin(), bucket_of_.end(), -1);
-  for (size_t b = 0; b < buckets_.size(); ++b) {
-    Bucket& bucket = buckets_[b];
-    bucket.pending = bucket.end - bucket.first;
-    for (size_t i = bucket.first; i < bucket.end; ++i) {
-      bucket_of_[variables[i]] = static_cast<int>(b);
-    }
-  }
+  for (Bucket& bucket : buckets_) bucket.pending = bucket.end - bucket.first;
   ++steps_begun_;
   changed_.notify_all();
 }

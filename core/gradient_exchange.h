@@ -100,8 +100,10 @@ class GradientExchange : public GradientListener {
     // Gradients not final yet; guarded by mutex_.
     size_t pending = 0;
   };
-  // Cuts the step's gradients into buckets (when they changed).
-  void LayOutBuckets(absl::Span<Tensor* const> gradients);
+  // Cuts the step's gradients into buckets and maps each variable to its
+  // bucket (when the gradients changed: another plan).
+  void LayOutBuckets(absl::Span<const int> variables,
+                     absl::Span<Tensor* const> gradients);
   // The exchange thread: sums each step's buckets in order.
   void SumBuckets();
   [[nodiscard]] absl::Status SumBucket(const Bucket& bucket);

@@ -221,16 +221,16 @@ void Plan::FindGradientWriters(const PlanLayout& layout,
     if (layout.grad_ids[v].empty() || layout.grad_ids[v][0] < 0) continue;
     const int writer = layout.tensors[layout.grad_ids[v][0]].writer;
     const int step = writer == kBeforeRun ? -1 : writer - layout.num_forward;
-    if (step >= 0) gradients_done_by_step_[step].push_back(v);
+    if (step >= 0) {
+      gradients_done_by_step_[step].push_back(v);
+    } else {
+      gradients_ready_at_start_.push_back(v);  // final from the start
+    }
     done.emplace_back(step, v);
   }
   std::sort(done.begin(), done.end());
   gradient_order_.clear();
   for (const auto& [step, v] : done) gradient_order_.push_back(v);
-  // Those written before the run are final from the start.
-  for (const auto& [step, v] : done) {
-    if (step < 0) gradients_ready_at_start_.push_back(v);
-  }
 }
 
 absl::Span<char> Plan::ScratchOf(const PlanLayout& layout, int step) {

@@ -38,11 +38,11 @@ namespace {
       " (the loss is still finite, ", fault.loss, "): ", fault.where));
 }
 
-// The samples of a batch one rank trains on.
+// The samples of a batch one rank trains on: `count` of them from
+// part.first_sample on.
 struct Shard {
-  int64_t offset = 0;  // into the batch
+  BatchShard part;
   int64_t count = 0;
-  double share = 1;  // of the batch's samples
 };
 
 // Rank `rank`'s contiguous shard of a batch of `size` samples: the first
@@ -52,21 +52,20 @@ struct Shard {
 // without samples runs a copy of the batch's last (two) samples with share
 // 0, so that it still takes part in the exchange and changes nothing.
 Shard ShardOf(int64_t size, const Communicator* communicator) {
-  if (communicator == nullptr) return {0, size, 1};
+  if (communicator == nullptr) return {{1, 0}, size};
   const int64_t ranks =
       std::min<int64_t>(communicator->size(), std::max<int64_t>(1, size / 2));
   const int64_t rank = communicator->rank();
   if (rank >= ranks) {
     const int64_t copied = std::min<int64_t>(2, size);
-    return {size - copied, copied, 0};
+    return {{0, size - copied}, copied};
   }
   const int64_t base = size / ranks;
   const int64_t extra = size % ranks;
-  Shard shard;
-  shard.count = base + (rank < extra ? 1 : 0);
-  shard.offset = rank * base + std::min(rank, extra);
-  shard.share = static_cast<double>(shard.count) / static_cast<double>(size);
-  return shard;
+  const int64_t count = base + (rank < extra ? 1 : 0);
+  return {{static_cast<double>(count) / static_cast<double>(size),
+           rank * base + std::min(rank, extra)},
+          count};
 }
 
 // The observer's stop request; data-parallel, every rank stops when any
@@ -144,10 +143,11 @@ class StopVote {
       const int64_t begin = position.next_sample;
       const int64_t size = std::min(batch_size, n - begin);
       const Shard shard = ShardOf(size, communicator);
-      NABLA_RETURN_IF_ERROR(data.FillBatch(order, begin + shard.offset,
+      NABLA_RETURN_IF_ERROR(data.FillBatch(order,
+                                           begin + shard.part.first_sample,
                                            shard.count, &batch, &feeds, &rows));
       augmenter.Apply(epoch, rows, batch);
-      auto loss = session.TrainStep(feeds, {shard.share, shard.offset});
+      auto loss = session.TrainStep(feeds, shard.part);
       // Set whenever the loss is not finite (and, with check_numerics, for
       // any NaN or infinity, which also fails the step).
       if (const NumericalFault* fault = session.numerical_fault()) {
@@ -158,8 +158,8 @@ class StopVote {
       loss_sum += *loss * static_cast<double>(size);
       report.samples += size;
       ++report.steps;
-      observer.OnBatch(
-          {epoch, position.next_sample, n, *loss, feeds, shard.share == 0});
+      observer.OnBatch({epoch, position.next_sample, n, *loss, feeds,
+                        shard.part.share == 0});
       if (position.next_sample < n) {
         stop = communicator != nullptr ? session.stop_voted()
                                        : observer.StopRequested();

@@ -152,9 +152,8 @@ std::string Summary(ModelRun& run) {
 }
 
 // Trains, stopping cleanly on SIGINT/SIGTERM with a checkpoint to resume
-// from.
-// Trains; true when a stop signal (on this rank or, data-parallel, on
-// another) ended the run, which is then saved.
+// from; true when a stop signal (on this rank or, data-parallel, on
+// another) ended the run.
 [[nodiscard]] absl::StatusOr<bool> Train(ModelRun& run,
                                          const TrainOptions& options) {
   std::printf("%s%s\n", Summary(run).c_str(), run.DescribeTraining().c_str());
