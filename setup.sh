@@ -23,6 +23,9 @@ PACKAGES=(
   clang-format
   # Data-parallel training under mpirun (core/mpi, docs/distributed.md).
   libopenmpi-dev openmpi-bin
+  # ONNX import and export (core/onnx): ONNX's messages, and its backend
+  # conformance cases for tools/onnx_conformance.
+  libonnx-dev libonnx-testdata
 )
 
 exec "$(dirname "$0")/tools/install_packages.sh" setup "${PACKAGES[@]}"

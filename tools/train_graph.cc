@@ -21,6 +21,7 @@
 #include "core/communicator.h"
 #include "core/file_read.h"
 #include "core/model_parser.h"
+#include "core/onnx/model_file.h"
 #include "core/run/metrics.h"
 #include "core/run/model_run.h"
 #include "core/run/model_summary.h"
@@ -279,7 +280,7 @@ std::string Summary(ModelRun& run) {
     return absl::OkStatus();
   }
   NABLA_ASSIGN_OR_RETURN(ParsedModel parsed,
-                         WithTextLimitHint(ReadModelFile(
+                         WithTextLimitHint(ReadAnyModelFile(
                              options.model_path, options.max_text_bytes)));
   RunOptions run_options = RunOptionsFrom(options);
   if (ranks.communicator != nullptr) {

@@ -9,6 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "core/api/model_state.h"
 #include "core/api/tensor_values.h"
+#include "core/onnx/model_file.h"
+#include "core/onnx/onnx_import.h"
 #include "core/op_registry.h"
 #include "core/status_macros.h"
 #include "nabla/graph_builder.h"
@@ -157,13 +159,25 @@ Model::~Model() = default;
 absl::StatusOr<std::unique_ptr<Model>> Model::FromFile(
     const std::string& path, const ModelOptions& options) {
   return ReportingOutOfMemory([&]() -> absl::StatusOr<std::unique_ptr<Model>> {
-    NABLA_ASSIGN_OR_RETURN(ParsedModel parsed,
-                           ReadModelFile(path, options.max_model_file_bytes));
+    NABLA_ASSIGN_OR_RETURN(
+        ParsedModel parsed,
+        ReadAnyModelFile(path, options.max_model_file_bytes));
     ModelOptions resolved = options;
     if (resolved.base_dir.empty()) resolved.base_dir = DirectoryOf(path);
     if (!resolved.source_name.empty()) {
       parsed.source.name = resolved.source_name;
     }
+    NABLA_ASSIGN_OR_RETURN(auto state, Open(std::move(parsed), resolved));
+    return std::unique_ptr<Model>(new Model(std::move(state)));
+  });
+}
+
+absl::StatusOr<std::unique_ptr<Model>> Model::FromOnnx(
+    const std::string& path, const ModelOptions& options) {
+  return ReportingOutOfMemory([&]() -> absl::StatusOr<std::unique_ptr<Model>> {
+    NABLA_ASSIGN_OR_RETURN(ParsedModel parsed, ReadOnnxModelFile(path));
+    ModelOptions resolved = options;
+    if (resolved.base_dir.empty()) resolved.base_dir = DirectoryOf(path);
     NABLA_ASSIGN_OR_RETURN(auto state, Open(std::move(parsed), resolved));
     return std::unique_ptr<Model>(new Model(std::move(state)));
   });
@@ -176,6 +190,8 @@ absl::StatusOr<std::unique_ptr<Model>> Model::FromString(
                            ParseModelText(text, options.source_name.empty()
                                                     ? "<string>"
                                                     : options.source_name));
+    NABLA_RETURN_IF_ERROR(AddOnnxGraph(
+        parsed, options.base_dir.empty() ? "." : options.base_dir));
     NABLA_ASSIGN_OR_RETURN(auto state, Open(std::move(parsed), options));
     return std::unique_ptr<Model>(new Model(std::move(state)));
   });

@@ -213,8 +213,16 @@ class Model {
   // Loads, validates (ops, attributes, shapes, training section) and
   // initialises the variables from the seed; with options.load_data, also
   // reads the data section. InvalidArgument / NotFound naming the file,
-  // line and node otherwise.
+  // line and node otherwise. A path ending in ".onnx" is imported as
+  // FromOnnx() does.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Model>> FromFile(
+      const std::string& path, const ModelOptions& options = {});
+  // Imports an ONNX model (docs/onnx.md): its initializers become
+  // variables, its inputs placeholders and its outputs nodes, named as in
+  // the file (':' as '_'); with one input and one output, Predict() maps
+  // them. Unimplemented listing every node nabla cannot import;
+  // InvalidArgument naming the node for a model that is wrong.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Model>> FromOnnx(
       const std::string& path, const ModelOptions& options = {});
   // The text of a model file, as GraphBuilder::Build() returns it.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<Model>> FromString(

@@ -1,0 +1,63 @@
+#include "core/onnx/onnx_converters.h"
+
+#include "absl/strings/str_cat.h"
+#include "core/status_macros.h"
+
+namespace nabla {
+namespace {
+
+const OnnxConverterMap& Converters() {
+  static const OnnxConverterMap* map = [] {
+    auto* m = new OnnxConverterMap();
+    AddElementwiseConverters(*m);
+    AddReductionConverters(*m);
+    AddNnConverters(*m);
+    AddShapeConverters(*m);
+    return m;
+  }();
+  return *map;
+}
+
+}  // namespace
+
+OnnxConverter FindOnnxConverter(absl::string_view op_type) {
+  auto it = Converters().find(op_type);
+  return it == Converters().end() ? nullptr : it->second;
+}
+
+std::vector<std::string> SupportedOnnxOps() {
+  std::vector<std::string> names;
+  for (const auto& [name, convert] : Converters()) names.push_back(name);
+  return names;
+}
+
+[[nodiscard]] absl::StatusOr<int64_t> NormalizeAxis(const OnnxNode& node,
+                                                    int64_t axis, int rank,
+                                                    absl::string_view what) {
+  if (axis < -rank || axis >= rank) {
+    return node.Invalid(
+        absl::StrCat(what, " ", axis, " is out of range for rank ", rank));
+  }
+  return axis < 0 ? axis + rank : axis;
+}
+
+[[nodiscard]] absl::StatusOr<std::vector<int64_t>> ConstantInts(
+    OnnxNode& node, int k, absl::string_view what) {
+  NABLA_ASSIGN_OR_RETURN(const OnnxValues* values, node.ConstantInput(k, what));
+  if (!values->is_integer()) {
+    return node.Invalid(absl::StrCat("input ", k, " (", what, ") is ",
+                                     OnnxTypeName(values->elem_type),
+                                     ", expected integers"));
+  }
+  return values->ints;
+}
+
+[[nodiscard]] absl::StatusOr<Operand> ReshapeTo(OnnxNode& node,
+                                                const Operand& x,
+                                                std::vector<int64_t> dims) {
+  if (Shape(absl::MakeConstSpan(dims)) == x.shape) return x;
+  return node.Emit("Reshape", {x},
+                   {{"shape", MakeAttr(Shape(absl::MakeConstSpan(dims)))}});
+}
+
+}  // namespace nabla

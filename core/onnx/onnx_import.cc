@@ -1,0 +1,264 @@
+#include "core/onnx/onnx_import.h"
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/file_read.h"
+#include "core/onnx/onnx_converters.h"
+#include "core/onnx/onnx_graph_builder.h"
+#include "core/onnx/onnx_node.h"
+#include "core/status_macros.h"
+
+namespace nabla {
+namespace {
+
+using onnx::TensorProto;
+
+// The largest .onnx file read: protobuf's own limit for one message.
+constexpr uint64_t kMaxOnnxFileBytes = uint64_t{2} << 30;
+
+bool IsDefaultDomain(absl::string_view domain) {
+  return domain.empty() || domain == "ai.onnx";
+}
+
+[[nodiscard]] absl::StatusOr<int> DefaultOpset(const onnx::ModelProto& model,
+                                               absl::string_view source) {
+  for (const onnx::OperatorSetIdProto& set : model.opset_import()) {
+    if (!IsDefaultDomain(set.domain())) continue;
+    if (set.version() < kMinOnnxOpset || set.version() > kMaxOnnxOpset) {
+      return absl::UnimplementedError(absl::StrCat(
+          source, ": opset ", set.version(),
+          " of the default ONNX domain is not supported (nabla imports ",
+          kMinOnnxOpset, " to ", kMaxOnnxOpset, ")"));
+    }
+    return static_cast<int>(set.version());
+  }
+  return absl::UnimplementedError(absl::StrCat(
+      source, ": the model imports no opset of the default ONNX domain"));
+}
+
+// Every node nabla cannot import by its op type or domain, at once.
+[[nodiscard]] absl::Status CheckOpsSupported(const onnx::GraphProto& graph,
+                                             int opset,
+                                             absl::string_view source) {
+  std::vector<std::string> lines;
+  for (const onnx::NodeProto& node : graph.node()) {
+    const std::string name =
+        !node.name().empty() ? node.name()
+                             : (node.output_size() > 0 ? node.output(0) : "");
+    if (!IsDefaultDomain(node.domain())) {
+      lines.push_back(absl::StrCat("  node '", name, "' (", node.op_type(),
+                                   ", domain '", node.domain(), "')"));
+    } else if (FindOnnxConverter(node.op_type()) == nullptr) {
+      lines.push_back(absl::StrCat("  node '", name, "' (", node.op_type(),
+                                   ", opset ", opset, ")"));
+    }
+  }
+  if (lines.empty()) return absl::OkStatus();
+  return absl::UnimplementedError(absl::StrCat(
+      source, ": ", lines.size(), " node", lines.size() == 1 ? "" : "s",
+      " with an op nabla does not import:\n", absl::StrJoin(lines, "\n")));
+}
+
+// float64 when the model's float tensors are all double, else float32.
+DType ModelFloatType(const onnx::GraphProto& graph) {
+  bool float32 = false, float64 = false;
+  auto note = [&](int32_t type) {
+    float32 |= type == TensorProto::FLOAT;
+    float64 |= type == TensorProto::DOUBLE;
+  };
+  for (const TensorProto& t : graph.initializer()) note(t.data_type());
+  for (const onnx::ValueInfoProto& v : graph.input()) {
+    note(v.type().tensor_type().elem_type());
+  }
+  return float64 && !float32 ? DType::kFloat64 : DType::kFloat32;
+}
+
+[[nodiscard]] absl::Status AddInitializers(const onnx::GraphProto& graph,
+                                           absl::string_view source,
+                                           OnnxGraphBuilder& builder) {
+  for (const TensorProto& t : graph.initializer()) {
+    NABLA_ASSIGN_OR_RETURN(
+        OnnxValues values,
+        ReadOnnxTensor(t,
+                       absl::StrCat(source, ": initializer '", t.name(), "'"),
+                       builder.model_dir()));
+    OnnxValue& value = builder.Define(t.name());
+    value.elem_type = values.elem_type;
+    value.constant = std::move(values);
+    value.initializer = true;
+  }
+  return absl::OkStatus();
+}
+
+[[nodiscard]] absl::Status AddInput(const onnx::ValueInfoProto& input,
+                                    absl::string_view source,
+                                    OnnxGraphBuilder& builder,
+                                    OnnxImport& out) {
+  const std::string what = absl::StrCat(source, ": input '", input.name(), "'");
+  if (!input.type().has_tensor_type()) {
+    return absl::UnimplementedError(absl::StrCat(what, " is not a tensor"));
+  }
+  const onnx::TypeProto::Tensor& type = input.type().tensor_type();
+  if (!IsSupportedOnnxType(type.elem_type())) {
+    return absl::UnimplementedError(absl::StrCat(
+        what, " has element type ", OnnxTypeName(type.elem_type())));
+  }
+  if (!type.has_shape()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " has no shape; nabla needs at least its rank"));
+  }
+  std::vector<int64_t> dims;
+  for (const onnx::TensorShapeProto::Dimension& d : type.shape().dim()) {
+    dims.push_back(d.has_dim_value() && d.dim_value() >= 0 ? d.dim_value()
+                                                           : -1);
+  }
+  const DType dtype = builder.DTypeFor(type.elem_type());
+  absl::StatusOr<std::vector<Operand>> placeholder =
+      builder.Emit(input.name(), "Placeholder", {},
+                   {{"dtype", MakeAttr(std::string(DTypeName(dtype)))},
+                    {"shape", MakeAttr(Shape(absl::MakeConstSpan(dims)))}});
+  if (!placeholder.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": ", placeholder.status().message()));
+  }
+  OnnxValue& value = builder.Define(input.name());
+  value.operand = (*placeholder)[0];
+  value.elem_type = type.elem_type();
+  out.inputs.push_back(value.operand->ref);
+  return absl::OkStatus();
+}
+
+// Converts one node; its outputs are marked failed when it or an input's
+// producer failed, so that one error is reported once.
+[[nodiscard]] absl::Status ConvertNode(const onnx::NodeProto& proto, int opset,
+                                       OnnxGraphBuilder& builder) {
+  OnnxNode node(proto, opset, &builder);
+  bool inputs_failed = false;
+  for (int k = 0; k < proto.input_size(); ++k) {
+    if (proto.input(k).empty()) continue;
+    const OnnxValue* value = builder.Find(proto.input(k));
+    if (value == nullptr) {
+      return node.Invalid(
+          absl::StrCat("input '", proto.input(k),
+                       "' is not defined before the node (ONNX lists nodes in "
+                       "topological order)"));
+    }
+    inputs_failed |= value->failed;
+  }
+  absl::Status converted = absl::OkStatus();
+  if (!inputs_failed) converted = FindOnnxConverter(proto.op_type())(node);
+  for (int k = 0; k < proto.output_size(); ++k) {
+    if (proto.output(k).empty()) continue;
+    OnnxValue& value = builder.Define(proto.output(k));
+    if (!converted.ok() || inputs_failed) {
+      value.failed = true;
+    } else if (!value.operand.has_value() && !value.constant.has_value()) {
+      return node.Unsupported(
+          absl::StrCat("output ", k, " ('", proto.output(k), "')"));
+    }
+  }
+  return converted;
+}
+
+[[nodiscard]] absl::Status AddOutput(const onnx::ValueInfoProto& output,
+                                     absl::string_view source,
+                                     OnnxGraphBuilder& builder,
+                                     OnnxImport& out) {
+  OnnxValue* value = builder.Find(output.name());
+  if (value == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ": output '", output.name(), "' is computed by no node"));
+  }
+  if (value->failed) return absl::OkStatus();  // reported already
+  NABLA_ASSIGN_OR_RETURN(Operand operand, builder.Materialize(output.name()));
+  std::string node_name = operand.ref;
+  if (node_name != NablaNameFor(output.name())) {
+    NABLA_ASSIGN_OR_RETURN(
+        std::vector<Operand> identity,
+        builder.Emit(output.name(), "Identity", {operand}, {}));
+    node_name = identity[0].ref;
+  }
+  out.outputs.push_back(node_name);
+  out.output_types.push_back(value->elem_type);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+[[nodiscard]] absl::StatusOr<onnx::ModelProto> ParseOnnxModel(
+    const std::string& bytes, absl::string_view source_name) {
+  onnx::ModelProto model;
+  if (!model.ParseFromString(bytes)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source_name,
+                     ": not an ONNX model (the bytes do not parse as an "
+                     "onnx.ModelProto)"));
+  }
+  if (!model.has_graph() ||
+      (model.graph().node_size() == 0 && model.graph().output_size() == 0)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source_name, ": not an ONNX model (it has no graph)"));
+  }
+  return model;
+}
+
+[[nodiscard]] absl::StatusOr<OnnxImport> ImportOnnx(
+    const onnx::ModelProto& model, const OnnxImportOptions& options) {
+  const std::string& source = options.source_name;
+  const onnx::GraphProto& graph = model.graph();
+  NABLA_ASSIGN_OR_RETURN(const int opset, DefaultOpset(model, source));
+  NABLA_RETURN_IF_ERROR(CheckOpsSupported(graph, opset, source));
+  OnnxGraphBuilder builder(ModelFloatType(graph), !options.freeze,
+                           options.model_dir);
+  OnnxImport out;
+  NABLA_RETURN_IF_ERROR(AddInitializers(graph, source, builder));
+  for (const onnx::ValueInfoProto& input : graph.input()) {
+    if (builder.Find(input.name()) != nullptr) continue;  // an initializer
+    NABLA_RETURN_IF_ERROR(AddInput(input, source, builder, out));
+  }
+  std::vector<std::string> errors;
+  bool unsupported = false;
+  for (const onnx::NodeProto& node : graph.node()) {
+    absl::Status converted = ConvertNode(node, opset, builder);
+    if (!converted.ok()) {
+      errors.push_back(absl::StrCat(source, ": ", converted.message()));
+      unsupported |= absl::IsUnimplemented(converted);
+    }
+  }
+  for (const onnx::ValueInfoProto& output : graph.output()) {
+    absl::Status added = AddOutput(output, source, builder, out);
+    if (!added.ok()) errors.push_back(std::string(added.message()));
+  }
+  if (!errors.empty()) {
+    const std::string message = absl::StrJoin(errors, "\n");
+    return unsupported ? absl::UnimplementedError(message)
+                       : absl::InvalidArgumentError(message);
+  }
+  out.graph = std::move(builder.graph());
+  return out;
+}
+
+[[nodiscard]] absl::StatusOr<ParsedModel> ReadOnnxModelFile(
+    const std::string& path, bool freeze) {
+  NABLA_ASSIGN_OR_RETURN(const std::string bytes,
+                         ReadRegularFile(path, kMaxOnnxFileBytes));
+  NABLA_ASSIGN_OR_RETURN(const onnx::ModelProto proto,
+                         ParseOnnxModel(bytes, path));
+  OnnxImportOptions options;
+  options.freeze = freeze;
+  options.source_name = path;
+  options.model_dir = DirectoryOf(path);
+  NABLA_ASSIGN_OR_RETURN(OnnxImport imported, ImportOnnx(proto, options));
+  ParsedModel parsed;
+  parsed.source.name = path;
+  parsed.model.set_format_version(kModelFormatVersion);
+  *parsed.model.mutable_graph() = std::move(imported.graph);
+  if (imported.inputs.size() == 1 && imported.outputs.size() == 1) {
+    parsed.model.mutable_prediction()->set_input(imported.inputs[0]);
+    parsed.model.mutable_prediction()->set_output(imported.outputs[0]);
+  }
+  return parsed;
+}
+
+}  // namespace nabla

@@ -1,0 +1,517 @@
+// ONNX ops that move elements or make constants: Reshape, Flatten's
+// relatives (Squeeze, Unsqueeze), Transpose, Concat, Slice, Gather, Pad,
+// Split, Expand, Tile, and Constant, Shape, Size, ConstantOfShape, Cast.
+// Shapes, axes and pads must be known when the model is loaded; what an
+// exporter computes from constants (a Shape of a known shape, a Concat of
+// constants) is folded here.
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/onnx/onnx_converters.h"
+#include "core/status_macros.h"
+
+namespace nabla {
+namespace {
+
+using onnx::TensorProto;
+
+std::vector<int64_t> DimsOf(const Shape& shape) {
+  return std::vector<int64_t>(shape.dims().begin(), shape.dims().end());
+}
+
+// Input 0's dims: of its constant value, or of its tensor.
+[[nodiscard]] absl::StatusOr<std::vector<int64_t>> InputDims(OnnxNode& node) {
+  if (node.IsConstant(0)) {
+    NABLA_ASSIGN_OR_RETURN(const OnnxValues* c, node.ConstantInput(0, "data"));
+    return c->dims;
+  }
+  NABLA_ASSIGN_OR_RETURN(Operand x, node.Input(0));
+  return DimsOf(x.shape);
+}
+
+// Output 0 is input 0 under `dims`: folded when input 0 is a constant,
+// else a Reshape (at most one dimension unknown).
+[[nodiscard]] absl::Status EmitReshaped(OnnxNode& node,
+                                        std::vector<int64_t> dims) {
+  if (node.IsConstant(0)) {
+    NABLA_ASSIGN_OR_RETURN(const OnnxValues* c, node.ConstantInput(0, "data"));
+    OnnxValues folded = *c;
+    int64_t known = 1;
+    for (int64_t d : dims) known *= d < 0 ? 1 : d;
+    for (int64_t& d : dims) {
+      if (d < 0 && known > 0) d = c->num_elements() / known;
+    }
+    folded.dims = std::move(dims);
+    if (folded.num_elements() != c->num_elements()) {
+      return node.Invalid("the new shape does not hold the input's elements");
+    }
+    node.SetConstantOutput(0, std::move(folded));
+    return absl::OkStatus();
+  }
+  int unknown = 0;
+  for (int64_t d : dims) unknown += d < 0;
+  if (unknown > 1) {
+    return node.Unsupported(absl::StrCat(
+        "the output shape [", absl::StrJoin(dims, ", "),
+        "] has more than one dimension unknown when the model is loaded"));
+  }
+  NABLA_ASSIGN_OR_RETURN(Operand x, node.Input(0));
+  return node.EmitOutput(
+      0, "Reshape", {x},
+      {{"shape", MakeAttr(Shape(absl::MakeConstSpan(dims)))}});
+}
+
+[[nodiscard]] absl::Status Reshape(OnnxNode& node) {
+  std::vector<int64_t> target;
+  if (node.opset() < 5) {
+    NABLA_ASSIGN_OR_RETURN(target, node.Ints("shape"));
+  } else {
+    NABLA_ASSIGN_OR_RETURN(target, ConstantInts(node, 1, "shape"));
+  }
+  NABLA_ASSIGN_OR_RETURN(const int64_t allow_zero, node.Int("allowzero", 0));
+  NABLA_ASSIGN_OR_RETURN(const std::vector<int64_t> in, InputDims(node));
+  int minus_ones = 0;
+  for (size_t i = 0; i < target.size(); ++i) {
+    if (target[i] == 0 && allow_zero == 0) {
+      if (i >= in.size()) {
+        return node.Invalid(absl::StrCat("shape[", i,
+                                         "] = 0 copies a dimension the "
+                                         "input does not have"));
+      }
+      target[i] = in[i];
+    }
+    if (target[i] < -1) {
+      return node.Invalid(absl::StrCat("shape[", i, "] = ", target[i]));
+    }
+    minus_ones += target[i] == -1;
+  }
+  // A -1 beside an unknown input dimension: known when the other
+  // dimensions multiply to the input's known ones.
+  const int64_t known = Shape(absl::MakeConstSpan(in)).num_elements();
+  if (minus_ones == 1 && known >= 0) {
+    int64_t rest = 1;
+    for (int64_t d : target) rest *= d < 0 ? 1 : d;
+    for (int64_t& d : target) {
+      if (d < 0 && rest > 0) d = known / rest;
+    }
+  }
+  return EmitReshaped(node, std::move(target));
+}
+
+// Squeeze's and Unsqueeze's axes: an attribute before opset 13, an input
+// known at import from 13.
+[[nodiscard]] absl::StatusOr<std::vector<int64_t>> AxesOf(OnnxNode& node) {
+  if (node.opset() < 13) return node.Ints("axes");
+  if (!node.HasInput(1)) return std::vector<int64_t>();
+  return ConstantInts(node, 1, "axes");
+}
+
+[[nodiscard]] absl::Status Squeeze(OnnxNode& node) {
+  NABLA_ASSIGN_OR_RETURN(std::vector<int64_t> axes, AxesOf(node));
+  NABLA_ASSIGN_OR_RETURN(const std::vector<int64_t> in, InputDims(node));
+  const int rank = static_cast<int>(in.size());
+  std::vector<bool> drop(rank, false);
+  for (int64_t axis : axes) {
+    NABLA_ASSIGN_OR_RETURN(axis, NormalizeAxis(node, axis, rank, "axis"));
+    if (in[axis] > 1) {
+      return node.Invalid(
+          absl::StrCat("axis ", axis, " has size ", in[axis], ", not 1"));
+    }
+    drop[axis] = true;
+  }
+  for (int a = 0; a < rank && axes.empty(); ++a) {
+    if (in[a] < 0) {
+      return node.Unsupported("Squeeze without axes of an unknown dimension");
+    }
+    drop[a] = in[a] == 1;
+  }
+  std::vector<int64_t> out;
+  for (int a = 0; a < rank; ++a) {
+    if (!drop[a]) out.push_back(in[a]);
+  }
+  return EmitReshaped(node, std::move(out));
+}
+
+[[nodiscard]] absl::Status Unsqueeze(OnnxNode& node) {
+  NABLA_ASSIGN_OR_RETURN(std::vector<int64_t> axes, AxesOf(node));
+  NABLA_ASSIGN_OR_RETURN(const std::vector<int64_t> in, InputDims(node));
+  const int rank = static_cast<int>(in.size() + axes.size());
+  std::vector<bool> inserted(rank, false);
+  for (int64_t axis : axes) {
+    NABLA_ASSIGN_OR_RETURN(axis, NormalizeAxis(node, axis, rank, "axis"));
+    if (inserted[axis]) return node.Invalid("axes repeat");
+    inserted[axis] = true;
+  }
+  std::vector<int64_t> out;
+  for (int a = 0, next = 0; a < rank; ++a) {
+    out.push_back(inserted[a] ? 1 : in[next++]);
+  }
+  return EmitReshaped(node, std::move(out));
+}
+
+// The elements of constants joined along `axis` (exporters build shapes
+// so).
+OnnxValues ConcatValues(const std::vector<const OnnxValues*>& parts, int axis) {
+  OnnxValues out = *parts[0];
+  out.values.clear();
+  out.ints.clear();
+  out.dims[axis] = 0;
+  int64_t outer = 1;
+  for (int a = 0; a < axis; ++a) outer *= out.dims[a];
+  for (const OnnxValues* p : parts) out.dims[axis] += p->dims[axis];
+  for (int64_t o = 0; o < outer; ++o) {
+    for (const OnnxValues* p : parts) {
+      const int64_t block = outer == 0 ? 0 : p->num_elements() / outer;
+      for (int64_t i = o * block; i < (o + 1) * block; ++i) {
+        out.values.push_back(p->values[i]);
+        if (out.is_integer()) out.ints.push_back(p->ints[i]);
+      }
+    }
+  }
+  return out;
+}
+
+[[nodiscard]] absl::Status Concat(OnnxNode& node) {
+  if (!node.HasAttr("axis")) return node.Invalid("attribute 'axis' is missing");
+  NABLA_ASSIGN_OR_RETURN(int64_t axis, node.Int("axis", 0));
+  bool constant = node.num_inputs() > 0;
+  for (int k = 0; k < node.num_inputs(); ++k) constant &= node.IsConstant(k);
+  if (constant) {
+    std::vector<const OnnxValues*> parts;
+    for (int k = 0; k < node.num_inputs(); ++k) {
+      NABLA_ASSIGN_OR_RETURN(const OnnxValues* p,
+                             node.ConstantInput(k, "input"));
+      if (!parts.empty() && p->dims.size() != parts[0]->dims.size()) {
+        return node.Invalid("the inputs' ranks differ");
+      }
+      parts.push_back(p);
+    }
+    NABLA_ASSIGN_OR_RETURN(
+        axis, NormalizeAxis(node, axis, parts[0]->dims.size(), "axis"));
+    node.SetConstantOutput(0, ConcatValues(parts, axis));
+    return absl::OkStatus();
+  }
+  std::vector<Operand> inputs;
+  for (int k = 0; k < node.num_inputs(); ++k) {
+    NABLA_ASSIGN_OR_RETURN(Operand x, node.Input(k));
+    inputs.push_back(x);
+  }
+  if (inputs.empty()) return node.Invalid("it has no inputs");
+  NABLA_ASSIGN_OR_RETURN(
+      axis, NormalizeAxis(node, axis, inputs[0].shape.rank(), "axis"));
+  return node.EmitOutput(0, "Concat", inputs, {{"axis", MakeAttr(axis)}});
+}
+
+[[nodiscard]] absl::Status Transpose(OnnxNode& node) {
+  NABLA_ASSIGN_OR_RETURN(Operand x, node.Input(0));
+  NABLA_ASSIGN_OR_RETURN(std::vector<int64_t> perm, node.Ints("perm"));
+  return node.EmitOutput(0, "Transpose", {x},
+                         {{"perm", MakeIntListAttr(perm)}});
+}
+
+// Slice: starts, ends, axes and steps are attributes before opset 10,
+// inputs known at import from 10; nabla's Slice has ONNX's semantics.
+[[nodiscard]] absl::Status Slice(OnnxNode& node) {
+  std::vector<int64_t> lists[4];
+  const char* names[4] = {"starts", "ends", "axes", "steps"};
+  for (int i = 0; i < 4; ++i) {
+    if (node.opset() < 10) {
+      if (i < 3) {
+        NABLA_ASSIGN_OR_RETURN(lists[i], node.Ints(names[i]));
+      }
+    } else if (node.HasInput(i + 1)) {
+      NABLA_ASSIGN_OR_RETURN(lists[i], ConstantInts(node, i + 1, names[i]));
+    }
+  }
+  NABLA_ASSIGN_OR_RETURN(Operand x, node.Input(0));
+  return node.EmitOutput(0, "Slice", {x},
+                         {{"starts", MakeIntListAttr(lists[0])},
+                          {"ends", MakeIntListAttr(lists[1])},
+                          {"axes", MakeIntListAttr(lists[2])},
+                          {"steps", MakeIntListAttr(lists[3])}});
+}
+
+[[nodiscard]] absl::Status Gather(OnnxNode& node) {
+  NABLA_ASSIGN_OR_RETURN(int64_t axis, node.Int("axis", 0));
+  if (node.IsConstant(0) && node.IsConstant(1)) {
+    NABLA_ASSIGN_OR_RETURN(const OnnxValues* data,
+                           node.ConstantInput(0, "data"));
+    NABLA_ASSIGN_OR_RETURN(const std::vector<int64_t> indices,
+                           ConstantInts(node, 1, "indices"));
+    if (data->dims.size() == 1) {  // a shape's elements
+      NABLA_ASSIGN_OR_RETURN(const OnnxValues* index_values,
+                             node.ConstantInput(1, "indices"));
+      OnnxValues out = *data;
+      out.dims = index_values->dims;
+      out.values.clear();
+      out.ints.clear();
+      const int64_t n = data->dims[0];
+      for (int64_t i : indices) {
+        if (i < -n || i >= n)
+          return node.Invalid(absl::StrCat("index ", i, " is out of range"));
+        const int64_t at = i < 0 ? i + n : i;
+        out.values.push_back(data->values[at]);
+        if (out.is_integer()) out.ints.push_back(data->ints[at]);
+      }
+      node.SetConstantOutput(0, std::move(out));
+      return absl::OkStatus();
+    }
+  }
+  NABLA_ASSIGN_OR_RETURN(Operand x, node.Input(0));
+  NABLA_ASSIGN_OR_RETURN(Operand indices, node.Input(1));
+  return node.EmitOutput(0, "Gather", {x, indices}, {{"axis", MakeAttr(axis)}});
+}
+
+// Pad: pads and value are attributes before opset 11, inputs from 11.
+[[nodiscard]] absl::Status Pad(OnnxNode& node) {
+  NABLA_ASSIGN_OR_RETURN(const std::string mode,
+                         node.String("mode", "constant"));
+  std::vector<int64_t> pads;
+  double value = 0;
+  if (node.opset() < 11) {
+    NABLA_ASSIGN_OR_RETURN(pads,
+                           node.Ints(node.opset() < 2 ? "paddings" : "pads"));
+    NABLA_ASSIGN_OR_RETURN(const float v, node.Float("value", 0.0f));
+    value = v;
+  } else {
+    NABLA_ASSIGN_OR_RETURN(pads, ConstantInts(node, 1, "pads"));
+    if (node.HasInput(2)) {
+      NABLA_ASSIGN_OR_RETURN(const OnnxValues* v,
+                             node.ConstantInput(2, "constant_value"));
+      if (v->num_elements() != 1)
+        return node.Invalid("constant_value must be a scalar");
+      value = v->values[0];
+    }
+    if (node.HasInput(3))
+      return node.Unsupported("input 3 (axes) is not supported");
+  }
+  NABLA_ASSIGN_OR_RETURN(Operand x, node.Input(0));
+  return node.EmitOutput(0, "Pad", {x},
+                         {{"pads", MakeIntListAttr(pads)},
+                          {"mode", MakeAttr(mode)},
+                          {"value", MakeAttr(value)}});
+}
+
+[[nodiscard]] absl::Status Split(OnnxNode& node) {
+  NABLA_ASSIGN_OR_RETURN(int64_t axis, node.Int("axis", 0));
+  std::vector<int64_t> split;
+  if (node.opset() < 13) {
+    NABLA_ASSIGN_OR_RETURN(split, node.Ints("split"));
+  } else if (node.HasInput(1)) {
+    NABLA_ASSIGN_OR_RETURN(split, ConstantInts(node, 1, "split"));
+  }
+  NABLA_ASSIGN_OR_RETURN(Operand x, node.Input(0));
+  NABLA_ASSIGN_OR_RETURN(axis,
+                         NormalizeAxis(node, axis, x.shape.rank(), "axis"));
+  NodeAttrs attrs = {{"axis", MakeAttr(axis)}};
+  if (split.empty()) {
+    const int64_t parts = node.proto().output_size();
+    const int64_t size = x.shape.dim(axis);
+    if (size >= 0 && size % parts != 0) {
+      return node.Invalid(absl::StrCat("dimension ", axis, " (", size,
+                                       ") does not split into ", parts,
+                                       " equal parts"));
+    }
+    attrs.push_back({"num_outputs", MakeAttr(parts)});
+  } else {
+    attrs.push_back({"split", MakeIntListAttr(split)});
+  }
+  return node.EmitOutputs("Split", {x}, std::move(attrs));
+}
+
+// Expand: x broadcast with a shape: x + zeros(shape).
+[[nodiscard]] absl::Status Expand(OnnxNode& node) {
+  NABLA_ASSIGN_OR_RETURN(std::vector<int64_t> shape,
+                         ConstantInts(node, 1, "shape"));
+  NABLA_ASSIGN_OR_RETURN(Operand x, node.Input(0));
+  int64_t count = 1;
+  for (int64_t d : shape) {
+    if (d < 0) return node.Invalid("the shape has a negative dimension");
+    count *= d;
+  }
+  const std::vector<double> zeros(count, 0.0);
+  NABLA_ASSIGN_OR_RETURN(Operand z, node.Literal(shape, zeros, x.dtype));
+  return node.EmitOutput(0, "Add", {x, z});
+}
+
+// Tile: r copies joined along each axis with repeat r.
+[[nodiscard]] absl::Status Tile(OnnxNode& node) {
+  NABLA_ASSIGN_OR_RETURN(std::vector<int64_t> repeats,
+                         ConstantInts(node, 1, "repeats"));
+  NABLA_ASSIGN_OR_RETURN(Operand x, node.Input(0));
+  if (static_cast<int>(repeats.size()) != x.shape.rank()) {
+    return node.Invalid("repeats must have one value per dimension");
+  }
+  for (int64_t axis = 0; axis < x.shape.rank(); ++axis) {
+    if (repeats[axis] < 1) return node.Unsupported("a repeat below 1");
+    if (repeats[axis] == 1) continue;
+    std::vector<Operand> copies(repeats[axis], x);
+    NABLA_ASSIGN_OR_RETURN(
+        x, node.Emit("Concat", copies, {{"axis", MakeAttr(axis)}}));
+  }
+  return node.EmitOutput(0, "Identity", {x});
+}
+
+OnnxValues IntVector(std::vector<int64_t> ints) {
+  OnnxValues v;
+  v.elem_type = TensorProto::INT64;
+  v.dims = {static_cast<int64_t>(ints.size())};
+  v.values.assign(ints.begin(), ints.end());
+  v.ints = std::move(ints);
+  return v;
+}
+
+[[nodiscard]] absl::Status ShapeOf(OnnxNode& node) {
+  NABLA_ASSIGN_OR_RETURN(std::vector<int64_t> dims, InputDims(node));
+  const int64_t rank = dims.size();
+  NABLA_ASSIGN_OR_RETURN(int64_t start, node.Int("start", 0));
+  NABLA_ASSIGN_OR_RETURN(int64_t end, node.Int("end", rank));
+  start = std::clamp<int64_t>(start < 0 ? start + rank : start, 0, rank);
+  end = std::clamp<int64_t>(end < 0 ? end + rank : end, 0, rank);
+  dims = std::vector<int64_t>(dims.begin() + start,
+                              dims.begin() + std::max(start, end));
+  for (int64_t d : dims) {
+    if (d < 0) {
+      return node.Unsupported(
+          "the shape of a tensor whose size is known only when data is fed");
+    }
+  }
+  node.SetConstantOutput(0, IntVector(std::move(dims)));
+  return absl::OkStatus();
+}
+
+[[nodiscard]] absl::Status Size(OnnxNode& node) {
+  NABLA_ASSIGN_OR_RETURN(std::vector<int64_t> dims, InputDims(node));
+  const int64_t count = Shape(absl::MakeConstSpan(dims)).num_elements();
+  if (count < 0) {
+    return node.Unsupported("the size of a tensor known only when data is fed");
+  }
+  OnnxValues size = IntVector({count});
+  size.dims.clear();
+  node.SetConstantOutput(0, std::move(size));
+  return absl::OkStatus();
+}
+
+[[nodiscard]] absl::Status Constant(OnnxNode& node) {
+  if (const TensorProto* t = node.TensorAttr("value")) {
+    NABLA_ASSIGN_OR_RETURN(
+        OnnxValues v,
+        ReadOnnxTensor(*t, node.Describe(), node.builder().model_dir()));
+    node.SetConstantOutput(0, std::move(v));
+    return absl::OkStatus();
+  }
+  OnnxValues v;
+  if (node.HasAttr("value_float") || node.HasAttr("value_floats")) {
+    NABLA_ASSIGN_OR_RETURN(const float f, node.Float("value_float", 0.0f));
+    NABLA_ASSIGN_OR_RETURN(const std::vector<float> fs,
+                           node.Floats("value_floats"));
+    v.elem_type = TensorProto::FLOAT;
+    if (node.HasAttr("value_float")) {
+      v.values = {f};
+    } else {
+      v.values.assign(fs.begin(), fs.end());
+      v.dims = {static_cast<int64_t>(fs.size())};
+    }
+  } else if (node.HasAttr("value_int") || node.HasAttr("value_ints")) {
+    NABLA_ASSIGN_OR_RETURN(const int64_t i, node.Int("value_int", 0));
+    NABLA_ASSIGN_OR_RETURN(std::vector<int64_t> is, node.Ints("value_ints"));
+    v = IntVector(node.HasAttr("value_int") ? std::vector<int64_t>{i} : is);
+    if (node.HasAttr("value_int")) v.dims.clear();
+  } else {
+    return node.Unsupported(
+        "only value, value_float(s) and value_int(s) are supported");
+  }
+  node.SetConstantOutput(0, std::move(v));
+  return absl::OkStatus();
+}
+
+[[nodiscard]] absl::Status ConstantOfShape(OnnxNode& node) {
+  NABLA_ASSIGN_OR_RETURN(std::vector<int64_t> dims,
+                         ConstantInts(node, 0, "shape"));
+  OnnxValues fill;
+  fill.values = {0.0};
+  if (const TensorProto* t = node.TensorAttr("value")) {
+    NABLA_ASSIGN_OR_RETURN(
+        fill, ReadOnnxTensor(*t, node.Describe(), node.builder().model_dir()));
+    if (fill.num_elements() != 1)
+      return node.Invalid("value must hold one element");
+  }
+  OnnxValues out;
+  out.elem_type = fill.elem_type;
+  out.dims = dims;
+  const int64_t count = out.num_elements();
+  if (count < 0 || count > (int64_t{1} << 28)) {
+    return node.Invalid("the shape is negative or too large");
+  }
+  out.values.assign(count, fill.values[0]);
+  if (out.is_integer()) out.ints.assign(count, fill.ints[0]);
+  node.SetConstantOutput(0, std::move(out));
+  return absl::OkStatus();
+}
+
+// Cast: folded for constants; at run time only where the numbers do not
+// change (integers to floats or other integers, a float to its own type).
+[[nodiscard]] absl::Status Cast(OnnxNode& node) {
+  NABLA_ASSIGN_OR_RETURN(const int64_t to, node.Int("to", 0));
+  if (!IsSupportedOnnxType(static_cast<int32_t>(to))) {
+    return node.Unsupported(absl::StrCat("a cast to ", OnnxTypeName(to)));
+  }
+  const int32_t from = node.InputType(0);
+  if (node.IsConstant(0)) {
+    NABLA_ASSIGN_OR_RETURN(const OnnxValues* c, node.ConstantInput(0, "input"));
+    OnnxValues out;
+    out.elem_type = static_cast<int32_t>(to);
+    out.dims = c->dims;
+    for (double v : c->values) {
+      if (to == TensorProto::BOOL) {
+        v = v != 0;
+      } else if (IsOnnxIntegerType(to)) {
+        v = std::trunc(v);
+      } else if (to == TensorProto::FLOAT) {
+        v = static_cast<float>(v);
+      }
+      out.values.push_back(v);
+      if (out.is_integer()) out.ints.push_back(static_cast<int64_t>(v));
+    }
+    node.SetConstantOutput(0, std::move(out));
+    return absl::OkStatus();
+  }
+  NABLA_ASSIGN_OR_RETURN(Operand x, node.Input(0));
+  const bool same_numbers =
+      IsOnnxIntegerType(from)
+          ? (to != TensorProto::BOOL || from == TensorProto::BOOL)
+          : to == from;
+  if (!same_numbers ||
+      node.builder().DTypeFor(static_cast<int32_t>(to)) != x.dtype) {
+    return node.Unsupported(absl::StrCat("a cast from ", OnnxTypeName(from),
+                                         " to ", OnnxTypeName(to),
+                                         " at run time"));
+  }
+  NABLA_RETURN_IF_ERROR(node.EmitOutput(0, "Identity", {x}));
+  node.SetOutputType(0, static_cast<int32_t>(to));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void AddShapeConverters(OnnxConverterMap& m) {
+  m["Reshape"] = Reshape;
+  m["Squeeze"] = Squeeze;
+  m["Unsqueeze"] = Unsqueeze;
+  m["Concat"] = Concat;
+  m["Transpose"] = Transpose;
+  m["Slice"] = Slice;
+  m["Gather"] = Gather;
+  m["Pad"] = Pad;
+  m["Split"] = Split;
+  m["Expand"] = Expand;
+  m["Tile"] = Tile;
+  m["Shape"] = ShapeOf;
+  m["Size"] = Size;
+  m["Constant"] = Constant;
+  m["ConstantOfShape"] = ConstantOfShape;
+  m["Cast"] = Cast;
+}
+
+}  // namespace nabla
