@@ -1,4 +1,4 @@
-// ONNX import: an ONNX ModelProto (opsets 6 to 17 of the default domain)
+// ONNX import: an ONNX ModelProto (opsets 1 to 17 of the default domain)
 // becomes a nabla graph. Initializers become Variables (trainable unless
 // frozen) holding their values, graph inputs become Placeholders (symbolic
 // dimensions -1), each node becomes the nabla nodes that compute it
@@ -21,7 +21,7 @@
 namespace nabla {
 
 // The operator set versions of the default domain nabla imports.
-inline constexpr int kMinOnnxOpset = 6;
+inline constexpr int kMinOnnxOpset = 1;
 inline constexpr int kMaxOnnxOpset = 17;
 
 struct OnnxImportOptions {

@@ -16,6 +16,12 @@ namespace {
 
 using onnx::TensorProto;
 
+// Constants folded here (ConstantOfShape) or written as literals
+// (Expand's zeros) hold at most this many elements: 128 MiB of doubles.
+constexpr int64_t kMaxLiteralElements = int64_t{1} << 24;
+// Tile joins copies, one input of a Concat each.
+constexpr int64_t kMaxTileRepeats = 1024;
+
 std::vector<int64_t> DimsOf(const Shape& shape) {
   return std::vector<int64_t>(shape.dims().begin(), shape.dims().end());
 }
@@ -173,8 +179,11 @@ OnnxValues ConcatValues(const std::vector<const OnnxValues*>& parts, int axis) {
 }
 
 [[nodiscard]] absl::Status Concat(OnnxNode& node) {
-  if (!node.HasAttr("axis")) return node.Invalid("attribute 'axis' is missing");
-  NABLA_ASSIGN_OR_RETURN(int64_t axis, node.Int("axis", 0));
+  // Before opset 4 axis may be left out and defaults to 1.
+  if (!node.HasAttr("axis") && node.opset() >= 4) {
+    return node.Invalid("attribute 'axis' is missing");
+  }
+  NABLA_ASSIGN_OR_RETURN(int64_t axis, node.Int("axis", 1));
   bool constant = node.num_inputs() > 0;
   for (int k = 0; k < node.num_inputs(); ++k) constant &= node.IsConstant(k);
   if (constant) {
@@ -328,6 +337,10 @@ OnnxValues ConcatValues(const std::vector<const OnnxValues*>& parts, int axis) {
   int64_t count = 1;
   for (int64_t d : shape) {
     if (d < 0) return node.Invalid("the shape has a negative dimension");
+    if (d > 0 && count > kMaxLiteralElements / d) {
+      return node.Unsupported(absl::StrCat("an Expand to more than ",
+                                           kMaxLiteralElements, " elements"));
+    }
     count *= d;
   }
   const std::vector<double> zeros(count, 0.0);
@@ -344,7 +357,11 @@ OnnxValues ConcatValues(const std::vector<const OnnxValues*>& parts, int axis) {
     return node.Invalid("repeats must have one value per dimension");
   }
   for (int64_t axis = 0; axis < x.shape.rank(); ++axis) {
-    if (repeats[axis] < 1) return node.Unsupported("a repeat below 1");
+    if (repeats[axis] < 1 || repeats[axis] > kMaxTileRepeats) {
+      return node.Unsupported(absl::StrCat("a repeat of ", repeats[axis],
+                                           " (nabla tiles 1 to ",
+                                           kMaxTileRepeats, " times)"));
+    }
     if (repeats[axis] == 1) continue;
     std::vector<Operand> copies(repeats[axis], x);
     NABLA_ASSIGN_OR_RETURN(
@@ -441,8 +458,10 @@ OnnxValues IntVector(std::vector<int64_t> ints) {
   out.elem_type = fill.elem_type;
   out.dims = dims;
   const int64_t count = out.num_elements();
-  if (count < 0 || count > (int64_t{1} << 28)) {
-    return node.Invalid("the shape is negative or too large");
+  if (count < 0 || count > kMaxLiteralElements) {
+    return node.Unsupported(absl::StrCat("a constant of ", count,
+                                         " elements (nabla folds at most ",
+                                         kMaxLiteralElements, ")"));
   }
   out.values.assign(count, fill.values[0]);
   if (out.is_integer()) out.ints.assign(count, fill.ints[0]);
@@ -453,6 +472,9 @@ OnnxValues IntVector(std::vector<int64_t> ints) {
 // Cast: folded for constants; at run time only where the numbers do not
 // change (integers to floats or other integers, a float to its own type).
 [[nodiscard]] absl::Status Cast(OnnxNode& node) {
+  if (node.opset() < 6) {
+    return node.Unsupported("Cast before opset 6 (its 'to' is a string)");
+  }
   NABLA_ASSIGN_OR_RETURN(const int64_t to, node.Int("to", 0));
   if (!IsSupportedOnnxType(static_cast<int32_t>(to))) {
     return node.Unsupported(absl::StrCat("a cast to ", OnnxTypeName(to)));

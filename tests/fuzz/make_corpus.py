@@ -21,6 +21,9 @@ kept as regressions). Seeds come from:
               files of the bad-input cases
   flags       the command lines of the bad-input cases and of the README's
               examples
+  onnx        small ONNX models of the op families the import converts
+              (built with the onnx module: run this script with Debian's
+              /usr/bin/python3, which has python3-onnx)
 
 The first bytes of a checkpoint, csv, idx or predict seed are the target's settings
 (see the comment at the top of each *_fuzzer.cc).
@@ -245,6 +248,98 @@ def flags_seeds():
     return seeds
 
 
+def onnx_seeds():
+    """Small ONNX models: each converter family, legacy forms, folded
+    shape computations, and inputs the import refuses."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    def model(nodes, inputs, outputs, inits=(), opset=13):
+        graph = helper.make_graph(
+            nodes, "seed",
+            [helper.make_tensor_value_info(n, TensorProto.FLOAT, s)
+             for n, s in inputs],
+            [helper.make_tensor_value_info(n, TensorProto.FLOAT, None)
+             for n in outputs],
+            [numpy_helper.from_array(np.asarray(v), n) for n, v in inits])
+        m = helper.make_model(
+            graph, opset_imports=[helper.make_opsetid("", opset)])
+        return m.SerializeToString()
+
+    rng = np.random.default_rng(1)
+
+    def weights(*shape):
+        return rng.standard_normal(shape).astype(np.float32)
+
+    node = helper.make_node
+    seeds = {}
+    seeds["mlp"] = model(
+        [node("Gemm", ["x", "w1", "b1"], ["h"], transB=1),
+         node("Relu", ["h"], ["r"]),
+         node("Gemm", ["r", "w2", "b2"], ["y"], alpha=0.5, beta=2.0)],
+        [("x", ["batch", 3])], ["y"],
+        [("w1", weights(4, 3)), ("b1", weights(4)), ("w2", weights(4, 2)),
+         ("b2", weights(2))])
+    seeds["cnn"] = model(
+        [node("Conv", ["x", "w", "b"], ["c"], pads=[1, 1, 1, 1],
+              strides=[1, 1]),
+         node("BatchNormalization", ["c", "s", "o", "m", "v"], ["n"]),
+         node("MaxPool", ["n"], ["p"], kernel_shape=[2, 2], strides=[2, 2]),
+         node("Flatten", ["p"], ["f"]),
+         node("Gemm", ["f", "fw"], ["g"], transB=1),
+         node("Softmax", ["g"], ["y"])],
+        [("x", [1, 1, 4, 4])], ["y"],
+        [("w", weights(2, 1, 3, 3)), ("b", weights(2)), ("s", weights(2)),
+         ("o", weights(2)), ("m", weights(2)),
+         ("v", np.abs(weights(2)) + 0.5), ("fw", weights(3, 8))])
+    seeds["shapes"] = model(
+        [node("Reshape", ["x", "shape"], ["r"]),
+         node("Transpose", ["r"], ["t"], perm=[1, 0]),
+         node("Slice", ["t", "starts", "ends"], ["s"]),
+         node("Split", ["s"], ["a", "b"], axis=0),
+         node("Concat", ["b", "a"], ["c"], axis=0),
+         node("Unsqueeze", ["c", "axes"], ["u"]),
+         node("Squeeze", ["u", "axes"], ["q"]),
+         node("Gather", ["q", "idx"], ["y"], axis=1)],
+        [("x", [2, 3])], ["y"],
+        [("shape", np.array([3, -1], np.int64)),
+         ("starts", np.array([0, 0], np.int64)),
+         ("ends", np.array([2, 9223372036854775807], np.int64)),
+         ("axes", np.array([0], np.int64)),
+         ("idx", np.array([1, -1], np.int64))])
+    seeds["reductions"] = model(
+        [node("ReduceSum", ["x", "axes"], ["s"], keepdims=0),
+         node("ReduceLogSumExp", ["x"], ["l"], axes=[0]),
+         node("ArgMax", ["x"], ["a"], axis=1, select_last_index=1),
+         node("Add", ["s", "l"], ["y"])],
+        [("x", [3, 3])], ["y", "a"], [("axes", np.array([0], np.int64))])
+    seeds["legacy_broadcast"] = model(
+        [node("Add", ["x", "b"], ["y"], broadcast=1, axis=1)],
+        [("x", [2, 3, 4])], ["y"], [("b", weights(3))], opset=6)
+    seeds["folded_shape"] = model(
+        [node("Shape", ["x"], ["shape"]),
+         node("Gather", ["shape", "zero"], ["n"]),
+         node("Unsqueeze", ["n", "axes"], ["n1"]),
+         node("Concat", ["n1", "minus_one"], ["target"], axis=0),
+         node("Reshape", ["x", "target"], ["y"])],
+        [("x", [2, 3, 4])], ["y"],
+        [("zero", np.array(0, np.int64)), ("axes", np.array([0], np.int64)),
+         ("minus_one", np.array([-1], np.int64))])
+    seeds["unsupported"] = model(
+        [node("Erf", ["x"], ["e"]), node("Det", ["e"], ["y"])],
+        [("x", [2, 2])], ["y"])
+    external = onnx.load_from_string(
+        model([node("MatMul", ["x", "w"], ["y"])], [("x", [1, 2])], ["y"],
+              [("w", weights(2, 2))]))
+    w = external.graph.initializer[0]
+    w.ClearField("raw_data")
+    w.data_location = TensorProto.EXTERNAL
+    w.external_data.add(key="location", value="w.bin")
+    seeds["external_data"] = external.SerializeToString()
+    return seeds
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: make_corpus.py PATH/TO/train_graph")
@@ -255,6 +350,7 @@ def main():
     write_seeds("idx", idx_seeds())
     write_seeds("predict", predict_seeds())
     write_seeds("flags", flags_seeds())
+    write_seeds("onnx", onnx_seeds())
 
 
 if __name__ == "__main__":

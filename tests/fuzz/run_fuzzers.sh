@@ -4,7 +4,8 @@
 #
 #   tests/fuzz/run_fuzzers.sh [SECONDS] [TARGET...]
 #
-# TARGET is model, checkpoint, csv, idx, predict or flags (default: all).
+# TARGET is model, checkpoint, csv, idx, predict, flags or onnx (default:
+# all).
 # Run from the repository root. A crash, leak, timeout, out-of-memory or
 # sanitizer report fails the target: its input is saved as
 # $NABLA_FUZZ_ARTIFACTS/<target>-crash-... (default /tmp/nabla-fuzz-artifacts)
@@ -22,7 +23,7 @@ cd "$(dirname "$0")/../.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-if [ ${#targets[@]} -eq 0 ]; then targets=(model checkpoint csv idx predict flags); fi
+if [ ${#targets[@]} -eq 0 ]; then targets=(model checkpoint csv idx predict flags onnx); fi
 
 output_base=${NABLA_FUZZ_OUTPUT_BASE:-"$(bazel info output_base 2>/dev/null)-fuzz"}
 artifacts=${NABLA_FUZZ_ARTIFACTS:-/tmp/nabla-fuzz-artifacts}

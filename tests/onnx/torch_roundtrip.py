@@ -1,0 +1,492 @@
+#!/usr/bin/python3
+"""PyTorch -> ONNX -> nabla round trip: nabla's predictions against torch's.
+
+Defines a few PyTorch models with fixed seeds (an MLP, LeNet-5, the CNN of
+examples/fashion_mnist_cnn.pbtxt, a small residual network with batch
+normalisation), exports each with torch.onnx.export (opset 13, a dynamic
+batch dimension), has train_graph import the .onnx file and predict a batch
+of random samples (--predict_file), and compares nabla's outputs with
+torch's. One line per model: name, max |nabla - torch|, PASS or FAIL. Exits
+1 when any model fails to export, to import, to predict, or differs by more
+than --tolerance; nabla's error is printed as it said it.
+
+Needs Debian's python3-torch and python3-onnx (run with /usr/bin/python3):
+
+  /usr/bin/python3 tests/onnx/torch_roundtrip.py \
+      --train_graph bazel-bin/tools/train_graph [--out_dir DIR] [--keep]
+
+The rows of --predict_file are the samples flattened in C order: an image
+input [N, C, H, W] takes C*H*W values per line, which train_graph reshapes
+to the placeholder's [C, H, W] per sample (core/run/prediction.cc).
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import torch
+from torch import nn
+
+OPSET = 13
+
+
+# ---------------------------------------------------------------------------
+# The models.
+
+
+class Mlp(nn.Module):
+    """4-16-3 with ReLU."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(4, 16)
+        self.fc2 = nn.Linear(16, 3)
+
+    def forward(self, x):
+        return self.fc2(torch.relu(self.fc1(x)))
+
+
+class LeNet5(nn.Module):
+    """LeNet-5 on 1x28x28: conv 5x5 (6, padded to keep 28x28), average pool,
+    conv 5x5 (16), average pool, dense 120, 84, 10; tanh as in the original
+    for the convolutions, ReLU in the dense layers."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 6, kernel_size=5, padding=2)
+        self.pool1 = nn.AvgPool2d(2)
+        self.conv2 = nn.Conv2d(6, 16, kernel_size=5)
+        self.pool2 = nn.AvgPool2d(2)
+        self.fc1 = nn.Linear(16 * 5 * 5, 120)
+        self.fc2 = nn.Linear(120, 84)
+        self.fc3 = nn.Linear(84, 10)
+
+    def forward(self, x):
+        x = self.pool1(torch.tanh(self.conv1(x)))
+        x = self.pool2(torch.tanh(self.conv2(x)))
+        x = torch.flatten(x, 1)
+        x = torch.relu(self.fc1(x))
+        x = torch.relu(self.fc2(x))
+        return self.fc3(x)
+
+
+class FashionMnistCnn(nn.Module):
+    """examples/fashion_mnist_cnn.pbtxt: conv 3x3 same 32 (ReLU), max pool 2,
+    conv 3x3 same 64 (ReLU), max pool 2, flatten, dropout 0.25, dense 128
+    (ReLU), dropout 0.5, dense 10 (the logits), softmax (the model's
+    prediction output, "probabilities")."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 32, kernel_size=3, padding=1)
+        self.pool1 = nn.MaxPool2d(2)
+        self.conv2 = nn.Conv2d(32, 64, kernel_size=3, padding=1)
+        self.pool2 = nn.MaxPool2d(2)
+        self.flat = nn.Flatten()
+        self.drop1 = nn.Dropout(0.25)
+        self.hidden = nn.Linear(64 * 7 * 7, 128)
+        self.drop2 = nn.Dropout(0.5)
+        self.logits = nn.Linear(128, 10)
+
+    def forward(self, x):
+        x = self.pool1(torch.relu(self.conv1(x)))
+        x = self.pool2(torch.relu(self.conv2(x)))
+        x = self.drop1(self.flat(x))
+        x = self.drop2(torch.relu(self.hidden(x)))
+        return torch.softmax(self.logits(x), dim=1)
+
+
+class ResidualBlock(nn.Module):
+    """conv 3x3, BN, ReLU, conv 3x3, BN; + the block's input; ReLU."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.conv1 = nn.Conv2d(channels, channels, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(channels)
+        self.conv2 = nn.Conv2d(channels, channels, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(channels)
+
+    def forward(self, x):
+        y = torch.relu(self.bn1(self.conv1(x)))
+        y = self.bn2(self.conv2(y))
+        return torch.relu(x + y)
+
+
+class SmallResNet(nn.Module):
+    """Like examples/fashion_mnist_resnet.pbtxt: stem conv 3x3 16 (no bias),
+    BN, ReLU, max pool 2; two residual blocks; global average pool, flatten,
+    dense 10."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(1, 16, 3, padding=1, bias=False)
+        self.stem_bn = nn.BatchNorm2d(16)
+        self.pool = nn.MaxPool2d(2)
+        self.block1 = ResidualBlock(16)
+        self.block2 = ResidualBlock(16)
+        self.gap = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(16, 10)
+
+    def forward(self, x):
+        x = self.pool(torch.relu(self.stem_bn(self.stem(x))))
+        x = self.block2(self.block1(x))
+        return self.fc(torch.flatten(self.gap(x), 1))
+
+
+class PreActBlock(nn.Module):
+    """Pre-activation (ResNet v2): BN, ReLU, conv 3x3, BN, ReLU, conv 3x3;
+    + the block's input."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.bn1 = nn.BatchNorm2d(channels)
+        self.conv1 = nn.Conv2d(channels, channels, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(channels)
+        self.conv2 = nn.Conv2d(channels, channels, 3, padding=1, bias=False)
+
+    def forward(self, x):
+        y = self.conv1(torch.relu(self.bn1(x)))
+        y = self.conv2(torch.relu(self.bn2(y)))
+        return x + y
+
+
+class PreActResNet(nn.Module):
+    """torch.onnx.export in eval mode folds a BatchNorm that follows a Conv
+    into the Conv's weights, so SmallResNet's ONNX graph has no
+    BatchNormalization. Here the first BN of each block and the final one
+    follow a MaxPool or an Add: they stay BatchNormalization nodes, with the
+    running statistics for nabla's importer to read. Stem conv 3x3 16, max
+    pool 2, two pre-activation blocks, BN, ReLU, global average pool,
+    flatten, dense 10."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(1, 16, 3, padding=1)
+        self.pool = nn.MaxPool2d(2)
+        self.block1 = PreActBlock(16)
+        self.block2 = PreActBlock(16)
+        self.bn = nn.BatchNorm2d(16)
+        self.gap = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(16, 10)
+
+    def forward(self, x):
+        x = self.block2(self.block1(self.pool(self.stem(x))))
+        x = self.gap(torch.relu(self.bn(x)))
+        return self.fc(torch.flatten(x, 1))
+
+
+def settle_batch_norm(model, input_shape, generator):
+    """Gives every BatchNorm non-trivial statistics and affine parameters:
+    random weight and bias, then a few training-mode passes over inputs
+    whose mean and spread are far from 0 and 1, with momentum raised so the
+    running statistics move well away from their initial (0, 1)."""
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    if not norms:
+        return
+    with torch.no_grad():
+        for bn in norms:
+            bn.weight.copy_(0.5 + torch.rand(bn.weight.shape, generator=generator))
+            bn.bias.copy_(0.2 * torch.randn(bn.bias.shape, generator=generator))
+            bn.momentum = 0.5
+        model.train()
+        for _ in range(5):
+            x = 0.7 + 2.0 * torch.randn((16,) + input_shape, generator=generator)
+            model(x)
+        for bn in norms:
+            bn.momentum = 0.1
+    model.eval()
+
+
+def image_batch(batch, shape, generator):
+    """Pixels in [0, 1), like the scaled Fashion-MNIST images."""
+    return torch.rand((batch,) + shape, generator=generator)
+
+
+def normal_batch(batch, shape, generator):
+    return torch.randn((batch,) + shape, generator=generator)
+
+
+class Spec:
+    """A model of the round trip. `tap`: (ONNX op type, torch module name):
+    the input of the first node of that op type in the exported graph is
+    compared too, against the module's output, through train_graph --output
+    with the ONNX value's name (':' read as '_'); e.g. the logits under a
+    Softmax, which the probabilities' small values could hide."""
+
+    def __init__(self, name, make, shape, make_input, tap=None):
+        self.name = name
+        self.make = make
+        self.shape = shape
+        self.make_input = make_input
+        self.tap = tap
+
+
+MODELS = [
+    Spec("mlp", Mlp, (4,), normal_batch),
+    Spec("lenet5", LeNet5, (1, 28, 28), image_batch),
+    Spec("fashion_mnist_cnn", FashionMnistCnn, (1, 28, 28), image_batch, ("Softmax", "logits")),
+    Spec("small_resnet", SmallResNet, (1, 28, 28), image_batch),
+    Spec("preact_resnet", PreActResNet, (1, 28, 28), image_batch),
+]
+
+
+# ---------------------------------------------------------------------------
+# Export, nabla, comparison.
+
+
+def export(model, example, path):
+    torch.onnx.export(
+        model.eval(),
+        example,
+        path,
+        opset_version=OPSET,
+        input_names=["input"],
+        output_names=["output"],
+        dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
+    )
+
+
+def onnx_nodes(path):
+    import onnx  # pylint: disable=import-outside-toplevel
+
+    return list(onnx.load(path).graph.node)
+
+
+def op_types(nodes):
+    """The op types of the graph, in order of first use."""
+    seen = []
+    for node in nodes:
+        if node.op_type not in seen:
+            seen.append(node.op_type)
+    return seen
+
+
+def write_rows(path, x):
+    """One sample per line, flattened in C order; %.9g reads back the same
+    float32."""
+    rows = x.reshape(x.shape[0], -1).numpy().astype(np.float32)
+    with open(path, "w") as f:
+        for row in rows:
+            f.write(",".join("%.9g" % v for v in row) + "\n")
+
+
+def parse_predictions(stdout, rows, width):
+    """The outputs of train_graph's "predict [inputs] -> [outputs]" lines
+    (a model without a training section is no classifier: its outputs are
+    printed as values, float32 to 9 significant digits)."""
+    outputs = []
+    for line in stdout.splitlines():
+        if not line.startswith("predict ["):
+            continue
+        marker = line.rfind("] -> [")
+        if marker < 0 or not line.endswith("]"):
+            raise ValueError("unexpected prediction line: %s" % line[:200])
+        fields = line[marker + len("] -> [") : -1].split(",")
+        outputs.append([float(v) for v in fields])
+    if len(outputs) != rows:
+        raise ValueError(
+            "train_graph printed %d prediction lines for %d rows; its output "
+            "ends:\n%s" % (len(outputs), rows, stdout[-2000:])
+        )
+    result = np.array(outputs, dtype=np.float64)
+    if result.shape[1] != width:
+        raise ValueError(
+            "train_graph printed %d values per row, torch has %d" % (result.shape[1], width)
+        )
+    return result
+
+
+class NablaError(Exception):
+    pass
+
+
+def run_nabla(args, onnx_path, rows_path, width, output=None):
+    """train_graph's predictions for the rows, [rows, width] float64."""
+    command = [args.train_graph, onnx_path, "--predict_file", rows_path, "--threads", "1"]
+    if output is not None:
+        command += ["--output", output]
+    try:
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=args.timeout, check=False
+        )
+    except subprocess.TimeoutExpired:
+        raise NablaError("train_graph timed out after %d s" % args.timeout)
+    if done.returncode != 0:
+        message = done.stderr.strip() or done.stdout.strip()
+        raise NablaError("%s\nexited %d:\n%s" % (" ".join(command), done.returncode, message))
+    try:
+        return parse_predictions(done.stdout, args.batch, width)
+    except ValueError as e:
+        raise NablaError("%s\n%s" % (" ".join(command), e))
+
+
+class Result:
+    def __init__(self, name):
+        self.name = name
+        self.passed = False
+        self.difference = None  # max |nabla - torch| over every value compared
+        self.scale = None  # max |torch| over the same values
+        self.ops = []
+        self.messages = []
+
+
+def check_model(spec, args):
+    result = Result(spec.name)
+    torch.manual_seed(args.seed)
+    generator = torch.Generator().manual_seed(args.seed)
+    model = spec.make()
+    settle_batch_norm(model, spec.shape, generator)
+    model.eval()
+    x = spec.make_input(args.batch, spec.shape, generator)
+    tapped = {}
+
+    def keep_output(_module, _inputs, output):
+        tapped["value"] = output.detach().clone()
+        # None: the module's output stays as it is.
+
+    hook = None
+    if spec.tap is not None:
+        hook = dict(model.named_modules())[spec.tap[1]].register_forward_hook(keep_output)
+    with torch.no_grad():
+        expected = {None: model(x).reshape(args.batch, -1).double().numpy()}
+    if hook is not None:
+        hook.remove()  # before the export traces the model
+
+    onnx_path = os.path.join(args.out_dir, spec.name + ".onnx")
+    rows_path = os.path.join(args.out_dir, spec.name + "_rows.csv")
+    try:
+        export(model, x, onnx_path)
+    except Exception as e:  # pylint: disable=broad-except
+        result.messages.append("torch.onnx.export failed: %s" % e)
+        return result
+    write_rows(rows_path, x)
+    nodes = onnx_nodes(onnx_path)
+    result.ops = op_types(nodes)
+    if spec.tap is not None:
+        feeding = [n.input[0] for n in nodes if n.op_type == spec.tap[0]]
+        if not feeding:
+            result.messages.append("the exported graph has no %s node" % spec.tap[0])
+            return result
+        name = feeding[0].replace(":", "_")
+        expected[name] = tapped["value"].reshape(args.batch, -1).double().numpy()
+
+    differences, scales = [], []
+    for output, want in expected.items():
+        try:
+            got = run_nabla(args, onnx_path, rows_path, want.shape[1], output)
+        except NablaError as e:
+            result.messages.append(str(e))
+            return result
+        difference = float(np.max(np.abs(got - want)))
+        differences.append(difference)
+        scales.append(float(np.max(np.abs(want))))
+        if output is not None:
+            result.messages.append(
+                "--output %s: max |nabla - torch| = %.3g (max |torch| %.3g)"
+                % (output, difference, scales[-1])
+            )
+        if not np.isfinite(difference) or difference > args.tolerance:
+            result.messages.append(
+                "%s differs by %.3g, more than %g" % (output or "output", difference, args.tolerance)
+            )
+    result.difference = max(differences)
+    result.scale = max(scales)
+    result.passed = all(np.isfinite(d) and d <= args.tolerance for d in differences)
+    return result
+
+
+def default_train_graph():
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return os.path.join(root, "bazel-bin", "tools", "train_graph")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--train_graph",
+        default=default_train_graph(),
+        help="the train_graph binary (default: bazel-bin/tools/train_graph "
+        "of this checkout)",
+    )
+    parser.add_argument(
+        "--out_dir",
+        default=None,
+        help="where the .onnx files and rows go (default: a temporary "
+        "directory, removed at the end unless --keep)",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the temporary --out_dir")
+    parser.add_argument("--batch", type=int, default=3, help="samples per model")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--tolerance", type=float, default=1e-5, help="largest max |nabla - torch| that passes"
+    )
+    parser.add_argument("--timeout", type=int, default=300, help="seconds per train_graph run")
+    parser.add_argument(
+        "--models",
+        default="",
+        help="comma-separated subset of: " + ",".join(m.name for m in MODELS),
+    )
+    parser.add_argument(
+        "--verbose", action="store_true", help="print each exported graph's op types"
+    )
+    args = parser.parse_args()
+
+    if not (os.path.isfile(args.train_graph) and os.access(args.train_graph, os.X_OK)):
+        print(
+            "torch_roundtrip: no train_graph binary at %s (--train_graph)" % args.train_graph,
+            file=sys.stderr,
+        )
+        return 2
+    args.train_graph = os.path.abspath(args.train_graph)
+    chosen = [m for m in args.models.split(",") if m]
+    unknown = set(chosen) - {m.name for m in MODELS}
+    if unknown:
+        print("torch_roundtrip: unknown --models %s" % ",".join(sorted(unknown)), file=sys.stderr)
+        return 2
+    specs = [m for m in MODELS if not chosen or m.name in chosen]
+
+    temporary = args.out_dir is None
+    if temporary:
+        args.out_dir = tempfile.mkdtemp(prefix="torch_roundtrip_")
+    else:
+        os.makedirs(args.out_dir, exist_ok=True)
+    args.out_dir = os.path.abspath(args.out_dir)
+    torch.set_num_threads(1)
+
+    print(
+        "torch %s, opset %d, %d samples per model, tolerance %g, files in %s"
+        % (torch.__version__, OPSET, args.batch, args.tolerance, args.out_dir)
+    )
+    failures = 0
+    try:
+        for spec in specs:
+            result = check_model(spec, args)
+            shown = "-" if result.difference is None else "%.3g" % result.difference
+            scale = "" if result.scale is None else "(max |torch| %.3g)" % result.scale
+            print(
+                "%-18s max |nabla - torch| = %-9s %-20s %s"
+                % (spec.name, shown, scale, "PASS" if result.passed else "FAIL")
+            )
+            if args.verbose and result.ops:
+                print("    ops: " + " ".join(result.ops))
+            for message in result.messages:
+                for line in message.splitlines():
+                    print("    " + line)
+            failures += not result.passed
+            sys.stdout.flush()
+    finally:
+        if temporary and not args.keep:
+            shutil.rmtree(args.out_dir, ignore_errors=True)
+    if failures:
+        print("%d of %d models failed" % (failures, len(specs)))
+        return 1
+    print("all %d models passed" % len(specs))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
