@@ -22,6 +22,7 @@
 #include "core/file_read.h"
 #include "core/model_parser.h"
 #include "core/onnx/model_file.h"
+#include "core/onnx/onnx_export.h"
 #include "core/run/metrics.h"
 #include "core/run/model_run.h"
 #include "core/run/model_summary.h"
@@ -244,6 +245,9 @@ std::string Summary(ModelRun& run) {
     others.push_back({"--metrics_out", *options.metrics_out});
   }
   if (options.plot) others.push_back({"--plot", *options.plot});
+  if (options.export_onnx) {
+    others.push_back({"--export_onnx", *options.export_onnx});
+  }
   const std::string save_best = run.SaveBestPath(options.save_best);
   if (!save_best.empty()) {
     others.push_back(
@@ -308,10 +312,11 @@ std::string Summary(ModelRun& run) {
   }
   // Without training, a model predicts from its variables' initial values
   // (an imported or hand-set network) or from a checkpoint's.
-  const bool predicting =
-      options.predict.has_value() || options.predict_file.has_value();
+  const bool predicts_or_exports = options.predict.has_value() ||
+                                   options.predict_file.has_value() ||
+                                   options.export_onnx.has_value();
   if (!run->has_training() && !options.resume.has_value() &&
-      !options.gradcheck && !predicting) {
+      !options.gradcheck && !predicts_or_exports) {
     return absl::InvalidArgumentError(absl::StrCat(
         run->source(),
         " has no training section (training { loss optimizer }): there is "
@@ -361,6 +366,13 @@ std::string Summary(ModelRun& run) {
     NABLA_RETURN_IF_ERROR(run->Save(*options.save));
     std::printf("saved %s (step %lld)\n", options.save->c_str(),
                 static_cast<long long>(run->session().step()));
+  }
+  if (options.export_onnx.has_value()) {
+    std::vector<std::string> outputs;
+    if (options.output.has_value()) outputs.push_back(*options.output);
+    NABLA_RETURN_IF_ERROR(run->ExportOnnx(*options.export_onnx, outputs));
+    std::printf("exported %s (ONNX, opset %d)\n", options.export_onnx->c_str(),
+                kOnnxExportOpset);
   }
   if (prediction_rows.has_value()) {
     Session& session = run->session();

@@ -101,6 +101,10 @@ constexpr int64_t kMaxTimeIterations = 1000000;
                   "CKPT");
   flags.AddInt("checkpoint_every", &options->checkpoint_every,
                "also write the --save checkpoint every N epochs");
+  flags.AddString("export_onnx", &options->export_onnx,
+                  "write the trained model for inference as an ONNX file "
+                  "(the --output node, else prediction.output)",
+                  "FILE.onnx");
   flags.AddString("save_best", &options->save_best,
                   "write a checkpoint here after each epoch that improves "
                   "the monitored validation figure (training.save_best)",

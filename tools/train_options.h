@@ -20,7 +20,7 @@ struct TrainOptions {
   std::optional<uint64_t> seed;
   std::optional<double> learning_rate;
   std::optional<std::string> save, resume, predict, predict_file, input, output,
-      metrics_out, plot, dot;
+      metrics_out, plot, dot, export_onnx;
   // Metric names split at commas (training.metrics); empty: none.
   std::optional<std::vector<std::string>> metrics;
   std::vector<std::string> plugins;

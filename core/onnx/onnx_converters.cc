@@ -49,6 +49,12 @@ std::vector<std::string> SupportedOnnxOps() {
                                      OnnxTypeName(values->elem_type),
                                      ", expected integers"));
   }
+  if (values->symbolic()) {
+    return node.Unsupported(
+        absl::StrCat("input ", k, " (", what,
+                     ") depends on a size known only when data "
+                     "is fed"));
+  }
   return values->ints;
 }
 

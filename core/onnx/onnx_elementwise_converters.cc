@@ -298,6 +298,7 @@ void AddElementwiseConverters(OnnxConverterMap& m) {
   m["Abs"] = [](OnnxNode& n) { return Unary(n, "Abs"); };
   m["Neg"] = [](OnnxNode& n) { return Unary(n, "Neg"); };
   m["Exp"] = [](OnnxNode& n) { return Unary(n, "Exp"); };
+  m["Erf"] = [](OnnxNode& n) { return Unary(n, "Erf"); };
   m["Log"] = [](OnnxNode& n) { return Unary(n, "Log"); };
   m["Sqrt"] = [](OnnxNode& n) { return Unary(n, "Sqrt"); };
   m["Relu"] = [](OnnxNode& n) { return Unary(n, "ReLU"); };

@@ -112,6 +112,12 @@ absl::StatusOr<Operand> OnnxGraphBuilder::Materialize(const std::string& name,
     return absl::InternalError(absl::StrCat("value '", name, "' is unknown"));
   }
   const OnnxValues& c = *value.constant;
+  if (c.symbolic()) {
+    return absl::UnimplementedError(
+        absl::StrCat("'", name,
+                     "' holds sizes known only when data is fed; nabla uses "
+                     "such sizes only as a Reshape's shape"));
+  }
   const DType dtype = DTypeFor(c.elem_type);
   if (!value.initializer || c.is_integer()) {
     NABLA_ASSIGN_OR_RETURN(value.operand, Const(name, c.dims, c.values, dtype));

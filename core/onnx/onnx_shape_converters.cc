@@ -6,6 +6,7 @@
 // constants) is folded here.
 #include <cmath>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/onnx/onnx_converters.h"
@@ -70,16 +71,42 @@ std::vector<int64_t> DimsOf(const Shape& shape) {
 
 [[nodiscard]] absl::Status Reshape(OnnxNode& node) {
   std::vector<int64_t> target;
+  std::vector<std::string> symbols;
   if (node.opset() < 5) {
     NABLA_ASSIGN_OR_RETURN(target, node.Ints("shape"));
   } else {
-    NABLA_ASSIGN_OR_RETURN(target, ConstantInts(node, 1, "shape"));
+    NABLA_ASSIGN_OR_RETURN(const OnnxValues* shape,
+                           node.ConstantInput(1, "shape"));
+    if (!shape->is_integer()) return node.Invalid("the shape is not integers");
+    target = shape->ints;
+    symbols = shape->symbols;
   }
   NABLA_ASSIGN_OR_RETURN(const int64_t allow_zero, node.Int("allowzero", 0));
   NABLA_ASSIGN_OR_RETURN(const std::vector<int64_t> in, InputDims(node));
+  // A size read from dimension i of a tensor whose dimension i is unknown
+  // too, put at position i, copies the input's dimension i as 0 does: the
+  // batch size of PyTorch's x.view(x.size(0), -1), read from the model's
+  // input and carried through every layer. nabla does not track which
+  // unknown sizes are equal, so other uses are refused.
+  std::vector<bool> copied(target.size(), false);
+  for (size_t i = 0; i < symbols.size(); ++i) {
+    if (symbols[i].empty()) continue;
+    const bool same_place = absl::EndsWith(symbols[i], absl::StrCat("#", i)) &&
+                            i < in.size() && in[i] < 0;
+    if (!same_place) {
+      return node.Unsupported(absl::StrCat(
+          "shape[", i, "] is a size known only when data is fed (dimension ",
+          symbols[i].substr(symbols[i].rfind('#') + 1), " of '",
+          symbols[i].substr(0, symbols[i].rfind('#')),
+          "'), not where the input's own unknown dimension is"));
+    }
+    target[i] = 0;
+  }
   int minus_ones = 0;
   for (size_t i = 0; i < target.size(); ++i) {
-    if (target[i] == 0 && allow_zero == 0) {
+    if (target[i] == 0 &&
+        (allow_zero == 0 || (i < symbols.size() && !symbols[i].empty()))) {
+      copied[i] = true;
       if (i >= in.size()) {
         return node.Invalid(absl::StrCat("shape[", i,
                                          "] = 0 copies a dimension the "
@@ -90,16 +117,23 @@ std::vector<int64_t> DimsOf(const Shape& shape) {
     if (target[i] < -1) {
       return node.Invalid(absl::StrCat("shape[", i, "] = ", target[i]));
     }
-    minus_ones += target[i] == -1;
+    minus_ones += target[i] == -1 && !copied[i];
   }
-  // A -1 beside an unknown input dimension: known when the other
-  // dimensions multiply to the input's known ones.
-  const int64_t known = Shape(absl::MakeConstSpan(in)).num_elements();
+  // The -1 is known when the input's dimensions that are not copied are:
+  // their product over the other target dimensions that are not copied.
+  int64_t known = 1;
+  for (size_t i = 0; i < in.size(); ++i) {
+    const bool copy = i < copied.size() && copied[i];
+    if (copy) continue;
+    known = in[i] < 0 || known < 0 ? -1 : known * in[i];
+  }
   if (minus_ones == 1 && known >= 0) {
     int64_t rest = 1;
-    for (int64_t d : target) rest *= d < 0 ? 1 : d;
-    for (int64_t& d : target) {
-      if (d < 0 && rest > 0) d = known / rest;
+    for (size_t i = 0; i < target.size(); ++i) {
+      if (!copied[i] && target[i] >= 0) rest *= target[i];
+    }
+    for (size_t i = 0; i < target.size(); ++i) {
+      if (target[i] == -1 && !copied[i] && rest > 0) target[i] = known / rest;
     }
   }
   return EmitReshaped(node, std::move(target));
@@ -162,6 +196,9 @@ OnnxValues ConcatValues(const std::vector<const OnnxValues*>& parts, int axis) {
   OnnxValues out = *parts[0];
   out.values.clear();
   out.ints.clear();
+  out.symbols.clear();
+  bool symbolic = false;
+  for (const OnnxValues* p : parts) symbolic |= p->symbolic();
   out.dims[axis] = 0;
   int64_t outer = 1;
   for (int a = 0; a < axis; ++a) outer *= out.dims[a];
@@ -172,6 +209,9 @@ OnnxValues ConcatValues(const std::vector<const OnnxValues*>& parts, int axis) {
       for (int64_t i = o * block; i < (o + 1) * block; ++i) {
         out.values.push_back(p->values[i]);
         if (out.is_integer()) out.ints.push_back(p->ints[i]);
+        if (symbolic) {
+          out.symbols.push_back(p->symbolic() ? p->symbols[i] : "");
+        }
       }
     }
   }
@@ -255,6 +295,7 @@ OnnxValues ConcatValues(const std::vector<const OnnxValues*>& parts, int axis) {
       out.dims = index_values->dims;
       out.values.clear();
       out.ints.clear();
+      out.symbols.clear();
       const int64_t n = data->dims[0];
       for (int64_t i : indices) {
         if (i < -n || i >= n)
@@ -262,6 +303,7 @@ OnnxValues ConcatValues(const std::vector<const OnnxValues*>& parts, int axis) {
         const int64_t at = i < 0 ? i + n : i;
         out.values.push_back(data->values[at]);
         if (out.is_integer()) out.ints.push_back(data->ints[at]);
+        if (data->symbolic()) out.symbols.push_back(data->symbols[at]);
       }
       node.SetConstantOutput(0, std::move(out));
       return absl::OkStatus();
@@ -386,15 +428,14 @@ OnnxValues IntVector(std::vector<int64_t> ints) {
   NABLA_ASSIGN_OR_RETURN(int64_t end, node.Int("end", rank));
   start = std::clamp<int64_t>(start < 0 ? start + rank : start, 0, rank);
   end = std::clamp<int64_t>(end < 0 ? end + rank : end, 0, rank);
-  dims = std::vector<int64_t>(dims.begin() + start,
-                              dims.begin() + std::max(start, end));
-  for (int64_t d : dims) {
-    if (d < 0) {
-      return node.Unsupported(
-          "the shape of a tensor whose size is known only when data is fed");
-    }
+  OnnxValues shape = IntVector(std::vector<int64_t>(
+      dims.begin() + start, dims.begin() + std::max(start, end)));
+  for (size_t i = 0; i < shape.ints.size(); ++i) {
+    if (shape.ints[i] >= 0) continue;
+    shape.symbols.resize(shape.ints.size());
+    shape.symbols[i] = absl::StrCat(node.proto().input(0), "#", start + i);
   }
-  node.SetConstantOutput(0, IntVector(std::move(dims)));
+  node.SetConstantOutput(0, std::move(shape));
   return absl::OkStatus();
 }
 
@@ -485,6 +526,7 @@ OnnxValues IntVector(std::vector<int64_t> ints) {
     OnnxValues out;
     out.elem_type = static_cast<int32_t>(to);
     out.dims = c->dims;
+    if (IsOnnxIntegerType(static_cast<int32_t>(to))) out.symbols = c->symbols;
     for (double v : c->values) {
       if (to == TensorProto::BOOL) {
         v = v != 0;

@@ -22,9 +22,14 @@ struct OnnxValues {
   std::vector<int64_t> dims;
   std::vector<double> values;
   std::vector<int64_t> ints;  // integer and bool types only
+  // Sizes folded from a Shape of a tensor whose dimensions are partly
+  // unknown until data is fed: per element "" (known) or the dimension it
+  // stands for, "value#k" (its int is -1). Empty when all are known.
+  std::vector<std::string> symbols;
 
   int64_t num_elements() const;
   bool is_integer() const;
+  bool symbolic() const { return !symbols.empty(); }
 };
 
 // "float", "int64", ...: ONNX's element type names, for messages.

@@ -13,6 +13,7 @@
 #include "core/checkpoint.h"
 #include "core/file_read.h"
 #include "core/memory_limit.h"
+#include "core/onnx/onnx_export.h"
 #include "core/run/replica_check.h"
 #include "core/run/run_checkpoint.h"
 #include "core/run/time_model.h"
@@ -612,6 +613,27 @@ absl::StatusOr<MemoryPlan> ModelRun::TrainingMemory() {
 
 absl::Status ModelRun::Save(const std::string& path) const {
   return SaveAt(path, position_);
+}
+
+absl::Status ModelRun::ExportOnnx(const std::string& path,
+                                  std::vector<std::string> outputs) const {
+  const PredictionConfig& prediction = parsed_.model.prediction();
+  OnnxExportSpec spec;
+  spec.outputs = std::move(outputs);
+  if (spec.outputs.empty() && !prediction.output().empty()) {
+    spec.outputs.push_back(prediction.output());
+    spec.output_units_of = prediction.output_units_of();
+  }
+  spec.variable = [this](int node) -> const Tensor& {
+    return session_->variable(node);
+  };
+  google::protobuf::RepeatedPtrField<NormalizationStats> stats;
+  data_.normalizer.ToProto(&stats);
+  spec.normalization.assign(stats.begin(), stats.end());
+  NABLA_ASSIGN_OR_RETURN(const onnx::ModelProto model,
+                         nabla::ExportOnnx(*graph_, spec));
+  if (!WritesFiles()) return absl::OkStatus();
+  return WriteOnnxFile(model, path);
 }
 
 absl::Status ModelRun::SaveAt(const std::string& path,

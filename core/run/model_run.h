@@ -197,6 +197,12 @@ class ModelRun {
   // Restores one written by Save(); a checkpoint of another model changes
   // nothing. Loaded data is normalised again with its statistics.
   [[nodiscard]] absl::Status Restore(const std::string& path);
+  // The inference graph of `outputs` (default: the prediction section's
+  // output) as an ONNX model with the current variables, normalisation
+  // folded in (core/onnx/onnx_export.h); written atomically. Data-parallel,
+  // rank 0 alone writes.
+  [[nodiscard]] absl::Status ExportOnnx(
+      const std::string& path, std::vector<std::string> outputs = {}) const;
 
   const ParsedModel& parsed() const { return parsed_; }
   const std::string& source() const { return parsed_.source.name; }

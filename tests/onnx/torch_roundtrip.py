@@ -184,17 +184,22 @@ def settle_batch_norm(model, input_shape, generator):
     random weight and bias, then a few training-mode passes over inputs
     whose mean and spread are far from 0 and 1, with momentum raised so the
     running statistics move well away from their initial (0, 1)."""
-    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    norms = [
+        m for m in model.modules()
+        if isinstance(m, nn.modules.batchnorm._BatchNorm)
+    ]
     if not norms:
         return
     with torch.no_grad():
         for bn in norms:
-            bn.weight.copy_(0.5 + torch.rand(bn.weight.shape, generator=generator))
-            bn.bias.copy_(0.2 * torch.randn(bn.bias.shape, generator=generator))
+            shape = bn.weight.shape
+            bn.weight.copy_(0.5 + torch.rand(shape, generator=generator))
+            bn.bias.copy_(0.2 * torch.randn(shape, generator=generator))
             bn.momentum = 0.5
         model.train()
         for _ in range(5):
-            x = 0.7 + 2.0 * torch.randn((16,) + input_shape, generator=generator)
+            x = torch.randn((16,) + input_shape, generator=generator)
+            x = 0.7 + 2.0 * x
             model(x)
         for bn in norms:
             bn.momentum = 0.1
@@ -228,7 +233,8 @@ class Spec:
 MODELS = [
     Spec("mlp", Mlp, (4,), normal_batch),
     Spec("lenet5", LeNet5, (1, 28, 28), image_batch),
-    Spec("fashion_mnist_cnn", FashionMnistCnn, (1, 28, 28), image_batch, ("Softmax", "logits")),
+    Spec("fashion_mnist_cnn", FashionMnistCnn, (1, 28, 28), image_batch,
+         tap=("Softmax", "logits")),
     Spec("small_resnet", SmallResNet, (1, 28, 28), image_batch),
     Spec("preact_resnet", PreActResNet, (1, 28, 28), image_batch),
 ]
@@ -295,7 +301,8 @@ def parse_predictions(stdout, rows, width):
     result = np.array(outputs, dtype=np.float64)
     if result.shape[1] != width:
         raise ValueError(
-            "train_graph printed %d values per row, torch has %d" % (result.shape[1], width)
+            "train_graph printed %d values per row, torch has %d"
+            % (result.shape[1], width)
         )
     return result
 
@@ -306,18 +313,20 @@ class NablaError(Exception):
 
 def run_nabla(args, onnx_path, rows_path, width, output=None):
     """train_graph's predictions for the rows, [rows, width] float64."""
-    command = [args.train_graph, onnx_path, "--predict_file", rows_path, "--threads", "1"]
+    command = [args.train_graph, onnx_path, "--predict_file", rows_path,
+               "--threads", "1"]
     if output is not None:
         command += ["--output", output]
     try:
         done = subprocess.run(
-            command, capture_output=True, text=True, timeout=args.timeout, check=False
-        )
+            command, capture_output=True, text=True, timeout=args.timeout,
+            check=False)
     except subprocess.TimeoutExpired:
         raise NablaError("train_graph timed out after %d s" % args.timeout)
     if done.returncode != 0:
         message = done.stderr.strip() or done.stdout.strip()
-        raise NablaError("%s\nexited %d:\n%s" % (" ".join(command), done.returncode, message))
+        raise NablaError("%s\nexited %d:\n%s"
+                         % (" ".join(command), done.returncode, message))
     try:
         return parse_predictions(done.stdout, args.batch, width)
     except ValueError as e:
@@ -328,8 +337,10 @@ class Result:
     def __init__(self, name):
         self.name = name
         self.passed = False
-        self.difference = None  # max |nabla - torch| over every value compared
-        self.scale = None  # max |torch| over the same values
+        # max |nabla - torch| and max |torch| over every value compared (the
+        # output, and the tapped value if any).
+        self.difference = None
+        self.scale = None
         self.ops = []
         self.messages = []
 
@@ -350,7 +361,8 @@ def check_model(spec, args):
 
     hook = None
     if spec.tap is not None:
-        hook = dict(model.named_modules())[spec.tap[1]].register_forward_hook(keep_output)
+        module = dict(model.named_modules())[spec.tap[1]]
+        hook = module.register_forward_hook(keep_output)
     with torch.no_grad():
         expected = {None: model(x).reshape(args.batch, -1).double().numpy()}
     if hook is not None:
@@ -369,10 +381,12 @@ def check_model(spec, args):
     if spec.tap is not None:
         feeding = [n.input[0] for n in nodes if n.op_type == spec.tap[0]]
         if not feeding:
-            result.messages.append("the exported graph has no %s node" % spec.tap[0])
+            result.messages.append(
+                "the exported graph has no %s node" % spec.tap[0])
             return result
         name = feeding[0].replace(":", "_")
-        expected[name] = tapped["value"].reshape(args.batch, -1).double().numpy()
+        tap = tapped["value"].reshape(args.batch, -1)
+        expected[name] = tap.double().numpy()
 
     differences, scales = [], []
     for output, want in expected.items():
@@ -384,23 +398,25 @@ def check_model(spec, args):
         difference = float(np.max(np.abs(got - want)))
         differences.append(difference)
         scales.append(float(np.max(np.abs(want))))
-        if output is not None:
+        if len(expected) > 1:
+            what = "output" if output is None else "--output " + output
             result.messages.append(
-                "--output %s: max |nabla - torch| = %.3g (max |torch| %.3g)"
-                % (output, difference, scales[-1])
-            )
+                "%s: max |nabla - torch| = %.3g (max |torch| %.3g)"
+                % (what, difference, scales[-1]))
         if not np.isfinite(difference) or difference > args.tolerance:
             result.messages.append(
-                "%s differs by %.3g, more than %g" % (output or "output", difference, args.tolerance)
-            )
+                "%s differs by %.3g, more than %g"
+                % (output or "output", difference, args.tolerance))
     result.difference = max(differences)
     result.scale = max(scales)
-    result.passed = all(np.isfinite(d) and d <= args.tolerance for d in differences)
+    result.passed = all(np.isfinite(d) and d <= args.tolerance
+                        for d in differences)
     return result
 
 
 def default_train_graph():
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    here = os.path.dirname(os.path.abspath(__file__))  # tests/onnx
+    root = os.path.dirname(os.path.dirname(here))
     return os.path.join(root, "bazel-bin", "tools", "train_graph")
 
 
@@ -418,34 +434,37 @@ def main():
         help="where the .onnx files and rows go (default: a temporary "
         "directory, removed at the end unless --keep)",
     )
-    parser.add_argument("--keep", action="store_true", help="keep the temporary --out_dir")
-    parser.add_argument("--batch", type=int, default=3, help="samples per model")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the temporary --out_dir")
+    parser.add_argument("--batch", type=int, default=3,
+                        help="samples per model")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
-        "--tolerance", type=float, default=1e-5, help="largest max |nabla - torch| that passes"
-    )
-    parser.add_argument("--timeout", type=int, default=300, help="seconds per train_graph run")
+        "--tolerance", type=float, default=1e-5,
+        help="largest max |nabla - torch| that passes")
+    parser.add_argument("--timeout", type=int, default=300,
+                        help="seconds per train_graph run")
     parser.add_argument(
         "--models",
         default="",
         help="comma-separated subset of: " + ",".join(m.name for m in MODELS),
     )
     parser.add_argument(
-        "--verbose", action="store_true", help="print each exported graph's op types"
-    )
+        "--verbose", action="store_true",
+        help="print each exported graph's op types")
     args = parser.parse_args()
 
-    if not (os.path.isfile(args.train_graph) and os.access(args.train_graph, os.X_OK)):
-        print(
-            "torch_roundtrip: no train_graph binary at %s (--train_graph)" % args.train_graph,
-            file=sys.stderr,
-        )
+    if not (os.path.isfile(args.train_graph)
+            and os.access(args.train_graph, os.X_OK)):
+        print("torch_roundtrip: no train_graph binary at %s (--train_graph)"
+              % args.train_graph, file=sys.stderr)
         return 2
     args.train_graph = os.path.abspath(args.train_graph)
     chosen = [m for m in args.models.split(",") if m]
     unknown = set(chosen) - {m.name for m in MODELS}
     if unknown:
-        print("torch_roundtrip: unknown --models %s" % ",".join(sorted(unknown)), file=sys.stderr)
+        print("torch_roundtrip: unknown --models %s"
+              % ",".join(sorted(unknown)), file=sys.stderr)
         return 2
     specs = [m for m in MODELS if not chosen or m.name in chosen]
 
@@ -465,8 +484,10 @@ def main():
     try:
         for spec in specs:
             result = check_model(spec, args)
-            shown = "-" if result.difference is None else "%.3g" % result.difference
-            scale = "" if result.scale is None else "(max |torch| %.3g)" % result.scale
+            shown, scale = "-", ""
+            if result.difference is not None:
+                shown = "%.3g" % result.difference
+                scale = "(max |torch| %.3g)" % result.scale
             print(
                 "%-18s max |nabla - torch| = %-9s %-20s %s"
                 % (spec.name, shown, scale, "PASS" if result.passed else "FAIL")
