@@ -29,6 +29,9 @@ struct OnnxTolerance {
 // Imports `dir`/model.onnx and runs every test_data_set_* in it. Not
 // supported: the import says Unimplemented (an op, attribute or input form
 // nabla lacks). Failed: any other error, or an output that differs.
+// Cases that feed as graph inputs what nabla must know when the model is
+// loaded (Reshape's shape, OneHot's values) run with those inputs made
+// initializers holding the data set's values, as a user would write them.
 OnnxCaseResult RunOnnxCase(const std::string& dir,
                            const OnnxTolerance& tolerance = {});
 

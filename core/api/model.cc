@@ -274,6 +274,12 @@ absl::Status Model::Export(const std::string& path) const {
   return absl::OkStatus();
 }
 
+absl::Status Model::ExportOnnx(const std::string& path,
+                               const std::vector<std::string>& outputs) const {
+  return ReportingOutOfMemory(
+      [&] { return state_->run->ExportOnnx(path, outputs); });
+}
+
 int64_t Model::step() const { return state_->run->session().step(); }
 int64_t Model::epochs_finished() const { return state_->run->position().epoch; }
 int Model::threads() const { return state_->run->session().threads(); }

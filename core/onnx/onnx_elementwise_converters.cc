@@ -299,6 +299,9 @@ void AddElementwiseConverters(OnnxConverterMap& m) {
   m["Neg"] = [](OnnxNode& n) { return Unary(n, "Neg"); };
   m["Exp"] = [](OnnxNode& n) { return Unary(n, "Exp"); };
   m["Erf"] = [](OnnxNode& n) { return Unary(n, "Erf"); };
+  m["Floor"] = [](OnnxNode& n) { return Unary(n, "Floor"); };
+  m["Ceil"] = [](OnnxNode& n) { return Unary(n, "Ceil"); };
+  m["Round"] = [](OnnxNode& n) { return Unary(n, "Round"); };
   m["Log"] = [](OnnxNode& n) { return Unary(n, "Log"); };
   m["Sqrt"] = [](OnnxNode& n) { return Unary(n, "Sqrt"); };
   m["Relu"] = [](OnnxNode& n) { return Unary(n, "ReLU"); };

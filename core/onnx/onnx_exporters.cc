@@ -329,6 +329,15 @@ void AddElementwiseExporters(OnnxExporterMap& m) {
   m["Neg"] = [](OnnxExportNode& n) { return Same(n, "Neg"); };
   m["Exp"] = [](OnnxExportNode& n) { return Same(n, "Exp"); };
   m["Erf"] = [](OnnxExportNode& n) { return Same(n, "Erf"); };
+  m["Floor"] = [](OnnxExportNode& n) { return Same(n, "Floor"); };
+  m["Ceil"] = [](OnnxExportNode& n) { return Same(n, "Ceil"); };
+  m["Round"] = [](OnnxExportNode& n) { return Same(n, "Round"); };
+  // ONNX has no Trunc: sign(x) ⌊|x|⌋.
+  m["Trunc"] = [](OnnxExportNode& n) -> absl::Status {
+    const std::string whole = n.Add("Floor", {n.Add("Abs", {n.Input(0)})});
+    n.Add("Mul", {n.Add("Sign", {n.Input(0)}), whole}, {}, n.Output());
+    return absl::OkStatus();
+  };
   m["Log"] = [](OnnxExportNode& n) { return Same(n, "Log"); };
   m["Sqrt"] = [](OnnxExportNode& n) { return Same(n, "Sqrt"); };
   m["Max"] = [](OnnxExportNode& n) { return Same(n, "Max"); };

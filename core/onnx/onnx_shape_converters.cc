@@ -314,6 +314,55 @@ OnnxValues ConcatValues(const std::vector<const OnnxValues*>& parts, int axis) {
   return node.EmitOutput(0, "Gather", {x, indices}, {{"axis", MakeAttr(axis)}});
 }
 
+// OneHot(indices, depth, [off, on]) along the last axis: off + (on - off)
+// * nabla's OneHot, negative indices counted from the end as in ONNX
+// (nabla's OneHot refuses an index out of [-depth, depth) where ONNX gives
+// a row of off values).
+[[nodiscard]] absl::Status OneHot(OnnxNode& node) {
+  // depth may be of any numeric type, cast to int64.
+  NABLA_ASSIGN_OR_RETURN(const OnnxValues* depth_value,
+                         node.ConstantInput(1, "depth"));
+  NABLA_ASSIGN_OR_RETURN(const OnnxValues* values,
+                         node.ConstantInput(2, "values"));
+  NABLA_ASSIGN_OR_RETURN(Operand indices, node.Input(0));
+  const int rank = indices.shape.rank();
+  NABLA_ASSIGN_OR_RETURN(int64_t axis, node.Int("axis", -1));
+  NABLA_ASSIGN_OR_RETURN(axis, NormalizeAxis(node, axis, rank + 1, "axis"));
+  if (depth_value->num_elements() != 1 || values->num_elements() != 2) {
+    return node.Invalid("depth must be one value and values two");
+  }
+  const int64_t depth = static_cast<int64_t>(depth_value->values[0]);
+  NABLA_ASSIGN_OR_RETURN(Operand d, node.Scalar(depth, indices.dtype));
+  NABLA_ASSIGN_OR_RETURN(Operand zero, node.Scalar(0, indices.dtype));
+  NABLA_ASSIGN_OR_RETURN(Operand negative, node.Emit("Less", {indices, zero}));
+  NABLA_ASSIGN_OR_RETURN(Operand wrapped, node.Emit("Add", {indices, d}));
+  NABLA_ASSIGN_OR_RETURN(indices,
+                         node.Emit("Where", {negative, wrapped, indices}));
+  const DType dtype = node.builder().DTypeFor(values->elem_type);
+  const double off = values->values[0], on = values->values[1];
+  NABLA_ASSIGN_OR_RETURN(
+      Operand y, node.Emit("OneHot", {indices}, {{"depth", MakeAttr(depth)}}));
+  if (off != 0 || on != 1) {
+    NABLA_ASSIGN_OR_RETURN(Operand scale, node.Scalar(on - off, dtype));
+    NABLA_ASSIGN_OR_RETURN(Operand base, node.Scalar(off, dtype));
+    NABLA_ASSIGN_OR_RETURN(Operand scaled, node.Emit("Mul", {y, scale}));
+    NABLA_ASSIGN_OR_RETURN(y, node.Emit("Add", {scaled, base}));
+  }
+  if (axis != rank) {
+    // nabla's classes come last: move them to `axis`.
+    std::vector<int64_t> perm;
+    for (int64_t a = 0; a < rank; ++a) {
+      if (a == axis) perm.push_back(rank);
+      perm.push_back(a);
+    }
+    NABLA_ASSIGN_OR_RETURN(
+        y, node.Emit("Transpose", {y}, {{"perm", MakeIntListAttr(perm)}}));
+  }
+  NABLA_RETURN_IF_ERROR(node.EmitOutput(0, "Identity", {y}));
+  node.SetOutputType(0, values->elem_type);
+  return absl::OkStatus();
+}
+
 // Pad: pads and value are attributes before opset 11, inputs from 11.
 [[nodiscard]] absl::Status Pad(OnnxNode& node) {
   NABLA_ASSIGN_OR_RETURN(const std::string mode,
@@ -542,6 +591,24 @@ OnnxValues IntVector(std::vector<int64_t> ints) {
     return absl::OkStatus();
   }
   NABLA_ASSIGN_OR_RETURN(Operand x, node.Input(0));
+  if (to == TensorProto::BOOL && x.dtype == node.builder().float_dtype()) {
+    // x != 0 as 1 - (x == 0): NaN is true, as in ONNX.
+    NABLA_ASSIGN_OR_RETURN(Operand zero, node.Scalar(0, x.dtype));
+    NABLA_ASSIGN_OR_RETURN(Operand one, node.Scalar(1, x.dtype));
+    NABLA_ASSIGN_OR_RETURN(Operand is_zero, node.Emit("Equal", {x, zero}));
+    NABLA_RETURN_IF_ERROR(node.EmitOutput(0, "Sub", {one, is_zero}));
+    node.SetOutputType(0, TensorProto::BOOL);
+    return absl::OkStatus();
+  }
+  if (IsOnnxIntegerType(to) && to != TensorProto::BOOL &&
+      !IsOnnxIntegerType(from) &&
+      x.dtype == node.builder().DTypeFor(static_cast<int32_t>(to))) {
+    // A float to an integer: towards zero. (ONNX leaves values outside the
+    // integer type's range undefined; nabla keeps them.)
+    NABLA_RETURN_IF_ERROR(node.EmitOutput(0, "Trunc", {x}));
+    node.SetOutputType(0, static_cast<int32_t>(to));
+    return absl::OkStatus();
+  }
   const bool same_numbers =
       IsOnnxIntegerType(from)
           ? (to != TensorProto::BOOL || from == TensorProto::BOOL)
@@ -567,6 +634,7 @@ void AddShapeConverters(OnnxConverterMap& m) {
   m["Transpose"] = Transpose;
   m["Slice"] = Slice;
   m["Gather"] = Gather;
+  m["OneHot"] = OneHot;
   m["Pad"] = Pad;
   m["Split"] = Split;
   m["Expand"] = Expand;

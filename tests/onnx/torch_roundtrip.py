@@ -1,19 +1,36 @@
 #!/usr/bin/python3
 """PyTorch -> ONNX -> nabla round trip: nabla's predictions against torch's.
 
-Defines a few PyTorch models with fixed seeds (an MLP, LeNet-5, the CNN of
+Defines a few PyTorch models with fixed seeds (an MLP, LeNet-5, LeNet-5
+flattening with x.view(x.size(0), -1), the CNN of
 examples/fashion_mnist_cnn.pbtxt, a small residual network with batch
-normalisation), exports each with torch.onnx.export (opset 13, a dynamic
-batch dimension), has train_graph import the .onnx file and predict a batch
-of random samples (--predict_file), and compares nabla's outputs with
-torch's. One line per model: name, max |nabla - torch|, PASS or FAIL. Exits
-1 when any model fails to export, to import, to predict, or differs by more
-than --tolerance; nabla's error is printed as it said it.
+normalisation, a pre-activation one), exports each with torch.onnx.export
+(opset 13, a dynamic batch dimension), has train_graph import the .onnx file
+and predict a batch of random samples (--predict_file), and compares
+nabla's outputs with torch's. One line per model: name, max |nabla - torch|,
+PASS or FAIL.
+
+Then a fine-tuning round trip (unless --skip_finetune): the view-flattening
+LeNet-5 (its ONNX output is the logits) is exported, named by a model file
+`onnx { path: ... }` that adds a label placeholder, a
+SparseSoftmaxCrossEntropy loss, Adam and a Fashion-MNIST idx source (the
+first --finetune_samples training images), and train_graph trains it for
+one epoch (--save, --export_onnx, --metrics_out). Checked: the loss over
+those samples falls; the exported file passes onnx.checker (full_check);
+train_graph's predictions from the exported file equal the fine-tuned
+model's own (the checkpoint restored) within --reimport_tolerance; and
+PyTorch, given the exported file's initializers as its weights, predicts
+the same within --tolerance. Needs Debian's dataset-fashion-mnist.
+
+Exits 1 when any model fails to export, to import, to predict, or differs
+by more than --tolerance, or when a fine-tuning check fails; nabla's error
+is printed as it said it.
 
 Needs Debian's python3-torch and python3-onnx (run with /usr/bin/python3):
 
   /usr/bin/python3 tests/onnx/torch_roundtrip.py \
-      --train_graph bazel-bin/tools/train_graph [--out_dir DIR] [--keep]
+      --train_graph bazel-bin/tools/train_graph [--out_dir DIR] [--keep] \
+      [--models a,b] [--skip_finetune]
 
 The rows of --predict_file are the samples flattened in C order: an image
 input [N, C, H, W] takes C*H*W values per line, which train_graph reshapes
@@ -21,11 +38,15 @@ to the placeholder's [C, H, W] per sample (core/run/prediction.cc).
 """
 
 import argparse
+import gzip
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 import numpy as np
 import torch
@@ -69,6 +90,21 @@ class LeNet5(nn.Module):
         x = self.pool1(torch.tanh(self.conv1(x)))
         x = self.pool2(torch.tanh(self.conv2(x)))
         x = torch.flatten(x, 1)
+        x = torch.relu(self.fc1(x))
+        x = torch.relu(self.fc2(x))
+        return self.fc3(x)
+
+
+class LeNet5View(LeNet5):
+    """LeNet5 flattening with x.view(x.size(0), -1): exported with a dynamic
+    batch, the flatten is Shape -> Gather(0) -> Unsqueeze -> Concat(-1) ->
+    Reshape rather than torch.flatten's Flatten. Its output is the logits,
+    which the fine-tuning test trains with a softmax cross-entropy."""
+
+    def forward(self, x):
+        x = self.pool1(torch.tanh(self.conv1(x)))
+        x = self.pool2(torch.tanh(self.conv2(x)))
+        x = x.view(x.size(0), -1)
         x = torch.relu(self.fc1(x))
         x = torch.relu(self.fc2(x))
         return self.fc3(x)
@@ -220,19 +256,24 @@ class Spec:
     the input of the first node of that op type in the exported graph is
     compared too, against the module's output, through train_graph --output
     with the ONNX value's name (':' read as '_'); e.g. the logits under a
-    Softmax, which the probabilities' small values could hide."""
+    Softmax, which the probabilities' small values could hide. `ops`: op
+    types the exported graph must hold, so that the model still tests the
+    pattern it was written for (a newer torch may export it otherwise)."""
 
-    def __init__(self, name, make, shape, make_input, tap=None):
+    def __init__(self, name, make, shape, make_input, tap=None, ops=()):
         self.name = name
         self.make = make
         self.shape = shape
         self.make_input = make_input
         self.tap = tap
+        self.ops = ops
 
 
 MODELS = [
     Spec("mlp", Mlp, (4,), normal_batch),
     Spec("lenet5", LeNet5, (1, 28, 28), image_batch),
+    Spec("lenet5_view", LeNet5View, (1, 28, 28), image_batch,
+         ops=("Shape", "Gather", "Unsqueeze", "Concat", "Reshape")),
     Spec("fashion_mnist_cnn", FashionMnistCnn, (1, 28, 28), image_batch,
          tap=("Softmax", "logits")),
     Spec("small_resnet", SmallResNet, (1, 28, 28), image_batch),
@@ -311,26 +352,38 @@ class NablaError(Exception):
     pass
 
 
-def run_nabla(args, onnx_path, rows_path, width, output=None):
-    """train_graph's predictions for the rows, [rows, width] float64."""
-    command = [args.train_graph, onnx_path, "--predict_file", rows_path,
-               "--threads", "1"]
-    if output is not None:
-        command += ["--output", output]
+def run_train_graph(args, flags):
+    """Runs train_graph with `flags` (the model file first) on one thread;
+    its standard output, or NablaError with the command and what train_graph
+    said."""
+    command = [args.train_graph] + list(flags) + ["--threads", "1"]
     try:
         done = subprocess.run(
             command, capture_output=True, text=True, timeout=args.timeout,
             check=False)
     except subprocess.TimeoutExpired:
-        raise NablaError("train_graph timed out after %d s" % args.timeout)
+        raise NablaError("%s\ntimed out after %d s"
+                         % (" ".join(command), args.timeout))
     if done.returncode != 0:
         message = done.stderr.strip() or done.stdout.strip()
         raise NablaError("%s\nexited %d:\n%s"
                          % (" ".join(command), done.returncode, message))
+    return done.stdout
+
+
+def run_nabla(args, model_path, rows_path, width, output=None, rows=None,
+              flags=()):
+    """train_graph's predictions for the rows, [rows, width] float64
+    (rows: default --batch)."""
+    command = [model_path, "--predict_file", rows_path] + list(flags)
+    if output is not None:
+        command += ["--output", output]
+    stdout = run_train_graph(args, command)
     try:
-        return parse_predictions(done.stdout, args.batch, width)
+        return parse_predictions(stdout, rows or args.batch, width)
     except ValueError as e:
-        raise NablaError("%s\n%s" % (" ".join(command), e))
+        raise NablaError("%s\n%s"
+                         % (" ".join([args.train_graph] + command), e))
 
 
 class Result:
@@ -378,6 +431,13 @@ def check_model(spec, args):
     write_rows(rows_path, x)
     nodes = onnx_nodes(onnx_path)
     result.ops = op_types(nodes)
+    missing = [op for op in spec.ops if op not in result.ops]
+    if missing:
+        result.messages.append(
+            "the exported graph has no %s node (ops: %s): it no longer tests "
+            "what it was written for" % (", ".join(missing),
+                                         " ".join(result.ops)))
+        return result
     if spec.tap is not None:
         feeding = [n.input[0] for n in nodes if n.op_type == spec.tap[0]]
         if not feeding:

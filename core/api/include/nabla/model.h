@@ -286,6 +286,15 @@ class Model {
   // that train_graph and FromString() read back.
   std::string ToText() const;
   [[nodiscard]] absl::Status Export(const std::string& path) const;
+  // Writes the model for inference as an ONNX file (opset 17,
+  // docs/onnx.md): the nodes `outputs` need (default: prediction.output),
+  // the current variables as initializers, Dropout as the identity,
+  // BatchNorm with its running statistics, the data's normalisation
+  // folded in. InvalidArgument listing the nodes without an ONNX form
+  // (losses).
+  [[nodiscard]] absl::Status ExportOnnx(
+      const std::string& path,
+      const std::vector<std::string>& outputs = {}) const;
 
   int64_t step() const;  // optimizer steps taken
   int64_t epochs_finished() const;
