@@ -1,12 +1,17 @@
 #include "core/onnx/onnx_import.h"
 
+#include <cmath>
+#include <memory>
+
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/file_read.h"
+#include "core/graph.h"
 #include "core/onnx/onnx_converters.h"
 #include "core/onnx/onnx_graph_builder.h"
 #include "core/onnx/onnx_node.h"
+#include "core/session.h"
 #include "core/status_macros.h"
 
 namespace nabla {
@@ -129,6 +134,124 @@ DType ModelFloatType(const onnx::GraphProto& graph) {
   return absl::OkStatus();
 }
 
+// The most elements a node's constant inputs may hold for it to be
+// evaluated at import, and the largest integer carried exactly (float32's
+// 2^24: folded integers pass through the model's float type).
+constexpr int64_t kMaxFoldElements = int64_t{1} << 16;
+constexpr double kMaxExactInteger = double(int64_t{1} << 24);
+
+// Whether `proto` computes from values known at import only (and small),
+// none of them a float initializer (a weight, which must stay trainable).
+bool Foldable(const onnx::NodeProto& proto, OnnxGraphBuilder& builder) {
+  int64_t elements = 0;
+  bool any = false;
+  for (const std::string& input : proto.input()) {
+    if (input.empty()) continue;
+    const OnnxValue* value = builder.Find(input);
+    if (value == nullptr || !value->constant.has_value() ||
+        value->constant->symbolic() ||
+        (value->initializer && !value->constant->is_integer())) {
+      return false;
+    }
+    for (double v : value->constant->values) {
+      if (value->constant->is_integer() && std::abs(v) > kMaxExactInteger) {
+        return false;
+      }
+    }
+    elements += value->constant->num_elements();
+    any = true;
+  }
+  return any && elements <= kMaxFoldElements;
+}
+
+// The element type of a computed output: the converter's, except that
+// arithmetic on integers stays integer (the converter leaves it the float
+// type of the dtype): the first integer input's type that is not bool (a
+// condition), else bool. Cast says its type itself.
+void KeepIntegerTypes(const onnx::NodeProto& proto, OnnxGraphBuilder& builder) {
+  if (proto.op_type() == "Cast") return;
+  int32_t integer = 0;
+  for (const std::string& input : proto.input()) {
+    const OnnxValue* value = input.empty() ? nullptr : builder.Find(input);
+    if (value == nullptr) continue;
+    if (!IsOnnxIntegerType(value->elem_type)) return;
+    if (integer == 0 || integer == onnx::TensorProto::BOOL) {
+      integer = value->elem_type;
+    }
+  }
+  for (const std::string& output : proto.output()) {
+    OnnxValue* value = output.empty() ? nullptr : builder.Find(output);
+    if (value != nullptr && !value->constant.has_value() &&
+        (value->elem_type == onnx::TensorProto::FLOAT ||
+         value->elem_type == onnx::TensorProto::DOUBLE)) {
+      value->elem_type = integer;
+    }
+  }
+}
+
+// Evaluates a node of constant inputs once (constant folding, as ONNX
+// runtimes do): its converter writes into a scratch graph whose inputs are
+// Const nodes, which a session runs; its outputs become constants, so
+// that shape arithmetic an exporter wrote (Sub of a Size, Slice of a
+// Shape) is known to the nodes that need it. False when the node does not
+// fold (its converter refuses constants, or the result is not small).
+bool FoldNode(const onnx::NodeProto& proto, int opset,
+              OnnxGraphBuilder& builder) {
+  OnnxGraphBuilder scratch(builder.float_dtype(), false, builder.model_dir());
+  for (const std::string& input : proto.input()) {
+    if (input.empty()) continue;
+    OnnxValue& value = scratch.Define(input);
+    value = *builder.Find(input);
+    value.initializer = false;
+    value.operand.reset();
+  }
+  OnnxNode node(proto, opset, &scratch);
+  if (!FindOnnxConverter(proto.op_type())(node).ok()) return false;
+  KeepIntegerTypes(proto, scratch);
+  std::vector<std::string> fetches;
+  std::vector<int> fetched;
+  for (int k = 0; k < proto.output_size(); ++k) {
+    const OnnxValue* out = scratch.Find(proto.output(k));
+    if (proto.output(k).empty() || out == nullptr) continue;
+    if (!out->constant.has_value()) {
+      if (!out->operand.has_value()) return false;
+      fetches.push_back(out->operand->ref);
+    }
+    fetched.push_back(k);
+  }
+  absl::StatusOr<Graph> graph =
+      Graph::Build(scratch.graph(), SourceInfo{"<constant folding>", {}});
+  if (!graph.ok()) return false;
+  absl::StatusOr<std::unique_ptr<Session>> session =
+      Session::Create(std::make_shared<const Graph>(*std::move(graph)), {});
+  if (!session.ok()) return false;
+  absl::StatusOr<std::vector<Tensor>> results = (*session)->Run({}, fetches);
+  if (!results.ok()) return false;
+  size_t next = 0;
+  for (int k : fetched) {
+    const OnnxValue& out = *scratch.Find(proto.output(k));
+    OnnxValue& value = builder.Define(proto.output(k));
+    value.elem_type = out.elem_type;
+    if (out.constant.has_value()) {
+      value.constant = out.constant;
+      continue;
+    }
+    const Tensor& t = (*results)[next++];
+    if (t.num_elements() > kMaxFoldElements) return false;
+    OnnxValues folded;
+    folded.elem_type = out.elem_type;
+    folded.dims.assign(t.shape().dims().begin(), t.shape().dims().end());
+    for (int64_t i = 0; i < t.num_elements(); ++i) {
+      folded.values.push_back(t.ValueAt(i));
+      if (folded.is_integer()) {
+        folded.ints.push_back(static_cast<int64_t>(folded.values.back()));
+      }
+    }
+    value.constant = std::move(folded);
+  }
+  return true;
+}
+
 // Converts one node; its outputs are marked failed when it or an input's
 // producer failed, so that one error is reported once.
 [[nodiscard]] absl::Status ConvertNode(const onnx::NodeProto& proto, int opset,
@@ -146,8 +269,15 @@ DType ModelFloatType(const onnx::GraphProto& graph) {
     }
     inputs_failed |= value->failed;
   }
+  if (!inputs_failed && Foldable(proto, builder) &&
+      FoldNode(proto, opset, builder)) {
+    return absl::OkStatus();
+  }
   absl::Status converted = absl::OkStatus();
   if (!inputs_failed) converted = FindOnnxConverter(proto.op_type())(node);
+  if (converted.ok() && !inputs_failed && proto.input_size() > 0) {
+    KeepIntegerTypes(proto, builder);
+  }
   for (int k = 0; k < proto.output_size(); ++k) {
     if (proto.output(k).empty()) continue;
     OnnxValue& value = builder.Define(proto.output(k));

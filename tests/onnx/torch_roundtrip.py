@@ -474,6 +474,356 @@ def check_model(spec, args):
     return result
 
 
+# ---------------------------------------------------------------------------
+# Fine-tuning: an exported model trained further by train_graph through a
+# model file's onnx section, exported again with --export_onnx, and read
+# back by train_graph and by PyTorch.
+
+FASHION_MNIST = "/usr/share/datasets/fashion-mnist"  # dataset-fashion-mnist
+# 1/255 as in examples/fashion_mnist_cnn.pbtxt: pixels in [0, 1], the range
+# of image_batch. The torch model is only initialised, never trained, so
+# any scaling would do as long as nabla and torch see the same: the loss
+# and the predictions below are computed on the same scaled images.
+PIXEL_SCALE = 0.00392156862745098
+FINETUNE_BATCH = 32
+FINETUNE_LEARNING_RATE = 0.002
+# Fashion-MNIST test images whose predictions are compared.
+FINETUNE_ROWS = 8
+
+# The images are [N, 28 * 28] (the source's flatten: true, the default);
+# each sample's 784 values take the ONNX input placeholder's [1, 28, 28]
+# in row-major order, as they do the image placeholder of
+# examples/fashion_mnist_cnn.pbtxt. The test section reads the very samples
+# trained on: train_graph --eval then gives the untrained model's loss on
+# them, and the training run the fine-tuned model's (test_loss).
+FINETUNE_SOURCE = """source {
+    name: "idx"
+    attr { key: "images" value { s: "%(images)s" } }
+    attr { key: "labels" value { s: "%(labels)s" } }
+    attr { key: "images_placeholder" value { s: "%(input)s" } }
+    attr { key: "labels_placeholder" value { s: "label" } }
+    attr { key: "scale" value { f: %(scale).17g } }
+    attr { key: "limit" value { i: %(limit)d } }
+  }"""
+
+FINETUNE_MODEL = """# Written by tests/onnx/torch_roundtrip.py: %(onnx)s, torch.onnx.export's
+# LeNet5View, fine-tuned on the first %(limit)d Fashion-MNIST training
+# images. The ONNX graph's input and output keep their ONNX names.
+format_version: 1
+onnx { path: "%(onnx)s" }
+graph {
+  node { name: "label" op: "Placeholder"
+         attr { key: "shape" value { shape { dim: -1 } } } }
+  node { name: "loss" op: "SparseSoftmaxCrossEntropy"
+         input: "%(output)s" input: "label" }
+}
+training {
+  loss: "loss"
+  optimizer { name: "Adam"
+              attr { key: "learning_rate" value { f: %(learning_rate)g } } }
+  epochs: 1
+  batch_size: %(batch)d
+  shuffle: true
+  seed: %(seed)d
+}
+data {
+  %(source)s
+  test {
+    %(test_source)s
+  }
+}
+"""
+
+# The same graph without training: train_graph prints a classifier's
+# predictions (a model whose loss is a classification loss) as "class k
+# p=0.xxx", whatever node --output names, so the fine-tuned model's own
+# values are read through this file restoring the fine-tuning checkpoint
+# (its variables have the same names; the Adam slots are ignored).
+PREDICT_MODEL = """# Written by tests/onnx/torch_roundtrip.py: %(onnx)s for prediction,
+# the fine-tuned weights restored with --resume.
+format_version: 1
+onnx { path: "%(onnx)s" }
+"""
+
+
+def read_idx(path, limit):
+    """The first `limit` entries of a gzipped IDX file of bytes (MNIST's
+    format: a 0x00000800 | rank magic, rank big-endian int32 sizes, the
+    data), as a numpy uint8 array."""
+    with gzip.open(path, "rb") as f:
+        magic = np.frombuffer(f.read(4), dtype=">u4")[0]
+        if magic >> 8 != 0x08:
+            raise ValueError("%s: not an IDX file of bytes (magic %#x)"
+                             % (path, magic))
+        rank = int(magic & 0xFF)
+        sizes = [int(v) for v in np.frombuffer(f.read(4 * rank), dtype=">i4")]
+        count = min(sizes[0], limit)
+        per = int(np.prod(sizes[1:], dtype=np.int64))
+        data = np.frombuffer(f.read(count * per), dtype=np.uint8)
+    if data.size != count * per:
+        raise ValueError("%s ends early" % path)
+    return data.reshape([count] + sizes[1:])
+
+
+def scaled_images(raw):
+    """IDX images [N, 28, 28] as the model's input [N, 1, 28, 28], scaled as
+    the idx source scales them (the byte times the scale in double, then
+    float32)."""
+    images = (raw.astype(np.float64) * PIXEL_SCALE).astype(np.float32)
+    return torch.from_numpy(images.reshape(raw.shape[0], 1, 28, 28))
+
+
+def torch_loss(model, images, labels):
+    """Mean softmax cross-entropy of `model` over the samples, in batches;
+    float64 accumulation."""
+    total = 0.0
+    with torch.no_grad():
+        for start in range(0, images.shape[0], 500):
+            logits = model(images[start:start + 500])
+            total += float(nn.functional.cross_entropy(
+                logits.double(), labels[start:start + 500], reduction="sum"))
+    return total / images.shape[0]
+
+
+def test_loss_line(stdout):
+    """The loss of train_graph's "test: N samples  loss X ..." line."""
+    found = re.findall(r"^test: (\d+) samples\s+loss (\S+)", stdout, re.M)
+    if not found:
+        raise ValueError("train_graph printed no test line; its output "
+                         "ends:\n%s" % stdout[-2000:])
+    return int(found[-1][0]), float(found[-1][1])
+
+
+def parse_classes(stdout, rows):
+    """(class, p) of a classifier's "predict [...] -> class k  p=0.xxx"
+    lines."""
+    found = re.findall(r"^predict \[.*\] -> class (\d+)(?: \([^)]*\))?"
+                       r"\s+p=(\S+)$", stdout, re.M)
+    if len(found) != rows:
+        raise ValueError("train_graph printed %d class predictions for %d "
+                         "rows; its output ends:\n%s"
+                         % (len(found), rows, stdout[-2000:]))
+    return [(int(k), float(p)) for k, p in found]
+
+
+class FineTuneResult:
+    def __init__(self):
+        self.passed = False
+        self.lines = []  # the figures
+        self.failures = []  # what failed
+
+
+def check_finetune(args):
+    """The fine-tuning round trip; a FineTuneResult."""
+    import onnx  # pylint: disable=import-outside-toplevel
+    from onnx import numpy_helper  # pylint: disable=import-outside-toplevel
+
+    result = FineTuneResult()
+    say = result.lines.append
+
+    def fail(message):
+        result.failures.append(message)
+
+    paths = {
+        name: os.path.join(FASHION_MNIST, name + "-idx%d-ubyte.gz" % rank)
+        for name, rank in [("train-images", 3), ("train-labels", 1),
+                           ("t10k-images", 3)]
+    }
+    absent = [p for p in paths.values() if not os.path.isfile(p)]
+    if absent:
+        fail("no %s: install Debian's dataset-fashion-mnist, or pass "
+             "--skip_finetune" % ", ".join(absent))
+        return result
+    limit = args.finetune_samples
+    train_images = scaled_images(read_idx(paths["train-images"], limit))
+    train_labels = torch.from_numpy(
+        read_idx(paths["train-labels"], limit).astype(np.int64))
+    rows = scaled_images(read_idx(paths["t10k-images"], FINETUNE_ROWS))
+
+    # The torch model and its export: the model to fine-tune.
+    torch.manual_seed(args.seed)
+    model = LeNet5View().eval()
+    directory = args.out_dir
+    base_onnx = os.path.join(directory, "finetune_base.onnx")
+    try:
+        export(model, rows[:2], base_onnx)
+    except Exception as e:  # pylint: disable=broad-except
+        fail("torch.onnx.export failed: %s" % e)
+        return result
+    base_graph = onnx.load(base_onnx).graph
+    onnx_input = base_graph.input[0].name.replace(":", "_")
+    onnx_output = base_graph.output[0].name.replace(":", "_")
+    rows_path = os.path.join(directory, "finetune_rows.csv")
+    write_rows(rows_path, rows)
+
+    model_path = os.path.join(directory, "finetune.pbtxt")
+    source = FINETUNE_SOURCE % {
+        "images": paths["train-images"], "labels": paths["train-labels"],
+        "input": onnx_input, "scale": PIXEL_SCALE, "limit": limit}
+    with open(model_path, "w") as f:
+        f.write(FINETUNE_MODEL % {
+            # Relative: the model file's directory.
+            "onnx": os.path.basename(base_onnx), "output": onnx_output,
+            "limit": limit, "learning_rate": FINETUNE_LEARNING_RATE,
+            "batch": FINETUNE_BATCH, "seed": args.seed, "source": source,
+            "test_source": source.replace("\n", "\n  ")})
+    predict_path = os.path.join(directory, "finetune_predict.pbtxt")
+    with open(predict_path, "w") as f:
+        f.write(PREDICT_MODEL % {"onnx": os.path.basename(base_onnx)})
+    checkpoint = os.path.join(directory, "ft.ckpt")
+    tuned_onnx = os.path.join(directory, "ft.onnx")
+    metrics_path = os.path.join(directory, "ft_metrics.jsonl")
+
+    # Does the loss fall? The figure compared is the mean loss over the
+    # very samples trained on, of the model before training (train_graph
+    # --eval: the test section reads those samples) and after it (the test
+    # evaluation at the end of the run). Both are whole passes with the
+    # weights fixed: deterministic, free of the noise of single batches,
+    # and unlike the epoch's running mean (printed too) not mixed with the
+    # loss of the early, untrained batches. The untrained model is near
+    # ln 10 = 2.30; one epoch of Adam brings it well below, so a fall of
+    # at least 10% is asked (a broken gradient or an optimizer that does not
+    # update leaves it where it was). torch computes both losses too, from
+    # its own reading of the files: that the four agree checks that nabla
+    # fed the samples and labels as torch sees them.
+    try:
+        stdout = run_train_graph(args, [model_path, "--eval"])
+        _, before = test_loss_line(stdout)
+        started = time.time()
+        stdout = run_train_graph(args, [
+            model_path, "--save", checkpoint, "--export_onnx", tuned_onnx,
+            "--metrics_out", metrics_path])
+        seconds = time.time() - started
+        samples, after = test_loss_line(stdout)
+        with open(metrics_path) as f:
+            epochs = [json.loads(line) for line in f if line.strip()]
+    except (NablaError, ValueError) as e:
+        fail(str(e))
+        return result
+    if samples != limit:
+        fail("train_graph evaluated %d samples, not %d" % (samples, limit))
+    if len(epochs) != 1:
+        fail("%s holds %d epochs, not 1" % (metrics_path, len(epochs)))
+        return result
+    after = epochs[0].get("test_loss", after)  # all its digits
+    running = epochs[0]["loss"]
+    torch_before = torch_loss(model, train_images, train_labels)
+    say("trained %s: %d Fashion-MNIST training images, 1 epoch, batch %d, "
+        "Adam %g, %.1f s" % (os.path.basename(model_path), limit,
+                             FINETUNE_BATCH, FINETUNE_LEARNING_RATE, seconds))
+    say("loss over the %d samples: before %.6f (torch %.6f), after %.6f; "
+        "the epoch's running mean %.6f"
+        % (limit, before, torch_before, after, running))
+    if not after < 0.9 * before:
+        fail("the loss did not fall by 10%%: %.6f before, %.6f after"
+             % (before, after))
+    # train_graph prints 6 significant digits in the --eval line.
+    if abs(before - torch_before) > 1e-4:
+        fail("nabla's loss of the untrained model, %.6f, is not torch's "
+             "%.6f" % (before, torch_before))
+
+    # The exported file.
+    try:
+        tuned = onnx.load(tuned_onnx)
+        onnx.checker.check_model(tuned, full_check=True)
+        say("onnx.checker.check_model(ft.onnx, full_check=True): passed "
+            "(opset %s, %d nodes)"
+            % (",".join(str(o.version) for o in tuned.opset_import),
+               len(tuned.graph.node)))
+    except Exception as e:  # pylint: disable=broad-except
+        fail("onnx.checker.check_model(%s, full_check=True): %s"
+             % (tuned_onnx, e))
+        return result
+
+    # Re-import: the exported file's predictions against the fine-tuned
+    # model's own, through train_graph; and the untrained model's, which
+    # they must not be (else the checkpoint or the export held the
+    # untrained weights and the comparison proves nothing).
+    width = 10
+    try:
+        reimported = run_nabla(args, tuned_onnx, rows_path, width,
+                               rows=FINETUNE_ROWS)
+        own = run_nabla(args, predict_path, rows_path, width, onnx_output,
+                        rows=FINETUNE_ROWS, flags=["--resume", checkpoint])
+        untrained = run_nabla(args, base_onnx, rows_path, width,
+                              rows=FINETUNE_ROWS)
+        classes = parse_classes(
+            run_train_graph(args, [model_path, "--resume", checkpoint,
+                                   "--predict_file", rows_path,
+                                   "--output", onnx_output]),
+            FINETUNE_ROWS)
+    except (NablaError, ValueError) as e:
+        fail(str(e))
+        return result
+    difference = float(np.max(np.abs(reimported - own)))
+    moved = float(np.max(np.abs(reimported - untrained)))
+    say("train_graph ft.onnx vs the fine-tuned model (--resume ft.ckpt), "
+        "%d rows: max |difference| = %.3g (the untrained model's differ by "
+        "%.3g)" % (FINETUNE_ROWS, difference, moved))
+    if not difference <= args.reimport_tolerance:
+        fail("ft.onnx's predictions differ from the fine-tuned model's by "
+             "%.3g, more than %g" % (difference, args.reimport_tolerance))
+    if not moved > 1e-3:
+        fail("ft.onnx predicts as the untrained model (max |difference| "
+             "%.3g): the fine-tuned weights were not exported" % moved)
+    # finetune.pbtxt itself, a classifier, prints the class and its
+    # probability (3 decimals): they must be those of ft.onnx's logits.
+    probabilities = torch.softmax(torch.from_numpy(reimported), 1).numpy()
+    wrong = [
+        r for r, (k, p) in enumerate(classes)
+        if k != int(np.argmax(reimported[r]))
+        or abs(p - probabilities[r].max()) > 6e-4
+    ]
+    say("finetune.pbtxt --resume ft.ckpt --output %s: the classes and "
+        "probabilities of ft.onnx's logits in %d of %d rows"
+        % (onnx_output, FINETUNE_ROWS - len(wrong), FINETUNE_ROWS))
+    if wrong:
+        fail("finetune.pbtxt --resume ft.ckpt predicts %s for rows %s; "
+             "ft.onnx's logits give %s"
+             % ([classes[r] for r in wrong], wrong,
+                [(int(np.argmax(reimported[r])),
+                  round(float(probabilities[r].max()), 3)) for r in wrong]))
+
+    # torch with ft.onnx's initializers: nabla keeps the variables' names,
+    # which are the names the first export gave the initializers, the
+    # torch parameters' (conv1.weight, ...). The other initializers are the
+    # constants the export adds (shapes, pads).
+    initializers = {i.name: numpy_helper.to_array(i)
+                    for i in tuned.graph.initializer}
+    tuned_model = LeNet5View().eval()
+    state = tuned_model.state_dict()
+    problems = []
+    for name, value in state.items():
+        if name not in initializers:
+            problems.append("%s is not an initializer of ft.onnx" % name)
+        elif tuple(initializers[name].shape) != tuple(value.shape):
+            problems.append("ft.onnx's %s is %s, torch's %s"
+                            % (name, list(initializers[name].shape),
+                               list(value.shape)))
+        else:
+            state[name] = torch.from_numpy(initializers[name].copy())
+    if problems:
+        fail("; ".join(problems))
+        return result
+    tuned_model.load_state_dict(state)
+    with torch.no_grad():
+        expected = tuned_model(rows).double().numpy()
+    difference = float(np.max(np.abs(reimported - expected)))
+    torch_after = torch_loss(tuned_model, train_images, train_labels)
+    say("train_graph ft.onnx vs torch with ft.onnx's %d weights, %d rows: "
+        "max |difference| = %.3g (max |torch| %.3g); torch's loss after "
+        "%.6f" % (len(state), FINETUNE_ROWS, difference,
+                  float(np.max(np.abs(expected))), torch_after))
+    if not difference <= args.tolerance:
+        fail("ft.onnx's predictions differ from torch's by %.3g, more than "
+             "%g" % (difference, args.tolerance))
+    if abs(after - torch_after) > 1e-4:
+        fail("nabla's loss of the fine-tuned model, %.6f, is not torch's "
+             "%.6f" % (after, torch_after))
+    result.passed = not result.failures
+    return result
+
+
 def default_train_graph():
     here = os.path.dirname(os.path.abspath(__file__))  # tests/onnx
     root = os.path.dirname(os.path.dirname(here))
@@ -512,6 +862,17 @@ def main():
     parser.add_argument(
         "--verbose", action="store_true",
         help="print each exported graph's op types")
+    parser.add_argument(
+        "--skip_finetune", action="store_true",
+        help="skip the fine-tuning round trip (it reads Fashion-MNIST from "
+        + FASHION_MNIST + ")")
+    parser.add_argument(
+        "--finetune_samples", type=int, default=3000,
+        help="Fashion-MNIST training images the fine-tuning trains on")
+    parser.add_argument(
+        "--reimport_tolerance", type=float, default=1e-6,
+        help="largest max |difference| that passes between the fine-tuned "
+        "model's predictions and those of its exported .onnx file")
     args = parser.parse_args()
 
     if not (os.path.isfile(args.train_graph)
@@ -527,6 +888,11 @@ def main():
               % ",".join(sorted(unknown)), file=sys.stderr)
         return 2
     specs = [m for m in MODELS if not chosen or m.name in chosen]
+    if args.finetune_samples < 1:
+        # The idx source would read all 60000 for a limit of 0.
+        print("torch_roundtrip: --finetune_samples must be >= 1",
+              file=sys.stderr)
+        return 2
 
     temporary = args.out_dir is None
     if temporary:
@@ -541,6 +907,7 @@ def main():
         % (torch.__version__, OPSET, args.batch, args.tolerance, args.out_dir)
     )
     failures = 0
+    checks = len(specs)
     try:
         for spec in specs:
             result = check_model(spec, args)
@@ -559,13 +926,22 @@ def main():
                     print("    " + line)
             failures += not result.passed
             sys.stdout.flush()
+        if not args.skip_finetune:
+            result = check_finetune(args)
+            print("%-18s %s" % ("finetune", "PASS" if result.passed
+                                else "FAIL"))
+            for message in result.lines + result.failures:
+                for line in message.splitlines():
+                    print("    " + line)
+            failures += not result.passed
+            checks += 1
     finally:
         if temporary and not args.keep:
             shutil.rmtree(args.out_dir, ignore_errors=True)
     if failures:
-        print("%d of %d models failed" % (failures, len(specs)))
+        print("%d of %d checks failed" % (failures, checks))
         return 1
-    print("all %d models passed" % len(specs))
+    print("all %d checks passed" % checks)
     return 0
 
 
