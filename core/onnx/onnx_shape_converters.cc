@@ -407,6 +407,7 @@ OnnxValues ConcatValues(const std::vector<const OnnxValues*>& parts, int axis) {
   NodeAttrs attrs = {{"axis", MakeAttr(axis)}};
   if (split.empty()) {
     const int64_t parts = node.proto().output_size();
+    if (parts == 0) return node.Invalid("it has no outputs");
     const int64_t size = x.shape.dim(axis);
     if (size >= 0 && size % parts != 0) {
       return node.Invalid(absl::StrCat("dimension ", axis, " (", size,

@@ -552,7 +552,10 @@ absl::StatusOr<PredictionSetup> ModelRun::Prediction(
         absl::StrCat(output_label, ": ", output_node.status().message()));
   }
   setup.output_op = graph_->node(*output_node).op->name();
-  setup.output_units_of = config.output_units_of();
+  // Classes and the data's units belong to the model's prediction output;
+  // another node (--output) prints its own values.
+  const bool model_output = setup.output == config.output();
+  if (model_output) setup.output_units_of = config.output_units_of();
   if (!setup.output_units_of.empty() &&
       !data_.normalizer.Normalizes(setup.output_units_of)) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -560,7 +563,8 @@ absl::StatusOr<PredictionSetup> ModelRun::Prediction(
         "', which is not a normalised placeholder (data.normalize)"));
   }
   setup.normalizer = &data_.normalizer;
-  setup.classifier = targets_.has_value() && targets_->has_metrics &&
+  setup.classifier = model_output && targets_.has_value() &&
+                     targets_->has_metrics &&
                      targets_->kind == MetricKind::kClassification;
   setup.class_names = ClassNames();
   return setup;

@@ -1,8 +1,8 @@
 // Abs, Sqrt, Clip, Pow, Max, Min, ReduceMax and ReduceMin: values by hand;
-// values and gradients against PyTorch
-// (testdata/elementwise_torch_cases.txt: ties, zeros, values on Clip's
-// bounds); finite differences away from the kinks; float32 against
-// float64; NaN handling; bad attributes refused word for word.
+// values and gradients against PyTorch, of those and of Erf, Floor, Ceil,
+// Round and Trunc (testdata/elementwise_torch_cases.txt: ties, zeros,
+// values on Clip's bounds, halves); finite differences away from the kinks;
+// float32 against float64; NaN handling; bad attributes refused word for word.
 #include <cmath>
 #include <limits>
 #include <string>
@@ -36,7 +36,7 @@ AttrMap Axes(std::vector<int64_t> axes, bool keep_dims = false) {
 TEST(ElementwiseOpsTest, MatchPyTorch) {
   const std::vector<TorchCase> cases =
       ReadTorchCases("tests/ops/testdata/elementwise_torch_cases.txt");
-  ASSERT_EQ(cases.size(), 15u);
+  ASSERT_EQ(cases.size(), 20u);
   for (const TorchCase& c : cases) {
     SCOPED_TRACE(c.name);
     const std::string op = OpOf(c);

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Writes elementwise_torch_cases.txt: Abs, Sqrt, Clip, Pow, Max, Min,
-ReduceMax and ReduceMin cases by PyTorch.
+ReduceMax, ReduceMin, Erf, Floor, Ceil, Round and Trunc cases by PyTorch.
 
 For each case: the op and its attributes as key=value (axes as 0,2), the
 inputs a (and b) and dL/dz (random, float64), and what PyTorch gives for
@@ -82,6 +82,13 @@ def main():
          lambda t: torch.amin(t, dim=-1), x)
     case("reduce_min_distinct", "ReduceMin", {"axes": "0"},
          lambda t: torch.amin(t, dim=0), uniform((4, 3), -1, 1))
+    case("erf", "Erf", {}, torch.erf, uniform((3, 4), -3, 3))
+    # Halves and negatives: where rounding makes its choices.
+    halves = steps((4, 5), [-2.5, -1.5, -0.5, -0.25, 0.0, 0.5, 1.5, 2.5, 2.75])
+    case("floor", "Floor", {}, torch.floor, halves)
+    case("ceil", "Ceil", {}, torch.ceil, halves)
+    case("round", "Round", {}, torch.round, halves)
+    case("trunc", "Trunc", {}, torch.trunc, halves)
 
 
 if __name__ == "__main__":

@@ -125,7 +125,7 @@ TEST(PluginLoaderTest, ModelWithThePluginOpTrainsToXor) {
 TEST(PluginLoaderTest, PluginOfEveryKindRegistersEach) {
   const std::string path = Fixture("every_kind");
   ASSERT_OK(LoadPlugin(path));
-  EXPECT_EQ(OpRegistry::Global().OriginOf("Round"), path);
+  EXPECT_EQ(OpRegistry::Global().OriginOf("RoundHalfAway"), path);
   EXPECT_EQ(OptimizerRegistry::Global().OriginOf("SignSGD"), path);
   EXPECT_EQ(ScheduleRegistry::Global().OriginOf("halving"), path);
   EXPECT_EQ(DataSourceRegistry::Global().OriginOf("line"), path);
@@ -135,7 +135,8 @@ TEST(PluginLoaderTest, PluginOfEveryKindRegistersEach) {
       listing, absl::StrCat("  SignSGD  learning_rate=0.001  [", path, "]")))
       << listing;
   EXPECT_TRUE(absl::StrContains(
-      listing, absl::StrCat("  Round(x) -> (y) no gradient  [", path, "]")))
+      listing,
+      absl::StrCat("  RoundHalfAway(x) -> (y) no gradient  [", path, "]")))
       << listing;
 }
 
@@ -249,18 +250,19 @@ TEST(PluginLoaderTest, PluginOptimizerScheduleAndDataSourceTrain) {
 
 TEST(PluginLoaderTest, PluginOpWithoutGradientWorksForInference) {
   ASSERT_OK(LoadPlugin(Fixture("every_kind")));
-  auto session = SessionFromBody(R"pb(
-                                   node {
-                                     name: "x"
-                                     op: "Placeholder"
-                                     attr {
-                                       key: "shape"
-                                       value { shape { dim: 3 } }
-                                     }
-                                   }
-                                   node { name: "r" op: "Round" input: "x" }
-                                 )pb",
-                                 "round.pbtxt", {});
+  auto session =
+      SessionFromBody(R"pb(
+                        node {
+                          name: "x"
+                          op: "Placeholder"
+                          attr {
+                            key: "shape"
+                            value { shape { dim: 3 } }
+                          }
+                        }
+                        node { name: "r" op: "RoundHalfAway" input: "x" }
+                      )pb",
+                      "round.pbtxt", {});
   ASSERT_NE(session, nullptr);
   const Tensor x = Tensor::FromValues(DType::kFloat32, {3}, {0.4, 1.6, -2.7});
   ASSERT_OK_AND_ASSIGN(auto out, session->Run({{"x", &x}}, {"r"}));
@@ -279,14 +281,14 @@ TEST(PluginLoaderTest, PluginOpWithoutGradientIsNamedWhenTrainingNeedsIt) {
                             value { shape { dim: 2 } }
                           }
                         }
-                        node { name: "r" op: "Round" input: "w" }
+                        node { name: "r" op: "RoundHalfAway" input: "w" }
                         node { name: "loss" op: "ReduceSum" input: "r" }
                       )pb",
                       "round.pbtxt", {});
   ASSERT_NE(session, nullptr);
   EXPECT_STATUS(session->SetTraining("loss", Sgd()),
                 absl::StatusCode::kInvalidArgument,
-                "have no gradient:\nround.pbtxt:11: node 'r' (Round)");
+                "have no gradient:\nround.pbtxt:11: node 'r' (RoundHalfAway)");
 }
 
 TEST(PluginLoaderTest, MissingFile) {
