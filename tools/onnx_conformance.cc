@@ -15,6 +15,7 @@
 // --verbose: one line per case with why it failed or is not supported.
 // --rtol, --atol: the tolerance of float outputs (default 1e-3 and 1e-7,
 //   as ONNX's runner).
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -180,6 +181,12 @@ int Run(const Flags& flags) {
     out << "# ONNX conformance cases that pass (tools/onnx_conformance "
            "--write_expected)\n";
     for (const std::string& name : passing) out << name << "\n";
+  }
+  for (const std::string& name : expected) {
+    if (!std::binary_search(names.begin(), names.end(), name)) {
+      regressions.push_back(
+          absl::StrCat(name, ": not in ", flags.data, " (an older testdata?)"));
+    }
   }
   for (const std::string& line : regressions) {
     std::printf("expected to pass, did not: %s\n", line.c_str());

@@ -43,6 +43,21 @@ using internal::ModelState;
   return state;
 }
 
+// A model read from the file `path`: relative paths resolve against its
+// directory unless options.base_dir says otherwise, and messages name it
+// as options.source_name when given.
+[[nodiscard]] absl::StatusOr<std::unique_ptr<ModelState>> OpenFile(
+    absl::StatusOr<ParsedModel> parsed, const std::string& path,
+    const ModelOptions& options) {
+  if (!parsed.ok()) return parsed.status();
+  ModelOptions resolved = options;
+  if (resolved.base_dir.empty()) resolved.base_dir = DirectoryOf(path);
+  if (!resolved.source_name.empty()) {
+    parsed->source.name = resolved.source_name;
+  }
+  return Open(*std::move(parsed), resolved);
+}
+
 [[nodiscard]] absl::Status CheckTrainingOptions(
     const TrainingOptions& options) {
   if (options.epochs.has_value() && *options.epochs < 1) {
@@ -160,14 +175,9 @@ absl::StatusOr<std::unique_ptr<Model>> Model::FromFile(
     const std::string& path, const ModelOptions& options) {
   return ReportingOutOfMemory([&]() -> absl::StatusOr<std::unique_ptr<Model>> {
     NABLA_ASSIGN_OR_RETURN(
-        ParsedModel parsed,
-        ReadAnyModelFile(path, options.max_model_file_bytes));
-    ModelOptions resolved = options;
-    if (resolved.base_dir.empty()) resolved.base_dir = DirectoryOf(path);
-    if (!resolved.source_name.empty()) {
-      parsed.source.name = resolved.source_name;
-    }
-    NABLA_ASSIGN_OR_RETURN(auto state, Open(std::move(parsed), resolved));
+        auto state,
+        OpenFile(ReadAnyModelFile(path, options.max_model_file_bytes), path,
+                 options));
     return std::unique_ptr<Model>(new Model(std::move(state)));
   });
 }
@@ -175,10 +185,10 @@ absl::StatusOr<std::unique_ptr<Model>> Model::FromFile(
 absl::StatusOr<std::unique_ptr<Model>> Model::FromOnnx(
     const std::string& path, const ModelOptions& options) {
   return ReportingOutOfMemory([&]() -> absl::StatusOr<std::unique_ptr<Model>> {
-    NABLA_ASSIGN_OR_RETURN(ParsedModel parsed, ReadOnnxModelFile(path));
-    ModelOptions resolved = options;
-    if (resolved.base_dir.empty()) resolved.base_dir = DirectoryOf(path);
-    NABLA_ASSIGN_OR_RETURN(auto state, Open(std::move(parsed), resolved));
+    NABLA_ASSIGN_OR_RETURN(
+        auto state,
+        OpenFile(ReadOnnxModelFile(path, false, options.max_model_file_bytes),
+                 path, options));
     return std::unique_ptr<Model>(new Model(std::move(state)));
   });
 }

@@ -1,6 +1,9 @@
 #include "core/onnx/onnx_converters.h"
 
+#include <cmath>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "core/status_macros.h"
 
 namespace nabla {
@@ -56,6 +59,30 @@ std::vector<std::string> SupportedOnnxOps() {
                      "is fed"));
   }
   return values->ints;
+}
+
+[[nodiscard]] bool ToInt64(double v, int64_t* out) {
+  // 2^63 is exactly representable; every double below it converts.
+  constexpr double kLimit = 9223372036854775808.0;
+  if (!std::isfinite(v) || v >= kLimit || v < -kLimit) return false;
+  *out = static_cast<int64_t>(v);
+  return true;
+}
+
+[[nodiscard]] absl::StatusOr<int64_t> CheckedElements(
+    const OnnxNode& node, absl::Span<const int64_t> dims,
+    absl::string_view what) {
+  constexpr int64_t kLimit = int64_t{1} << 62;
+  int64_t n = 1;
+  for (int64_t d : dims) {
+    if (d < 0 || (d > 0 && n > kLimit / d)) {
+      return node.Invalid(absl::StrCat(what, " [", absl::StrJoin(dims, ", "),
+                                       "] has a negative dimension or too "
+                                       "many elements"));
+    }
+    n *= d;
+  }
+  return n;
 }
 
 [[nodiscard]] absl::StatusOr<Operand> ReshapeTo(OnnxNode& node,

@@ -35,6 +35,11 @@ OnnxConverter FindOnnxConverter(absl::string_view op_type);
 // Every op type FindOnnxConverter() knows, sorted.
 std::vector<std::string> SupportedOnnxOps();
 
+// Constants a converter makes (ConstantOfShape's, Expand's zeros, a
+// Dropout mask, a zero bias) hold at most this many elements: 128 MiB of
+// doubles in the graph.
+inline constexpr int64_t kMaxLiteralElements = int64_t{1} << 24;
+
 // Helpers shared by the converter files.
 // An axis of a rank-`rank` tensor in [-rank, rank), made non-negative;
 // InvalidArgument naming `what` otherwise.
@@ -44,6 +49,15 @@ std::vector<std::string> SupportedOnnxOps();
 // The ints of a constant input (shapes, axes, pads, ...).
 [[nodiscard]] absl::StatusOr<std::vector<int64_t>> ConstantInts(
     OnnxNode& node, int k, absl::string_view what);
+// `v` as an int64 when it is a finite whole-number-valued double in
+// int64's range (after truncation); false otherwise (NaN, infinity, out of
+// range), so that no cast is undefined.
+bool ToInt64(double v, int64_t* out);
+// The product of `dims`, each >= 0; InvalidArgument naming `what` for a
+// negative dimension or a product past 2^62.
+[[nodiscard]] absl::StatusOr<int64_t> CheckedElements(
+    const OnnxNode& node, absl::Span<const int64_t> dims,
+    absl::string_view what);
 // A Reshape of `x` to `dims` (at most one -1).
 [[nodiscard]] absl::StatusOr<Operand> ReshapeTo(OnnxNode& node,
                                                 const Operand& x,

@@ -184,6 +184,7 @@ using onnx::TensorProto;
 [[nodiscard]] absl::Status Xor(OnnxNode& node) {
   NABLA_ASSIGN_OR_RETURN(Operand a, node.Input(0));
   NABLA_ASSIGN_OR_RETURN(Operand b, node.Input(1));
+  NABLA_ASSIGN_OR_RETURN(b, LegacyBroadcast(node, a, b));
   NABLA_ASSIGN_OR_RETURN(Operand difference, node.Emit("Sub", {a, b}));
   NABLA_RETURN_IF_ERROR(node.EmitOutput(0, "Abs", {difference}));
   node.SetOutputType(0, TensorProto::BOOL);
@@ -270,8 +271,10 @@ using onnx::TensorProto;
   if (!node.HasOutput(1)) return absl::OkStatus();
   // The mask of an inference pass keeps everything.
   NABLA_ASSIGN_OR_RETURN(Operand x, node.Input(0));
-  if (!x.shape.IsFullyDefined()) {
-    return node.Unsupported("the mask output of an input of unknown shape");
+  if (!x.shape.IsFullyDefined() ||
+      x.shape.num_elements() > kMaxLiteralElements) {
+    return node.Unsupported(
+        "the mask output of an input of unknown or very large shape");
   }
   const std::vector<double> ones(x.shape.num_elements(), 1.0);
   NABLA_ASSIGN_OR_RETURN(
@@ -283,9 +286,9 @@ using onnx::TensorProto;
 }
 
 [[nodiscard]] absl::Status Identity(OnnxNode& node) {
-  if (node.IsConstant(0)) {
+  if (node.IsFoldable(0)) {
     NABLA_ASSIGN_OR_RETURN(const OnnxValues* value,
-                           node.ConstantInput(0, "input"));
+                           node.ConstantInput(0, "input", true));
     node.SetConstantOutput(0, *value);
     return absl::OkStatus();
   }

@@ -66,11 +66,6 @@ std::string OnnxExportNode::Input(int k) const {
   return Renamed(e.output == 0 ? name : absl::StrCat(name, ":", e.output));
 }
 
-DType OnnxExportNode::InputDType(int k) const {
-  const Endpoint& e = node().inputs[k];
-  return graph_.node(e.node).output_dtypes[e.output];
-}
-
 const Shape& OnnxExportNode::InputShape(int k) const {
   const Endpoint& e = node().inputs[k];
   return graph_.node(e.node).output_shapes[e.output];
@@ -105,25 +100,26 @@ std::string OnnxExportNode::AddMulti(const std::string& op_type,
   return n->output(0);
 }
 
+std::string OnnxExportNode::Initializer(const OnnxValues& values) {
+  onnx::TensorProto* t = out_->add_initializer();
+  WriteOnnxTensor(values, t);
+  t->set_name(FreshName());
+  return t->name();
+}
+
 std::string OnnxExportNode::Ints(const std::vector<int64_t>& values) {
   OnnxValues v;
   v.elem_type = onnx::TensorProto::INT64;
   v.dims = {static_cast<int64_t>(values.size())};
   v.ints = values;
-  onnx::TensorProto* t = out_->add_initializer();
-  WriteOnnxTensor(v, t);
-  t->set_name(FreshName());
-  return t->name();
+  return Initializer(v);
 }
 
 std::string OnnxExportNode::Scalar(double value, DType dtype) {
   OnnxValues v;
   v.elem_type = OnnxTypeOf(dtype);
   v.values = {value};
-  onnx::TensorProto* t = out_->add_initializer();
-  WriteOnnxTensor(v, t);
-  t->set_name(FreshName());
-  return t->name();
+  return Initializer(v);
 }
 
 std::string OnnxExportNode::Floats(const std::vector<double>& values,
@@ -132,10 +128,7 @@ std::string OnnxExportNode::Floats(const std::vector<double>& values,
   v.elem_type = OnnxTypeOf(dtype);
   v.dims = {static_cast<int64_t>(values.size())};
   v.values = values;
-  onnx::TensorProto* t = out_->add_initializer();
-  WriteOnnxTensor(v, t);
-  t->set_name(FreshName());
-  return t->name();
+  return Initializer(v);
 }
 
 std::string OnnxExportNode::Cast(const std::string& value, int32_t type) {

@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "core/graph.h"
+#include "core/onnx/onnx_tensor.h"
 #include "onnx/onnx_pb.h"
 
 namespace nabla {
@@ -36,9 +37,8 @@ class OnnxExportNode {
 
   const Node& node() const { return graph_.node(index_); }
   const ResolvedAttrs& attrs() const { return node().attrs; }
-  // The ONNX value of input k, its dtype and shape.
+  // The ONNX value of input k, and its shape.
   std::string Input(int k) const;
-  DType InputDType(int k) const;
   const Shape& InputShape(int k) const;
   // The ONNX value of output k: "node", or "node:k".
   std::string Output(int k = 0) const;
@@ -66,6 +66,7 @@ class OnnxExportNode {
 
  private:
   std::string FreshName();
+  std::string Initializer(const OnnxValues& values);
 
   std::string Renamed(const std::string& value) const;
 

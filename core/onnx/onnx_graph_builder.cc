@@ -1,5 +1,6 @@
 #include "core/onnx/onnx_graph_builder.h"
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/op_registry.h"
@@ -20,6 +21,104 @@ AttrValue TensorAttr(const std::vector<int64_t>& dims,
 
 AttrValue ShapeAttr(const std::vector<int64_t>& dims) {
   return MakeAttr(Shape(absl::MakeConstSpan(dims)));
+}
+
+// The batch tag of the first input whose dimension 0 is unknown and
+// tagged.
+std::string BatchTagOf(const std::vector<Operand>& inputs) {
+  for (const Operand& input : inputs) {
+    if (!input.batch_tag.empty()) return input.batch_tag;
+  }
+  return "";
+}
+
+bool HasAxisZero(absl::Span<const int64_t> axes, int rank) {
+  for (int64_t a : axes) {
+    if (a == 0 || a == -rank) return true;
+  }
+  return false;
+}
+
+// Whether output dimension 0 of `op` is its inputs' dimension 0: the ops
+// that compute per sample (elementwise, convolutions, pools,
+// normalisations, products of rows), and the ones that only move or
+// reduce other dimensions.
+bool KeepsDimZero(const std::string& op, const ResolvedAttrs& attrs,
+                  const std::vector<Operand>& inputs) {
+  static const auto* per_sample =
+      new absl::flat_hash_set<std::string>{"Abs",
+                                           "Neg",
+                                           "Exp",
+                                           "Log",
+                                           "Sqrt",
+                                           "Square",
+                                           "Erf",
+                                           "Floor",
+                                           "Ceil",
+                                           "Round",
+                                           "Trunc",
+                                           "Add",
+                                           "Sub",
+                                           "Mul",
+                                           "Div",
+                                           "Pow",
+                                           "Max",
+                                           "Min",
+                                           "Equal",
+                                           "Greater",
+                                           "GreaterOrEqual",
+                                           "Less",
+                                           "LessOrEqual",
+                                           "Where",
+                                           "Clip",
+                                           "Identity",
+                                           "Dropout",
+                                           "BiasAdd",
+                                           "BatchNorm",
+                                           "LayerNorm",
+                                           "Conv2D",
+                                           "ConvTranspose2D",
+                                           "MaxPool2D",
+                                           "AvgPool2D",
+                                           "GlobalAvgPool",
+                                           "GlobalMaxPool",
+                                           "OneHot",
+                                           "ReLU",
+                                           "Sigmoid",
+                                           "Tanh",
+                                           "Softplus",
+                                           "Softsign",
+                                           "ELU",
+                                           "SELU",
+                                           "LeakyReLU",
+                                           "HardSigmoid",
+                                           "SiLU",
+                                           "Swish",
+                                           "Mish",
+                                           "GELU",
+                                           "Softmax",
+                                           "LogSoftmax"};
+  if (inputs.empty()) return false;
+  const int rank = inputs[0].shape.rank();
+  if (per_sample->contains(op)) return true;
+  if (op == "MatMul") return !attrs.GetBool("transpose_a");
+  if (op == "Flatten") return attrs.GetInt("axis") != 0;
+  if (op == "Concat" || op == "Split" || op == "Gather" || op == "ArgMax" ||
+      op == "ArgMin") {
+    const int64_t axis = attrs.GetInt("axis");
+    return !HasAxisZero(absl::MakeConstSpan(&axis, 1), rank);
+  }
+  if (op == "ReduceSum" || op == "ReduceMean" || op == "ReduceMax" ||
+      op == "ReduceMin" || op == "Slice") {
+    const auto axes = attrs.GetIntList("axes");
+    return !axes.empty() && !HasAxisZero(axes, rank);
+  }
+  if (op == "Pad") {
+    const auto pads = attrs.GetIntList("pads");
+    return static_cast<int>(pads.size()) == 2 * rank && pads[0] == 0 &&
+           pads[rank] == 0;
+  }
+  return false;
 }
 
 }  // namespace
@@ -86,10 +185,14 @@ absl::StatusOr<std::vector<Operand>> OnnxGraphBuilder::Emit(
   NABLA_ASSIGN_OR_RETURN(
       OutputTypes types,
       InferOutputs(*def, resolved, std::move(dtypes), std::move(shapes)));
+  const std::string tag =
+      KeepsDimZero(op, resolved, inputs) ? BatchTagOf(inputs) : std::string();
   std::vector<Operand> outputs;
   for (size_t k = 0; k < types.shapes.size(); ++k) {
-    outputs.push_back({k == 0 ? node.name() : absl::StrCat(node.name(), ":", k),
-                       types.dtypes[k], types.shapes[k]});
+    Operand out{k == 0 ? node.name() : absl::StrCat(node.name(), ":", k),
+                types.dtypes[k], types.shapes[k]};
+    if (out.shape.rank() > 0 && out.shape.dim(0) < 0) out.batch_tag = tag;
+    outputs.push_back(std::move(out));
   }
   return outputs;
 }

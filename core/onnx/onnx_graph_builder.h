@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "core/attrs.h"
@@ -24,6 +24,11 @@ struct Operand {
   std::string ref;  // "node" or "node:k"
   DType dtype = DType::kFloat32;
   Shape shape;
+  // When dimension 0 is unknown: which input's batch size it is
+  // ("input#0"), carried through the ops that keep dimension 0; "" when
+  // nabla cannot tell (a Reshape or Concat made it). A Reshape copies a
+  // size read with Shape only from a tensor of the same batch tag.
+  std::string batch_tag;
 };
 
 // What the importer knows of one ONNX value.
@@ -67,8 +72,9 @@ class OnnxGraphBuilder {
                                                     bool state = false);
 
   // Adds a node `op` named `name` (made unique) with `inputs` and `attrs`,
-  // and infers its outputs: the message of a shape function that refuses
-  // them is returned as is, for the caller to locate.
+  // and infers its outputs (their batch tags too): the message of a shape
+  // function that refuses them is returned as is, for the caller to
+  // locate.
   [[nodiscard]] absl::StatusOr<std::vector<Operand>> Emit(
       absl::string_view name, const std::string& op,
       const std::vector<Operand>& inputs,
@@ -91,7 +97,9 @@ class OnnxGraphBuilder {
   bool trainable_;
   std::string model_dir_;
   GraphDef graph_;
-  absl::flat_hash_map<std::string, OnnxValue> values_;
+  // Node-based: converters keep pointers to values (ConstantInput) while
+  // they define others.
+  absl::node_hash_map<std::string, OnnxValue> values_;
   absl::flat_hash_set<std::string> names_;
 };
 

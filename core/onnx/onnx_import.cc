@@ -1,5 +1,6 @@
 #include "core/onnx/onnx_import.h"
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 
@@ -18,9 +19,6 @@ namespace nabla {
 namespace {
 
 using onnx::TensorProto;
-
-// The largest .onnx file read: protobuf's own limit for one message.
-constexpr uint64_t kMaxOnnxFileBytes = uint64_t{2} << 30;
 
 bool IsDefaultDomain(absl::string_view domain) {
   return domain.empty() || domain == "ai.onnx";
@@ -82,18 +80,24 @@ DType ModelFloatType(const onnx::GraphProto& graph) {
 [[nodiscard]] absl::Status AddInitializers(const onnx::GraphProto& graph,
                                            absl::string_view source,
                                            OnnxGraphBuilder& builder) {
+  std::vector<std::string> errors;
+  absl::StatusCode code = absl::StatusCode::kOk;
   for (const TensorProto& t : graph.initializer()) {
-    NABLA_ASSIGN_OR_RETURN(
-        OnnxValues values,
-        ReadOnnxTensor(t,
-                       absl::StrCat(source, ": initializer '", t.name(), "'"),
-                       builder.model_dir()));
+    absl::StatusOr<OnnxValues> values = ReadOnnxTensor(
+        t, absl::StrCat(source, ": initializer '", t.name(), "'"),
+        builder.model_dir());
+    if (!values.ok()) {
+      errors.push_back(std::string(values.status().message()));
+      code = values.status().code();
+      continue;
+    }
     OnnxValue& value = builder.Define(t.name());
-    value.elem_type = values.elem_type;
-    value.constant = std::move(values);
+    value.elem_type = values->elem_type;
+    value.constant = *std::move(values);
     value.initializer = true;
   }
-  return absl::OkStatus();
+  if (errors.empty()) return absl::OkStatus();
+  return absl::Status(code, absl::StrJoin(errors, "\n"));
 }
 
 [[nodiscard]] absl::Status AddInput(const onnx::ValueInfoProto& input,
@@ -129,19 +133,21 @@ DType ModelFloatType(const onnx::GraphProto& graph) {
   }
   OnnxValue& value = builder.Define(input.name());
   value.operand = (*placeholder)[0];
+  if (!dims.empty() && dims[0] < 0) {
+    value.operand->batch_tag = absl::StrCat(input.name(), "#0");
+  }
   value.elem_type = type.elem_type();
   out.inputs.push_back(value.operand->ref);
   return absl::OkStatus();
 }
 
-// The most elements a node's constant inputs may hold for it to be
-// evaluated at import, and the largest integer carried exactly (float32's
-// 2^24: folded integers pass through the model's float type).
+// The most elements a node's constant inputs and outputs may hold for it
+// to be evaluated at import.
 constexpr int64_t kMaxFoldElements = int64_t{1} << 16;
-constexpr double kMaxExactInteger = double(int64_t{1} << 24);
 
 // Whether `proto` computes from values known at import only (and small),
-// none of them a float initializer (a weight, which must stay trainable).
+// none of them a float initializer (a weight, which must stay trainable)
+// or a size known only when data is fed.
 bool Foldable(const onnx::NodeProto& proto, OnnxGraphBuilder& builder) {
   int64_t elements = 0;
   bool any = false;
@@ -152,11 +158,6 @@ bool Foldable(const onnx::NodeProto& proto, OnnxGraphBuilder& builder) {
         value->constant->symbolic() ||
         (value->initializer && !value->constant->is_integer())) {
       return false;
-    }
-    for (double v : value->constant->values) {
-      if (value->constant->is_integer() && std::abs(v) > kMaxExactInteger) {
-        return false;
-      }
     }
     elements += value->constant->num_elements();
     any = true;
@@ -189,15 +190,58 @@ void KeepIntegerTypes(const onnx::NodeProto& proto, OnnxGraphBuilder& builder) {
   }
 }
 
+// The scratch graph's nodes hold at most kMaxFoldElements each, and the
+// integers fed to it are exact in its float type (2^53 in float64, 2^24 in
+// float32): else folding would allocate much or round.
+bool FitsFolding(const Graph& graph) {
+  for (const Node& node : graph.nodes()) {
+    for (const Shape& shape : node.output_shapes) {
+      const int64_t n = shape.num_elements();
+      if (n < 0 || n > kMaxFoldElements) return false;
+    }
+  }
+  return true;
+}
+
+bool ExactIn(const OnnxValues& values, DType dtype) {
+  const double limit = dtype == DType::kFloat64 ? 9007199254740992.0  // 2^53
+                                                : 16777216.0;         // 2^24
+  for (double v : values.values) {
+    if (values.is_integer() && std::abs(v) > limit) return false;
+  }
+  return true;
+}
+
+// A folded output as a constant of `elem_type`; false when an integer
+// element is not one (NaN, infinite, beyond int64).
+bool ToConstant(const Tensor& t, int32_t elem_type, OnnxValues* out) {
+  out->elem_type = elem_type;
+  out->dims.assign(t.shape().dims().begin(), t.shape().dims().end());
+  for (int64_t i = 0; i < t.num_elements(); ++i) {
+    out->values.push_back(t.ValueAt(i));
+    if (!out->is_integer()) continue;
+    int64_t integer = 0;
+    if (!ToInt64(out->values.back(), &integer)) return false;
+    out->ints.push_back(integer);
+  }
+  return true;
+}
+
 // Evaluates a node of constant inputs once (constant folding, as ONNX
 // runtimes do): its converter writes into a scratch graph whose inputs are
 // Const nodes, which a session runs; its outputs become constants, so
 // that shape arithmetic an exporter wrote (Sub of a Size, Slice of a
-// Shape) is known to the nodes that need it. False when the node does not
-// fold (its converter refuses constants, or the result is not small).
+// Shape) is known to the nodes that need it. Integer-only nodes compute in
+// float64. False, changing nothing, when the node does not fold (its
+// converter refuses, or the values are not small or exact).
 bool FoldNode(const onnx::NodeProto& proto, int opset,
               OnnxGraphBuilder& builder) {
-  OnnxGraphBuilder scratch(builder.float_dtype(), false, builder.model_dir());
+  bool integers = true;
+  for (const std::string& input : proto.input()) {
+    if (!input.empty()) integers &= builder.Find(input)->constant->is_integer();
+  }
+  OnnxGraphBuilder scratch(integers ? DType::kFloat64 : builder.float_dtype(),
+                           false, builder.model_dir());
   for (const std::string& input : proto.input()) {
     if (input.empty()) continue;
     OnnxValue& value = scratch.Define(input);
@@ -208,46 +252,47 @@ bool FoldNode(const onnx::NodeProto& proto, int opset,
   OnnxNode node(proto, opset, &scratch);
   if (!FindOnnxConverter(proto.op_type())(node).ok()) return false;
   KeepIntegerTypes(proto, scratch);
-  std::vector<std::string> fetches;
-  std::vector<int> fetched;
-  for (int k = 0; k < proto.output_size(); ++k) {
-    const OnnxValue* out = scratch.Find(proto.output(k));
-    if (proto.output(k).empty() || out == nullptr) continue;
-    if (!out->constant.has_value()) {
-      if (!out->operand.has_value()) return false;
-      fetches.push_back(out->operand->ref);
+  // Inputs the converter read as attributes (a Slice's ends, often
+  // INT64_MAX) need not be exact as numbers; the ones it computes on do.
+  for (const std::string& input : proto.input()) {
+    const OnnxValue* value = input.empty() ? nullptr : scratch.Find(input);
+    if (value != nullptr && value->operand.has_value() &&
+        !ExactIn(*value->constant, value->operand->dtype)) {
+      return false;
     }
-    fetched.push_back(k);
+  }
+  std::vector<std::string> fetches;
+  for (const std::string& output : proto.output()) {
+    const OnnxValue* out = output.empty() ? nullptr : scratch.Find(output);
+    if (out == nullptr || out->constant.has_value()) continue;
+    if (!out->operand.has_value()) return false;
+    fetches.push_back(out->operand->ref);
   }
   absl::StatusOr<Graph> graph =
       Graph::Build(scratch.graph(), SourceInfo{"<constant folding>", {}});
-  if (!graph.ok()) return false;
+  if (!graph.ok() || !FitsFolding(*graph)) return false;
   absl::StatusOr<std::unique_ptr<Session>> session =
       Session::Create(std::make_shared<const Graph>(*std::move(graph)), {});
   if (!session.ok()) return false;
   absl::StatusOr<std::vector<Tensor>> results = (*session)->Run({}, fetches);
   if (!results.ok()) return false;
+  std::vector<std::pair<std::string, OnnxValues>> folded;
   size_t next = 0;
-  for (int k : fetched) {
-    const OnnxValue& out = *scratch.Find(proto.output(k));
-    OnnxValue& value = builder.Define(proto.output(k));
-    value.elem_type = out.elem_type;
-    if (out.constant.has_value()) {
-      value.constant = out.constant;
-      continue;
+  for (const std::string& output : proto.output()) {
+    const OnnxValue* out = output.empty() ? nullptr : scratch.Find(output);
+    if (out == nullptr) continue;
+    OnnxValues values;
+    if (out->constant.has_value()) {
+      values = *out->constant;
+    } else if (!ToConstant((*results)[next++], out->elem_type, &values)) {
+      return false;
     }
-    const Tensor& t = (*results)[next++];
-    if (t.num_elements() > kMaxFoldElements) return false;
-    OnnxValues folded;
-    folded.elem_type = out.elem_type;
-    folded.dims.assign(t.shape().dims().begin(), t.shape().dims().end());
-    for (int64_t i = 0; i < t.num_elements(); ++i) {
-      folded.values.push_back(t.ValueAt(i));
-      if (folded.is_integer()) {
-        folded.ints.push_back(static_cast<int64_t>(folded.values.back()));
-      }
-    }
-    value.constant = std::move(folded);
+    folded.emplace_back(output, std::move(values));
+  }
+  for (auto& [name, values] : folded) {
+    OnnxValue& value = builder.Define(name);
+    value.elem_type = values.elem_type;
+    value.constant = std::move(values);
   }
   return true;
 }
@@ -269,6 +314,13 @@ bool FoldNode(const onnx::NodeProto& proto, int opset,
     }
     inputs_failed |= value->failed;
   }
+  for (const std::string& output : proto.output()) {
+    if (!output.empty() && builder.Find(output) != nullptr) {
+      return node.Invalid(
+          absl::StrCat("its output '", output,
+                       "' is already defined (ONNX assigns each value once)"));
+    }
+  }
   if (!inputs_failed && Foldable(proto, builder) &&
       FoldNode(proto, opset, builder)) {
     return absl::OkStatus();
@@ -278,17 +330,19 @@ bool FoldNode(const onnx::NodeProto& proto, int opset,
   if (converted.ok() && !inputs_failed && proto.input_size() > 0) {
     KeepIntegerTypes(proto, builder);
   }
+  std::vector<std::string> missing;
   for (int k = 0; k < proto.output_size(); ++k) {
     if (proto.output(k).empty()) continue;
     OnnxValue& value = builder.Define(proto.output(k));
-    if (!converted.ok() || inputs_failed) {
+    if (!value.operand.has_value() && !value.constant.has_value()) {
       value.failed = true;
-    } else if (!value.operand.has_value() && !value.constant.has_value()) {
-      return node.Unsupported(
-          absl::StrCat("output ", k, " ('", proto.output(k), "')"));
+      missing.push_back(absl::StrCat(k, " ('", proto.output(k), "')"));
     }
   }
-  return converted;
+  if (!converted.ok() || inputs_failed || missing.empty()) return converted;
+  return node.Invalid(
+      absl::StrCat("it names more outputs than it computes: output ",
+                   absl::StrJoin(missing, ", ")));
 }
 
 [[nodiscard]] absl::Status AddOutput(const onnx::ValueInfoProto& output,
@@ -310,7 +364,6 @@ bool FoldNode(const onnx::NodeProto& proto, int opset,
     node_name = identity[0].ref;
   }
   out.outputs.push_back(node_name);
-  out.output_types.push_back(value->elem_type);
   return absl::OkStatus();
 }
 
@@ -370,9 +423,10 @@ bool FoldNode(const onnx::NodeProto& proto, int opset,
 }
 
 [[nodiscard]] absl::StatusOr<ParsedModel> ReadOnnxModelFile(
-    const std::string& path, bool freeze) {
-  NABLA_ASSIGN_OR_RETURN(const std::string bytes,
-                         ReadRegularFile(path, kMaxOnnxFileBytes));
+    const std::string& path, bool freeze, uint64_t max_bytes) {
+  NABLA_ASSIGN_OR_RETURN(
+      const std::string bytes,
+      ReadRegularFile(path, std::min(max_bytes, kMaxOnnxFileBytes)));
   NABLA_ASSIGN_OR_RETURN(const onnx::ModelProto proto,
                          ParseOnnxModel(bytes, path));
   OnnxImportOptions options;

@@ -39,8 +39,6 @@ struct OnnxImport {
   // outputs, in ONNX's order.
   std::vector<std::string> inputs;
   std::vector<std::string> outputs;
-  // ONNX element type of each output (int64 for ArgMax, bool for Equal).
-  std::vector<int32_t> output_types;
 };
 
 // Parses the bytes of a .onnx file. InvalidArgument naming `source_name`
@@ -56,10 +54,15 @@ struct OnnxImport {
 [[nodiscard]] absl::StatusOr<OnnxImport> ImportOnnx(
     const onnx::ModelProto& model, const OnnxImportOptions& options);
 
-// Reads and imports a .onnx file as a nabla model: its graph, and a
-// prediction section when the ONNX graph has one input and one output.
+// The largest .onnx file read: protobuf's own limit for one message.
+inline constexpr uint64_t kMaxOnnxFileBytes = uint64_t{2} << 30;
+
+// Reads and imports a .onnx file of at most `max_bytes` as a nabla model:
+// its graph, and a prediction section when the ONNX graph has one input
+// and one output.
 [[nodiscard]] absl::StatusOr<ParsedModel> ReadOnnxModelFile(
-    const std::string& path, bool freeze = false);
+    const std::string& path, bool freeze = false,
+    uint64_t max_bytes = kMaxOnnxFileBytes);
 
 }  // namespace nabla
 

@@ -35,6 +35,31 @@ std::vector<int64_t> To2D(std::vector<int64_t> values, int spatial,
   return To2D(std::move(values), spatial, fill);
 }
 
+// Window sizes beyond this are refused before any arithmetic on them.
+constexpr int64_t kMaxWindowAttr = int64_t{1} << 20;
+
+// kernel, strides and dilations in [1, kMaxWindowAttr], pads in
+// [0, kMaxWindowAttr]: what ONNX allows, bounded so that the extent and
+// output arithmetic cannot overflow.
+[[nodiscard]] absl::Status CheckWindow(const OnnxNode& node, const Window& w) {
+  const std::pair<const char*, const std::vector<int64_t>*> lists[] = {
+      {"kernel_shape", &w.kernel},
+      {"strides", &w.strides},
+      {"dilations", &w.dilations},
+      {"pads", &w.pads}};
+  for (const auto& [name, values] : lists) {
+    const int64_t least = values == &w.pads ? 0 : 1;
+    for (int64_t v : *values) {
+      if (v < least || v > kMaxWindowAttr) {
+        return node.Invalid(absl::StrCat("attribute '", name, "' holds ", v,
+                                         "; it must be from ", least, " to ",
+                                         kMaxWindowAttr));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 // Reads kernel_shape (or `kernel` from the weights), strides, dilations,
 // pads and auto_pad. `in` holds the 2-D input's height and width, for
 // SAME_LOWER (nabla's "same" puts the odd pixel at the end, as SAME_UPPER).
@@ -72,6 +97,7 @@ std::vector<int64_t> To2D(std::vector<int64_t> values, int spatial,
     }
     w.pads = spatial == 1 ? std::vector<int64_t>{0, pads[0], 0, pads[1]} : pads;
   }
+  NABLA_RETURN_IF_ERROR(CheckWindow(node, w));
   NABLA_ASSIGN_OR_RETURN(const std::string auto_pad,
                          node.String("auto_pad", "NOTSET"));
   if (auto_pad == "NOTSET") return w;
@@ -111,8 +137,17 @@ NodeAttrs WindowAttrs(const Window& w) {
 // ranks: Unimplemented.
 [[nodiscard]] absl::StatusOr<Operand> As2D(OnnxNode& node, const Operand& x,
                                            int* spatial) {
+  if (x.shape.rank() < 3) {
+    return node.Invalid(absl::StrCat("the input has shape ", x.shape.ToString(),
+                                     "; it must be [N, C, spatial...]"));
+  }
   *spatial = x.shape.rank() - 2;
   if (*spatial == 2) return x;
+  if (*spatial == 1 && x.shape.dim(0) < 0 && x.shape.dim(2) < 0) {
+    return node.Unsupported(
+        "a 1-D input whose batch and length are both "
+        "unknown when the model is loaded");
+  }
   if (*spatial != 1) {
     return node.Unsupported(
         absl::StrCat("a ", *spatial, "-D input (shape ", x.shape.ToString(),
@@ -203,6 +238,10 @@ NodeAttrs WindowAttrs(const Window& w) {
 [[nodiscard]] absl::Status GlobalPool(OnnxNode& node, const char* op,
                                       const char* reduce) {
   NABLA_ASSIGN_OR_RETURN(Operand x, node.Input(0));
+  if (x.shape.rank() < 3) {
+    return node.Invalid(absl::StrCat("the input has shape ", x.shape.ToString(),
+                                     "; it must be [N, C, spatial...]"));
+  }
   if (x.shape.rank() == 4) return node.EmitOutput(0, op, {x});
   std::vector<int64_t> axes;
   for (int a = 2; a < x.shape.rank(); ++a) axes.push_back(a);
@@ -239,6 +278,27 @@ NodeAttrs WindowAttrs(const Window& w) {
                          node.Emit("Div", {centred, deviation}));
   NABLA_ASSIGN_OR_RETURN(Operand scaled, node.Emit("Mul", {normal, scale}));
   return node.EmitOutput(0, "Add", {scaled, bias});
+}
+
+// The mean and the (biased) variance of x over its dimensions from
+// `first` on, kept as dimensions of size 1.
+struct Moments {
+  Operand mean, var;
+};
+
+[[nodiscard]] absl::StatusOr<Moments> EmitMoments(OnnxNode& node,
+                                                  const Operand& x,
+                                                  int64_t first) {
+  std::vector<int64_t> axes;
+  for (int64_t a = first; a < x.shape.rank(); ++a) axes.push_back(a);
+  const NodeAttrs reduce = {{"axes", MakeIntListAttr(axes)},
+                            {"keep_dims", MakeAttr(true)}};
+  Moments m;
+  NABLA_ASSIGN_OR_RETURN(m.mean, node.Emit("ReduceMean", {x}, reduce));
+  NABLA_ASSIGN_OR_RETURN(Operand centred, node.Emit("Sub", {x, m.mean}));
+  NABLA_ASSIGN_OR_RETURN(Operand squares, node.Emit("Square", {centred}));
+  NABLA_ASSIGN_OR_RETURN(m.var, node.Emit("ReduceMean", {squares}, reduce));
+  return m;
 }
 
 [[nodiscard]] absl::Status BatchNormalization(OnnxNode& node) {
@@ -283,8 +343,12 @@ NodeAttrs WindowAttrs(const Window& w) {
   if (node.HasInput(2)) {
     NABLA_ASSIGN_OR_RETURN(bias, node.Input(2));
   } else {
-    const std::vector<double> zeros(
-        std::max<int64_t>(scale.shape.num_elements(), 0));
+    if (!scale.shape.IsFullyDefined() ||
+        scale.shape.num_elements() > kMaxLiteralElements) {
+      return node.Unsupported(
+          "no bias with a scale of unknown or very large shape");
+    }
+    const std::vector<double> zeros(scale.shape.num_elements());
     NABLA_ASSIGN_OR_RETURN(bias, node.Literal({scale.shape.dims().begin(),
                                                scale.shape.dims().end()},
                                               zeros, scale.dtype));
@@ -296,17 +360,10 @@ NodeAttrs WindowAttrs(const Window& w) {
   // Mean and InvStdDev: the statistics over the normalised axes, kept.
   NABLA_ASSIGN_OR_RETURN(const int64_t first,
                          NormalizeAxis(node, axis, x.shape.rank(), "axis"));
-  std::vector<int64_t> axes;
-  for (int64_t a = first; a < x.shape.rank(); ++a) axes.push_back(a);
-  const NodeAttrs reduce = {{"axes", MakeIntListAttr(axes)},
-                            {"keep_dims", MakeAttr(true)}};
-  NABLA_ASSIGN_OR_RETURN(Operand mean, node.Emit("ReduceMean", {x}, reduce));
-  NABLA_ASSIGN_OR_RETURN(Operand centred, node.Emit("Sub", {x, mean}));
-  NABLA_ASSIGN_OR_RETURN(Operand squares, node.Emit("Square", {centred}));
-  NABLA_ASSIGN_OR_RETURN(Operand var,
-                         node.Emit("ReduceMean", {squares}, reduce));
+  NABLA_ASSIGN_OR_RETURN(const Moments m, EmitMoments(node, x, first));
+  const Operand& mean = m.mean;
   NABLA_ASSIGN_OR_RETURN(Operand eps, node.Scalar(epsilon, x.dtype));
-  NABLA_ASSIGN_OR_RETURN(Operand shifted, node.Emit("Add", {var, eps}));
+  NABLA_ASSIGN_OR_RETURN(Operand shifted, node.Emit("Add", {m.var, eps}));
   NABLA_ASSIGN_OR_RETURN(Operand deviation, node.Emit("Sqrt", {shifted}));
   NABLA_ASSIGN_OR_RETURN(Operand one, node.Scalar(1, x.dtype));
   NABLA_RETURN_IF_ERROR(node.EmitOutput(1, "Identity", {mean}));
@@ -320,18 +377,11 @@ NodeAttrs WindowAttrs(const Window& w) {
   NABLA_ASSIGN_OR_RETURN(Operand x, node.Input(0));
   NABLA_ASSIGN_OR_RETURN(Operand scale, node.Input(1));
   NABLA_ASSIGN_OR_RETURN(Operand bias, node.Input(2));
-  const int rank = x.shape.rank();
-  if (rank < 3) return node.Invalid("the input needs spatial dimensions");
-  std::vector<int64_t> axes;
-  for (int a = 2; a < rank; ++a) axes.push_back(a);
-  const NodeAttrs reduce = {{"axes", MakeIntListAttr(axes)},
-                            {"keep_dims", MakeAttr(true)}};
-  NABLA_ASSIGN_OR_RETURN(Operand mean, node.Emit("ReduceMean", {x}, reduce));
-  NABLA_ASSIGN_OR_RETURN(Operand centred, node.Emit("Sub", {x, mean}));
-  NABLA_ASSIGN_OR_RETURN(Operand squares, node.Emit("Square", {centred}));
-  NABLA_ASSIGN_OR_RETURN(Operand var,
-                         node.Emit("ReduceMean", {squares}, reduce));
-  return EmitNormalized(node, x, mean, var, epsilon, scale, bias);
+  if (x.shape.rank() < 3) {
+    return node.Invalid("the input needs spatial dimensions");
+  }
+  NABLA_ASSIGN_OR_RETURN(const Moments m, EmitMoments(node, x, 2));
+  return EmitNormalized(node, x, m.mean, m.var, epsilon, scale, bias);
 }
 
 // Gemm: y = alpha op(A) op(B) + beta C.

@@ -71,8 +71,14 @@ int32_t OnnxNode::InputType(int k) {
   return value == nullptr ? 0 : value->elem_type;
 }
 
+bool OnnxNode::IsFoldable(int k) {
+  if (!IsConstant(k)) return false;
+  const OnnxValue& value = *builder_->Find(proto_.input(k));
+  return !value.initializer || value.constant->is_integer();
+}
+
 absl::StatusOr<const OnnxValues*> OnnxNode::ConstantInput(
-    int k, absl::string_view what) {
+    int k, absl::string_view what, bool symbolic_ok) {
   if (!HasInput(k)) {
     return Invalid(absl::StrCat("input ", k, " (", what, ") is missing"));
   }
@@ -82,7 +88,13 @@ absl::StatusOr<const OnnxValues*> OnnxNode::ConstantInput(
         "') must be known when the model is loaded (an initializer or a "
         "Constant); nabla does not compute it at run time"));
   }
-  return &*builder_->Find(proto_.input(k))->constant;
+  const OnnxValues& values = *builder_->Find(proto_.input(k))->constant;
+  if (values.symbolic() && !symbolic_ok) {
+    return Unsupported(
+        absl::StrCat("input ", k, " (", what, ", '", proto_.input(k),
+                     "') depends on a size known only when data is fed"));
+  }
+  return &values;
 }
 
 const AttributeProto* OnnxNode::FindAttr(absl::string_view name) const {
@@ -154,6 +166,10 @@ const onnx::TensorProto* OnnxNode::TensorAttr(absl::string_view name) const {
   return attr != nullptr && attr->has_t() ? &attr->t() : nullptr;
 }
 
+std::string OnnxNode::BaseName() const {
+  return proto_.output_size() > 0 ? proto_.output(0) : proto_.name();
+}
+
 std::string OnnxNode::OutputName(int k) const {
   return k < proto_.output_size() ? proto_.output(k) : "";
 }
@@ -163,8 +179,7 @@ bool OnnxNode::HasOutput(int k) const { return !OutputName(k).empty(); }
 absl::StatusOr<Operand> OnnxNode::Emit(const std::string& op,
                                        const std::vector<Operand>& inputs,
                                        NodeAttrs attrs) {
-  const std::string base =
-      proto_.output_size() > 0 ? proto_.output(0) : proto_.name();
+  const std::string base = BaseName();
   absl::StatusOr<std::vector<Operand>> out =
       builder_->Emit(absl::StrCat(base, "/", op), op, inputs, std::move(attrs));
   if (!out.ok()) return Located(*this, out.status());
@@ -197,8 +212,7 @@ absl::Status OnnxNode::EmitOutputs(const std::string& op,
 absl::StatusOr<Operand> OnnxNode::Literal(std::vector<int64_t> dims,
                                           absl::Span<const double> values,
                                           DType dtype) {
-  const std::string base =
-      proto_.output_size() > 0 ? proto_.output(0) : proto_.name();
+  const std::string base = BaseName();
   absl::StatusOr<Operand> out = builder_->Const(absl::StrCat(base, "/const"),
                                                 std::move(dims), values, dtype);
   if (!out.ok()) return Located(*this, out.status());

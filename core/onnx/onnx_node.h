@@ -47,10 +47,16 @@ class OnnxNode {
   [[nodiscard]] absl::StatusOr<Operand> StateInput(int k);
   // Input k's elements, which must be known at import (an initializer, a
   // Constant, or folded from them): Unimplemented naming `what` otherwise.
+  // Sizes known only when data is fed (OnnxValues::symbols) are refused
+  // too, unless the caller carries or reads them (`symbolic_ok`).
   [[nodiscard]] absl::StatusOr<const OnnxValues*> ConstantInput(
-      int k, absl::string_view what);
+      int k, absl::string_view what, bool symbolic_ok = false);
   // Whether input k's elements are known at import.
   bool IsConstant(int k);
+  // Whether a converter may compute on input k's elements at import: a
+  // constant that is not a float initializer (a weight, which must stay a
+  // trainable Variable).
+  bool IsFoldable(int k);
   // Whether input k is an initializer (a Variable once built).
   bool IsInitializer(int k);
   // Input k's ONNX element type.
@@ -112,6 +118,8 @@ class OnnxNode {
   [[nodiscard]] absl::Status CheckAttrType(const onnx::AttributeProto& attr,
                                            int type) const;
   std::string OutputName(int k) const;
+  // What helper nodes are named after: output 0, or the node's name.
+  std::string BaseName() const;
 
   const onnx::NodeProto& proto_;
   int opset_;

@@ -17,9 +17,6 @@ namespace {
 
 using onnx::TensorProto;
 
-// Constants folded here (ConstantOfShape) or written as literals
-// (Expand's zeros) hold at most this many elements: 128 MiB of doubles.
-constexpr int64_t kMaxLiteralElements = int64_t{1} << 24;
 // Tile joins copies, one input of a Concat each.
 constexpr int64_t kMaxTileRepeats = 1024;
 
@@ -29,30 +26,40 @@ std::vector<int64_t> DimsOf(const Shape& shape) {
 
 // Input 0's dims: of its constant value, or of its tensor.
 [[nodiscard]] absl::StatusOr<std::vector<int64_t>> InputDims(OnnxNode& node) {
-  if (node.IsConstant(0)) {
-    NABLA_ASSIGN_OR_RETURN(const OnnxValues* c, node.ConstantInput(0, "data"));
+  if (node.IsFoldable(0)) {
+    NABLA_ASSIGN_OR_RETURN(const OnnxValues* c,
+                           node.ConstantInput(0, "data", true));
     return c->dims;
   }
   NABLA_ASSIGN_OR_RETURN(Operand x, node.Input(0));
   return DimsOf(x.shape);
 }
 
-// Output 0 is input 0 under `dims`: folded when input 0 is a constant,
-// else a Reshape (at most one dimension unknown).
+// Output 0 is input 0 under `dims`: folded when input 0 is a constant the
+// import may compute on, else a Reshape (at most one dimension unknown)
+// that keeps input 0's batch tag where `keeps_batch` (dimension 0 copied).
 [[nodiscard]] absl::Status EmitReshaped(OnnxNode& node,
-                                        std::vector<int64_t> dims) {
-  if (node.IsConstant(0)) {
-    NABLA_ASSIGN_OR_RETURN(const OnnxValues* c, node.ConstantInput(0, "data"));
+                                        std::vector<int64_t> dims,
+                                        bool keeps_batch = false) {
+  if (node.IsFoldable(0)) {
+    NABLA_ASSIGN_OR_RETURN(const OnnxValues* c,
+                           node.ConstantInput(0, "data", true));
     OnnxValues folded = *c;
-    int64_t known = 1;
-    for (int64_t d : dims) known *= d < 0 ? 1 : d;
+    std::vector<int64_t> known_dims;
+    for (int64_t d : dims) {
+      if (d >= 0) known_dims.push_back(d);
+    }
+    NABLA_ASSIGN_OR_RETURN(const int64_t known,
+                           CheckedElements(node, known_dims, "the shape"));
     for (int64_t& d : dims) {
       if (d < 0 && known > 0) d = c->num_elements() / known;
     }
-    folded.dims = std::move(dims);
-    if (folded.num_elements() != c->num_elements()) {
+    NABLA_ASSIGN_OR_RETURN(const int64_t count,
+                           CheckedElements(node, dims, "the shape"));
+    if (count != c->num_elements()) {
       return node.Invalid("the new shape does not hold the input's elements");
     }
+    folded.dims = std::move(dims);
     node.SetConstantOutput(0, std::move(folded));
     return absl::OkStatus();
   }
@@ -64,9 +71,79 @@ std::vector<int64_t> DimsOf(const Shape& shape) {
         "] has more than one dimension unknown when the model is loaded"));
   }
   NABLA_ASSIGN_OR_RETURN(Operand x, node.Input(0));
-  return node.EmitOutput(
-      0, "Reshape", {x},
-      {{"shape", MakeAttr(Shape(absl::MakeConstSpan(dims)))}});
+  NABLA_ASSIGN_OR_RETURN(
+      Operand y,
+      node.Emit("Reshape", {x},
+                {{"shape", MakeAttr(Shape(absl::MakeConstSpan(dims)))}}));
+  if (keeps_batch) y.batch_tag = x.batch_tag;
+  return node.EmitOutput(0, "Identity", {y});
+}
+
+// Reshape's target shape with what ONNX leaves to the input resolved:
+// 0 copies the input's dimension (unless allowzero), a size read with
+// Shape from this tensor's batch dimension copies it too (PyTorch's
+// x.view(x.size(0), -1)), and a -1 is computed where the input's other
+// dimensions are known. `copied[i]` says which dimensions are the input's.
+struct ReshapeTarget {
+  std::vector<int64_t> dims;
+  std::vector<bool> copied;
+};
+
+[[nodiscard]] absl::StatusOr<ReshapeTarget> ResolveTarget(
+    OnnxNode& node, std::vector<int64_t> target,
+    const std::vector<std::string>& symbols, const std::vector<int64_t>& in,
+    const std::string& batch_tag, bool allow_zero) {
+  ReshapeTarget r{std::move(target), {}};
+  r.copied.assign(r.dims.size(), false);
+  for (size_t i = 0; i < symbols.size(); ++i) {
+    if (symbols[i].empty()) continue;
+    if (i != 0 || batch_tag.empty() || symbols[i] != batch_tag) {
+      return node.Unsupported(absl::StrCat(
+          "shape[", i,
+          "] is a size known only when data is fed that is "
+          "not this tensor's own batch size (nabla copies only that one)"));
+    }
+    r.copied[i] = true;
+  }
+  int minus_ones = 0;
+  for (size_t i = 0; i < r.dims.size(); ++i) {
+    if (r.dims[i] == 0 && !allow_zero) r.copied[i] = true;
+    if (r.copied[i]) {
+      if (i >= in.size()) {
+        return node.Invalid(absl::StrCat(
+            "shape[", i, "] copies a dimension the input does not have"));
+      }
+      r.dims[i] = in[i];
+    } else if (r.dims[i] < -1) {
+      return node.Invalid(absl::StrCat("shape[", i, "] = ", r.dims[i]));
+    } else {
+      minus_ones += r.dims[i] == -1;
+    }
+  }
+  // The -1 is known when the input's dimensions that are not copied are:
+  // their product over the target's other dimensions that are not copied.
+  std::vector<int64_t> in_rest, target_rest;
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (i >= r.copied.size() || !r.copied[i]) in_rest.push_back(in[i]);
+  }
+  for (size_t i = 0; i < r.dims.size(); ++i) {
+    if (!r.copied[i] && r.dims[i] >= 0) target_rest.push_back(r.dims[i]);
+  }
+  const bool in_known =
+      std::find_if(in_rest.begin(), in_rest.end(),
+                   [](int64_t d) { return d < 0; }) == in_rest.end();
+  if (minus_ones == 1 && in_known) {
+    NABLA_ASSIGN_OR_RETURN(const int64_t known,
+                           CheckedElements(node, in_rest, "the input"));
+    NABLA_ASSIGN_OR_RETURN(const int64_t rest,
+                           CheckedElements(node, target_rest, "the shape"));
+    for (size_t i = 0; i < r.dims.size(); ++i) {
+      if (r.dims[i] == -1 && !r.copied[i] && rest > 0) {
+        r.dims[i] = known / rest;
+      }
+    }
+  }
+  return r;
 }
 
 [[nodiscard]] absl::Status Reshape(OnnxNode& node) {
@@ -76,67 +153,23 @@ std::vector<int64_t> DimsOf(const Shape& shape) {
     NABLA_ASSIGN_OR_RETURN(target, node.Ints("shape"));
   } else {
     NABLA_ASSIGN_OR_RETURN(const OnnxValues* shape,
-                           node.ConstantInput(1, "shape"));
+                           node.ConstantInput(1, "shape", true));
     if (!shape->is_integer()) return node.Invalid("the shape is not integers");
     target = shape->ints;
     symbols = shape->symbols;
   }
   NABLA_ASSIGN_OR_RETURN(const int64_t allow_zero, node.Int("allowzero", 0));
   NABLA_ASSIGN_OR_RETURN(const std::vector<int64_t> in, InputDims(node));
-  // A size read from dimension i of a tensor whose dimension i is unknown
-  // too, put at position i, copies the input's dimension i as 0 does: the
-  // batch size of PyTorch's x.view(x.size(0), -1), read from the model's
-  // input and carried through every layer. nabla does not track which
-  // unknown sizes are equal, so other uses are refused.
-  std::vector<bool> copied(target.size(), false);
-  for (size_t i = 0; i < symbols.size(); ++i) {
-    if (symbols[i].empty()) continue;
-    const bool same_place = absl::EndsWith(symbols[i], absl::StrCat("#", i)) &&
-                            i < in.size() && in[i] < 0;
-    if (!same_place) {
-      return node.Unsupported(absl::StrCat(
-          "shape[", i, "] is a size known only when data is fed (dimension ",
-          symbols[i].substr(symbols[i].rfind('#') + 1), " of '",
-          symbols[i].substr(0, symbols[i].rfind('#')),
-          "'), not where the input's own unknown dimension is"));
-    }
-    target[i] = 0;
+  std::string batch_tag;
+  if (!node.IsFoldable(0)) {
+    NABLA_ASSIGN_OR_RETURN(const Operand x, node.Input(0));
+    batch_tag = x.batch_tag;
   }
-  int minus_ones = 0;
-  for (size_t i = 0; i < target.size(); ++i) {
-    if (target[i] == 0 &&
-        (allow_zero == 0 || (i < symbols.size() && !symbols[i].empty()))) {
-      copied[i] = true;
-      if (i >= in.size()) {
-        return node.Invalid(absl::StrCat("shape[", i,
-                                         "] = 0 copies a dimension the "
-                                         "input does not have"));
-      }
-      target[i] = in[i];
-    }
-    if (target[i] < -1) {
-      return node.Invalid(absl::StrCat("shape[", i, "] = ", target[i]));
-    }
-    minus_ones += target[i] == -1 && !copied[i];
-  }
-  // The -1 is known when the input's dimensions that are not copied are:
-  // their product over the other target dimensions that are not copied.
-  int64_t known = 1;
-  for (size_t i = 0; i < in.size(); ++i) {
-    const bool copy = i < copied.size() && copied[i];
-    if (copy) continue;
-    known = in[i] < 0 || known < 0 ? -1 : known * in[i];
-  }
-  if (minus_ones == 1 && known >= 0) {
-    int64_t rest = 1;
-    for (size_t i = 0; i < target.size(); ++i) {
-      if (!copied[i] && target[i] >= 0) rest *= target[i];
-    }
-    for (size_t i = 0; i < target.size(); ++i) {
-      if (target[i] == -1 && !copied[i] && rest > 0) target[i] = known / rest;
-    }
-  }
-  return EmitReshaped(node, std::move(target));
+  NABLA_ASSIGN_OR_RETURN(ReshapeTarget r,
+                         ResolveTarget(node, std::move(target), symbols, in,
+                                       batch_tag, allow_zero != 0));
+  const bool keeps_batch = !r.copied.empty() && r.copied[0];
+  return EmitReshaped(node, std::move(r.dims), keeps_batch);
 }
 
 // Squeeze's and Unsqueeze's axes: an attribute before opset 13, an input
@@ -170,7 +203,7 @@ std::vector<int64_t> DimsOf(const Shape& shape) {
   for (int a = 0; a < rank; ++a) {
     if (!drop[a]) out.push_back(in[a]);
   }
-  return EmitReshaped(node, std::move(out));
+  return EmitReshaped(node, std::move(out), rank > 0 && !drop[0]);
 }
 
 [[nodiscard]] absl::Status Unsqueeze(OnnxNode& node) {
@@ -187,11 +220,12 @@ std::vector<int64_t> DimsOf(const Shape& shape) {
   for (int a = 0, next = 0; a < rank; ++a) {
     out.push_back(inserted[a] ? 1 : in[next++]);
   }
-  return EmitReshaped(node, std::move(out));
+  return EmitReshaped(node, std::move(out), rank > 0 && !inserted[0]);
 }
 
 // The elements of constants joined along `axis` (exporters build shapes
-// so).
+// so). REQUIRES: the parts have one element type, and the same dims but
+// along `axis` (CheckConcatParts).
 OnnxValues ConcatValues(const std::vector<const OnnxValues*>& parts, int axis) {
   OnnxValues out = *parts[0];
   out.values.clear();
@@ -218,6 +252,27 @@ OnnxValues ConcatValues(const std::vector<const OnnxValues*>& parts, int axis) {
   return out;
 }
 
+[[nodiscard]] absl::Status CheckConcatParts(
+    const OnnxNode& node, const std::vector<const OnnxValues*>& parts,
+    int64_t axis) {
+  for (const OnnxValues* p : parts) {
+    bool fits = p->elem_type == parts[0]->elem_type &&
+                p->dims.size() == parts[0]->dims.size();
+    for (size_t a = 0; fits && a < p->dims.size(); ++a) {
+      fits = static_cast<int64_t>(a) == axis || p->dims[a] == parts[0]->dims[a];
+    }
+    if (!fits) {
+      return node.Invalid(absl::StrCat(
+          "the inputs differ in element type or in a dimension other than "
+          "axis ",
+          axis, ": [", absl::StrJoin(parts[0]->dims, ", "), "] ",
+          OnnxTypeName(parts[0]->elem_type), " and [",
+          absl::StrJoin(p->dims, ", "), "] ", OnnxTypeName(p->elem_type)));
+    }
+  }
+  return absl::OkStatus();
+}
+
 [[nodiscard]] absl::Status Concat(OnnxNode& node) {
   // Before opset 4 axis may be left out and defaults to 1.
   if (!node.HasAttr("axis") && node.opset() >= 4) {
@@ -225,19 +280,17 @@ OnnxValues ConcatValues(const std::vector<const OnnxValues*>& parts, int axis) {
   }
   NABLA_ASSIGN_OR_RETURN(int64_t axis, node.Int("axis", 1));
   bool constant = node.num_inputs() > 0;
-  for (int k = 0; k < node.num_inputs(); ++k) constant &= node.IsConstant(k);
+  for (int k = 0; k < node.num_inputs(); ++k) constant &= node.IsFoldable(k);
   if (constant) {
     std::vector<const OnnxValues*> parts;
     for (int k = 0; k < node.num_inputs(); ++k) {
       NABLA_ASSIGN_OR_RETURN(const OnnxValues* p,
-                             node.ConstantInput(k, "input"));
-      if (!parts.empty() && p->dims.size() != parts[0]->dims.size()) {
-        return node.Invalid("the inputs' ranks differ");
-      }
+                             node.ConstantInput(k, "input", true));
       parts.push_back(p);
     }
     NABLA_ASSIGN_OR_RETURN(
         axis, NormalizeAxis(node, axis, parts[0]->dims.size(), "axis"));
+    NABLA_RETURN_IF_ERROR(CheckConcatParts(node, parts, axis));
     node.SetConstantOutput(0, ConcatValues(parts, axis));
     return absl::OkStatus();
   }
@@ -283,9 +336,9 @@ OnnxValues ConcatValues(const std::vector<const OnnxValues*>& parts, int axis) {
 
 [[nodiscard]] absl::Status Gather(OnnxNode& node) {
   NABLA_ASSIGN_OR_RETURN(int64_t axis, node.Int("axis", 0));
-  if (node.IsConstant(0) && node.IsConstant(1)) {
+  if (node.IsFoldable(0) && node.IsFoldable(1)) {
     NABLA_ASSIGN_OR_RETURN(const OnnxValues* data,
-                           node.ConstantInput(0, "data"));
+                           node.ConstantInput(0, "data", true));
     NABLA_ASSIGN_OR_RETURN(const std::vector<int64_t> indices,
                            ConstantInts(node, 1, "indices"));
     if (data->dims.size() == 1) {  // a shape's elements
@@ -331,7 +384,11 @@ OnnxValues ConcatValues(const std::vector<const OnnxValues*>& parts, int axis) {
   if (depth_value->num_elements() != 1 || values->num_elements() != 2) {
     return node.Invalid("depth must be one value and values two");
   }
-  const int64_t depth = static_cast<int64_t>(depth_value->values[0]);
+  int64_t depth = 0;
+  if (!ToInt64(depth_value->values[0], &depth)) {
+    return node.Invalid(absl::StrCat("depth ", depth_value->values[0],
+                                     " is not a number of classes"));
+  }
   NABLA_ASSIGN_OR_RETURN(Operand d, node.Scalar(depth, indices.dtype));
   NABLA_ASSIGN_OR_RETURN(Operand zero, node.Scalar(0, indices.dtype));
   NABLA_ASSIGN_OR_RETURN(Operand negative, node.Emit("Less", {indices, zero}));
@@ -386,6 +443,11 @@ OnnxValues ConcatValues(const std::vector<const OnnxValues*>& parts, int axis) {
     if (node.HasInput(3))
       return node.Unsupported("input 3 (axes) is not supported");
   }
+  for (int64_t pad : pads) {
+    if (pad < 0) {
+      return node.Unsupported("negative pads (cropping) are not supported");
+    }
+  }
   NABLA_ASSIGN_OR_RETURN(Operand x, node.Input(0));
   return node.EmitOutput(0, "Pad", {x},
                          {{"pads", MakeIntListAttr(pads)},
@@ -398,7 +460,9 @@ OnnxValues ConcatValues(const std::vector<const OnnxValues*>& parts, int axis) {
   std::vector<int64_t> split;
   if (node.opset() < 13) {
     NABLA_ASSIGN_OR_RETURN(split, node.Ints("split"));
-  } else if (node.HasInput(1)) {
+  }
+  // Opset 1 takes the sizes as an attribute or an input; 13 as an input.
+  if ((node.opset() < 2 || node.opset() >= 13) && node.HasInput(1)) {
     NABLA_ASSIGN_OR_RETURN(split, ConstantInts(node, 1, "split"));
   }
   NABLA_ASSIGN_OR_RETURN(Operand x, node.Input(0));
@@ -449,6 +513,9 @@ OnnxValues ConcatValues(const std::vector<const OnnxValues*>& parts, int axis) {
     return node.Invalid("repeats must have one value per dimension");
   }
   for (int64_t axis = 0; axis < x.shape.rank(); ++axis) {
+    if (repeats[axis] < 0) {
+      return node.Invalid(absl::StrCat("a repeat of ", repeats[axis]));
+    }
     if (repeats[axis] < 1 || repeats[axis] > kMaxTileRepeats) {
       return node.Unsupported(absl::StrCat("a repeat of ", repeats[axis],
                                            " (nabla tiles 1 to ",
@@ -471,8 +538,16 @@ OnnxValues IntVector(std::vector<int64_t> ints) {
   return v;
 }
 
+// Shape: the dims as int64; an unknown dimension becomes a size known only
+// when data is fed (a symbol): dimension 0 with the tensor's batch tag, so
+// that a Reshape of a tensor of that batch can copy it.
 [[nodiscard]] absl::Status ShapeOf(OnnxNode& node) {
   NABLA_ASSIGN_OR_RETURN(std::vector<int64_t> dims, InputDims(node));
+  std::string batch_tag;
+  if (!node.IsFoldable(0)) {
+    NABLA_ASSIGN_OR_RETURN(const Operand x, node.Input(0));
+    batch_tag = x.batch_tag;
+  }
   const int64_t rank = dims.size();
   NABLA_ASSIGN_OR_RETURN(int64_t start, node.Int("start", 0));
   NABLA_ASSIGN_OR_RETURN(int64_t end, node.Int("end", rank));
@@ -483,7 +558,10 @@ OnnxValues IntVector(std::vector<int64_t> ints) {
   for (size_t i = 0; i < shape.ints.size(); ++i) {
     if (shape.ints[i] >= 0) continue;
     shape.symbols.resize(shape.ints.size());
-    shape.symbols[i] = absl::StrCat(node.proto().input(0), "#", start + i);
+    const bool batch = start + i == 0 && !batch_tag.empty();
+    shape.symbols[i] = batch ? batch_tag
+                             : absl::StrCat("dimension ", start + i, " of ",
+                                            node.proto().input(0));
   }
   node.SetConstantOutput(0, std::move(shape));
   return absl::OkStatus();
@@ -548,8 +626,9 @@ OnnxValues IntVector(std::vector<int64_t> ints) {
   OnnxValues out;
   out.elem_type = fill.elem_type;
   out.dims = dims;
-  const int64_t count = out.num_elements();
-  if (count < 0 || count > kMaxLiteralElements) {
+  NABLA_ASSIGN_OR_RETURN(const int64_t count,
+                         CheckedElements(node, dims, "the shape"));
+  if (count > kMaxLiteralElements) {
     return node.Unsupported(absl::StrCat("a constant of ", count,
                                          " elements (nabla folds at most ",
                                          kMaxLiteralElements, ")"));
@@ -558,6 +637,37 @@ OnnxValues IntVector(std::vector<int64_t> ints) {
   if (out.is_integer()) out.ints.assign(count, fill.ints[0]);
   node.SetConstantOutput(0, std::move(out));
   return absl::OkStatus();
+}
+
+// A constant's elements as `to`: bools 0 or 1, integers truncated (NaN,
+// infinities and values beyond int64 refused), floats rounded to float.
+[[nodiscard]] absl::StatusOr<OnnxValues> CastValues(const OnnxNode& node,
+                                                    const OnnxValues& c,
+                                                    int32_t to) {
+  OnnxValues out;
+  out.elem_type = to;
+  out.dims = c.dims;
+  if (out.is_integer()) out.symbols = c.symbols;
+  for (size_t i = 0; i < c.values.size(); ++i) {
+    double v = c.values[i];
+    int64_t integer = 0;
+    if (to == TensorProto::BOOL) {
+      integer = v != 0;
+    } else if (c.is_integer() && out.is_integer()) {
+      integer = c.ints[i];  // exact, even beyond 2^53
+    } else if (out.is_integer() && !ToInt64(std::trunc(v), &integer)) {
+      return node.Invalid(absl::StrCat("the constant holds ", v,
+                                       ", which is no ", OnnxTypeName(to)));
+    }
+    if (out.is_integer()) {
+      out.ints.push_back(integer);
+      v = static_cast<double>(integer);
+    } else if (to == TensorProto::FLOAT) {
+      v = static_cast<float>(v);
+    }
+    out.values.push_back(v);
+  }
+  return out;
 }
 
 // Cast: folded for constants; at run time only where the numbers do not
@@ -571,23 +681,13 @@ OnnxValues IntVector(std::vector<int64_t> ints) {
     return node.Unsupported(absl::StrCat("a cast to ", OnnxTypeName(to)));
   }
   const int32_t from = node.InputType(0);
-  if (node.IsConstant(0)) {
-    NABLA_ASSIGN_OR_RETURN(const OnnxValues* c, node.ConstantInput(0, "input"));
-    OnnxValues out;
-    out.elem_type = static_cast<int32_t>(to);
-    out.dims = c->dims;
-    if (IsOnnxIntegerType(static_cast<int32_t>(to))) out.symbols = c->symbols;
-    for (double v : c->values) {
-      if (to == TensorProto::BOOL) {
-        v = v != 0;
-      } else if (IsOnnxIntegerType(to)) {
-        v = std::trunc(v);
-      } else if (to == TensorProto::FLOAT) {
-        v = static_cast<float>(v);
-      }
-      out.values.push_back(v);
-      if (out.is_integer()) out.ints.push_back(static_cast<int64_t>(v));
-    }
+  if (node.IsFoldable(0)) {
+    // Sizes known only when data is fed stay symbols as integers.
+    const bool integer = IsOnnxIntegerType(static_cast<int32_t>(to));
+    NABLA_ASSIGN_OR_RETURN(const OnnxValues* c,
+                           node.ConstantInput(0, "input", integer));
+    NABLA_ASSIGN_OR_RETURN(OnnxValues out,
+                           CastValues(node, *c, static_cast<int32_t>(to)));
     node.SetConstantOutput(0, std::move(out));
     return absl::OkStatus();
   }

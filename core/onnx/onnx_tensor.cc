@@ -2,7 +2,10 @@
 
 #include <cctype>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <limits>
+#include <optional>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -82,8 +85,8 @@ void DecodeRaw(int32_t elem_type, const char* p, double* value,
       *integer = LoadLittleEndian<int64_t>(p);
       break;
     case TensorProto::UINT64:
-      // Above INT64_MAX wraps; such sizes and indices are refused later as
-      // negative.
+      // Above INT64_MAX wraps to negative numbers (no model holds such
+      // sizes or indices).
       *integer = static_cast<int64_t>(LoadLittleEndian<uint64_t>(p));
       break;
   }
@@ -151,12 +154,16 @@ template <typename Field>
   return absl::OkStatus();
 }
 
+// The `bytes` bytes of `tensor`'s external data: from the file its
+// "location" names (inside `model_dir`, after symbolic links too), at its
+// "offset"; its "length", when given, must be `bytes`. Only that range is
+// read.
 [[nodiscard]] absl::StatusOr<std::string> ReadExternalData(
-    const TensorProto& tensor, absl::string_view what,
+    const TensorProto& tensor, uint64_t bytes, absl::string_view what,
     const std::string& model_dir) {
   std::string location;
   uint64_t offset = 0;
-  int64_t length = -1;
+  std::optional<uint64_t> length;
   for (const onnx::StringStringEntryProto& entry : tensor.external_data()) {
     if (entry.key() == "location") {
       location = entry.value();
@@ -168,26 +175,49 @@ template <typename Field>
                          entry.value(), "' is not a number"));
       }
       if (entry.key() == "offset") offset = number;
-      if (entry.key() == "length") length = static_cast<int64_t>(number);
+      if (entry.key() == "length") length = number;
     }
   }
   NABLA_RETURN_IF_ERROR(CheckExternalLocation(location, what));
-  const std::string path = absl::StrCat(model_dir, "/", location);
-  absl::StatusOr<std::string> file =
-      ReadRegularFile(path, std::numeric_limits<uint64_t>::max());
-  if (!file.ok()) {
+  const std::filesystem::path path =
+      std::filesystem::path(model_dir) / location;
+  std::error_code error;
+  const std::filesystem::path dir =
+      std::filesystem::weakly_canonical(model_dir, error);
+  const std::filesystem::path file =
+      std::filesystem::weakly_canonical(path, error);
+  const std::string dir_text = dir.string() + "/";
+  if (error || file.string().compare(0, dir_text.size(), dir_text) != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": external data location '", location,
+                     "' leads outside the model's directory"));
+  }
+  const absl::Status regular = CheckRegularFile(path.string());
+  if (!regular.ok()) {
     return absl::Status(
-        file.status().code(),
-        absl::StrCat(what, ": external data: ", file.status().message()));
+        regular.code(),
+        absl::StrCat(what, ": external data: ", regular.message()));
   }
-  const uint64_t available = offset <= file->size() ? file->size() - offset : 0;
-  const uint64_t wanted = length < 0 ? available : length;
-  if (offset > file->size() || wanted > available) {
+  const uint64_t size = std::filesystem::file_size(path, error);
+  if (length.has_value() && *length != bytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": external data length ", *length, " for ", bytes,
+                     " bytes of elements"));
+  }
+  if (error || offset > size || bytes > size - offset) {
     return absl::InvalidArgumentError(absl::StrCat(
-        what, ": external data file ", path, " holds ", file->size(),
-        " bytes; the tensor asks for ", wanted, " from offset ", offset));
+        what, ": external data file ", path.string(), " holds ", size,
+        " bytes; the tensor needs ", bytes, " from offset ", offset));
   }
-  return file->substr(offset, wanted);
+  std::ifstream in(path, std::ios::binary);
+  std::string data(bytes, '\0');
+  in.seekg(static_cast<std::streamoff>(offset));
+  in.read(data.data(), static_cast<std::streamsize>(bytes));
+  if (!in) {
+    return absl::DataLossError(
+        absl::StrCat(what, ": cannot read external data from ", path.string()));
+  }
+  return data;
 }
 
 }  // namespace
@@ -225,7 +255,7 @@ bool IsSupportedOnnxType(int32_t elem_type) {
   OnnxValues out;
   out.elem_type = tensor.data_type();
   if (!IsSupportedOnnxType(out.elem_type)) {
-    return absl::InvalidArgumentError(
+    return absl::UnimplementedError(
         absl::StrCat(what, ": element type ", OnnxTypeName(out.elem_type),
                      " is not supported (nabla reads float, double, the "
                      "integer types and bool)"));
@@ -241,8 +271,10 @@ bool IsSupportedOnnxType(int32_t elem_type) {
     out.dims.push_back(d);
   }
   if (tensor.data_location() == TensorProto::EXTERNAL) {
-    NABLA_ASSIGN_OR_RETURN(std::string bytes,
-                           ReadExternalData(tensor, what, model_dir));
+    NABLA_ASSIGN_OR_RETURN(
+        std::string bytes,
+        ReadExternalData(tensor, count * ElementBytes(out.elem_type), what,
+                         model_dir));
     NABLA_RETURN_IF_ERROR(DecodeBytes(bytes, count, what, &out));
     return out;
   }
@@ -287,6 +319,11 @@ void WriteOnnxTensor(const OnnxValues& values, TensorProto* tensor) {
     tensor->set_raw_data(std::move(raw));
   } else if (values.elem_type == TensorProto::INT64) {
     for (int64_t v : values.ints) tensor->add_int64_data(v);
+  } else if (values.elem_type == TensorProto::UINT32 ||
+             values.elem_type == TensorProto::UINT64) {
+    for (int64_t v : values.ints) {
+      tensor->add_uint64_data(static_cast<uint64_t>(v));
+    }
   } else {
     for (int64_t v : values.ints) {
       tensor->add_int32_data(static_cast<int32_t>(v));

@@ -631,6 +631,23 @@ absl::Status ModelRun::ExportOnnx(const std::string& path,
   spec.variable = [this](int node) -> const Tensor& {
     return session_->variable(node);
   };
+  // A normalised input (or output) without fitted statistics would export
+  // a model that expects normalised data: refuse it.
+  std::vector<std::string> normalized;
+  for (const NormalizationDef& def : parsed_.model.data().normalize()) {
+    normalized.push_back(def.placeholder());
+  }
+  if (!spec.output_units_of.empty()) {
+    normalized.push_back(spec.output_units_of);
+  }
+  for (const std::string& placeholder : normalized) {
+    if (!data_.normalizer.Normalizes(placeholder)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          source(), " normalizes '", placeholder,
+          "' but has no statistics fitted to its data: load the data or "
+          "restore a checkpoint before exporting"));
+    }
+  }
   google::protobuf::RepeatedPtrField<NormalizationStats> stats;
   data_.normalizer.ToProto(&stats);
   spec.normalization.assign(stats.begin(), stats.end());

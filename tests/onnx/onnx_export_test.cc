@@ -265,6 +265,15 @@ data {
   normalize { placeholder: "x" method: STANDARDIZE }
   normalize { placeholder: "y" method: STANDARDIZE }
 })");
+  // Without its data, the model has no statistics to fold in.
+  ModelOptions no_data;
+  no_data.load_data = false;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Model> unfitted,
+                       Model::FromString(text, no_data));
+  EXPECT_STATUS(unfitted->ExportOnnx(TestPath("unfitted.onnx")),
+                StatusCode::kFailedPrecondition,
+                "normalizes 'x' but has no statistics fitted to its data");
+
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Model> model, Model::FromString(text));
   ASSERT_OK(model->Train().status());
   const std::string path = TestPath("normalised.onnx");

@@ -127,7 +127,8 @@ TEST(OnnxImportTest, ExternalDataIsReadBesideTheModel) {
   EXPECT_STATUS(
       Model::FromOnnx(WriteModel("short.onnx", ExternalWeights("short.bin")))
           .status(),
-      StatusCode::kInvalidArgument, "2 bytes of data for 2 elements of float");
+      StatusCode::kInvalidArgument,
+      "holds 6 bytes; the tensor needs 8 from offset 4");
 }
 
 TEST(OnnxImportTest, BadAttributesAndShapesNameTheNode) {
@@ -162,6 +163,132 @@ TEST(OnnxImportTest, BadAttributesAndShapesNameTheNode) {
                 StatusCode::kInvalidArgument,
                 "node 'soft' (Softmax, opset 13): axis 5 is out of range for "
                 "rank 2");
+}
+
+TEST(OnnxImportTest, BadWindowsConstantsAndNamesAreRefused) {
+  OnnxModelBuilder window;
+  window.Input("x", {1, 1, 4, 4}).Output("y");
+  onnx::NodeProto& pool = window.Node("MaxPool", {"x"}, {"y"}, "pool");
+  onnx::AttributeProto* kernel = pool.add_attribute();
+  kernel->set_name("kernel_shape");
+  kernel->set_type(onnx::AttributeProto::INTS);
+  kernel->add_ints(2);
+  kernel->add_ints(2);
+  onnx::AttributeProto* strides = pool.add_attribute();
+  *strides = *kernel;
+  strides->set_name("strides");
+  strides->set_ints(0, 0);
+  onnx::AttributeProto* pad = pool.add_attribute();
+  pad->set_name("auto_pad");
+  pad->set_type(onnx::AttributeProto::STRING);
+  pad->set_s("SAME_LOWER");
+  EXPECT_STATUS(
+      Model::FromOnnx(WriteModel("window.onnx", window.model())).status(),
+      StatusCode::kInvalidArgument,
+      "node 'pool' (MaxPool, opset 13): attribute 'strides' holds 0");
+
+  OnnxModelBuilder twice;
+  twice.Input("x", {2}).Output("y");
+  twice.Node("Relu", {"x"}, {"y"}, "first");
+  twice.Node("Neg", {"x"}, {"y"}, "second");
+  EXPECT_STATUS(
+      Model::FromOnnx(WriteModel("twice.onnx", twice.model())).status(),
+      StatusCode::kInvalidArgument,
+      "node 'second' (Neg, opset 13): its output 'y' is already defined");
+}
+
+TEST(OnnxImportTest, ConstantsOfDifferentShapesDoNotConcatenate) {
+  OnnxModelBuilder b;
+  b.Input("x", {2, 3}).Output("y");
+  b.Node("Constant", {}, {"a"}).add_attribute()->CopyFrom([] {
+    onnx::AttributeProto value;
+    value.set_name("value_ints");
+    value.set_type(onnx::AttributeProto::INTS);
+    value.add_ints(2);
+    return value;
+  }());
+  onnx::NodeProto& f = b.Node("Constant", {}, {"f"});
+  SetFloatAttr(f, "value_float", 1.5f);
+  b.Node("Unsqueeze", {"f", "axis"}, {"f1"});
+  onnx::TensorProto* axis = b.model().mutable_graph()->add_initializer();
+  axis->set_name("axis");
+  axis->set_data_type(onnx::TensorProto::INT64);
+  axis->add_dims(1);
+  axis->add_int64_data(0);
+  SetIntAttr(b.Node("Concat", {"a", "f1"}, {"shape"}, "join"), "axis", 0);
+  b.Node("Reshape", {"x", "shape"}, {"y"});
+  EXPECT_STATUS(Model::FromOnnx(WriteModel("concat.onnx", b.model())).status(),
+                StatusCode::kInvalidArgument,
+                "node 'join' (Concat, opset 13): the inputs differ in element "
+                "type");
+}
+
+// x [batch, 2, 3] -> Relu -> Reshape to [x's batch, -1] (PyTorch's
+// x.view(x.size(0), -1)); with `merged`, the Relu's output is first
+// reshaped so that its dimension 0 is no longer the batch.
+onnx::ModelProto ViewModel(bool merged) {
+  OnnxModelBuilder b;
+  b.Input("x", {-1, 2, 3}).Output("y");
+  b.Node("Relu", {"x"}, {"r"});
+  onnx::TensorProto* ints = b.model().mutable_graph()->add_initializer();
+  ints->set_name("zero");
+  ints->set_data_type(onnx::TensorProto::INT64);
+  ints->add_int64_data(0);
+  onnx::TensorProto* rest = b.model().mutable_graph()->add_initializer();
+  rest->set_name("rest");
+  rest->set_data_type(onnx::TensorProto::INT64);
+  rest->add_dims(1);
+  rest->add_int64_data(-1);
+  onnx::TensorProto* axes = b.model().mutable_graph()->add_initializer();
+  *axes = *rest;
+  axes->set_name("axes");
+  axes->set_int64_data(0, 0);
+  onnx::TensorProto* flat = b.model().mutable_graph()->add_initializer();
+  flat->set_name("flat");
+  flat->set_data_type(onnx::TensorProto::INT64);
+  flat->add_dims(2);
+  flat->add_int64_data(-1);
+  flat->add_int64_data(3);
+  std::string data = "r";
+  if (merged) {
+    b.Node("Reshape", {"r", "flat"}, {"merged"});
+    data = "merged";
+  }
+  b.Node("Shape", {"x"}, {"shape"});
+  b.Node("Gather", {"shape", "zero"}, {"n"});
+  b.Node("Unsqueeze", {"n", "axes"}, {"n1"});
+  SetIntAttr(b.Node("Concat", {"n1", "rest"}, {"target"}), "axis", 0);
+  b.Node("Reshape", {data, "target"}, {"y"}, "view");
+  return b.model();
+}
+
+TEST(OnnxImportTest, ReshapeCopiesTheBatchSizeReadWithShape) {
+  ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<Model> model,
+      Model::FromOnnx(WriteModel("view.onnx", ViewModel(false))));
+  std::vector<double> rows(12);
+  for (int i = 0; i < 12; ++i) rows[i] = i - 5;
+  ASSERT_OK_AND_ASSIGN(Values y, model->Predict(Values({2, 2, 3}, rows)));
+  ASSERT_EQ(y.shape, (std::vector<int64_t>{2, 6}));
+  for (int i = 0; i < 12; ++i) EXPECT_EQ(y.data[i], std::max(rows[i], 0.0));
+  // Dimension 0 of the merged tensor is 2 x the batch: the batch size
+  // read from x is not its size, and nabla says so rather than guess.
+  EXPECT_STATUS(
+      Model::FromOnnx(WriteModel("merged.onnx", ViewModel(true))).status(),
+      StatusCode::kUnimplemented,
+      "node 'view' (Reshape, opset 13): shape[0] is a size known only when "
+      "data is fed that is not this tensor's own batch size");
+}
+
+TEST(OnnxImportTest, WeightsThroughIdentityStayVariables) {
+  OnnxModelBuilder b;
+  b.Input("x", {-1, 2}).Output("y");
+  b.Initializer("w", {2, 1}, {0.5f, -1.0f});
+  b.Node("Identity", {"w"}, {"w_copy"});
+  b.Node("MatMul", {"x", "w_copy"}, {"y"});
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Model> model,
+                       Model::FromOnnx(WriteModel("identity.onnx", b.model())));
+  EXPECT_EQ(model->VariableNames(), std::vector<std::string>{"w"});
 }
 
 TEST(OnnxImportTest, ShapesFedAtRunTimeAreNotSupported) {
