@@ -187,8 +187,8 @@ absl::StatusOr<std::unique_ptr<Model>> Model::FromOnnx(
   return ReportingOutOfMemory([&]() -> absl::StatusOr<std::unique_ptr<Model>> {
     NABLA_ASSIGN_OR_RETURN(
         auto state,
-        OpenFile(ReadOnnxModelFile(path, false, options.max_model_file_bytes),
-                 path, options));
+        OpenFile(ReadOnnxModelFile(path, false, options.source_name), path,
+                 options));
     return std::unique_ptr<Model>(new Model(std::move(state)));
   });
 }

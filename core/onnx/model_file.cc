@@ -14,7 +14,7 @@ bool IsOnnxPath(const std::string& path) {
 
 [[nodiscard]] absl::StatusOr<ParsedModel> ReadAnyModelFile(
     const std::string& path, uint64_t max_bytes) {
-  if (IsOnnxPath(path)) return ReadOnnxModelFile(path, false, max_bytes);
+  if (IsOnnxPath(path)) return ReadOnnxModelFile(path);
   NABLA_ASSIGN_OR_RETURN(ParsedModel parsed, ReadModelFile(path, max_bytes));
   NABLA_RETURN_IF_ERROR(AddOnnxGraph(parsed, DirectoryOf(path)));
   return parsed;

@@ -14,9 +14,9 @@ namespace nabla {
 // Whether `path` names an ONNX file (it ends in ".onnx").
 bool IsOnnxPath(const std::string& path);
 
-// A .onnx file is imported (ReadOnnxModelFile); anything else is parsed as
-// a .pbtxt model file (ReadModelFile) and its ONNX graph added
-// (AddOnnxGraph).
+// A .onnx file is imported (ReadOnnxModelFile, up to protobuf's 2 GiB);
+// anything else is parsed as a .pbtxt model file of at most `max_bytes`
+// (ReadModelFile) and its ONNX graph added (AddOnnxGraph).
 [[nodiscard]] absl::StatusOr<ParsedModel> ReadAnyModelFile(
     const std::string& path, uint64_t max_bytes = kMaxTextFileBytes);
 

@@ -88,9 +88,19 @@ std::vector<std::string> SupportedOnnxOps() {
 [[nodiscard]] absl::StatusOr<Operand> ReshapeTo(OnnxNode& node,
                                                 const Operand& x,
                                                 std::vector<int64_t> dims) {
-  if (Shape(absl::MakeConstSpan(dims)) == x.shape) return x;
-  return node.Emit("Reshape", {x},
-                   {{"shape", MakeAttr(Shape(absl::MakeConstSpan(dims)))}});
+  const Shape shape(absl::MakeConstSpan(dims));
+  if (shape == x.shape) return x;
+  NABLA_ASSIGN_OR_RETURN(
+      Operand y, node.Emit("Reshape", {x}, {{"shape", MakeAttr(shape)}}));
+  // An unknown dimension 0 over the same known rest is the same batch.
+  const auto rest = [](const Shape& s) {
+    return Shape(s.dims().subspan(1)).num_elements();
+  };
+  if (shape.rank() > 0 && x.shape.rank() > 0 && shape.dim(0) < 0 &&
+      x.shape.dim(0) < 0 && rest(shape) >= 0 && rest(shape) == rest(x.shape)) {
+    y.batch_tag = x.batch_tag;
+  }
+  return y;
 }
 
 }  // namespace nabla

@@ -25,9 +25,25 @@ AttrValue ShapeAttr(const std::vector<int64_t>& dims) {
 
 // The batch tag of the first input whose dimension 0 is unknown and
 // tagged.
-std::string BatchTagOf(const std::vector<Operand>& inputs) {
+// Ops whose inputs broadcast against each other: any input of the
+// output's rank may give dimension 0.
+bool Broadcasts(const std::string& op) {
+  static const auto* ops = new absl::flat_hash_set<std::string>{
+      "Add",   "Sub",     "Mul",           "Div",  "Pow",
+      "Max",   "Min",     "Equal",         "Less", "LessOrEqual",
+      "Where", "Greater", "GreaterOrEqual"};
+  return ops->contains(op);
+}
+
+// The batch tag output dimension 0 inherits: input 0's, or for a
+// broadcasting op the first tagged input's of the output's rank.
+std::string BatchTagOf(const std::string& op,
+                       const std::vector<Operand>& inputs, int out_rank) {
+  if (!Broadcasts(op)) return inputs[0].batch_tag;
   for (const Operand& input : inputs) {
-    if (!input.batch_tag.empty()) return input.batch_tag;
+    if (!input.batch_tag.empty() && input.shape.rank() == out_rank) {
+      return input.batch_tag;
+    }
   }
   return "";
 }
@@ -102,7 +118,11 @@ bool KeepsDimZero(const std::string& op, const ResolvedAttrs& attrs,
   const int rank = inputs[0].shape.rank();
   if (per_sample->contains(op)) return true;
   if (op == "MatMul") return !attrs.GetBool("transpose_a");
-  if (op == "Flatten") return attrs.GetInt("axis") != 0;
+  if (op == "Flatten") return attrs.GetInt("axis") == 1;
+  if (op == "Transpose") {
+    const auto perm = attrs.GetIntList("perm");
+    return !perm.empty() && perm[0] == 0;
+  }
   if (op == "Concat" || op == "Split" || op == "Gather" || op == "ArgMax" ||
       op == "ArgMin") {
     const int64_t axis = attrs.GetInt("axis");
@@ -185,13 +205,17 @@ absl::StatusOr<std::vector<Operand>> OnnxGraphBuilder::Emit(
   NABLA_ASSIGN_OR_RETURN(
       OutputTypes types,
       InferOutputs(*def, resolved, std::move(dtypes), std::move(shapes)));
-  const std::string tag =
-      KeepsDimZero(op, resolved, inputs) ? BatchTagOf(inputs) : std::string();
+  const bool keeps = KeepsDimZero(op, resolved, inputs);
   std::vector<Operand> outputs;
   for (size_t k = 0; k < types.shapes.size(); ++k) {
     Operand out{k == 0 ? node.name() : absl::StrCat(node.name(), ":", k),
                 types.dtypes[k], types.shapes[k]};
-    if (out.shape.rank() > 0 && out.shape.dim(0) < 0) out.batch_tag = tag;
+    if (out.shape.rank() > 0 && out.shape.dim(0) < 0) {
+      // Its inputs' batch, or else a batch of its own: a Shape of this
+      // tensor may still give a Reshape of it its size.
+      out.batch_tag = keeps ? BatchTagOf(op, inputs, out.shape.rank()) : "";
+      if (out.batch_tag.empty()) out.batch_tag = absl::StrCat(out.ref, "#0");
+    }
     outputs.push_back(std::move(out));
   }
   return outputs;

@@ -203,9 +203,13 @@ bool FitsFolding(const Graph& graph) {
   return true;
 }
 
+// 2^53 and 2^24: the largest integers float64 and float32 hold exactly.
+constexpr double kMaxExactFloat64Integer = 9007199254740992.0;
+constexpr double kMaxExactFloat32Integer = 16777216.0;
+
 bool ExactIn(const OnnxValues& values, DType dtype) {
-  const double limit = dtype == DType::kFloat64 ? 9007199254740992.0  // 2^53
-                                                : 16777216.0;         // 2^24
+  const double limit = dtype == DType::kFloat64 ? kMaxExactFloat64Integer
+                                                : kMaxExactFloat32Integer;
   for (double v : values.values) {
     if (values.is_integer() && std::abs(v) > limit) return false;
   }
@@ -220,9 +224,14 @@ bool ToConstant(const Tensor& t, int32_t elem_type, OnnxValues* out) {
   for (int64_t i = 0; i < t.num_elements(); ++i) {
     out->values.push_back(t.ValueAt(i));
     if (!out->is_integer()) continue;
+    // Integers past 2^53 were rounded by the float64 arithmetic.
     int64_t integer = 0;
-    if (!ToInt64(out->values.back(), &integer)) return false;
+    if (std::abs(out->values.back()) > kMaxExactFloat64Integer ||
+        !ToInt64(std::trunc(out->values.back()), &integer)) {
+      return false;
+    }
     out->ints.push_back(integer);
+    out->values.back() = static_cast<double>(integer);
   }
   return true;
 }
@@ -279,8 +288,9 @@ bool FoldNode(const onnx::NodeProto& proto, int opset,
   std::vector<std::pair<std::string, OnnxValues>> folded;
   size_t next = 0;
   for (const std::string& output : proto.output()) {
-    const OnnxValue* out = output.empty() ? nullptr : scratch.Find(output);
-    if (out == nullptr) continue;
+    if (output.empty()) continue;
+    const OnnxValue* out = scratch.Find(output);
+    if (out == nullptr) return false;  // ConvertNode reports it
     OnnxValues values;
     if (out->constant.has_value()) {
       values = *out->constant;
@@ -423,19 +433,18 @@ bool FoldNode(const onnx::NodeProto& proto, int opset,
 }
 
 [[nodiscard]] absl::StatusOr<ParsedModel> ReadOnnxModelFile(
-    const std::string& path, bool freeze, uint64_t max_bytes) {
-  NABLA_ASSIGN_OR_RETURN(
-      const std::string bytes,
-      ReadRegularFile(path, std::min(max_bytes, kMaxOnnxFileBytes)));
-  NABLA_ASSIGN_OR_RETURN(const onnx::ModelProto proto,
-                         ParseOnnxModel(bytes, path));
+    const std::string& path, bool freeze, const std::string& source_name) {
+  NABLA_ASSIGN_OR_RETURN(const std::string bytes,
+                         ReadRegularFile(path, kMaxOnnxFileBytes));
   OnnxImportOptions options;
   options.freeze = freeze;
-  options.source_name = path;
+  options.source_name = source_name.empty() ? path : source_name;
   options.model_dir = DirectoryOf(path);
+  NABLA_ASSIGN_OR_RETURN(const onnx::ModelProto proto,
+                         ParseOnnxModel(bytes, options.source_name));
   NABLA_ASSIGN_OR_RETURN(OnnxImport imported, ImportOnnx(proto, options));
   ParsedModel parsed;
-  parsed.source.name = path;
+  parsed.source.name = options.source_name;
   parsed.model.set_format_version(kModelFormatVersion);
   *parsed.model.mutable_graph() = std::move(imported.graph);
   if (imported.inputs.size() == 1 && imported.outputs.size() == 1) {

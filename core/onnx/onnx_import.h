@@ -57,12 +57,12 @@ struct OnnxImport {
 // The largest .onnx file read: protobuf's own limit for one message.
 inline constexpr uint64_t kMaxOnnxFileBytes = uint64_t{2} << 30;
 
-// Reads and imports a .onnx file of at most `max_bytes` as a nabla model:
-// its graph, and a prediction section when the ONNX graph has one input
-// and one output.
+// Reads and imports a .onnx file as a nabla model: its graph, and a
+// prediction section when the ONNX graph has one input and one output.
+// Messages name it `source_name`, or its path when that is empty.
 [[nodiscard]] absl::StatusOr<ParsedModel> ReadOnnxModelFile(
     const std::string& path, bool freeze = false,
-    uint64_t max_bytes = kMaxOnnxFileBytes);
+    const std::string& source_name = "");
 
 }  // namespace nabla
 

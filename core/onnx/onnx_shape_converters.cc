@@ -26,7 +26,7 @@ std::vector<int64_t> DimsOf(const Shape& shape) {
 
 // Input 0's dims: of its constant value, or of its tensor.
 [[nodiscard]] absl::StatusOr<std::vector<int64_t>> InputDims(OnnxNode& node) {
-  if (node.IsFoldable(0)) {
+  if (node.IsConstant(0)) {
     NABLA_ASSIGN_OR_RETURN(const OnnxValues* c,
                            node.ConstantInput(0, "data", true));
     return c->dims;
@@ -137,6 +137,11 @@ struct ReshapeTarget {
                            CheckedElements(node, in_rest, "the input"));
     NABLA_ASSIGN_OR_RETURN(const int64_t rest,
                            CheckedElements(node, target_rest, "the shape"));
+    if (rest > 0 && known % rest != 0) {
+      return node.Invalid(absl::StrCat("the input's ", known,
+                                       " elements do not fill the shape [",
+                                       absl::StrJoin(r.dims, ", "), "]"));
+    }
     for (size_t i = 0; i < r.dims.size(); ++i) {
       if (r.dims[i] == -1 && !r.copied[i] && rest > 0) {
         r.dims[i] = known / rest;
@@ -161,7 +166,7 @@ struct ReshapeTarget {
   NABLA_ASSIGN_OR_RETURN(const int64_t allow_zero, node.Int("allowzero", 0));
   NABLA_ASSIGN_OR_RETURN(const std::vector<int64_t> in, InputDims(node));
   std::string batch_tag;
-  if (!node.IsFoldable(0)) {
+  if (!node.IsConstant(0)) {
     NABLA_ASSIGN_OR_RETURN(const Operand x, node.Input(0));
     batch_tag = x.batch_tag;
   }
@@ -249,6 +254,7 @@ OnnxValues ConcatValues(const std::vector<const OnnxValues*>& parts, int axis) {
       }
     }
   }
+  out.TrimSymbols();
   return out;
 }
 
@@ -358,6 +364,7 @@ OnnxValues ConcatValues(const std::vector<const OnnxValues*>& parts, int axis) {
         if (out.is_integer()) out.ints.push_back(data->ints[at]);
         if (data->symbolic()) out.symbols.push_back(data->symbols[at]);
       }
+      out.TrimSymbols();
       node.SetConstantOutput(0, std::move(out));
       return absl::OkStatus();
     }
@@ -544,7 +551,7 @@ OnnxValues IntVector(std::vector<int64_t> ints) {
 [[nodiscard]] absl::Status ShapeOf(OnnxNode& node) {
   NABLA_ASSIGN_OR_RETURN(std::vector<int64_t> dims, InputDims(node));
   std::string batch_tag;
-  if (!node.IsFoldable(0)) {
+  if (!node.IsConstant(0)) {
     NABLA_ASSIGN_OR_RETURN(const Operand x, node.Input(0));
     batch_tag = x.batch_tag;
   }
@@ -639,6 +646,27 @@ OnnxValues IntVector(std::vector<int64_t> ints) {
   return absl::OkStatus();
 }
 
+// `v` in the integer type `to`, wrapping as C's conversions do (int64 300
+// as int8 is 44).
+int64_t WrapInteger(int64_t v, int32_t to) {
+  switch (to) {
+    case TensorProto::INT8:
+      return static_cast<int8_t>(v);
+    case TensorProto::UINT8:
+      return static_cast<uint8_t>(v);
+    case TensorProto::INT16:
+      return static_cast<int16_t>(v);
+    case TensorProto::UINT16:
+      return static_cast<uint16_t>(v);
+    case TensorProto::INT32:
+      return static_cast<int32_t>(v);
+    case TensorProto::UINT32:
+      return static_cast<uint32_t>(v);
+    default:
+      return v;
+  }
+}
+
 // A constant's elements as `to`: bools 0 or 1, integers truncated (NaN,
 // infinities and values beyond int64 refused), floats rounded to float.
 [[nodiscard]] absl::StatusOr<OnnxValues> CastValues(const OnnxNode& node,
@@ -660,6 +688,7 @@ OnnxValues IntVector(std::vector<int64_t> ints) {
                                        ", which is no ", OnnxTypeName(to)));
     }
     if (out.is_integer()) {
+      integer = WrapInteger(integer, to);
       out.ints.push_back(integer);
       v = static_cast<double>(integer);
     } else if (to == TensorProto::FLOAT) {

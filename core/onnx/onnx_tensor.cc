@@ -1,5 +1,6 @@
 #include "core/onnx/onnx_tensor.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <filesystem>
@@ -181,24 +182,27 @@ template <typename Field>
   NABLA_RETURN_IF_ERROR(CheckExternalLocation(location, what));
   const std::filesystem::path path =
       std::filesystem::path(model_dir) / location;
-  std::error_code error;
+  std::error_code dir_error, file_error;
   const std::filesystem::path dir =
-      std::filesystem::weakly_canonical(model_dir, error);
+      std::filesystem::weakly_canonical(model_dir, dir_error);
   const std::filesystem::path file =
-      std::filesystem::weakly_canonical(path, error);
-  const std::string dir_text = dir.string() + "/";
-  if (error || file.string().compare(0, dir_text.size(), dir_text) != 0) {
+      std::filesystem::weakly_canonical(path, file_error);
+  // Component by component: `file` must lie below `dir`.
+  const auto [in_dir, in_file] =
+      std::mismatch(dir.begin(), dir.end(), file.begin(), file.end());
+  if (dir_error || file_error || in_dir != dir.end() || in_file == file.end()) {
     return absl::InvalidArgumentError(
         absl::StrCat(what, ": external data location '", location,
                      "' leads outside the model's directory"));
   }
-  const absl::Status regular = CheckRegularFile(path.string());
+  const absl::Status regular = CheckRegularFile(file.string());
   if (!regular.ok()) {
     return absl::Status(
         regular.code(),
         absl::StrCat(what, ": external data: ", regular.message()));
   }
-  const uint64_t size = std::filesystem::file_size(path, error);
+  std::error_code error;
+  const uint64_t size = std::filesystem::file_size(file, error);
   if (length.has_value() && *length != bytes) {
     return absl::InvalidArgumentError(
         absl::StrCat(what, ": external data length ", *length, " for ", bytes,
@@ -209,7 +213,7 @@ template <typename Field>
         what, ": external data file ", path.string(), " holds ", size,
         " bytes; the tensor needs ", bytes, " from offset ", offset));
   }
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(file, std::ios::binary);
   std::string data(bytes, '\0');
   in.seekg(static_cast<std::streamoff>(offset));
   in.read(data.data(), static_cast<std::streamsize>(bytes));
@@ -229,6 +233,13 @@ int64_t OnnxValues::num_elements() const {
 }
 
 bool OnnxValues::is_integer() const { return IsOnnxIntegerType(elem_type); }
+
+void OnnxValues::TrimSymbols() {
+  if (std::all_of(symbols.begin(), symbols.end(),
+                  [](const std::string& s) { return s.empty(); })) {
+    symbols.clear();
+  }
+}
 
 std::string OnnxTypeName(int32_t elem_type) {
   if (!TensorProto::DataType_IsValid(elem_type)) {

@@ -30,6 +30,8 @@ struct OnnxValues {
   int64_t num_elements() const;
   bool is_integer() const;
   bool symbolic() const { return !symbols.empty(); }
+  // Drops `symbols` when every element is known.
+  void TrimSymbols();
 };
 
 // "float", "int64", ...: ONNX's element type names, for messages.

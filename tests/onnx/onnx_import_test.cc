@@ -197,7 +197,54 @@ TEST(OnnxImportTest, BadWindowsConstantsAndNamesAreRefused) {
       "node 'second' (Neg, opset 13): its output 'y' is already defined");
 }
 
-TEST(OnnxImportTest, ConstantsOfDifferentShapesDoNotConcatenate) {
+TEST(OnnxImportTest, ConstantsOfDifferentDimsDoNotConcatenate) {
+  OnnxModelBuilder b;
+  b.Input("x", {2, 3}).Output("y");
+  onnx::TensorProto* a = b.model().mutable_graph()->add_initializer();
+  a->set_name("a");
+  a->set_data_type(onnx::TensorProto::INT64);
+  a->add_dims(1);
+  a->add_dims(2);
+  a->add_int64_data(1);
+  a->add_int64_data(2);
+  onnx::TensorProto* c = b.model().mutable_graph()->add_initializer();
+  *c = *a;
+  c->set_name("c");
+  c->set_dims(1, 1);
+  c->mutable_int64_data()->RemoveLast();
+  SetIntAttr(b.Node("Concat", {"a", "c"}, {"joined"}, "join"), "axis", 0);
+  b.Node("Reshape", {"x", "joined"}, {"y"});
+  EXPECT_STATUS(Model::FromOnnx(WriteModel("dims.onnx", b.model())).status(),
+                StatusCode::kInvalidArgument,
+                "node 'join' (Concat, opset 13): the inputs differ in element "
+                "type or in a dimension other than axis 0: [1, 2] int64 and "
+                "[1, 1] int64");
+}
+
+TEST(OnnxImportTest, FoldedCastsWrapAndNamesFollowTheOptions) {
+  OnnxModelBuilder b;
+  b.Output("y");
+  onnx::NodeProto& constant = b.Node("Constant", {}, {"big"});
+  onnx::AttributeProto* value = constant.add_attribute();
+  value->set_name("value_ints");
+  value->set_type(onnx::AttributeProto::INTS);
+  value->add_ints(300);
+  value->add_ints(-129);
+  SetIntAttr(b.Node("Cast", {"big"}, {"y"}), "to", onnx::TensorProto::INT8);
+  ModelOptions options;
+  options.source_name = "casts";
+  ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<Model> model,
+      Model::FromOnnx(WriteModel("cast.onnx", b.model()), options));
+  ASSERT_OK_AND_ASSIGN(std::vector<Values> y, model->Run({}, {"y"}));
+  EXPECT_EQ(y[0].data, (std::vector<double>{44, 127}));
+  b.Node("Det", {"y"}, {"z"});
+  EXPECT_STATUS(
+      Model::FromOnnx(WriteModel("cast2.onnx", b.model()), options).status(),
+      StatusCode::kUnimplemented, "casts: 1 node with an op");
+}
+
+TEST(OnnxImportTest, ConstantsOfDifferentTypesDoNotConcatenate) {
   OnnxModelBuilder b;
   b.Input("x", {2, 3}).Output("y");
   b.Node("Constant", {}, {"a"}).add_attribute()->CopyFrom([] {
@@ -223,10 +270,15 @@ TEST(OnnxImportTest, ConstantsOfDifferentShapesDoNotConcatenate) {
                 "type");
 }
 
-// x [batch, 2, 3] -> Relu -> Reshape to [x's batch, -1] (PyTorch's
-// x.view(x.size(0), -1)); with `merged`, the Relu's output is first
-// reshaped so that its dimension 0 is no longer the batch.
-onnx::ModelProto ViewModel(bool merged) {
+// x [batch, 2, 3] -> Relu -> Reshape to [batch, -1] (PyTorch's
+// x.view(x.size(0), -1)), the batch size read with Shape from x, or with
+// `between`:
+//   "merged":   the Relu's output reshaped to [-1, 3] first (dimension 0
+//               is 2 x the batch);
+//   "flatten2": flattened from axis 2 first (dimension 0 is 2 x batch);
+//   "own":      reshaped to [-1, 3] first, the size read from that tensor
+//               itself.
+onnx::ModelProto ViewModel(const std::string& between) {
   OnnxModelBuilder b;
   b.Input("x", {-1, 2, 3}).Output("y");
   b.Node("Relu", {"x"}, {"r"});
@@ -250,11 +302,14 @@ onnx::ModelProto ViewModel(bool merged) {
   flat->add_int64_data(-1);
   flat->add_int64_data(3);
   std::string data = "r";
-  if (merged) {
+  if (between == "merged" || between == "own") {
     b.Node("Reshape", {"r", "flat"}, {"merged"});
     data = "merged";
+  } else if (between == "flatten2") {
+    SetIntAttr(b.Node("Flatten", {"r"}, {"flat2"}), "axis", 2);
+    data = "flat2";
   }
-  b.Node("Shape", {"x"}, {"shape"});
+  b.Node("Shape", {between == "own" ? data : "x"}, {"shape"});
   b.Node("Gather", {"shape", "zero"}, {"n"});
   b.Node("Unsqueeze", {"n", "axes"}, {"n1"});
   SetIntAttr(b.Node("Concat", {"n1", "rest"}, {"target"}), "axis", 0);
@@ -263,9 +318,8 @@ onnx::ModelProto ViewModel(bool merged) {
 }
 
 TEST(OnnxImportTest, ReshapeCopiesTheBatchSizeReadWithShape) {
-  ASSERT_OK_AND_ASSIGN(
-      std::unique_ptr<Model> model,
-      Model::FromOnnx(WriteModel("view.onnx", ViewModel(false))));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Model> model,
+                       Model::FromOnnx(WriteModel("view.onnx", ViewModel(""))));
   std::vector<double> rows(12);
   for (int i = 0; i < 12; ++i) rows[i] = i - 5;
   ASSERT_OK_AND_ASSIGN(Values y, model->Predict(Values({2, 2, 3}, rows)));
@@ -273,11 +327,21 @@ TEST(OnnxImportTest, ReshapeCopiesTheBatchSizeReadWithShape) {
   for (int i = 0; i < 12; ++i) EXPECT_EQ(y.data[i], std::max(rows[i], 0.0));
   // Dimension 0 of the merged tensor is 2 x the batch: the batch size
   // read from x is not its size, and nabla says so rather than guess.
-  EXPECT_STATUS(
-      Model::FromOnnx(WriteModel("merged.onnx", ViewModel(true))).status(),
-      StatusCode::kUnimplemented,
-      "node 'view' (Reshape, opset 13): shape[0] is a size known only when "
-      "data is fed that is not this tensor's own batch size");
+  for (const std::string between : {"merged", "flatten2"}) {
+    SCOPED_TRACE(between);
+    EXPECT_STATUS(
+        Model::FromOnnx(WriteModel(between + ".onnx", ViewModel(between)))
+            .status(),
+        StatusCode::kUnimplemented,
+        "node 'view' (Reshape, opset 13): shape[0] is a size known only "
+        "when data is fed that is not this tensor's own batch size");
+  }
+  // A tensor's own size, whatever made it, is its size.
+  ASSERT_OK_AND_ASSIGN(
+      model, Model::FromOnnx(WriteModel("own.onnx", ViewModel("own"))));
+  ASSERT_OK_AND_ASSIGN(std::vector<Values> own,
+                       model->Run({{"x", Values({2, 2, 3}, rows)}}, {"y"}));
+  EXPECT_EQ(own[0].shape, (std::vector<int64_t>{4, 3}));
 }
 
 TEST(OnnxImportTest, WeightsThroughIdentityStayVariables) {

@@ -94,8 +94,9 @@ struct ModelOptions {
   // Names the model in messages. FromFile() uses the path when empty;
   // FromString() "<string>".
   std::string source_name;
-  // The most bytes FromFile() reads as a model file (ResourceExhausted
-  // naming the file beyond it), as train_graph --max_text_size.
+  // The most bytes FromFile() reads as a .pbtxt model file
+  // (ResourceExhausted naming the file beyond it), as train_graph
+  // --max_text_size. ONNX files may hold protobuf's limit, 2 GiB.
   uint64_t max_model_file_bytes = uint64_t{1} << 30;
   // Replaces the model's training.metrics (as train_graph --metrics): the
   // classification metrics reported after accuracy, "precision", "recall",
