@@ -41,7 +41,7 @@ using onnx::TensorProto;
                          NormalizeAxis(node, axis, a.shape.rank(), "axis"));
   const int trailing = a.shape.rank() - static_cast<int>(axis) - b.shape.rank();
   if (trailing < 0) return node.Invalid("b does not fit in a from axis");
-  std::vector<int64_t> dims(b.shape.dims().begin(), b.shape.dims().end());
+  std::vector<int64_t> dims = DimsOf(b.shape);
   dims.insert(dims.end(), trailing, 1);
   return ReshapeTo(node, b, dims);
 }
@@ -203,7 +203,7 @@ using onnx::TensorProto;
   if (node.opset() >= 13 || axis == rank - 1) {
     return node.EmitOutput(0, op, {x}, {{"axis", MakeAttr(axis)}});
   }
-  std::vector<int64_t> dims(x.shape.dims().begin(), x.shape.dims().end());
+  std::vector<int64_t> dims = DimsOf(x.shape);
   NABLA_ASSIGN_OR_RETURN(Operand matrix,
                          node.Emit("Flatten", {x}, {{"axis", MakeAttr(axis)}}));
   NABLA_ASSIGN_OR_RETURN(Operand y, node.Emit(op, {matrix}));
@@ -277,9 +277,8 @@ using onnx::TensorProto;
         "the mask output of an input of unknown or very large shape");
   }
   const std::vector<double> ones(x.shape.num_elements(), 1.0);
-  NABLA_ASSIGN_OR_RETURN(
-      Operand mask, node.Literal({x.shape.dims().begin(), x.shape.dims().end()},
-                                 ones, x.dtype));
+  NABLA_ASSIGN_OR_RETURN(Operand mask,
+                         node.Literal(DimsOf(x.shape), ones, x.dtype));
   NABLA_RETURN_IF_ERROR(node.EmitOutput(1, "Identity", {mask}));
   node.SetOutputType(1, TensorProto::BOOL);
   return absl::OkStatus();

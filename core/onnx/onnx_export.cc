@@ -15,7 +15,7 @@ namespace {
 OnnxValues ValuesOf(const Tensor& tensor) {
   OnnxValues v;
   v.elem_type = OnnxTypeOf(tensor.dtype());
-  v.dims.assign(tensor.shape().dims().begin(), tensor.shape().dims().end());
+  v.dims = DimsOf(tensor.shape());
   v.values.resize(tensor.num_elements());
   for (int64_t i = 0; i < tensor.num_elements(); ++i) {
     v.values[i] = tensor.ValueAt(i);

@@ -107,11 +107,11 @@ std::string OnnxExportNode::Initializer(const OnnxValues& values) {
   return t->name();
 }
 
-std::string OnnxExportNode::Ints(const std::vector<int64_t>& values) {
+std::string OnnxExportNode::Ints(absl::Span<const int64_t> values) {
   OnnxValues v;
   v.elem_type = onnx::TensorProto::INT64;
   v.dims = {static_cast<int64_t>(values.size())};
-  v.ints = values;
+  v.ints.assign(values.begin(), values.end());
   return Initializer(v);
 }
 
@@ -203,12 +203,9 @@ namespace {
   return absl::OkStatus();
 }
 
-std::vector<int64_t> DimsOf(const Shape& shape) {
-  return std::vector<int64_t>(shape.dims().begin(), shape.dims().end());
-}
-
 [[nodiscard]] absl::Status Reshape(OnnxExportNode& n) {
-  const std::vector<int64_t> dims = DimsOf(n.attrs().GetShape("shape"));
+  const Shape shape = n.attrs().GetShape("shape");
+  const auto dims = shape.dims();
   const bool zero = std::count(dims.begin(), dims.end(), 0) > 0;
   // nabla's 0 is a zero-size dimension; ONNX's copies the input's unless
   // allowzero.
@@ -226,13 +223,12 @@ std::vector<int64_t> DimsOf(const Shape& shape) {
 }
 
 [[nodiscard]] absl::Status Slice(OnnxExportNode& n) {
-  const auto span = [&](const char* name) {
-    const auto list = n.attrs().GetIntList(name);
-    return std::vector<int64_t>(list.begin(), list.end());
-  };
-  std::vector<std::string> inputs = {n.Input(0), n.Ints(span("starts")),
-                                     n.Ints(span("ends"))};
-  const std::vector<int64_t> axes = span("axes"), steps = span("steps");
+  const ResolvedAttrs& attrs = n.attrs();
+  std::vector<std::string> inputs = {n.Input(0),
+                                     n.Ints(attrs.GetIntList("starts")),
+                                     n.Ints(attrs.GetIntList("ends"))};
+  const auto axes = attrs.GetIntList("axes");
+  const auto steps = attrs.GetIntList("steps");
   inputs.push_back(axes.empty() ? "" : n.Ints(axes));
   if (!steps.empty()) inputs.push_back(n.Ints(steps));
   n.Add("Slice", inputs, {}, n.Output());
@@ -268,7 +264,7 @@ std::vector<int64_t> DimsOf(const Shape& shape) {
 [[nodiscard]] absl::Status Pad(OnnxExportNode& n) {
   const auto pads = n.attrs().GetIntList("pads");
   n.Add("Pad",
-        {n.Input(0), n.Ints({pads.begin(), pads.end()}),
+        {n.Input(0), n.Ints(pads),
          n.Scalar(n.attrs().GetFloat("value"), n.dtype())},
         {StringAttr("mode", n.attrs().GetString("mode"))}, n.Output());
   return absl::OkStatus();
@@ -283,7 +279,7 @@ std::vector<int64_t> DimsOf(const Shape& shape) {
       IntAttr("keepdims", n.attrs().GetBool("keep_dims"))};
   if (!axes.empty()) {
     if (absl::string_view(op) == "ReduceSum") {
-      inputs.push_back(n.Ints({axes.begin(), axes.end()}));
+      inputs.push_back(n.Ints(axes));
     } else {
       attrs.push_back(IntsAttr("axes", axes));
     }

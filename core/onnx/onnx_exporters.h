@@ -56,7 +56,7 @@ class OnnxExportNode {
                        const std::vector<std::string>& outputs);
   // Initializers: int64 values (shapes, axes, pads), float scalars and
   // vectors of `dtype`.
-  std::string Ints(const std::vector<int64_t>& values);
+  std::string Ints(absl::Span<const int64_t> values);
   std::string Scalar(double value, DType dtype);
   std::string Floats(const std::vector<double>& values, DType dtype);
   // `value` cast to an ONNX element type.

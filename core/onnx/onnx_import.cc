@@ -46,9 +46,7 @@ bool IsDefaultDomain(absl::string_view domain) {
                                              absl::string_view source) {
   std::vector<std::string> lines;
   for (const onnx::NodeProto& node : graph.node()) {
-    const std::string name =
-        !node.name().empty() ? node.name()
-                             : (node.output_size() > 0 ? node.output(0) : "");
+    const std::string& name = OnnxNodeName(node);
     if (!IsDefaultDomain(node.domain())) {
       lines.push_back(absl::StrCat("  node '", name, "' (", node.op_type(),
                                    ", domain '", node.domain(), "')"));
@@ -133,9 +131,6 @@ DType ModelFloatType(const onnx::GraphProto& graph) {
   }
   OnnxValue& value = builder.Define(input.name());
   value.operand = (*placeholder)[0];
-  if (!dims.empty() && dims[0] < 0) {
-    value.operand->batch_tag = absl::StrCat(input.name(), "#0");
-  }
   value.elem_type = type.elem_type();
   out.inputs.push_back(value.operand->ref);
   return absl::OkStatus();
@@ -220,7 +215,7 @@ bool ExactIn(const OnnxValues& values, DType dtype) {
 // element is not one (NaN, infinite, beyond int64).
 bool ToConstant(const Tensor& t, int32_t elem_type, OnnxValues* out) {
   out->elem_type = elem_type;
-  out->dims.assign(t.shape().dims().begin(), t.shape().dims().end());
+  out->dims = DimsOf(t.shape());
   for (int64_t i = 0; i < t.num_elements(); ++i) {
     out->values.push_back(t.ValueAt(i));
     if (!out->is_integer()) continue;

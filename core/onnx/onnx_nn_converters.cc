@@ -349,9 +349,8 @@ struct Moments {
           "no bias with a scale of unknown or very large shape");
     }
     const std::vector<double> zeros(scale.shape.num_elements());
-    NABLA_ASSIGN_OR_RETURN(bias, node.Literal({scale.shape.dims().begin(),
-                                               scale.shape.dims().end()},
-                                              zeros, scale.dtype));
+    NABLA_ASSIGN_OR_RETURN(
+        bias, node.Literal(DimsOf(scale.shape), zeros, scale.dtype));
   }
   NABLA_RETURN_IF_ERROR(node.EmitOutput(
       0, "LayerNorm", {x, scale, bias},
@@ -426,7 +425,7 @@ struct Moments {
     NABLA_ASSIGN_OR_RETURN(b, ReshapeTo(node, b, {b.shape.dim(0), 1}));
   }
   NABLA_ASSIGN_OR_RETURN(Operand y, node.Emit("MatMul", {a, b}));
-  std::vector<int64_t> dims(y.shape.dims().begin(), y.shape.dims().end());
+  std::vector<int64_t> dims = DimsOf(y.shape);
   if (vector_b) dims.erase(dims.end() - 1);
   if (vector_a) dims.erase(dims.end() - 1 - (vector_b ? 0 : 1));
   NABLA_ASSIGN_OR_RETURN(y, ReshapeTo(node, y, dims));

@@ -8,37 +8,35 @@ namespace {
 
 using onnx::AttributeProto;
 
-std::vector<int64_t> List(const ResolvedAttrs& attrs, const char* name) {
-  const auto list = attrs.GetIntList(name);
-  return std::vector<int64_t>(list.begin(), list.end());
-}
-
-// strides, dilations and pads, or auto_pad for "same" (SAME_UPPER: the odd
-// pixel at the end, as nabla) and "valid".
+// `strides`, the node's dilations and pads, or auto_pad for "same"
+// (SAME_UPPER: the odd pixel at the end, as nabla) and "valid".
 std::vector<AttributeProto> WindowAttrs(const ResolvedAttrs& attrs,
+                                        absl::Span<const int64_t> strides,
                                         bool dilations) {
-  std::vector<AttributeProto> out = {
-      IntsAttr("strides", List(attrs, "strides"))};
-  if (dilations) out.push_back(IntsAttr("dilations", List(attrs, "dilations")));
+  std::vector<AttributeProto> out = {IntsAttr("strides", strides)};
+  if (dilations) {
+    out.push_back(IntsAttr("dilations", attrs.GetIntList("dilations")));
+  }
   const std::string& padding = attrs.GetString("padding");
   if (padding == "same") {
     out.push_back(StringAttr("auto_pad", "SAME_UPPER"));
   } else if (padding == "valid") {
     out.push_back(StringAttr("auto_pad", "VALID"));
   } else {
-    out.push_back(IntsAttr("pads", List(attrs, "pads")));
+    out.push_back(IntsAttr("pads", attrs.GetIntList("pads")));
   }
   return out;
 }
 
 [[nodiscard]] absl::Status Conv(OnnxExportNode& n, const char* op) {
   const Shape& w = n.InputShape(1);
-  std::vector<AttributeProto> attrs = WindowAttrs(n.attrs(), true);
+  std::vector<AttributeProto> attrs =
+      WindowAttrs(n.attrs(), n.attrs().GetIntList("strides"), true);
   attrs.push_back(IntsAttr("kernel_shape", {w.dim(2), w.dim(3)}));
   attrs.push_back(IntAttr("group", n.attrs().GetInt("group")));
   if (absl::string_view(op) == "ConvTranspose") {
     attrs.push_back(
-        IntsAttr("output_padding", List(n.attrs(), "output_padding")));
+        IntsAttr("output_padding", n.attrs().GetIntList("output_padding")));
   }
   n.Add(op, {n.Input(0), n.Input(1)}, std::move(attrs), n.Output());
   return absl::OkStatus();
@@ -46,16 +44,18 @@ std::vector<AttributeProto> WindowAttrs(const ResolvedAttrs& attrs,
 
 [[nodiscard]] absl::Status Pool(OnnxExportNode& n, const char* op) {
   const bool average = absl::string_view(op) == "AveragePool";
-  std::vector<int64_t> strides = List(n.attrs(), "strides");
-  const std::vector<int64_t> kernel = List(n.attrs(), "kernel_shape");
-  const std::vector<int64_t> dilations = List(n.attrs(), "dilations");
-  if (average && dilations != std::vector<int64_t>{1, 1}) {
+  const auto strides = n.attrs().GetIntList("strides");
+  const auto kernel = n.attrs().GetIntList("kernel_shape");
+  const auto dilations = n.attrs().GetIntList("dilations");
+  const int64_t undilated[] = {1, 1};
+  if (average && dilations != absl::MakeConstSpan(undilated)) {
     return n.Unsupported(
         "an average pool with dilations (ONNX's AveragePool has them from "
         "opset 19; nabla exports opset 17)");
   }
-  std::vector<AttributeProto> attrs = WindowAttrs(n.attrs(), !average);
-  if (strides.empty()) attrs[0] = IntsAttr("strides", kernel);
+  // nabla's pools stride by the kernel when strides are left empty.
+  std::vector<AttributeProto> attrs =
+      WindowAttrs(n.attrs(), strides.empty() ? kernel : strides, !average);
   attrs.push_back(IntsAttr("kernel_shape", kernel));
   attrs.push_back(IntAttr("ceil_mode", n.attrs().GetBool("ceil_mode")));
   if (average) {

@@ -11,12 +11,14 @@ OnnxNode::OnnxNode(const onnx::NodeProto& proto, int opset,
                    OnnxGraphBuilder* builder)
     : proto_(proto), opset_(opset), builder_(builder) {}
 
+const std::string& OnnxNodeName(const onnx::NodeProto& node) {
+  return node.name().empty() && node.output_size() > 0 ? node.output(0)
+                                                       : node.name();
+}
+
 std::string OnnxNode::Describe() const {
-  const std::string& name = proto_.name().empty() && proto_.output_size() > 0
-                                ? proto_.output(0)
-                                : proto_.name();
-  return absl::StrCat("node '", name, "' (", proto_.op_type(), ", opset ",
-                      opset_, ")");
+  return absl::StrCat("node '", OnnxNodeName(proto_), "' (", proto_.op_type(),
+                      ", opset ", opset_, ")");
 }
 
 absl::Status OnnxNode::Invalid(absl::string_view message) const {

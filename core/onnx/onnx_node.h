@@ -126,6 +126,10 @@ class OnnxNode {
   OnnxGraphBuilder* builder_;
 };
 
+// A node's name for messages: its name, or its first output's when it has
+// none (exporters often leave names out).
+const std::string& OnnxNodeName(const onnx::NodeProto& node);
+
 // Located conversions: the message of an Emit() refused by nabla's shape
 // functions, prefixed with the node.
 [[nodiscard]] absl::Status Located(const OnnxNode& node,

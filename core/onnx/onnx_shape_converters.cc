@@ -20,10 +20,6 @@ using onnx::TensorProto;
 // Tile joins copies, one input of a Concat each.
 constexpr int64_t kMaxTileRepeats = 1024;
 
-std::vector<int64_t> DimsOf(const Shape& shape) {
-  return std::vector<int64_t>(shape.dims().begin(), shape.dims().end());
-}
-
 // Input 0's dims: of its constant value, or of its tensor.
 [[nodiscard]] absl::StatusOr<std::vector<int64_t>> InputDims(OnnxNode& node) {
   if (node.IsConstant(0)) {

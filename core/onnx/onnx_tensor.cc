@@ -232,6 +232,10 @@ int64_t OnnxValues::num_elements() const {
   return n;
 }
 
+std::vector<int64_t> DimsOf(const Shape& shape) {
+  return std::vector<int64_t>(shape.dims().begin(), shape.dims().end());
+}
+
 bool OnnxValues::is_integer() const { return IsOnnxIntegerType(elem_type); }
 
 void OnnxValues::TrimSymbols() {

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "core/tensor.h"
 #include "onnx/onnx_pb.h"
 
 namespace nabla {
@@ -33,6 +34,9 @@ struct OnnxValues {
   // Drops `symbols` when every element is known.
   void TrimSymbols();
 };
+
+// A nabla shape's dimensions, as OnnxValues::dims holds them.
+std::vector<int64_t> DimsOf(const Shape& shape);
 
 // "float", "int64", ...: ONNX's element type names, for messages.
 std::string OnnxTypeName(int32_t elem_type);
