@@ -38,7 +38,9 @@ std::string OneLine(absl::string_view text, absl::string_view path) {
   return line.size() > 400 ? line.substr(0, 400) + "..." : line;
 }
 
-[[nodiscard]] absl::StatusOr<OnnxValues> ReadTensorFile(const fs::path& path) {
+// A test_data_set's input_k.pb or output_k.pb.
+[[nodiscard]] absl::StatusOr<onnx::TensorProto> ReadTensorProto(
+    const fs::path& path) {
   NABLA_ASSIGN_OR_RETURN(const std::string bytes,
                          ReadRegularFile(path.string(), uint64_t{1} << 30));
   onnx::TensorProto tensor;
@@ -46,6 +48,11 @@ std::string OneLine(absl::string_view text, absl::string_view path) {
     return absl::InvalidArgumentError(
         absl::StrCat(path.string(), ": not an onnx.TensorProto"));
   }
+  return tensor;
+}
+
+[[nodiscard]] absl::StatusOr<OnnxValues> ReadTensorFile(const fs::path& path) {
+  NABLA_ASSIGN_OR_RETURN(const onnx::TensorProto tensor, ReadTensorProto(path));
   return ReadOnnxTensor(tensor, path.string(), path.parent_path().string());
 }
 
@@ -157,13 +164,9 @@ std::set<std::string> NamesNeededAtLoad(absl::string_view message) {
   const std::vector<fs::path> files = NumberedFiles(set, "input");
   for (size_t k = 0; k < inputs.size() && k < files.size(); ++k) {
     if (!names.count(inputs[k]->name())) continue;
-    NABLA_ASSIGN_OR_RETURN(const std::string bytes,
-                           ReadRegularFile(files[k].string(), 1 << 30));
-    onnx::TensorProto* t = proto.mutable_graph()->add_initializer();
-    if (!t->ParseFromString(bytes)) {
-      return absl::InvalidArgumentError(files[k].string());
-    }
-    t->set_name(inputs[k]->name());
+    NABLA_ASSIGN_OR_RETURN(onnx::TensorProto tensor, ReadTensorProto(files[k]));
+    tensor.set_name(inputs[k]->name());
+    *proto.mutable_graph()->add_initializer() = std::move(tensor);
   }
   const std::string path = (dir / "bound.onnx").string();
   std::ofstream out(path, std::ios::binary);

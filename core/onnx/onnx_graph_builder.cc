@@ -23,8 +23,6 @@ AttrValue ShapeAttr(const std::vector<int64_t>& dims) {
   return MakeAttr(Shape(absl::MakeConstSpan(dims)));
 }
 
-// The batch tag of the first input whose dimension 0 is unknown and
-// tagged.
 // Ops whose inputs broadcast against each other: any input of the
 // output's rank may give dimension 0.
 bool Broadcasts(const std::string& op) {

@@ -40,42 +40,44 @@ bool OnnxNode::HasInput(int k) const {
   return k < proto_.input_size() && !proto_.input(k).empty();
 }
 
-absl::StatusOr<Operand> OnnxNode::Input(int k) {
+absl::StatusOr<Operand> OnnxNode::MaterializeInput(int k, bool state) {
   if (!HasInput(k)) return Invalid(absl::StrCat("input ", k, " is missing"));
-  absl::StatusOr<Operand> operand = builder_->Materialize(proto_.input(k));
+  absl::StatusOr<Operand> operand =
+      builder_->Materialize(proto_.input(k), state);
   if (!operand.ok()) return Located(*this, operand.status());
   return operand;
+}
+
+absl::StatusOr<Operand> OnnxNode::Input(int k) {
+  return MaterializeInput(k, /*state=*/false);
 }
 
 absl::StatusOr<Operand> OnnxNode::StateInput(int k) {
-  if (!HasInput(k)) return Invalid(absl::StrCat("input ", k, " is missing"));
-  absl::StatusOr<Operand> operand =
-      builder_->Materialize(proto_.input(k), /*state=*/true);
-  if (!operand.ok()) return Located(*this, operand.status());
-  return operand;
+  return MaterializeInput(k, /*state=*/true);
+}
+
+const OnnxValue* OnnxNode::InputValue(int k) {
+  return HasInput(k) ? builder_->Find(proto_.input(k)) : nullptr;
 }
 
 bool OnnxNode::IsConstant(int k) {
-  if (!HasInput(k)) return false;
-  const OnnxValue* value = builder_->Find(proto_.input(k));
+  const OnnxValue* value = InputValue(k);
   return value != nullptr && value->constant.has_value();
 }
 
 bool OnnxNode::IsInitializer(int k) {
-  const OnnxValue* value =
-      HasInput(k) ? builder_->Find(proto_.input(k)) : nullptr;
+  const OnnxValue* value = InputValue(k);
   return value != nullptr && value->initializer;
 }
 
 int32_t OnnxNode::InputType(int k) {
-  const OnnxValue* value =
-      HasInput(k) ? builder_->Find(proto_.input(k)) : nullptr;
+  const OnnxValue* value = InputValue(k);
   return value == nullptr ? 0 : value->elem_type;
 }
 
 bool OnnxNode::IsFoldable(int k) {
   if (!IsConstant(k)) return false;
-  const OnnxValue& value = *builder_->Find(proto_.input(k));
+  const OnnxValue& value = *InputValue(k);
   return !value.initializer || value.constant->is_integer();
 }
 
@@ -90,7 +92,7 @@ absl::StatusOr<const OnnxValues*> OnnxNode::ConstantInput(
         "') must be known when the model is loaded (an initializer or a "
         "Constant); nabla does not compute it at run time"));
   }
-  const OnnxValues& values = *builder_->Find(proto_.input(k))->constant;
+  const OnnxValues& values = *InputValue(k)->constant;
   if (values.symbolic() && !symbolic_ok) {
     return Unsupported(
         absl::StrCat("input ", k, " (", what, ", '", proto_.input(k),

@@ -115,6 +115,9 @@ class OnnxNode {
 
  private:
   const onnx::AttributeProto* FindAttr(absl::string_view name) const;
+  // Input k's value; nullptr when it is left out or undefined.
+  const OnnxValue* InputValue(int k);
+  [[nodiscard]] absl::StatusOr<Operand> MaterializeInput(int k, bool state);
   [[nodiscard]] absl::Status CheckAttrType(const onnx::AttributeProto& attr,
                                            int type) const;
   std::string OutputName(int k) const;

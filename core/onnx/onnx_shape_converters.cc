@@ -31,6 +31,13 @@ constexpr int64_t kMaxTileRepeats = 1024;
   return DimsOf(x.shape);
 }
 
+// Input 0's batch tag; "" for a constant.
+[[nodiscard]] absl::StatusOr<std::string> InputBatchTag(OnnxNode& node) {
+  if (node.IsConstant(0)) return std::string();
+  NABLA_ASSIGN_OR_RETURN(const Operand x, node.Input(0));
+  return x.batch_tag;
+}
+
 // Output 0 is input 0 under `dims`: folded when input 0 is a constant the
 // import may compute on, else a Reshape (at most one dimension unknown)
 // that keeps input 0's batch tag where `keeps_batch` (dimension 0 copied).
@@ -161,11 +168,7 @@ struct ReshapeTarget {
   }
   NABLA_ASSIGN_OR_RETURN(const int64_t allow_zero, node.Int("allowzero", 0));
   NABLA_ASSIGN_OR_RETURN(const std::vector<int64_t> in, InputDims(node));
-  std::string batch_tag;
-  if (!node.IsConstant(0)) {
-    NABLA_ASSIGN_OR_RETURN(const Operand x, node.Input(0));
-    batch_tag = x.batch_tag;
-  }
+  NABLA_ASSIGN_OR_RETURN(const std::string batch_tag, InputBatchTag(node));
   NABLA_ASSIGN_OR_RETURN(ReshapeTarget r,
                          ResolveTarget(node, std::move(target), symbols, in,
                                        batch_tag, allow_zero != 0));
@@ -546,11 +549,7 @@ OnnxValues IntVector(std::vector<int64_t> ints) {
 // that a Reshape of a tensor of that batch can copy it.
 [[nodiscard]] absl::Status ShapeOf(OnnxNode& node) {
   NABLA_ASSIGN_OR_RETURN(std::vector<int64_t> dims, InputDims(node));
-  std::string batch_tag;
-  if (!node.IsConstant(0)) {
-    NABLA_ASSIGN_OR_RETURN(const Operand x, node.Input(0));
-    batch_tag = x.batch_tag;
-  }
+  NABLA_ASSIGN_OR_RETURN(const std::string batch_tag, InputBatchTag(node));
   const int64_t rank = dims.size();
   NABLA_ASSIGN_OR_RETURN(int64_t start, node.Int("start", 0));
   NABLA_ASSIGN_OR_RETURN(int64_t end, node.Int("end", rank));
