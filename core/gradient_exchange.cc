@@ -22,6 +22,12 @@ std::vector<T>& BufferOf(std::vector<float>& floats,
 
 }  // namespace
 
+int64_t ShardBegin(int64_t elements, int shard, int shards) {
+  if (shard >= shards) return elements;
+  constexpr int64_t kAlignedValues = 16;
+  return elements * shard / shards / kAlignedValues * kAlignedValues;
+}
+
 GradientExchange::GradientExchange(Communicator& communicator, bool overlap)
     : communicator_(communicator) {
   if (overlap) thread_ = std::thread([this] { SumBuckets(); });
@@ -79,6 +85,20 @@ void GradientExchange::LayOutBuckets(absl::Span<const int> variables,
   }
   floats_.resize(floats);
   doubles_.resize(doubles);
+  // Each bucket's chunks for a sharded step: rank r's parts of its
+  // gradients, together.
+  const int ranks = communicator_.size();
+  chunks_.clear();
+  for (Bucket& bucket : buckets_) {
+    bucket.chunks = chunks_.size();
+    for (int r = 0; r <= ranks; ++r) {
+      int64_t offset = 0;
+      for (size_t i = bucket.first; i < bucket.end; ++i) {
+        offset += ShardBegin(gradients[i]->num_elements(), r, ranks);
+      }
+      chunks_.push_back(offset);
+    }
+  }
   // Which bucket each variable's gradient is in, for GradientReady().
   const int largest_node =
       variables.empty() ? -1
@@ -93,10 +113,11 @@ void GradientExchange::LayOutBuckets(absl::Span<const int> variables,
 
 void GradientExchange::BeginStep(absl::Span<const int> variables,
                                  absl::Span<Tensor* const> gradients,
-                                 double share) {
+                                 double share, bool shard) {
   // The exchange thread is idle between steps: the layout is the caller's.
   LayOutBuckets(variables, gradients);
   share_ = share;
+  shard_ = shard;
   if (!overlaps()) {
     ++steps_begun_;
     return;
@@ -141,9 +162,51 @@ void GradientExchange::SumBuckets() {
   }
 }
 
+template <typename T>
+void GradientExchange::CopyParts(const Bucket& bucket,
+                                 absl::Span<Tensor* const> tensors,
+                                 int first_rank, int end_rank,
+                                 bool into_buffer) {
+  const int ranks = communicator_.size();
+  T* buffer = BufferOf<T>(floats_, doubles_).data();
+  for (int r = first_rank; r < end_rank; ++r) {
+    T* fused = buffer + chunks(bucket)[r];
+    for (size_t i = bucket.first; i < bucket.end; ++i) {
+      const int64_t elements = tensors[i]->num_elements();
+      T* part = tensors[i]->data<T>() + ShardBegin(elements, r, ranks);
+      const int64_t size = ShardBegin(elements, r + 1, ranks) -
+                           ShardBegin(elements, r, ranks);
+      if (into_buffer) {
+        std::copy(part, part + size, fused);
+      } else {
+        std::copy(fused, fused + size, part);
+      }
+      fused += size;
+    }
+  }
+}
+
 absl::Status GradientExchange::SumBucket(const Bucket& bucket) {
   return DispatchFloat(bucket.dtype, [&](auto zero) {
     using T = decltype(zero);
+    if (shard_) {
+      const absl::Span<const int64_t> table(chunks(bucket),
+                                            communicator_.size() + 1);
+      if (bucket.end - bucket.first == 1) {
+        return communicator_.ReduceScatterSum(
+            absl::MakeSpan(gradients_[bucket.first]->data<T>(),
+                           bucket.elements),
+            table);
+      }
+      const int rank = communicator_.rank();
+      CopyParts<T>(bucket, gradients_, 0, communicator_.size(), true);
+      NABLA_RETURN_IF_ERROR(communicator_.ReduceScatterSum(
+          absl::MakeSpan(BufferOf<T>(floats_, doubles_).data(),
+                         bucket.elements),
+          table));
+      CopyParts<T>(bucket, gradients_, rank, rank + 1, false);
+      return absl::OkStatus();
+    }
     // A gradient alone in its bucket is summed where it is: no copies.
     if (bucket.end - bucket.first == 1) {
       T* g = gradients_[bucket.first]->data<T>();
@@ -231,6 +294,46 @@ absl::Status GradientExchange::FinishStep(absl::Span<Tensor* const> states,
   votes->failed_rank =
       doubles_[next + 2] == 1 ? static_cast<int>(doubles_[next + 3]) - 1 : -1;
   return absl::OkStatus();
+}
+
+absl::Status GradientExchange::GatherVariables(
+    absl::Span<Tensor* const> variables) {
+  const int rank = communicator_.rank(), ranks = communicator_.size();
+  for (const Bucket& bucket : buckets_) {
+    const absl::Span<const int64_t> table(chunks(bucket), ranks + 1);
+    NABLA_RETURN_IF_ERROR(DispatchFloat(bucket.dtype, [&](auto zero) {
+      using T = decltype(zero);
+      if (bucket.end - bucket.first == 1) {
+        return communicator_.AllGatherChunks(
+            absl::MakeSpan(variables[bucket.first]->data<T>(),
+                           bucket.elements),
+            table);
+      }
+      CopyParts<T>(bucket, variables, rank, rank + 1, true);
+      NABLA_RETURN_IF_ERROR(communicator_.AllGatherChunks(
+          absl::MakeSpan(BufferOf<T>(floats_, doubles_).data(),
+                         bucket.elements),
+          table));
+      CopyParts<T>(bucket, variables, 0, rank, false);
+      CopyParts<T>(bucket, variables, rank + 1, ranks, false);
+      return absl::OkStatus();
+    }));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status GradientExchange::GatherShards(Tensor& tensor) {
+  const int ranks = communicator_.size();
+  tensor_chunks_.resize(ranks + 1);
+  for (int r = 0; r <= ranks; ++r) {
+    tensor_chunks_[r] = ShardBegin(tensor.num_elements(), r, ranks);
+  }
+  return DispatchFloat(tensor.dtype(), [&](auto zero) {
+    using T = decltype(zero);
+    return communicator_.AllGatherChunks(
+        absl::MakeSpan(tensor.data<T>(), tensor.num_elements()),
+        tensor_chunks_);
+  });
 }
 
 }  // namespace nabla

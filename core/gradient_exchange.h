@@ -19,6 +19,17 @@
 // pass instead. Every rank sums the same buckets in the same order,
 // whatever the timing, and the results are the same bits either way.
 //
+// Sharded (when the optimizer is elementwise, Optimizer::elementwise()),
+// each rank updates only its part of every variable (ShardBegin()), as
+// ZeRO's stage 1 does: the buckets are reduce-scattered, each rank then
+// holding the sums of its parts alone; the session applies the optimizer
+// to those parts, so a rank's update costs 1 / N of the whole and its
+// optimizer slots are right only there; GatherVariables() then hands each
+// rank's updated parts to the others. The same bytes cross between ranks
+// as in a sum of every gradient; the update is what gets shorter.
+// GatherShards() completes the slots where all of them are needed (a
+// checkpoint).
+//
 // After the backward pass, the changes the forward pass made to state
 // variables (BatchNorm's running statistics) are summed the same way, so
 // every rank's state moves by the weighted mean of the ranks' changes (for
@@ -48,6 +59,12 @@ namespace nabla {
 // backward pass computes the large gradients of the first layers.
 inline constexpr size_t kBucketBytes = size_t{256} << 10;
 
+// Where rank `shard` of `shards`' part of a variable of `elements` values
+// starts (shard == shards: `elements`): parts as even as can be, starting
+// at multiples of 16 values so that each part starts on a 64-byte
+// boundary, as tensors do.
+int64_t ShardBegin(int64_t elements, int shard, int shards);
+
 class GradientExchange : public GradientListener {
  public:
   // `communicator` is not owned and must outlive the exchange.
@@ -68,8 +85,11 @@ class GradientExchange : public GradientListener {
   // already weighted by this rank's `share` of the batch (its loss seed,
   // Plan::SetLossSeed), so the sums need no pass of their own to weight
   // them; the states' changes and the loss are weighted here.
+  // With `shard`, each rank gets the sums of its parts of the gradients
+  // alone (see above).
   void BeginStep(absl::Span<const int> variables,
-                 absl::Span<Tensor* const> gradients, double share);
+                 absl::Span<Tensor* const> gradients, double share,
+                 bool shard);
   // `variable`'s gradient is final. Thread-safe.
   void GradientReady(int variable) override;
   // Waits until every gradient holds the weighted sum over the ranks (also
@@ -91,6 +111,13 @@ class GradientExchange : public GradientListener {
   [[nodiscard]] absl::Status FinishStep(absl::Span<Tensor* const> states,
                                         double* loss, Votes* votes);
 
+  // After a sharded step's update: every rank's parts of `variables` (the
+  // step's trainable variables, in BeginStep()'s order) to every rank.
+  [[nodiscard]] absl::Status GatherVariables(
+      absl::Span<Tensor* const> variables);
+  // Every rank's part of `tensor` (a variable's slot) to every rank.
+  [[nodiscard]] absl::Status GatherShards(Tensor& tensor);
+
  private:
   struct Bucket {
     // Gradients [first, end) of the step's order, all of `dtype`.
@@ -99,6 +126,11 @@ class GradientExchange : public GradientListener {
     int64_t elements = 0;
     // Gradients not final yet; guarded by mutex_.
     size_t pending = 0;
+    // Sharded: the ranks' chunks of the bucket's values (size + 1 offsets
+    // into chunks_). Several gradients are fused chunk by chunk: rank r's
+    // parts of each, then rank r + 1's, so that every rank's parts are one
+    // chunk.
+    size_t chunks = 0;
   };
   // Cuts the step's gradients into buckets and maps each variable to its
   // bucket (when the gradients changed: another plan).
@@ -107,6 +139,15 @@ class GradientExchange : public GradientListener {
   // The exchange thread: sums each step's buckets in order.
   void SumBuckets();
   [[nodiscard]] absl::Status SumBucket(const Bucket& bucket);
+  // Sharded, a fused bucket: copies the parts of `tensors` (gradients or
+  // variables, of the bucket's gradients) of ranks [first_rank, end_rank)
+  // into the fused buffer, or back out of it.
+  template <typename T>
+  void CopyParts(const Bucket& bucket, absl::Span<Tensor* const> tensors,
+                 int first_rank, int end_rank, bool into_buffer);
+  const int64_t* chunks(const Bucket& bucket) const {
+    return chunks_.data() + bucket.chunks;
+  }
 
   Communicator& communicator_;
   std::vector<Tensor> snapshot_;
@@ -115,6 +156,10 @@ class GradientExchange : public GradientListener {
   std::vector<int> bucket_of_;
   std::vector<Bucket> buckets_;
   double share_ = 1;
+  bool shard_ = false;
+  // The buckets' chunk tables (Bucket::chunks), and a scratch table for
+  // GatherShards().
+  std::vector<int64_t> chunks_, tensor_chunks_;
   // The fused buffer of a bucket, and of the final sum; kept between
   // steps.
   std::vector<float> floats_;

@@ -2,6 +2,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <vector>
 #include <string>
 
 #include "nabla/communicator.h"
@@ -73,6 +74,27 @@ class LocalCommunicator : public Communicator {
     return absl::OkStatus();
   }
 
+  [[nodiscard]] absl::Status ReduceScatterSum(
+      absl::Span<float> values, absl::Span<const int64_t> chunks) override {
+    SumChunk(values, chunks);
+    return absl::OkStatus();
+  }
+  [[nodiscard]] absl::Status ReduceScatterSum(
+      absl::Span<double> values, absl::Span<const int64_t> chunks) override {
+    SumChunk(values, chunks);
+    return absl::OkStatus();
+  }
+  [[nodiscard]] absl::Status AllGatherChunks(
+      absl::Span<float> values, absl::Span<const int64_t> chunks) override {
+    GatherChunks(values, chunks);
+    return absl::OkStatus();
+  }
+  [[nodiscard]] absl::Status AllGatherChunks(
+      absl::Span<double> values, absl::Span<const int64_t> chunks) override {
+    GatherChunks(values, chunks);
+    return absl::OkStatus();
+  }
+
  private:
   // Post, then every rank sums everybody's values in rank order into its
   // own copy; only after a second barrier may it overwrite its buffer,
@@ -88,6 +110,36 @@ class LocalCommunicator : public Communicator {
     }
     group_->Barrier();
     std::copy(sum.begin(), sum.end(), values.begin());
+  }
+
+  // Sum() of this rank's chunk alone.
+  template <typename T>
+  void SumChunk(absl::Span<T> values, absl::Span<const int64_t> chunks) {
+    group_->Post(rank_, values.data());
+    group_->Barrier();
+    const int64_t begin = chunks[rank_], end = chunks[rank_ + 1];
+    std::vector<T> sum(end - begin, T(0));
+    for (int r = 0; r < size(); ++r) {
+      const T* theirs = static_cast<const T*>(group_->posted(r));
+      for (int64_t i = begin; i < end; ++i) sum[i - begin] += theirs[i];
+    }
+    group_->Barrier();
+    std::copy(sum.begin(), sum.end(), values.begin() + begin);
+  }
+
+  // Copies the other ranks' chunks out of their posted values, which
+  // nobody writes until every rank has passed the second barrier.
+  template <typename T>
+  void GatherChunks(absl::Span<T> values, absl::Span<const int64_t> chunks) {
+    group_->Post(rank_, values.data());
+    group_->Barrier();
+    for (int r = 0; r < size(); ++r) {
+      if (r == rank_) continue;
+      const T* theirs = static_cast<const T*>(group_->posted(r));
+      std::copy(theirs + chunks[r], theirs + chunks[r + 1],
+                values.begin() + chunks[r]);
+    }
+    group_->Barrier();
   }
 
   std::shared_ptr<LocalGroup> group_;

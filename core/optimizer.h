@@ -46,6 +46,13 @@ class Optimizer {
   // each shaped like the variable and zero at the start.
   virtual std::vector<std::string> SlotNames() const = 0;
 
+  // Whether each element's update reads only that element of the value,
+  // the gradient and the slots, so that Apply() on any part of a variable
+  // (value, gradient and slots cut alike) updates that part as Apply() on
+  // the whole would. Data-parallel ranks then each update a part of every
+  // variable (core/gradient_exchange.h). True for the built-in optimizers.
+  virtual bool elementwise() const { return false; }
+
   // Updates `value` in place from `grad` (same dtype and shape). `slots`
   // follow SlotNames(). Must not allocate.
   virtual void Apply(const UpdateContext& update, Tensor& value,

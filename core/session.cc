@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -148,6 +149,8 @@ absl::Status Session::SetTraining(absl::string_view loss, UpdateRule rule,
       parameters < (1 << 14) ? std::max<int64_t>(1, trainable_nodes_.size())
                              : 1;
   clip_gradients_.reserve(trainable_nodes_.size());
+  // The slots the new optimizer keeps must be whole on every rank.
+  NABLA_RETURN_IF_ERROR(GatherShardedSlots());
   KeepSlots(slot_names);
   // Plans for training depend on the loss; drop any built before.
   plans_.clear();
@@ -306,7 +309,13 @@ void Session::CopyFeeds(Plan& plan,
   }
 }
 
-void Session::ApplyUpdates(Plan& plan) {
+absl::Status Session::ApplyUpdates(Plan& plan) {
+  const UpdateContext update{step_, update_rule_->LearningRate(step_ - 1)};
+  if (sharded_step_) {
+    ApplyShardedUpdates(update);
+    slots_sharded_ = true;
+    return exchange_->GatherVariables(exchanged_values_);
+  }
   const GradientClipping& clipping = update_rule_->clipping();
   if (clipping.value > 0 || clipping.norm > 0) {
     clip_gradients_.clear();  // keeps its capacity: no allocation
@@ -317,7 +326,6 @@ void Session::ApplyUpdates(Plan& plan) {
     }
     update_rule_->ClipGradients(clip_gradients_);
   }
-  const UpdateContext update{step_, update_rule_->LearningRate(step_ - 1)};
   const Optimizer& optimizer = update_rule_->optimizer();
   const bool timed = profiling_;
   ParallelFor(static_cast<int64_t>(trainable_nodes_.size()),
@@ -336,6 +344,70 @@ void Session::ApplyUpdates(Plan& plan) {
                   }
                 }
               });
+  return absl::OkStatus();
+}
+
+// The optimizer on views of this rank's part of each variable, its
+// gradient and its slots: an elementwise optimizer updates them as it
+// would in the whole.
+void Session::ApplyShardedUpdates(const UpdateContext& update) {
+  const Optimizer& optimizer = update_rule_->optimizer();
+  const int rank = exchange_->communicator().rank();
+  const int ranks = exchange_->communicator().size();
+  const bool timed = profiling_;
+  ParallelFor(
+      static_cast<int64_t>(exchanged_variables_.size()),
+      variables_per_update_task_, [&](int64_t first, int64_t end) {
+        for (int64_t i = first; i < end; ++i) {
+          const int v = exchanged_variables_[i];
+          Tensor& value = variables_[v];
+          const int64_t begin = ShardBegin(value.num_elements(), rank, ranks);
+          const int64_t size =
+              ShardBegin(value.num_elements(), rank + 1, ranks) - begin;
+          if (size == 0) continue;
+          const Shape part({size});
+          const size_t offset = begin * DTypeSize(value.dtype());
+          auto view = [&](const Tensor& whole) {
+            return Tensor::View(
+                whole.dtype(), part,
+                static_cast<char*>(const_cast<void*>(whole.raw_data())) +
+                    offset);
+          };
+          Tensor value_part = view(value);
+          const Tensor gradient_part = view(*exchanged_gradients_[i]);
+          absl::InlinedVector<Tensor, 3> slot_parts;
+          absl::InlinedVector<Tensor*, 3> slot_pointers;
+          for (const Tensor& slot : slots_[v]) slot_parts.push_back(view(slot));
+          for (Tensor& slot : slot_parts) slot_pointers.push_back(&slot);
+          const int64_t start = timed ? ProfileNowNs() : 0;
+          optimizer.Apply(update, value_part, gradient_part, slot_pointers);
+          if (timed) {
+            update_times_[v].ns += ProfileNowNs() - start;
+            ++update_times_[v].count;
+          }
+        }
+      });
+}
+
+bool Session::shards_update() const {
+  if (exchange_ == nullptr || exchange_->communicator().size() < 2 ||
+      update_rule_ == nullptr) {
+    return false;
+  }
+  const GradientClipping& clipping = update_rule_->clipping();
+  return update_rule_->optimizer().elementwise() && clipping.value == 0 &&
+         clipping.norm == 0;
+}
+
+absl::Status Session::GatherShardedSlots() {
+  if (!slots_sharded_ || exchange_ == nullptr) return absl::OkStatus();
+  for (int v : trainable_nodes_) {
+    for (Tensor& slot : slots_[v]) {
+      NABLA_RETURN_IF_ERROR(exchange_->GatherShards(slot));
+    }
+  }
+  slots_sharded_ = false;
+  return absl::OkStatus();
 }
 
 const Tensor* Session::last_value(int node, int output) const {
@@ -349,6 +421,8 @@ const Tensor* Session::last_gradient(int node) const {
 }
 
 void Session::SetDataParallel(Communicator* communicator, bool overlap) {
+  // Before any step (see the header): there are no sharded slots yet.
+  slots_sharded_ = false;
   exchange_.reset();
   exchanged_states_.clear();
   exchange_time_ = {};
@@ -363,14 +437,22 @@ void Session::SetDataParallel(Communicator* communicator, bool overlap) {
     }
   }
   exchanged_gradients_.reserve(trainable_nodes_.size());
+  exchanged_variables_.reserve(trainable_nodes_.size());
+  exchanged_values_.reserve(trainable_nodes_.size());
 }
 
 void Session::BeginExchange(Plan& plan, double share) {
-  exchanged_gradients_.clear();  // keeps its capacity: no allocation
+  exchanged_gradients_.clear();  // these keep their capacity: no allocation
+  exchanged_variables_.clear();
+  exchanged_values_.clear();
   for (int v : plan.gradient_order()) {
     exchanged_gradients_.push_back(plan.variable_gradient(v));
+    exchanged_variables_.push_back(v);
+    exchanged_values_.push_back(&variables_[v]);
   }
-  exchange_->BeginStep(plan.gradient_order(), exchanged_gradients_, share);
+  sharded_step_ = shards_update();
+  exchange_->BeginStep(plan.gradient_order(), exchanged_gradients_, share,
+                       sharded_step_);
 }
 
 absl::Status Session::FinishExchange(absl::Status status, double* loss) {
@@ -452,7 +534,7 @@ absl::StatusOr<double> Session::TrainStep(absl::Span<const Feed> feeds,
                            " found none in its own)")};
         }
         ++step_;
-        ApplyUpdates(*plan);
+        status = ApplyUpdates(*plan);
         stopwatch.Lap(&phase_times_.update_ns);
         if (profiling_) ++phase_times_.steps;
       },

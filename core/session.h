@@ -133,11 +133,22 @@ class Session {
                                                  const BatchShard& shard = {});
 
   // Trains data-parallel with the ranks of `communicator` (not owned; it
-  // must outlive the session's training); null trains alone. Every rank's
+  // must outlive the session's training); null trains alone. Called before
+  // the first training step. Every rank's
   // session must hold the same variables and make the same calls. With
   // `overlap`, the gradients are summed on a thread of their own during
   // the backward pass (core/gradient_exchange.h); the same bits either way.
   void SetDataParallel(Communicator* communicator, bool overlap);
+  // Whether data-parallel steps update only this rank's part of each
+  // variable and gather the others' (core/gradient_exchange.h): with more
+  // than one rank, an elementwise optimizer and no gradient clipping (the
+  // norm needs every sum).
+  bool shards_update() const;
+  // Completes the slots after sharded steps: every rank's part of them to
+  // every rank. Collective, like a step: every rank calls it alike (before
+  // a checkpoint is captured). Nothing to do, and no call to the others,
+  // when no step was sharded since the last.
+  [[nodiscard]] absl::Status GatherShardedSlots();
   // The communicator of SetDataParallel(), or null.
   Communicator* communicator() const {
     return exchange_ ? &exchange_->communicator() : nullptr;
@@ -173,14 +184,18 @@ class Session {
   // Replaces a variable's value. InvalidArgument when dtype or shape differ.
   [[nodiscard]] absl::Status SetVariable(int node, const Tensor& value);
   // The optimizer's slots of `node`, in the optimizer's SlotNames() order;
-  // only trainable variables have them.
+  // only trainable variables have them. After a data-parallel step that
+  // sharded the update (shards_update()), each rank's slots are right only
+  // in its part until GatherShardedSlots().
   std::vector<Tensor>& slots(int node) { return slots_[node]; }
   const std::vector<Tensor>& slots(int node) const { return slots_[node]; }
   // The update rule from SetTraining(); null before it.
   const UpdateRule* update_rule() const { return update_rule_.get(); }
   // dL/d(variable) from the last TrainStep(), after clipping and before the
   // update; null before the first step or for a variable the loss does not
-  // depend on.
+  // depend on. A sharded data-parallel step sums it over the ranks only in
+  // this rank's part (core/gradient_exchange.h); elsewhere it is this
+  // rank's share.
   const Tensor* last_gradient(int node) const;
   // Output `output` of `node` as the last TrainStep() computed it, for the
   // loss, the Variables and what SetTraining() was asked to keep (and any
@@ -257,7 +272,10 @@ class Session {
       const std::vector<int>& targets, bool training);
   void CopyFeeds(Plan& plan,
                  absl::Span<const std::pair<int, const Tensor*>> feeds);
-  void ApplyUpdates(Plan& plan);
+  // The optimizer's step; data-parallel and sharded, on this rank's parts,
+  // then the variables gathered.
+  [[nodiscard]] absl::Status ApplyUpdates(Plan& plan);
+  void ApplyShardedUpdates(const UpdateContext& update);
   // The data-parallel exchange of a step of `plan`: begun before its
   // backward pass, finished after it with `status`, this rank's outcome so
   // far, which becomes an error on every rank if it is one on any.
@@ -313,7 +331,14 @@ class Session {
   // are what each step exchanges.
   std::unique_ptr<GradientExchange> exchange_;
   std::vector<Tensor*> exchanged_gradients_;
+  // The variables of exchanged_gradients_, in their order.
+  std::vector<int> exchanged_variables_;
+  std::vector<Tensor*> exchanged_values_;
   std::vector<Tensor*> exchanged_states_;
+  // This step's update is sharded; and some step's since the slots were
+  // last gathered.
+  bool sharded_step_ = false;
+  bool slots_sharded_ = false;
   ExchangeTime exchange_time_;
   std::function<bool()> stop_vote_;
   bool stop_voted_ = false;

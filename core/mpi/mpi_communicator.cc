@@ -4,8 +4,12 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
+
+#include "core/mpi/chunks.h"
+#include "core/mpi/shared_memory_collectives.h"
 
 namespace nabla {
 namespace {
@@ -31,8 +35,12 @@ class MpiCommunicator : public Communicator {
     serialized_ = provided >= MPI_THREAD_SERIALIZED;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
     MPI_Comm_size(MPI_COMM_WORLD, &size_);
+    if (size_ > 1) shared_ = ShareMemoryIfOneMachine();
   }
-  ~MpiCommunicator() override { MPI_Finalize(); }
+  ~MpiCommunicator() override {
+    shared_.reset();  // its window before MPI ends
+    MPI_Finalize();
+  }
 
   int rank() const override { return rank_; }
   int size() const override { return size_; }
@@ -50,6 +58,26 @@ class MpiCommunicator : public Communicator {
   }
   [[nodiscard]] absl::Status AllReduceSum(absl::Span<double> values) override {
     Sum(values, double_scratch_);
+    return absl::OkStatus();
+  }
+  [[nodiscard]] absl::Status ReduceScatterSum(
+      absl::Span<float> values, absl::Span<const int64_t> chunks) override {
+    ReduceScatter(values, chunks, float_scratch_);
+    return absl::OkStatus();
+  }
+  [[nodiscard]] absl::Status ReduceScatterSum(
+      absl::Span<double> values, absl::Span<const int64_t> chunks) override {
+    ReduceScatter(values, chunks, double_scratch_);
+    return absl::OkStatus();
+  }
+  [[nodiscard]] absl::Status AllGatherChunks(
+      absl::Span<float> values, absl::Span<const int64_t> chunks) override {
+    GatherChunks(values, chunks);
+    return absl::OkStatus();
+  }
+  [[nodiscard]] absl::Status AllGatherChunks(
+      absl::Span<double> values, absl::Span<const int64_t> chunks) override {
+    GatherChunks(values, chunks);
     return absl::OkStatus();
   }
 
@@ -78,8 +106,23 @@ class MpiCommunicator : public Communicator {
   }
 
  private:
-  // Chunk c of n elements: [Begin(c), Begin(c + 1)).
-  int64_t Begin(int64_t chunk, int64_t n) const { return n * chunk / size_; }
+  // Sums through shared memory when every rank runs on this machine,
+  // unless NABLA_MPI_SHARED_MEMORY=0 (on any rank) asks for messages.
+  std::unique_ptr<SharedMemoryCollectives> ShareMemoryIfOneMachine() {
+    const char* setting = std::getenv("NABLA_MPI_SHARED_MEMORY");
+    int wanted = setting == nullptr || std::strcmp(setting, "0") != 0;
+    MPI_Allreduce(MPI_IN_PLACE, &wanted, 1, MPI_INT, MPI_LAND, MPI_COMM_WORLD);
+    MPI_Comm node;
+    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_,
+                        MPI_INFO_NULL, &node);
+    int node_size = 0;
+    MPI_Comm_size(node, &node_size);
+    // Every rank sees the same sizes: they all decide alike.
+    std::unique_ptr<SharedMemoryCollectives> shared;
+    if (wanted && node_size == size_) shared = SharedMemoryCollectives::Make(node);
+    MPI_Comm_free(&node);
+    return shared;
+  }
 
   // Small sums (a step's loss, states and stop votes; small buckets) are
   // bound by the latency of a message: recursive doubling takes
@@ -88,18 +131,52 @@ class MpiCommunicator : public Communicator {
 
   // MPI counts are ints: a ring's chunk stays below 2^31 elements when a
   // sum goes in slices of at most 2^30.
-  static constexpr size_t kSliceElements = size_t{1} << 30;
+  static constexpr int64_t kSliceElements = int64_t{1} << 30;
 
   template <typename T>
   void Sum(absl::Span<T> values, std::vector<T>& scratch) {
     if (size_ == 1) return;
+    if (shared_ != nullptr) {
+      shared_->AllReduceSum(values);
+      return;
+    }
     if (values.size() * sizeof(T) <= kSmallSumBytes) {
       RecursiveDoubling(values, scratch);
       return;
     }
-    for (size_t first = 0; first < values.size(); first += kSliceElements) {
-      RingAllReduce(values.subspan(first, kSliceElements), scratch);
+    EvenChunks(static_cast<int64_t>(values.size()), size_, &chunks_);
+    ForEachSlice(values, chunks_, kSliceElements, slice_chunks_,
+                 [&](absl::Span<T> slice, absl::Span<const int64_t> cut) {
+                   RingReduceScatter(slice, cut, scratch);
+                   RingAllGather(slice, cut);
+                 });
+  }
+
+  template <typename T>
+  void ReduceScatter(absl::Span<T> values, absl::Span<const int64_t> chunks,
+                     std::vector<T>& scratch) {
+    if (size_ == 1) return;
+    if (shared_ != nullptr) {
+      shared_->ReduceScatterSum(values, chunks);
+      return;
     }
+    ForEachSlice(values, chunks, kSliceElements, slice_chunks_,
+                 [&](absl::Span<T> slice, absl::Span<const int64_t> cut) {
+                   RingReduceScatter(slice, cut, scratch);
+                 });
+  }
+
+  template <typename T>
+  void GatherChunks(absl::Span<T> values, absl::Span<const int64_t> chunks) {
+    if (size_ == 1) return;
+    if (shared_ != nullptr) {
+      shared_->AllGatherChunks(values, chunks);
+      return;
+    }
+    ForEachSlice(values, chunks, kSliceElements, slice_chunks_,
+                 [&](absl::Span<T> slice, absl::Span<const int64_t> cut) {
+                   RingAllGather(slice, cut);
+                 });
   }
 
   void Exchange(const void* send, void* receive, int count, MPI_Datatype type,
@@ -144,44 +221,54 @@ class MpiCommunicator : public Communicator {
     }
   }
 
-  // Reduce-scatter then all-gather around the ring rank -> rank + 1: in
-  // step s a rank adds the chunk it receives to its own and passes the
-  // partial sum on, so chunk c is summed starting at rank c + 1 in ring
-  // order; after size - 1 steps rank r holds chunk r + 1's total, which
-  // the all-gather passes around unchanged.
+  // Chunk k mod size, for the ring's arithmetic on chunk numbers.
+  int ChunkOf(int k) const { return ((k % size_) + size_) % size_; }
+
+  // Around the ring rank -> rank + 1: in step s a rank adds the chunk it
+  // receives to its own values of it and passes the partial sum on, so
+  // chunk c is summed starting at rank c + 1 in ring order and, after
+  // size - 1 steps, its total ends at rank c.
   template <typename T>
-  void RingAllReduce(absl::Span<T> values, std::vector<T>& scratch) {
-    const int64_t n = static_cast<int64_t>(values.size());
+  void RingReduceScatter(absl::Span<T> values, absl::Span<const int64_t> chunks,
+                         std::vector<T>& scratch) {
     const int next = (rank_ + 1) % size_;
     const int previous = (rank_ + size_ - 1) % size_;
-    auto chunk_of = [&](int64_t k) { return ((k % size_) + size_) % size_; };
-    scratch.resize(n / size_ + 1);
+    int64_t largest = 0;
+    for (int c = 0; c < size_; ++c) {
+      largest = std::max(largest, chunks[c + 1] - chunks[c]);
+    }
+    scratch.resize(largest);
     for (int step = 0; step < size_ - 1; ++step) {
-      const int64_t send = chunk_of(rank_ - step);
-      const int64_t receive = chunk_of(rank_ - step - 1);
-      const int64_t send_begin = Begin(send, n);
-      const int64_t receive_begin = Begin(receive, n);
+      const int send = ChunkOf(rank_ - step - 1);
+      const int receive = ChunkOf(rank_ - step - 2);
       const int receive_count =
-          static_cast<int>(Begin(receive + 1, n) - receive_begin);
-      MPI_Sendrecv(values.data() + send_begin,
-                   static_cast<int>(Begin(send + 1, n) - send_begin),
+          static_cast<int>(chunks[receive + 1] - chunks[receive]);
+      MPI_Sendrecv(values.data() + chunks[send],
+                   static_cast<int>(chunks[send + 1] - chunks[send]),
                    MpiType<T>(), next, step, scratch.data(), receive_count,
                    MpiType<T>(), previous, step, MPI_COMM_WORLD,
                    MPI_STATUS_IGNORE);
-      T* mine = values.data() + receive_begin;
+      T* mine = values.data() + chunks[receive];
       for (int i = 0; i < receive_count; ++i) mine[i] = scratch[i] + mine[i];
     }
+  }
+
+  // Passes each rank's chunk around the ring unchanged: in step s a rank
+  // sends the chunk it got last (its own first).
+  template <typename T>
+  void RingAllGather(absl::Span<T> values, absl::Span<const int64_t> chunks) {
+    const int next = (rank_ + 1) % size_;
+    const int previous = (rank_ + size_ - 1) % size_;
     for (int step = 0; step < size_ - 1; ++step) {
-      const int64_t send = chunk_of(rank_ + 1 - step);
-      const int64_t receive = chunk_of(rank_ - step);
-      const int64_t send_begin = Begin(send, n);
-      const int64_t receive_begin = Begin(receive, n);
-      MPI_Sendrecv(
-          values.data() + send_begin,
-          static_cast<int>(Begin(send + 1, n) - send_begin), MpiType<T>(), next,
-          size_ + step, values.data() + receive_begin,
-          static_cast<int>(Begin(receive + 1, n) - receive_begin), MpiType<T>(),
-          previous, size_ + step, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+      const int send = ChunkOf(rank_ - step);
+      const int receive = ChunkOf(rank_ - step - 1);
+      MPI_Sendrecv(values.data() + chunks[send],
+                   static_cast<int>(chunks[send + 1] - chunks[send]),
+                   MpiType<T>(), next, size_ + step,
+                   values.data() + chunks[receive],
+                   static_cast<int>(chunks[receive + 1] - chunks[receive]),
+                   MpiType<T>(), previous, size_ + step, MPI_COMM_WORLD,
+                   MPI_STATUS_IGNORE);
     }
   }
 
@@ -189,9 +276,12 @@ class MpiCommunicator : public Communicator {
   int size_ = 1;
   // MPI allows calls from any thread, one at a time.
   bool serialized_ = false;
+  // Null when the ranks span machines, or when shared memory is off.
+  std::unique_ptr<SharedMemoryCollectives> shared_;
   // Kept between calls: a step's sums allocate nothing after the first.
   std::vector<float> float_scratch_;
   std::vector<double> double_scratch_;
+  std::vector<int64_t> chunks_, slice_chunks_;
 };
 
 }  // namespace

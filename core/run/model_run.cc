@@ -659,6 +659,8 @@ absl::Status ModelRun::ExportOnnx(const std::string& path,
 
 absl::Status ModelRun::SaveAt(const std::string& path,
                               const TrainingPosition& position) const {
+  // Every rank takes part; rank 0 then has every rank's part of the slots.
+  NABLA_RETURN_IF_ERROR(session_->GatherShardedSlots());
   if (!WritesFiles()) return absl::OkStatus();
   return WriteCheckpoint(
       CaptureRun(*session_, data_.normalizer, position, settings_.seed, best_),

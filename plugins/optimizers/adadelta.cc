@@ -30,6 +30,8 @@ class AdaDelta : public Optimizer {
   AdaDelta(double rho, double epsilon, double weight_decay)
       : rho_(rho), epsilon_(epsilon), weight_decay_(weight_decay) {}
 
+  bool elementwise() const override { return true; }
+
   std::vector<std::string> SlotNames() const override {
     return {"mean_square", "mean_square_update"};
   }

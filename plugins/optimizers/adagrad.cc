@@ -34,6 +34,8 @@ class AdaGrad : public Optimizer {
         initial_accumulator_value_(initial_accumulator_value),
         weight_decay_(weight_decay) {}
 
+  bool elementwise() const override { return true; }
+
   std::vector<std::string> SlotNames() const override {
     return {"sum_of_squares"};
   }

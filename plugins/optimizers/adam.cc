@@ -51,6 +51,8 @@ class Adam : public Optimizer {
  public:
   explicit Adam(const AdamSettings& settings) : s_(settings) {}
 
+  bool elementwise() const override { return true; }
+
   std::vector<std::string> SlotNames() const override {
     std::vector<std::string> names = {"first_moment", "second_moment"};
     if (s_.amsgrad) names.push_back("max_second_moment");

@@ -35,6 +35,8 @@ class Adamax : public Optimizer {
         epsilon_(epsilon),
         weight_decay_(weight_decay) {}
 
+  bool elementwise() const override { return true; }
+
   std::vector<std::string> SlotNames() const override {
     return {"first_moment", "infinity_norm"};
   }

@@ -41,6 +41,8 @@ class RmsProp : public Optimizer {
         centered_(centered),
         weight_decay_(weight_decay) {}
 
+  bool elementwise() const override { return true; }
+
   std::vector<std::string> SlotNames() const override {
     std::vector<std::string> names = {"mean_square"};
     if (centered_) names.push_back("mean_gradient");

@@ -30,6 +30,8 @@ class Sgd : public Optimizer {
   Sgd(double momentum, bool nesterov, double weight_decay)
       : momentum_(momentum), nesterov_(nesterov), weight_decay_(weight_decay) {}
 
+  bool elementwise() const override { return true; }
+
   std::vector<std::string> SlotNames() const override {
     if (momentum_ > 0) return {"momentum"};
     return {};

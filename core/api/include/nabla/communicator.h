@@ -45,6 +45,23 @@ class Communicator {
   // Every rank's `mine`, in rank order, on every rank.
   [[nodiscard]] virtual absl::Status AllGather(
       absl::string_view mine, std::vector<std::string>* all) = 0;
+
+  // The two halves of a sum that each rank needs only part of (a sharded
+  // optimizer update). `chunks` holds size() + 1 ascending offsets from 0
+  // to values.size(): rank r's chunk is [chunks[r], chunks[r + 1]).
+  //
+  // Afterwards this rank's chunk holds its values' sums over the ranks;
+  // the other values are left unspecified. By default an AllReduceSum().
+  [[nodiscard]] virtual absl::Status ReduceScatterSum(
+      absl::Span<float> values, absl::Span<const int64_t> chunks);
+  [[nodiscard]] virtual absl::Status ReduceScatterSum(
+      absl::Span<double> values, absl::Span<const int64_t> chunks);
+  // Afterwards every chunk holds its rank's values, on every rank. By
+  // default through AllGather().
+  [[nodiscard]] virtual absl::Status AllGatherChunks(
+      absl::Span<float> values, absl::Span<const int64_t> chunks);
+  [[nodiscard]] virtual absl::Status AllGatherChunks(
+      absl::Span<double> values, absl::Span<const int64_t> chunks);
 };
 
 // Communicators between threads of one process: a group of `size` ranks,

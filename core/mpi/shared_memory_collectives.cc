@@ -1,0 +1,191 @@
+#include "core/mpi/shared_memory_collectives.h"
+
+#include <immintrin.h>
+#include <sched.h>
+
+#include <algorithm>
+#include <new>
+#include <utility>
+
+#include "core/mpi/chunks.h"
+
+namespace nabla {
+namespace {
+
+// Up to this size every rank adds every value itself: one barrier, not two.
+constexpr size_t kSmallSumBytes = 4 << 10;
+
+// Pauses of a waiting rank before it starts yielding its core: about as
+// long as a barrier between two ranks that run at once takes.
+constexpr int kSpinsBeforeYield = 2000;
+
+}  // namespace
+
+std::unique_ptr<SharedMemoryCollectives> SharedMemoryCollectives::Make(
+    MPI_Comm node) {
+  int rank = 0, size = 0;
+  MPI_Comm_rank(node, &rank);
+  MPI_Comm_size(node, &size);
+  // A window MPI cannot make is not fatal: the messages remain.
+  MPI_Comm_set_errhandler(node, MPI_ERRORS_RETURN);
+  MPI_Info info;
+  MPI_Info_create(&info);
+  // Each rank's segment on its own pages (near its core on NUMA machines).
+  MPI_Info_set(info, "alloc_shared_noncontig", "true");
+  char* mine = nullptr;
+  MPI_Win window = MPI_WIN_NULL;
+  const int made = MPI_Win_allocate_shared(
+      static_cast<MPI_Aint>(sizeof(Header) + 2 * kBufferBytes), 1, info, node,
+      &mine, &window);
+  MPI_Info_free(&info);
+  int everywhere = made == MPI_SUCCESS ? 1 : 0;
+  MPI_Allreduce(MPI_IN_PLACE, &everywhere, 1, MPI_INT, MPI_LAND, node);
+  if (!everywhere) {
+    if (made == MPI_SUCCESS) MPI_Win_free(&window);
+    return nullptr;
+  }
+  new (mine) Header{};
+  std::vector<char*> segments(size);
+  for (int r = 0; r < size; ++r) {
+    MPI_Aint bytes = 0;
+    int unit = 0;
+    void* base = nullptr;
+    MPI_Win_shared_query(window, r, &bytes, &unit, &base);
+    segments[r] = static_cast<char*>(base);
+  }
+  // Plain loads and stores from here on; the counters order them.
+  MPI_Win_lock_all(MPI_MODE_NOCHECK, window);
+  // Every counter is zero before any rank waits on one.
+  MPI_Barrier(node);
+  return std::unique_ptr<SharedMemoryCollectives>(
+      new SharedMemoryCollectives(window, rank, std::move(segments)));
+}
+
+SharedMemoryCollectives::SharedMemoryCollectives(MPI_Win window, int rank,
+                                                 std::vector<char*> segments)
+    : window_(window), rank_(rank), segments_(std::move(segments)) {}
+
+SharedMemoryCollectives::~SharedMemoryCollectives() {
+  MPI_Win_unlock_all(window_);
+  MPI_Win_free(&window_);
+}
+
+void SharedMemoryCollectives::Barrier() {
+  ++barriers_;
+  header(rank_).arrived.store(barriers_, std::memory_order_release);
+  for (int r = 0; r < size(); ++r) {
+    const std::atomic<uint64_t>& arrived = header(r).arrived;
+    for (int spins = 0; arrived.load(std::memory_order_acquire) < barriers_;
+         ++spins) {
+      if (spins < kSpinsBeforeYield) {
+        _mm_pause();
+      } else {
+        sched_yield();
+      }
+    }
+  }
+}
+
+template <typename T>
+void SharedMemoryCollectives::AllReduceSum(absl::Span<T> values) {
+  EvenChunks(static_cast<int64_t>(values.size()), size(), &chunks_);
+  ForEachSlice(values, chunks_, kBufferBytes / sizeof(T), slice_chunks_,
+               [&](absl::Span<T> slice, absl::Span<const int64_t> chunks) {
+                 Slice(slice, chunks, /*sum=*/true, /*gather=*/true);
+               });
+}
+
+template <typename T>
+void SharedMemoryCollectives::ReduceScatterSum(
+    absl::Span<T> values, absl::Span<const int64_t> chunks) {
+  ForEachSlice(values, chunks, kBufferBytes / sizeof(T), slice_chunks_,
+               [&](absl::Span<T> slice, absl::Span<const int64_t> cut) {
+                 Slice(slice, cut, /*sum=*/true, /*gather=*/false);
+               });
+}
+
+template <typename T>
+void SharedMemoryCollectives::AllGatherChunks(
+    absl::Span<T> values, absl::Span<const int64_t> chunks) {
+  ForEachSlice(values, chunks, kBufferBytes / sizeof(T), slice_chunks_,
+               [&](absl::Span<T> slice, absl::Span<const int64_t> cut) {
+                 Slice(slice, cut, /*sum=*/false, /*gather=*/true);
+               });
+}
+
+template <typename T>
+void SharedMemoryCollectives::Slice(absl::Span<T> values,
+                                    absl::Span<const int64_t> chunks, bool sum,
+                                    bool gather) {
+  const int64_t n = static_cast<int64_t>(values.size());
+  T* mine = buffer<T>(rank_);
+  // Rank r's values: this rank's own in `values`, the others' in their
+  // buffers.
+  auto term = [&](int r) -> const T* {
+    return r == rank_ ? values.data() : buffer<T>(r);
+  };
+  // Values [begin, end) of every rank added in rank order, into `values`:
+  // in blocks summed on the stack, since this rank's own term is read
+  // from where the sums go.
+  auto add = [&](int64_t begin, int64_t end) {
+    constexpr int64_t kBlock = 512;
+    T sums[kBlock];
+    for (int64_t first = begin; first < end; first += kBlock) {
+      const int64_t count = std::min(kBlock, end - first);
+      const T* zero = term(0) + first;
+      const T* one = term(1) + first;
+      for (int64_t i = 0; i < count; ++i) sums[i] = zero[i] + one[i];
+      for (int r = 2; r < size(); ++r) {
+        const T* next = term(r) + first;
+        for (int64_t i = 0; i < count; ++i) sums[i] += next[i];
+      }
+      std::copy(sums, sums + count, values.begin() + first);
+    }
+  };
+  const int64_t begin = chunks[rank_], end = chunks[rank_ + 1];
+  if (sum) {
+    // The others need only their chunks of this rank's values, except in
+    // a small sum, where every rank adds every value.
+    const bool small = gather && n * sizeof(T) <= kSmallSumBytes;
+    if (small) {
+      std::copy(values.begin(), values.end(), mine);
+    } else {
+      std::copy(values.begin(), values.begin() + begin, mine);
+      std::copy(values.begin() + end, values.end(), mine + end);
+    }
+    Barrier();
+    if (small) {
+      add(0, n);  // no second barrier
+      ++calls_;
+      return;
+    }
+    add(begin, end);
+    if (gather) std::copy(values.begin() + begin, values.begin() + end,
+                          mine + begin);
+  } else {
+    std::copy(values.begin() + begin, values.begin() + end, mine + begin);
+  }
+  if (gather) {
+    Barrier();
+    for (int owner = 0; owner < size(); ++owner) {
+      if (owner == rank_) continue;
+      const T* theirs = buffer<T>(owner);
+      std::copy(theirs + chunks[owner], theirs + chunks[owner + 1],
+                values.begin() + chunks[owner]);
+    }
+  }
+  ++calls_;
+}
+
+template void SharedMemoryCollectives::AllReduceSum(absl::Span<float>);
+template void SharedMemoryCollectives::AllReduceSum(absl::Span<double>);
+template void SharedMemoryCollectives::ReduceScatterSum(
+    absl::Span<float>, absl::Span<const int64_t>);
+template void SharedMemoryCollectives::ReduceScatterSum(
+    absl::Span<double>, absl::Span<const int64_t>);
+template void SharedMemoryCollectives::AllGatherChunks(
+    absl::Span<float>, absl::Span<const int64_t>);
+template void SharedMemoryCollectives::AllGatherChunks(
+    absl::Span<double>, absl::Span<const int64_t>);
+
+}  // namespace nabla
