@@ -2,8 +2,11 @@
 
 #include <cstdint>
 #include <cstring>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "core/communicator.h"
 
 namespace nabla {
@@ -14,7 +17,10 @@ namespace {
 template <typename T>
 void CheckExactSums(Communicator& c, std::vector<std::string>& failures) {
   const int n = c.size();
-  for (int64_t length : {0, 1, 2, 3, 5, 7, 64, 1000, 4099}) {
+  // 1100003 floats and 600001 doubles pass the 4 MiB that the shared-memory
+  // sums take at once (core/mpi/shared_memory_collectives.h).
+  for (int64_t length : {0, 1, 2, 3, 5, 7, 64, 1000, 4099,
+                         4400012 / static_cast<int>(sizeof(T)) + 3}) {
     std::vector<T> values(length);
     for (int64_t i = 0; i < length; ++i) values[i] = T(c.rank() * 1000 + i);
     absl::Status status = c.AllReduceSum(absl::MakeSpan(values));
@@ -29,6 +35,72 @@ void CheckExactSums(Communicator& c, std::vector<std::string>& failures) {
                                         "-byte) at ", i, ": ", values[i],
                                         ", not ", expected));
         break;
+      }
+    }
+  }
+}
+
+// Chunk tables of `length` values for `ranks`: even; all in the last
+// rank's chunk (the others empty); growing quadratically (uneven, and
+// across the 4 MiB slices of the shared-memory collectives for the largest
+// length).
+std::vector<std::vector<int64_t>> ChunkTables(int64_t length, int ranks) {
+  std::vector<std::vector<int64_t>> tables(3,
+                                           std::vector<int64_t>(ranks + 1));
+  for (int r = 0; r <= ranks; ++r) {
+    tables[0][r] = length * r / ranks;
+    tables[1][r] = r == ranks ? length : 0;
+    tables[2][r] = length * r * r / (ranks * ranks);
+  }
+  return tables;
+}
+
+// ReduceScatterSum leaves each rank the exact sums of its chunk;
+// AllGatherChunks gives every rank each owner's values of its chunk.
+template <typename T>
+void CheckChunkedCollectives(Communicator& c,
+                             std::vector<std::string>& failures) {
+  const int n = c.size(), me = c.rank();
+  for (int64_t length : {0, 1, 5, 1000, 4400012 / static_cast<int>(sizeof(T)) +
+                                            3}) {
+    for (const std::vector<int64_t>& chunks : ChunkTables(length, n)) {
+      const std::string what =
+          absl::StrCat(length, " ", sizeof(T), "-byte values in chunks ",
+                       absl::StrJoin(chunks, ","));
+      std::vector<T> values(length);
+      for (int64_t i = 0; i < length; ++i) values[i] = T(me * 1000 + i);
+      if (!c.ReduceScatterSum(absl::MakeSpan(values), chunks).ok()) {
+        failures.push_back("ReduceScatterSum of " + what + " failed");
+        continue;
+      }
+      for (int64_t i = chunks[me]; i < chunks[me + 1]; ++i) {
+        const T expected = T(1000 * n * (n - 1) / 2 + n * i);
+        if (values[i] != expected) {
+          failures.push_back(absl::StrCat("ReduceScatterSum of ", what, " at ",
+                                          i, ": ", values[i], ", not ",
+                                          expected));
+          break;
+        }
+      }
+      // Each rank's own chunk holds its mark; the rest is -1 until gathered.
+      for (int64_t i = 0; i < length; ++i) {
+        const bool own = i >= chunks[me] && i < chunks[me + 1];
+        values[i] = own ? T(me * 1000 + i) : T(-1);
+      }
+      if (!c.AllGatherChunks(absl::MakeSpan(values), chunks).ok()) {
+        failures.push_back("AllGatherChunks of " + what + " failed");
+        continue;
+      }
+      for (int r = 0; r < n; ++r) {
+        for (int64_t i = chunks[r]; i < chunks[r + 1]; ++i) {
+          if (values[i] != T(r * 1000 + i)) {
+            failures.push_back(absl::StrCat("AllGatherChunks of ", what,
+                                            ": rank ", r, "'s value ", i,
+                                            " is ", values[i]));
+            r = n;
+            break;
+          }
+        }
       }
     }
   }
@@ -90,6 +162,8 @@ std::vector<std::string> CheckCollectives(Communicator& communicator) {
   std::vector<std::string> failures;
   CheckExactSums<float>(communicator, failures);
   CheckExactSums<double>(communicator, failures);
+  CheckChunkedCollectives<float>(communicator, failures);
+  CheckChunkedCollectives<double>(communicator, failures);
   CheckSameBits(communicator, failures);
   CheckGatherAndAny(communicator, failures);
   return failures;

@@ -1,6 +1,7 @@
 // Checks any Communicator must pass, run by every rank of a group: sums of
 // buffers of every size (empty, shorter than the ranks, uneven chunks)
-// against their exact values, the same bits on every rank, AllGather of
+// against their exact values, reduce-scatters and gathers of chunks of
+// every size (empty, uneven), the same bits on every rank, AllGather of
 // strings of different lengths, AnyRank. Used with threads
 // (tests/core/communicator_test) and under mpirun
 // (tests/tools/mpi_collectives_check).

@@ -69,6 +69,8 @@ struct Ranks {
   // The command line but the model file's path, which may differ from
   // host to host.
   std::string flags;
+  // How the ranks sum (nabla::MpiTransport).
+  std::string transport;
 };
 
 // Plugins are compared by their bytes, read whole.
@@ -157,7 +159,8 @@ std::string Summary(ModelRun& run) {
 // from; true when a stop signal (on this rank or, data-parallel, on
 // another) ended the run.
 [[nodiscard]] absl::StatusOr<bool> Train(ModelRun& run,
-                                         const TrainOptions& options) {
+                                         const TrainOptions& options,
+                                         const Ranks& ranks) {
   std::printf("%s%s\n", Summary(run).c_str(), run.DescribeTraining().c_str());
   ReportOptions reports;
   reports.log_every = options.log_every;
@@ -178,12 +181,15 @@ std::string Summary(ModelRun& run) {
   // Evaluation, saving and prediction stop on a signal as usual.
   RestoreDefaultSignalHandlers();
   NABLA_RETURN_IF_ERROR(trained.status());
-  if (const Communicator* ranks = run.session().communicator()) {
+  if (const Communicator* group = run.session().communicator()) {
     const Session::ExchangeTime exchange = run.session().exchange_time();
     std::printf(
-        "data-parallel over %d ranks: %lld steps, %.3f ms per step in the "
-        "gradient exchange (rank 0; waiting for other ranks included)\n",
-        ranks->size(), static_cast<long long>(exchange.steps),
+        "data-parallel over %d ranks (%s, %s update): %lld steps, %.3f ms per "
+        "step in the gradient exchange (rank 0; waiting for other ranks "
+        "included)\n",
+        group->size(), ranks.transport.c_str(),
+        run.session().shards_update() ? "sharded" : "whole",
+        static_cast<long long>(exchange.steps),
         exchange.steps == 0 ? 0.0 : exchange.ns * 1e-6 / exchange.steps);
   }
   if (!trained->stopped) return false;
@@ -348,7 +354,7 @@ std::string Summary(ModelRun& run) {
   const bool train = run->has_training() && !options.eval &&
                      run->position().epoch < run->settings().epochs;
   if (train) {
-    NABLA_ASSIGN_OR_RETURN(const bool stopped, Train(*run, options));
+    NABLA_ASSIGN_OR_RETURN(const bool stopped, Train(*run, options, ranks));
     if (stopped) return absl::OkStatus();
   }
   if (run->has_training() && (train || options.eval)) {
@@ -414,6 +420,7 @@ int main(int argc, char** argv) {
   nabla::Ranks ranks;
   if (communicator != nullptr && communicator->size() > 1) {
     ranks.communicator = communicator.get();
+    ranks.transport = nabla::MpiTransport(*communicator);
     for (int i = 1; i < argc; ++i) {
       if (argv[i] != options.model_path)
         absl::StrAppend(&ranks.flags, argv[i], "\n");

@@ -45,6 +45,7 @@ class MpiCommunicator : public Communicator {
   int rank() const override { return rank_; }
   int size() const override { return size_; }
   bool callable_from_other_threads() const override { return serialized_; }
+  bool shares_memory() const { return shared_ != nullptr; }
   int ranks_on_this_machine() const override {
     // Set by Open MPI's launcher for every process it starts.
     const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
@@ -294,6 +295,11 @@ bool LaunchedByMpirun() {
 std::unique_ptr<Communicator> MakeMpiCommunicator() {
   if (!LaunchedByMpirun()) return nullptr;
   return std::make_unique<MpiCommunicator>();
+}
+
+std::string MpiTransport(const Communicator& communicator) {
+  const auto* mpi = dynamic_cast<const MpiCommunicator*>(&communicator);
+  return mpi != nullptr && mpi->shares_memory() ? "shared memory" : "messages";
 }
 
 void AbortAllRanks(int exit_code) {

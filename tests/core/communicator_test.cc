@@ -1,8 +1,12 @@
 // The collectives of ranks on threads (MakeLocalCommunicators) for 1 to 5
-// ranks; the same checks run under mpirun in tests/tools/mpi_test.
+// ranks, and Communicator's default chunked collectives; the same checks
+// run under mpirun in tests/tools/mpi_test.
 #include "nabla/communicator.h"
 
+#include <memory>
+#include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_join.h"
@@ -12,23 +16,57 @@
 namespace nabla {
 namespace {
 
+// A communicator with only what every implementation must have: the
+// chunked collectives are Communicator's defaults.
+class MinimalCommunicator : public Communicator {
+ public:
+  explicit MinimalCommunicator(std::unique_ptr<Communicator> inner)
+      : inner_(std::move(inner)) {}
+  int rank() const override { return inner_->rank(); }
+  int size() const override { return inner_->size(); }
+  [[nodiscard]] absl::Status AllReduceSum(absl::Span<float> values) override {
+    return inner_->AllReduceSum(values);
+  }
+  [[nodiscard]] absl::Status AllReduceSum(absl::Span<double> values) override {
+    return inner_->AllReduceSum(values);
+  }
+  [[nodiscard]] absl::Status AllGather(absl::string_view mine,
+                                       std::vector<std::string>* all) override {
+    return inner_->AllGather(mine, all);
+  }
+
+ private:
+  std::unique_ptr<Communicator> inner_;
+};
+
+// Each rank of a group of `size` on its thread runs the checks.
+void CheckGroup(std::vector<std::unique_ptr<Communicator>> ranks) {
+  const int size = static_cast<int>(ranks.size());
+  std::vector<std::vector<std::string>> failures(size);
+  std::vector<std::thread> threads;
+  for (int r = 0; r < size; ++r) {
+    EXPECT_EQ(ranks[r]->rank(), r);
+    EXPECT_EQ(ranks[r]->size(), size);
+    threads.emplace_back([&, r] { failures[r] = CheckCollectives(*ranks[r]); });
+  }
+  for (std::thread& t : threads) t.join();
+  for (int r = 0; r < size; ++r) {
+    EXPECT_TRUE(failures[r].empty()) << size << " ranks, rank " << r << ": "
+                                     << absl::StrJoin(failures[r], "; ");
+  }
+}
+
 TEST(LocalCommunicatorTest, PassesTheCollectiveChecks) {
-  for (int size = 1; size <= 5; ++size) {
-    std::vector<std::unique_ptr<Communicator>> ranks =
-        MakeLocalCommunicators(size);
-    std::vector<std::vector<std::string>> failures(size);
-    std::vector<std::thread> threads;
-    for (int r = 0; r < size; ++r) {
-      EXPECT_EQ(ranks[r]->rank(), r);
-      EXPECT_EQ(ranks[r]->size(), size);
-      threads.emplace_back(
-          [&, r] { failures[r] = CheckCollectives(*ranks[r]); });
+  for (int size = 1; size <= 5; ++size) CheckGroup(MakeLocalCommunicators(size));
+}
+
+TEST(CommunicatorTest, DefaultChunkedCollectivesPassTheChecks) {
+  for (int size = 1; size <= 3; ++size) {
+    std::vector<std::unique_ptr<Communicator>> ranks;
+    for (std::unique_ptr<Communicator>& inner : MakeLocalCommunicators(size)) {
+      ranks.push_back(std::make_unique<MinimalCommunicator>(std::move(inner)));
     }
-    for (std::thread& t : threads) t.join();
-    for (int r = 0; r < size; ++r) {
-      EXPECT_TRUE(failures[r].empty()) << size << " ranks, rank " << r << ": "
-                                       << absl::StrJoin(failures[r], "; ");
-    }
+    CheckGroup(std::move(ranks));
   }
 }
 

@@ -1,6 +1,6 @@
 // Run by tests/tools/mpi_test under mpirun: the collective checks of
-// tests/communicator_checks.h on MPI's ranks. Prints "rank R: ok" or the
-// failures, and exits 1 on any.
+// tests/communicator_checks.h on MPI's ranks. Prints "rank R: ok (how the
+// ranks sum)" or the failures, and exits 1 on any.
 #include <cstdio>
 #include <memory>
 
@@ -17,6 +17,9 @@ int main() {
   for (const std::string& failure : failures) {
     std::printf("rank %d: %s\n", ranks->rank(), failure.c_str());
   }
-  if (failures.empty()) std::printf("rank %d: ok\n", ranks->rank());
+  if (failures.empty()) {
+    std::printf("rank %d: ok (%s)\n", ranks->rank(),
+                nabla::MpiTransport(*ranks).c_str());
+  }
   return failures.empty() ? 0 : 1;
 }

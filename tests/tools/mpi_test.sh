@@ -61,11 +61,17 @@ close() {
       END { exit bad }' >&2 || fail "$3 differ"
 }
 
-# --- the collectives: exact sums of every size, the same bits everywhere --
+# --- the collectives: exact sums of every size, the same bits everywhere,
+# through shared memory (all ranks here share the machine) and messages --
 for n in 2 3 4; do
-  out=$("${MPIRUN[@]}" -np $n "$ROOT/tests/tools/mpi_collectives_check" 2>&1) ||
-    fail "collectives on $n ranks: $out"
-  [[ $(grep -c ": ok$" <<<"$out") -eq $n ]] || fail "collectives on $n ranks: $out"
+  for shared in 1 0; do
+    transport=$([[ $shared == 1 ]] && echo "shared memory" || echo messages)
+    out=$("${MPIRUN[@]}" -x NABLA_MPI_SHARED_MEMORY=$shared -np $n \
+      "$ROOT/tests/tools/mpi_collectives_check" 2>&1) ||
+      fail "collectives on $n ranks ($transport): $out"
+    [[ $(grep -c ": ok ($transport)$" <<<"$out") -eq $n ]] ||
+      fail "collectives on $n ranks ($transport): $out"
+  done
 done
 
 # --- one process, then 2 and 4 ranks at the same global batch ------------
@@ -88,7 +94,18 @@ for n in 2 4; do
   [[ $(grep -c "^epoch 5/5  loss" "$TMP/np$n.out") -eq 1 ]] ||
     fail "-np $n: the last epoch line is not printed once: $(cat "$TMP/np$n.out")"
   [[ $(wc -l < "$TMP/np$n.jsonl") -eq 5 ]] || fail "-np $n: metrics log: $(cat "$TMP/np$n.jsonl")"
+  expect_contains "$(cat "$TMP/np$n.out")" "data-parallel over $n ranks (shared memory, sharded update)" \
+    "-np $n: how the ranks trained"
 done
+# The same through messages (as across machines).
+"${MPIRUN[@]}" -x NABLA_MPI_SHARED_MEMORY=0 -np 2 "$TRAIN" "$TMP/m.pbtxt" \
+  --save "$TMP/messages.ckpt" > "$TMP/messages.out" 2>&1 ||
+  fail "-np 2 through messages exited $?: $(cat "$TMP/messages.out")"
+expect_contains "$(cat "$TMP/messages.out")" "data-parallel over 2 ranks (messages, sharded update)" \
+  "-np 2 through messages"
+"$INSPECT" "$TMP/messages.ckpt" > "$TMP/messages.weights"
+close "$TMP/messages.weights" "$TMP/alone.weights" "-np 2 through messages: weights"
+
 # Bit for bit the same with the same ranks.
 "${MPIRUN[@]}" -np 2 "$TRAIN" "$TMP/m.pbtxt" --save "$TMP/np2_again.ckpt" > /dev/null 2>&1 ||
   fail "-np 2 again exited $?"

@@ -4,7 +4,8 @@
 // additions differs); runs with the same ranks are bit for bit the same
 // and every rank holds the same weights; a batch smaller than the ranks,
 // validation over all ranks, an agreed stop, checkpoints written by rank 0
-// alone and resumed alone, and ranks that differ.
+// alone and resumed alone, ranks that differ, and the sharded update.
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -17,6 +18,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "core/optimizer.h"
 #include "gtest/gtest.h"
 #include "nabla/communicator.h"
 #include "nabla/model.h"
@@ -308,6 +310,83 @@ TEST(DataParallelTest, AStopOnOneRankStopsAllAtTheSameStep) {
   ASSERT_OK_AND_ASSIGN(TrainingResult rest, resumed->Train());
   EXPECT_EQ(rest.epochs.back().step, 110);
   ExpectClose(Weights(*resumed), Alone(path).weights, 1e-9, "resumed");
+}
+
+// Plain SGD that counts the values it updates, elementwise (so sharded
+// data-parallel) or not.
+std::atomic<int64_t> updated_values{0};
+
+class CountingSgd : public Optimizer {
+ public:
+  explicit CountingSgd(bool elementwise) : elementwise_(elementwise) {}
+  bool elementwise() const override { return elementwise_; }
+  std::vector<std::string> SlotNames() const override { return {}; }
+  void Apply(const UpdateContext& update, Tensor& value, const Tensor& grad,
+             absl::Span<Tensor* const>) const override {
+    updated_values += value.num_elements();
+    double* w = value.data<double>();
+    const double* g = grad.data<double>();
+    for (int64_t i = 0; i < value.num_elements(); ++i) {
+      w[i] -= update.learning_rate * g[i];
+    }
+  }
+
+ private:
+  const bool elementwise_;
+};
+
+NABLA_REGISTER_OPTIMIZER("CountingSGD")
+    .Attr("learning_rate", 0.05)
+    .Factory([](const ResolvedAttrs&)
+                 -> absl::StatusOr<std::unique_ptr<Optimizer>> {
+      return std::make_unique<CountingSgd>(true);
+    });
+NABLA_REGISTER_OPTIMIZER("UnshardedCountingSGD")
+    .Attr("learning_rate", 0.05)
+    .Factory([](const ResolvedAttrs&)
+                 -> absl::StatusOr<std::unique_ptr<Optimizer>> {
+      return std::make_unique<CountingSgd>(false);
+    });
+
+// With an elementwise optimizer each rank updates only its part of each
+// variable and hands it to the others: together the ranks update every
+// value once per step, where an optimizer that is not elementwise has
+// every rank update every value. Both end at the same bits (the sums add
+// the ranks' gradients in rank order either way), and at one process's
+// weights.
+TEST(DataParallelTest, EachRankUpdatesItsPartOfTheVariables) {
+  // 3 * 16 + 16 + 16 + 1 values; parts start at multiples of 16, so with
+  // 2 and 3 ranks more than one rank updates the first layer's weights.
+  constexpr int64_t kValues = 81;
+  auto text = [](const std::string& optimizer) {
+    return absl::StrReplaceAll(
+        ModelText(10), {{R"(name: "Adam")", absl::StrCat(R"(name: ")",
+                                                          optimizer, R"(")")},
+                        {"epochs: 10", "epochs: 2"}});
+  };
+  const std::string sharded = WriteModel("sharded.pbtxt", text("CountingSGD"));
+  const std::string unsharded =
+      WriteModel("unsharded.pbtxt", text("UnshardedCountingSGD"));
+  const RankResult alone = Alone(sharded, /*validate=*/false);
+  ASSERT_OK(alone.status);
+  ASSERT_EQ(alone.steps, 22);
+  for (int ranks : {2, 3}) {
+    updated_values = 0;
+    const std::vector<RankResult> parts =
+        RunRanks(ranks, {sharded}, TrainWithoutValidation);
+    EXPECT_EQ(updated_values, 22 * kValues) << ranks << " ranks";
+    updated_values = 0;
+    const std::vector<RankResult> wholes =
+        RunRanks(ranks, {unsharded}, TrainWithoutValidation);
+    EXPECT_EQ(updated_values, ranks * 22 * kValues) << ranks << " ranks";
+    for (int r = 0; r < ranks; ++r) {
+      ASSERT_OK(parts[r].status);
+      ASSERT_OK(wholes[r].status);
+      EXPECT_EQ(parts[r].weights, wholes[0].weights) << ranks << " ranks";
+      ExpectClose(parts[r].weights, alone.weights, 1e-9, "sharded weights");
+    }
+  }
+  EXPECT_NE(alone.weights, Weights(*Model::FromFile(sharded).value()));
 }
 
 // ModelText(batch) with a BatchNormLayer on x, for one epoch.
