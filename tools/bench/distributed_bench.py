@@ -13,19 +13,24 @@ samples/s (the first builds the plans), its ratio to 1 rank of 1 thread,
 and the time rank 0 waited per step for the gradient exchange after its
 backward pass (the communication not hidden behind it).
 
-Model of a step on N ranks: T(N) = C(B/N) * max(1, N*threads/cores)
-+ R(N), where C(b) is the measured time of a training step on b samples
-by one process of 1 thread (the MLP: its second epoch at batch b, reading
-the batches included; the CNN, too slow for whole epochs: train_graph
---time, whose batches are read once), and R(N) the sums as nabla makes
-them: the gradients in buckets of up to 256 KiB (consecutive gradients in
-the order the backward pass finishes them, reverse graph order here), each
-bucket of G bytes a ring all-reduce, 2(N-1) * alpha + 2(N-1)/N * G / beta,
-or, up to 16 KiB, recursive doubling, (log2 p + 2 [N > p]) * (alpha + G /
-beta) for p the largest power of two <= N; then one small sum of the loss
-and stop votes. On this machine
-alpha and beta are fitted to allreduce_bench on 2 ranks (shared memory),
-and the model's 2- and 4-rank step times are compared with runs. With
+Model of a step on N ranks: T(N) = (C(B/N) - U (1 - 1/N)) * max(1,
+N*threads/cores) + R(N), where C(b) is the measured time of a training
+step on b samples by one process of 1 thread (the MLP: its second epoch at
+batch b, reading the batches included; the CNN, too slow for whole
+epochs: train_graph --time, whose batches are read once), U that step's
+optimizer update (train_graph --time), of which each rank does 1/N (the
+update is sharded), and R(N) the exchange as nabla makes it: the
+gradients in buckets of up to 256 KiB (consecutive gradients in the order
+the backward pass finishes them, reverse graph order here), each bucket
+of G bytes reduce-scattered before the update and its updated weights
+gathered after it, around a ring: 2(N-1) * alpha + 2(N-1)/N * G / beta
+for both; a bucket of up to 16 KiB is summed whole by recursive doubling,
+(log2 p + 2 [N > p]) * (alpha + G / beta) for p the largest power of two
+<= N, then gathered around the ring, (N-1) * (alpha + G / (N beta));
+then one small sum of the loss and stop votes. On this machine alpha and
+beta are fitted to allreduce_bench on 2 ranks (shared memory: what a
+sharded step does per bucket), and the model's 2- and 4-rank step times
+are compared with runs. With
 --table, the model's step times, samples/s and speed-ups for N = 1 to 64
 machines of one rank each, at 10 Gbit/s (alpha 20 us, TCP) and 100 Gbit/s
 (alpha 2 us, RDMA), for the MLP and the Fashion-MNIST CNN, as Markdown.
@@ -92,6 +97,13 @@ def step_ms(train, model, batch, iterations):
     return float(re.search(r"TrainStep wall ([0-9.]+) ms/step", out).group(1))
 
 
+def update_ms(train, model):
+    """The optimizer update of one step (it does not depend on the batch)."""
+    out = run([train, model, "--batch_size", "16", "--time",
+               "--time_iterations", "20"])
+    return float(re.search(r"^update\s+([0-9.]+)", out, re.M).group(1))
+
+
 BUCKET_BYTES = 256 << 10
 SMALL_SUM_BYTES = 16 << 10
 
@@ -120,28 +132,44 @@ def buckets(sizes):
     return fused
 
 
-def sum_ms(ranks, size, alpha, beta):
+def doubling_ms(ranks, size, alpha, beta):
+    """A whole sum of `size` bytes by recursive doubling."""
+    p = 1 << (ranks.bit_length() - 1)
+    messages = int(math.log2(p)) + (2 if ranks > p else 0)
+    return 1e3 * messages * (alpha + size / beta)
+
+
+def sharded(step, update, ranks):
+    """A rank's compute: a one-process step but for the (N-1)/N of the
+    update that the other ranks do."""
+    return step - update * (1 - 1 / ranks)
+
+
+def bucket_ms(ranks, size, alpha, beta):
+    """A bucket's reduce-scatter and, after the update, its gather."""
     if ranks == 1:
         return 0.0
+    gather = 1e3 * (ranks - 1) * (alpha + size / ranks / beta)
     if size <= SMALL_SUM_BYTES:
-        p = 1 << (ranks.bit_length() - 1)
-        messages = int(math.log2(p)) + (2 if ranks > p else 0)
-        return 1e3 * messages * (alpha + size / beta)
-    return 1e3 * (2 * (ranks - 1) * alpha + 2 * (ranks - 1) / ranks * size / beta)
+        return doubling_ms(ranks, size, alpha, beta) + gather
+    return 1e3 * ((ranks - 1) * alpha + (ranks - 1) / ranks * size / beta) + gather
 
 
 def ring_ms(ranks, sizes, alpha, beta):
-    """All of a step's sums: its buckets, then the loss and votes."""
-    return (sum(sum_ms(ranks, b, alpha, beta) for b in buckets(sizes)) +
-            sum_ms(ranks, 16, alpha, beta))
+    """All of a step's exchange: its buckets, then the loss and votes."""
+    if ranks == 1:
+        return 0.0
+    return (sum(bucket_ms(ranks, b, alpha, beta) for b in buckets(sizes)) +
+            doubling_ms(ranks, 16, alpha, beta))
 
 
 def fit_shared_memory(bench, large_bytes):
-    """alpha (s) and beta (bytes/s) of 2 ranks here: one message of 8
-    bytes, and a ring all-reduce of `large_bytes` (two messages of half)."""
+    """alpha (s) and beta (bytes/s) of 2 ranks here, from a bucket of 8
+    bytes (two messages: a sum and a gather) and one of `large_bytes`
+    (two messages of half)."""
     out = run(MPIRUN + ["-np", "2", bench, "8", str(large_bytes)])
     small, large = [float(line.split()[1]) * 1e-6 for line in out.split("\n") if line]
-    alpha = small
+    alpha = small / 2
     beta = large_bytes / (large - 2 * alpha)
     return alpha, beta
 
@@ -181,21 +209,23 @@ def epoch_step_ms(train, model, batch, tmp):
 def check_model(args, train, bench, measured_two):
     model = os.path.join(args.examples, "fashion_mnist_mlp.pbtxt")
     sizes = gradient_sizes(train, model)
+    update = update_ms(train, model)
     alpha, beta = fit_shared_memory(bench, max(buckets(sizes)))
     cores = os.cpu_count()
     print(f"\nthis machine (shared memory, 2 ranks): alpha {alpha * 1e6:.2f} us, "
           f"beta {beta / 1e9:.2f} GB/s; MLP gradients {sum(sizes)} bytes in buckets of "
-          f"{', '.join(str(b) for b in buckets(sizes))}")
+          f"{', '.join(str(b) for b in buckets(sizes))}; update {update:.3f} ms per step")
     measured = {2: 1e3 * BATCH / measured_two}
     out = run(MPIRUN + ["-np", "4", train, model, "--epochs", "2", "--batch_size",
                         str(BATCH), "--metrics_out", os.path.join(args.tmp, "np4.jsonl")])
     with open(os.path.join(args.tmp, "np4.jsonl")) as lines:
         measured[4] = 1e3 * BATCH / [json.loads(l) for l in lines][-1]["samples_per_sec"]
     for ranks in (2, 4):
-        compute = epoch_step_ms(train, model, BATCH // ranks, args.tmp)
+        compute = sharded(epoch_step_ms(train, model, BATCH // ranks, args.tmp),
+                          update, ranks)
         predicted = compute * max(1, ranks / cores) + ring_ms(ranks, sizes, alpha, beta)
         print(f"  {ranks} ranks: model {predicted:.3f} ms per step (compute {compute:.3f} ms"
-              f" x {max(1, ranks / cores):g}, sums {ring_ms(ranks, sizes, alpha, beta):.3f} ms),"
+              f" x {max(1, ranks / cores):g}, exchange {ring_ms(ranks, sizes, alpha, beta):.3f} ms),"
               f" measured {measured[ranks]:.3f} ms ({(predicted / measured[ranks] - 1) * 100:+.0f}%)")
 
 
@@ -203,18 +233,20 @@ def table(args, train):
     for name in ("fashion_mnist_mlp", "fashion_mnist_cnn"):
         model = os.path.join(args.examples, name + ".pbtxt")
         sizes = gradient_sizes(train, model)
+        update = update_ms(train, model)
         compute = {}
         for ranks in (1, 2, 4, 8, 16, 32, 64):
-            compute[ranks] = (epoch_step_ms(train, model, BATCH // ranks, args.tmp)
-                              if name.endswith("mlp") else
-                              step_ms(train, model, BATCH // ranks, 3))
+            alone = (epoch_step_ms(train, model, BATCH // ranks, args.tmp)
+                     if name.endswith("mlp") else
+                     step_ms(train, model, BATCH // ranks, 3))
+            compute[ranks] = sharded(alone, update, ranks)
         print(f"\n{name}: {sum(sizes) / 1e6:.2f} MB of gradients in {len(buckets(sizes))} "
-              f"buckets, global batch {BATCH}, "
+              f"buckets, update {update:.2f} ms, global batch {BATCH}, "
               "one rank of 1 thread per machine\n")
         header = "| N | shard | compute ms |"
         rule = "|---|---|---|"
         for network, _, _ in NETWORKS:
-            header += f" {network}: sums ms | step ms | samples/s | speed-up |"
+            header += f" {network}: exchange ms | step ms | samples/s | speed-up |"
             rule += "---|---|---|---|"
         print(header)
         print(rule)
