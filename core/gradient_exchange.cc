@@ -174,8 +174,8 @@ void GradientExchange::CopyParts(const Bucket& bucket,
     for (size_t i = bucket.first; i < bucket.end; ++i) {
       const int64_t elements = tensors[i]->num_elements();
       T* part = tensors[i]->data<T>() + ShardBegin(elements, r, ranks);
-      const int64_t size = ShardBegin(elements, r + 1, ranks) -
-                           ShardBegin(elements, r, ranks);
+      const int64_t size =
+          ShardBegin(elements, r + 1, ranks) - ShardBegin(elements, r, ranks);
       if (into_buffer) {
         std::copy(part, part + size, fused);
       } else {
@@ -305,8 +305,7 @@ absl::Status GradientExchange::GatherVariables(
       using T = decltype(zero);
       if (bucket.end - bucket.first == 1) {
         return communicator_.AllGatherChunks(
-            absl::MakeSpan(variables[bucket.first]->data<T>(),
-                           bucket.elements),
+            absl::MakeSpan(variables[bucket.first]->data<T>(), bucket.elements),
             table);
       }
       CopyParts<T>(bucket, variables, rank, rank + 1, true);

@@ -88,8 +88,7 @@ class GradientExchange : public GradientListener {
   // With `shard`, each rank gets the sums of its parts of the gradients
   // alone (see above).
   void BeginStep(absl::Span<const int> variables,
-                 absl::Span<Tensor* const> gradients, double share,
-                 bool shard);
+                 absl::Span<Tensor* const> gradients, double share, bool shard);
   // `variable`'s gradient is final. Thread-safe.
   void GradientReady(int variable) override;
   // Waits until every gradient holds the weighted sum over the ranks (also

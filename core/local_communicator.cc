@@ -2,8 +2,8 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "nabla/communicator.h"
 

@@ -45,8 +45,7 @@ void CheckExactSums(Communicator& c, std::vector<std::string>& failures) {
 // across the 4 MiB slices of the shared-memory collectives for the largest
 // length).
 std::vector<std::vector<int64_t>> ChunkTables(int64_t length, int ranks) {
-  std::vector<std::vector<int64_t>> tables(3,
-                                           std::vector<int64_t>(ranks + 1));
+  std::vector<std::vector<int64_t>> tables(3, std::vector<int64_t>(ranks + 1));
   for (int r = 0; r <= ranks; ++r) {
     tables[0][r] = length * r / ranks;
     tables[1][r] = r == ranks ? length : 0;
@@ -61,8 +60,8 @@ template <typename T>
 void CheckChunkedCollectives(Communicator& c,
                              std::vector<std::string>& failures) {
   const int n = c.size(), me = c.rank();
-  for (int64_t length : {0, 1, 5, 1000, 4400012 / static_cast<int>(sizeof(T)) +
-                                            3}) {
+  for (int64_t length :
+       {0, 1, 5, 1000, 4400012 / static_cast<int>(sizeof(T)) + 3}) {
     for (const std::vector<int64_t>& chunks : ChunkTables(length, n)) {
       const std::string what =
           absl::StrCat(length, " ", sizeof(T), "-byte values in chunks ",

@@ -1,17 +1,18 @@
 // The Communicator's default chunked collectives, for communicators that
 // implement only the sums and the gather of strings.
+#include "nabla/communicator.h"
+
 #include <cstring>
 #include <string>
 #include <vector>
-
-#include "nabla/communicator.h"
 
 namespace nabla {
 namespace {
 
 template <typename T>
-absl::Status GatherChunksAsBytes(Communicator& ranks, absl::Span<T> values,
-                                 absl::Span<const int64_t> chunks) {
+[[nodiscard]] absl::Status GatherChunksAsBytes(
+    Communicator& ranks, absl::Span<T> values,
+    absl::Span<const int64_t> chunks) {
   const int me = ranks.rank();
   const absl::string_view mine(
       reinterpret_cast<const char*>(values.data() + chunks[me]),

@@ -120,7 +120,8 @@ class MpiCommunicator : public Communicator {
     MPI_Comm_size(node, &node_size);
     // Every rank sees the same sizes: they all decide alike.
     std::unique_ptr<SharedMemoryCollectives> shared;
-    if (wanted && node_size == size_) shared = SharedMemoryCollectives::Make(node);
+    if (wanted && node_size == size_)
+      shared = SharedMemoryCollectives::Make(node);
     MPI_Comm_free(&node);
     return shared;
   }
@@ -268,13 +269,12 @@ class MpiCommunicator : public Communicator {
     for (int step = 0; step < size_ - 1; ++step) {
       const int send = ChunkOf(rank_ - step);
       const int receive = ChunkOf(rank_ - step - 1);
-      MPI_Sendrecv(values.data() + chunks[send],
-                   static_cast<int>(chunks[send + 1] - chunks[send]),
-                   MpiType<T>(), next, size_ + step,
-                   values.data() + chunks[receive],
-                   static_cast<int>(chunks[receive + 1] - chunks[receive]),
-                   MpiType<T>(), previous, size_ + step, MPI_COMM_WORLD,
-                   MPI_STATUS_IGNORE);
+      MPI_Sendrecv(
+          values.data() + chunks[send],
+          static_cast<int>(chunks[send + 1] - chunks[send]), MpiType<T>(), next,
+          size_ + step, values.data() + chunks[receive],
+          static_cast<int>(chunks[receive + 1] - chunks[receive]), MpiType<T>(),
+          previous, size_ + step, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
     }
   }
 

@@ -160,8 +160,8 @@ void SharedMemoryCollectives::Slice(absl::Span<T> values,
       return;
     }
     add(begin, end);
-    if (gather) std::copy(values.begin() + begin, values.begin() + end,
-                          mine + begin);
+    if (gather)
+      std::copy(values.begin() + begin, values.begin() + end, mine + begin);
   } else {
     std::copy(values.begin() + begin, values.begin() + end, mine + begin);
   }

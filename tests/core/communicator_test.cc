@@ -57,7 +57,8 @@ void CheckGroup(std::vector<std::unique_ptr<Communicator>> ranks) {
 }
 
 TEST(LocalCommunicatorTest, PassesTheCollectiveChecks) {
-  for (int size = 1; size <= 5; ++size) CheckGroup(MakeLocalCommunicators(size));
+  for (int size = 1; size <= 5; ++size)
+    CheckGroup(MakeLocalCommunicators(size));
 }
 
 TEST(CommunicatorTest, DefaultChunkedCollectivesPassTheChecks) {

@@ -60,8 +60,9 @@ int main(int argc, char** argv) {
       return ranks->ReduceScatterSum(absl::MakeSpan(values), chunks).ok() &&
              ranks->AllGatherChunks(absl::MakeSpan(values), chunks).ok();
     });
-    const double summed = MeanMicroseconds(
-        *ranks, [&] { return ranks->AllReduceSum(absl::MakeSpan(values)).ok(); });
+    const double summed = MeanMicroseconds(*ranks, [&] {
+      return ranks->AllReduceSum(absl::MakeSpan(values)).ok();
+    });
     if (ranks->rank() == 0) {
       std::printf("%ld %.3f %.3f\n", bytes, sharded, summed);
     }

@@ -337,16 +337,16 @@ class CountingSgd : public Optimizer {
 
 NABLA_REGISTER_OPTIMIZER("CountingSGD")
     .Attr("learning_rate", 0.05)
-    .Factory([](const ResolvedAttrs&)
-                 -> absl::StatusOr<std::unique_ptr<Optimizer>> {
-      return std::make_unique<CountingSgd>(true);
-    });
+    .Factory(
+        [](const ResolvedAttrs&) -> absl::StatusOr<std::unique_ptr<Optimizer>> {
+          return std::make_unique<CountingSgd>(true);
+        });
 NABLA_REGISTER_OPTIMIZER("UnshardedCountingSGD")
     .Attr("learning_rate", 0.05)
-    .Factory([](const ResolvedAttrs&)
-                 -> absl::StatusOr<std::unique_ptr<Optimizer>> {
-      return std::make_unique<CountingSgd>(false);
-    });
+    .Factory(
+        [](const ResolvedAttrs&) -> absl::StatusOr<std::unique_ptr<Optimizer>> {
+          return std::make_unique<CountingSgd>(false);
+        });
 
 // With an elementwise optimizer each rank updates only its part of each
 // variable and hands it to the others: together the ranks update every
@@ -360,9 +360,9 @@ TEST(DataParallelTest, EachRankUpdatesItsPartOfTheVariables) {
   constexpr int64_t kValues = 81;
   auto text = [](const std::string& optimizer) {
     return absl::StrReplaceAll(
-        ModelText(10), {{R"(name: "Adam")", absl::StrCat(R"(name: ")",
-                                                          optimizer, R"(")")},
-                        {"epochs: 10", "epochs: 2"}});
+        ModelText(10),
+        {{R"(name: "Adam")", absl::StrCat(R"(name: ")", optimizer, R"(")")},
+         {"epochs: 10", "epochs: 2"}});
   };
   const std::string sharded = WriteModel("sharded.pbtxt", text("CountingSGD"));
   const std::string unsharded =
