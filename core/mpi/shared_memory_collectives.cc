@@ -89,27 +89,28 @@ void SharedMemoryCollectives::Barrier() {
 template <typename T>
 void SharedMemoryCollectives::AllReduceSum(absl::Span<T> values) {
   EvenChunks(static_cast<int64_t>(values.size()), size(), &chunks_);
-  ForEachSlice(values, chunks_, kBufferBytes / sizeof(T), slice_chunks_,
-               [&](absl::Span<T> slice, absl::Span<const int64_t> chunks) {
-                 Slice(slice, chunks, /*sum=*/true, /*gather=*/true);
-               });
+  InSlices(values, chunks_, /*sum=*/true, /*gather=*/true);
 }
 
 template <typename T>
 void SharedMemoryCollectives::ReduceScatterSum(
     absl::Span<T> values, absl::Span<const int64_t> chunks) {
-  ForEachSlice(values, chunks, kBufferBytes / sizeof(T), slice_chunks_,
-               [&](absl::Span<T> slice, absl::Span<const int64_t> cut) {
-                 Slice(slice, cut, /*sum=*/true, /*gather=*/false);
-               });
+  InSlices(values, chunks, /*sum=*/true, /*gather=*/false);
 }
 
 template <typename T>
 void SharedMemoryCollectives::AllGatherChunks(
     absl::Span<T> values, absl::Span<const int64_t> chunks) {
+  InSlices(values, chunks, /*sum=*/false, /*gather=*/true);
+}
+
+template <typename T>
+void SharedMemoryCollectives::InSlices(absl::Span<T> values,
+                                       absl::Span<const int64_t> chunks,
+                                       bool sum, bool gather) {
   ForEachSlice(values, chunks, kBufferBytes / sizeof(T), slice_chunks_,
                [&](absl::Span<T> slice, absl::Span<const int64_t> cut) {
-                 Slice(slice, cut, /*sum=*/false, /*gather=*/true);
+                 Slice(slice, cut, sum, gather);
                });
 }
 

@@ -63,8 +63,12 @@ class SharedMemoryCollectives {
   SharedMemoryCollectives(MPI_Win window, int rank,
                           std::vector<char*> segments);
 
-  // One call on at most kBufferBytes: `sum` adds this rank's chunk,
-  // `gather` copies the other chunks from their owners.
+  // `sum` adds this rank's chunk, `gather` copies the other chunks from
+  // their owners: in slices of at most kBufferBytes, each a call of Slice().
+  template <typename T>
+  void InSlices(absl::Span<T> values, absl::Span<const int64_t> chunks,
+                bool sum, bool gather);
+  // One call, on at most kBufferBytes.
   template <typename T>
   void Slice(absl::Span<T> values, absl::Span<const int64_t> chunks, bool sum,
              bool gather);
