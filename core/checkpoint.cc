@@ -106,6 +106,11 @@ Checkpoint CaptureCheckpoint(const Session& session) {
 
 [[nodiscard]] absl::Status SaveCheckpoint(const Session& session,
                                           const std::string& path) {
+  if (session.slots_sharded()) {
+    return absl::FailedPreconditionError(
+        "SaveCheckpoint: the optimizer's slots are each rank's part only; "
+        "GatherShardedSlots() on every rank first");
+  }
   return WriteCheckpoint(CaptureCheckpoint(session), path);
 }
 

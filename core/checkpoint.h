@@ -15,6 +15,8 @@ inline constexpr int kCheckpointFormatVersion = 2;
 
 // Every variable, the optimizer's slots and the step. A training run adds
 // its normalisation statistics and position before writing it.
+// Data-parallel, after Session::GatherShardedSlots() (SaveCheckpoint()
+// refuses a session whose slots are not whole).
 Checkpoint CaptureCheckpoint(const Session& session);
 
 // Writes `checkpoint` with a CRC-32 of its contents (see

@@ -103,6 +103,9 @@ absl::Status Session::SetVariable(int node, const Tensor& value) {
 
 absl::Status Session::SetTraining(absl::string_view loss, UpdateRule rule,
                                   absl::Span<const Endpoint> keep) {
+  // The slots the new optimizer keeps must be whole on every rank; first,
+  // so that an error changes nothing.
+  NABLA_RETURN_IF_ERROR(GatherShardedSlots());
   NABLA_ASSIGN_OR_RETURN(const int loss_node, graph_->FindNode(loss));
   // The planner lays out the backward pass over the same path; asking now
   // refuses a loss that cannot be trained before any plan is built.
@@ -149,8 +152,6 @@ absl::Status Session::SetTraining(absl::string_view loss, UpdateRule rule,
       parameters < (1 << 14) ? std::max<int64_t>(1, trainable_nodes_.size())
                              : 1;
   clip_gradients_.reserve(trainable_nodes_.size());
-  // The slots the new optimizer keeps must be whole on every rank.
-  NABLA_RETURN_IF_ERROR(GatherShardedSlots());
   KeepSlots(slot_names);
   // Plans for training depend on the loss; drop any built before.
   plans_.clear();
@@ -420,13 +421,14 @@ const Tensor* Session::last_gradient(int node) const {
   return last_training_plan_->variable_gradient(node);
 }
 
-void Session::SetDataParallel(Communicator* communicator, bool overlap) {
-  // Before any step (see the header): there are no sharded slots yet.
-  slots_sharded_ = false;
+absl::Status Session::SetDataParallel(Communicator* communicator,
+                                      bool overlap) {
+  NABLA_RETURN_IF_ERROR(GatherShardedSlots());
+  sharded_step_ = false;
   exchange_.reset();
   exchanged_states_.clear();
   exchange_time_ = {};
-  if (communicator == nullptr) return;
+  if (communicator == nullptr) return absl::OkStatus();
   exchange_ = std::make_unique<GradientExchange>(*communicator, overlap);
   for (int n = 0; n < graph_->num_nodes(); ++n) {
     const Node& node = graph_->node(n);
@@ -439,6 +441,7 @@ void Session::SetDataParallel(Communicator* communicator, bool overlap) {
   exchanged_gradients_.reserve(trainable_nodes_.size());
   exchanged_variables_.reserve(trainable_nodes_.size());
   exchanged_values_.reserve(trainable_nodes_.size());
+  return absl::OkStatus();
 }
 
 void Session::BeginExchange(Plan& plan, double share) {
@@ -517,7 +520,9 @@ absl::StatusOr<double> Session::TrainStep(absl::Span<const Feed> feeds,
         // Before the update, so that the variables the scan sees are the
         // ones this step used. Off, this costs one test of the loss.
         if (status.ok() && (check_numerics_ || !std::isfinite(own_loss))) {
-          // The scan may read the gradients: their sums first.
+          // The scan may read the gradients: their sums first (sharded, the
+          // sums of this rank's parts; a NaN elsewhere is still its own
+          // share's or another rank's part's, which that rank names).
           if (exchange_ != nullptr) exchange_->WaitForBuckets();
           status = ScanForNonFinite(*plan, own_loss);
         }

@@ -133,12 +133,14 @@ class Session {
                                                  const BatchShard& shard = {});
 
   // Trains data-parallel with the ranks of `communicator` (not owned; it
-  // must outlive the session's training); null trains alone. Called before
-  // the first training step. Every rank's
+  // must outlive the session's training); null trains alone. After sharded
+  // steps it first gathers the slots with the old ranks (collective); an
+  // error is theirs. Every rank's
   // session must hold the same variables and make the same calls. With
   // `overlap`, the gradients are summed on a thread of their own during
   // the backward pass (core/gradient_exchange.h); the same bits either way.
-  void SetDataParallel(Communicator* communicator, bool overlap);
+  [[nodiscard]] absl::Status SetDataParallel(Communicator* communicator,
+                                             bool overlap);
   // Whether data-parallel steps update only this rank's part of each
   // variable and gather the others' (core/gradient_exchange.h): with more
   // than one rank, an elementwise optimizer and no gradient clipping (the
@@ -149,6 +151,8 @@ class Session {
   // a checkpoint is captured). Nothing to do, and no call to the others,
   // when no step was sharded since the last.
   [[nodiscard]] absl::Status GatherShardedSlots();
+  // Whether a sharded step left the slots right only in this rank's part.
+  bool slots_sharded() const { return slots_sharded_; }
   // The communicator of SetDataParallel(), or null.
   Communicator* communicator() const {
     return exchange_ ? &exchange_->communicator() : nullptr;
@@ -194,8 +198,8 @@ class Session {
   // dL/d(variable) from the last TrainStep(), after clipping and before the
   // update; null before the first step or for a variable the loss does not
   // depend on. A sharded data-parallel step sums it over the ranks only in
-  // this rank's part (core/gradient_exchange.h); elsewhere it is this
-  // rank's share.
+  // this rank's part (core/gradient_exchange.h); elsewhere it is whatever
+  // the communicator left there.
   const Tensor* last_gradient(int node) const;
   // Output `output` of `node` as the last TrainStep() computed it, for the
   // loss, the Variables and what SetTraining() was asked to keep (and any

@@ -26,7 +26,7 @@ template <typename T>
       return absl::InternalError(
           "AllGatherChunks: the ranks disagree on the chunks' sizes");
     }
-    std::memcpy(values.data() + chunks[r], all[r].data(), bytes);
+    if (bytes > 0) std::memcpy(values.data() + chunks[r], all[r].data(), bytes);
   }
   return absl::OkStatus();
 }

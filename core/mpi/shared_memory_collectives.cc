@@ -1,7 +1,9 @@
 #include "core/mpi/shared_memory_collectives.h"
 
-#include <immintrin.h>
 #include <sched.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <new>
@@ -78,7 +80,9 @@ void SharedMemoryCollectives::Barrier() {
     for (int spins = 0; arrived.load(std::memory_order_acquire) < barriers_;
          ++spins) {
       if (spins < kSpinsBeforeYield) {
-        _mm_pause();
+#if defined(__x86_64__)
+        _mm_pause();  // lets the other hyperthread run while spinning
+#endif
       } else {
         sched_yield();
       }
@@ -121,7 +125,7 @@ void SharedMemoryCollectives::Slice(absl::Span<T> values,
   const int64_t n = static_cast<int64_t>(values.size());
   T* mine = buffer<T>(rank_);
   // Rank r's values: this rank's own in `values`, the others' in their
-  // buffers.
+  // buffers. (MpiCommunicator makes the collectives for 2 ranks or more.)
   auto term = [&](int r) -> const T* {
     return r == rank_ ? values.data() : buffer<T>(r);
   };

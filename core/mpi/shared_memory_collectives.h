@@ -7,10 +7,13 @@
 // and out by the receiver, with a handshake per fragment: a ring
 // all-reduce of the Fashion-MNIST MLP's largest gradient (0.8 MB) took
 // 0.125 ms here. In a window every rank reads the others' memory directly
-// (0.094 ms): for a sum each rank copies its values into its own buffer;
-// after a barrier, the owner of each chunk adds that chunk of every rank's
-// buffer, in rank order; for a gather of chunks, after a barrier every
-// rank copies the chunks it lacks from their owners' buffers. Every value
+// (0.094 ms): for a sum each rank copies the chunks the others own into its
+// buffer; after a barrier, the owner of each chunk adds that chunk of every
+// rank's values (its own where they are, the others' from their buffers),
+// in rank order; for a gather of chunks, each rank copies its own chunk
+// into its buffer and, after a barrier, the chunks it lacks from their
+// owners' buffers. (A small sum, up to 4 KiB, is copied whole and added
+// whole by every rank, with one barrier fewer.) Every value
 // is added in rank order by one rank whatever the timing: the same bits on
 // every rank, and in every run.
 //
@@ -37,8 +40,9 @@ namespace nabla {
 
 class SharedMemoryCollectives {
  public:
-  // Collective over `node`, whose ranks must share one machine; null if
-  // MPI cannot make the window (the caller uses messages instead).
+  // Collective over `node`, whose ranks (2 or more) must share one
+  // machine; null if MPI cannot make the window (the caller uses messages
+  // instead).
   static std::unique_ptr<SharedMemoryCollectives> Make(MPI_Comm node);
   ~SharedMemoryCollectives();
   SharedMemoryCollectives(const SharedMemoryCollectives&) = delete;

@@ -90,13 +90,13 @@ absl::StatusOr<std::unique_ptr<ModelRun>> ModelRun::Open(
   session.flush_denormals = options.flush_denormals;
   NABLA_ASSIGN_OR_RETURN(run->session_, Session::Create(run->graph_, session));
   if (options.communicator != nullptr && options.communicator->size() > 1) {
-    run->session_->SetDataParallel(
+    NABLA_RETURN_IF_ERROR(run->session_->SetDataParallel(
         options.communicator,
         options.communicator->callable_from_other_threads() &&
             options.overlap_exchange.value_or(
                 static_cast<int>(std::thread::hardware_concurrency()) >
                 options.communicator->ranks_on_this_machine() *
-                    options.threads));
+                    options.threads)));
   } else {
     run->options_.communicator = nullptr;  // alone: exactly as without one
   }

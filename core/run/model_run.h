@@ -192,7 +192,9 @@ class ModelRun {
   // --- checkpoints of the whole run ------------------------------------
   // Variables, optimizer slots and step, normalisation statistics, the
   // data position and seed; written atomically. Data-parallel, rank 0
-  // alone writes (every rank holds the same run) and the others return OK.
+  // alone writes (every rank holds the same run, once the ranks have
+  // gathered their parts of the optimizer's slots: every rank calls it) and
+  // the others return OK.
   [[nodiscard]] absl::Status Save(const std::string& path) const;
   // Restores one written by Save(); a checkpoint of another model changes
   // nothing. Loaded data is normalised again with its statistics.
@@ -229,8 +231,9 @@ class ModelRun {
   ModelRun(ParsedModel parsed, const RunOptions& options)
       : parsed_(std::move(parsed)), options_(options) {}
   [[nodiscard]] absl::Status SetUpTraining();
-  // Writes a checkpoint of the run at `position`; data-parallel, rank 0
-  // alone writes and the others return OK.
+  // Writes a checkpoint of the run at `position`; data-parallel, every rank
+  // gathers the slots (collective), then rank 0 alone writes and the others
+  // return OK.
   [[nodiscard]] absl::Status SaveAt(const std::string& path,
                                     const TrainingPosition& position) const;
   // Alone, or rank 0 of the ranks.

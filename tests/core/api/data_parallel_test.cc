@@ -324,11 +324,13 @@ class CountingSgd : public Optimizer {
   void Apply(const UpdateContext& update, Tensor& value, const Tensor& grad,
              absl::Span<Tensor* const>) const override {
     updated_values += value.num_elements();
-    double* w = value.data<double>();
-    const double* g = grad.data<double>();
-    for (int64_t i = 0; i < value.num_elements(); ++i) {
-      w[i] -= update.learning_rate * g[i];
-    }
+    DispatchFloat(value.dtype(), [&](auto zero) {
+      using T = decltype(zero);
+      T* w = value.data<T>();
+      const T* g = grad.data<T>();
+      const T rate = static_cast<T>(update.learning_rate);
+      for (int64_t i = 0; i < value.num_elements(); ++i) w[i] -= rate * g[i];
+    });
   }
 
  private:
@@ -348,45 +350,73 @@ NABLA_REGISTER_OPTIMIZER("UnshardedCountingSGD")
           return std::make_unique<CountingSgd>(false);
         });
 
+// `model` (ModelText's, with Adam and 10 epochs) with `optimizer` for 2
+// epochs (22 steps).
+std::string WithOptimizer(const std::string& model,
+                          const std::string& optimizer) {
+  return absl::StrReplaceAll(
+      model,
+      {{R"(name: "Adam")", absl::StrCat(R"(name: ")", optimizer, R"(")")},
+       {"epochs: 10", "epochs: 2"}});
+}
+
 // With an elementwise optimizer each rank updates only its part of each
 // variable and hands it to the others: together the ranks update every
 // value once per step, where an optimizer that is not elementwise has
 // every rank update every value. Both end at the same bits (the sums add
 // the ranks' gradients in rank order either way), and at one process's
-// weights.
-TEST(DataParallelTest, EachRankUpdatesItsPartOfTheVariables) {
-  // 3 * 16 + 16 + 16 + 1 values; parts start at multiples of 16, so with
-  // 2 and 3 ranks more than one rank updates the first layer's weights.
-  constexpr int64_t kValues = 81;
-  auto text = [](const std::string& optimizer) {
-    return absl::StrReplaceAll(
-        ModelText(10),
-        {{R"(name: "Adam")", absl::StrCat(R"(name: ")", optimizer, R"(")")},
-         {"epochs: 10", "epochs: 2"}});
-  };
-  const std::string sharded = WriteModel("sharded.pbtxt", text("CountingSGD"));
-  const std::string unsharded =
-      WriteModel("unsharded.pbtxt", text("UnshardedCountingSGD"));
+// weights within `tolerance`.
+void ExpectEachRankUpdatesItsPart(const std::string& model, int64_t values,
+                                  double tolerance) {
+  const std::string sharded =
+      WriteModel("sharded.pbtxt", WithOptimizer(model, "CountingSGD"));
+  const std::string unsharded = WriteModel(
+      "unsharded.pbtxt", WithOptimizer(model, "UnshardedCountingSGD"));
   const RankResult alone = Alone(sharded, /*validate=*/false);
   ASSERT_OK(alone.status);
   ASSERT_EQ(alone.steps, 22);
+  ASSERT_EQ(static_cast<int64_t>(alone.weights.size()), values);
   for (int ranks : {2, 3}) {
     updated_values = 0;
     const std::vector<RankResult> parts =
         RunRanks(ranks, {sharded}, TrainWithoutValidation);
-    EXPECT_EQ(updated_values, 22 * kValues) << ranks << " ranks";
+    EXPECT_EQ(updated_values, 22 * values) << ranks << " ranks";
     updated_values = 0;
     const std::vector<RankResult> wholes =
         RunRanks(ranks, {unsharded}, TrainWithoutValidation);
-    EXPECT_EQ(updated_values, ranks * 22 * kValues) << ranks << " ranks";
+    EXPECT_EQ(updated_values, ranks * 22 * values) << ranks << " ranks";
     for (int r = 0; r < ranks; ++r) {
       ASSERT_OK(parts[r].status);
       ASSERT_OK(wholes[r].status);
       EXPECT_EQ(parts[r].weights, wholes[0].weights) << ranks << " ranks";
-      ExpectClose(parts[r].weights, alone.weights, 1e-9, "sharded weights");
+      ExpectClose(parts[r].weights, alone.weights, tolerance,
+                  "sharded weights");
     }
   }
   EXPECT_NE(alone.weights, Weights(*Model::FromFile(sharded).value()));
+}
+
+// 3 * 16 + 16 + 16 + 1 values in one bucket; parts start at multiples of
+// 16, so with 2 and 3 ranks more than one rank updates the first layer's
+// weights.
+TEST(DataParallelTest, EachRankUpdatesItsPartOfTheVariables) {
+  ExpectEachRankUpdatesItsPart(ModelText(10), 81, 1e-9);
+}
+
+// The same in float32 with a layer of 300 x 300 weights: a gradient larger
+// than a bucket, reduce-scattered and gathered where it is, between two
+// buckets of fused small ones.
+TEST(DataParallelTest, EachRankUpdatesItsPartOfALargeFloat32Layer) {
+  const std::string model = absl::StrReplaceAll(
+      ModelText(10),
+      {{R"( attr { key: "dtype" value { s: "float64" } })", ""},
+       {R"(node { name: "out" op: "Dense" input: "h")",
+        R"(node { name: "h2" op: "Dense" input: "h" attr { key: "units" value { i: 300 } } attr { key: "activation" value { s: "Tanh" } } }
+  node { name: "out" op: "Dense" input: "h2")"},
+       {R"(attr { key: "units" value { i: 16 } })",
+        R"(attr { key: "units" value { i: 300 } })"}});
+  ExpectEachRankUpdatesItsPart(model, 3 * 300 + 300 + 300 * 300 + 300 + 301,
+                               1e-4);
 }
 
 // ModelText(batch) with a BatchNormLayer on x, for one epoch.

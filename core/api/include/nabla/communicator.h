@@ -13,6 +13,7 @@
 #ifndef NABLA_COMMUNICATOR_H_
 #define NABLA_COMMUNICATOR_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>

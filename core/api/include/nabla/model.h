@@ -107,7 +107,8 @@ struct ModelOptions {
   // Model of the same model file with the same options; Train() then cuts
   // every batch into one shard per rank and sums the gradients over the
   // ranks, so that every rank applies the one-process update; Evaluate()
-  // measures the whole split over all ranks; Save() writes on rank 0 only.
+  // measures the whole split over all ranks; Save() writes on rank 0 only,
+  // after the ranks have gathered their parts of the optimizer's state.
   // Every rank must make the same calls with the same arguments. Loading
   // checks that the ranks have the same model, settings and data, and
   // fails naming what differs. Null, or a single rank: alone.
