@@ -313,7 +313,7 @@ void Session::CopyFeeds(Plan& plan,
 absl::Status Session::ApplyUpdates(Plan& plan) {
   const UpdateContext update{step_, update_rule_->LearningRate(step_ - 1)};
   if (sharded_step_) {
-    ApplyShardedUpdates(update);
+    ApplyShardedUpdates(plan, update);
     slots_sharded_ = true;
     return exchange_->GatherVariables(exchanged_values_);
   }
@@ -351,16 +351,18 @@ absl::Status Session::ApplyUpdates(Plan& plan) {
 // The optimizer on views of this rank's part of each variable, its
 // gradient and its slots: an elementwise optimizer updates them as it
 // would in the whole.
-void Session::ApplyShardedUpdates(const UpdateContext& update) {
+void Session::ApplyShardedUpdates(const Plan& plan,
+                                  const UpdateContext& update) {
+  const absl::Span<const int> order = plan.gradient_order();
   const Optimizer& optimizer = update_rule_->optimizer();
   const int rank = exchange_->communicator().rank();
   const int ranks = exchange_->communicator().size();
   const bool timed = profiling_;
   ParallelFor(
-      static_cast<int64_t>(exchanged_variables_.size()),
-      variables_per_update_task_, [&](int64_t first, int64_t end) {
+      static_cast<int64_t>(order.size()), variables_per_update_task_,
+      [&](int64_t first, int64_t end) {
         for (int64_t i = first; i < end; ++i) {
-          const int v = exchanged_variables_[i];
+          const int v = order[i];
           Tensor& value = variables_[v];
           const int64_t begin = ShardBegin(value.num_elements(), rank, ranks);
           const int64_t size =
@@ -439,18 +441,15 @@ absl::Status Session::SetDataParallel(Communicator* communicator,
     }
   }
   exchanged_gradients_.reserve(trainable_nodes_.size());
-  exchanged_variables_.reserve(trainable_nodes_.size());
   exchanged_values_.reserve(trainable_nodes_.size());
   return absl::OkStatus();
 }
 
 void Session::BeginExchange(Plan& plan, double share) {
   exchanged_gradients_.clear();  // these keep their capacity: no allocation
-  exchanged_variables_.clear();
   exchanged_values_.clear();
   for (int v : plan.gradient_order()) {
     exchanged_gradients_.push_back(plan.variable_gradient(v));
-    exchanged_variables_.push_back(v);
     exchanged_values_.push_back(&variables_[v]);
   }
   sharded_step_ = shards_update();

@@ -279,7 +279,7 @@ class Session {
   // The optimizer's step; data-parallel and sharded, on this rank's parts,
   // then the variables gathered.
   [[nodiscard]] absl::Status ApplyUpdates(Plan& plan);
-  void ApplyShardedUpdates(const UpdateContext& update);
+  void ApplyShardedUpdates(const Plan& plan, const UpdateContext& update);
   // The data-parallel exchange of a step of `plan`: begun before its
   // backward pass, finished after it with `status`, this rank's outcome so
   // far, which becomes an error on every rank if it is one on any.
@@ -336,7 +336,6 @@ class Session {
   std::unique_ptr<GradientExchange> exchange_;
   std::vector<Tensor*> exchanged_gradients_;
   // The variables of exchanged_gradients_, in their order.
-  std::vector<int> exchanged_variables_;
   std::vector<Tensor*> exchanged_values_;
   std::vector<Tensor*> exchanged_states_;
   // This step's update is sharded; and some step's since the slots were
