@@ -6,6 +6,7 @@
 #endif
 
 #include <algorithm>
+#include <cstdint>
 #include <new>
 #include <utility>
 
@@ -20,6 +21,15 @@ constexpr size_t kSmallSumBytes = 4 << 10;
 // Pauses of a waiting rank before it starts yielding its core: about as
 // long as a barrier between two ranks that run at once takes.
 constexpr int kSpinsBeforeYield = 2000;
+
+// MPI aligns a segment only to 8 bytes (Open MPI here); the counters and
+// buffers start at the next cache line, which is the same place in every
+// process's mapping (mappings start on pages).
+constexpr size_t kLine = 64;
+char* NextLine(void* p) {
+  const uintptr_t address = reinterpret_cast<uintptr_t>(p);
+  return static_cast<char*>(p) + (kLine - address % kLine) % kLine;
+}
 
 }  // namespace
 
@@ -37,8 +47,8 @@ std::unique_ptr<SharedMemoryCollectives> SharedMemoryCollectives::Make(
   char* mine = nullptr;
   MPI_Win window = MPI_WIN_NULL;
   const int made = MPI_Win_allocate_shared(
-      static_cast<MPI_Aint>(sizeof(Header) + 2 * kBufferBytes), 1, info, node,
-      &mine, &window);
+      static_cast<MPI_Aint>(kLine + sizeof(Header) + 2 * kBufferBytes), 1, info,
+      node, &mine, &window);
   MPI_Info_free(&info);
   int everywhere = made == MPI_SUCCESS ? 1 : 0;
   MPI_Allreduce(MPI_IN_PLACE, &everywhere, 1, MPI_INT, MPI_LAND, node);
@@ -46,14 +56,14 @@ std::unique_ptr<SharedMemoryCollectives> SharedMemoryCollectives::Make(
     if (made == MPI_SUCCESS) MPI_Win_free(&window);
     return nullptr;
   }
-  new (mine) Header{};
+  new (NextLine(mine)) Header{};
   std::vector<char*> segments(size);
   for (int r = 0; r < size; ++r) {
     MPI_Aint bytes = 0;
     int unit = 0;
     void* base = nullptr;
     MPI_Win_shared_query(window, r, &bytes, &unit, &base);
-    segments[r] = static_cast<char*>(base);
+    segments[r] = NextLine(base);
   }
   // Plain loads and stores from here on; the counters order them.
   MPI_Win_lock_all(MPI_MODE_NOCHECK, window);

@@ -58,7 +58,8 @@ class SharedMemoryCollectives {
   void AllGatherChunks(absl::Span<T> values, absl::Span<const int64_t> chunks);
 
  private:
-  // Per rank: its barrier counter, alone in a cache line, then two buffers.
+  // Per rank, from its segment's first cache line: its barrier counter,
+  // alone in the line, then two buffers.
   struct Header {
     alignas(64) std::atomic<uint64_t> arrived;
   };
