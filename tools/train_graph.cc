@@ -69,8 +69,6 @@ struct Ranks {
   // The command line but the model file's path, which may differ from
   // host to host.
   std::string flags;
-  // How the ranks sum (nabla::MpiTransport).
-  std::string transport;
 };
 
 // Plugins are compared by their bytes, read whole.
@@ -159,8 +157,7 @@ std::string Summary(ModelRun& run) {
 // from; true when a stop signal (on this rank or, data-parallel, on
 // another) ended the run.
 [[nodiscard]] absl::StatusOr<bool> Train(ModelRun& run,
-                                         const TrainOptions& options,
-                                         const Ranks& ranks) {
+                                         const TrainOptions& options) {
   std::printf("%s%s\n", Summary(run).c_str(), run.DescribeTraining().c_str());
   ReportOptions reports;
   reports.log_every = options.log_every;
@@ -187,7 +184,7 @@ std::string Summary(ModelRun& run) {
         "data-parallel over %d ranks (%s, %s update): %lld steps, %.3f ms per "
         "step in the gradient exchange (rank 0; waiting for other ranks "
         "included)\n",
-        group->size(), ranks.transport.c_str(),
+        group->size(), nabla::MpiTransport(*group).c_str(),
         run.session().shards_update() ? "sharded" : "whole",
         static_cast<long long>(exchange.steps),
         exchange.steps == 0 ? 0.0 : exchange.ns * 1e-6 / exchange.steps);
@@ -354,7 +351,7 @@ std::string Summary(ModelRun& run) {
   const bool train = run->has_training() && !options.eval &&
                      run->position().epoch < run->settings().epochs;
   if (train) {
-    NABLA_ASSIGN_OR_RETURN(const bool stopped, Train(*run, options, ranks));
+    NABLA_ASSIGN_OR_RETURN(const bool stopped, Train(*run, options));
     if (stopped) return absl::OkStatus();
   }
   if (run->has_training() && (train || options.eval)) {
@@ -420,7 +417,6 @@ int main(int argc, char** argv) {
   nabla::Ranks ranks;
   if (communicator != nullptr && communicator->size() > 1) {
     ranks.communicator = communicator.get();
-    ranks.transport = nabla::MpiTransport(*communicator);
     for (int i = 1; i < argc; ++i) {
       if (argv[i] != options.model_path)
         absl::StrAppend(&ranks.flags, argv[i], "\n");
