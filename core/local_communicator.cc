@@ -96,28 +96,24 @@ class LocalCommunicator : public Communicator {
   }
 
  private:
-  // Post, then every rank sums everybody's values in rank order into its
-  // own copy; only after a second barrier may it overwrite its buffer,
-  // which the others read until then.
   template <typename T>
   void Sum(absl::Span<T> values) {
-    group_->Post(rank_, values.data());
-    group_->Barrier();
-    std::vector<T> sum(values.size(), T(0));
-    for (int r = 0; r < size(); ++r) {
-      const T* theirs = static_cast<const T*>(group_->posted(r));
-      for (size_t i = 0; i < values.size(); ++i) sum[i] += theirs[i];
-    }
-    group_->Barrier();
-    std::copy(sum.begin(), sum.end(), values.begin());
+    SumRange(values, 0, static_cast<int64_t>(values.size()));
   }
 
   // Sum() of this rank's chunk alone.
   template <typename T>
   void SumChunk(absl::Span<T> values, absl::Span<const int64_t> chunks) {
+    SumRange(values, chunks[rank_], chunks[rank_ + 1]);
+  }
+
+  // Post, then every rank sums everybody's values [begin, end) in rank
+  // order into its own copy; only after a second barrier may it overwrite
+  // its buffer, which the others read until then.
+  template <typename T>
+  void SumRange(absl::Span<T> values, int64_t begin, int64_t end) {
     group_->Post(rank_, values.data());
     group_->Barrier();
-    const int64_t begin = chunks[rank_], end = chunks[rank_ + 1];
     std::vector<T> sum(end - begin, T(0));
     for (int r = 0; r < size(); ++r) {
       const T* theirs = static_cast<const T*>(group_->posted(r));

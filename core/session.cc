@@ -327,8 +327,6 @@ absl::Status Session::ApplyUpdates(Plan& plan) {
     }
     update_rule_->ClipGradients(clip_gradients_);
   }
-  const Optimizer& optimizer = update_rule_->optimizer();
-  const bool timed = profiling_;
   ParallelFor(static_cast<int64_t>(trainable_nodes_.size()),
               variables_per_update_task_, [&](int64_t begin, int64_t end) {
                 for (int64_t i = begin; i < end; ++i) {
@@ -336,16 +334,22 @@ absl::Status Session::ApplyUpdates(Plan& plan) {
                   // A variable the loss does not use has no gradient.
                   const Tensor* gradient = plan.variable_gradient(v);
                   if (gradient == nullptr) continue;
-                  const int64_t start = timed ? ProfileNowNs() : 0;
-                  optimizer.Apply(update, variables_[v], *gradient,
-                                  slot_pointers_[v]);
-                  if (timed) {
-                    update_times_[v].ns += ProfileNowNs() - start;
-                    ++update_times_[v].count;
-                  }
+                  ApplyOptimizer(update, v, variables_[v], *gradient,
+                                 slot_pointers_[v]);
                 }
               });
   return absl::OkStatus();
+}
+
+void Session::ApplyOptimizer(const UpdateContext& update, int v, Tensor& value,
+                             const Tensor& gradient,
+                             absl::Span<Tensor* const> slots) {
+  const int64_t start = profiling_ ? ProfileNowNs() : 0;
+  update_rule_->optimizer().Apply(update, value, gradient, slots);
+  if (profiling_) {
+    update_times_[v].ns += ProfileNowNs() - start;
+    ++update_times_[v].count;
+  }
 }
 
 // The optimizer on views of this rank's part of each variable, its
@@ -354,10 +358,8 @@ absl::Status Session::ApplyUpdates(Plan& plan) {
 void Session::ApplyShardedUpdates(const Plan& plan,
                                   const UpdateContext& update) {
   const absl::Span<const int> order = plan.gradient_order();
-  const Optimizer& optimizer = update_rule_->optimizer();
   const int rank = exchange_->communicator().rank();
   const int ranks = exchange_->communicator().size();
-  const bool timed = profiling_;
   ParallelFor(
       static_cast<int64_t>(order.size()), variables_per_update_task_,
       [&](int64_t first, int64_t end) {
@@ -382,12 +384,7 @@ void Session::ApplyShardedUpdates(const Plan& plan,
           absl::InlinedVector<Tensor*, 3> slot_pointers;
           for (const Tensor& slot : slots_[v]) slot_parts.push_back(view(slot));
           for (Tensor& slot : slot_parts) slot_pointers.push_back(&slot);
-          const int64_t start = timed ? ProfileNowNs() : 0;
-          optimizer.Apply(update, value_part, gradient_part, slot_pointers);
-          if (timed) {
-            update_times_[v].ns += ProfileNowNs() - start;
-            ++update_times_[v].count;
-          }
+          ApplyOptimizer(update, v, value_part, gradient_part, slot_pointers);
         }
       });
 }

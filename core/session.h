@@ -280,6 +280,10 @@ class Session {
   // then the variables gathered.
   [[nodiscard]] absl::Status ApplyUpdates(Plan& plan);
   void ApplyShardedUpdates(const Plan& plan, const UpdateContext& update);
+  // The optimizer's Apply() on variable `v` (or a part of it), timed when
+  // profiling.
+  void ApplyOptimizer(const UpdateContext& update, int v, Tensor& value,
+                      const Tensor& gradient, absl::Span<Tensor* const> slots);
   // The data-parallel exchange of a step of `plan`: begun before its
   // backward pass, finished after it with `status`, this rank's outcome so
   // far, which becomes an error on every rank if it is one on any.
