@@ -1,7 +1,9 @@
 #include <algorithm>
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -34,6 +36,15 @@ class LocalGroup {
   void Post(int rank, const void* data) { posted_[rank] = data; }
   const void* posted(int rank) const { return posted_[rank]; }
 
+  // Memory the group holds until its last rank's communicator is gone.
+  // One rank at a time.
+  void* Allocate(size_t bytes) {
+    constexpr std::align_val_t kAlignment{64};
+    blocks_.emplace_back(
+        ::operator new(std::max<size_t>(bytes, 1), kAlignment));
+    return blocks_.back().get();
+  }
+
  private:
   const int size_;
   std::mutex mutex_;
@@ -42,6 +53,12 @@ class LocalGroup {
   int64_t generation_ = 0;
   // Written by each rank before a barrier, read by all after it.
   std::vector<const void*> posted_;
+  struct AlignedDelete {
+    void operator()(void* p) const {
+      ::operator delete (p, std::align_val_t{64});
+    }
+  };
+  std::vector<std::unique_ptr<void, AlignedDelete>> blocks_;
 };
 
 class LocalCommunicator : public Communicator {
@@ -59,6 +76,20 @@ class LocalCommunicator : public Communicator {
   [[nodiscard]] absl::Status AllReduceSum(absl::Span<double> values) override {
     Sum(values);
     return absl::OkStatus();
+  }
+
+  [[nodiscard]] absl::Status Barrier() override {
+    group_->Barrier();
+    return absl::OkStatus();
+  }
+
+  // Rank 0 allocates; the others take its pointer.
+  void* AllocateShared(size_t bytes) override {
+    if (rank_ == 0) group_->Post(0, group_->Allocate(bytes));
+    group_->Barrier();
+    void* memory = const_cast<void*>(group_->posted(0));
+    group_->Barrier();  // nobody posts again before all have read it
+    return memory;
   }
 
   [[nodiscard]] absl::Status AllGather(absl::string_view mine,

@@ -97,8 +97,15 @@ absl::Status Session::SetVariable(int node, const Tensor& value) {
                      target.shape().ToString(), ", got ",
                      DTypeName(value.dtype()), value.shape().ToString()));
   }
-  target = value;
-  return absl::OkStatus();
+  if (!IsShared(node)) {
+    target = value;
+    return absl::OkStatus();
+  }
+  // One copy for every rank: written once, while no rank reads it.
+  Communicator& ranks = exchange_->communicator();
+  NABLA_RETURN_IF_ERROR(ranks.Barrier());
+  if (ranks.rank() == 0) target = value;
+  return ranks.Barrier();
 }
 
 absl::Status Session::SetTraining(absl::string_view loss, UpdateRule rule,
@@ -315,6 +322,8 @@ absl::Status Session::ApplyUpdates(Plan& plan) {
   if (sharded_step_) {
     ApplyShardedUpdates(plan, update);
     slots_sharded_ = true;
+    // Every rank's part written before any rank's next pass reads it.
+    if (variables_shared_) return exchange_->communicator().Barrier();
     return exchange_->GatherVariables(exchanged_values_);
   }
   const GradientClipping& clipping = update_rule_->clipping();
@@ -423,7 +432,11 @@ const Tensor* Session::last_gradient(int node) const {
 absl::Status Session::SetDataParallel(Communicator* communicator,
                                       bool overlap) {
   NABLA_RETURN_IF_ERROR(GatherShardedSlots());
+  if (exchange_ != nullptr) NABLA_RETURN_IF_ERROR(UnshareVariables());
   sharded_step_ = false;
+  sharing_refused_ = false;
+  shared_memory_ = nullptr;  // the old communicator's
+  shared_bytes_ = 0;
   exchange_.reset();
   exchanged_states_.clear();
   exchange_time_ = {};
@@ -495,7 +508,10 @@ absl::StatusOr<double> Session::TrainStep(absl::Span<const Feed> feeds,
   fault_.reset();
   absl::Status status;
   double loss = 0;
-  if (exchange_ != nullptr) exchange_->SnapshotState(exchanged_states_);
+  if (exchange_ != nullptr) {
+    NABLA_RETURN_IF_ERROR(PlaceVariables());
+    exchange_->SnapshotState(exchanged_states_);
+  }
   executor_.Enter(
       [&] {
         PhaseStopwatch stopwatch(profiling_);

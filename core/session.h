@@ -153,6 +153,16 @@ class Session {
   [[nodiscard]] absl::Status GatherShardedSlots();
   // Whether a sharded step left the slots right only in this rank's part.
   bool slots_sharded() const { return slots_sharded_; }
+  // Whether the ranks hold one copy of the trainable variables in memory
+  // they share (Communicator::AllocateShared): from the first sharded step
+  // on ranks that can share memory, until a step is not sharded. Each rank
+  // updates its part in place, and none gathers the others'. SetVariable()
+  // is then collective: rank 0's value is every rank's.
+  bool variables_shared() const { return variables_shared_; }
+  // Gives each rank its own copy of the variables again, as after a run
+  // of steps (ModelRun::Train); the next sharded step shares them again.
+  // Collective, like a step; nothing to do when they are not shared.
+  [[nodiscard]] absl::Status UnshareVariables();
   // The communicator of SetDataParallel(), or null.
   Communicator* communicator() const {
     return exchange_ ? &exchange_->communicator() : nullptr;
@@ -186,6 +196,7 @@ class Session {
   const std::vector<int>& variable_nodes() const { return variable_nodes_; }
   const Tensor& variable(int node) const { return variables_[node]; }
   // Replaces a variable's value. InvalidArgument when dtype or shape differ.
+  // Collective while the variables are shared (variables_shared()).
   [[nodiscard]] absl::Status SetVariable(int node, const Tensor& value);
   // The optimizer's slots of `node`, in the optimizer's SlotNames() order;
   // only trainable variables have them. After a data-parallel step that
@@ -346,6 +357,20 @@ class Session {
   // last gathered.
   bool sharded_step_ = false;
   bool slots_sharded_ = false;
+  // The trainable variables are views of shared_memory_ (AllocateShared of
+  // the exchange's communicator, which holds it); null, or refused by the
+  // communicator, they are the session's own. Defined in
+  // core/session_shared_variables.cc.
+  bool variables_shared_ = false;
+  bool sharing_refused_ = false;
+  void* shared_memory_ = nullptr;
+  size_t shared_bytes_ = 0;
+  // Shares the variables when the step is sharded, else makes them the
+  // session's own again. Collective, before a step's forward pass.
+  [[nodiscard]] absl::Status PlaceVariables();
+  [[nodiscard]] absl::Status ShareVariables();
+  // Whether `node`'s value is in the shared memory.
+  bool IsShared(int node) const;
   ExchangeTime exchange_time_;
   std::function<bool()> stop_vote_;
   bool stop_voted_ = false;

@@ -155,6 +155,47 @@ void CheckGatherAndAny(Communicator& c, std::vector<std::string>& failures) {
   }
 }
 
+// AllocateShared: memory on every rank or on none; what each rank writes
+// in its part, every rank reads after a Barrier; two allocations do not
+// overlap.
+void CheckSharedMemory(Communicator& c, std::vector<std::string>& failures) {
+  constexpr int64_t kPart = 1000;
+  const int n = c.size(), me = c.rank();
+  auto* first = static_cast<int64_t*>(c.AllocateShared(n * kPart * 8));
+  auto* second = static_cast<int64_t*>(c.AllocateShared(n * 8));
+  double have[2] = {first != nullptr ? 1.0 : 0.0,
+                    second != nullptr ? 1.0 : 0.0};
+  if (!c.AllReduceSum(absl::MakeSpan(have, 2)).ok()) {
+    failures.push_back("AllReduceSum after AllocateShared failed");
+    return;
+  }
+  if (have[0] != have[1] || (have[0] != 0 && have[0] != n)) {
+    failures.push_back(absl::StrCat("AllocateShared: memory on ", have[0],
+                                    " and ", have[1], " of ", n, " ranks"));
+    return;
+  }
+  if (first == nullptr) return;  // no shared memory: allowed
+  if (reinterpret_cast<uintptr_t>(first) % 64 != 0 ||
+      reinterpret_cast<uintptr_t>(second) % 64 != 0) {
+    failures.push_back("AllocateShared: not on a 64-byte boundary");
+  }
+  for (int64_t i = 0; i < kPart; ++i) first[me * kPart + i] = me * kPart + i;
+  second[me] = -1 - me;
+  if (!c.Barrier().ok()) failures.push_back("Barrier failed");
+  for (int r = 0; r < n; ++r) {
+    bool right = second[r] == -1 - r;
+    for (int64_t i = 0; i < kPart; ++i) {
+      right = right && first[r * kPart + i] == r * kPart + i;
+    }
+    if (!right) {
+      failures.push_back(absl::StrCat("AllocateShared: rank ", r,
+                                      "'s part reads otherwise on rank ", me));
+    }
+  }
+  // Nobody leaves while another still reads.
+  if (!c.Barrier().ok()) failures.push_back("Barrier failed");
+}
+
 }  // namespace
 
 std::vector<std::string> CheckCollectives(Communicator& communicator) {
@@ -165,6 +206,7 @@ std::vector<std::string> CheckCollectives(Communicator& communicator) {
   CheckChunkedCollectives<double>(communicator, failures);
   CheckSameBits(communicator, failures);
   CheckGatherAndAny(communicator, failures);
+  CheckSharedMemory(communicator, failures);
   return failures;
 }
 

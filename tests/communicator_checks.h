@@ -2,7 +2,8 @@
 // buffers of every size (empty, shorter than the ranks, uneven chunks)
 // against their exact values, reduce-scatters and gathers of chunks of
 // every size (empty, uneven), the same bits on every rank, AllGather of
-// strings of different lengths, AnyRank. Used with threads
+// strings of different lengths, AnyRank, memory shared by AllocateShared
+// (where the ranks can share it). Used with threads
 // (tests/core/communicator_test) and under mpirun
 // (tests/tools/mpi_collectives_check).
 #ifndef NABLA_TESTS_COMMUNICATOR_CHECKS_H_

@@ -82,6 +82,18 @@ class MpiCommunicator : public Communicator {
     return absl::OkStatus();
   }
 
+  [[nodiscard]] absl::Status Barrier() override {
+    if (shared_ != nullptr) {
+      shared_->Barrier();
+    } else {
+      MPI_Barrier(MPI_COMM_WORLD);
+    }
+    return absl::OkStatus();
+  }
+  void* AllocateShared(size_t bytes) override {
+    return shared_ != nullptr ? shared_->AllocateShared(bytes) : nullptr;
+  }
+
   [[nodiscard]] absl::Status AllGather(absl::string_view mine,
                                        std::vector<std::string>* all) override {
     const int64_t my_size = static_cast<int64_t>(mine.size());

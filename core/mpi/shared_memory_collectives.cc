@@ -34,7 +34,9 @@ char* NextLine(void* p) {
 }  // namespace
 
 std::unique_ptr<SharedMemoryCollectives> SharedMemoryCollectives::Make(
-    MPI_Comm node) {
+    MPI_Comm shared) {
+  MPI_Comm node;
+  MPI_Comm_dup(shared, &node);
   int rank = 0, size = 0;
   MPI_Comm_rank(node, &rank);
   MPI_Comm_size(node, &size);
@@ -54,6 +56,7 @@ std::unique_ptr<SharedMemoryCollectives> SharedMemoryCollectives::Make(
   MPI_Allreduce(MPI_IN_PLACE, &everywhere, 1, MPI_INT, MPI_LAND, node);
   if (!everywhere) {
     if (made == MPI_SUCCESS) MPI_Win_free(&window);
+    MPI_Comm_free(&node);
     return nullptr;
   }
   new (NextLine(mine)) Header{};
@@ -70,16 +73,43 @@ std::unique_ptr<SharedMemoryCollectives> SharedMemoryCollectives::Make(
   // Every counter is zero before any rank waits on one.
   MPI_Barrier(node);
   return std::unique_ptr<SharedMemoryCollectives>(
-      new SharedMemoryCollectives(window, rank, std::move(segments)));
+      new SharedMemoryCollectives(node, window, rank, std::move(segments)));
 }
 
-SharedMemoryCollectives::SharedMemoryCollectives(MPI_Win window, int rank,
+SharedMemoryCollectives::SharedMemoryCollectives(MPI_Comm node, MPI_Win window,
+                                                 int rank,
                                                  std::vector<char*> segments)
-    : window_(window), rank_(rank), segments_(std::move(segments)) {}
+    : node_(node),
+      window_(window),
+      rank_(rank),
+      segments_(std::move(segments)) {}
 
 SharedMemoryCollectives::~SharedMemoryCollectives() {
+  for (MPI_Win& allocated : allocated_) MPI_Win_free(&allocated);
   MPI_Win_unlock_all(window_);
   MPI_Win_free(&window_);
+  MPI_Comm_free(&node_);
+}
+
+void* SharedMemoryCollectives::AllocateShared(size_t bytes) {
+  // All of it in rank 0's segment, one piece at the same place for all.
+  char* mine = nullptr;
+  MPI_Win window = MPI_WIN_NULL;
+  const MPI_Aint size = rank_ == 0 ? static_cast<MPI_Aint>(kLine + bytes) : 0;
+  const int made =
+      MPI_Win_allocate_shared(size, 1, MPI_INFO_NULL, node_, &mine, &window);
+  int everywhere = made == MPI_SUCCESS ? 1 : 0;
+  MPI_Allreduce(MPI_IN_PLACE, &everywhere, 1, MPI_INT, MPI_LAND, node_);
+  if (!everywhere) {
+    if (made == MPI_SUCCESS) MPI_Win_free(&window);
+    return nullptr;
+  }
+  allocated_.push_back(window);
+  MPI_Aint bytes_there = 0;
+  int unit = 0;
+  void* base = nullptr;
+  MPI_Win_shared_query(window, 0, &bytes_there, &unit, &base);
+  return NextLine(base);
 }
 
 void SharedMemoryCollectives::Barrier() {

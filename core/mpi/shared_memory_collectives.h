@@ -56,6 +56,10 @@ class SharedMemoryCollectives {
   void ReduceScatterSum(absl::Span<T> values, absl::Span<const int64_t> chunks);
   template <typename T>
   void AllGatherChunks(absl::Span<T> values, absl::Span<const int64_t> chunks);
+  // Communicator::Barrier and AllocateShared (in a window of its own, held
+  // until this is destroyed). Collective.
+  void Barrier();
+  void* AllocateShared(size_t bytes);
 
  private:
   // Per rank, from its segment's first cache line: its barrier counter,
@@ -65,7 +69,7 @@ class SharedMemoryCollectives {
   };
   static constexpr size_t kBufferBytes = size_t{4} << 20;
 
-  SharedMemoryCollectives(MPI_Win window, int rank,
+  SharedMemoryCollectives(MPI_Comm node, MPI_Win window, int rank,
                           std::vector<char*> segments);
 
   // `sum` adds this rank's chunk, `gather` copies the other chunks from
@@ -77,8 +81,6 @@ class SharedMemoryCollectives {
   template <typename T>
   void Slice(absl::Span<T> values, absl::Span<const int64_t> chunks, bool sum,
              bool gather);
-  // Raises this rank's counter and waits until every rank's is as high.
-  void Barrier();
   int size() const { return static_cast<int>(segments_.size()); }
   Header& header(int rank) const {
     return *reinterpret_cast<Header*>(segments_[rank]);
@@ -89,7 +91,10 @@ class SharedMemoryCollectives {
                                 (calls_ % 2) * kBufferBytes);
   }
 
+  MPI_Comm node_;
   MPI_Win window_;
+  // AllocateShared's.
+  std::vector<MPI_Win> allocated_;
   int rank_;
   std::vector<char*> segments_;
   uint64_t barriers_ = 0;

@@ -379,6 +379,9 @@ absl::StatusOr<TrainingOutcome> ModelRun::Train(const ReportOptions& reports) {
             : in_memory;
     NABLA_RETURN_IF_ERROR(
         nabla::Train(*session_, samples, settings_, position_, *observer));
+    // Between runs each rank's variables are its own: restoring or setting
+    // them is not collective.
+    NABLA_RETURN_IF_ERROR(session_->UnshareVariables());
   }
   NABLA_RETURN_IF_ERROR(observer->batch_error());
   TrainingOutcome outcome;

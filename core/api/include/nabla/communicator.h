@@ -13,6 +13,7 @@
 #ifndef NABLA_COMMUNICATOR_H_
 #define NABLA_COMMUNICATOR_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -63,6 +64,16 @@ class Communicator {
       absl::Span<float> values, absl::Span<const int64_t> chunks);
   [[nodiscard]] virtual absl::Status AllGatherChunks(
       absl::Span<double> values, absl::Span<const int64_t> chunks);
+  // Returns when every rank has called it. By default a sum of one value.
+  [[nodiscard]] virtual absl::Status Barrier();
+  // `bytes` of memory, aligned to 64 bytes, at which every rank reads and
+  // writes the same values: what one rank writes there before a collective
+  // call, the others read after it. Held until the communicator is
+  // destroyed. Null when the ranks cannot share memory (the default; MPI
+  // ranks on several machines). Collective: every rank gets memory, or
+  // every rank null. A session holds one copy of the variables per machine
+  // in it when its ranks update a part each (docs/distributed.md).
+  virtual void* AllocateShared(size_t bytes);
 };
 
 // Communicators between threads of one process: a group of `size` ranks,
