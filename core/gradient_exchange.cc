@@ -113,11 +113,13 @@ void GradientExchange::LayOutBuckets(absl::Span<const int> variables,
 
 void GradientExchange::BeginStep(absl::Span<const int> variables,
                                  absl::Span<Tensor* const> gradients,
-                                 double share, bool shard) {
+                                 double share, bool shard,
+                                 ptrdiff_t gradient_stride) {
   // The exchange thread is idle between steps: the layout is the caller's.
   LayOutBuckets(variables, gradients);
   share_ = share;
   shard_ = shard;
+  gradient_stride_ = shard ? gradient_stride : 0;
   if (!overlaps()) {
     ++steps_begun_;
     return;
@@ -187,6 +189,11 @@ void GradientExchange::CopyParts(const Bucket& bucket,
 }
 
 absl::Status GradientExchange::SumBucket(const Bucket& bucket) {
+  if (gradient_stride_ != 0) {
+    NABLA_RETURN_IF_ERROR(communicator_.Barrier());
+    SumSharedParts(bucket);
+    return absl::OkStatus();
+  }
   return DispatchFloat(bucket.dtype, [&](auto zero) {
     using T = decltype(zero);
     if (shard_) {
@@ -230,14 +237,54 @@ absl::Status GradientExchange::SumBucket(const Bucket& bucket) {
   });
 }
 
+void GradientExchange::SumSharedParts(const Bucket& bucket) {
+  const int rank = communicator_.rank(), ranks = communicator_.size();
+  DispatchFloat(bucket.dtype, [&](auto zero) {
+    using T = decltype(zero);
+    for (size_t i = bucket.first; i < bucket.end; ++i) {
+      T* mine = gradients_[i]->data<T>();
+      auto term = [&](int r) {
+        return reinterpret_cast<const T*>(reinterpret_cast<const char*>(mine) +
+                                          (r - rank) * gradient_stride_);
+      };
+      const int64_t elements = gradients_[i]->num_elements();
+      const int64_t begin = ShardBegin(elements, rank, ranks);
+      const int64_t end = ShardBegin(elements, rank + 1, ranks);
+      // In blocks summed on the stack, since this rank's own term is read
+      // from where the sums go (its part, which no other rank reads).
+      constexpr int64_t kBlock = 512;
+      T sums[kBlock];
+      for (int64_t first = begin; first < end; first += kBlock) {
+        const int64_t count = std::min(kBlock, end - first);
+        const T* rank0 = term(0) + first;
+        const T* rank1 = term(1) + first;
+        for (int64_t j = 0; j < count; ++j) sums[j] = rank0[j] + rank1[j];
+        for (int r = 2; r < ranks; ++r) {
+          const T* next = term(r) + first;
+          for (int64_t j = 0; j < count; ++j) sums[j] += next[j];
+        }
+        std::copy(sums, sums + count, mine + first);
+      }
+    }
+  });
+}
+
 void GradientExchange::WaitForBuckets() {
   if (!overlaps()) {
-    // Summed here, once per step.
+    // Summed here, once per step; from shared memory after one barrier
+    // for all buckets.
     if (steps_summed_ == steps_begun_) return;
     summed_status_ = absl::OkStatus();
-    for (const Bucket& bucket : buckets_) {
-      summed_status_ = SumBucket(bucket);
-      if (!summed_status_.ok()) break;
+    if (gradient_stride_ != 0) {
+      summed_status_ = communicator_.Barrier();
+      if (summed_status_.ok()) {
+        for (const Bucket& bucket : buckets_) SumSharedParts(bucket);
+      }
+    } else {
+      for (const Bucket& bucket : buckets_) {
+        summed_status_ = SumBucket(bucket);
+        if (!summed_status_.ok()) break;
+      }
     }
     steps_summed_ = steps_begun_;
     return;

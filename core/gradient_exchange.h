@@ -86,9 +86,15 @@ class GradientExchange : public GradientListener {
   // Plan::SetLossSeed), so the sums need no pass of their own to weight
   // them; the states' changes and the loss are weighted here.
   // With `shard`, each rank gets the sums of its parts of the gradients
-  // alone (see above).
+  // alone (see above). A nonzero `gradient_stride` (only with `shard`)
+  // says that every rank's gradients lie in memory all of them share, rank
+  // r's copy of each at this rank's address + (r - rank) * stride bytes
+  // (core/session_shared_variables.cc): each rank then adds up its parts
+  // where the others' backward passes wrote them, after a barrier, and no
+  // values go through the communicator.
   void BeginStep(absl::Span<const int> variables,
-                 absl::Span<Tensor* const> gradients, double share, bool shard);
+                 absl::Span<Tensor* const> gradients, double share, bool shard,
+                 ptrdiff_t gradient_stride = 0);
   // `variable`'s gradient is final. Thread-safe.
   void GradientReady(int variable) override;
   // Waits until every gradient holds the weighted sum over the ranks (also
@@ -138,6 +144,10 @@ class GradientExchange : public GradientListener {
   // The exchange thread: sums each step's buckets in order.
   void SumBuckets();
   [[nodiscard]] absl::Status SumBucket(const Bucket& bucket);
+  // With a gradient stride, after every rank's backward pass finished the
+  // bucket: this rank's parts of its gradients, summed over the ranks in
+  // rank order where they are.
+  void SumSharedParts(const Bucket& bucket);
   // Sharded, a fused bucket: copies the parts of `tensors` (gradients or
   // variables, of the bucket's gradients) of ranks [first_rank, end_rank)
   // into the fused buffer, or back out of it.
@@ -156,6 +166,7 @@ class GradientExchange : public GradientListener {
   std::vector<Bucket> buckets_;
   double share_ = 1;
   bool shard_ = false;
+  ptrdiff_t gradient_stride_ = 0;
   // The buckets' chunk tables (Bucket::chunks), and a scratch table for
   // GatherShards().
   std::vector<int64_t> chunks_, tensor_chunks_;

@@ -350,6 +350,23 @@ const Tensor* Plan::variable_gradient(int node) const {
   return const_cast<Plan*>(this)->variable_gradient(node);
 }
 
+// Every step that writes or reads the gradient does so through this one
+// Tensor; a gradient nothing writes keeps its zeros. A gradient is read
+// after the run, so no other tensor is ever placed in its buffer while it
+// lives, and none is written over it: leaving the buffer empty is safe.
+void Plan::MoveVariableGradient(int node, void* data) {
+  Tensor* gradient = variable_gradient(node);
+  if (gradient == nullptr) return;
+  if (gradient_homes_.empty()) gradient_homes_.assign(grads_.size(), nullptr);
+  void*& home = gradient_homes_[node];
+  if (home == nullptr) home = gradient->raw_data();
+  void* target = data != nullptr ? data : home;
+  if (target == gradient->raw_data()) return;
+  std::memcpy(target, gradient->raw_data(), gradient->num_bytes());
+  *gradient = Tensor::View(gradient->dtype(), gradient->shape(), target);
+  if (data == nullptr) home = nullptr;
+}
+
 absl::Status Plan::RunStep(const PlanStep& step) {
   const OpDef& op = *graph_.node(step.node).op;
   absl::Status status;

@@ -107,6 +107,11 @@ class Plan {
   // loss does not depend on.
   Tensor* variable_gradient(int node);
   const Tensor* variable_gradient(int node) const;
+  // Keeps that gradient at `data` (its size, 64-byte aligned) instead of
+  // in the plan's buffers from now on, with what it holds; null puts it
+  // back. Data-parallel ranks that share memory sum each other's gradients
+  // where the backward passes wrote them (core/session_shared_variables.cc).
+  void MoveVariableGradient(int node, void* data);
 
   // With `timed`, each step's time on the thread that runs it is added to
   // the plan's step times; otherwise the steps run exactly as untimed.
@@ -221,6 +226,9 @@ class Plan {
   std::vector<std::vector<int>> gradients_done_by_step_;
   std::vector<int> gradients_ready_at_start_;
   std::vector<int> gradient_order_;
+  // By node: where MoveVariableGradient() found the gradient in the
+  // plan's buffers; null while it is there.
+  std::vector<void*> gradient_homes_;
 };
 
 }  // namespace nabla

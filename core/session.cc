@@ -436,6 +436,7 @@ absl::Status Session::SetDataParallel(Communicator* communicator,
   sharded_step_ = false;
   sharing_refused_ = false;
   shared_memory_ = nullptr;  // the old communicator's
+  shared_gradients_ = nullptr;
   shared_bytes_ = 0;
   exchange_.reset();
   exchanged_states_.clear();
@@ -463,8 +464,9 @@ void Session::BeginExchange(Plan& plan, double share) {
     exchanged_values_.push_back(&variables_[v]);
   }
   sharded_step_ = shards_update();
+  const ptrdiff_t gradient_stride = sharded_step_ ? ShareGradients(plan) : 0;
   exchange_->BeginStep(plan.gradient_order(), exchanged_gradients_, share,
-                       sharded_step_);
+                       sharded_step_, gradient_stride);
 }
 
 absl::Status Session::FinishExchange(absl::Status status, double* loss) {

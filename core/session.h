@@ -365,10 +365,19 @@ class Session {
   bool sharing_refused_ = false;
   void* shared_memory_ = nullptr;
   size_t shared_bytes_ = 0;
+  // Each rank's gradients, shared_bytes_ apart (or null: the exchange's
+  // collectives sum them), and where each trainable variable lies in
+  // shared_memory_ and in each rank's gradients, by node.
+  void* shared_gradients_ = nullptr;
+  std::vector<size_t> shared_offsets_;
   // Shares the variables when the step is sharded, else makes them the
   // session's own again. Collective, before a step's forward pass.
   [[nodiscard]] absl::Status PlaceVariables();
   [[nodiscard]] absl::Status ShareVariables();
+  // With the variables shared: moves `plan`'s gradients of them into this
+  // rank's region of the shared gradients (before its backward pass), and
+  // returns the exchange's gradient stride; 0 when they are not shared.
+  ptrdiff_t ShareGradients(Plan& plan);
   // Whether `node`'s value is in the shared memory.
   bool IsShared(int node) const;
   ExchangeTime exchange_time_;

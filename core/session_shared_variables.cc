@@ -1,16 +1,27 @@
-// One copy of the trainable variables for all ranks that share memory
-// (declared in core/session.h). A sharded step has each rank update its
-// part of every variable; with the variables in memory every rank reads,
-// a barrier after the update replaces the gather of the others' parts:
-// each rank then reads those parts where their owners wrote them.
+// One copy of the trainable variables for all ranks that share memory, and
+// their gradients where every rank reads them (declared in
+// core/session.h).
 //
-// Why no rank reads a value while another writes it: the parts are
-// written only by the update, after the step's sums, which no rank enters
-// before its forward and backward passes are done (and nothing before the
-// next step's sums reads the variables but this step's passes,
+// A sharded step has each rank update its part of every variable. With
+// the variables in memory every rank reads, a barrier after the update
+// replaces the gather of the others' parts: each rank then reads those
+// parts where their owners wrote them. With each rank's gradients in
+// memory the others read (one region per rank, the same layout in each),
+// each rank adds up its parts of the gradients where the backward passes
+// wrote them (GradientExchange's gradient stride): no values are copied to
+// be summed.
+//
+// Why no rank reads a value while another writes it: the variables' parts
+// are written only by the update, after the step's sums, which no rank
+// enters before its forward and backward passes are done (and nothing
+// before the next step's sums reads the variables but this step's passes,
 // evaluations and checkpoints, all before the rank enters them); the next
-// forward pass reads them after the barrier. Parts start at multiples of
-// 16 values and the variables at 64-byte boundaries: two ranks never
+// forward pass reads them after the barrier. A rank's gradients are
+// written by its backward pass, which starts after the last step's
+// barrier (or, when the last step failed, after its final sum), which no
+// rank reaches before it has summed its parts; and summed only in the
+// rank's own part, which the others do not read. Parts start at multiples
+// of 16 values and the tensors at 64-byte boundaries: two ranks never
 // write one cache line.
 #include <algorithm>
 #include <cstring>
@@ -38,51 +49,70 @@ absl::Status Session::PlaceVariables() {
 
 absl::Status Session::ShareVariables() {
   Communicator& ranks = exchange_->communicator();
-  // The trainable variables, but for any that is also an op's state:
-  // every rank writes those in its forward pass.
-  std::vector<int> shared;
+  // Every trainable variable's place in the layout, which each rank's
+  // gradients follow too; the values of a variable that is also an op's
+  // state stay each rank's own (every rank writes those in its forward
+  // pass).
+  shared_offsets_.assign(variables_.size(), 0);
   size_t bytes = 0;
   for (int v : trainable_nodes_) {
-    if (std::find(exchanged_states_.begin(), exchanged_states_.end(),
-                  &variables_[v]) != exchanged_states_.end()) {
-      continue;
-    }
-    shared.push_back(v);
+    shared_offsets_[v] = bytes;
     bytes += RoundUpToLine(variables_[v].num_bytes());
   }
   // The same sizes on every rank: all allocate, or none.
   if (shared_memory_ == nullptr || shared_bytes_ < bytes) {
     shared_memory_ = ranks.AllocateShared(bytes);
+    shared_gradients_ = shared_memory_ == nullptr
+                            ? nullptr
+                            : ranks.AllocateShared(ranks.size() * bytes);
     shared_bytes_ = shared_memory_ == nullptr ? 0 : bytes;
     if (shared_memory_ == nullptr) {
       sharing_refused_ = true;
       return absl::OkStatus();
     }
   }
+  auto is_state = [&](int v) {
+    return std::find(exchanged_states_.begin(), exchanged_states_.end(),
+                     &variables_[v]) != exchanged_states_.end();
+  };
+  char* const base = static_cast<char*>(shared_memory_);
   // Rank 0's values for all, as a broadcast would.
-  char* next = static_cast<char*>(shared_memory_);
   if (ranks.rank() == 0) {
-    for (int v : shared) {
-      std::memcpy(next, variables_[v].raw_data(), variables_[v].num_bytes());
-      next += RoundUpToLine(variables_[v].num_bytes());
+    for (int v : trainable_nodes_) {
+      if (is_state(v)) continue;
+      std::memcpy(base + shared_offsets_[v], variables_[v].raw_data(),
+                  variables_[v].num_bytes());
     }
   }
   NABLA_RETURN_IF_ERROR(ranks.Barrier());
-  next = static_cast<char*>(shared_memory_);
-  for (int v : shared) {
+  for (int v : trainable_nodes_) {
+    if (is_state(v)) continue;
     const Tensor& value = variables_[v];
-    const size_t size = value.num_bytes();
-    variables_[v] = Tensor::View(value.dtype(), value.shape(), next);
-    next += RoundUpToLine(size);
+    variables_[v] =
+        Tensor::View(value.dtype(), value.shape(), base + shared_offsets_[v]);
   }
   variables_shared_ = true;
   return absl::OkStatus();
+}
+
+ptrdiff_t Session::ShareGradients(Plan& plan) {
+  if (!variables_shared_ || shared_gradients_ == nullptr) return 0;
+  char* const mine = static_cast<char*>(shared_gradients_) +
+                     exchange_->communicator().rank() * shared_bytes_;
+  for (int v : plan.gradient_order()) {
+    plan.MoveVariableGradient(v, mine + shared_offsets_[v]);
+  }
+  return static_cast<ptrdiff_t>(shared_bytes_);
 }
 
 absl::Status Session::UnshareVariables() {
   if (!variables_shared_) return absl::OkStatus();
   for (int v : trainable_nodes_) {
     if (IsShared(v)) variables_[v] = Tensor(variables_[v]);  // its own copy
+  }
+  for (CachedPlan& cached : plans_) {
+    for (int v : trainable_nodes_)
+      cached.plan->MoveVariableGradient(v, nullptr);
   }
   variables_shared_ = false;
   // The shared copy is written again (ShareVariables) only after every

@@ -1,17 +1,21 @@
 // Ranks that update a part each of the variables (a sharded update) and
 // share memory hold one copy of the trainable variables
-// (Session::variables_shared()): on thread ranks, the same memory, and the
-// same bits as ranks that gather each other's parts instead; each within
-// 1e-12 of one session stepping on the whole batch; back to a copy each
-// when a step is not sharded, or after UnshareVariables(); SetVariable()
+// (Session::variables_shared()) and sum their parts of the gradients where
+// each rank's backward pass wrote them: on 2 and 3 thread ranks, the same
+// memory, each rank's part of each gradient one session's gradient of the
+// whole batch, the same bits as ranks whose communicator sums and gathers
+// instead, weights within 1e-12 of one session's; back to a copy each when
+// a step is not sharded, or after UnshareVariables(); SetVariable()
 // collective meanwhile.
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "core/gradient_exchange.h"
 #include "core/model_parser.h"
 #include "core/session.h"
 #include "core/update_rule.h"
@@ -172,14 +176,15 @@ class Unshared : public Communicator {
   std::unique_ptr<Communicator> ranks_;
 };
 
-// Makes two ranks' sessions (data-parallel on `communicators`), runs
+// Makes each rank's session (data-parallel on `communicators`), runs
 // `body` on one thread each, and returns the sessions.
-std::vector<std::unique_ptr<Session>> OnTwoRanks(
+std::vector<std::unique_ptr<Session>> OnRanks(
     std::vector<std::unique_ptr<Communicator>>& communicators,
     const std::function<void(int rank, Session&)>& body) {
-  std::vector<std::unique_ptr<Session>> sessions(2);
+  const int ranks = static_cast<int>(communicators.size());
+  std::vector<std::unique_ptr<Session>> sessions(ranks);
   std::vector<std::thread> threads;
-  for (int r = 0; r < 2; ++r) {
+  for (int r = 0; r < ranks; ++r) {
     threads.emplace_back([&, r] {
       sessions[r] = NewSession();
       if (sessions[r] == nullptr) return;
@@ -191,9 +196,11 @@ std::vector<std::unique_ptr<Session>> OnTwoRanks(
   return sessions;
 }
 
-// Each rank's half of the batch, `steps` times.
-void TrainHalves(int rank, Session& session, int steps) {
-  for (int s = 0; s < steps; ++s) Step(session, rank * kRows / 2, kRows / 2);
+// Each rank's share of the batch, `steps` times.
+void TrainShare(int rank, Session& session, int steps) {
+  const int ranks = session.communicator()->size();
+  const int first = rank * kRows / ranks, end = (rank + 1) * kRows / ranks;
+  for (int s = 0; s < steps; ++s) Step(session, first, end - first);
 }
 
 std::unique_ptr<Session> Alone(int steps) {
@@ -219,34 +226,55 @@ bool SameMemory(const Session& a, const Session& b, const std::string& name) {
          b.variable(Node(b, name)).raw_data();
 }
 
-TEST(SharedVariablesTest, ShardedRanksHoldOneCopy) {
-  auto communicators = MakeLocalCommunicators(2);
-  auto ranks = OnTwoRanks(communicators, [](int rank, Session& session) {
-    TrainHalves(rank, session, 3);
-  });
-  for (const auto& session : ranks) {
-    ASSERT_NE(session, nullptr);
-    EXPECT_TRUE(session->variables_shared());
-  }
+// Each rank's part of each gradient holds the sum over the ranks: one
+// session's gradient of the whole batch, within 1e-10.
+void ExpectPartsOfTheGradients(const Session& rank, int r, int ranks,
+                               const Session& alone) {
   for (const char* name : {"w1", "b1", "w2"}) {
-    EXPECT_TRUE(SameMemory(*ranks[0], *ranks[1], name)) << name;
+    const Tensor* sum = rank.last_gradient(Node(rank, name));
+    const Tensor* whole = alone.last_gradient(Node(alone, name));
+    ASSERT_NE(sum, nullptr);
+    ASSERT_NE(whole, nullptr);
+    const int64_t n = whole->num_elements();
+    for (int64_t i = ShardBegin(n, r, ranks); i < ShardBegin(n, r + 1, ranks);
+         ++i) {
+      EXPECT_NEAR(sum->data<double>()[i], whole->data<double>()[i],
+                  1e-10 * (1 + std::abs(whole->data<double>()[i])))
+          << name << "[" << i << "] on rank " << r << " of " << ranks;
+    }
   }
-  ExpectClose(*ranks[0], *Alone(3));
+}
+
+TEST(SharedVariablesTest, ShardedRanksHoldOneCopy) {
+  const std::unique_ptr<Session> alone = Alone(3);
+  for (int n : {2, 3}) {
+    auto communicators = MakeLocalCommunicators(n);
+    auto ranks = OnRanks(communicators, [](int rank, Session& session) {
+      TrainShare(rank, session, 3);
+    });
+    for (int r = 0; r < n; ++r) {
+      ASSERT_NE(ranks[r], nullptr);
+      EXPECT_TRUE(ranks[r]->variables_shared());
+      for (const char* name : {"w1", "b1", "w2"}) {
+        EXPECT_TRUE(SameMemory(*ranks[0], *ranks[r], name)) << name;
+      }
+      ExpectPartsOfTheGradients(*ranks[r], r, n, *alone);
+    }
+    ExpectClose(*ranks[0], *alone);
+  }
 }
 
 TEST(SharedVariablesTest, SameBitsAsRanksThatGatherTheParts) {
   auto shared_communicators = MakeLocalCommunicators(2);
-  auto shared = OnTwoRanks(shared_communicators, [](int rank, Session& s) {
-    TrainHalves(rank, s, 3);
-  });
+  auto shared = OnRanks(shared_communicators,
+                        [](int rank, Session& s) { TrainShare(rank, s, 3); });
   std::vector<std::unique_ptr<Communicator>> unshared_communicators;
   for (auto& local : MakeLocalCommunicators(2)) {
     unshared_communicators.push_back(
         std::make_unique<Unshared>(std::move(local)));
   }
-  auto gathered = OnTwoRanks(unshared_communicators, [](int rank, Session& s) {
-    TrainHalves(rank, s, 3);
-  });
+  auto gathered = OnRanks(unshared_communicators,
+                          [](int rank, Session& s) { TrainShare(rank, s, 3); });
   for (int r = 0; r < 2; ++r) {
     ASSERT_NE(gathered[r], nullptr);
     ASSERT_NE(shared[r], nullptr);
@@ -259,12 +287,12 @@ TEST(SharedVariablesTest, SameBitsAsRanksThatGatherTheParts) {
 // Clipping needs every sum: every rank updates everything, in its own copy.
 TEST(SharedVariablesTest, AStepThatIsNotShardedMakesEachRankItsOwnCopy) {
   auto communicators = MakeLocalCommunicators(2);
-  std::vector<bool> shared_before(2);
-  auto ranks = OnTwoRanks(communicators, [&](int rank, Session& session) {
-    TrainHalves(rank, session, 2);
+  std::vector<char> shared_before(2);  // not bool: one thread per element
+  auto ranks = OnRanks(communicators, [&](int rank, Session& session) {
+    TrainShare(rank, session, 2);
     shared_before[rank] = session.variables_shared();
     ASSERT_OK(session.SetTraining("loss", Rule(/*clip_value=*/100)));
-    TrainHalves(rank, session, 2);
+    TrainShare(rank, session, 2);
   });
   std::unique_ptr<Session> alone = Alone(2);
   ASSERT_OK(alone->SetTraining("loss", Rule(/*clip_value=*/100)));
@@ -281,8 +309,8 @@ TEST(SharedVariablesTest, AStepThatIsNotShardedMakesEachRankItsOwnCopy) {
 
 TEST(SharedVariablesTest, SetVariableWhileSharedIsRankZerosValue) {
   auto communicators = MakeLocalCommunicators(2);
-  auto ranks = OnTwoRanks(communicators, [](int rank, Session& session) {
-    TrainHalves(rank, session, 1);
+  auto ranks = OnRanks(communicators, [](int rank, Session& session) {
+    TrainShare(rank, session, 1);
     const int w2 = Node(session, "w2");
     Tensor value(DType::kFloat64, session.variable(w2).shape());
     std::fill_n(value.data<double>(), value.num_elements(), rank + 1.5);
@@ -299,8 +327,8 @@ TEST(SharedVariablesTest, SetVariableWhileSharedIsRankZerosValue) {
 
 TEST(SharedVariablesTest, UnsharedEachRankSetsItsOwn) {
   auto communicators = MakeLocalCommunicators(2);
-  auto ranks = OnTwoRanks(communicators, [](int rank, Session& session) {
-    TrainHalves(rank, session, 2);
+  auto ranks = OnRanks(communicators, [](int rank, Session& session) {
+    TrainShare(rank, session, 2);
     ASSERT_OK(session.UnshareVariables());
     if (rank == 1) {  // alone: not collective any more
       const int b1 = Node(session, "b1");
