@@ -19,18 +19,22 @@ step on b samples by one process of 1 thread (the MLP: its second epoch at
 batch b, reading the batches included; the CNN, too slow for whole
 epochs: train_graph --time, whose batches are read once), U that step's
 optimizer update (train_graph --time), of which each rank does 1/N (the
-update is sharded), and R(N) the exchange as nabla makes it: the
-gradients in buckets of up to 256 KiB (consecutive gradients in the order
+update is sharded), and R(N) the exchange as nabla makes it. Between
+machines: the gradients in buckets of up to 256 KiB (consecutive gradients in the order
 the backward pass finishes them, reverse graph order here), each bucket
 of G bytes reduce-scattered before the update and its updated weights
 gathered after it, around a ring: 2(N-1) * alpha + 2(N-1)/N * G / beta
 for both; a bucket of up to 16 KiB is summed whole by recursive doubling,
 (log2 p + 2 [N > p]) * (alpha + G / beta) for p the largest power of two
 <= N, then gathered around the ring, (N-1) * (alpha + G / (N beta));
-then one small sum of the loss and stop votes. On this machine alpha and
-beta are fitted to allreduce_bench on 2 ranks (shared memory: what a
-sharded step does per bucket), and the model's 2- and 4-rank step times
-are compared with runs. With
+then one small sum of the loss and stop votes. Between ranks of one
+machine, which share the variables and read each other's gradients where
+they are: 2 alpha + 2(N-1)/N * G / beta for all G bytes of gradients (two
+barriers; each rank reads the others' parts of its gradients, then, in
+the next forward pass, of the weights), then the loss and votes. On this
+machine alpha and beta are fitted to allreduce_bench on 2 ranks (shared
+memory), and the model's 2- and 4-rank step times are compared with
+runs. With
 --table, the model's step times, samples/s and speed-ups for N = 1 to 64
 machines of one rank each, at 10 Gbit/s (alpha 20 us, TCP) and 100 Gbit/s
 (alpha 2 us, RDMA), for the MLP and the Fashion-MNIST CNN, as Markdown.
@@ -163,6 +167,19 @@ def ring_ms(ranks, sizes, alpha, beta):
             doubling_ms(ranks, 16, alpha, beta))
 
 
+def shared_ms(ranks, sizes, alpha, beta):
+    """A step's exchange between ranks of one machine, which share the
+    variables and read each other's gradients where they are: a barrier
+    after the backward pass, each rank reading its parts of the others'
+    gradients ((N-1)/N of them), a barrier after the update, the others'
+    parts of the weights read in the next forward pass ((N-1)/N again),
+    then the loss and votes."""
+    if ranks == 1:
+        return 0.0
+    moved = 2 * (ranks - 1) / ranks * sum(sizes)
+    return 1e3 * (2 * alpha + moved / beta) + doubling_ms(ranks, 16, alpha, beta)
+
+
 def fit_shared_memory(bench, large_bytes):
     """alpha (s) and beta (bytes/s) of 2 ranks here, from a bucket of 8
     bytes (two messages: a sum and a gather) and one of `large_bytes`
@@ -223,9 +240,10 @@ def check_model(args, train, bench, measured_two):
     for ranks in (2, 4):
         compute = sharded(epoch_step_ms(train, model, BATCH // ranks, args.tmp),
                           update, ranks)
-        predicted = compute * max(1, ranks / cores) + ring_ms(ranks, sizes, alpha, beta)
+        exchange = shared_ms(ranks, sizes, alpha, beta)
+        predicted = compute * max(1, ranks / cores) + exchange
         print(f"  {ranks} ranks: model {predicted:.3f} ms per step (compute {compute:.3f} ms"
-              f" x {max(1, ranks / cores):g}, exchange {ring_ms(ranks, sizes, alpha, beta):.3f} ms),"
+              f" x {max(1, ranks / cores):g}, exchange {exchange:.3f} ms),"
               f" measured {measured[ranks]:.3f} ms ({(predicted / measured[ranks] - 1) * 100:+.0f}%)")
 
 
