@@ -271,20 +271,13 @@ void GradientExchange::SumSharedParts(const Bucket& bucket) {
 
 void GradientExchange::WaitForBuckets() {
   if (!overlaps()) {
-    // Summed here, once per step; from shared memory after one barrier
-    // for all buckets.
+    // Summed here, once per step, with the same collectives as the
+    // exchange thread makes (ranks may differ in overlapping).
     if (steps_summed_ == steps_begun_) return;
     summed_status_ = absl::OkStatus();
-    if (gradient_stride_ != 0) {
-      summed_status_ = communicator_.Barrier();
-      if (summed_status_.ok()) {
-        for (const Bucket& bucket : buckets_) SumSharedParts(bucket);
-      }
-    } else {
-      for (const Bucket& bucket : buckets_) {
-        summed_status_ = SumBucket(bucket);
-        if (!summed_status_.ok()) break;
-      }
+    for (const Bucket& bucket : buckets_) {
+      summed_status_ = SumBucket(bucket);
+      if (!summed_status_.ok()) break;
     }
     steps_summed_ = steps_begun_;
     return;

@@ -28,7 +28,10 @@
 // rank's updated parts to the others. The same bytes cross between ranks
 // as in a sum of every gradient; the update is what gets shorter.
 // GatherShards() completes the slots where all of them are needed (a
-// checkpoint).
+// checkpoint). Ranks that share memory (a gradient stride, BeginStep())
+// sum their parts where every rank's backward pass wrote its gradients,
+// after a barrier per bucket, and share one copy of the variables: the
+// session then needs no gather (core/session_shared_variables.cc).
 //
 // After the backward pass, the changes the forward pass made to state
 // variables (BatchNorm's running statistics) are summed the same way, so

@@ -133,8 +133,9 @@ class Session {
                                                  const BatchShard& shard = {});
 
   // Trains data-parallel with the ranks of `communicator` (not owned; it
-  // must outlive the session's training); null trains alone. After sharded
-  // steps it first gathers the slots with the old ranks (collective); an
+  // must outlive the session, whose variables may live in its memory);
+  // null trains alone. After sharded steps it first gathers the slots, and
+  // gives each rank its own variables, with the old ranks (collective); an
   // error is theirs. Every rank's
   // session must hold the same variables and make the same calls. With
   // `overlap`, the gradients are summed on a thread of their own during
@@ -142,7 +143,8 @@ class Session {
   [[nodiscard]] absl::Status SetDataParallel(Communicator* communicator,
                                              bool overlap);
   // Whether data-parallel steps update only this rank's part of each
-  // variable and gather the others' (core/gradient_exchange.h): with more
+  // variable and gather the others' or, sharing the variables, read them
+  // (core/gradient_exchange.h, variables_shared()): with more
   // than one rank, an elementwise optimizer and no gradient clipping (the
   // norm needs every sum).
   bool shards_update() const;
@@ -288,7 +290,7 @@ class Session {
   void CopyFeeds(Plan& plan,
                  absl::Span<const std::pair<int, const Tensor*>> feeds);
   // The optimizer's step; data-parallel and sharded, on this rank's parts,
-  // then the variables gathered.
+  // then the variables gathered (or, shared, a barrier).
   [[nodiscard]] absl::Status ApplyUpdates(Plan& plan);
   void ApplyShardedUpdates(const Plan& plan, const UpdateContext& update);
   // The optimizer's Apply() on variable `v` (or a part of it), timed when

@@ -12,18 +12,20 @@
 // be summed.
 //
 // Why no rank reads a value while another writes it: the variables' parts
-// are written only by the update, after the step's sums, which no rank
-// enters before its forward and backward passes are done (and nothing
-// before the next step's sums reads the variables but this step's passes,
-// evaluations and checkpoints, all before the rank enters them); the next
-// forward pass reads them after the barrier. A rank's gradients are
-// written by its backward pass, which starts after the last step's
-// barrier (or, when the last step failed, after its final sum), which no
-// rank reaches before it has summed its parts; and summed only in the
-// rank's own part, which the others do not read. Parts start at multiples
-// of 16 values and the tensors at 64-byte boundaries: two ranks never
-// write one cache line.
-#include <algorithm>
+// are written only by the update, after the step's final sum (the loss
+// and votes, FinishStep), which no rank enters before its forward and
+// backward passes are done (nothing else reads the variables before the
+// next step's final sum but those passes, evaluations and checkpoints,
+// all before the rank enters it); the next forward pass reads them after
+// the barrier. A rank's gradients are written by its backward pass, which
+// starts after the last step's barrier (or, when the last step failed,
+// after its final sum), which no rank reaches before it has summed its
+// parts; a bucket is summed after a barrier that every rank reaches only
+// when its backward pass has finished that bucket; and each rank writes
+// sums only in its own part, which the others do not read. Parts start at
+// multiples of 16 values and the tensors at 64-byte boundaries: two ranks
+// never write one cache line. (State variables, which every rank writes
+// in its forward pass, are never trainable: the graph refuses them.)
 #include <cstring>
 
 #include "absl/status/status.h"
@@ -50,9 +52,7 @@ absl::Status Session::PlaceVariables() {
 absl::Status Session::ShareVariables() {
   Communicator& ranks = exchange_->communicator();
   // Every trainable variable's place in the layout, which each rank's
-  // gradients follow too; the values of a variable that is also an op's
-  // state stay each rank's own (every rank writes those in its forward
-  // pass).
+  // gradients follow too.
   shared_offsets_.assign(variables_.size(), 0);
   size_t bytes = 0;
   for (int v : trainable_nodes_) {
@@ -71,22 +71,16 @@ absl::Status Session::ShareVariables() {
       return absl::OkStatus();
     }
   }
-  auto is_state = [&](int v) {
-    return std::find(exchanged_states_.begin(), exchanged_states_.end(),
-                     &variables_[v]) != exchanged_states_.end();
-  };
   char* const base = static_cast<char*>(shared_memory_);
   // Rank 0's values for all, as a broadcast would.
   if (ranks.rank() == 0) {
     for (int v : trainable_nodes_) {
-      if (is_state(v)) continue;
       std::memcpy(base + shared_offsets_[v], variables_[v].raw_data(),
                   variables_[v].num_bytes());
     }
   }
   NABLA_RETURN_IF_ERROR(ranks.Barrier());
   for (int v : trainable_nodes_) {
-    if (is_state(v)) continue;
     const Tensor& value = variables_[v];
     variables_[v] =
         Tensor::View(value.dtype(), value.shape(), base + shared_offsets_[v]);

@@ -155,10 +155,11 @@ void CheckGatherAndAny(Communicator& c, std::vector<std::string>& failures) {
   }
 }
 
-// AllocateShared: memory on every rank or on none; what each rank writes
-// in its part, every rank reads after a Barrier; two allocations do not
-// overlap.
-void CheckSharedMemory(Communicator& c, std::vector<std::string>& failures) {
+// AllocateShared: memory on every rank, or null on every rank when the
+// ranks cannot share it; what each rank writes in its part, every rank
+// reads after a Barrier; two allocations do not overlap.
+void CheckSharedMemory(Communicator& c, bool shares_memory,
+                       std::vector<std::string>& failures) {
   constexpr int64_t kPart = 1000;
   const int n = c.size(), me = c.rank();
   auto* first = static_cast<int64_t*>(c.AllocateShared(n * kPart * 8));
@@ -169,12 +170,12 @@ void CheckSharedMemory(Communicator& c, std::vector<std::string>& failures) {
     failures.push_back("AllReduceSum after AllocateShared failed");
     return;
   }
-  if (have[0] != have[1] || (have[0] != 0 && have[0] != n)) {
+  if (have[0] != have[1] || have[0] != (shares_memory ? n : 0)) {
     failures.push_back(absl::StrCat("AllocateShared: memory on ", have[0],
                                     " and ", have[1], " of ", n, " ranks"));
     return;
   }
-  if (first == nullptr) return;  // no shared memory: allowed
+  if (first == nullptr) return;
   if (reinterpret_cast<uintptr_t>(first) % 64 != 0 ||
       reinterpret_cast<uintptr_t>(second) % 64 != 0) {
     failures.push_back("AllocateShared: not on a 64-byte boundary");
@@ -198,7 +199,8 @@ void CheckSharedMemory(Communicator& c, std::vector<std::string>& failures) {
 
 }  // namespace
 
-std::vector<std::string> CheckCollectives(Communicator& communicator) {
+std::vector<std::string> CheckCollectives(Communicator& communicator,
+                                          bool shares_memory) {
   std::vector<std::string> failures;
   CheckExactSums<float>(communicator, failures);
   CheckExactSums<double>(communicator, failures);
@@ -206,7 +208,7 @@ std::vector<std::string> CheckCollectives(Communicator& communicator) {
   CheckChunkedCollectives<double>(communicator, failures);
   CheckSameBits(communicator, failures);
   CheckGatherAndAny(communicator, failures);
-  CheckSharedMemory(communicator, failures);
+  CheckSharedMemory(communicator, shares_memory, failures);
   return failures;
 }
 

@@ -16,8 +16,10 @@
 
 namespace nabla {
 
-// What failed on this rank; empty when everything passed.
-std::vector<std::string> CheckCollectives(Communicator& communicator);
+// What failed on this rank; empty when everything passed. `shares_memory`:
+// whether AllocateShared() must give memory (else it must give null).
+std::vector<std::string> CheckCollectives(Communicator& communicator,
+                                          bool shares_memory);
 
 }  // namespace nabla
 

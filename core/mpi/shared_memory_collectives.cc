@@ -85,7 +85,10 @@ SharedMemoryCollectives::SharedMemoryCollectives(MPI_Comm node, MPI_Win window,
       segments_(std::move(segments)) {}
 
 SharedMemoryCollectives::~SharedMemoryCollectives() {
-  for (MPI_Win& allocated : allocated_) MPI_Win_free(&allocated);
+  for (MPI_Win& allocated : allocated_) {
+    MPI_Win_unlock_all(allocated);
+    MPI_Win_free(&allocated);
+  }
   MPI_Win_unlock_all(window_);
   MPI_Win_free(&window_);
   MPI_Comm_free(&node_);
@@ -104,6 +107,9 @@ void* SharedMemoryCollectives::AllocateShared(size_t bytes) {
     if (made == MPI_SUCCESS) MPI_Win_free(&window);
     return nullptr;
   }
+  // Plain loads and stores, as in the collectives' window; the barriers
+  // order them.
+  MPI_Win_lock_all(MPI_MODE_NOCHECK, window);
   allocated_.push_back(window);
   MPI_Aint bytes_there = 0;
   int unit = 0;

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/checkpoint.h"
+#include "core/communicator.h"
 #include "core/file_read.h"
 #include "core/memory_limit.h"
 #include "core/onnx/onnx_export.h"
@@ -379,8 +380,9 @@ absl::StatusOr<TrainingOutcome> ModelRun::Train(const ReportOptions& reports) {
             : in_memory;
     NABLA_RETURN_IF_ERROR(
         nabla::Train(*session_, samples, settings_, position_, *observer));
-    // Between runs each rank's variables are its own: restoring or setting
-    // them is not collective.
+    // After a run each rank's variables are its own, so that restoring or
+    // setting them is not collective. Only after one that succeeded on
+    // every rank: after a failure a rank may not reach this collective.
     NABLA_RETURN_IF_ERROR(session_->UnshareVariables());
   }
   NABLA_RETURN_IF_ERROR(observer->batch_error());
@@ -723,16 +725,36 @@ absl::Status ModelRun::CheckPositionFitsData(
 absl::Status ModelRun::Restore(const std::string& path) {
   // Everything is read and checked before anything changes: a checkpoint
   // refused leaves the model as it was.
-  NABLA_ASSIGN_OR_RETURN(RestoredRun restored, ReadRun(path));
-  NABLA_RETURN_IF_ERROR(CheckPositionFitsData(path, restored.position));
-  // Data normalised with freshly fitted statistics is normalised again
-  // with the checkpoint's.
+  absl::StatusOr<RestoredRun> read = ReadRun(path);
   std::optional<ModelData> renormalised;
   std::vector<std::string> files;
-  if (data_loaded_ && parsed_.model.data().normalize_size() > 0) {
-    NABLA_ASSIGN_OR_RETURN(renormalised,
-                           ReadData(&restored.normalizer, &files));
+  absl::Status status = read.status();
+  if (status.ok()) status = CheckPositionFitsData(path, read->position);
+  // Data normalised with freshly fitted statistics is normalised again
+  // with the checkpoint's.
+  if (status.ok() && data_loaded_ &&
+      parsed_.model.data().normalize_size() > 0) {
+    absl::StatusOr<ModelData> data = ReadData(&read->normalizer, &files);
+    status = data.status();
+    if (data.ok()) renormalised = *std::move(data);
   }
+  // Ranks that share the variables write them together (SetVariable is
+  // collective then): each says first whether it read the checkpoint, so
+  // that none waits for a rank that could not. (They share a machine, and
+  // so the file: what its contents refuse, all refuse alike.)
+  if (session_->variables_shared()) {
+    bool failed_anywhere = false;
+    NABLA_RETURN_IF_ERROR(
+        AnyRank(*session_->communicator(), !status.ok(), &failed_anywhere));
+    if (status.ok() && failed_anywhere) {
+      return absl::UnavailableError(
+          absl::StrCat(path,
+                       ": another rank could not read this checkpoint; nothing "
+                       "restored"));
+    }
+  }
+  NABLA_RETURN_IF_ERROR(status);
+  RestoredRun& restored = *read;
   NABLA_RETURN_IF_ERROR(
       RestoreCheckpoint(restored.checkpoint, path, *session_));
   position_ = restored.position;

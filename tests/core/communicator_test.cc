@@ -40,14 +40,16 @@ class MinimalCommunicator : public Communicator {
 };
 
 // Each rank of a group of `size` on its thread runs the checks.
-void CheckGroup(std::vector<std::unique_ptr<Communicator>> ranks) {
+void CheckGroup(std::vector<std::unique_ptr<Communicator>> ranks,
+                bool shares_memory) {
   const int size = static_cast<int>(ranks.size());
   std::vector<std::vector<std::string>> failures(size);
   std::vector<std::thread> threads;
   for (int r = 0; r < size; ++r) {
     EXPECT_EQ(ranks[r]->rank(), r);
     EXPECT_EQ(ranks[r]->size(), size);
-    threads.emplace_back([&, r] { failures[r] = CheckCollectives(*ranks[r]); });
+    threads.emplace_back(
+        [&, r] { failures[r] = CheckCollectives(*ranks[r], shares_memory); });
   }
   for (std::thread& t : threads) t.join();
   for (int r = 0; r < size; ++r) {
@@ -58,7 +60,7 @@ void CheckGroup(std::vector<std::unique_ptr<Communicator>> ranks) {
 
 TEST(LocalCommunicatorTest, PassesTheCollectiveChecks) {
   for (int size = 1; size <= 5; ++size)
-    CheckGroup(MakeLocalCommunicators(size));
+    CheckGroup(MakeLocalCommunicators(size), /*shares_memory=*/true);
 }
 
 TEST(CommunicatorTest, DefaultChunkedCollectivesPassTheChecks) {
@@ -67,7 +69,7 @@ TEST(CommunicatorTest, DefaultChunkedCollectivesPassTheChecks) {
     for (std::unique_ptr<Communicator>& inner : MakeLocalCommunicators(size)) {
       ranks.push_back(std::make_unique<MinimalCommunicator>(std::move(inner)));
     }
-    CheckGroup(std::move(ranks));
+    CheckGroup(std::move(ranks), /*shares_memory=*/false);
   }
 }
 

@@ -15,6 +15,8 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "core/gradient_exchange.h"
 #include "core/model_parser.h"
 #include "core/session.h"
@@ -101,6 +103,22 @@ constexpr char kModel[] = R"pb(
   node { name: "loss" op: "MeanSquaredError" input: "out" input: "y" }
 )pb";
 
+// kModel with w1 also in a penalty (its gradient a sum of two: Square's,
+// written in place, and MatMul's) and a bias b2 whose gradient Neg's
+// gradient writes in place of its own input's.
+std::string PenaltyModel() {
+  return absl::StrReplaceAll(
+      kModel,
+      {{R"(node { name: "loss" op: "MeanSquaredError" input: "out" input: "y" })",
+        R"(node { name: "b2" op: "Variable" attr { key: "dtype" value { s: "float64" } } attr { key: "shape" value { shape { dim: 1 } } } attr { key: "initializer" value { s: "normal" } } }
+  node { name: "nb2" op: "Neg" input: "b2" }
+  node { name: "outb" op: "BiasAdd" input: "out" input: "nb2" }
+  node { name: "mse" op: "MeanSquaredError" input: "outb" input: "y" }
+  node { name: "w1_squared" op: "Square" input: "w1" }
+  node { name: "penalty" op: "ReduceSum" input: "w1_squared" }
+  node { name: "loss" op: "Add" input: "mse" input: "penalty" })"}});
+}
+
 constexpr int kRows = 8;
 
 Tensor Column(int columns, double scale) {
@@ -127,10 +145,10 @@ UpdateRule Rule(double clip_value = 0) {
   return MakeUpdateRule(config).value();
 }
 
-std::unique_ptr<Session> NewSession() {
+std::unique_ptr<Session> NewSession(const std::string& model = kModel) {
   SessionOptions options;
   options.seed = 3;
-  std::unique_ptr<Session> session = SessionFromBody(kModel, "test", options);
+  std::unique_ptr<Session> session = SessionFromBody(model, "test", options);
   if (session != nullptr) EXPECT_OK(session->SetTraining("loss", Rule()));
   return session;
 }
@@ -176,19 +194,21 @@ class Unshared : public Communicator {
   std::unique_ptr<Communicator> ranks_;
 };
 
-// Makes each rank's session (data-parallel on `communicators`), runs
-// `body` on one thread each, and returns the sessions.
+// Makes each rank's session of `model` (data-parallel on
+// `communicators`), runs `body` on one thread each, and returns the
+// sessions.
 std::vector<std::unique_ptr<Session>> OnRanks(
     std::vector<std::unique_ptr<Communicator>>& communicators,
-    const std::function<void(int rank, Session&)>& body) {
+    const std::function<void(int rank, Session&)>& body,
+    const std::string& model = kModel, bool overlap = false) {
   const int ranks = static_cast<int>(communicators.size());
   std::vector<std::unique_ptr<Session>> sessions(ranks);
   std::vector<std::thread> threads;
   for (int r = 0; r < ranks; ++r) {
     threads.emplace_back([&, r] {
-      sessions[r] = NewSession();
+      sessions[r] = NewSession(model);
       if (sessions[r] == nullptr) return;
-      EXPECT_OK(sessions[r]->SetDataParallel(communicators[r].get(), false));
+      EXPECT_OK(sessions[r]->SetDataParallel(communicators[r].get(), overlap));
       body(r, *sessions[r]);
     });
   }
@@ -203,8 +223,8 @@ void TrainShare(int rank, Session& session, int steps) {
   for (int s = 0; s < steps; ++s) Step(session, first, end - first);
 }
 
-std::unique_ptr<Session> Alone(int steps) {
-  std::unique_ptr<Session> alone = NewSession();
+std::unique_ptr<Session> Alone(int steps, const std::string& model = kModel) {
+  std::unique_ptr<Session> alone = NewSession(model);
   for (int s = 0; s < steps; ++s) Step(*alone, 0, kRows);
   return alone;
 }
@@ -230,9 +250,10 @@ bool SameMemory(const Session& a, const Session& b, const std::string& name) {
 // session's gradient of the whole batch, within 1e-10.
 void ExpectPartsOfTheGradients(const Session& rank, int r, int ranks,
                                const Session& alone) {
-  for (const char* name : {"w1", "b1", "w2"}) {
-    const Tensor* sum = rank.last_gradient(Node(rank, name));
-    const Tensor* whole = alone.last_gradient(Node(alone, name));
+  for (int v : alone.variable_nodes()) {
+    const std::string& name = alone.graph().node(v).name;
+    const Tensor* sum = rank.last_gradient(v);
+    const Tensor* whole = alone.last_gradient(v);
     ASSERT_NE(sum, nullptr);
     ASSERT_NE(whole, nullptr);
     const int64_t n = whole->num_elements();
@@ -245,23 +266,56 @@ void ExpectPartsOfTheGradients(const Session& rank, int r, int ranks,
   }
 }
 
-TEST(SharedVariablesTest, ShardedRanksHoldOneCopy) {
-  const std::unique_ptr<Session> alone = Alone(3);
-  for (int n : {2, 3}) {
-    auto communicators = MakeLocalCommunicators(n);
-    auto ranks = OnRanks(communicators, [](int rank, Session& session) {
-      TrainShare(rank, session, 3);
-    });
-    for (int r = 0; r < n; ++r) {
-      ASSERT_NE(ranks[r], nullptr);
-      EXPECT_TRUE(ranks[r]->variables_shared());
-      for (const char* name : {"w1", "b1", "w2"}) {
-        EXPECT_TRUE(SameMemory(*ranks[0], *ranks[r], name)) << name;
-      }
-      ExpectPartsOfTheGradients(*ranks[r], r, n, *alone);
+// Every rank's gradients lie in one region each, the same distance apart
+// for every variable: where the others sum them (a gradient stride).
+void ExpectGradientsOneStrideApart(
+    const std::vector<std::unique_ptr<Session>>& ranks) {
+  const Session& first = *ranks[0];
+  const auto address = [&](int r, int v) {
+    return static_cast<const char*>(ranks[r]->last_gradient(v)->raw_data());
+  };
+  const int w1 = Node(first, "w1");
+  const ptrdiff_t stride = address(1, w1) - address(0, w1);
+  EXPECT_NE(stride, 0);
+  for (int v : first.variable_nodes()) {
+    for (int r = 1; r < static_cast<int>(ranks.size()); ++r) {
+      EXPECT_EQ(address(r, v) - address(0, v), r * stride)
+          << first.graph().node(v).name << " on rank " << r;
     }
-    ExpectClose(*ranks[0], *alone);
   }
+}
+
+// 2 and 3 ranks, the buckets summed after the backward pass and on the
+// exchange's thread during it.
+void ExpectOneCopy(const std::string& model) {
+  const std::unique_ptr<Session> alone = Alone(3, model);
+  for (int n : {2, 3}) {
+    for (bool overlap : {false, true}) {
+      SCOPED_TRACE(absl::StrCat(n, " ranks, overlap ", overlap));
+      auto communicators = MakeLocalCommunicators(n);
+      auto ranks = OnRanks(
+          communicators,
+          [](int rank, Session& session) { TrainShare(rank, session, 3); },
+          model, overlap);
+      for (int r = 0; r < n; ++r) {
+        ASSERT_NE(ranks[r], nullptr);
+        EXPECT_TRUE(ranks[r]->variables_shared());
+        for (int v : alone->variable_nodes()) {
+          EXPECT_EQ(ranks[r]->variable(v).raw_data(),
+                    ranks[0]->variable(v).raw_data());
+        }
+        ExpectPartsOfTheGradients(*ranks[r], r, n, *alone);
+      }
+      ExpectGradientsOneStrideApart(ranks);
+      ExpectClose(*ranks[0], *alone);
+    }
+  }
+}
+
+TEST(SharedVariablesTest, ShardedRanksHoldOneCopy) { ExpectOneCopy(kModel); }
+
+TEST(SharedVariablesTest, GradientsSummedAndWrittenInPlace) {
+  ExpectOneCopy(PenaltyModel());
 }
 
 TEST(SharedVariablesTest, SameBitsAsRanksThatGatherTheParts) {

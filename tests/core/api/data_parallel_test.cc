@@ -259,6 +259,47 @@ TEST(DataParallelTest, TrainStepOnEachRanksRows) {
   }
 }
 
+// After TrainStep() the ranks share one copy of the variables, so a
+// restore writes it together: a rank that cannot read the checkpoint
+// makes every rank refuse it (none waits for it), and one that all read
+// sets every rank's weights.
+TEST(DataParallelTest, RestoreWhileTheVariablesAreShared) {
+  const std::string path = WriteModel("m.pbtxt", ModelText(10));
+  const std::vector<NamedValues> two_rows = {
+      {"x", Values({2, 3}, {0.1, 0.2, 0.3, -0.4, 0.5, 0.6})},
+      {"y", Values({2, 1}, {0.7, -0.8})}};
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Model> alone, Model::FromFile(path));
+  const std::string good = TestPath("good.ckpt");
+  ASSERT_OK(alone->Save(good));
+  const std::string missing = TestPath("missing.ckpt");
+  std::remove(missing.c_str());
+  const std::vector<RankResult> refused =
+      RunRanks(2, {path}, [&](int rank, Model& model, RankResult&) {
+        absl::Status stepped = model.TrainStep(two_rows).status();
+        if (!stepped.ok()) return stepped;
+        return model.Restore(rank == 0 ? good : missing);
+      });
+  EXPECT_EQ(refused[0].status.message(),
+            absl::StrCat(good,
+                         ": another rank could not read this "
+                         "checkpoint; nothing restored"));
+  EXPECT_TRUE(absl::StrContains(refused[1].status.message(), missing))
+      << refused[1].status;
+  EXPECT_EQ(refused[0].weights, refused[1].weights);
+  EXPECT_NE(refused[0].weights, Weights(*alone));
+
+  const std::vector<RankResult> restored =
+      RunRanks(2, {path}, [&](int, Model& model, RankResult&) {
+        absl::Status stepped = model.TrainStep(two_rows).status();
+        if (!stepped.ok()) return stepped;
+        return model.Restore(good);
+      });
+  for (const RankResult& result : restored) {
+    ASSERT_OK(result.status);
+    EXPECT_EQ(result.weights, Weights(*alone));
+  }
+}
+
 TEST(DataParallelTest, SameRanksSameBits) {
   const std::string path = WriteModel("m.pbtxt", ModelText(10));
   const std::vector<RankResult> first = RunRanks(3, {path}, TrainAll);
