@@ -93,6 +93,7 @@ absl::StatusOr<std::unique_ptr<StreamedData>> StreamedData::Build(
           ? settings.window_samples
           : std::max<int64_t>(1, kDefaultWindowBytes / data->record_bytes_);
   data->window_ = std::min(window, data->samples_);
+  data->read_gap_bytes_ = settings.read_gap_bytes;
   return data;
 }
 
@@ -216,22 +217,60 @@ StreamedData::Slot StreamedData::Locate(int64_t position) const {
   return {last_slot + 1 + after / window_, after % window_};
 }
 
+int64_t StreamedData::SlotStart(int64_t slot) const {
+  if (slot <= last_window_slot_) return slot * window_;
+  const int64_t last_count = samples_ - (num_windows() - 1) * window_;
+  return last_window_slot_ * window_ + last_count +
+         (slot - last_window_slot_ - 1) * window_;
+}
+
 StreamedData::Window StreamedData::ReadWindow(const SampleOrder& order,
-                                              int64_t slot, int64_t index,
-                                              Window window) const {
+                                              int64_t slot, int64_t start,
+                                              int64_t index, Window window) {
   window.epoch = order.epoch;
   window.slot = slot;
   window.first = index * window_;
   window.count = std::min(window_, samples_ - window.first);
   window.bytes.resize(window.count * record_bytes_);
-  window.status = ReadSamples(window.first, window.bytes);
-  if (!window.status.ok()) return window;
   EpochOrderInto(
       window.count,
       {order.epoch, order.shuffle,
        DeriveSeed(order.seed, absl::StrCat("stream window ", index))},
       &window.order);
+  // The records of the positions wanted: position start + k is record
+  // order[k]. (The others' bytes stay whatever they were: never copied.)
+  window.wanted.assign(window.count, wanted_ == nullptr);
+  if (wanted_ != nullptr) {
+    for (int64_t k = 0; k < window.count; ++k) {
+      if (wanted_(order.epoch, start + k)) window.wanted[window.order[k]] = 1;
+    }
+  }
+  for (int64_t run = 0; run < window.count;) {
+    if (!window.wanted[run]) {
+      ++run;
+      continue;
+    }
+    // To the last wanted record before a gap of read_gap_bytes_ or more.
+    int64_t end = run + 1;
+    for (int64_t next = end; next < window.count; ++next) {
+      if (!window.wanted[next]) continue;
+      if ((next - end) * record_bytes_ >= read_gap_bytes_) break;
+      end = next + 1;
+    }
+    window.status = ReadSamples(window.first + run, end - run,
+                                window.bytes.data() + run * record_bytes_);
+    if (!window.status.ok()) return window;
+    samples_read_ += end - run;
+    run = end;
+  }
   return window;
+}
+
+void StreamedData::ReadOnly(PositionFilter wanted) {
+  if (next_.valid()) next_.get();  // read for the filter before
+  next_slot_ = -1;
+  current_ = Window();
+  wanted_ = std::move(wanted);
 }
 
 absl::Status StreamedData::MoveTo(const SampleOrder& order, int64_t slot) {
@@ -242,7 +281,8 @@ absl::Status StreamedData::MoveTo(const SampleOrder& order, int64_t slot) {
     current_ = next_.get();
   } else {
     if (next_.valid()) next_.get();  // a window not wanted after all
-    current_ = ReadWindow(order, slot, windows_[slot], std::move(spare));
+    current_ = ReadWindow(order, slot, SlotStart(slot), windows_[slot],
+                          std::move(spare));
     spare = Window();
   }
   NABLA_RETURN_IF_ERROR(current_.status);
@@ -251,8 +291,10 @@ absl::Status StreamedData::MoveTo(const SampleOrder& order, int64_t slot) {
   SampleOrder following = order;
   int64_t following_slot = slot + 1;
   int64_t following_index = 0;
+  int64_t following_start = 0;
   if (following_slot < num_windows()) {
     following_index = windows_[following_slot];
+    following_start = SlotStart(following_slot);
   } else {
     ++following.epoch;
     following_slot = 0;
@@ -260,12 +302,12 @@ absl::Status StreamedData::MoveTo(const SampleOrder& order, int64_t slot) {
   }
   next_order_ = following;
   next_slot_ = following_slot;
-  next_ = std::async(std::launch::async,
-                     [this, following, following_slot, following_index,
-                      spare = std::move(spare)]() mutable {
-                       return ReadWindow(following, following_slot,
-                                         following_index, std::move(spare));
-                     });
+  next_ = std::async(std::launch::async, [this, following, following_slot,
+                                          following_start, following_index,
+                                          spare = std::move(spare)]() mutable {
+    return ReadWindow(following, following_slot, following_start,
+                      following_index, std::move(spare));
+  });
   return absl::OkStatus();
 }
 
@@ -297,9 +339,14 @@ void StreamedData::CopyRecord(const char* record, int64_t i,
 
 absl::Status StreamedData::ReadSamples(int64_t first,
                                        std::string& bytes) const {
-  const int64_t done =
-      WholeIo(::pread, fd_, bytes.data(), bytes.size(), first * record_bytes_);
-  if (done == static_cast<int64_t>(bytes.size())) return absl::OkStatus();
+  return ReadSamples(first, bytes.size() / record_bytes_, bytes.data());
+}
+
+absl::Status StreamedData::ReadSamples(int64_t first, int64_t count,
+                                       char* into) const {
+  const int64_t size = count * record_bytes_;
+  const int64_t done = WholeIo(::pread, fd_, into, size, first * record_bytes_);
+  if (done == size) return absl::OkStatus();
   return absl::DataLossError(absl::StrCat(
       "cannot read the stream's cache file ", cache_path_, ": ",
       done < 0 ? std::strerror(errno) : "it is shorter than written"));
@@ -362,6 +409,11 @@ absl::Status StreamedData::FillBatch(const SampleOrder& order, int64_t begin,
     const int64_t run = std::min(count - i, current_.count - at.offset);
     for (int64_t k = 0; k < run; ++k, ++i) {
       const int64_t within = current_.order[at.offset + k];
+      if (!current_.wanted[within]) {
+        return absl::InternalError(absl::StrCat(
+            "the stream did not read position ", begin + i, " of epoch ",
+            order.epoch, ": this rank's shards were said to lie elsewhere"));
+      }
       (*rows)[i] = current_.first + within;
       CopyRecord(current_.bytes.data() + within * record_bytes_, i, *batch);
     }

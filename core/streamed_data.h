@@ -13,6 +13,7 @@
 #ifndef NABLA_CORE_STREAMED_DATA_H_
 #define NABLA_CORE_STREAMED_DATA_H_
 
+#include <atomic>
 #include <cstdint>
 #include <future>
 #include <memory>
@@ -35,6 +36,10 @@ struct StreamSettings {
   std::string cache_dir;
   // Samples the source hands over at a time while the cache is written.
   int64_t chunk_samples = 65536;
+  // Reading only some records of a window (ReadOnly()), the records between
+  // two wanted ones are read along when they take fewer bytes than this:
+  // one read instead of two, and the disk reads whole pages anyway.
+  int64_t read_gap_bytes = 4096;
 };
 
 class StreamedData : public TrainingSamples {
@@ -63,6 +68,12 @@ class StreamedData : public TrainingSamples {
                                        std::vector<int64_t>* rows) override;
   [[nodiscard]] absl::Status WithSampleOrigin(
       absl::Status status, absl::Span<const int64_t> rows) const override;
+  // Each window is then read only where `wanted` says (its samples in
+  // runs of consecutive records); the windows read before are dropped.
+  void ReadOnly(PositionFilter wanted) override;
+  // Samples read from the cache for training so far (a window's, or the
+  // wanted ones of it and those read along).
+  int64_t samples_read() const { return samples_read_; }
 
   // The class names the source gave `placeholder`'s labels; empty if none.
   std::vector<std::string> class_names(absl::string_view placeholder) const;
@@ -93,6 +104,8 @@ class StreamedData : public TrainingSamples {
     int64_t first = 0, count = 0;
     std::string bytes;
     std::vector<int64_t> order;
+    // By record: whether it was read (ReadOnly()).
+    std::vector<char> wanted;
     absl::Status status;
   };
 
@@ -118,12 +131,16 @@ class StreamedData : public TrainingSamples {
   // Reads or writes `bytes` of the cache at sample `first`.
   [[nodiscard]] absl::Status ReadSamples(int64_t first,
                                          std::string& bytes) const;
+  [[nodiscard]] absl::Status ReadSamples(int64_t first, int64_t count,
+                                         char* into) const;
   [[nodiscard]] absl::Status WriteSamples(int64_t first,
                                           const std::string& bytes);
-  // Window `index`, visited `slot`-th in `order`'s epoch, read (on any
-  // thread) into `window`, whose buffers are reused.
-  Window ReadWindow(const SampleOrder& order, int64_t slot, int64_t index,
-                    Window window) const;
+  // Window `index`, visited `slot`-th in `order`'s epoch from position
+  // `start`, read (on any thread) into `window`, whose buffers are reused.
+  Window ReadWindow(const SampleOrder& order, int64_t slot, int64_t start,
+                    int64_t index, Window window);
+  // The epoch position of the first sample of `slot` (SetOrder()'s order).
+  int64_t SlotStart(int64_t slot) const;
   // Makes current_ the `slot`-th window of `order`'s epoch, and starts
   // reading the one after it.
   [[nodiscard]] absl::Status MoveTo(const SampleOrder& order, int64_t slot);
@@ -142,6 +159,7 @@ class StreamedData : public TrainingSamples {
   int64_t record_bytes_ = 0;
   int64_t samples_ = 0;
   int64_t window_ = 1;
+  int64_t read_gap_bytes_ = 0;
   // The files read, each with its first sample.
   SampleOrigin origin_;
   SampleOrder order_;             // of current_
@@ -151,6 +169,8 @@ class StreamedData : public TrainingSamples {
   std::future<Window> next_;
   int64_t next_slot_ = -1;
   SampleOrder next_order_;
+  PositionFilter wanted_;
+  std::atomic<int64_t> samples_read_{0};
 };
 
 }  // namespace nabla

@@ -51,11 +51,8 @@ struct Shard {
 // fewer than twice the ranks goes to the first size / 2 ranks. A rank left
 // without samples runs a copy of the batch's last (two) samples with share
 // 0, so that it still takes part in the exchange and changes nothing.
-Shard ShardOf(int64_t size, const Communicator* communicator) {
-  if (communicator == nullptr) return {{1, 0}, size};
-  const int64_t ranks =
-      std::min<int64_t>(communicator->size(), std::max<int64_t>(1, size / 2));
-  const int64_t rank = communicator->rank();
+Shard ShardOf(int64_t size, int64_t rank, int64_t all_ranks) {
+  const int64_t ranks = std::min(all_ranks, std::max<int64_t>(1, size / 2));
   if (rank >= ranks) {
     const int64_t copied = std::min<int64_t>(2, size);
     return {{0, size - copied}, copied};
@@ -66,6 +63,11 @@ Shard ShardOf(int64_t size, const Communicator* communicator) {
   return {{static_cast<double>(count) / static_cast<double>(size),
            rank * base + std::min(rank, extra)},
           count};
+}
+
+Shard ShardOf(int64_t size, const Communicator* communicator) {
+  if (communicator == nullptr) return {{1, 0}, size};
+  return ShardOf(size, communicator->rank(), communicator->size());
 }
 
 // The observer's stop request; data-parallel, every rank stops when any
@@ -93,6 +95,19 @@ class StopVote {
 };
 
 }  // namespace
+
+TrainingSamples::PositionFilter RankPositions(int64_t n, int64_t batch_size,
+                                              TrainingPosition resumed,
+                                              int rank, int ranks) {
+  return [=](int64_t epoch, int64_t p) {
+    const int64_t origin = epoch == resumed.epoch + 1 ? resumed.next_sample : 0;
+    if (p < origin || p >= n) return false;
+    const int64_t begin = origin + (p - origin) / batch_size * batch_size;
+    const Shard shard = ShardOf(std::min(batch_size, n - begin), rank, ranks);
+    const int64_t first = begin + shard.part.first_sample;
+    return p >= first && p < first + shard.count;
+  };
+}
 
 [[nodiscard]] absl::Status Train(Session& session, const Dataset& data,
                                  const TrainingSettings& settings,
@@ -129,6 +144,11 @@ class StopVote {
   std::vector<int64_t> rows;
   Augmenter augmenter(settings.augment, data, settings.seed);
   Communicator* const communicator = session.communicator();
+  // A source that reads as training goes reads only this rank's shards.
+  data.ReadOnly(communicator == nullptr ? nullptr
+                                        : RankPositions(n, batch_size, position,
+                                                        communicator->rank(),
+                                                        communicator->size()));
   bool stop = false;
   std::optional<StopVote> vote;
   if (communicator != nullptr) vote.emplace(session, observer);

@@ -88,7 +88,16 @@ class TrainingObserver {
 // more; no shard of a single sample when the batch has more), each rank
 // trains on its own and the session exchanges the gradients. Stop requests
 // are agreed: when one rank's observer asks, every rank stops at the same
-// step.
+// step. A source that reads as training goes (streamed data) reads only
+// the rank's shards (RankPositions(), TrainingSamples::ReadOnly()).
+
+// Whether rank `rank` of `ranks` trains on position `p` of `epoch` of a
+// data set of `n` samples in batches of `batch_size` (its shard of the
+// batch that holds `p`): the batches of an epoch start at 0, those of the
+// epoch `resumed` is in at its next_sample.
+TrainingSamples::PositionFilter RankPositions(int64_t n, int64_t batch_size,
+                                              TrainingPosition resumed,
+                                              int rank, int ranks);
 
 // The order in which epoch `epoch` (1-based) of an in-memory data set
 // visits samples [0, n).

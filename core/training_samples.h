@@ -7,6 +7,7 @@
 #define NABLA_CORE_TRAINING_SAMPLES_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,6 +50,13 @@ class TrainingSamples {
   // read (Dataset::WithSampleOrigin).
   [[nodiscard]] virtual absl::Status WithSampleOrigin(
       absl::Status status, absl::Span<const int64_t> rows) const = 0;
+
+  // Data-parallel: whether this rank trains on the sample at `position` of
+  // epoch `epoch` (its shards of every batch). Samples read from disk as
+  // training goes are read only where it says yes; FillBatch() then asks
+  // only for those. Null (the default): every position.
+  using PositionFilter = std::function<bool(int64_t epoch, int64_t position)>;
+  virtual void ReadOnly(PositionFilter wanted) {}
 };
 
 // The sample of a batch a kernel found a bad value in (core/bad_value.h),

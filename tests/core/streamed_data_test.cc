@@ -26,7 +26,8 @@ namespace {
 constexpr int64_t kSamples = 103;  // windows of 10: the last holds 3
 
 // x holds each sample's number.
-std::unique_ptr<StreamedData> Build(const Graph& graph, int64_t window) {
+std::unique_ptr<StreamedData> Build(const Graph& graph, int64_t window,
+                                    int64_t read_gap_bytes = 4096) {
   std::string csv = "n,t\n";
   for (int64_t i = 0; i < kSamples; ++i) absl::StrAppend(&csv, i, ",0\n");
   WriteFile(TestPath("n.csv"), csv);
@@ -37,6 +38,7 @@ std::unique_ptr<StreamedData> Build(const Graph& graph, int64_t window) {
   StreamSettings settings;
   settings.window_samples = window;
   settings.chunk_samples = 7;
+  settings.read_gap_bytes = read_gap_bytes;
   auto data =
       StreamedData::Build(graph, source, "s.pbtxt", {}, settings, nullptr);
   EXPECT_TRUE(data.ok()) << data.status();
@@ -123,6 +125,68 @@ TEST_F(StreamedDataTest, BatchesStartAnywhere) {
   // From position 57, across windows, as a resumed run asks.
   ASSERT_OK(data->FillBatch({3, true, 5}, 57, 20, &batch, &feeds, &rows));
   EXPECT_EQ(rows, std::vector<int64_t>(one.begin() + 57, one.begin() + 77));
+}
+
+// Data-parallel ranks read only their shards' samples: here the positions
+// 1, 4, 7, ... of epoch 2, each window's of them in runs of records (with
+// no gaps read along; records are 16 bytes).
+TEST_F(StreamedDataTest, ReadsOnlyThePositionsWanted) {
+  auto data = Build(*graph_, 10, /*read_gap_bytes=*/0);
+  ASSERT_NE(data, nullptr);
+  const std::vector<int64_t> order = Epoch(*data, 2, true);
+  data->ReadOnly(
+      [](int64_t epoch, int64_t p) { return epoch == 2 && p % 3 == 1; });
+  const int64_t before = data->samples_read();
+  std::vector<Tensor> batch;
+  std::vector<Feed> feeds;
+  std::vector<int64_t> rows;
+  int64_t wanted = 0;
+  for (int64_t p = 1; p < kSamples; p += 3, ++wanted) {
+    ASSERT_OK(data->FillBatch({2, true, 5}, p, 1, &batch, &feeds, &rows));
+    EXPECT_EQ(rows[0], order[p]);
+    EXPECT_EQ(batch[0].ToDoubles()[0], order[p]);
+  }
+  EXPECT_EQ(wanted, 34);
+  EXPECT_EQ(data->samples_read() - before, wanted);
+  // A position the filter left out is refused, not read from stale bytes.
+  const absl::Status unread =
+      data->FillBatch({2, true, 5}, 2, 1, &batch, &feeds, &rows);
+  EXPECT_EQ(unread.message(),
+            "the stream did not read position 2 of epoch 2: this rank's "
+            "shards were said to lie elsewhere");
+  // Without a filter, every sample again.
+  data->ReadOnly(nullptr);
+  EXPECT_EQ(Epoch(*data, 2, true), order);
+}
+
+// The 2 records (32 bytes) between two wanted ones are read along when
+// gaps under 48 bytes are: of each window, every record from its first
+// wanted one to its last, in one read.
+TEST_F(StreamedDataTest, ShortGapsAreReadAlong) {
+  auto data = Build(*graph_, 10, /*read_gap_bytes=*/48);
+  ASSERT_NE(data, nullptr);
+  data->ReadOnly([](int64_t, int64_t p) { return p % 3 == 1; });
+  std::vector<Tensor> batch;
+  std::vector<Feed> feeds;
+  std::vector<int64_t> rows;
+  const std::vector<int64_t> order = EpochOrder(kSamples, {1, false, 5});
+  for (int64_t p = 1; p < kSamples; p += 3) {
+    ASSERT_OK(data->FillBatch({1, false, 5}, p, 1, &batch, &feeds, &rows));
+    EXPECT_EQ(batch[0].ToDoubles()[0], order[p]);
+  }
+  // Without shuffle, window w holds records 10w..10w+9 at their positions:
+  // from its first wanted record to its last, all read.
+  int64_t expected = 0;
+  for (int64_t first = 0; first < kSamples; first += 10) {
+    int64_t low = -1, high = -1;
+    for (int64_t p = first; p < std::min<int64_t>(first + 10, kSamples); ++p) {
+      if (p % 3 != 1) continue;
+      if (low < 0) low = p;
+      high = p;
+    }
+    if (low >= 0) expected += high - low + 1;
+  }
+  EXPECT_EQ(data->samples_read(), expected);
 }
 
 }  // namespace

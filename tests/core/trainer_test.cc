@@ -268,5 +268,37 @@ TEST(TrainerTest, BadPositionIsRefused) {
                 "samples");
 }
 
+// Every position of an epoch belongs to exactly one rank's shard, and to
+// rank r's when ShardOf's cut gives it r: 23 samples in batches of 7 on 3
+// ranks are the batches [0, 7) [7, 14) [14, 21) [21, 23), cut 3 2 2, 3 2 2,
+// 3 2 2 and 2 (the last batch of 2 goes to rank 0 alone: ranks 1 and 2
+// train on a copy of its samples with share 0, so they read them too).
+TEST(TrainerTest, RankPositionsAreTheRanksShards) {
+  std::vector<std::string> owners(23);
+  for (int rank = 0; rank < 3; ++rank) {
+    const TrainingSamples::PositionFilter mine =
+        RankPositions(23, 7, TrainingPosition{0, 0}, rank, 3);
+    for (int p = 0; p < 23; ++p) {
+      if (mine(1, p)) owners[p] += std::to_string(rank);
+    }
+    EXPECT_FALSE(mine(1, 23));
+  }
+  const std::vector<std::string> expected = {
+      "0", "0", "0", "1", "1", "2", "2", "0", "0", "0",   "1",  "1",
+      "2", "2", "0", "0", "0", "1", "1", "2", "2", "012", "012"};
+  EXPECT_EQ(owners, expected);
+  // Resumed at sample 5 of epoch 2 (a checkpoint of another batch size):
+  // that epoch's batches start at 5, 12, 19; the next epoch's at 0 again.
+  const TrainingSamples::PositionFilter first =
+      RankPositions(23, 7, TrainingPosition{1, 5}, 0, 3);
+  EXPECT_FALSE(first(2, 4));
+  EXPECT_TRUE(first(2, 5));
+  EXPECT_TRUE(first(2, 7));
+  EXPECT_FALSE(first(2, 8));
+  EXPECT_TRUE(first(2, 12));
+  EXPECT_TRUE(first(3, 0));
+  EXPECT_FALSE(first(3, 5));
+}
+
 }  // namespace
 }  // namespace nabla
