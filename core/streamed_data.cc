@@ -254,7 +254,7 @@ StreamedData::Window StreamedData::ReadWindow(const SampleOrder& order,
     int64_t end = run + 1;
     for (int64_t next = end; next < window.count; ++next) {
       if (!window.wanted[next]) continue;
-      if ((next - end) * record_bytes_ >= read_gap_bytes_) break;
+      if (next > end && (next - end) * record_bytes_ >= read_gap_bytes_) break;
       end = next + 1;
     }
     window.status = ReadSamples(window.first + run, end - run,

@@ -104,7 +104,8 @@ class StreamedData : public TrainingSamples {
     int64_t first = 0, count = 0;
     std::string bytes;
     std::vector<int64_t> order;
-    // By record: whether it was read (ReadOnly()).
+    // By record: whether it is one of the positions wanted (ReadOnly()),
+    // and so read and usable.
     std::vector<char> wanted;
     absl::Status status;
   };

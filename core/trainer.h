@@ -92,9 +92,10 @@ class TrainingObserver {
 // the rank's shards (RankPositions(), TrainingSamples::ReadOnly()).
 
 // Whether rank `rank` of `ranks` trains on position `p` of `epoch` of a
-// data set of `n` samples in batches of `batch_size` (its shard of the
-// batch that holds `p`): the batches of an epoch start at 0, those of the
-// epoch `resumed` is in at its next_sample.
+// data set of `n` samples in batches of `batch_size` >= 1 (its shard of
+// the batch that holds `p`, or the copy of a small batch's last samples
+// that a rank without a shard trains on): the batches of an epoch start
+// at 0, those of the epoch `resumed` is in at its next_sample.
 TrainingSamples::PositionFilter RankPositions(int64_t n, int64_t batch_size,
                                               TrainingPosition resumed,
                                               int rank, int ranks);

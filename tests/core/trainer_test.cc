@@ -288,16 +288,24 @@ TEST(TrainerTest, RankPositionsAreTheRanksShards) {
       "2", "2", "0", "0", "0", "1", "1", "2", "2", "012", "012"};
   EXPECT_EQ(owners, expected);
   // Resumed at sample 5 of epoch 2 (a checkpoint of another batch size):
-  // that epoch's batches start at 5, 12, 19; the next epoch's at 0 again.
-  const TrainingSamples::PositionFilter first =
-      RankPositions(23, 7, TrainingPosition{1, 5}, 0, 3);
-  EXPECT_FALSE(first(2, 4));
-  EXPECT_TRUE(first(2, 5));
-  EXPECT_TRUE(first(2, 7));
-  EXPECT_FALSE(first(2, 8));
-  EXPECT_TRUE(first(2, 12));
-  EXPECT_TRUE(first(3, 0));
-  EXPECT_FALSE(first(3, 5));
+  // that epoch's batches are [5, 12) [12, 19) [19, 23), cut 3 2 2, 3 2 2
+  // and 2 2 (a batch of 4 goes to 2 ranks; rank 2 trains on a copy of its
+  // last 2); nobody trains on the positions before 5; the next epoch's
+  // batches start at 0 again.
+  std::vector<std::string> resumed(23), next_epoch(23);
+  for (int rank = 0; rank < 3; ++rank) {
+    const TrainingSamples::PositionFilter mine =
+        RankPositions(23, 7, TrainingPosition{1, 5}, rank, 3);
+    for (int p = 0; p < 23; ++p) {
+      if (mine(2, p)) resumed[p] += std::to_string(rank);
+      if (mine(3, p)) next_epoch[p] += std::to_string(rank);
+    }
+  }
+  const std::vector<std::string> expected_resumed = {
+      "",  "",  "",  "",  "",  "0", "0", "0", "1", "1",  "2", "2",
+      "0", "0", "0", "1", "1", "2", "2", "0", "0", "12", "12"};
+  EXPECT_EQ(resumed, expected_resumed);
+  EXPECT_EQ(next_epoch, expected);
 }
 
 }  // namespace
