@@ -4,6 +4,7 @@
 #include <cstring>
 #include <type_traits>
 
+#include "core/rank_order_sum.h"
 #include "core/status_macros.h"
 
 namespace nabla {
@@ -250,21 +251,8 @@ void GradientExchange::SumSharedParts(const Bucket& bucket) {
       const int64_t elements = gradients_[i]->num_elements();
       const int64_t begin = ShardBegin(elements, rank, ranks);
       const int64_t end = ShardBegin(elements, rank + 1, ranks);
-      // In blocks summed on the stack, since this rank's own term is read
-      // from where the sums go (its part, which no other rank reads).
-      constexpr int64_t kBlock = 512;
-      T sums[kBlock];
-      for (int64_t first = begin; first < end; first += kBlock) {
-        const int64_t count = std::min(kBlock, end - first);
-        const T* rank0 = term(0) + first;
-        const T* rank1 = term(1) + first;
-        for (int64_t j = 0; j < count; ++j) sums[j] = rank0[j] + rank1[j];
-        for (int r = 2; r < ranks; ++r) {
-          const T* next = term(r) + first;
-          for (int64_t j = 0; j < count; ++j) sums[j] += next[j];
-        }
-        std::copy(sums, sums + count, mine + first);
-      }
+      // Into this rank's part, which no other rank reads.
+      SumInRankOrder<T>(ranks, begin, end, term, mine);
     }
   });
 }

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "core/mpi/chunks.h"
+#include "core/rank_order_sum.h"
 
 namespace nabla {
 namespace {
@@ -175,23 +176,9 @@ void SharedMemoryCollectives::Slice(absl::Span<T> values,
   auto term = [&](int r) -> const T* {
     return r == rank_ ? values.data() : buffer<T>(r);
   };
-  // Values [begin, end) of every rank added in rank order, into `values`:
-  // in blocks summed on the stack, since this rank's own term is read
-  // from where the sums go.
+  // Values [begin, end) of every rank added in rank order, into `values`.
   auto add = [&](int64_t begin, int64_t end) {
-    constexpr int64_t kBlock = 512;
-    T sums[kBlock];
-    for (int64_t first = begin; first < end; first += kBlock) {
-      const int64_t count = std::min(kBlock, end - first);
-      const T* zero = term(0) + first;
-      const T* one = term(1) + first;
-      for (int64_t i = 0; i < count; ++i) sums[i] = zero[i] + one[i];
-      for (int r = 2; r < size(); ++r) {
-        const T* next = term(r) + first;
-        for (int64_t i = 0; i < count; ++i) sums[i] += next[i];
-      }
-      std::copy(sums, sums + count, values.begin() + first);
-    }
+    SumInRankOrder<T>(size(), begin, end, term, values.data());
   };
   const int64_t begin = chunks[rank_], end = chunks[rank_ + 1];
   if (sum) {
