@@ -359,6 +359,7 @@ void Plan::MoveVariableGradient(int node, void* data) {
   if (gradient == nullptr) return;
   if (gradient_homes_.empty()) gradient_homes_.assign(grads_.size(), nullptr);
   void*& home = gradient_homes_[node];
+  if (data == nullptr && home == nullptr) return;  // never moved
   if (home == nullptr) home = gradient->raw_data();
   void* target = data != nullptr ? data : home;
   if (target == gradient->raw_data()) return;
