@@ -323,7 +323,7 @@ absl::Status Session::ApplyUpdates(Plan& plan) {
     ApplyShardedUpdates(plan, update);
     slots_sharded_ = true;
     // Every rank's part written before any rank's next pass reads it.
-    if (variables_shared_) return exchange_->communicator().Barrier();
+    if (shared_.in_use) return exchange_->communicator().Barrier();
     return exchange_->GatherVariables(exchanged_values_);
   }
   const GradientClipping& clipping = update_rule_->clipping();
@@ -432,12 +432,9 @@ const Tensor* Session::last_gradient(int node) const {
 absl::Status Session::SetDataParallel(Communicator* communicator,
                                       bool overlap) {
   NABLA_RETURN_IF_ERROR(GatherShardedSlots());
-  if (exchange_ != nullptr) NABLA_RETURN_IF_ERROR(UnshareVariables());
+  NABLA_RETURN_IF_ERROR(UnshareVariables());
   sharded_step_ = false;
-  sharing_refused_ = false;
-  shared_memory_ = nullptr;  // the old communicator's
-  shared_gradients_ = nullptr;
-  shared_bytes_ = 0;
+  shared_ = {};  // the old communicator's
   exchange_.reset();
   exchanged_states_.clear();
   exchange_time_ = {};

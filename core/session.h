@@ -160,7 +160,7 @@ class Session {
   // on ranks that can share memory, until a step is not sharded. Each rank
   // updates its part in place, and none gathers the others'. SetVariable()
   // is then collective: rank 0's value is every rank's.
-  bool variables_shared() const { return variables_shared_; }
+  bool variables_shared() const { return shared_.in_use; }
   // Gives each rank its own copy of the variables again, as after a run
   // of steps (ModelRun::Train); the next sharded step shares them again.
   // Collective, like a step; nothing to do when they are not shared.
@@ -359,19 +359,23 @@ class Session {
   // last gathered.
   bool sharded_step_ = false;
   bool slots_sharded_ = false;
-  // The trainable variables are views of shared_memory_ (AllocateShared of
-  // the exchange's communicator, which holds it); null, or refused by the
-  // communicator, they are the session's own. Defined in
-  // core/session_shared_variables.cc.
-  bool variables_shared_ = false;
-  bool sharing_refused_ = false;
-  void* shared_memory_ = nullptr;
-  size_t shared_bytes_ = 0;
-  // Each rank's gradients, shared_bytes_ apart (or null: the exchange's
-  // collectives sum them), and where each trainable variable lies in
-  // shared_memory_ and in each rank's gradients, by node.
-  void* shared_gradients_ = nullptr;
-  std::vector<size_t> shared_offsets_;
+  // What the ranks share (core/session_shared_variables.cc), in memory the
+  // exchange's communicator holds (AllocateShared); reset with the
+  // communicator.
+  struct SharedVariables {
+    // The trainable variables are views of `values` now.
+    bool in_use = false;
+    // The communicator has no memory to share: they stay the session's.
+    bool refused = false;
+    // One copy of every trainable variable, each at its offset (by node)
+    // in `bytes`; and each rank's gradients laid out alike, `bytes` apart
+    // (null: the exchange's collectives sum them).
+    void* values = nullptr;
+    void* gradients = nullptr;
+    size_t bytes = 0;
+    std::vector<size_t> offsets;
+  };
+  SharedVariables shared_;
   // Shares the variables when the step is sharded, else makes them the
   // session's own again. Collective, before a step's forward pass.
   [[nodiscard]] absl::Status PlaceVariables();

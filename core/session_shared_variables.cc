@@ -44,38 +44,35 @@ size_t RoundUpToLine(size_t bytes) {
 }  // namespace
 
 absl::Status Session::PlaceVariables() {
-  const bool wanted = shards_update() && !sharing_refused_;
-  if (wanted == variables_shared_) return absl::OkStatus();
+  const bool wanted = shards_update() && !shared_.refused;
+  if (wanted == shared_.in_use) return absl::OkStatus();
   return wanted ? ShareVariables() : UnshareVariables();
 }
 
 absl::Status Session::ShareVariables() {
   Communicator& ranks = exchange_->communicator();
-  // Every trainable variable's place in the layout, which each rank's
-  // gradients follow too.
-  shared_offsets_.assign(variables_.size(), 0);
-  size_t bytes = 0;
-  for (int v : trainable_nodes_) {
-    shared_offsets_[v] = bytes;
-    bytes += RoundUpToLine(variables_[v].num_bytes());
-  }
-  // The same sizes on every rank: all allocate, or none.
-  if (shared_memory_ == nullptr || shared_bytes_ < bytes) {
-    shared_memory_ = ranks.AllocateShared(bytes);
-    shared_gradients_ = shared_memory_ == nullptr
-                            ? nullptr
-                            : ranks.AllocateShared(ranks.size() * bytes);
-    shared_bytes_ = shared_memory_ == nullptr ? 0 : bytes;
-    if (shared_memory_ == nullptr) {
-      sharing_refused_ = true;
+  if (shared_.values == nullptr) {
+    // Every trainable variable's place, which each rank's gradients
+    // follow too. The same sizes on every rank: all allocate, or none.
+    shared_.offsets.assign(variables_.size(), 0);
+    size_t bytes = 0;
+    for (int v : trainable_nodes_) {
+      shared_.offsets[v] = bytes;
+      bytes += RoundUpToLine(variables_[v].num_bytes());
+    }
+    shared_.values = ranks.AllocateShared(bytes);
+    if (shared_.values == nullptr) {
+      shared_.refused = true;
       return absl::OkStatus();
     }
+    shared_.gradients = ranks.AllocateShared(ranks.size() * bytes);
+    shared_.bytes = bytes;
   }
-  char* const base = static_cast<char*>(shared_memory_);
+  char* const base = static_cast<char*>(shared_.values);
   // Rank 0's values for all, as a broadcast would.
   if (ranks.rank() == 0) {
     for (int v : trainable_nodes_) {
-      std::memcpy(base + shared_offsets_[v], variables_[v].raw_data(),
+      std::memcpy(base + shared_.offsets[v], variables_[v].raw_data(),
                   variables_[v].num_bytes());
     }
   }
@@ -83,42 +80,41 @@ absl::Status Session::ShareVariables() {
   for (int v : trainable_nodes_) {
     const Tensor& value = variables_[v];
     variables_[v] =
-        Tensor::View(value.dtype(), value.shape(), base + shared_offsets_[v]);
+        Tensor::View(value.dtype(), value.shape(), base + shared_.offsets[v]);
   }
-  variables_shared_ = true;
+  shared_.in_use = true;
   return absl::OkStatus();
 }
 
 ptrdiff_t Session::ShareGradients(Plan& plan) {
-  if (!variables_shared_ || shared_gradients_ == nullptr) return 0;
-  char* const mine = static_cast<char*>(shared_gradients_) +
-                     exchange_->communicator().rank() * shared_bytes_;
+  if (!shared_.in_use || shared_.gradients == nullptr) return 0;
+  char* const mine = static_cast<char*>(shared_.gradients) +
+                     exchange_->communicator().rank() * shared_.bytes;
   for (int v : plan.gradient_order()) {
-    plan.MoveVariableGradient(v, mine + shared_offsets_[v]);
+    plan.MoveVariableGradient(v, mine + shared_.offsets[v]);
   }
-  return static_cast<ptrdiff_t>(shared_bytes_);
+  return static_cast<ptrdiff_t>(shared_.bytes);
 }
 
 absl::Status Session::UnshareVariables() {
-  if (!variables_shared_) return absl::OkStatus();
+  if (!shared_.in_use) return absl::OkStatus();
   for (int v : trainable_nodes_) {
-    if (IsShared(v)) variables_[v] = Tensor(variables_[v]);  // its own copy
-  }
-  for (CachedPlan& cached : plans_) {
-    for (int v : trainable_nodes_)
+    variables_[v] = Tensor(variables_[v]);  // its own copy
+    for (CachedPlan& cached : plans_) {
       cached.plan->MoveVariableGradient(v, nullptr);
+    }
   }
-  variables_shared_ = false;
+  shared_.in_use = false;
   // The shared copy is written again (ShareVariables) only after every
   // rank has its own.
   return exchange_->communicator().Barrier();
 }
 
 bool Session::IsShared(int node) const {
-  if (!variables_shared_) return false;
+  if (!shared_.in_use) return false;
   const char* data = static_cast<const char*>(variables_[node].raw_data());
-  const char* begin = static_cast<const char*>(shared_memory_);
-  return data >= begin && data < begin + shared_bytes_;
+  const char* begin = static_cast<const char*>(shared_.values);
+  return data >= begin && data < begin + shared_.bytes;
 }
 
 }  // namespace nabla
