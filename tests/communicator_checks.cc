@@ -2,7 +2,9 @@
 
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -197,7 +199,37 @@ void CheckSharedMemory(Communicator& c, bool shares_memory,
   if (!c.Barrier().ok()) failures.push_back("Barrier failed");
 }
 
+// Forwards what every communicator must have to `inner`.
+class MinimalCommunicator : public Communicator {
+ public:
+  explicit MinimalCommunicator(std::unique_ptr<Communicator> inner)
+      : inner_(std::move(inner)) {}
+  int rank() const override { return inner_->rank(); }
+  int size() const override { return inner_->size(); }
+  [[nodiscard]] absl::Status AllReduceSum(absl::Span<float> values) override {
+    return inner_->AllReduceSum(values);
+  }
+  [[nodiscard]] absl::Status AllReduceSum(absl::Span<double> values) override {
+    return inner_->AllReduceSum(values);
+  }
+  [[nodiscard]] absl::Status AllGather(absl::string_view mine,
+                                       std::vector<std::string>* all) override {
+    return inner_->AllGather(mine, all);
+  }
+
+ private:
+  std::unique_ptr<Communicator> inner_;
+};
+
 }  // namespace
+
+std::vector<std::unique_ptr<Communicator>> MakeMinimalCommunicators(int size) {
+  std::vector<std::unique_ptr<Communicator>> ranks;
+  for (std::unique_ptr<Communicator>& inner : MakeLocalCommunicators(size)) {
+    ranks.push_back(std::make_unique<MinimalCommunicator>(std::move(inner)));
+  }
+  return ranks;
+}
 
 std::vector<std::string> CheckCollectives(Communicator& communicator,
                                           bool shares_memory) {

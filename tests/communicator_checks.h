@@ -9,12 +9,19 @@
 #ifndef NABLA_TESTS_COMMUNICATOR_CHECKS_H_
 #define NABLA_TESTS_COMMUNICATOR_CHECKS_H_
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "nabla/communicator.h"
 
 namespace nabla {
+
+// Thread ranks (MakeLocalCommunicators) behind communicators with only what
+// every implementation must have: the chunked collectives, Barrier() and
+// AllocateShared() are Communicator's defaults (no shared memory), as an
+// application's own communicator or MPI ranks on several machines.
+std::vector<std::unique_ptr<Communicator>> MakeMinimalCommunicators(int size);
 
 // What failed on this rank; empty when everything passed. `shares_memory`:
 // whether AllocateShared() must give memory (else it must give null).

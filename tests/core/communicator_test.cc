@@ -6,7 +6,6 @@
 #include <memory>
 #include <string>
 #include <thread>
-#include <utility>
 #include <vector>
 
 #include "absl/strings/str_join.h"
@@ -15,29 +14,6 @@
 
 namespace nabla {
 namespace {
-
-// A communicator with only what every implementation must have: the
-// chunked collectives are Communicator's defaults.
-class MinimalCommunicator : public Communicator {
- public:
-  explicit MinimalCommunicator(std::unique_ptr<Communicator> inner)
-      : inner_(std::move(inner)) {}
-  int rank() const override { return inner_->rank(); }
-  int size() const override { return inner_->size(); }
-  [[nodiscard]] absl::Status AllReduceSum(absl::Span<float> values) override {
-    return inner_->AllReduceSum(values);
-  }
-  [[nodiscard]] absl::Status AllReduceSum(absl::Span<double> values) override {
-    return inner_->AllReduceSum(values);
-  }
-  [[nodiscard]] absl::Status AllGather(absl::string_view mine,
-                                       std::vector<std::string>* all) override {
-    return inner_->AllGather(mine, all);
-  }
-
- private:
-  std::unique_ptr<Communicator> inner_;
-};
 
 // Each rank of a group of `size` on its thread runs the checks.
 void CheckGroup(std::vector<std::unique_ptr<Communicator>> ranks,
@@ -65,11 +41,7 @@ TEST(LocalCommunicatorTest, PassesTheCollectiveChecks) {
 
 TEST(CommunicatorTest, DefaultChunkedCollectivesPassTheChecks) {
   for (int size = 1; size <= 3; ++size) {
-    std::vector<std::unique_ptr<Communicator>> ranks;
-    for (std::unique_ptr<Communicator>& inner : MakeLocalCommunicators(size)) {
-      ranks.push_back(std::make_unique<MinimalCommunicator>(std::move(inner)));
-    }
-    CheckGroup(std::move(ranks), /*shares_memory=*/false);
+    CheckGroup(MakeMinimalCommunicators(size), /*shares_memory=*/false);
   }
 }
 

@@ -23,6 +23,7 @@
 #include "core/update_rule.h"
 #include "gtest/gtest.h"
 #include "nabla/communicator.h"
+#include "tests/communicator_checks.h"
 #include "tests/model_test_util.h"
 #include "tests/status_matchers.h"
 
@@ -171,29 +172,6 @@ void Step(Session& session, int first, int count) {
                 .status());
 }
 
-// A communicator that forwards to another but has no shared memory, as
-// MPI ranks on several machines.
-class Unshared : public Communicator {
- public:
-  explicit Unshared(std::unique_ptr<Communicator> ranks)
-      : ranks_(std::move(ranks)) {}
-  int rank() const override { return ranks_->rank(); }
-  int size() const override { return ranks_->size(); }
-  absl::Status AllReduceSum(absl::Span<float> v) override {
-    return ranks_->AllReduceSum(v);
-  }
-  absl::Status AllReduceSum(absl::Span<double> v) override {
-    return ranks_->AllReduceSum(v);
-  }
-  absl::Status AllGather(absl::string_view mine,
-                         std::vector<std::string>* all) override {
-    return ranks_->AllGather(mine, all);
-  }
-
- private:
-  std::unique_ptr<Communicator> ranks_;
-};
-
 // Makes each rank's session of `model` (data-parallel on
 // `communicators`), runs `body` on one thread each, and returns the
 // sessions.
@@ -322,11 +300,8 @@ TEST(SharedVariablesTest, SameBitsAsRanksThatGatherTheParts) {
   auto shared_communicators = MakeLocalCommunicators(2);
   auto shared = OnRanks(shared_communicators,
                         [](int rank, Session& s) { TrainShare(rank, s, 3); });
-  std::vector<std::unique_ptr<Communicator>> unshared_communicators;
-  for (auto& local : MakeLocalCommunicators(2)) {
-    unshared_communicators.push_back(
-        std::make_unique<Unshared>(std::move(local)));
-  }
+  // Communicators without shared memory, as MPI ranks on several machines.
+  auto unshared_communicators = MakeMinimalCommunicators(2);
   auto gathered = OnRanks(unshared_communicators,
                           [](int rank, Session& s) { TrainShare(rank, s, 3); });
   for (int r = 0; r < 2; ++r) {
